@@ -1,0 +1,34 @@
+/** The gradient of one parameter, shaped like the parameter (DESIGN.md §2). */
+export type Gradient<T> = T extends number
+  ? number
+  : T extends Float64Array | Float32Array | readonly number[]
+    ? Float64Array
+    : T extends (...args: never[]) => unknown
+      ? undefined
+      : T extends object
+        ? { [K in keyof T]: Gradient<T[K]> }
+        : undefined;
+
+/** One gradient entry per parameter, in order. */
+export type GradientTuple<P extends readonly unknown[]> = { -readonly [K in keyof P]: Gradient<P[K]> };
+
+/** Any function whose value can be differentiated. */
+export type NumericFunction = (this: any, ...args: any[]) => number;
+
+/** Parameter positions of `F`, for the `wrt` option. */
+export type ParameterIndex<F extends NumericFunction> = Extract<keyof Parameters<F>, `${number}`> extends `${infer N extends number}`
+  ? N
+  : never;
+
+/** Options of `grad` and `valueAndGrad`. */
+export interface GradOptions<W extends readonly number[]> {
+  /** Parameter positions to differentiate with respect to, in the order the gradient lists them. */
+  readonly wrt: W;
+}
+
+/** The gradients of the parameters at positions `W`, in that order. */
+export type SelectedGradients<F extends NumericFunction, W extends readonly number[]> = {
+  -readonly [K in keyof W]: Gradient<Parameters<F>[W[K]]>;
+};
+
+export type GradFunction<F extends NumericFunction, G> = (this: ThisParameterType<F>, ...args: Parameters<F>) => G;

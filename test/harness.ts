@@ -1,0 +1,125 @@
+/**
+ * Compiles TypeScript programs in memory through the plugin, exactly as ts-patch would call it, and
+ * runs what comes out. Library files are parsed once and shared by every compilation.
+ */
+import * as path from 'node:path';
+import ts from 'typescript';
+import coarsegrad, { type CoarsegradOptions } from '../transformer/index.js';
+
+const root = path.resolve(__dirname, '..', '..');
+export const runtimeEntry = path.join(root, 'dist', 'runtime', 'index.js');
+const runtimeTypes = path.join(root, 'dist', 'runtime', 'index.d.ts');
+const virtualDir = '/virtual';
+
+const libCache = new Map<string, ts.SourceFile>();
+
+export interface CompileOptions {
+  /** Plugin options; `false` compiles with plain tsc (no plugin). */
+  readonly plugin?: CoarsegradOptions | false;
+  readonly module?: ts.ModuleKind;
+  readonly experimentalDecorators?: boolean;
+}
+
+export interface CompileResult {
+  /** Emitted JavaScript by source file name (`main.ts` → its `.js` text). */
+  readonly js: Readonly<Record<string, string>>;
+  /** Type errors and plugin diagnostics. */
+  readonly diagnostics: readonly ts.Diagnostic[];
+  /** Plugin diagnostics only. */
+  readonly pluginDiagnostics: readonly ts.Diagnostic[];
+}
+
+export function compile(files: Readonly<Record<string, string>>, options: CompileOptions = {}): CompileResult {
+  const compilerOptions: ts.CompilerOptions = {
+    target: ts.ScriptTarget.ES2022,
+    module: options.module ?? ts.ModuleKind.CommonJS,
+    strict: true,
+    lib: ['lib.es2022.d.ts'],
+    types: [],
+    skipLibCheck: true,
+    experimentalDecorators: options.experimentalDecorators ?? false,
+    outDir: '/out',
+    rootDir: virtualDir,
+  };
+  const virtual = new Map(Object.entries(files).map(([name, text]) => [path.join(virtualDir, name), text]));
+  const host = ts.createCompilerHost(compilerOptions);
+  const realGetSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, onError) => {
+    const text = virtual.get(fileName);
+    if (text !== undefined) return ts.createSourceFile(fileName, text, languageVersion, true);
+    const cached = libCache.get(fileName);
+    if (cached !== undefined) return cached;
+    const file = realGetSourceFile(fileName, languageVersion, onError);
+    if (file !== undefined) libCache.set(fileName, file);
+    return file;
+  };
+  const realFileExists = host.fileExists.bind(host);
+  host.fileExists = (fileName) => virtual.has(fileName) || realFileExists(fileName);
+  const realReadFile = host.readFile.bind(host);
+  host.readFile = (fileName) => virtual.get(fileName) ?? realReadFile(fileName);
+  host.resolveModuleNames = (names, containingFile) =>
+    names.map((name) => {
+      if (name === 'coarsegrad') return { resolvedFileName: runtimeTypes, extension: ts.Extension.Dts, isExternalLibraryImport: true };
+      const base = path.resolve(path.dirname(containingFile), name).replace(/\.js$/, '');
+      const found = [`${base}.ts`, path.join(base, 'index.ts')].find((candidate) => virtual.has(candidate));
+      return found === undefined ? undefined : { resolvedFileName: found, extension: ts.Extension.Ts };
+    });
+
+  const program = ts.createProgram([...virtual.keys()], compilerOptions, host);
+  const pluginDiagnostics: ts.Diagnostic[] = [];
+  const js: Record<string, string> = {};
+  const transformers = options.plugin === false ? undefined : { before: [coarsegrad(program, options.plugin ?? {}, { ts, addDiagnostic: (d) => void pluginDiagnostics.push(d) })] };
+  program.emit(
+    undefined,
+    (fileName, text) => {
+      if (fileName.endsWith('.js')) js[path.relative('/out', fileName).replace(/\.js$/, '.ts')] = text;
+    },
+    undefined,
+    false,
+    transformers,
+  );
+  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...pluginDiagnostics];
+  return { js, diagnostics, pluginDiagnostics };
+}
+
+/** Formats diagnostics as `file(line,col): message` lines, for assertions and failure messages. */
+export function describeDiagnostics(diagnostics: readonly ts.Diagnostic[]): string[] {
+  return diagnostics.map((d) => {
+    const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+    if (d.file === undefined || d.start === undefined) return `TS${d.code}: ${message}`;
+    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+    return `${path.basename(d.file.fileName)}(${line + 1},${character + 1}): TS${d.code}: ${message}`;
+  });
+}
+
+/** Runs emitted CommonJS modules; `coarsegrad` resolves to this package's runtime. */
+export function load(js: Readonly<Record<string, string>>, entry = 'main.ts'): Record<string, any> {
+  const cache = new Map<string, { exports: Record<string, any> }>();
+  const requireFrom = (name: string, from: string): unknown => {
+    if (name === 'coarsegrad') return require(runtimeEntry);
+    const resolved = path.normalize(path.join(path.dirname(from), name)).replace(/\.js$/, '') + '.ts';
+    return run(resolved);
+  };
+  const run = (file: string): Record<string, any> => {
+    const hit = cache.get(file);
+    if (hit !== undefined) return hit.exports;
+    const code = js[file];
+    if (code === undefined) throw new Error(`no emitted module ${file}; have ${Object.keys(js).join(', ')}`);
+    const module = { exports: {} as Record<string, any> };
+    cache.set(file, module);
+    new Function('exports', 'require', 'module', code)(module.exports, (n: string) => requireFrom(n, file), module);
+    return module.exports;
+  };
+  return run(entry);
+}
+
+/** Compiles through the plugin, fails on any diagnostic, and runs `main.ts`. */
+export function build(files: Readonly<Record<string, string>> | string, options: CompileOptions = {}): Record<string, any> {
+  const sources = typeof files === 'string' ? { 'main.ts': files } : files;
+  const result = compile(sources, options);
+  if (result.diagnostics.length > 0) throw new Error(`compilation failed:\n${describeDiagnostics(result.diagnostics).join('\n')}`);
+  return load(result.js);
+}
+
+/** The prelude every test program starts with. */
+export const prelude = `import { grad, valueAndGrad, differentiable } from 'coarsegrad';\nexport { grad, valueAndGrad, differentiable };\n`;

@@ -1,0 +1,77 @@
+/**
+ * The ts-patch plugin entry: `{ "transform": "coarsegrad/transformer" }` in tsconfig's plugins.
+ * It reads the options and hands each file to `transformFile`; nothing escapes it as an exception.
+ */
+import type ts from 'typescript';
+import { codes } from './diagnostics.js';
+import { transformFile } from './inject.js';
+
+/** Options of the plugin entry in tsconfig.json. */
+export interface CoarsegradOptions {
+  /** `"coarse"` (default): coarsened gradients. `"fine"`: the operator-level baseline (not available yet). */
+  readonly mode?: 'coarse' | 'fine';
+  /** Print each marked function's coarsening report (segments, partials, operation counts) while building. */
+  readonly report?: boolean;
+  /** Print what each pipeline stage produced for each marked function. */
+  readonly debug?: boolean;
+}
+
+/** What ts-patch passes as the third argument (a subset; `addDiagnostic` may be missing elsewhere). */
+export interface TransformerExtras {
+  readonly ts?: typeof ts;
+  readonly addDiagnostic?: (diagnostic: ts.Diagnostic) => number | void;
+}
+
+export default function coarsegrad(
+  program: ts.Program,
+  config: CoarsegradOptions = {},
+  extras: TransformerExtras = {},
+): ts.TransformerFactory<ts.SourceFile> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tsApi: typeof ts = extras.ts ?? require('typescript');
+  const addDiagnostic = (d: ts.Diagnostic): void => {
+    if (extras.addDiagnostic !== undefined) extras.addDiagnostic(d);
+    else reportWithoutHost(tsApi, d);
+  };
+  const mode = config.mode ?? 'coarse';
+  const optionError =
+    mode === 'fine'
+      ? 'mode "fine" (the fine-grained baseline) is not available in this version; remove the option to use the default "coarse".'
+      : mode !== 'coarse'
+        ? `unknown mode ${JSON.stringify(mode)}; use "coarse" (the default).`
+        : undefined;
+  const checker = program.getTypeChecker();
+  const trace = config.report === true || config.debug === true ? (text: string) => console.log(text) : undefined;
+  let optionReported = false;
+
+  return (context) => (file) => {
+    if (optionError !== undefined) {
+      if (!optionReported) {
+        optionReported = true;
+        addDiagnostic({ file: undefined, start: undefined, length: undefined, messageText: `coarsegrad: ${optionError}`, category: tsApi.DiagnosticCategory.Error, code: codes.invalidOption });
+      }
+      return file;
+    }
+    try {
+      return transformFile({ ts: tsApi, checker, context, addDiagnostic, trace }, file);
+    } catch (error) {
+      // A bug in coarsegrad: report it, leave the file as plain tsc would emit it.
+      const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      addDiagnostic({
+        file,
+        start: 0,
+        length: 0,
+        messageText: `coarsegrad: internal error in this file; it was emitted without gradient companions. Please report it. ${detail}`,
+        category: tsApi.DiagnosticCategory.Error,
+        code: codes.internal,
+      });
+      return file;
+    }
+  };
+}
+
+function reportWithoutHost(tsApi: typeof ts, d: ts.Diagnostic): void {
+  const host: ts.FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => process.cwd(), getNewLine: () => '\n' };
+  process.stderr.write(tsApi.formatDiagnostic(d, host));
+  process.exitCode = 1;
+}

@@ -1,0 +1,184 @@
+/**
+ * Puts companions into the file: each beside its marked function, in the same scope, so that the
+ * names the function reads mean the same in its companion; registers each with the runtime; and
+ * rewrites `grad(f)` on a marked function of this file into a direct reference to its companion.
+ * Marked functions themselves are never visited, so they emit exactly as without the plugin.
+ */
+import type ts from 'typescript';
+import { codes, diagnosticAt, Unsupported } from './diagnostics.js';
+import { findMarked, isRuntimeExport, markedTarget, type Marked } from './find.js';
+import { identifiersIn, Namer } from './names.js';
+import { compileFunction, type CompiledFunction } from './pipeline.js';
+import type { CompanionBody } from './emit.js';
+
+export interface FileContext {
+  readonly ts: typeof ts;
+  readonly checker: ts.TypeChecker;
+  readonly context: ts.TransformationContext;
+  readonly addDiagnostic: (d: ts.Diagnostic) => void;
+  /** Receives each function's stage trace when `report` or `debug` is on. */
+  readonly trace: ((text: string) => void) | undefined;
+}
+
+interface Companion {
+  readonly marked: Marked;
+  readonly compiled: CompiledFunction;
+  /** Names of the companions, for declarations and consts (wrappers and methods are anonymous). */
+  readonly valueAndGradName: string;
+  readonly gradName: string;
+}
+
+export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFile {
+  const { ts, checker } = fc;
+  const f = fc.context.factory;
+  const { marked, bad } = findMarked(ts, checker, file);
+  for (const b of bad) fc.addDiagnostic(diagnosticAt(ts, b.node, codes.unsupportedSyntax, b.message));
+  if (marked.length === 0) return file;
+
+  const namer = new Namer(identifiersIn(file.text));
+  const companions = new Map<ts.Node, Companion>();
+  for (const m of marked) {
+    const compiled = compileGuarded(fc, file, m);
+    if (compiled === undefined) continue;
+    fc.trace?.(compiled.trace);
+    const named = m.spelling === 'declaration' || m.spelling === 'const';
+    companions.set(m.fn, {
+      marked: m,
+      compiled,
+      valueAndGradName: named ? namer.fresh(`${m.name}$valueAndGrad`) : '',
+      gradName: named ? namer.fresh(`${m.name}$grad`) : '',
+    });
+  }
+  if (companions.size === 0) return file;
+
+  const runtime = f.createIdentifier(namer.fresh('__coarsegrad'));
+  const register = (primal: ts.Expression, c: Companion, valueAndGrad: ts.Expression, grad: ts.Expression): ts.Expression =>
+    f.createCallExpression(f.createPropertyAccessExpression(runtime, 'register'), undefined, [
+      primal,
+      valueAndGrad,
+      grad,
+      f.createNumericLiteral(c.compiled.arity),
+    ]);
+
+  const companionExpression = (c: Companion, body: CompanionBody): ts.Expression =>
+    ts.isArrowFunction(c.marked.fn)
+      ? f.createArrowFunction(undefined, undefined, body.parameters, undefined, f.createToken(ts.SyntaxKind.EqualsGreaterThanToken), body.body)
+      : f.createFunctionExpression(undefined, undefined, undefined, undefined, body.parameters, undefined, body.body);
+
+  const documented = <T extends ts.Node>(node: T, c: Companion, withValue: boolean): T =>
+    ts.addSyntheticLeadingComment(
+      node,
+      ts.SyntaxKind.MultiLineCommentTrivia,
+      `* Gradient companion of ${c.marked.name}, written by coarsegrad: returns ${withValue ? '[value, gradient]' : 'the gradient'}. `,
+      true,
+    );
+
+  /** Companions of the declarations and consts in one statement list, and their registrations. */
+  const statements = (list: readonly ts.Statement[]): ts.Statement[] => {
+    const hoisted: ts.Statement[] = [];
+    const out: ts.Statement[] = [];
+    for (const s of list) {
+      if (ts.isFunctionDeclaration(s) && companions.has(s)) {
+        const c = companions.get(s)!;
+        out.push(s);
+        for (const [name, body, withValue] of [[c.valueAndGradName, c.compiled.valueAndGrad, true], [c.gradName, c.compiled.grad, false]] as const) {
+          out.push(documented(f.createFunctionDeclaration(undefined, undefined, name, undefined, body.parameters, undefined, body.body), c, withValue));
+        }
+        // Function declarations are hoisted: register them before any code of the scope runs.
+        hoisted.push(f.createExpressionStatement(register(f.createIdentifier(c.marked.name), c, f.createIdentifier(c.valueAndGradName), f.createIdentifier(c.gradName))));
+        continue;
+      }
+      out.push(ts.visitNode(s, visit, ts.isStatement));
+      if (ts.isVariableStatement(s)) {
+        for (const d of s.declarationList.declarations) {
+          const c = d.initializer !== undefined ? companions.get(d.initializer) : undefined;
+          if (c === undefined || c.marked.spelling !== 'const') continue;
+          for (const [name, body, withValue] of [[c.valueAndGradName, c.compiled.valueAndGrad, true], [c.gradName, c.compiled.grad, false]] as const) {
+            const declaration = f.createVariableDeclaration(name, undefined, undefined, companionExpression(c, body));
+            out.push(documented(f.createVariableStatement(undefined, f.createVariableDeclarationList([declaration], ts.NodeFlags.Const)), c, withValue));
+          }
+          out.push(f.createExpressionStatement(register(f.createIdentifier(c.marked.name), c, f.createIdentifier(c.valueAndGradName), f.createIdentifier(c.gradName))));
+        }
+      }
+    }
+    // After the leading imports, so that the file still opens with what it depends on.
+    let afterImports = 0;
+    while (afterImports < out.length && (ts.isImportDeclaration(out[afterImports]!) || ts.isImportEqualsDeclaration(out[afterImports]!))) afterImports++;
+    return [...out.slice(0, afterImports), ...hoisted, ...out.slice(afterImports)];
+  };
+
+  const visit = (node: ts.Node): ts.Node => {
+    // A marked function's own body is emitted untouched.
+    if (ts.isFunctionLike(node) && companions.has(node)) return node;
+    if (ts.isBlock(node)) return f.updateBlock(node, statements(node.statements));
+    if (ts.isModuleBlock(node)) return f.updateModuleBlock(node, statements(node.statements));
+    if (ts.isCaseClause(node)) return f.updateCaseClause(node, ts.visitNode(node.expression, visit, ts.isExpression), statements(node.statements));
+    if (ts.isDefaultClause(node)) return f.updateDefaultClause(node, statements(node.statements));
+    if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) return classWithCompanions(node);
+    if (ts.isCallExpression(node)) {
+      const wrapped = node.arguments.length === 1 ? companions.get(node.arguments[0]!) : undefined;
+      if (wrapped !== undefined && wrapped.marked.spelling === 'wrapper' && wrapped.marked.call === node) {
+        return register(node, wrapped, companionExpression(wrapped, wrapped.compiled.valueAndGrad), companionExpression(wrapped, wrapped.compiled.grad));
+      }
+      const direct = directCompanion(node);
+      if (direct !== undefined) return direct;
+    }
+    return ts.visitEachChild(node, visit, fc.context);
+  };
+
+  /** `grad(f)` / `valueAndGrad(f)` on a marked function of this file: its companion, by name. */
+  const directCompanion = (call: ts.CallExpression): ts.Expression | undefined => {
+    if (call.arguments.length !== 1) return undefined;
+    const which = isRuntimeExport(ts, checker, call.expression, 'grad') ? 'grad' : isRuntimeExport(ts, checker, call.expression, 'valueAndGrad') ? 'valueAndGrad' : undefined;
+    if (which === undefined) return undefined;
+    const target = markedTarget(ts, checker, call.arguments[0]!, marked);
+    const c = target && companions.get(target.fn);
+    if (c === undefined) return undefined;
+    return f.createIdentifier(which === 'grad' ? c.gradName : c.valueAndGradName);
+  };
+
+  /** A class with marked methods gains a static block registering their companions. */
+  const classWithCompanions = <C extends ts.ClassDeclaration | ts.ClassExpression>(node: C): C => {
+    const visited = ts.visitEachChild(node, visit, fc.context) as C;
+    const registrations = node.members.flatMap((member) => {
+      const c = companions.get(member);
+      if (c === undefined || c.marked.spelling !== 'method') return [];
+      const owner = c.marked.isStatic ? f.createThis() : f.createPropertyAccessExpression(f.createThis(), 'prototype');
+      const primal = f.createPropertyAccessExpression(owner, c.marked.name);
+      return [f.createExpressionStatement(register(primal, c, companionExpression(c, c.compiled.valueAndGrad), companionExpression(c, c.compiled.grad)))];
+    });
+    if (registrations.length === 0) return visited;
+    const block = f.createClassStaticBlockDeclaration(f.createBlock(registrations, true));
+    const members = [...visited.members, block];
+    return (
+      ts.isClassDeclaration(visited)
+        ? f.updateClassDeclaration(visited, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, members)
+        : f.updateClassExpression(visited as ts.ClassExpression, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, members)
+    ) as C;
+  };
+
+  const body = statements(file.statements);
+  const importRuntime = f.createImportDeclaration(
+    undefined,
+    f.createImportClause(false, undefined, f.createNamespaceImport(runtime)),
+    f.createStringLiteral('coarsegrad'),
+  );
+  return f.updateSourceFile(file, [importRuntime, ...body]);
+}
+
+/** Runs the pipeline on one function; what it cannot do becomes a diagnostic, never an exception. */
+function compileGuarded(fc: FileContext, file: ts.SourceFile, m: Marked): CompiledFunction | undefined {
+  try {
+    return compileFunction({ ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file }, m.fn, m.name);
+  } catch (error) {
+    if (error instanceof Unsupported) {
+      fc.addDiagnostic(diagnosticAt(fc.ts, error.node, error.code, error.message));
+    } else {
+      const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      fc.addDiagnostic(
+        diagnosticAt(fc.ts, m.fn.name ?? m.fn, codes.internal, `internal error while differentiating '${m.name}'; please report it with this function. ${detail}`),
+      );
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,635 @@
+/**
+ * lower: TypeScript AST → IR (DESIGN.md §3, §4). Walks a marked function's body in order, keeping
+ * each local's current SSA value, and inlines the functions it calls whose source is in the program.
+ * Anything it cannot lower is an `Unsupported` error at that node (never a crash, never a guess).
+ */
+import type ts from 'typescript';
+import { codes, unsupported } from './diagnostics.js';
+import { Graph, isConst, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
+import { mathConstants, mathPrimitive, primitive, type PrimitiveName } from './rules.js';
+
+export type FunctionLike = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
+
+export interface LoweredParameter {
+  readonly name: string;
+  /** The differentiated input, for a `number` parameter; absent for parameters that carry no derivative. */
+  readonly node: ParamNode | undefined;
+  /** A literal default value, reproduced on the companion's parameter. */
+  readonly defaultValue: ts.Expression | undefined;
+}
+
+export interface LoweredFunction {
+  readonly graph: Graph;
+  readonly params: readonly LoweredParameter[];
+  readonly output: Node;
+  /** Source names of values, so that emitted temporaries read like the user's variables. */
+  readonly nameHints: ReadonlyMap<Node, string>;
+  /** Names from enclosing scopes that the companion reads; its own names must not shadow them. */
+  readonly freeNames: ReadonlySet<string>;
+}
+
+/** A lowered value: a number (a DAG node) or an inactive object read at run time. */
+type Value = { readonly kind: 'number'; readonly node: Node } | { readonly kind: 'object'; readonly expr: OpaqueExpr };
+
+class Frame {
+  readonly bindings = new Map<ts.Symbol, Value | undefined>();
+  result: Value | undefined;
+  returned = false;
+  constructor(
+    readonly fn: FunctionLike,
+    /** `this` inside the function; `undefined` where it has none the companion can rebuild. */
+    readonly thisValue: Value | undefined,
+  ) {}
+}
+
+const compoundOperators: Partial<Record<ts.SyntaxKind, PrimitiveName>> = {};
+const binaryOperators: Partial<Record<ts.SyntaxKind, PrimitiveName>> = {};
+
+export function lowerFunction(
+  tsApi: typeof ts,
+  checker: ts.TypeChecker,
+  fn: FunctionLike,
+  companionFile: ts.SourceFile,
+): LoweredFunction {
+  return new Lowerer(tsApi, checker, fn, companionFile).run();
+}
+
+class Lowerer {
+  private readonly graph = new Graph();
+  private readonly stack: Frame[] = [];
+  private readonly nameHints = new Map<Node, string>();
+  private readonly freeNames = new Set<string>();
+  private readonly folding = new Set<ts.Symbol>();
+
+  constructor(
+    private readonly ts: typeof import('typescript'),
+    private readonly checker: ts.TypeChecker,
+    private readonly fn: FunctionLike,
+    private readonly companionFile: ts.SourceFile,
+  ) {
+    if (binaryOperators[ts.SyntaxKind.PlusToken] === undefined) {
+      const k = ts.SyntaxKind;
+      Object.assign(binaryOperators, {
+        [k.PlusToken]: '+', [k.MinusToken]: '-', [k.AsteriskToken]: '*', [k.SlashToken]: '/',
+        [k.PercentToken]: '%', [k.AsteriskAsteriskToken]: '**', [k.AmpersandToken]: '&', [k.BarToken]: '|',
+        [k.CaretToken]: '^', [k.LessThanLessThanToken]: '<<', [k.GreaterThanGreaterThanToken]: '>>',
+        [k.GreaterThanGreaterThanGreaterThanToken]: '>>>',
+      });
+      Object.assign(compoundOperators, {
+        [k.PlusEqualsToken]: '+', [k.MinusEqualsToken]: '-', [k.AsteriskEqualsToken]: '*', [k.SlashEqualsToken]: '/',
+        [k.PercentEqualsToken]: '%', [k.AsteriskAsteriskEqualsToken]: '**', [k.AmpersandEqualsToken]: '&',
+        [k.BarEqualsToken]: '|', [k.CaretEqualsToken]: '^', [k.LessThanLessThanEqualsToken]: '<<',
+        [k.GreaterThanGreaterThanEqualsToken]: '>>', [k.GreaterThanGreaterThanGreaterThanEqualsToken]: '>>>',
+      });
+    }
+  }
+
+  run(): LoweredFunction {
+    const ts = this.ts;
+    const fn = this.fn;
+    const thisValue: Value | undefined = ts.isArrowFunction(fn) ? this.lexicalThis(fn) : { kind: 'object', expr: { kind: 'this' } };
+    const frame = new Frame(fn, thisValue);
+    const params = fn.parameters.map((p, index) => this.parameter(p, index, frame));
+    const output = this.callBody(frame);
+    if (output.kind !== 'number') {
+      unsupported(codes.noNumericResult, fn.name ?? fn, 'a marked function must return a number; this one returns an object.');
+    }
+    return { graph: this.graph, params, output: output.node, nameHints: this.nameHints, freeNames: this.freeNames };
+  }
+
+  // ---- parameters -------------------------------------------------------------------------------
+
+  private parameter(p: ts.ParameterDeclaration, index: number, frame: Frame): LoweredParameter {
+    const ts = this.ts;
+    if (!ts.isIdentifier(p.name)) {
+      unsupported(codes.unsupportedParameter, p, 'destructured parameters are not supported yet; take the object whole and read its fields in the body.');
+    }
+    if (p.dotDotDotToken) {
+      unsupported(codes.unsupportedParameter, p, 'rest parameters are not supported; list the parameters one by one.');
+    }
+    const name = p.name.text;
+    let defaultValue: ts.Expression | undefined;
+    if (p.initializer !== undefined) {
+      if (!this.isLiteralNumber(p.initializer)) {
+        unsupported(codes.unsupportedParameter, p.initializer, 'a parameter default must be a number literal in a marked function; pass the value explicitly instead.');
+      }
+      defaultValue = p.initializer;
+    } else if (p.questionToken) {
+      unsupported(codes.unsupportedParameter, p, 'optional parameters are not supported in a marked function; give it a number default (`x = 0`) or make it required.');
+    }
+    const symbol = this.symbolOf(p.name);
+    const type = this.checker.getTypeAtLocation(p);
+    if (this.isNumber(type)) {
+      const node = this.graph.param(index, name);
+      frame.bindings.set(symbol, { kind: 'number', node });
+      return { name, node, defaultValue };
+    }
+    if (this.holdsNumbers(type)) {
+      unsupported(
+        codes.unsupportedParameter,
+        p,
+        `parameter '${name}' has type '${this.checker.typeToString(type)}'; arrays and objects of numbers are not differentiated yet, so pass the numbers as separate 'number' parameters.`,
+      );
+    }
+    // Booleans, strings, functions: passed through, no derivative (`undefined` in the gradient).
+    frame.bindings.set(symbol, { kind: 'object', expr: { kind: 'param', index } });
+    return { name, node: undefined, defaultValue };
+  }
+
+  private isLiteralNumber(e: ts.Expression): boolean {
+    const ts = this.ts;
+    if (ts.isNumericLiteral(e)) return true;
+    return ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(e.operand);
+  }
+
+  private isNumber(type: ts.Type): boolean {
+    const ts = this.ts;
+    if (type.flags & ts.TypeFlags.NumberLike) return true;
+    if (type.isUnion()) return type.types.every((t) => (t.flags & ts.TypeFlags.NumberLike) !== 0);
+    return false;
+  }
+
+  /** Does a value of this type carry numbers a user may expect a derivative for? */
+  private holdsNumbers(type: ts.Type): boolean {
+    const ts = this.ts;
+    if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return true;
+    if (this.checker.isArrayLikeType(type)) return true;
+    const name = type.getSymbol()?.getName();
+    if (name === 'Float64Array' || name === 'Float32Array') return true;
+    if (type.getCallSignatures().length > 0) return false;
+    if (type.flags & ts.TypeFlags.Object) {
+      return type.getProperties().some((prop) => {
+        const decl = prop.valueDeclaration;
+        return decl !== undefined && this.isNumber(this.checker.getTypeOfSymbolAtLocation(prop, decl));
+      });
+    }
+    return false;
+  }
+
+  // ---- statements -------------------------------------------------------------------------------
+
+  private get frame(): Frame {
+    return this.stack[this.stack.length - 1]!;
+  }
+
+  /** Lowers a function body in `frame` and returns its result. */
+  private callBody(frame: Frame): Value {
+    const ts = this.ts;
+    const fn = frame.fn;
+    this.stack.push(frame);
+    try {
+      if (fn.body === undefined) unsupported(codes.unknownCallee, fn, 'this function has no body to differentiate.');
+      if (ts.isBlock(fn.body)) {
+        this.statements(fn.body.statements);
+      } else {
+        frame.result = this.expression(fn.body);
+        frame.returned = true;
+      }
+      if (!frame.returned || frame.result === undefined) {
+        unsupported(codes.noNumericResult, fn.name ?? fn, 'this function does not return a value on every path; end it with a `return` of a number.');
+      }
+      if (fn.asteriskToken || fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
+        unsupported(codes.unsupportedSyntax, fn, 'generators and async functions cannot be differentiated; make it a plain function.');
+      }
+      return frame.result;
+    } finally {
+      this.stack.pop();
+    }
+  }
+
+  private statements(list: readonly ts.Statement[]): void {
+    for (const s of list) {
+      if (this.frame.returned) return;
+      this.statement(s);
+    }
+  }
+
+  private statement(s: ts.Statement): void {
+    const ts = this.ts;
+    if (ts.isVariableStatement(s)) {
+      for (const d of s.declarationList.declarations) this.variable(d);
+    } else if (ts.isExpressionStatement(s)) {
+      this.expressionStatement(s.expression);
+    } else if (ts.isReturnStatement(s)) {
+      if (s.expression === undefined) unsupported(codes.noNumericResult, s, 'a marked function must return a number here.');
+      this.frame.result = this.expression(s.expression);
+      this.frame.returned = true;
+    } else if (ts.isBlock(s)) {
+      this.statements(s.statements);
+    } else if (
+      ts.isFunctionDeclaration(s) || ts.isEmptyStatement(s) || ts.isInterfaceDeclaration(s) ||
+      ts.isTypeAliasDeclaration(s) || ts.isClassDeclaration(s)
+    ) {
+      // Declarations: functions are lowered where they are called.
+    } else if (ts.isIfStatement(s) || ts.isSwitchStatement(s)) {
+      unsupported(codes.unsupportedSyntax, s, `branches ('${ts.isIfStatement(s) ? 'if' : 'switch'}') are not differentiated yet; compute this function without branching, or keep the branch in an unmarked caller.`);
+    } else if (
+      ts.isForStatement(s) || ts.isForOfStatement(s) || ts.isForInStatement(s) ||
+      ts.isWhileStatement(s) || ts.isDoStatement(s)
+    ) {
+      unsupported(codes.unsupportedSyntax, s, 'loops are not differentiated yet; write the steps out, or keep the loop in an unmarked caller.');
+    } else if (ts.isTryStatement(s) || ts.isThrowStatement(s)) {
+      unsupported(codes.unsupportedSyntax, s, `'${ts.isTryStatement(s) ? 'try' : 'throw'}' cannot be differentiated; validate inputs in an unmarked caller instead.`);
+    } else {
+      unsupported(codes.unsupportedSyntax, s, `this statement (${ts.SyntaxKind[s.kind]}) cannot be differentiated; move it out of the marked function.`);
+    }
+  }
+
+  private variable(d: ts.VariableDeclaration): void {
+    const ts = this.ts;
+    if (!ts.isIdentifier(d.name)) {
+      unsupported(codes.unsupportedSyntax, d.name, 'destructuring is not supported yet; declare each variable on its own.');
+    }
+    const symbol = this.symbolOf(d.name);
+    if (d.initializer === undefined) {
+      this.frame.bindings.set(symbol, undefined);
+      return;
+    }
+    this.bind(symbol, this.expression(d.initializer), d.name.text);
+  }
+
+  private bind(symbol: ts.Symbol, value: Value, name: string): void {
+    this.frame.bindings.set(symbol, value);
+    if (value.kind === 'number' && value.node.kind === 'apply' && !this.nameHints.has(value.node)) {
+      this.nameHints.set(value.node, name);
+    }
+  }
+
+  private expressionStatement(e: ts.Expression): void {
+    const ts = this.ts;
+    const inner = this.skipParentheses(e);
+    if (ts.isCallExpression(inner) && this.isConsoleCall(inner)) {
+      // Logging has no effect on the value; the primal still logs, the companion does not.
+      return;
+    }
+    if (ts.isBinaryExpression(inner) || ts.isPrefixUnaryExpression(inner) || ts.isPostfixUnaryExpression(inner)) {
+      this.expression(inner);
+      return;
+    }
+    unsupported(codes.unsupportedSyntax, e, 'this statement is not an assignment, so it can only matter through side effects, which cannot be differentiated; remove it from the marked function.');
+  }
+
+  private isConsoleCall(call: ts.CallExpression): boolean {
+    const ts = this.ts;
+    const callee = call.expression;
+    if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression)) return false;
+    return callee.expression.text === 'console' && this.isGlobal(callee.expression);
+  }
+
+  // ---- expressions ------------------------------------------------------------------------------
+
+  private number(e: ts.Expression): Node {
+    const v = this.expression(e);
+    if (v.kind !== 'number') {
+      unsupported(codes.unsupportedSyntax, e, `expected a number here, found '${this.checker.typeToString(this.checker.getTypeAtLocation(e))}'.`);
+    }
+    return v.node;
+  }
+
+  private expression(e: ts.Expression): Value {
+    const ts = this.ts;
+    const g = this.graph;
+    const num = (node: Node): Value => ({ kind: 'number', node });
+    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isTypeAssertionExpression(e) ||
+        ts.isNonNullExpression(e) || ts.isSatisfiesExpression(e)) {
+      return this.expression(e.expression);
+    }
+    if (ts.isNumericLiteral(e)) return num(g.constant(Number(e.text)));
+    if (ts.isIdentifier(e)) return this.identifier(e);
+    if (e.kind === ts.SyntaxKind.ThisKeyword) {
+      const thisValue = this.frame.thisValue;
+      if (thisValue === undefined) unsupported(codes.unreachableName, e, "'this' here is not the marked function's 'this'; pass the value as a parameter.");
+      return thisValue;
+    }
+    if (ts.isPropertyAccessExpression(e)) return this.propertyAccess(e);
+    if (ts.isElementAccessExpression(e)) return this.elementAccess(e);
+    if (ts.isCallExpression(e)) return this.call(e);
+    if (ts.isPrefixUnaryExpression(e)) return this.prefixUnary(e);
+    if (ts.isPostfixUnaryExpression(e)) {
+      const old = this.number(e.operand);
+      this.assign(e.operand, num(g.apply(e.operator === ts.SyntaxKind.PlusPlusToken ? '+' : '-', [old, g.constant(1)])));
+      return num(old);
+    }
+    if (ts.isBinaryExpression(e)) return this.binary(e);
+    if (ts.isConditionalExpression(e)) {
+      unsupported(codes.unsupportedSyntax, e, 'conditional expressions (?:) are not differentiated yet; compute this function without branching.');
+    }
+    unsupported(codes.unsupportedSyntax, e, `this expression (${ts.SyntaxKind[e.kind]}) cannot be differentiated; compute it outside the marked function and pass it in.`);
+  }
+
+  private prefixUnary(e: ts.PrefixUnaryExpression): Value {
+    const ts = this.ts;
+    const g = this.graph;
+    switch (e.operator) {
+      case ts.SyntaxKind.MinusToken: {
+        const operand = this.number(e.operand);
+        // `-3` is a literal, not an operation.
+        return { kind: 'number', node: operand.kind === 'const' ? g.constant(-operand.value) : g.neg(operand) };
+      }
+      case ts.SyntaxKind.PlusToken:
+        return { kind: 'number', node: this.number(e.operand) };
+      case ts.SyntaxKind.TildeToken:
+        return { kind: 'number', node: g.call('~', this.number(e.operand)) };
+      case ts.SyntaxKind.PlusPlusToken:
+      case ts.SyntaxKind.MinusMinusToken: {
+        const op = e.operator === ts.SyntaxKind.PlusPlusToken ? '+' : '-';
+        const value = g.apply(op, [this.number(e.operand), g.constant(1)]);
+        this.assign(e.operand, { kind: 'number', node: value });
+        return { kind: 'number', node: value };
+      }
+      default:
+        unsupported(codes.unsupportedSyntax, e, "boolean negation ('!') is part of branching, which is not differentiated yet.");
+    }
+  }
+
+  private binary(e: ts.BinaryExpression): Value {
+    const ts = this.ts;
+    const g = this.graph;
+    const kind = e.operatorToken.kind;
+    if (kind === ts.SyntaxKind.EqualsToken) {
+      const value = this.expression(e.right);
+      this.assign(e.left, value);
+      return value;
+    }
+    const compound = compoundOperators[kind];
+    if (compound !== undefined) {
+      const value = g.apply(compound, [this.number(e.left), this.number(e.right)]);
+      this.assign(e.left, { kind: 'number', node: value });
+      return { kind: 'number', node: value };
+    }
+    const op = binaryOperators[kind];
+    if (op !== undefined) {
+      if (op === '+' && !this.isNumber(this.checker.getTypeAtLocation(e))) {
+        unsupported(codes.unsupportedSyntax, e, "string concatenation cannot be differentiated; build strings outside the marked function.");
+      }
+      const left = this.number(e.left);
+      return { kind: 'number', node: g.apply(op, [left, this.number(e.right)]) };
+    }
+    if (kind === ts.SyntaxKind.CommaToken) {
+      this.expression(e.left);
+      return this.expression(e.right);
+    }
+    unsupported(
+      codes.unsupportedSyntax,
+      e.operatorToken,
+      `'${e.operatorToken.getText()}' is part of branching (comparisons, logical operators), which is not differentiated yet; compute this function without branching.`,
+    );
+  }
+
+  /** Stores `value` into the local named by `target`. */
+  private assign(target: ts.Expression, value: Value): void {
+    const ts = this.ts;
+    const inner = this.skipParentheses(target);
+    if (!ts.isIdentifier(inner)) {
+      unsupported(codes.mutation, target, 'a marked function may only assign its own local variables and parameters; writing to objects or outer state cannot be differentiated.');
+    }
+    const symbol = this.symbolOf(inner);
+    if (!this.frame.bindings.has(symbol)) {
+      const owner = this.stack.find((f) => f.bindings.has(symbol));
+      unsupported(
+        codes.mutation,
+        target,
+        owner !== undefined
+          ? `a called function assigns '${inner.text}' of the function that calls it; closures that change captured numbers cannot be differentiated, so return the new value instead.`
+          : `'${inner.text}' is not a local variable of the marked function; writing to outer state cannot be differentiated, so return the value instead.`,
+      );
+    }
+    this.bind(symbol, value, inner.text);
+  }
+
+  private identifier(e: ts.Identifier): Value {
+    const ts = this.ts;
+    const g = this.graph;
+    if (e.text === 'undefined' && this.isGlobal(e)) {
+      unsupported(codes.unsupportedSyntax, e, "'undefined' is not a number; use a number here.");
+    }
+    if ((e.text === 'NaN' || e.text === 'Infinity') && this.isGlobal(e)) {
+      return { kind: 'number', node: g.constant(e.text === 'NaN' ? NaN : Infinity) };
+    }
+    const symbol = this.symbolOf(e);
+    for (let i = this.stack.length - 1; i >= 0; i--) {
+      const bindings = this.stack[i]!.bindings;
+      if (bindings.has(symbol)) {
+        const value = bindings.get(symbol);
+        if (value === undefined) unsupported(codes.unsupportedSyntax, e, `'${e.text}' is read before it is assigned.`);
+        return value;
+      }
+    }
+    return this.freeIdentifier(e, symbol);
+  }
+
+  /** A name declared outside every function being lowered: read at run time, or folded if constant. */
+  private freeIdentifier(e: ts.Identifier, symbol: ts.Symbol): Value {
+    const ts = this.ts;
+    const decl = symbol.valueDeclaration ?? symbol.declarations?.[0];
+    if (decl === undefined) unsupported(codes.unreachableName, e, `cannot find the declaration of '${e.text}'.`);
+    const type = this.checker.getTypeAtLocation(e);
+    const global = decl.getSourceFile().isDeclarationFile;
+    const visible = global || (decl.getSourceFile() === this.companionFile && this.enclosesCompanion(decl));
+    if (visible) {
+      const local = decl.getSourceFile() === this.companionFile && e.getSourceFile() === this.companionFile;
+      const expr: OpaqueExpr = { kind: 'free', name: e.text, node: local ? e : undefined };
+      this.freeNames.add(e.text);
+      return this.isNumber(type) ? { kind: 'number', node: this.graph.opaque(expr) } : { kind: 'object', expr };
+    }
+    // A constant declared elsewhere (another module, or inside a callee's scope): fold its value.
+    if (ts.isVariableDeclaration(decl) && decl.initializer !== undefined && ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const && !this.folding.has(symbol)) {
+      this.folding.add(symbol);
+      try {
+        const v = this.expression(decl.initializer);
+        if (v.kind === 'number' && isConst(v.node)) return v;
+      } catch {
+        // Not a constant: fall through to the diagnostic below.
+      } finally {
+        this.folding.delete(symbol);
+      }
+    }
+    unsupported(
+      codes.unreachableName,
+      e,
+      `'${e.text}' is declared where the gradient code cannot read it (another module or an inner scope) and is not a constant; pass it as a parameter.`,
+    );
+  }
+
+  /** Is `decl` in a scope that also contains the marked function, so the companion sees the same binding? */
+  private enclosesCompanion(decl: ts.Node): boolean {
+    const ts = this.ts;
+    let scope: ts.Node | undefined = decl.parent;
+    while (scope !== undefined && !ts.isSourceFile(scope) && !ts.isBlock(scope) && !ts.isFunctionLike(scope) && !ts.isClassLike(scope) && !ts.isModuleBlock(scope)) {
+      scope = scope.parent;
+    }
+    if (scope === undefined) return false;
+    // Parameters belong to their function; the companion sits beside that function, outside it.
+    if (ts.isParameter(decl) || ts.isFunctionLike(scope)) return false;
+    for (let n: ts.Node | undefined = this.fn.parent; n !== undefined; n = n.parent) if (n === scope) return true;
+    return false;
+  }
+
+  private propertyAccess(e: ts.PropertyAccessExpression): Value {
+    const ts = this.ts;
+    const g = this.graph;
+    if (ts.isIdentifier(e.expression) && e.expression.text === 'Math' && this.isGlobal(e.expression)) {
+      const value = mathConstants[e.name.text];
+      if (value === undefined) unsupported(codes.unsupportedSyntax, e, `Math.${e.name.text} is not a number.`);
+      return { kind: 'number', node: g.constant(value, e.name.text) };
+    }
+    if (e.questionDotToken) unsupported(codes.unsupportedSyntax, e, "optional chaining ('?.') is not supported in a marked function.");
+    const base = this.expression(e.expression);
+    if (base.kind !== 'object') {
+      unsupported(codes.unsupportedSyntax, e, `'${e.name.text}' of a number cannot be differentiated.`);
+    }
+    const expr: OpaqueExpr = { kind: 'property', base: base.expr, name: e.name.text, node: e.name };
+    return this.isNumber(this.checker.getTypeAtLocation(e)) ? { kind: 'number', node: g.opaque(expr) } : { kind: 'object', expr };
+  }
+
+  private elementAccess(e: ts.ElementAccessExpression): Value {
+    const ts = this.ts;
+    const base = this.expression(e.expression);
+    const index = this.skipParentheses(e.argumentExpression);
+    if (base.kind === 'object' && (ts.isNumericLiteral(index) || ts.isStringLiteral(index))) {
+      const expr: OpaqueExpr = { kind: 'property', base: base.expr, name: index.text, node: undefined };
+      const type = this.checker.getTypeAtLocation(e);
+      return this.isNumber(type) ? { kind: 'number', node: this.graph.opaque(expr) } : { kind: 'object', expr };
+    }
+    unsupported(codes.unsupportedSyntax, e, 'element reads with a computed index are not differentiated yet (arrays arrive with loop support); use a literal index or pass the number as a parameter.');
+  }
+
+  // ---- calls ------------------------------------------------------------------------------------
+
+  private call(e: ts.CallExpression): Value {
+    const ts = this.ts;
+    const callee = this.skipParentheses(e.expression);
+    if (e.arguments.some((a) => ts.isSpreadElement(a))) {
+      unsupported(codes.unsupportedSyntax, e, 'spread arguments are not supported in a marked function; pass the arguments one by one.');
+    }
+    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Math' && this.isGlobal(callee.expression)) {
+      return { kind: 'number', node: this.mathCall(e, callee.name.text) };
+    }
+    const declaration = this.calleeDeclaration(e);
+    let thisValue: Value | undefined;
+    if (ts.isArrowFunction(declaration)) {
+      thisValue = this.lexicalThis(declaration);
+    } else if (ts.isMethodDeclaration(declaration)) {
+      if (!ts.isPropertyAccessExpression(callee) && !ts.isElementAccessExpression(callee)) {
+        unsupported(codes.unknownCallee, e, 'a method called without its object cannot be differentiated through; call it as obj.method(...).');
+      }
+      thisValue = this.expression(callee.expression);
+    }
+    if (this.stack.some((f) => f.fn === declaration)) {
+      unsupported(codes.recursion, e, 'recursion cannot be differentiated yet; rewrite it as straight-line code.');
+    }
+    const args = e.arguments.map((a) => this.expression(a));
+    const frame = new Frame(declaration, thisValue);
+    declaration.parameters.forEach((p, i) => {
+      if (!ts.isIdentifier(p.name) || p.dotDotDotToken) {
+        unsupported(codes.unsupportedSyntax, p, 'a function called from a marked function must take plain named parameters (no destructuring or rest).');
+      }
+      const symbol = this.symbolOf(p.name);
+      let value = args[i];
+      if (value === undefined) {
+        if (p.initializer === undefined) unsupported(codes.unsupportedSyntax, e, `argument '${p.name.text}' is missing; pass every parameter.`);
+        this.stack.push(frame);
+        try {
+          value = this.expression(p.initializer);
+        } finally {
+          this.stack.pop();
+        }
+      }
+      frame.bindings.set(symbol, value);
+      if (value.kind === 'number' && value.node.kind === 'apply' && !this.nameHints.has(value.node)) this.nameHints.set(value.node, p.name.text);
+    });
+    return this.callBody(frame);
+  }
+
+  private mathCall(e: ts.CallExpression, name: string): Node {
+    const g = this.graph;
+    const op = mathPrimitive(name);
+    if (op === undefined) {
+      unsupported(
+        codes.unknownCallee,
+        e,
+        name === 'random'
+          ? 'Math.random() has no derivative; draw random numbers outside the marked function and pass them in.'
+          : `Math.${name} has no derivative rule; compute it outside the marked function and pass the result in.`,
+      );
+    }
+    const args = e.arguments.map((a) => this.number(a));
+    const rule = primitive(op);
+    if (rule.arity === 'variadic') {
+      if (args.length === 0) return g.constant(name === 'max' ? -Infinity : name === 'min' ? Infinity : 0);
+      if (args.length === 1 && name !== 'hypot') return args[0]!;
+      return g.apply(op, args);
+    }
+    if (args.length < rule.arity) {
+      unsupported(codes.unsupportedSyntax, e, `Math.${name} takes ${rule.arity} argument${rule.arity === 1 ? '' : 's'}.`);
+    }
+    return g.apply(op, args.slice(0, rule.arity));
+  }
+
+  /** The function a call runs, when its source is in the program. */
+  private calleeDeclaration(e: ts.CallExpression): FunctionLike {
+    const ts = this.ts;
+    let decl: ts.Node | undefined = this.checker.getResolvedSignature(e)?.declaration;
+    if (decl !== undefined && !ts.isFunctionLike(decl)) decl = undefined;
+    if (decl === undefined) {
+      const symbol = this.checker.getSymbolAtLocation(e.expression);
+      const target = symbol && symbol.flags & ts.SymbolFlags.Alias ? this.checker.getAliasedSymbol(symbol) : symbol;
+      decl = target?.valueDeclaration;
+      if (decl !== undefined && ts.isVariableDeclaration(decl) && decl.initializer !== undefined) decl = decl.initializer;
+    }
+    const calleeText = e.expression.getText();
+    if (decl !== undefined && this.isWrapperCall(decl)) decl = (decl as ts.CallExpression).arguments[0];
+    if (
+      decl === undefined ||
+      !(ts.isFunctionDeclaration(decl) || ts.isFunctionExpression(decl) || ts.isArrowFunction(decl) || ts.isMethodDeclaration(decl)) ||
+      decl.body === undefined
+    ) {
+      unsupported(
+        codes.unknownCallee,
+        e,
+        `'${calleeText}' has no source that coarsegrad can see (it is declared in a .d.ts file, a library, or is not a plain function), so it cannot be differentiated through; write it in TypeScript in this program or compute its result outside the marked function.`,
+      );
+    }
+    if (decl.getSourceFile().isDeclarationFile) {
+      unsupported(codes.unknownCallee, e, `'${calleeText}' comes from a declaration file without source; compute its result outside the marked function and pass it in.`);
+    }
+    return decl;
+  }
+
+  /** `differentiable(fn)` as written by the user: the wrapped function is what runs. */
+  private isWrapperCall(node: ts.Node): boolean {
+    const ts = this.ts;
+    return ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'differentiable' && node.arguments.length >= 1 && ts.isFunctionLike(node.arguments[0]!);
+  }
+
+  /** `this` inside an arrow function is its enclosing function's `this`, if that function is being lowered. */
+  private lexicalThis(arrow: ts.ArrowFunction): Value | undefined {
+    const ts = this.ts;
+    let container: ts.Node = arrow.parent;
+    while (!ts.isSourceFile(container) && !(ts.isFunctionLike(container) && !ts.isArrowFunction(container))) container = container.parent;
+    const frame = this.stack.find((f) => f.fn === container);
+    if (frame !== undefined) return frame.thisValue;
+    // The marked arrow itself: its companion is an arrow in the same scope, so `this` is shared.
+    return arrow === this.fn ? { kind: 'object', expr: { kind: 'this' } } : undefined;
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  private symbolOf(id: ts.Identifier): ts.Symbol {
+    const symbol = this.checker.getSymbolAtLocation(id);
+    if (symbol === undefined) unsupported(codes.unreachableName, id, `cannot resolve '${id.text}'.`);
+    return symbol;
+  }
+
+  private isGlobal(id: ts.Identifier): boolean {
+    const symbol = this.checker.getSymbolAtLocation(id);
+    const decl = symbol?.declarations?.[0];
+    return decl === undefined ? id.text === 'undefined' : decl.getSourceFile().isDeclarationFile;
+  }
+
+  private skipParentheses(e: ts.Expression): ts.Expression {
+    const ts = this.ts;
+    while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
+    return e;
+  }
+}

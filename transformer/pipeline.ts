@@ -1,0 +1,62 @@
+/**
+ * The pipeline for one marked function (DESIGN.md §3), stage by stage. Segmentation runs before
+ * differentiation because it decides what is differentiated as one symbolic unit.
+ */
+import type ts from 'typescript';
+import { emitCompanion, type CompanionBody } from './emit.js';
+import { show, operationCount, type Node } from './ir.js';
+import { lowerFunction, type FunctionLike, type LoweredFunction } from './lower.js';
+import { segmentsOfInterest, type Segmentation } from './soi.js';
+import { differentiate, type Derivative } from './symbolic.js';
+
+export interface CompiledFunction {
+  readonly valueAndGrad: CompanionBody;
+  readonly grad: CompanionBody;
+  readonly arity: number;
+  /** What the stages produced, for `debug` and `report`. */
+  readonly trace: string;
+}
+
+export interface PipelineContext {
+  readonly ts: typeof ts;
+  readonly checker: ts.TypeChecker;
+  readonly factory: ts.NodeFactory;
+  readonly file: ts.SourceFile;
+}
+
+export function compileFunction(ctx: PipelineContext, fn: FunctionLike, name: string): CompiledFunction {
+  const lowered = lowerFunction(ctx.ts, ctx.checker, fn, ctx.file);
+  const primalNodeCount = lowered.graph.nodes.length;
+  const segmentation = segmentsOfInterest(lowered.output);
+  const derivative = differentiate(lowered.graph, lowered.output, segmentation);
+  const gradients = lowered.params.map((p) => (p.node === undefined ? undefined : derivative.adjoints.get(p.node) ?? lowered.graph.constant(0)));
+  const source = { lowered, gradients, adjointHints: adjointHints(lowered, derivative), primalNodeCount };
+  return {
+    valueAndGrad: emitCompanion(ctx.ts, ctx.factory, source, true),
+    grad: emitCompanion(ctx.ts, ctx.factory, source, false),
+    arity: lowered.params.length,
+    trace: describe(name, lowered, segmentation, derivative, gradients),
+  };
+}
+
+/** `dx` for the adjoint of `x`: the reverse sweep's names mirror the forward sweep's. */
+function adjointHints(lowered: LoweredFunction, derivative: Derivative): Map<Node, string> {
+  const hints = new Map<Node, string>();
+  for (const [cut, adjoint] of derivative.adjoints) {
+    const name = cut.kind === 'param' ? cut.name : lowered.nameHints.get(cut);
+    if (name !== undefined && adjoint.kind === 'apply' && !hints.has(adjoint)) hints.set(adjoint, `d${name}`);
+  }
+  return hints;
+}
+
+function describe(name: string, lowered: LoweredFunction, segmentation: Segmentation, derivative: Derivative, gradients: readonly (Node | undefined)[]): string {
+  const lines = [`${name}: ${lowered.params.length} parameters, output ${show(lowered.output)}`];
+  lines.push(`  segments (${segmentation.segments.length}), cut where a value is used more than once:`);
+  for (const { segment, partials } of derivative.segments) {
+    lines.push(`    ${show(segment.root)}  [${segment.nodes.length} operations; inputs ${segment.inputs.map(show).join(', ') || 'none'}]`);
+    for (const [input, partial] of partials) lines.push(`      ∂/∂${show(input)} = ${show(partial)}`);
+  }
+  const grads = gradients.filter((g): g is Node => g !== undefined);
+  lines.push(`  operations: primal ${operationCount([lowered.output])}, gradient ${operationCount(grads)}, value and gradient ${operationCount([lowered.output, ...grads])}`);
+  return lines.join('\n');
+}

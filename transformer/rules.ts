@@ -1,0 +1,241 @@
+/**
+ * The primitives and their derivative rules: one table, keyed by primitive (DESIGN.md §3).
+ *
+ * A rule gives the local partial derivative of a primitive's result with respect to each argument,
+ * as DAG nodes built from the arguments and the result itself (so `exp` reuses its own value).
+ * `null` is a structural zero: no adjoint flows along that edge at all, which keeps `0 * NaN` out of
+ * the gradient when the other factor is not finite.
+ */
+import type { Graph, Node } from './ir.js';
+
+/** Partials of `result = op(args)` w.r.t. each argument. */
+type Partials = (g: Graph, args: readonly Node[], result: Node) => readonly (Node | null)[];
+
+export interface Primitive {
+  /** Number of arguments, or 'variadic'. */
+  readonly arity: number | 'variadic';
+  /** Result is a boolean (comparisons and logic), never differentiated. */
+  readonly boolean?: boolean;
+  /** Source spelling of a binary operator. */
+  readonly infix?: string;
+  /** The `Math` member this primitive is. */
+  readonly mathName?: string;
+  /** Exact evaluation on constants, for folding; absent where folding could differ from run time. */
+  readonly fold?: (...values: number[]) => number;
+  readonly partials: Partials;
+}
+
+const zero: Partials = (_g, args) => args.map(() => null);
+
+export type PrimitiveName =
+  | '+'
+  | '-'
+  | '*'
+  | '/'
+  | '%'
+  | 'neg'
+  | '**'
+  | 'pow'
+  | '&'
+  | '|'
+  | '^'
+  | '<<'
+  | '>>'
+  | '>>>'
+  | '~'
+  | '<'
+  | '<='
+  | '>'
+  | '>='
+  | '==='
+  | '!=='
+  | '&&'
+  | '!'
+  | 'select'
+  | 'sin'
+  | 'cos'
+  | 'tan'
+  | 'asin'
+  | 'acos'
+  | 'atan'
+  | 'atan2'
+  | 'sinh'
+  | 'cosh'
+  | 'tanh'
+  | 'asinh'
+  | 'acosh'
+  | 'atanh'
+  | 'exp'
+  | 'expm1'
+  | 'log'
+  | 'log1p'
+  | 'log2'
+  | 'log10'
+  | 'sqrt'
+  | 'cbrt'
+  | 'hypot'
+  | 'abs'
+  | 'sign'
+  | 'max'
+  | 'min'
+  | 'floor'
+  | 'ceil'
+  | 'round'
+  | 'trunc'
+  | 'fround';
+
+const table: Readonly<Record<PrimitiveName, Primitive>> = {
+  // Arithmetic.
+  '+': { arity: 2, infix: '+', fold: (a, b) => a + b, partials: (g) => [g.constant(1), g.constant(1)] },
+  '-': { arity: 2, infix: '-', fold: (a, b) => a - b, partials: (g) => [g.constant(1), g.constant(-1)] },
+  '*': { arity: 2, infix: '*', fold: (a, b) => a * b, partials: (_g, [a, b]) => [b!, a!] },
+  // ∂(a/b)/∂b = -(a/b)/b reuses the quotient instead of squaring b.
+  '/': { arity: 2, infix: '/', fold: (a, b) => a / b, partials: (g, [, b], q) => [g.div(g.constant(1), b!), g.neg(g.div(q, b!))] },
+  '%': { arity: 2, infix: '%', partials: (g, [a, b]) => [g.constant(1), g.neg(g.call('trunc', g.div(a!, b!)))] },
+  neg: { arity: 1, fold: (a) => -a, partials: (g) => [g.constant(-1)] },
+  '**': { arity: 2, infix: '**', partials: (g, [a, b], r) => powPartials(g, a!, b!, r) },
+  pow: { arity: 2, mathName: 'pow', partials: (g, [a, b], r) => powPartials(g, a!, b!, r) },
+
+  // Integer and bitwise operations are piecewise constant: derivative 0 by convention.
+  '&': { arity: 2, infix: '&', partials: zero },
+  '|': { arity: 2, infix: '|', partials: zero },
+  '^': { arity: 2, infix: '^', partials: zero },
+  '<<': { arity: 2, infix: '<<', partials: zero },
+  '>>': { arity: 2, infix: '>>', partials: zero },
+  '>>>': { arity: 2, infix: '>>>', partials: zero },
+  '~': { arity: 1, partials: zero },
+
+  // Comparisons and logic feed conditions only.
+  '<': { arity: 2, infix: '<', boolean: true, partials: zero },
+  '<=': { arity: 2, infix: '<=', boolean: true, partials: zero },
+  '>': { arity: 2, infix: '>', boolean: true, partials: zero },
+  '>=': { arity: 2, infix: '>=', boolean: true, partials: zero },
+  '===': { arity: 2, infix: '===', boolean: true, partials: zero },
+  '!==': { arity: 2, infix: '!==', boolean: true, partials: zero },
+  '&&': { arity: 2, infix: '&&', boolean: true, partials: zero },
+  '!': { arity: 1, boolean: true, partials: zero },
+  /** `select(c, a, b)` is `c ? a : b`; only the taken arm is evaluated. */
+  select: { arity: 3, partials: (g, [c]) => [null, g.call('select', c!, g.constant(1), g.constant(0)), g.call('select', c!, g.constant(0), g.constant(1))] },
+
+  // Trigonometric.
+  sin: { arity: 1, mathName: 'sin', partials: (g, [u]) => [g.call('cos', u!)] },
+  cos: { arity: 1, mathName: 'cos', partials: (g, [u]) => [g.neg(g.call('sin', u!))] },
+  tan: { arity: 1, mathName: 'tan', partials: (g, _, r) => [g.add(g.constant(1), g.mul(r, r))] },
+  asin: { arity: 1, mathName: 'asin', partials: (g, [u]) => [g.div(g.constant(1), g.call('sqrt', g.sub(g.constant(1), g.mul(u!, u!))))] },
+  acos: { arity: 1, mathName: 'acos', partials: (g, [u]) => [g.neg(g.div(g.constant(1), g.call('sqrt', g.sub(g.constant(1), g.mul(u!, u!)))))] },
+  atan: { arity: 1, mathName: 'atan', partials: (g, [u]) => [g.div(g.constant(1), g.add(g.constant(1), g.mul(u!, u!)))] },
+  atan2: {
+    arity: 2,
+    mathName: 'atan2',
+    partials: (g, [y, x]) => {
+      const r2 = g.add(g.mul(x!, x!), g.mul(y!, y!));
+      return [g.div(x!, r2), g.neg(g.div(y!, r2))];
+    },
+  },
+
+  // Hyperbolic.
+  sinh: { arity: 1, mathName: 'sinh', partials: (g, [u]) => [g.call('cosh', u!)] },
+  cosh: { arity: 1, mathName: 'cosh', partials: (g, [u]) => [g.call('sinh', u!)] },
+  tanh: { arity: 1, mathName: 'tanh', partials: (g, _, r) => [g.sub(g.constant(1), g.mul(r, r))] },
+  asinh: { arity: 1, mathName: 'asinh', partials: (g, [u]) => [g.div(g.constant(1), g.call('sqrt', g.add(g.mul(u!, u!), g.constant(1))))] },
+  // 1/√(u-1)·1/√(u+1) rather than 1/√(u²-1): no cancellation near u = 1.
+  acosh: {
+    arity: 1,
+    mathName: 'acosh',
+    partials: (g, [u]) => [g.div(g.constant(1), g.mul(g.call('sqrt', g.sub(u!, g.constant(1))), g.call('sqrt', g.add(u!, g.constant(1)))))],
+  },
+  atanh: { arity: 1, mathName: 'atanh', partials: (g, [u]) => [g.div(g.constant(1), g.sub(g.constant(1), g.mul(u!, u!)))] },
+
+  // Exponential and logarithmic.
+  exp: { arity: 1, mathName: 'exp', partials: (_g, _, r) => [r] },
+  expm1: { arity: 1, mathName: 'expm1', partials: (g, _, r) => [g.add(r, g.constant(1))] },
+  log: { arity: 1, mathName: 'log', partials: (g, [u]) => [g.div(g.constant(1), u!)] },
+  log1p: { arity: 1, mathName: 'log1p', partials: (g, [u]) => [g.div(g.constant(1), g.add(g.constant(1), u!))] },
+  log2: { arity: 1, mathName: 'log2', partials: (g, [u]) => [g.div(g.constant(1), g.mul(u!, g.constant(Math.LN2, 'LN2')))] },
+  log10: { arity: 1, mathName: 'log10', partials: (g, [u]) => [g.div(g.constant(1), g.mul(u!, g.constant(Math.LN10, 'LN10')))] },
+
+  // Roots and norms.
+  sqrt: { arity: 1, mathName: 'sqrt', partials: (g, _, r) => [g.div(g.constant(0.5), r)] },
+  cbrt: { arity: 1, mathName: 'cbrt', partials: (g, _, r) => [g.div(g.constant(1), g.mul(g.constant(3), g.mul(r, r)))] },
+  // ∂hypot/∂aᵢ = aᵢ/h; at the origin the subgradient 0 is taken instead of 0/0.
+  hypot: {
+    arity: 'variadic',
+    mathName: 'hypot',
+    partials: (g, args, h) => {
+      const atOrigin = g.call('===', h, g.constant(0));
+      return args.map((a) => g.call('select', atOrigin, g.constant(0), g.div(a, h)));
+    },
+  },
+
+  // Piecewise: |x|' = sign(x) (0 at 0); max/min send the adjoint to the first extremal argument.
+  abs: { arity: 1, mathName: 'abs', partials: (g, [u]) => [g.call('sign', u!)] },
+  sign: { arity: 1, mathName: 'sign', partials: zero },
+  max: { arity: 'variadic', mathName: 'max', partials: (g, args) => extremumPartials(g, args, '>', '>=') },
+  min: { arity: 'variadic', mathName: 'min', partials: (g, args) => extremumPartials(g, args, '<', '<=') },
+  floor: { arity: 1, mathName: 'floor', partials: zero },
+  ceil: { arity: 1, mathName: 'ceil', partials: zero },
+  round: { arity: 1, mathName: 'round', partials: zero },
+  trunc: { arity: 1, mathName: 'trunc', partials: zero },
+  // Rounding to float32 is the identity up to rounding: derivative 1, as in every AD tool.
+  fround: { arity: 1, mathName: 'fround', partials: (g) => [g.constant(1)] },
+};
+
+export function primitive(name: PrimitiveName): Primitive {
+  return table[name];
+}
+
+export function isPrimitiveName(name: string): name is PrimitiveName {
+  return Object.prototype.hasOwnProperty.call(table, name);
+}
+
+/** The primitive a `Math.<name>` call is, if it has a rule. */
+export function mathPrimitive(name: string): PrimitiveName | undefined {
+  for (const [key, rule] of Object.entries(table) as [PrimitiveName, Primitive][]) {
+    if (rule.mathName === name) return key;
+  }
+  return undefined;
+}
+
+/** `Math` constants fold to named constants. */
+export const mathConstants: Readonly<Record<string, number>> = {
+  E: Math.E,
+  LN2: Math.LN2,
+  LN10: Math.LN10,
+  LOG2E: Math.LOG2E,
+  LOG10E: Math.LOG10E,
+  PI: Math.PI,
+  SQRT1_2: Math.SQRT1_2,
+  SQRT2: Math.SQRT2,
+};
+
+/**
+ * ∂(a^b): b·a^(b-1) w.r.t. a, and a^b·ln a w.r.t. b. The exponent partial is taken as 0 where a = 0
+ * (the limit from the right for b > 0), so `0 ** y` does not produce `0 * -Infinity`.
+ */
+function powPartials(g: Graph, a: Node, b: Node, r: Node): (Node | null)[] {
+  const da = b.kind === 'const' ? g.mul(b, g.apply('**', [a, g.constant(b.value - 1)])) : g.mul(b, g.apply('**', [a, g.sub(b, g.constant(1))]));
+  if (!b.active) return [da, null];
+  const db = g.call('select', g.call('===', a, g.constant(0)), g.constant(0), g.mul(r, g.call('log', a)));
+  return [da, db];
+}
+
+/**
+ * Partials of max/min: argument i receives the adjoint when it is the first extremal argument, that
+ * is strictly beyond every earlier one and at least as far as every later one (ties take the first).
+ */
+function extremumPartials(g: Graph, args: readonly Node[], strict: '>' | '<', loose: '>=' | '<='): Node[] {
+  return args.map((a, i) => {
+    let cond: Node | undefined;
+    args.forEach((other, j) => {
+      if (j === i) return;
+      const c = g.call(j < i ? strict : loose, a, other);
+      cond = cond === undefined ? c : g.call('&&', cond, c);
+    });
+    return cond === undefined ? g.constant(1) : g.call('select', cond, g.constant(1), g.constant(0));
+  });
+}
+
+/** Piecewise-constant primitives (comparisons, rounding, bitwise): no adjoint flows through them. */
+export function hasZeroDerivative(name: PrimitiveName): boolean {
+  return table[name].partials === zero;
+}

@@ -1,0 +1,70 @@
+/**
+ * differentiate: symbolic reverse mode over segments (DESIGN.md §3, §6). Each segment's partials
+ * w.r.t. its inputs are derived as whole expressions on the hash-consed DAG, so they share nodes with
+ * the forward computation and with each other; then adjoints flow from cut to cut:
+ * `adj(in_j) += adj(out) * ∂out/∂in_j`.
+ */
+import { isConst, type Graph, type Node } from './ir.js';
+import { primitive } from './rules.js';
+import { differentiableArgs, type Segment, type Segmentation } from './soi.js';
+
+export interface SegmentPartials {
+  readonly segment: Segment;
+  /** ∂root/∂input for each input that the root depends on differentiably. */
+  readonly partials: ReadonlyMap<Node, Node>;
+}
+
+export interface Derivative {
+  readonly segments: readonly SegmentPartials[];
+  /** The adjoint of each cut, the output's being 1. */
+  readonly adjoints: ReadonlyMap<Node, Node>;
+}
+
+/** `adjoint · partial`, keeping structural zeros and distributing over a select with constant arms. */
+export function scale(g: Graph, adjoint: Node, partial: Node): Node {
+  if (isConst(partial, 0) || isConst(adjoint, 0)) return g.constant(0);
+  if (isConst(partial, 1)) return adjoint;
+  if (isConst(adjoint, 1)) return partial;
+  if (partial.kind === 'apply' && partial.op === 'select' && isConst(partial.args[1]!) && isConst(partial.args[2]!)) {
+    return g.call('select', partial.args[0]!, scale(g, adjoint, partial.args[1]), scale(g, adjoint, partial.args[2]));
+  }
+  return g.mul(adjoint, partial);
+}
+
+function accumulate(g: Graph, into: Map<Node, Node>, key: Node, term: Node): void {
+  if (isConst(term, 0)) return;
+  const before = into.get(key);
+  into.set(key, before === undefined ? term : g.add(before, term));
+}
+
+/** ∂root/∂input for every input of one segment, by reverse accumulation inside the segment. */
+export function segmentPartials(g: Graph, segment: Segment): SegmentPartials {
+  const inputs = new Set(segment.inputs);
+  const local = new Map<Node, Node>([[segment.root, g.constant(1)]]);
+  const partials = new Map<Node, Node>();
+  for (let k = segment.nodes.length - 1; k >= 0; k--) {
+    const n = segment.nodes[k]!;
+    const adjoint = local.get(n);
+    if (adjoint === undefined) continue;
+    const rule = primitive(n.op).partials(g, n.args, n);
+    const flowing = new Set(differentiableArgs(n));
+    n.args.forEach((arg, i) => {
+      const p = rule[i];
+      if (p === null || p === undefined || !flowing.has(arg)) return;
+      accumulate(g, inputs.has(arg) ? partials : local, arg, scale(g, adjoint, p));
+    });
+  }
+  return { segment, partials };
+}
+
+export function differentiate(g: Graph, output: Node, segmentation: Segmentation): Derivative {
+  const segments = segmentation.segments.map((s) => segmentPartials(g, s));
+  const adjoints = new Map<Node, Node>([[output, g.constant(1)]]);
+  for (let k = segments.length - 1; k >= 0; k--) {
+    const { segment, partials } = segments[k]!;
+    const adjoint = adjoints.get(segment.root);
+    if (adjoint === undefined) continue;
+    for (const [input, partial] of partials) accumulate(g, adjoints, input, scale(g, adjoint, partial));
+  }
+  return { segments, adjoints };
+}
