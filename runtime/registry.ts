@@ -20,14 +20,18 @@ type Host = typeof globalThis & { [registryKey]?: WeakMap<Function, Companions> 
 const host = globalThis as Host;
 const registry: WeakMap<Function, Companions> = (host[registryKey] ??= new WeakMap());
 
-/** Called by transformed modules; not part of the user-facing API. */
-export function register(
-  primal: Function,
+/**
+ * Called by transformed modules; not part of the user-facing API. Returns `primal`, so that a
+ * wrapper call `differentiable(fn)` can be registered where it stands, as an expression.
+ */
+export function register<F extends Function>(
+  primal: F,
   valueAndGrad: Companions['valueAndGrad'],
   grad: Companions['grad'],
   arity: number,
-): void {
+): F {
   registry.set(primal, { valueAndGrad, grad, arity });
+  return primal;
 }
 
 export function companionsOf(primal: unknown, caller: string): Companions {

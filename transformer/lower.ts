@@ -240,6 +240,8 @@ class Lowerer {
     if (!ts.isIdentifier(d.name)) {
       unsupported(codes.unsupportedSyntax, d.name, 'destructuring is not supported yet; declare each variable on its own.');
     }
+    // A local function is lowered where it is called, like a nested function declaration.
+    if (d.initializer !== undefined && (ts.isArrowFunction(d.initializer) || ts.isFunctionExpression(d.initializer))) return;
     const symbol = this.symbolOf(d.name);
     if (d.initializer === undefined) {
       this.frame.bindings.set(symbol, undefined);

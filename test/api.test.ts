@@ -1,0 +1,196 @@
+/** The user's view (DESIGN.md §2): spellings, gradient shapes, `wrt`, methods, callees, call sites, the registry. */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { assertClose, assertGradient } from './gradcheck.js';
+import { build, compile, describeDiagnostics, prelude } from './harness.js';
+
+const helpers = `
+const FACTOR = 2;
+export function cube(u: number): number { return u * u * u; }
+export function scaled(u: number): number { return u * FACTOR; }
+export const SCALE = 1.5;
+`;
+
+const main =
+  prelude +
+  `import { cube, scaled, SCALE } from './helpers';
+const K = 3;
+function sq(u: number): number { return u * u; }
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+/** @differentiable */
+export function rosen(x: number, y: number): number {
+  return (1 - x) ** 2 + 100 * (y - x * x) ** 2;
+}
+
+/** @differentiable */
+export const rosenArrow = (x: number, y: number): number => (1 - x) ** 2 + 100 * (y - x * x) ** 2;
+
+export const rosenWrapped = differentiable((x: number, y: number) => (1 - x) ** 2 + 100 * (y - x * x) ** 2);
+
+/** @differentiable */
+export const helpersAndConstants = (x: number, y: number): number => K * sq(x) + sigmoid(y) * Math.PI;
+
+/** @differentiable */
+export const assignments = function (x: number): number {
+  let a = x;
+  a *= 2; a += 1; a **= 2; a -= x; a /= 3; a %= 1000;
+  a++; ++a; a--;
+  let b: number;
+  b = a = a * x;
+  return a + b;
+};
+
+export class Model {
+  scale = 2;
+  offset = { v: 0.5 };
+
+  @differentiable
+  loss(w: number, b: number): number {
+    return this.scale * this.helper(w) + (b - this.offset.v) ** 2;
+  }
+
+  helper(w: number): number {
+    return Math.log1p(w * w) * this.scale;
+  }
+
+  @differentiable
+  static norm(x: number, y: number): number {
+    return Math.hypot(x, y);
+  }
+}
+
+/** @differentiable */
+export function mixed(x: number, flag: boolean, label: string, y = 2): number {
+  return x * y;
+}
+
+/** @differentiable */
+export function closures(x: number): number {
+  const times = (u: number) => u * x;
+  function twice(v: number): number { return times(v) * 2; }
+  return twice(x) + times(3);
+}
+
+/** @differentiable */
+export function acrossFiles(x: number): number {
+  return cube(x) * SCALE + scaled(x);
+}
+
+export const direct = { g: grad(rosen), vg: valueAndGrad(rosen), arrow: grad(rosenArrow) };
+export function gradOf(f: (x: number, y: number) => number) { return grad(f); }
+export function notMarked(x: number): number { return x * x; }
+`;
+
+const files = { 'main.ts': main, 'helpers.ts': helpers };
+const m = build(files);
+const emitted = compile(files).js['main.ts']!;
+
+const spellings = suite('marking spellings');
+
+spellings('JSDoc declaration, JSDoc const arrow, wrapper and their call sites agree exactly', () => {
+  const expected = [151, -50];
+  assert.equal(m.grad(m.rosen)(1.5, 2), expected);
+  assert.equal(m.grad(m.rosenArrow)(1.5, 2), expected);
+  assert.equal(m.grad(m.rosenWrapped)(1.5, 2), expected);
+  assert.equal(m.direct.g(1.5, 2), expected);
+  assert.equal(m.direct.arrow(1.5, 2), expected);
+  assert.equal(m.gradOf(m.rosenWrapped)(1.5, 2), expected);
+});
+
+spellings('the decorator on an instance method, called with this', () => {
+  const model = new m.Model();
+  const f = (w: number, b: number) => model.loss(w, b);
+  assertGradient(f, m.grad(model.loss).call(model, 0.7, 1.9), [0.7, 1.9], 'Model.loss');
+  // Fields are read when the gradient runs, as the primal reads them.
+  model.scale = 5;
+  assertGradient(f, m.grad(model.loss).call(model, 0.7, 1.9), [0.7, 1.9], 'Model.loss after changing scale');
+});
+
+spellings('the decorator on a static method', () => {
+  const g = m.grad(m.Model.norm)(3, 4);
+  assertClose(g[0], 0.6, 'x', 1e-15, 0);
+  assertClose(g[1], 0.8, 'y', 1e-15, 0);
+});
+
+const api = suite('grad and valueAndGrad');
+
+api('valueAndGrad returns the primal value and the gradient', () => {
+  const [value, gradient] = m.valueAndGrad(m.rosen)(1.5, 2);
+  assert.is(value, m.rosen(1.5, 2));
+  assert.equal(gradient, [151, -50]);
+  assert.equal(m.direct.vg(-0.3, 0.8), m.valueAndGrad(m.rosen)(-0.3, 0.8));
+});
+
+api('wrt selects parameters by position, in the order given', () => {
+  assert.equal(m.grad(m.rosen, { wrt: [1] })(1.5, 2), [-50]);
+  assert.equal(m.grad(m.rosen, { wrt: [1, 0] })(1.5, 2), [-50, 151]);
+  assert.equal(m.valueAndGrad(m.rosen, { wrt: [0] })(1.5, 2), [6.5, [151]]);
+  const model = new m.Model();
+  const [db] = m.grad(model.loss, { wrt: [1] }).call(model, 0.7, 1.9);
+  assertClose(db, 2 * (1.9 - 0.5), 'd loss / d b', 1e-15, 0);
+});
+
+api('wrt positions out of range are a RangeError', () => {
+  assert.throws(() => m.grad(m.rosen, { wrt: [2] }), (e: unknown) => e instanceof RangeError && /has 2/.test((e as Error).message));
+  assert.throws(() => m.grad(m.rosen, { wrt: [-1] }), RangeError);
+});
+
+api('parameters that are not numbers get undefined, defaults apply', () => {
+  assert.equal(m.grad(m.mixed)(3, true, 'label'), [2, undefined, undefined, 3]);
+  assert.equal(m.grad(m.mixed)(3, true, 'label', 5), [5, undefined, undefined, 3]);
+  assert.equal(m.valueAndGrad(m.mixed)(3, false, 'x')[0], 6);
+});
+
+api('a function the plugin never compiled: an Error naming it and saying what to do', () => {
+  assert.throws(
+    () => m.grad(m.notMarked),
+    (e: unknown) =>
+      e instanceof Error &&
+      /'notMarked'/.test(e.message) &&
+      /@differentiable/.test(e.message) &&
+      /coarsegrad\/transformer/.test(e.message) &&
+      /tsconfig/.test(e.message),
+  );
+  assert.throws(() => m.valueAndGrad((x: number) => x), /this anonymous function/);
+  assert.throws(() => m.grad(42), TypeError);
+});
+
+const callees = suite('callees and straight-line code');
+
+callees('helpers, arrow helpers and Math constants are differentiated through', () => {
+  assertGradient(m.helpersAndConstants, m.grad(m.helpersAndConstants)(0.4, -1.2), [0.4, -1.2], 'helpersAndConstants');
+});
+
+callees('compound assignments, increments and chained assignment', () => {
+  for (const x of [0.3, 2.5, -1.7]) assertGradient(m.assignments, m.grad(m.assignments)(x), [x], 'assignments');
+});
+
+callees('nested closures read the enclosing function’s locals', () => {
+  for (const x of [0.3, -2]) assertGradient(m.closures, m.grad(m.closures)(x), [x], 'closures');
+});
+
+callees('functions and constants imported from another file', () => {
+  // cube(x)·1.5 + 2x
+  assert.equal(m.grad(m.acrossFiles)(2), [4.5 * 4 + 2]);
+});
+
+const sites = suite('call sites');
+
+sites('grad(f) on a marked function of the same file binds the companion directly', () => {
+  assert.match(emitted, /exports\.direct = \{ g: rosen\$grad, vg: rosen\$valueAndGrad, arrow: rosenArrow\$grad \}/);
+});
+
+sites('a function value passed around goes through the registry', () => {
+  assert.match(emitted, /return \(0, coarsegrad_1\.grad\)\(f\);/);
+  assert.equal(m.gradOf(m.rosen)(1.5, 2), [151, -50]);
+});
+
+sites('the plugin adds no diagnostics to a valid program', () => {
+  assert.equal(describeDiagnostics(compile(files).diagnostics), []);
+});
+
+spellings.run();
+api.run();
+callees.run();
+sites.run();

@@ -1,0 +1,36 @@
+/** Gradient checking against 5-point central finite differences. */
+import * as assert from 'uvu/assert';
+
+/** ∂f/∂x_i by the 5-point stencil, step scaled to the coordinate. */
+export function finiteDifference(f: (...args: number[]) => number, args: readonly number[], i: number): number {
+  const h = 1e-3 * Math.max(1, Math.abs(args[i]!));
+  const at = (delta: number): number => {
+    const moved = args.slice();
+    moved[i] = moved[i]! + delta;
+    return f(...moved);
+  };
+  return (-at(2 * h) + 8 * at(h) - 8 * at(-h) + at(-2 * h)) / (12 * h);
+}
+
+/** Relative-or-absolute closeness, with a message naming what was compared. */
+export function assertClose(actual: number, expected: number, what: string, rtol = 1e-6, atol = 1e-8): void {
+  const ok = Math.abs(actual - expected) <= atol + rtol * Math.abs(expected);
+  assert.ok(ok, `${what}: got ${actual}, expected ${expected}`);
+}
+
+/** Checks every entry of `gradient` against finite differences of `f` at `args`. */
+export function assertGradient(
+  f: (...args: number[]) => number,
+  gradient: readonly unknown[],
+  args: readonly number[],
+  what: string,
+  rtol = 1e-6,
+  atol = 1e-8,
+): void {
+  assert.is(gradient.length, args.length, `${what}: gradient length`);
+  args.forEach((_, i) => {
+    const g = gradient[i];
+    assert.type(g, 'number', `${what}: gradient entry ${i}`);
+    assertClose(g as number, finiteDifference(f, args, i), `${what} ∂/∂x${i} at (${args.join(', ')})`, rtol, atol);
+  });
+}
