@@ -63,7 +63,8 @@ class Emitter {
     const scheduled = [...uses.keys()].filter((n) => needsName(n) && ((uses.get(n) ?? 0) > 1 || rootHints.has(n))).sort((a, b) => a.id - b.id);
     let inReverse = false;
     for (const n of scheduled) {
-      const name = this.namer.fresh(rootHints.get(n) ?? this.source.adjointHints.get(n) ?? lowered.nameHints.get(n) ?? 't');
+      const hint = rootHints.get(n) ?? this.source.adjointHints.get(n) ?? lowered.nameHints.get(n) ?? (n.kind === 'opaque' && n.expr.kind === 'property' ? n.expr.name : 't');
+      const name = this.namer.fresh(hint);
       const init = this.expression(n, true);
       this.names.set(n, name);
       let statement: ts.Statement = f.createVariableStatement(

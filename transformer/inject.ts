@@ -107,9 +107,10 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
     return [...out.slice(0, afterImports), ...hoisted, ...out.slice(afterImports)];
   };
 
+  const markedFunctions = new Set<ts.Node>(marked.map((m) => m.fn));
   const visit = (node: ts.Node): ts.Node => {
-    // A marked function's own body is emitted untouched.
-    if (ts.isFunctionLike(node) && companions.has(node)) return node;
+    // A marked function's own body is emitted untouched, whether or not it could be differentiated.
+    if (markedFunctions.has(node)) return node;
     if (ts.isBlock(node)) return f.updateBlock(node, statements(node.statements));
     if (ts.isModuleBlock(node)) return f.updateModuleBlock(node, statements(node.statements));
     if (ts.isCaseClause(node)) return f.updateCaseClause(node, ts.visitNode(node.expression, visit, ts.isExpression), statements(node.statements));

@@ -98,6 +98,11 @@ export class Graph {
 
   /** `op(args)`, simplified by exact rewrites, then hash-consed. */
   apply(op: PrimitiveName, args: readonly Node[]): Node {
+    // IEEE addition and multiplication commute exactly: one order for both spellings lets
+    // hash-consing see `a * b` and `b * a` as the same value (constants stay in front).
+    if ((op === '+' || op === '*') && args[0]!.kind !== 'const' && args[1]!.kind !== 'const' && args[0]!.id > args[1]!.id) {
+      args = [args[1]!, args[0]!];
+    }
     const simpler = simplify(this, op, args);
     if (simpler !== undefined) return simpler;
     const key = `${op}(${args.map((a) => a.id).join(',')})`;

@@ -349,6 +349,7 @@ class Lowerer {
     const g = this.graph;
     const kind = e.operatorToken.kind;
     if (kind === ts.SyntaxKind.EqualsToken) {
+      this.assignableSymbol(e.left);
       const value = this.expression(e.right);
       this.assign(e.left, value);
       return value;
@@ -380,6 +381,12 @@ class Lowerer {
 
   /** Stores `value` into the local named by `target`. */
   private assign(target: ts.Expression, value: Value): void {
+    const inner = this.skipParentheses(target) as ts.Identifier;
+    this.bind(this.assignableSymbol(target), value, inner.text);
+  }
+
+  /** The local `target` names, if the marked function may assign it. */
+  private assignableSymbol(target: ts.Expression): ts.Symbol {
     const ts = this.ts;
     const inner = this.skipParentheses(target);
     if (!ts.isIdentifier(inner)) {
@@ -396,7 +403,7 @@ class Lowerer {
           : `'${inner.text}' is not a local variable of the marked function; writing to outer state cannot be differentiated, so return the value instead.`,
       );
     }
-    this.bind(symbol, value, inner.text);
+    return symbol;
   }
 
   private identifier(e: ts.Identifier): Value {

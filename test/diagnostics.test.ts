@@ -1,0 +1,107 @@
+/**
+ * What the transformer cannot differentiate is a TypeScript diagnostic at the right position, with a
+ * sentence on what to do; the rest of the file still compiles and works.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compile, describeDiagnostics, load, prelude } from './harness.js';
+
+interface Case {
+  readonly code: number;
+  /** The marked function's body; `§` marks where the diagnostic must start. */
+  readonly body: string;
+  readonly params?: string;
+  /** Extra top-level declarations. */
+  readonly extra?: string;
+  /** Words the message must contain. */
+  readonly says: RegExp;
+}
+
+const cases: Record<string, Case> = {
+  'a for loop': { code: 95001, body: 'let s = 0;\n  §for (let i = 0; i < 3; i++) s += x;\n  return s;', says: /loops/ },
+  'a while loop': { code: 95001, body: 'let s = x;\n  §while (s < 10) s *= 2;\n  return s;', says: /loops/ },
+  'an if statement': { code: 95001, body: 'let s = x;\n  §if (x > 0) s = -x;\n  return s;', says: /branches/ },
+  'a conditional expression': { code: 95001, body: 'return §x > 0 ? x : -x;', says: /conditional/ },
+  'a comparison': { code: 95001, body: 'return +(x §> 0);', says: /branching/ },
+  'a logical operator': { code: 95001, body: 'return x §|| 1;', says: /branching/ },
+  'try': { code: 95001, body: '§try { return x; } catch { return 0; }', says: /try/ },
+  'a call to a function without source': {
+    code: 95002,
+    extra: 'declare function mystery(u: number): number;',
+    body: 'return §mystery(x) * 2;',
+    says: /no source/,
+  },
+  'Math.random': { code: 95002, body: 'return §Math.random() * x;', says: /draw random numbers outside/ },
+  'a lib method on a number': { code: 95002, body: 'return §parseFloat("1") * x;', says: /no source/ },
+  'recursion': {
+    code: 95005,
+    extra: 'function fact(n: number): number { return n * §fact(n - 1); }',
+    body: 'return fact(x);',
+    says: /recursion/,
+  },
+  'writing to a module variable': { code: 95006, extra: 'let total = 0;', body: '§total = x;\n  return x;', says: /outer state/ },
+  'writing to a property': { code: 95006, params: 'x: number, o: { v: boolean }', body: '§o.v = true;\n  return x;', says: /local variables/ },
+  'a closure changing a captured number': {
+    code: 95006,
+    body: 'let c = x;\n  const bump = () => { §c = c * 2; return c; };\n  return bump();',
+    says: /closures that change captured numbers/,
+  },
+  'an array parameter': { code: 95004, params: '§xs: number[]', body: 'return 1;', says: /separate 'number' parameters/ },
+  'an object of numbers': { code: 95004, params: '§p: { x: number; y: number }', body: 'return p.x;', says: /separate 'number' parameters/ },
+  'a rest parameter': { code: 95004, params: '§...xs: number[]', body: 'return 1;', says: /rest parameters/ },
+  'a computed element read': { code: 95001, params: 'x: number, o: { v: readonly boolean[] }', body: 'const i = 1;\n  return x * +§o.v[i];', says: /computed index/ },
+  'string concatenation': { code: 95001, body: "const s = §'a' + x;\n  return x;", says: /string concatenation/ },
+};
+
+/** The source of one case, and the 1-based line and column of its `§` marker. */
+function caseSource(c: Case): { source: string; line: number; column: number } {
+  const text = `${prelude}${c.extra ?? ''}\n/** @differentiable */\nexport function bad(${c.params ?? 'x: number'}): number {\n  ${c.body}\n}\n` +
+    `/** @differentiable */\nexport function good(x: number): number { return x * x * x; }\n`;
+  // Without a marker, the diagnostic belongs on the function's name.
+  const marked = text.includes('§') ? text : text.replace('function bad(', 'function §bad(');
+  const at = marked.indexOf('§');
+  const before = marked.slice(0, at);
+  const line = before.split('\n').length;
+  const column = at - before.lastIndexOf('\n');
+  return { source: marked.slice(0, at) + marked.slice(at + 1), line, column };
+}
+
+const diagnostics = suite('diagnostics');
+
+for (const [name, c] of Object.entries(cases)) {
+  diagnostics(`${name}: TS${c.code} at its position, and the rest of the file still works`, () => {
+    const { source, line, column } = caseSource(c);
+    const result = compile({ 'main.ts': source });
+    const lines = describeDiagnostics(result.diagnostics);
+    assert.is(result.diagnostics.length, 1, lines.join('\n'));
+    assert.is(lines[0]!.startsWith(`main.ts(${line},${column}): TS${c.code}: coarsegrad: `), true, `${lines[0]} should be at (${line},${column})`);
+    assert.match(lines[0]!, c.says);
+    const m = load(result.js);
+    assert.equal(m.grad(m.good)(2), [12]);
+    assert.throws(() => m.grad(m.bad), /has no gradient companion/);
+  });
+}
+
+diagnostics('every message says what to do', () => {
+  for (const c of Object.values(cases)) {
+    const { source } = caseSource(c);
+    const [d] = compile({ 'main.ts': source }).pluginDiagnostics;
+    assert.ok(d !== undefined);
+    const text = describeDiagnostics([d!])[0]!;
+    assert.ok(text.length > 60, `too terse: ${text}`);
+  }
+});
+
+diagnostics('a file with syntax and type errors never makes the plugin throw', () => {
+  const result = compile({ 'main.ts': `${prelude}/** @differentiable */ export function f(x: number): number { return x * * ; }\n/** @differentiable */ export function g(x: number): number { return x.foo; }` });
+  assert.ok(result.diagnostics.length > 0);
+});
+
+diagnostics('a marked function needs a name; let-bound marks are refused', () => {
+  const result = compile({ 'main.ts': `${prelude}/** @differentiable */\nexport let f = (x: number): number => x * x;\n` });
+  const lines = describeDiagnostics(result.diagnostics);
+  assert.is(lines.length, 1, lines.join('\n'));
+  assert.match(lines[0]!, /main\.ts\(4,12\): TS95001: .*`const`/);
+});
+
+diagnostics.run();

@@ -1,0 +1,125 @@
+/**
+ * What the transformer writes: one golden companion a reader can look at, the shape of emitted code,
+ * and the marked functions themselves emitted exactly as plain tsc emits them.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import ts from 'typescript';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compile, describeDiagnostics, prelude } from './harness.js';
+
+const goldenDir = path.resolve(__dirname, '..', '..', 'test', 'golden');
+
+/** Compares with a file in test/golden; `UPDATE_GOLDEN=1 npm test` rewrites it after a deliberate change. */
+function assertGolden(name: string, actual: string): void {
+  const file = path.join(goldenDir, name);
+  if (process.env.UPDATE_GOLDEN === '1') fs.writeFileSync(file, actual);
+  assert.fixture(actual, fs.readFileSync(file, 'utf8'));
+}
+
+const emit = suite('emitted code');
+
+emit('golden: the Rosenbrock companions', () => {
+  const source = `import { grad } from 'coarsegrad';
+
+/** @differentiable */
+export function rosen(x: number, y: number): number {
+  return (1 - x) ** 2 + 100 * (y - x * x) ** 2;
+}
+
+export const rosenGrad = grad(rosen);
+`;
+  const result = compile({ 'main.ts': source }, { module: ts.ModuleKind.ESNext });
+  assert.equal(describeDiagnostics(result.diagnostics), []);
+  assertGolden('rosenbrock.js', result.js['main.ts']!);
+});
+
+emit('the gradient-only companion does not compute the value', () => {
+  const js = compile({ 'main.ts': `${prelude}/** @differentiable */\nexport function f(x: number, y: number): number { return Math.exp(x * y) + Math.sin(x); }\n` }, { module: ts.ModuleKind.ESNext }).js['main.ts']!;
+  const gradOnly = js.slice(js.indexOf('function f$grad'));
+  // Both partials need exp(x·y), which is kept; sin(x) only feeds the value and is gone.
+  assert.match(gradOnly, /Math\.exp\(x \* y\)/);
+  assert.not.match(gradOnly, /Math\.sin/);
+  assert.match(js.slice(js.indexOf('function f$valueAndGrad'), js.indexOf('function f$grad')), /Math\.sin/);
+});
+
+emit('a value used twice is computed once and named after the variable it was assigned to', () => {
+  const js = compile({ 'main.ts': `${prelude}/** @differentiable */\nexport function f(x: number): number {\n  const spread = Math.exp(x) - 1;\n  return spread * spread + Math.log1p(spread);\n}\n` }).js['main.ts']!;
+  const body = js.slice(js.indexOf('function f$grad'));
+  assert.is(body.match(/Math\.exp\(x\)/g)?.length, 1, body);
+  // exp(x) is its own derivative, so it is named too, and reused by the reverse sweep.
+  assert.match(body, /const (\w+) = Math\.exp\(x\);\n\s*const spread = \1 - 1;/);
+});
+
+function firstFunction(n: ts.Node): ts.Node | undefined {
+  return ts.isFunctionLike(n) ? n : ts.forEachChild(n, firstFunction);
+}
+
+/** The text of the function named `name` in emitted JavaScript (declaration, const, method, or wrapped const). */
+function functionText(js: string, name: string): string {
+  const file = ts.createSourceFile('out.js', js, ts.ScriptTarget.ES2022, true);
+  let found: string | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found !== undefined) return;
+    if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) && node.name?.getText() === name) {
+      found = node.getText();
+    } else if (ts.isVariableDeclaration(node) && node.name.getText() === name && node.initializer !== undefined) {
+      found = firstFunction(node.initializer)?.getText();
+    } else if (ts.isBinaryExpression(node) && node.left.getText() === `exports.${name}`) {
+      // CommonJS writes an exported const as an assignment.
+      found = firstFunction(node.right)?.getText();
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  if (found === undefined) throw new Error(`no function ${name} in:\n${js}`);
+  return found;
+}
+
+const primal = suite('the primal is untouched');
+
+const corpus = `${prelude}
+function helper(u: number): number { return u * u; }
+
+/** @differentiable */
+export function declared(x: number, y: number): number {
+  const t = helper(x) + 1; // comments stay too
+  return t * y;
+}
+
+/** @differentiable */
+export function broken(x: number): number {
+  return grad(arrow)(x, x)[0]!; // cannot be differentiated, and must still emit as written
+}
+
+/** @differentiable */
+export const arrow = (x: number, y: number): number => Math.sin(x) * y;
+
+/** @differentiable */
+export const expression = function (x: number): number { let a = x; a **= 2; return a; };
+
+export const wrapped = differentiable((x: number) => x * 3);
+
+export class Model {
+  k = 2;
+  @differentiable
+  loss(w: number): number { return this.k * w * w; }
+}
+`;
+
+primal('every spelling emits its marked function exactly as plain tsc does', () => {
+  for (const module of [ts.ModuleKind.CommonJS, ts.ModuleKind.ESNext]) {
+    const plain = compile({ 'main.ts': corpus }, { plugin: false, module }).js['main.ts']!;
+    const transformed = compile({ 'main.ts': corpus }, { module });
+    assert.equal(describeDiagnostics(transformed.diagnostics).map((d) => d.slice(0, 23)), ['main.ts(14,10): TS95002']);
+    const js = transformed.js['main.ts']!;
+    for (const name of ['declared', 'broken', 'arrow', 'expression', 'wrapped', 'loss']) {
+      assert.fixture(functionText(js, name), functionText(plain, name), `${name} (${ts.ModuleKind[module]})`);
+    }
+    assert.match(js, /function declared\$grad/, 'the companion is there');
+  }
+});
+
+emit.run();
+primal.run();
