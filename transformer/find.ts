@@ -45,8 +45,16 @@ export function isRuntimeExport(tsApi: typeof ts, checker: ts.TypeChecker, node:
   });
 }
 
+/**
+ * Does a JSDoc comment directly before `node` carry the `@differentiable` tag? Read from the comment
+ * text, not `ts.getJSDocTags`: tsc (and so tspc) skips parsing JSDoc in .ts files since TypeScript 5.3.
+ */
 function hasDifferentiableTag(tsApi: typeof ts, node: ts.Node): boolean {
-  return tsApi.getJSDocTags(node).some((t) => t.tagName.text === 'differentiable');
+  const text = node.getSourceFile().text;
+  return (tsApi.getLeadingCommentRanges(text, node.getFullStart()) ?? []).some((range) => {
+    const comment = text.slice(range.pos, range.end);
+    return comment.startsWith('/**') && /(?:^|[\s*])@differentiable(?![\w-])/.test(comment.slice(3));
+  });
 }
 
 export function findMarked(ts: typeof import('typescript'), checker: ts.TypeChecker, file: ts.SourceFile): { marked: Marked[]; bad: BadMark[] } {
