@@ -77,6 +77,20 @@ export function acrossFiles(x: number): number {
   return cube(x) * SCALE + scaled(x);
 }
 
+/** @differentiable */
+export function generic<T extends number>(x: T, y: number): number {
+  return x * y;
+}
+
+export function makeScaled(factor: number) {
+  const offset = factor + 1;
+  /** @differentiable */
+  function scaledSquare(x: number): number {
+    return factor * x * x + offset;
+  }
+  return scaledSquare;
+}
+
 export const direct = { g: grad(rosen), vg: valueAndGrad(rosen), arrow: grad(rosenArrow) };
 export function gradOf(f: (x: number, y: number) => number) { return grad(f); }
 export function notMarked(x: number): number { return x * x; }
@@ -173,6 +187,15 @@ callees('nested closures read the enclosing function’s locals', () => {
 callees('functions and constants imported from another file', () => {
   // cube(x)·1.5 + 2x
   assert.equal(m.grad(m.acrossFiles)(2), [4.5 * 4 + 2]);
+});
+
+callees('a generic parameter constrained to number is differentiated', () => {
+  assert.equal(m.grad(m.generic)(3, 4), [4, 3]);
+});
+
+callees('a function marked inside another reads the outer parameters and locals', () => {
+  const f = m.makeScaled(2.5);
+  assert.equal(m.valueAndGrad(f)(2), [2.5 * 4 + 3.5, [10]]);
 });
 
 const sites = suite('call sites');

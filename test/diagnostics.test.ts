@@ -48,6 +48,7 @@ const cases: Record<string, Case> = {
   },
   'an array parameter': { code: 95004, params: '§xs: number[]', body: 'return 1;', says: /separate 'number' parameters/ },
   'an object of numbers': { code: 95004, params: '§p: { x: number; y: number }', body: 'return p.x;', says: /separate 'number' parameters/ },
+  'an untyped parameter': { code: 95004, params: '§x: any', body: 'return x * 2;', says: /give it a type/ },
   'a rest parameter': { code: 95004, params: '§...xs: number[]', body: 'return 1;', says: /rest parameters/ },
   'a computed element read': { code: 95001, params: 'x: number, o: { v: readonly boolean[] }', body: 'const i = 1;\n  return x * +§o.v[i];', says: /computed index/ },
   'string concatenation': { code: 95001, body: "const s = §'a' + x;\n  return x;", says: /string concatenation/ },

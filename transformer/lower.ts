@@ -118,7 +118,11 @@ class Lowerer {
       unsupported(codes.unsupportedParameter, p, 'optional parameters are not supported in a marked function; give it a number default (`x = 0`) or make it required.');
     }
     const symbol = this.symbolOf(p.name);
-    const type = this.checker.getTypeAtLocation(p);
+    const declared = this.checker.getTypeAtLocation(p);
+    const type = this.checker.getBaseConstraintOfType(declared) ?? declared;
+    if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) {
+      unsupported(codes.unsupportedParameter, p, `parameter '${name}' has type '${this.checker.typeToString(declared)}'; give it a type ('number' to differentiate it).`);
+    }
     if (this.isNumber(type)) {
       const node = this.graph.param(index, name);
       frame.bindings.set(symbol, { kind: 'number', node });
@@ -152,7 +156,6 @@ class Lowerer {
   /** Does a value of this type carry numbers a user may expect a derivative for? */
   private holdsNumbers(type: ts.Type): boolean {
     const ts = this.ts;
-    if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return true;
     if (this.checker.isArrayLikeType(type)) return true;
     const name = type.getSymbol()?.getName();
     if (name === 'Float64Array' || name === 'Float32Array') return true;
@@ -467,9 +470,8 @@ class Lowerer {
     while (scope !== undefined && !ts.isSourceFile(scope) && !ts.isBlock(scope) && !ts.isFunctionLike(scope) && !ts.isClassLike(scope) && !ts.isModuleBlock(scope)) {
       scope = scope.parent;
     }
-    if (scope === undefined) return false;
-    // Parameters belong to their function; the companion sits beside that function, outside it.
-    if (ts.isParameter(decl) || ts.isFunctionLike(scope)) return false;
+    // The companion sits beside the marked function, so it sees every scope that encloses the
+    // function, an outer function's parameters included, but not the function's own.
     for (let n: ts.Node | undefined = this.fn.parent; n !== undefined; n = n.parent) if (n === scope) return true;
     return false;
   }
