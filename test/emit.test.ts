@@ -56,6 +56,16 @@ function firstFunction(n: ts.Node): ts.Node | undefined {
   return ts.isFunctionLike(n) ? n : ts.forEachChild(n, firstFunction);
 }
 
+emit('quotients along a chain of partials cancel: the logistic loss needs one division', () => {
+  const js = compile({
+    'main.ts': `${prelude}const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));\n/** @differentiable */\nexport function loss(w: number, b: number): number {\n  return -Math.log(sigmoid(2 * w + b));\n}\n`,
+  }).js['main.ts']!;
+  const gradOnly = js.slice(js.indexOf('function loss$grad'));
+  // ∂/∂z of -log σ(z) is σ(z) - 1 = -t/(1 + t) with t = exp(-z), as one would write it by hand.
+  assert.is(gradOnly.match(/ \/ /g)?.length, 1, gradOnly);
+  assert.not.match(gradOnly, /Math\.log/);
+});
+
 /** The text of the function named `name` in emitted JavaScript (declaration, const, method, or wrapped const). */
 function functionText(js: string, name: string): string {
   const file = ts.createSourceFile('out.js', js, ts.ScriptTarget.ES2022, true);

@@ -4,6 +4,7 @@
  * the forward computation and with each other; then adjoints flow from cut to cut:
  * `adj(in_j) += adj(out) * ∂out/∂in_j`.
  */
+import { cancellingProduct } from './algebra.js';
 import { isConst, type Graph, type Node } from './ir.js';
 import { primitive } from './rules.js';
 import { differentiableArgs, type Segment, type Segmentation } from './soi.js';
@@ -28,7 +29,7 @@ export function scale(g: Graph, adjoint: Node, partial: Node): Node {
   if (partial.kind === 'apply' && partial.op === 'select' && isConst(partial.args[1]!) && isConst(partial.args[2]!)) {
     return g.call('select', partial.args[0]!, scale(g, adjoint, partial.args[1]), scale(g, adjoint, partial.args[2]));
   }
-  return g.mul(adjoint, partial);
+  return cancellingProduct(g, adjoint, partial);
 }
 
 function accumulate(g: Graph, into: Map<Node, Node>, key: Node, term: Node): void {

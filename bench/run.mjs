@@ -1,0 +1,21 @@
+// `npm run bench [-- --quick]`: builds the benchmark problems with tspc through the plugin, then times them.
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { linkPackage } from '../scripts/link-package.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const problem = linkPackage(here);
+if (problem !== undefined) {
+  console.error(problem);
+  process.exit(1);
+}
+const tspc = path.join(root, 'node_modules', 'ts-patch', 'bin', 'tspc.js');
+const built = spawnSync(process.execPath, [tspc, '-p', here], { cwd: root, stdio: 'inherit' });
+if (built.status !== 0) {
+  console.error('bench: tspc failed to build the benchmark problems');
+  process.exit(1);
+}
+const ran = spawnSync(process.execPath, [path.join(here, 'out', 'main.js'), ...process.argv.slice(2)], { stdio: 'inherit' });
+process.exit(ran.status ?? 1);

@@ -1,0 +1,84 @@
+/**
+ * Straight-line benchmark problems: each is a marked function, a hand-written gradient of the kind
+ * a careful person writes, and inputs to evaluate them at. (The loop-and-array problems of
+ * BENCHMARKS.md join when loops can be differentiated.)
+ */
+import { grad } from 'coarsegrad';
+
+export interface Problem {
+  readonly name: string;
+  readonly primal: (...args: number[]) => number;
+  readonly coarse: (...args: number[]) => unknown[];
+  readonly hand: (...args: number[]) => number[];
+  /** A point to evaluate at, given a seed in [0, 1). */
+  readonly point: (seed: number) => number[];
+}
+
+/** @differentiable */
+export function rosen(x: number, y: number): number {
+  return (1 - x) ** 2 + 100 * (y - x * x) ** 2;
+}
+
+function rosenHand(x: number, y: number): number[] {
+  const r = y - x * x;
+  return [-2 * (1 - x) - 400 * x * r, 200 * r];
+}
+
+/** Distance of a two-link arm's hand from a target, squared. */
+/** @differentiable */
+export function arm(a: number, b: number, tx: number, ty: number): number {
+  const hx = Math.cos(a) + 0.8 * Math.cos(a + b);
+  const hy = Math.sin(a) + 0.8 * Math.sin(a + b);
+  return (hx - tx) ** 2 + (hy - ty) ** 2;
+}
+
+function armHand(a: number, b: number, tx: number, ty: number): number[] {
+  const c1 = Math.cos(a), s1 = Math.sin(a), c12 = Math.cos(a + b), s12 = Math.sin(a + b);
+  const ex = c1 + 0.8 * c12 - tx;
+  const ey = s1 + 0.8 * s12 - ty;
+  const db = 2 * (ex * -0.8 * s12 + ey * 0.8 * c12);
+  const da = 2 * (ex * -s1 + ey * c1) + db;
+  return [da, db, -2 * ex, -2 * ey];
+}
+
+function sigmoid(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** Logistic loss of one sample with three features. */
+/** @differentiable */
+export function logistic(w0: number, w1: number, w2: number, b: number): number {
+  const p = sigmoid(0.3 * w0 - 1.2 * w1 + 0.7 * w2 + b);
+  return -(1 * Math.log(p) + 0 * Math.log(1 - p));
+}
+
+function logisticHand(w0: number, w1: number, w2: number, b: number): number[] {
+  const p = sigmoid(0.3 * w0 - 1.2 * w1 + 0.7 * w2 + b);
+  const dz = p - 1;
+  return [0.3 * dz, -1.2 * dz, 0.7 * dz, dz];
+}
+
+/** Elastic energy of a triangle of three springs, one corner pinned at the origin. */
+/** @differentiable */
+export function triangle(x1: number, y1: number, x2: number, y2: number): number {
+  const l01 = Math.sqrt(x1 * x1 + y1 * y1);
+  const l02 = Math.sqrt(x2 * x2 + y2 * y2);
+  const l12 = Math.sqrt((x2 - x1) ** 2 + (y2 - y1) ** 2);
+  return 0.5 * ((l01 - 1) ** 2 + (l02 - 1) ** 2 + (l12 - 1) ** 2);
+}
+
+function triangleHand(x1: number, y1: number, x2: number, y2: number): number[] {
+  const l01 = Math.sqrt(x1 * x1 + y1 * y1);
+  const l02 = Math.sqrt(x2 * x2 + y2 * y2);
+  const dx = x2 - x1, dy = y2 - y1;
+  const l12 = Math.sqrt(dx * dx + dy * dy);
+  const k01 = (l01 - 1) / l01, k02 = (l02 - 1) / l02, k12 = (l12 - 1) / l12;
+  return [k01 * x1 - k12 * dx, k01 * y1 - k12 * dy, k02 * x2 + k12 * dx, k02 * y2 + k12 * dy];
+}
+
+export const problems: readonly Problem[] = [
+  { name: 'rosenbrock', primal: rosen, coarse: grad(rosen), hand: rosenHand, point: (s) => [-1.5 + 3 * s, 2 - s] },
+  { name: 'two-link arm', primal: arm, coarse: grad(arm), hand: armHand, point: (s) => [s, 1 - s, 0.5, 1.2] },
+  { name: 'logistic loss', primal: logistic, coarse: grad(logistic), hand: logisticHand, point: (s) => [s, -s, 0.5, 0.1] },
+  { name: 'spring triangle', primal: triangle, coarse: grad(triangle), hand: triangleHand, point: (s) => [1.1 + s, 0.1, 0.4, 0.9 - s] },
+];

@@ -1,0 +1,95 @@
+/**
+ * Cancellation in products of derivative terms. Chains of partials multiply quotients that cancel
+ * (∂log p · ∂p/∂t = (1/p)·(p/t) = 1/t); seeing a product as a monomial, a constant times factors
+ * with integer exponents, finds them. Used only for derivative terms, never for the primal: it may
+ * turn `0/0` into a number, never a number into NaN or an infinity.
+ */
+import type { ApplyNode, ConstNode, Graph, Node } from './ir.js';
+
+interface Monomial {
+  coefficient: number;
+  /** Factor → exponent; zero exponents are dropped. */
+  readonly factors: Map<Node, number>;
+}
+
+/** Products deeper than this are left as they are: compile time stays linear. */
+const maxFactors = 16;
+
+interface Walk {
+  /** Product nodes still allowed to be opened. */
+  budget: number;
+  /** Factors met, counted with multiplicity, before cancelling. */
+  occurrences: number;
+}
+
+function collect(n: Node, exponent: number, into: Monomial, walk: Walk): void {
+  if (n.kind === 'const') {
+    into.coefficient *= exponent > 0 ? n.value : 1 / n.value;
+    return;
+  }
+  if (n.kind === 'apply' && walk.budget > 0) {
+    const a = n as ApplyNode;
+    if (a.op === 'neg') {
+      into.coefficient = -into.coefficient;
+      collect(a.args[0]!, exponent, into, walk);
+      return;
+    }
+    if (a.op === '*' || a.op === '/') {
+      walk.budget--;
+      collect(a.args[0]!, exponent, into, walk);
+      collect(a.args[1]!, a.op === '*' ? exponent : -exponent, into, walk);
+      return;
+    }
+  }
+  walk.occurrences++;
+  const e = (into.factors.get(n) ?? 0) + exponent;
+  if (e === 0) into.factors.delete(n);
+  else into.factors.set(n, e);
+}
+
+function monomial(nodes: readonly Node[]): { monomial: Monomial; cancelled: boolean } {
+  const m: Monomial = { coefficient: 1, factors: new Map() };
+  const walk: Walk = { budget: maxFactors, occurrences: 0 };
+  for (const n of nodes) collect(n, 1, m, walk);
+  let remaining = 0;
+  for (const e of m.factors.values()) remaining += Math.abs(e);
+  // An exhausted budget left products unopened, whose factors might not really cancel.
+  return { monomial: m, cancelled: walk.budget > 0 && remaining < walk.occurrences };
+}
+
+/** `c / d` with a constant `c`. */
+function isConstantOver(n: Node): n is ApplyNode & { readonly args: readonly [ConstNode, Node] } {
+  return n.kind === 'apply' && n.op === '/' && n.args[0]!.kind === 'const';
+}
+
+function power(g: Graph, base: Node, exponent: number): Node {
+  return exponent === 1 ? base : exponent === 2 ? g.mul(base, base) : g.apply('**', [base, g.constant(exponent)]);
+}
+
+/**
+ * `a · b` for derivative terms: the plain product, unless factors cancel, in which case the
+ * product is rebuilt from what is left (`c · (numerator / denominator)`).
+ */
+export function cancellingProduct(g: Graph, a: Node, b: Node): Node {
+  const { monomial: m, cancelled } = monomial([a, b]);
+  if (!cancelled || !Number.isFinite(m.coefficient)) {
+    // a · (c / d) = c · (a / d): one division instead of a division and a multiplication.
+    const [x, q] = isConstantOver(b) ? [a, b] : isConstantOver(a) ? [b, a] : [undefined, undefined];
+    if (x !== undefined && q !== undefined) return g.mul(q.args[0], g.div(x, q.args[1]!));
+    return g.mul(a, b);
+  }
+  const ordered = [...m.factors].sort(([x], [y]) => x.id - y.id);
+  let numerator: Node | undefined;
+  let denominator: Node | undefined;
+  for (const [factor, exponent] of ordered) {
+    if (exponent > 0) {
+      const p = power(g, factor, exponent);
+      numerator = numerator === undefined ? p : g.mul(numerator, p);
+    } else {
+      const p = power(g, factor, -exponent);
+      denominator = denominator === undefined ? p : g.mul(denominator, p);
+    }
+  }
+  const quotient = denominator === undefined ? numerator ?? g.constant(1) : g.div(numerator ?? g.constant(1), denominator);
+  return g.mul(g.constant(m.coefficient), quotient);
+}
