@@ -66,6 +66,12 @@ emit('quotients along a chain of partials cancel: the logistic loss needs one di
   assert.not.match(gradOnly, /Math\.log/);
 });
 
+emit("the runtime import goes after the file's own imports, below its header comment", () => {
+  const source = `/** Header of the file. */\nimport { grad } from 'coarsegrad';\n/** @differentiable */\nexport function f(x: number): number { return x * x; }\nexport const g = grad(f);\n`;
+  const js = compile({ 'main.ts': source }, { module: ts.ModuleKind.ESNext }).js['main.ts']!;
+  assert.ok(js.startsWith("/** Header of the file. */\nimport { grad } from 'coarsegrad';\nimport * as __coarsegrad from \"coarsegrad\";\n"), js);
+});
+
 /** The text of the function named `name` in emitted JavaScript (declaration, const, method, or wrapped const). */
 function functionText(js: string, name: string): string {
   const file = ts.createSourceFile('out.js', js, ts.ScriptTarget.ES2022, true);

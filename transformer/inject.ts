@@ -74,7 +74,7 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
     );
 
   /** Companions of the declarations and consts in one statement list, and their registrations. */
-  const statements = (list: readonly ts.Statement[]): ts.Statement[] => {
+  const statements = (list: readonly ts.Statement[], preamble: readonly ts.Statement[] = []): ts.Statement[] => {
     const hoisted: ts.Statement[] = [];
     const out: ts.Statement[] = [];
     for (const s of list) {
@@ -104,7 +104,7 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
     // After the leading imports, so that the file still opens with what it depends on.
     let afterImports = 0;
     while (afterImports < out.length && (ts.isImportDeclaration(out[afterImports]!) || ts.isImportEqualsDeclaration(out[afterImports]!))) afterImports++;
-    return [...out.slice(0, afterImports), ...hoisted, ...out.slice(afterImports)];
+    return [...out.slice(0, afterImports), ...preamble, ...hoisted, ...out.slice(afterImports)];
   };
 
   const markedFunctions = new Set<ts.Node>(marked.map((m) => m.fn));
@@ -158,13 +158,13 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
     ) as C;
   };
 
-  const body = statements(file.statements);
   const importRuntime = f.createImportDeclaration(
     undefined,
     f.createImportClause(false, undefined, f.createNamespaceImport(runtime)),
     f.createStringLiteral('coarsegrad'),
   );
-  return f.updateSourceFile(file, [importRuntime, ...body]);
+  // After the file's own imports, so that a header comment stays at the top of the file.
+  return f.updateSourceFile(file, statements(file.statements, [importRuntime]));
 }
 
 /** Runs the pipeline on one function; what it cannot do becomes a diagnostic, never an exception. */

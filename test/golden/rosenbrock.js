@@ -1,5 +1,5 @@
-import * as __coarsegrad from "coarsegrad";
 import { grad } from 'coarsegrad';
+import * as __coarsegrad from "coarsegrad";
 __coarsegrad.register(rosen, rosen$valueAndGrad, rosen$grad, 2);
 /** @differentiable */
 export function rosen(x, y) {
