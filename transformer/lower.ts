@@ -42,8 +42,36 @@ class Frame {
   ) {}
 }
 
-const compoundOperators: Partial<Record<ts.SyntaxKind, PrimitiveName>> = {};
-const binaryOperators: Partial<Record<ts.SyntaxKind, PrimitiveName>> = {};
+interface OperatorTables {
+  /** `a op b` */
+  readonly binary: ReadonlyMap<ts.SyntaxKind, PrimitiveName>;
+  /** `a op= b` */
+  readonly compound: ReadonlyMap<ts.SyntaxKind, PrimitiveName>;
+}
+
+// Keyed by the TypeScript instance, whose SyntaxKind numbers are its own.
+const operatorTables = new WeakMap<typeof ts, OperatorTables>();
+
+function operatorsOf(tsApi: typeof ts): OperatorTables {
+  const cached = operatorTables.get(tsApi);
+  if (cached !== undefined) return cached;
+  const k = tsApi.SyntaxKind;
+  const tables: OperatorTables = {
+    binary: new Map<ts.SyntaxKind, PrimitiveName>([
+      [k.PlusToken, '+'], [k.MinusToken, '-'], [k.AsteriskToken, '*'], [k.SlashToken, '/'], [k.PercentToken, '%'],
+      [k.AsteriskAsteriskToken, '**'], [k.AmpersandToken, '&'], [k.BarToken, '|'], [k.CaretToken, '^'],
+      [k.LessThanLessThanToken, '<<'], [k.GreaterThanGreaterThanToken, '>>'], [k.GreaterThanGreaterThanGreaterThanToken, '>>>'],
+    ]),
+    compound: new Map<ts.SyntaxKind, PrimitiveName>([
+      [k.PlusEqualsToken, '+'], [k.MinusEqualsToken, '-'], [k.AsteriskEqualsToken, '*'], [k.SlashEqualsToken, '/'],
+      [k.PercentEqualsToken, '%'], [k.AsteriskAsteriskEqualsToken, '**'], [k.AmpersandEqualsToken, '&'], [k.BarEqualsToken, '|'],
+      [k.CaretEqualsToken, '^'], [k.LessThanLessThanEqualsToken, '<<'], [k.GreaterThanGreaterThanEqualsToken, '>>'],
+      [k.GreaterThanGreaterThanGreaterThanEqualsToken, '>>>'],
+    ]),
+  };
+  operatorTables.set(tsApi, tables);
+  return tables;
+}
 
 export function lowerFunction(
   tsApi: typeof ts,
@@ -60,6 +88,7 @@ class Lowerer {
   private readonly nameHints = new Map<Node, string>();
   private readonly freeNames = new Set<string>();
   private readonly folding = new Set<ts.Symbol>();
+  private readonly operators: OperatorTables;
 
   constructor(
     private readonly ts: typeof import('typescript'),
@@ -67,21 +96,7 @@ class Lowerer {
     private readonly fn: FunctionLike,
     private readonly companionFile: ts.SourceFile,
   ) {
-    if (binaryOperators[ts.SyntaxKind.PlusToken] === undefined) {
-      const k = ts.SyntaxKind;
-      Object.assign(binaryOperators, {
-        [k.PlusToken]: '+', [k.MinusToken]: '-', [k.AsteriskToken]: '*', [k.SlashToken]: '/',
-        [k.PercentToken]: '%', [k.AsteriskAsteriskToken]: '**', [k.AmpersandToken]: '&', [k.BarToken]: '|',
-        [k.CaretToken]: '^', [k.LessThanLessThanToken]: '<<', [k.GreaterThanGreaterThanToken]: '>>',
-        [k.GreaterThanGreaterThanGreaterThanToken]: '>>>',
-      });
-      Object.assign(compoundOperators, {
-        [k.PlusEqualsToken]: '+', [k.MinusEqualsToken]: '-', [k.AsteriskEqualsToken]: '*', [k.SlashEqualsToken]: '/',
-        [k.PercentEqualsToken]: '%', [k.AsteriskAsteriskEqualsToken]: '**', [k.AmpersandEqualsToken]: '&',
-        [k.BarEqualsToken]: '|', [k.CaretEqualsToken]: '^', [k.LessThanLessThanEqualsToken]: '<<',
-        [k.GreaterThanGreaterThanEqualsToken]: '>>', [k.GreaterThanGreaterThanGreaterThanEqualsToken]: '>>>',
-      });
-    }
+    this.operators = operatorsOf(ts);
   }
 
   run(): LoweredFunction {
@@ -357,13 +372,13 @@ class Lowerer {
       this.assign(e.left, value);
       return value;
     }
-    const compound = compoundOperators[kind];
+    const compound = this.operators.compound.get(kind);
     if (compound !== undefined) {
       const value = g.apply(compound, [this.number(e.left), this.number(e.right)]);
       this.assign(e.left, { kind: 'number', node: value });
       return { kind: 'number', node: value };
     }
-    const op = binaryOperators[kind];
+    const op = this.operators.binary.get(kind);
     if (op !== undefined) {
       if (op === '+' && !this.isNumber(this.checker.getTypeAtLocation(e))) {
         unsupported(codes.unsupportedSyntax, e, "string concatenation cannot be differentiated; build strings outside the marked function.");
