@@ -20,10 +20,13 @@ interface Case {
 const cases: Record<string, Case> = {
   'a for loop': { code: 95001, body: 'let s = 0;\n  §for (let i = 0; i < 3; i++) s += x;\n  return s;', says: /loops/ },
   'a while loop': { code: 95001, body: 'let s = x;\n  §while (s < 10) s *= 2;\n  return s;', says: /loops/ },
-  'an if statement': { code: 95001, body: 'let s = x;\n  §if (x > 0) s = -x;\n  return s;', says: /branches/ },
-  'a conditional expression': { code: 95001, body: 'return §x > 0 ? x : -x;', says: /conditional/ },
-  'a comparison': { code: 95001, body: 'return +(x §> 0);', says: /branching/ },
-  'a logical operator': { code: 95001, body: 'return x §|| 1;', says: /branching/ },
+  'a switch': { code: 95001, body: '§switch (x) { case 1: return 2; default: return x; }', says: /if\/else-if chain/ },
+  'a branch choosing between objects': {
+    code: 95001,
+    params: 'x: number, p: { name: string }, q: { name: string }',
+    body: 'const o = §x > 0 ? p : q;\n  return o.name.length * x;',
+    says: /between objects/,
+  },
   'try': { code: 95001, body: '§try { return x; } catch { return 0; }', says: /try/ },
   'a call to a function without source': {
     code: 95002,

@@ -1,13 +1,16 @@
 /**
- * emit: IR → TypeScript AST (DESIGN.md §3). A companion is straight-line code: the forward sweep
- * materialises every value used more than once as a named `const`, then the reverse sweep's adjoints
- * follow, and single-use expressions stay inline, as a careful person would write them by hand.
+ * emit: IR → TypeScript AST (DESIGN.md §3). A companion is straight-line code with branches where
+ * the function has them: every value used more than once is named and computed once, in the region
+ * that `schedule.ts` placed it in; single-use expressions stay inline; a φ becomes `c ? a : b`, or an
+ * `if`/`else` when its arms need work of their own. The result reads as a careful person would write
+ * it by hand: the forward sweep, then the reverse sweep of adjoints.
  */
 import type ts from 'typescript';
 import type { Node, OpaqueExpr } from './ir.js';
 import type { LoweredFunction } from './lower.js';
 import { Namer } from './names.js';
 import { primitive } from './rules.js';
+import { commonRegion, isPhi, place, type Placement, type Region } from './schedule.js';
 
 export interface CompanionSource {
   readonly lowered: LoweredFunction;
@@ -29,75 +32,217 @@ export interface CompanionBody {
  * and work that only the value needs is not emitted.
  */
 export function emitCompanion(tsApi: typeof ts, factory: ts.NodeFactory, source: CompanionSource, withValue: boolean): CompanionBody {
-  return new Emitter(tsApi, factory, source).emit(withValue);
+  return new Emitter(tsApi, factory, source, withValue).emit();
+}
+
+/** One statement to emit: a named value computed in a region (for a φ in `if` form, one arm's assignment). */
+interface Item {
+  readonly node: Node;
+  readonly region: Region;
+  /** For a φ written as `if`/`else`: the arm this item assigns. */
+  readonly arm?: Node;
+  readonly deps: Item[];
+  done: boolean;
 }
 
 class Emitter {
   private readonly namer: Namer;
   private readonly paramNames: string[];
   private readonly names = new Map<Node, string>();
+  private readonly roots: Node[];
+  private readonly placement: Placement;
+  private readonly blockForm = new Map<Node, boolean>();
+  private readonly named = new Map<Node, boolean>();
 
   constructor(
     private readonly ts: typeof import('typescript'),
     private readonly f: ts.NodeFactory,
     private readonly source: CompanionSource,
+    private readonly withValue: boolean,
   ) {
     this.namer = new Namer(source.lowered.freeNames);
     this.paramNames = source.lowered.params.map((p) => this.namer.fresh(p.name));
+    const { lowered, gradients } = source;
+    this.roots = [...(withValue ? [lowered.output] : []), ...gradients.filter((g): g is Node => g !== undefined)];
+    this.placement = place(this.roots);
+    // In id order, so that a φ nested in an arm is decided before the φ around it.
+    for (const n of [...this.placement.regions.keys()].sort((a, b) => a.id - b.id)) this.decideNaming(n);
   }
 
-  emit(withValue: boolean): CompanionBody {
+  emit(): CompanionBody {
     const f = this.f;
     const { lowered, gradients } = this.source;
-    const roots = [...(withValue ? [lowered.output] : []), ...gradients.filter((g): g is Node => g !== undefined)];
-    const uses = countUses(roots);
-    const statements: ts.Statement[] = [];
+    this.nameNodes();
+    const items = this.items();
+    const builder = new BlockBuilder(this.ts, f, this.placement.root, (cond, region) => this.expression(cond, region));
+    let reverseMarked = false;
+    for (const item of scheduleItems(items, this.placement.root)) {
+      let statement = this.statementFor(item);
+      if (builder.isEmpty()) statement = this.comment(statement, ' forward sweep: values used more than once');
+      if (!reverseMarked && item.node.id >= this.source.primalNodeCount) {
+        reverseMarked = true;
+        statement = this.comment(statement, ' reverse sweep: adjoints flow from cut to cut');
+      }
+      builder.add(item.region, statement);
+    }
+    const root = this.placement.root;
+    const gradientArray = f.createArrayLiteralExpression(
+      gradients.map((g) => (g === undefined ? f.createIdentifier('undefined') : this.expression(g, root))),
+    );
+    const result = this.withValue ? f.createArrayLiteralExpression([this.expression(lowered.output, root), gradientArray]) : gradientArray;
+    builder.add(root, f.createReturnStatement(result));
 
-    // Every root gets a name, so the return statement reads `return [value, [dx, dy]]`.
+    const declared = [...this.names].filter(([n]) => !this.isConst(n)).map(([, name]) => f.createVariableDeclaration(name));
+    const statements = builder.finish();
+    if (declared.length > 0) statements.unshift(f.createVariableStatement(undefined, f.createVariableDeclarationList(declared, this.ts.NodeFlags.Let)));
+    const parameters = lowered.params.map((p, i) => f.createParameterDeclaration(undefined, undefined, this.paramNames[i]!, undefined, undefined, p.defaultValue));
+    return { parameters, body: f.createBlock(statements, true) };
+  }
+
+  // ---- naming -----------------------------------------------------------------------------------
+
+  private decideNaming(n: Node): void {
+    const regions = this.placement.regions.get(n)!;
+    const reads = this.placement.reads.get(n) ?? 0;
+    const cheap = n.kind === 'const' || n.kind === 'param' || (n.kind === 'opaque' && n.expr.kind !== 'property');
+    const block = isPhi(n) && this.armsNeedWork(n, regions);
+    this.blockForm.set(n, block);
+    this.named.set(n, !cheap && (block || reads > 1 || regions.length > 1 || this.roots.includes(n)));
+  }
+
+  /** Does an arm of this φ read a named value computed inside that arm? Then it is an `if`, not `?:`. */
+  private armsNeedWork(phi: Node & { readonly args: readonly Node[] }, regions: readonly Region[]): boolean {
+    const [c, a, b] = phi.args as [Node, Node, Node];
+    return regions.some((p) => this.readsInside(a, p.arm(c, true), p) || this.readsInside(b, p.arm(c, false), p));
+  }
+
+  private readsInside(n: Node, region: Region, outer: Region): boolean {
+    if (n.kind !== 'apply' && !(n.kind === 'opaque' && this.named.get(n))) return false;
+    if (isPhi(n)) {
+      const known = region.known(n.args[0]!);
+      if (known !== undefined) return this.readsInside(known ? n.args[1]! : n.args[2]!, region, outer);
+    }
+    if (this.named.get(n)) return this.regionOf(n, region).depth > outer.depth;
+    if (isPhi(n)) {
+      const [c, a, b] = n.args as [Node, Node, Node];
+      return this.readsInside(c, region, outer) || this.readsInside(a, region.arm(c, true), outer) || this.readsInside(b, region.arm(c, false), outer);
+    }
+    return n.kind === 'apply' && n.args.some((arg) => this.readsInside(arg, region, outer));
+  }
+
+  /** The placement of named `n` that is visible in `region`. */
+  private regionOf(n: Node, region: Region): Region {
+    const found = this.placement.regions.get(n)?.find((p) => p.encloses(region));
+    if (found === undefined) throw new Error(`coarsegrad emit: node ${n.id} is not computed where it is read`);
+    return found;
+  }
+
+  private nameNodes(): void {
+    const { lowered, gradients, adjointHints } = this.source;
     const rootHints = new Map<Node, string>();
     gradients.forEach((g, i) => {
       if (g !== undefined && !rootHints.has(g)) rootHints.set(g, `d${lowered.params[i]!.name}`);
     });
-    if (withValue && !rootHints.has(lowered.output)) rootHints.set(lowered.output, 'value');
-
-    const scheduled = [...uses.keys()].filter((n) => needsName(n) && ((uses.get(n) ?? 0) > 1 || rootHints.has(n))).sort((a, b) => a.id - b.id);
-    let inReverse = false;
-    for (const n of scheduled) {
-      const hint = rootHints.get(n) ?? this.source.adjointHints.get(n) ?? lowered.nameHints.get(n) ?? (n.kind === 'opaque' && n.expr.kind === 'property' ? n.expr.name : 't');
-      const name = this.namer.fresh(hint);
-      const init = this.expression(n, true);
-      this.names.set(n, name);
-      let statement: ts.Statement = f.createVariableStatement(
-        undefined,
-        f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, init)], this.ts.NodeFlags.Const),
-      );
-      if (!inReverse && n.id >= this.source.primalNodeCount) {
-        inReverse = true;
-        statement = this.ts.addSyntheticLeadingComment(statement, this.ts.SyntaxKind.SingleLineCommentTrivia, ' reverse sweep: adjoints flow from cut to cut', true);
-      } else if (statements.length === 0) {
-        statement = this.ts.addSyntheticLeadingComment(statement, this.ts.SyntaxKind.SingleLineCommentTrivia, ' forward sweep: values used more than once', true);
-      }
-      statements.push(statement);
+    if (this.withValue && !rootHints.has(lowered.output)) rootHints.set(lowered.output, 'value');
+    const ordered = [...this.named].filter(([, yes]) => yes).map(([n]) => n).sort((a, b) => a.id - b.id);
+    for (const n of ordered) {
+      const hint = rootHints.get(n) ?? adjointHints.get(n) ?? lowered.nameHints.get(n) ?? fallbackHint(n);
+      this.names.set(n, this.namer.fresh(hint));
     }
-
-    const gradientArray = f.createArrayLiteralExpression(
-      gradients.map((g) => (g === undefined ? f.createIdentifier('undefined') : this.expression(g, false))),
-    );
-    const result = withValue ? f.createArrayLiteralExpression([this.expression(lowered.output, false), gradientArray]) : gradientArray;
-    statements.push(f.createReturnStatement(result));
-
-    const parameters = lowered.params.map((p, i) =>
-      f.createParameterDeclaration(undefined, undefined, this.paramNames[i]!, undefined, undefined, p.defaultValue),
-    );
-    return { parameters, body: f.createBlock(statements, true) };
   }
 
-  /** The expression computing `n`; a named node is referenced by name unless `defining` it. */
-  private expression(n: Node, defining: boolean): ts.Expression {
+  /** Named once, in the companion's own region, as a plain value: a `const`. */
+  private isConst(n: Node): boolean {
+    const regions = this.placement.regions.get(n)!;
+    return !this.blockForm.get(n) && regions.length === 1 && regions[0] === this.placement.root;
+  }
+
+  // ---- items and their order ----------------------------------------------------------------------
+
+  private items(): Item[] {
+    const byNode = new Map<Node, Item[]>();
+    const all: Item[] = [];
+    const ordered = [...this.names.keys()].sort((a, b) => a.id - b.id);
+    for (const n of ordered) {
+      const list: Item[] = [];
+      for (const p of this.placement.regions.get(n)!) {
+        if (this.blockForm.get(n)) {
+          const [c, a, b] = (n as Node & { args: Node[] }).args as [Node, Node, Node];
+          list.push({ node: n, region: p.arm(c, true), arm: a, deps: [], done: false });
+          list.push({ node: n, region: p.arm(c, false), arm: b, deps: [], done: false });
+        } else {
+          list.push({ node: n, region: p, deps: [], done: false });
+        }
+      }
+      byNode.set(n, list);
+      all.push(...list);
+    }
+    for (const item of all) {
+      const reads = new Set<Node>();
+      if (item.arm !== undefined) this.namedReads(item.arm, item.region, reads);
+      else this.namedReads(item.node, item.region, reads, true);
+      // The conditions of the branches around the item are read where those branches open.
+      for (let r: Region | undefined = item.region; r?.cond !== undefined; r = r.parent) this.namedReads(r.cond, r.parent!, reads);
+      for (const m of reads) {
+        const visible = this.regionOf(m, item.region);
+        for (const dep of byNode.get(m)!) if (visible.encloses(dep.region) && dep !== item) item.deps.push(dep);
+      }
+    }
+    return all;
+  }
+
+  /** The named values the expression of `n` in `region` reads. */
+  private namedReads(n: Node, region: Region, into: Set<Node>, defining = false): void {
+    if (isPhi(n)) {
+      const known = region.known(n.args[0]!);
+      if (known !== undefined) return this.namedReads(known ? n.args[1]! : n.args[2]!, region, into);
+    }
+    if (!defining && this.named.get(n)) {
+      into.add(n);
+      return;
+    }
+    if (n.kind !== 'apply') return;
+    if (isPhi(n)) {
+      const [c, a, b] = n.args as [Node, Node, Node];
+      this.namedReads(c, region, into);
+      this.namedReads(a, region.arm(c, true), into);
+      this.namedReads(b, region.arm(c, false), into);
+    } else {
+      n.args.forEach((arg) => this.namedReads(arg, region, into));
+    }
+  }
+
+  private statementFor(item: Item): ts.Statement {
+    const f = this.f;
+    const name = this.names.get(item.node)!;
+    const value = item.arm !== undefined ? this.expression(item.arm, item.region) : this.definition(item.node, item.region);
+    if (item.arm === undefined && this.isConst(item.node)) {
+      return f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, value)], this.ts.NodeFlags.Const));
+    }
+    return f.createExpressionStatement(f.createAssignment(f.createIdentifier(name), value));
+  }
+
+  private comment(statement: ts.Statement, text: string): ts.Statement {
+    return this.ts.addSyntheticLeadingComment(statement, this.ts.SyntaxKind.SingleLineCommentTrivia, text, true);
+  }
+
+  // ---- expressions ------------------------------------------------------------------------------
+
+  /** The expression reading `n` in `region`: its name if it has one, else its computation inline. */
+  private expression(n: Node, region: Region): ts.Expression {
+    if (isPhi(n)) {
+      const known = region.known(n.args[0]!);
+      if (known !== undefined) return this.expression(known ? n.args[1]! : n.args[2]!, region);
+    }
+    const name = this.names.get(n);
+    if (name !== undefined) return this.f.createIdentifier(name);
+    return this.definition(n, region);
+  }
+
+  /** The computation of `n` in `region`, its operands read by name or inline. */
+  private definition(n: Node, region: Region): ts.Expression {
     const f = this.f;
     const ts = this.ts;
-    const named = this.names.get(n);
-    if (named !== undefined && !defining) return f.createIdentifier(named);
     switch (n.kind) {
       case 'const':
         return n.name !== undefined ? f.createPropertyAccessExpression(f.createIdentifier('Math'), n.name) : this.numberLiteral(n.value);
@@ -106,12 +251,21 @@ class Emitter {
       case 'opaque':
         return this.opaque(n.expr);
       case 'apply': {
-        const args = n.args.map((a) => this.expression(a, false));
+        if (n.op === 'select') {
+          const [c, a, b] = n.args as [Node, Node, Node];
+          return f.createConditionalExpression(
+            this.expression(c, region),
+            f.createToken(ts.SyntaxKind.QuestionToken),
+            this.expression(a, region.arm(c, true)),
+            f.createToken(ts.SyntaxKind.ColonToken),
+            this.expression(b, region.arm(c, false)),
+          );
+        }
+        const args = n.args.map((a) => this.expression(a, region));
         const rule = primitive(n.op);
         if (n.op === 'neg') return f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, args[0]!);
         if (n.op === '~') return f.createPrefixUnaryExpression(ts.SyntaxKind.TildeToken, args[0]!);
         if (n.op === '!') return f.createLogicalNot(args[0]!);
-        if (n.op === 'select') return f.createConditionalExpression(args[0]!, f.createToken(ts.SyntaxKind.QuestionToken), args[1]!, f.createToken(ts.SyntaxKind.ColonToken), args[2]!);
         if (rule.infix !== undefined) return f.createBinaryExpression(args[0]!, binaryToken(ts, rule.infix), args[1]!);
         return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Math'), rule.mathName!), undefined, args);
       }
@@ -146,22 +300,110 @@ class Emitter {
   }
 }
 
-/** Leaves that are cheaper to repeat than to name. */
-function needsName(n: Node): boolean {
-  if (n.kind === 'apply') return true;
-  return n.kind === 'opaque' && n.expr.kind === 'property';
+/** A name for a value the source did not name: `c` for a condition, a field's own name, else `t`. */
+function fallbackHint(n: Node): string {
+  if (n.kind === 'opaque' && n.expr.kind === 'property') return n.expr.name;
+  if (n.kind === 'apply' && primitive(n.op).boolean) return 'c';
+  return 't';
 }
 
-function countUses(roots: readonly Node[]): Map<Node, number> {
-  const uses = new Map<Node, number>();
-  const visit = (n: Node): void => {
-    const count = uses.get(n);
-    uses.set(n, (count ?? 0) + 1);
-    if (count !== undefined || n.kind !== 'apply') return;
-    n.args.forEach(visit);
-  };
-  roots.forEach(visit);
-  return uses;
+/**
+ * Orders the items so that each comes after what it reads, preferring to stay in the region that is
+ * open: the branches of the source come out as few `if`/`else` statements, not one per value.
+ */
+function scheduleItems(items: readonly Item[], root: Region): Item[] {
+  const out: Item[] = [];
+  const pending = [...items].sort((a, b) => a.node.id - b.node.id || (a.region.polarity ? -1 : 1));
+  let current = root;
+  while (pending.length > 0) {
+    let best = -1;
+    let bestCost = Infinity;
+    for (let i = 0; i < pending.length; i++) {
+      const item = pending[i]!;
+      if (!item.deps.every((d) => d.done)) continue;
+      const common = commonRegion(current, item.region);
+      const cost = 2 * (current.depth - common.depth) + (item.region.depth - common.depth);
+      if (cost < bestCost) {
+        best = i;
+        bestCost = cost;
+        if (cost === 0) break;
+      }
+    }
+    if (best < 0) throw new Error('coarsegrad emit: the values of a companion depend on each other in a cycle');
+    const [item] = pending.splice(best, 1);
+    item!.done = true;
+    current = item!.region;
+    out.push(item!);
+  }
+  return out;
+}
+
+/** Builds nested `if`/`else` statements from statements tagged with their regions, in order. */
+class BlockBuilder {
+  private readonly frames: { region: Region; statements: ts.Statement[]; open?: { cond: Node; then: ts.Statement[] } }[];
+
+  constructor(
+    private readonly ts: typeof import('typescript'),
+    private readonly f: ts.NodeFactory,
+    root: Region,
+    private readonly condition: (cond: Node, region: Region) => ts.Expression,
+  ) {
+    this.frames = [{ region: root, statements: [] }];
+  }
+
+  isEmpty(): boolean {
+    return this.frames.length === 1 && this.frames[0]!.statements.length === 0 && this.frames[0]!.open === undefined;
+  }
+
+  add(region: Region, statement: ts.Statement): void {
+    this.moveTo(region);
+    const top = this.frames[this.frames.length - 1]!;
+    this.flush(top);
+    top.statements.push(statement);
+  }
+
+  finish(): ts.Statement[] {
+    while (this.frames.length > 1) this.close();
+    this.flush(this.frames[0]!);
+    return this.frames[0]!.statements;
+  }
+
+  private moveTo(region: Region): void {
+    const current = this.frames[this.frames.length - 1]!.region;
+    const common = commonRegion(current, region);
+    while (this.frames[this.frames.length - 1]!.region !== common) this.close();
+    const path: Region[] = [];
+    for (let r: Region = region; r !== common; r = r.parent!) path.unshift(r);
+    for (const r of path) {
+      const parent = this.frames[this.frames.length - 1]!;
+      // An else arm right after the then arm of the same branch continues that `if`.
+      if (!(r.polarity === false && parent.open?.cond === r.cond)) this.flush(parent);
+      this.frames.push({ region: r, statements: [] });
+    }
+  }
+
+  private close(): void {
+    const frame = this.frames.pop()!;
+    const parent = this.frames[this.frames.length - 1]!;
+    const cond = frame.region.cond!;
+    this.flush(frame);
+    if (frame.region.polarity) {
+      this.flush(parent);
+      parent.open = { cond, then: frame.statements };
+    } else if (parent.open?.cond === cond) {
+      parent.statements.push(this.f.createIfStatement(this.condition(cond, parent.region), this.f.createBlock(parent.open.then, true), this.f.createBlock(frame.statements, true)));
+      parent.open = undefined;
+    } else {
+      this.flush(parent);
+      parent.statements.push(this.f.createIfStatement(this.f.createLogicalNot(this.condition(cond, parent.region)), this.f.createBlock(frame.statements, true)));
+    }
+  }
+
+  private flush(frame: { region: Region; statements: ts.Statement[]; open?: { cond: Node; then: ts.Statement[] } }): void {
+    if (frame.open === undefined) return;
+    frame.statements.push(this.f.createIfStatement(this.condition(frame.open.cond, frame.region), this.f.createBlock(frame.open.then, true)));
+    frame.open = undefined;
+  }
 }
 
 function binaryToken(ts: typeof import('typescript'), infix: string): ts.BinaryOperator {
@@ -172,6 +414,7 @@ function binaryToken(ts: typeof import('typescript'), infix: string): ts.BinaryO
     '<<': k.LessThanLessThanToken, '>>': k.GreaterThanGreaterThanToken, '>>>': k.GreaterThanGreaterThanGreaterThanToken,
     '<': k.LessThanToken, '<=': k.LessThanEqualsToken, '>': k.GreaterThanToken, '>=': k.GreaterThanEqualsToken,
     '===': k.EqualsEqualsEqualsToken, '!==': k.ExclamationEqualsEqualsToken, '&&': k.AmpersandAmpersandToken,
+    '||': k.BarBarToken,
   };
   return tokens[infix]!;
 }

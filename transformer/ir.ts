@@ -139,6 +139,37 @@ function isNeg(n: Node): n is ApplyNode & { readonly op: 'neg' } {
   return n.kind === 'apply' && n.op === 'neg';
 }
 
+function isBoolean(n: Node): boolean {
+  return n.kind === 'apply' && primitive(n.op).boolean === true;
+}
+
+function isPhi(n: Node): n is ApplyNode & { readonly op: 'select' } {
+  return n.kind === 'apply' && n.op === 'select';
+}
+
+/**
+ * The φ rules of DESIGN.md §5: a constant condition picks its arm; equal arms need no φ; a negated
+ * condition swaps the arms; a φ nested in an arm of a φ on the same condition is that arm; a factor
+ * or a term common to both arms moves out of the φ.
+ */
+function simplifyPhi(g: Graph, c: Node, whenTrue: Node, whenFalse: Node): Node | undefined {
+  if (c.kind === 'const') return c.value ? whenTrue : whenFalse;
+  if (whenTrue === whenFalse) return whenTrue;
+  if (c.kind === 'apply' && c.op === '!') return g.call('select', c.args[0]!, whenFalse, whenTrue);
+  if (isPhi(whenTrue) && whenTrue.args[0] === c) return g.call('select', c, whenTrue.args[1]!, whenFalse);
+  if (isPhi(whenFalse) && whenFalse.args[0] === c) return g.call('select', c, whenTrue, whenFalse.args[2]!);
+  if (whenTrue.kind === 'apply' && whenFalse.kind === 'apply' && whenTrue.op === whenFalse.op && (whenTrue.op === '*' || whenTrue.op === '+')) {
+    const [a1, a2] = whenTrue.args as [Node, Node];
+    const [b1, b2] = whenFalse.args as [Node, Node];
+    const combine = (shared: Node, x: Node, y: Node): Node => g.apply(whenTrue.op, [shared, g.call('select', c, x, y)]);
+    if (a1 === b1) return combine(a1, a2, b2);
+    if (a2 === b2) return combine(a2, a1, b1);
+    if (a1 === b2) return combine(a1, a2, b1);
+    if (a2 === b1) return combine(a2, a1, b2);
+  }
+  return undefined;
+}
+
 /** `c * x` with a constant `c`. */
 function isScaled(n: Node): n is ApplyNode & { readonly args: readonly [ConstNode, Node] } {
   return n.kind === 'apply' && n.op === '*' && n.args[0]!.kind === 'const';
@@ -165,6 +196,10 @@ function simplify(g: Graph, op: PrimitiveName, args: readonly Node[]): Node | un
     case '+':
       if (isConst(b, 0) || isConst(b, -0)) return a;
       if (isConst(a, 0) || isConst(a, -0)) return b;
+      // φ(c, a₁, b₁) + φ(c, a₂, b₂) = φ(c, a₁ + a₂, b₁ + b₂): adjoints from both arms of one branch meet.
+      if (isPhi(a) && isPhi(b) && a.args[0] === b.args[0]) {
+        return g.call('select', a.args[0]!, g.add(a.args[1]!, b.args[1]!), g.add(a.args[2]!, b.args[2]!));
+      }
       if (a === b) return g.mul(g.constant(2), a);
       if (isNegative(b)) return g.sub(a, negated(g, b));
       if (isNegative(a)) return g.sub(b, negated(g, a));
@@ -204,11 +239,20 @@ function simplify(g: Graph, op: PrimitiveName, args: readonly Node[]): Node | un
       if (isConst(b, 1)) return a;
       if (isConst(b, 0)) return g.constant(1);
       return undefined;
-    case 'select': {
-      const [, whenTrue, whenFalse] = args as [Node, Node, Node];
-      if (whenTrue === whenFalse) return whenTrue;
+    case 'select':
+      return simplifyPhi(g, args[0]!, args[1]!, args[2]!);
+    case '!':
+      // !!c is c only for a boolean c; for a number it is the number's truthiness.
+      if (a.kind === 'apply' && a.op === '!' && isBoolean(a.args[0]!)) return a.args[0];
       return undefined;
-    }
+    case '&&':
+      if (a.kind === 'const') return a.value ? b : a;
+      if (b.kind === 'const' && b.value) return a;
+      return a === b ? a : undefined;
+    case '||':
+      if (a.kind === 'const') return a.value ? a : b;
+      if (b.kind === 'const' && !b.value) return a;
+      return a === b ? a : undefined;
     default:
       return undefined;
   }

@@ -5,7 +5,7 @@
  */
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
-import { Graph, isConst, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
+import { Graph, isConst, opaqueKey, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
 import { mathConstants, mathPrimitive, primitive, type PrimitiveName } from './rules.js';
 
 export type FunctionLike = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
@@ -28,13 +28,26 @@ export interface LoweredFunction {
   readonly freeNames: ReadonlySet<string>;
 }
 
-/** A lowered value: a number (a DAG node) or an inactive object read at run time. */
-type Value = { readonly kind: 'number'; readonly node: Node } | { readonly kind: 'object'; readonly expr: OpaqueExpr };
+/** A lowered value: a number or a condition (DAG nodes), or an inactive object read at run time. */
+type Value =
+  | { readonly kind: 'number'; readonly node: Node }
+  | { readonly kind: 'boolean'; readonly node: Node }
+  | { readonly kind: 'object'; readonly expr: OpaqueExpr };
+
+/** A `return` met on the way: the function returned `value` if `guard` held (and no earlier return did). */
+interface PendingReturn {
+  readonly guard: Node | undefined;
+  readonly value: Value;
+}
 
 class Frame {
-  readonly bindings = new Map<ts.Symbol, Value | undefined>();
-  result: Value | undefined;
+  bindings = new Map<ts.Symbol, Value | undefined>();
+  /** Returns so far, in program order: the first whose guard holds is the function's result. */
+  readonly returns: PendingReturn[] = [];
+  /** Every path reaching the current statement has returned. */
   returned = false;
+  /** The conjunction of branch conditions leading here; `undefined` at the top of the body. */
+  path: Node | undefined = undefined;
   constructor(
     readonly fn: FunctionLike,
     /** `this` inside the function; `undefined` where it has none the companion can rebuild. */
@@ -45,6 +58,8 @@ class Frame {
 interface OperatorTables {
   /** `a op b` */
   readonly binary: ReadonlyMap<ts.SyntaxKind, PrimitiveName>;
+  /** `a op b` giving a boolean */
+  readonly comparison: ReadonlyMap<ts.SyntaxKind, PrimitiveName>;
   /** `a op= b` */
   readonly compound: ReadonlyMap<ts.SyntaxKind, PrimitiveName>;
 }
@@ -61,6 +76,12 @@ function operatorsOf(tsApi: typeof ts): OperatorTables {
       [k.PlusToken, '+'], [k.MinusToken, '-'], [k.AsteriskToken, '*'], [k.SlashToken, '/'], [k.PercentToken, '%'],
       [k.AsteriskAsteriskToken, '**'], [k.AmpersandToken, '&'], [k.BarToken, '|'], [k.CaretToken, '^'],
       [k.LessThanLessThanToken, '<<'], [k.GreaterThanGreaterThanToken, '>>'], [k.GreaterThanGreaterThanGreaterThanToken, '>>>'],
+    ]),
+    comparison: new Map<ts.SyntaxKind, PrimitiveName>([
+      [k.LessThanToken, '<'], [k.LessThanEqualsToken, '<='], [k.GreaterThanToken, '>'], [k.GreaterThanEqualsToken, '>='],
+      [k.EqualsEqualsEqualsToken, '==='], [k.ExclamationEqualsEqualsToken, '!=='],
+      // Between numbers, loose equality is strict equality.
+      [k.EqualsEqualsToken, '==='], [k.ExclamationEqualsToken, '!=='],
     ]),
     compound: new Map<ts.SyntaxKind, PrimitiveName>([
       [k.PlusEqualsToken, '+'], [k.MinusEqualsToken, '-'], [k.AsteriskEqualsToken, '*'], [k.SlashEqualsToken, '/'],
@@ -151,8 +172,15 @@ class Lowerer {
       );
     }
     // Booleans, strings, functions: passed through, no derivative (`undefined` in the gradient).
-    frame.bindings.set(symbol, { kind: 'object', expr: { kind: 'param', index } });
+    frame.bindings.set(symbol, this.opaqueValue({ kind: 'param', index }, type));
     return { name, node: undefined, defaultValue };
+  }
+
+  /** A value read at run time: a constant number, a condition, or an object to read fields of. */
+  private opaqueValue(expr: OpaqueExpr, type: ts.Type): Value {
+    if (this.isNumber(type)) return { kind: 'number', node: this.graph.opaque(expr) };
+    if (type.flags & this.ts.TypeFlags.BooleanLike) return { kind: 'boolean', node: this.graph.opaque(expr) };
+    return { kind: 'object', expr };
   }
 
   private isLiteralNumber(e: ts.Expression): boolean {
@@ -171,6 +199,7 @@ class Lowerer {
   /** Does a value of this type carry numbers a user may expect a derivative for? */
   private holdsNumbers(type: ts.Type): boolean {
     const ts = this.ts;
+    if (type.isUnion()) return type.types.some((t) => this.holdsNumbers(t));
     if (this.checker.isArrayLikeType(type)) return true;
     const name = type.getSymbol()?.getName();
     if (name === 'Float64Array' || name === 'Float32Array') return true;
@@ -197,22 +226,85 @@ class Lowerer {
     this.stack.push(frame);
     try {
       if (fn.body === undefined) unsupported(codes.unknownCallee, fn, 'this function has no body to differentiate.');
-      if (ts.isBlock(fn.body)) {
-        this.statements(fn.body.statements);
-      } else {
-        frame.result = this.expression(fn.body);
-        frame.returned = true;
-      }
-      if (!frame.returned || frame.result === undefined) {
-        unsupported(codes.noNumericResult, fn.name ?? fn, 'this function does not return a value on every path; end it with a `return` of a number.');
-      }
       if (fn.asteriskToken || fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
         unsupported(codes.unsupportedSyntax, fn, 'generators and async functions cannot be differentiated; make it a plain function.');
       }
-      return frame.result;
+      if (ts.isBlock(fn.body)) this.statements(fn.body.statements);
+      else this.returnValue(this.expression(fn.body));
+      if (!frame.returned) {
+        unsupported(codes.noNumericResult, fn.name ?? fn, 'this function does not return a value on every path; end every path with a `return` of a number.');
+      }
+      return this.foldReturns(frame.returns, fn);
     } finally {
       this.stack.pop();
     }
+  }
+
+  /** The function's result: the first return whose guard holds, as nested φs. */
+  private foldReturns(returns: readonly PendingReturn[], at: ts.Node): Value {
+    let result = returns[returns.length - 1]!.value;
+    for (let i = returns.length - 2; i >= 0; i--) result = this.phi(returns[i]!.guard!, returns[i]!.value, result, at);
+    return result;
+  }
+
+  private returnValue(value: Value): void {
+    const frame = this.frame;
+    frame.returns.push({ guard: frame.path, value });
+    frame.returned = true;
+  }
+
+  /** `c ? a : b` on lowered values. */
+  private phi(c: Node, a: Value, b: Value, at: ts.Node): Value {
+    if (a.kind === 'object' || b.kind === 'object') {
+      if (a.kind === 'object' && b.kind === 'object' && opaqueKey(a.expr) === opaqueKey(b.expr)) return a;
+      unsupported(codes.unsupportedSyntax, at, 'a branch chooses between objects here; only numbers and conditions can depend on a branch in a marked function.');
+    }
+    if (a.kind !== b.kind) unsupported(codes.unsupportedSyntax, at, 'the two branches give a number and a boolean; give both the same type.');
+    return { kind: a.kind, node: this.graph.call('select', c, a.node, b.node) };
+  }
+
+  /**
+   * Lowers the two arms of a branch on `cond` from the same state, then joins them: each variable
+   * the arms leave different becomes a φ. An arm that returns on every path leaves the other arm's
+   * state to the code after the branch, so that code is lowered once.
+   */
+  private branch<T>(cond: Node, at: ts.Node, thenArm: () => T, elseArm: () => T): [T, T] {
+    const frame = this.frame;
+    const g = this.graph;
+    const before = frame.bindings;
+    const path = frame.path;
+    frame.bindings = new Map(before);
+    frame.path = path === undefined ? cond : g.call('&&', path, cond);
+    const thenResult = thenArm();
+    const [thenBindings, thenReturned] = [frame.bindings, frame.returned];
+    frame.bindings = new Map(before);
+    frame.returned = false;
+    const notCond = g.call('!', cond);
+    frame.path = path === undefined ? notCond : g.call('&&', path, notCond);
+    const elseResult = elseArm();
+    const [elseBindings, elseReturned] = [frame.bindings, frame.returned];
+    frame.path = path;
+    frame.returned = thenReturned && elseReturned;
+    if (thenReturned || elseReturned) {
+      frame.bindings = thenReturned ? elseBindings : thenBindings;
+    } else {
+      const joined = new Map<ts.Symbol, Value | undefined>();
+      for (const [symbol, v1] of thenBindings) {
+        // Declared inside an arm: out of scope after the branch.
+        if (!before.has(symbol)) continue;
+        const v2 = elseBindings.get(symbol);
+        joined.set(symbol, v1 === v2 ? v1 : v1 === undefined || v2 === undefined ? undefined : this.phi(cond, v1, v2, at));
+      }
+      frame.bindings = joined;
+    }
+    return [thenResult, elseResult];
+  }
+
+  /** A condition: a boolean, or a number read by truthiness as JavaScript does. */
+  private condition(e: ts.Expression): Node {
+    const v = this.expression(e);
+    if (v.kind === 'object') unsupported(codes.unsupportedSyntax, e, 'a condition on an object cannot be differentiated; compare numbers instead.');
+    return v.node;
   }
 
   private statements(list: readonly ts.Statement[]): void {
@@ -230,8 +322,10 @@ class Lowerer {
       this.expressionStatement(s.expression);
     } else if (ts.isReturnStatement(s)) {
       if (s.expression === undefined) unsupported(codes.noNumericResult, s, 'a marked function must return a number here.');
-      this.frame.result = this.expression(s.expression);
-      this.frame.returned = true;
+      this.returnValue(this.expression(s.expression));
+    } else if (ts.isIfStatement(s)) {
+      const cond = this.condition(s.expression);
+      this.branch(cond, s, () => this.statement(s.thenStatement), () => s.elseStatement !== undefined && this.statement(s.elseStatement));
     } else if (ts.isBlock(s)) {
       this.statements(s.statements);
     } else if (
@@ -239,8 +333,8 @@ class Lowerer {
       ts.isTypeAliasDeclaration(s) || ts.isClassDeclaration(s)
     ) {
       // Declarations: functions are lowered where they are called.
-    } else if (ts.isIfStatement(s) || ts.isSwitchStatement(s)) {
-      unsupported(codes.unsupportedSyntax, s, `branches ('${ts.isIfStatement(s) ? 'if' : 'switch'}') are not differentiated yet; compute this function without branching, or keep the branch in an unmarked caller.`);
+    } else if (ts.isSwitchStatement(s)) {
+      unsupported(codes.unsupportedSyntax, s, "'switch' is not differentiated yet; write it as an if/else-if chain.");
     } else if (
       ts.isForStatement(s) || ts.isForOfStatement(s) || ts.isForInStatement(s) ||
       ts.isWhileStatement(s) || ts.isDoStatement(s)
@@ -300,6 +394,8 @@ class Lowerer {
 
   private number(e: ts.Expression): Node {
     const v = this.expression(e);
+    // `+(a < b)`: a condition read as 1 or 0.
+    if (v.kind === 'boolean') return this.graph.call('select', v.node, this.graph.constant(1), this.graph.constant(0));
     if (v.kind !== 'number') {
       unsupported(codes.unsupportedSyntax, e, `expected a number here, found '${this.checker.typeToString(this.checker.getTypeAtLocation(e))}'.`);
     }
@@ -331,8 +427,13 @@ class Lowerer {
       return num(old);
     }
     if (ts.isBinaryExpression(e)) return this.binary(e);
+    if (e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword) {
+      return { kind: 'boolean', node: g.constant(e.kind === ts.SyntaxKind.TrueKeyword ? 1 : 0) };
+    }
     if (ts.isConditionalExpression(e)) {
-      unsupported(codes.unsupportedSyntax, e, 'conditional expressions (?:) are not differentiated yet; compute this function without branching.');
+      const cond = this.condition(e.condition);
+      const [a, b] = this.branch(cond, e, () => this.expression(e.whenTrue), () => this.expression(e.whenFalse));
+      return this.phi(cond, a, b, e);
     }
     unsupported(codes.unsupportedSyntax, e, `this expression (${ts.SyntaxKind[e.kind]}) cannot be differentiated; compute it outside the marked function and pass it in.`);
   }
@@ -357,8 +458,10 @@ class Lowerer {
         this.assign(e.operand, { kind: 'number', node: value });
         return { kind: 'number', node: value };
       }
+      case ts.SyntaxKind.ExclamationToken:
+        return { kind: 'boolean', node: g.call('!', this.condition(e.operand)) };
       default:
-        unsupported(codes.unsupportedSyntax, e, "boolean negation ('!') is part of branching, which is not differentiated yet.");
+        unsupported(codes.unsupportedSyntax, e, `the operator '${ts.tokenToString(e.operator)}' cannot be differentiated.`);
     }
   }
 
@@ -386,15 +489,35 @@ class Lowerer {
       const left = this.number(e.left);
       return { kind: 'number', node: g.apply(op, [left, this.number(e.right)]) };
     }
+    const comparison = this.operators.comparison.get(kind);
+    if (comparison !== undefined) {
+      const left = this.number(e.left);
+      return { kind: 'boolean', node: g.apply(comparison, [left, this.number(e.right)]) };
+    }
+    if (kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken) return this.logical(e, kind === ts.SyntaxKind.AmpersandAmpersandToken);
     if (kind === ts.SyntaxKind.CommaToken) {
       this.expression(e.left);
       return this.expression(e.right);
     }
-    unsupported(
-      codes.unsupportedSyntax,
-      e.operatorToken,
-      `'${e.operatorToken.getText()}' is part of branching (comparisons, logical operators), which is not differentiated yet; compute this function without branching.`,
+    unsupported(codes.unsupportedSyntax, e.operatorToken, `the operator '${e.operatorToken.getText()}' cannot be differentiated in a marked function.`);
+  }
+
+  /**
+   * `a && b`, `a || b`. On conditions, the logical operation; on numbers, JavaScript's selector:
+   * `a && b` is `a ? b : a` and `a || b` is `a ? a : b`. The right side is evaluated only when needed.
+   */
+  private logical(e: ts.BinaryExpression, and: boolean): Value {
+    const left = this.expression(e.left);
+    if (left.kind === 'object') unsupported(codes.unsupportedSyntax, e.left, 'a logical operator on an object cannot be differentiated; compare numbers instead.');
+    const [whenTrue, whenFalse] = this.branch(
+      left.node,
+      e,
+      () => (and ? this.expression(e.right) : left),
+      () => (and ? left : this.expression(e.right)),
     );
+    const right = and ? whenTrue : whenFalse;
+    if (left.kind === 'boolean' && right.kind === 'boolean') return { kind: 'boolean', node: this.graph.call(and ? '&&' : '||', left.node, right.node) };
+    return this.phi(left.node, whenTrue, whenFalse, e);
   }
 
   /** Stores `value` into the local named by `target`. */
@@ -457,7 +580,7 @@ class Lowerer {
       const local = decl.getSourceFile() === this.companionFile && e.getSourceFile() === this.companionFile;
       const expr: OpaqueExpr = { kind: 'free', name: e.text, node: local ? e : undefined };
       this.freeNames.add(e.text);
-      return this.isNumber(type) ? { kind: 'number', node: this.graph.opaque(expr) } : { kind: 'object', expr };
+      return this.opaqueValue(expr, type);
     }
     // A constant declared elsewhere (another module, or inside a callee's scope): fold its value.
     if (ts.isVariableDeclaration(decl) && decl.initializer !== undefined && ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const && !this.folding.has(symbol)) {
@@ -504,8 +627,7 @@ class Lowerer {
     if (base.kind !== 'object') {
       unsupported(codes.unsupportedSyntax, e, `'${e.name.text}' of a number cannot be differentiated.`);
     }
-    const expr: OpaqueExpr = { kind: 'property', base: base.expr, name: e.name.text, node: e.name };
-    return this.isNumber(this.checker.getTypeAtLocation(e)) ? { kind: 'number', node: g.opaque(expr) } : { kind: 'object', expr };
+    return this.opaqueValue({ kind: 'property', base: base.expr, name: e.name.text, node: e.name }, this.checker.getTypeAtLocation(e));
   }
 
   private elementAccess(e: ts.ElementAccessExpression): Value {
@@ -513,9 +635,7 @@ class Lowerer {
     const base = this.expression(e.expression);
     const index = this.skipParentheses(e.argumentExpression);
     if (base.kind === 'object' && (ts.isNumericLiteral(index) || ts.isStringLiteral(index))) {
-      const expr: OpaqueExpr = { kind: 'property', base: base.expr, name: index.text, node: undefined };
-      const type = this.checker.getTypeAtLocation(e);
-      return this.isNumber(type) ? { kind: 'number', node: this.graph.opaque(expr) } : { kind: 'object', expr };
+      return this.opaqueValue({ kind: 'property', base: base.expr, name: index.text, node: undefined }, this.checker.getTypeAtLocation(e));
     }
     unsupported(codes.unsupportedSyntax, e, 'element reads with a computed index are not differentiated yet (arrays arrive with loop support); use a literal index or pass the number as a parameter.');
   }

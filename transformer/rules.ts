@@ -50,6 +50,7 @@ export type PrimitiveName =
   | '==='
   | '!=='
   | '&&'
+  | '||'
   | '!'
   | 'select'
   | 'sin'
@@ -106,15 +107,21 @@ const table: Readonly<Record<PrimitiveName, Primitive>> = {
   '~': { arity: 1, partials: zero },
 
   // Comparisons and logic feed conditions only.
-  '<': { arity: 2, infix: '<', boolean: true, partials: zero },
-  '<=': { arity: 2, infix: '<=', boolean: true, partials: zero },
-  '>': { arity: 2, infix: '>', boolean: true, partials: zero },
-  '>=': { arity: 2, infix: '>=', boolean: true, partials: zero },
-  '===': { arity: 2, infix: '===', boolean: true, partials: zero },
-  '!==': { arity: 2, infix: '!==', boolean: true, partials: zero },
+  // Comparisons and logic feed conditions only. Booleans fold to the constants 1 and 0, which
+  // JavaScript's truthiness reads the same way wherever a condition is expected.
+  '<': { arity: 2, infix: '<', boolean: true, fold: (a, b) => +(a < b), partials: zero },
+  '<=': { arity: 2, infix: '<=', boolean: true, fold: (a, b) => +(a <= b), partials: zero },
+  '>': { arity: 2, infix: '>', boolean: true, fold: (a, b) => +(a > b), partials: zero },
+  '>=': { arity: 2, infix: '>=', boolean: true, fold: (a, b) => +(a >= b), partials: zero },
+  '===': { arity: 2, infix: '===', boolean: true, fold: (a, b) => +(a === b), partials: zero },
+  '!==': { arity: 2, infix: '!==', boolean: true, fold: (a, b) => +(a !== b), partials: zero },
   '&&': { arity: 2, infix: '&&', boolean: true, partials: zero },
-  '!': { arity: 1, boolean: true, partials: zero },
-  /** `select(c, a, b)` is `c ? a : b`; only the taken arm is evaluated. */
+  '||': { arity: 2, infix: '||', boolean: true, partials: zero },
+  '!': { arity: 1, boolean: true, fold: (a) => +!a, partials: zero },
+  /**
+   * `select(c, a, b)` is the φ node `c ? a : b` (c read by JavaScript truthiness). Only the taken
+   * arm is evaluated, in the primal and in the companion.
+   */
   select: { arity: 3, partials: (g, [c]) => [null, g.call('select', c!, g.constant(1), g.constant(0)), g.call('select', c!, g.constant(0), g.constant(1))] },
 
   // Trigonometric.

@@ -21,15 +21,26 @@ export interface Derivative {
   readonly adjoints: ReadonlyMap<Node, Node>;
 }
 
-/** `adjoint · partial`, keeping structural zeros and distributing over a select with constant arms. */
+/**
+ * `adjoint · partial`, keeping structural zeros. A φ with a zero arm takes the product into its
+ * arms: the adjoint of a branch's untaken arm is no adjoint at all, not `0 ·` something that may
+ * be NaN there, and the partial is then evaluated only in the arm that needs it.
+ */
 export function scale(g: Graph, adjoint: Node, partial: Node): Node {
   if (isConst(partial, 0) || isConst(adjoint, 0)) return g.constant(0);
   if (isConst(partial, 1)) return adjoint;
   if (isConst(adjoint, 1)) return partial;
-  if (partial.kind === 'apply' && partial.op === 'select' && isConst(partial.args[1]!) && isConst(partial.args[2]!)) {
-    return g.call('select', partial.args[0]!, scale(g, adjoint, partial.args[1]), scale(g, adjoint, partial.args[2]));
+  for (const [phi, other, phiFirst] of [[partial, adjoint, false], [adjoint, partial, true]] as const) {
+    if (phi.kind === 'apply' && phi.op === 'select' && (hasZeroArm(phi) || (isConst(phi.args[1]!) && isConst(phi.args[2]!)))) {
+      const arm = (a: Node): Node => (phiFirst ? scale(g, a, other) : scale(g, other, a));
+      return g.call('select', phi.args[0]!, arm(phi.args[1]!), arm(phi.args[2]!));
+    }
   }
   return cancellingProduct(g, adjoint, partial);
+}
+
+function hasZeroArm(phi: Node & { readonly args: readonly Node[] }): boolean {
+  return isConst(phi.args[1]!, 0) || isConst(phi.args[2]!, 0);
 }
 
 function accumulate(g: Graph, into: Map<Node, Node>, key: Node, term: Node): void {
