@@ -340,7 +340,7 @@ function scheduleItems(items: readonly Item[], root: Region): Item[] {
 
 /** Builds nested `if`/`else` statements from statements tagged with their regions, in order. */
 class BlockBuilder {
-  private readonly frames: { region: Region; statements: ts.Statement[]; open?: { cond: Node; then: ts.Statement[] } }[];
+  private readonly frames: Frame[];
 
   constructor(
     private readonly ts: typeof import('typescript'),
@@ -376,8 +376,9 @@ class BlockBuilder {
     for (let r: Region = region; r !== common; r = r.parent!) path.unshift(r);
     for (const r of path) {
       const parent = this.frames[this.frames.length - 1]!;
-      // An else arm right after the then arm of the same branch continues that `if`.
-      if (!(r.polarity === false && parent.open?.cond === r.cond)) this.flush(parent);
+      // One arm right after the other arm of the same branch continues that `if`.
+      const open = parent.open;
+      if (!(open !== undefined && open.cond === r.cond && open.polarity !== r.polarity)) this.flush(parent);
       this.frames.push({ region: r, statements: [] });
     }
   }
@@ -385,25 +386,34 @@ class BlockBuilder {
   private close(): void {
     const frame = this.frames.pop()!;
     const parent = this.frames[this.frames.length - 1]!;
-    const cond = frame.region.cond!;
+    const { cond, polarity } = frame.region;
     this.flush(frame);
-    if (frame.region.polarity) {
-      this.flush(parent);
-      parent.open = { cond, then: frame.statements };
-    } else if (parent.open?.cond === cond) {
-      parent.statements.push(this.f.createIfStatement(this.condition(cond, parent.region), this.f.createBlock(parent.open.then, true), this.f.createBlock(frame.statements, true)));
+    const open = parent.open;
+    if (open !== undefined && open.cond === cond && open.polarity !== polarity) {
+      const [whenTrue, whenFalse] = polarity ? [frame.statements, open.statements] : [open.statements, frame.statements];
+      parent.statements.push(this.f.createIfStatement(this.condition(cond!, parent.region), this.f.createBlock(whenTrue, true), this.f.createBlock(whenFalse, true)));
       parent.open = undefined;
     } else {
       this.flush(parent);
-      parent.statements.push(this.f.createIfStatement(this.f.createLogicalNot(this.condition(cond, parent.region)), this.f.createBlock(frame.statements, true)));
+      parent.open = { cond: cond!, polarity, statements: frame.statements };
     }
   }
 
-  private flush(frame: { region: Region; statements: ts.Statement[]; open?: { cond: Node; then: ts.Statement[] } }): void {
-    if (frame.open === undefined) return;
-    frame.statements.push(this.f.createIfStatement(this.condition(frame.open.cond, frame.region), this.f.createBlock(frame.open.then, true)));
+  /** Writes the arm waiting for its sibling as an `if` of its own. */
+  private flush(frame: Frame): void {
+    const open = frame.open;
+    if (open === undefined) return;
+    const test = this.condition(open.cond, frame.region);
+    frame.statements.push(this.f.createIfStatement(open.polarity ? test : this.f.createLogicalNot(test), this.f.createBlock(open.statements, true)));
     frame.open = undefined;
   }
+}
+
+interface Frame {
+  readonly region: Region;
+  readonly statements: ts.Statement[];
+  /** A closed arm whose sibling arm may follow, making an `if`/`else`. */
+  open?: { readonly cond: Node; readonly polarity: boolean; readonly statements: ts.Statement[] };
 }
 
 function binaryToken(ts: typeof import('typescript'), infix: string): ts.BinaryOperator {

@@ -232,8 +232,10 @@ function simplify(g: Graph, op: PrimitiveName, args: readonly Node[]): Node | un
       return undefined;
     case 'neg':
       if (isNeg(a)) return a.args[0];
-      // -(c·x) = (-c)·x: the sign joins the constant, `-2 * x` rather than `-(2 * x)`.
-      if (a.kind === 'apply' && a.op === '*' && a.args[0]!.kind === 'const') return g.mul(g.constant(-a.args[0].value), a.args[1]!);
+      // -(c·x) = (-c)·x and -(c/x) = (-c)/x: the sign joins the constant.
+      if (a.kind === 'apply' && (a.op === '*' || a.op === '/') && a.args[0]!.kind === 'const') {
+        return g.apply(a.op, [g.constant(-a.args[0].value), a.args[1]!]);
+      }
       return undefined;
     case '**':
       if (isConst(b, 1)) return a;

@@ -30,7 +30,9 @@ export function scale(g: Graph, adjoint: Node, partial: Node): Node {
   if (isConst(partial, 0) || isConst(adjoint, 0)) return g.constant(0);
   if (isConst(partial, 1)) return adjoint;
   if (isConst(adjoint, 1)) return partial;
-  for (const [phi, other, phiFirst] of [[partial, adjoint, false], [adjoint, partial, true]] as const) {
+  // The adjoint's φ first: it comes from the enclosing branch, so the partial's φ nests inside it,
+  // as the branches nest in the source.
+  for (const [phi, other, phiFirst] of [[adjoint, partial, true], [partial, adjoint, false]] as const) {
     if (phi.kind === 'apply' && phi.op === 'select' && (hasZeroArm(phi) || (isConst(phi.args[1]!) && isConst(phi.args[2]!)))) {
       const arm = (a: Node): Node => (phiFirst ? scale(g, a, other) : scale(g, other, a));
       return g.call('select', phi.args[0]!, arm(phi.args[1]!), arm(phi.args[2]!));

@@ -76,9 +76,56 @@ function triangleHand(x1: number, y1: number, x2: number, y2: number): number[] 
   return [k01 * x1 - k12 * dx, k01 * y1 - k12 * dy, k02 * x2 + k12 * dx, k02 * y2 + k12 * dy];
 }
 
+/** Huber loss of one residual of a linear model: a branch between a parabola and a line. */
+/** @differentiable */
+export function huber(w: number, b: number): number {
+  const r = 0.7 * w + b - 1.3;
+  const a = Math.abs(r);
+  return a <= 1 ? 0.5 * r * r : a - 0.5;
+}
+
+function huberHand(w: number, b: number): number[] {
+  const r = 0.7 * w + b - 1.3;
+  const d = Math.abs(r) <= 1 ? r : Math.sign(r);
+  return [0.7 * d, d];
+}
+
+/** A piecewise function with an early return and nested branches. */
+/** @differentiable */
+export function piecewise(x: number, y: number): number {
+  if (x < 0) return Math.exp(x) * y;
+  let s = x * y;
+  if (s > 1) s = Math.log(s) + 1;
+  else if (s < -1) s = -Math.log(-s) - 1;
+  return s * s + y;
+}
+
+function piecewiseHand(x: number, y: number): number[] {
+  if (x < 0) {
+    const e = Math.exp(x);
+    return [e * y, e];
+  }
+  const p = x * y;
+  let s: number, ds: number;
+  if (p > 1) {
+    s = Math.log(p) + 1;
+    ds = 1 / p;
+  } else if (p < -1) {
+    s = -Math.log(-p) - 1;
+    ds = -1 / p;
+  } else {
+    s = p;
+    ds = 1;
+  }
+  const g = 2 * s * ds;
+  return [g * y, g * x + 1];
+}
+
 export const problems: readonly Problem[] = [
   { name: 'rosenbrock', primal: rosen, coarse: grad(rosen), hand: rosenHand, point: (s) => [-1.5 + 3 * s, 2 - s] },
   { name: 'two-link arm', primal: arm, coarse: grad(arm), hand: armHand, point: (s) => [s, 1 - s, 0.5, 1.2] },
   { name: 'logistic loss', primal: logistic, coarse: grad(logistic), hand: logisticHand, point: (s) => [s, -s, 0.5, 0.1] },
   { name: 'spring triangle', primal: triangle, coarse: grad(triangle), hand: triangleHand, point: (s) => [1.1 + s, 0.1, 0.4, 0.9 - s] },
+  { name: 'huber (branch)', primal: huber, coarse: grad(huber), hand: huberHand, point: (s) => [6 * s - 2, 0.5 - s] },
+  { name: 'piecewise (early return, else-if)', primal: piecewise, coarse: grad(piecewise), hand: piecewiseHand, point: (s) => [4 * s - 1, 3 * s - 1.2] },
 ];
