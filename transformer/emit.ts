@@ -75,14 +75,17 @@ class Emitter {
     this.nameNodes();
     const items = this.items();
     const builder = new BlockBuilder(this.ts, f, this.placement.root, (cond, region) => this.expression(cond, region));
+    // The sweeps are named where they begin at the top level; inside branches they interleave.
+    let forwardMarked = false;
     let reverseMarked = false;
     for (const item of scheduleItems(items, this.placement.root)) {
       let statement = this.statementFor(item);
-      if (builder.isEmpty()) statement = this.comment(statement, ' forward sweep: values used more than once');
-      if (!reverseMarked && item.node.id >= this.source.primalNodeCount) {
-        reverseMarked = true;
-        statement = this.comment(statement, ' reverse sweep: adjoints flow from cut to cut');
+      const reverse = item.node.id >= this.source.primalNodeCount;
+      if (item.region === this.placement.root && !(reverse ? reverseMarked : forwardMarked)) {
+        statement = this.comment(statement, reverse ? ' reverse sweep: adjoints flow from cut to cut' : ' forward sweep: values used more than once');
       }
+      forwardMarked = true;
+      reverseMarked ||= reverse;
       builder.add(item.region, statement);
     }
     const root = this.placement.root;
@@ -349,10 +352,6 @@ class BlockBuilder {
     private readonly condition: (cond: Node, region: Region) => ts.Expression,
   ) {
     this.frames = [{ region: root, statements: [] }];
-  }
-
-  isEmpty(): boolean {
-    return this.frames.length === 1 && this.frames[0]!.statements.length === 0 && this.frames[0]!.open === undefined;
   }
 
   add(region: Region, statement: ts.Statement): void {

@@ -175,13 +175,16 @@ function isScaled(n: Node): n is ApplyNode & { readonly args: readonly [ConstNod
   return n.kind === 'apply' && n.op === '*' && n.args[0]!.kind === 'const';
 }
 
-/** `-x`, or `c * x` with a negative constant `c`: written better as a subtraction. */
+/** `-x`, a negative constant, or `c * x`, `c / x` with a negative constant `c`: written better as a subtraction. */
 function isNegative(n: Node): boolean {
-  return isNeg(n) || (isScaled(n) && n.args[0].value < 0);
+  if (n.kind === 'const') return n.value < 0;
+  return isNeg(n) || (n.kind === 'apply' && (n.op === '*' || n.op === '/') && n.args[0]!.kind === 'const' && n.args[0].value < 0);
 }
 
+/** `-n`, exactly; for a negative `n` (see `isNegative`) without a negation left over. */
 function negated(g: Graph, n: Node): Node {
-  return isNeg(n) ? n.args[0]! : g.neg(n);
+  if (isNeg(n)) return n.args[0]!;
+  return g.neg(n);
 }
 
 /** Exact rewrites only; `undefined` means "no simpler form". */
