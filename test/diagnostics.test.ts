@@ -18,8 +18,19 @@ interface Case {
 }
 
 const cases: Record<string, Case> = {
-  'a for loop': { code: 95001, body: 'let s = 0;\n  §for (let i = 0; i < 3; i++) s += x;\n  return s;', says: /loops/ },
-  'a while loop': { code: 95001, body: 'let s = x;\n  §while (s < 10) s *= 2;\n  return s;', says: /loops/ },
+  'a loop run a run-time number of times': {
+    code: 95001,
+    params: 'x: number, n: number',
+    body: 'let s = 0;\n  §for (let i = 0; i < n; i++) s += x;\n  return s;',
+    says: /not known at compile time/,
+  },
+  'a loop over a parameter array': { code: 95001, params: 'xs: number[]', body: 'let s = 0;\n  for (const v of §xs) s += v;\n  return s;', says: /local arrays only/ },
+  'a loop past the unrolling budget': {
+    code: 95001,
+    body: 'let s = x;\n  §for (let i = 0; i < 100000; i++) s = s * 0.5 + 1;\n  return s;',
+    says: /too many times to unroll/,
+  },
+  'a while loop on a run-time condition': { code: 95001, body: 'let s = x;\n  §while (s < 10) s *= 2;\n  return s;', says: /not known at compile time/ },
   'a switch': { code: 95001, body: '§switch (x) { case 1: return 2; default: return x; }', says: /if\/else-if chain/ },
   'a branch choosing between objects': {
     code: 95001,
@@ -49,11 +60,12 @@ const cases: Record<string, Case> = {
     body: 'let c = x;\n  const bump = () => { §c = c * 2; return c; };\n  return bump();',
     says: /closures that change captured numbers/,
   },
-  'an array parameter': { code: 95004, params: '§xs: number[]', body: 'return 1;', says: /separate 'number' parameters/ },
-  'an object of numbers': { code: 95004, params: '§p: { x: number; y: number }', body: 'return p.x;', says: /separate 'number' parameters/ },
+  'a nested array parameter': { code: 95004, params: '§xs: number[][]', body: 'return 1;', says: /nested arrays are not differentiated yet/ },
+  'an object of numbers': { code: 95004, params: '§p: { x: number; y: number }', body: 'return p.x;', says: /objects of numbers/ },
+  'writing to a parameter array': { code: 95006, params: 'xs: number[]', body: '§xs[0] = 1;\n  return xs[1]!;', says: /copy it into a local array/ },
   'an untyped parameter': { code: 95004, params: '§x: any', body: 'return x * 2;', says: /give it a type/ },
   'a rest parameter': { code: 95004, params: '§...xs: number[]', body: 'return 1;', says: /rest parameters/ },
-  'a computed element read': { code: 95001, params: 'x: number, o: { v: readonly boolean[] }', body: 'const i = 1;\n  return x * +§o.v[i];', says: /computed index/ },
+  'an element index known only at run time': { code: 95001, params: 'x: number, xs: number[], k: number', body: 'return x * xs[§k]!;', says: /not known at compile time/ },
   'string concatenation': { code: 95001, body: "const s = §'a' + x;\n  return x;", says: /string concatenation/ },
 };
 

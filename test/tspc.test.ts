@@ -157,9 +157,9 @@ console.log(JSON.stringify({
 const rejectedProgram = `import { grad } from 'coarsegrad';
 
 /** @differentiable */
-export function looped(x: number): number {
+export function looped(x: number, n: number): number {
   let s = 0;
-  for (let i = 0; i < 3; i++) s += x * i;
+  for (let i = 0; i < n; i++) s += x * i;
   return s + mystery(x);
 }
 
@@ -184,7 +184,7 @@ function attempt(compute: () => unknown): unknown {
 console.log(JSON.stringify({
   fineGrad: attempt(() => grad(fine)(3, 4)),
   loopedEmitted: typeof looped,
-  loopedGrad: attempt(() => grad(looped)(1)),
+  loopedGrad: attempt(() => grad(looped)(1, 3)),
 }));
 `;
 

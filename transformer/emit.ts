@@ -12,10 +12,17 @@ import { Namer } from './names.js';
 import { primitive } from './rules.js';
 import { commonRegion, isPhi, place, type Placement, type Region } from './schedule.js';
 
+/** The gradient of an array parameter: the adjoint of each element read (the others are 0). */
+export interface ArrayGradient {
+  readonly elements: readonly (readonly [number, Node])[];
+}
+
+/** A parameter's gradient: a node for a number, an `ArrayGradient`, `undefined` for no derivative. */
+export type Gradient = Node | ArrayGradient | undefined;
+
 export interface CompanionSource {
   readonly lowered: LoweredFunction;
-  /** Gradient per parameter: a node for a differentiated parameter, `undefined` for the others. */
-  readonly gradients: readonly (Node | undefined)[];
+  readonly gradients: readonly Gradient[];
   /** Hints for adjoint nodes (`dx` for the adjoint of `x`). */
   readonly adjointHints: ReadonlyMap<Node, string>;
   /** Nodes created before differentiation began: the forward sweep. */
@@ -63,8 +70,9 @@ class Emitter {
     this.namer = new Namer(source.lowered.freeNames);
     this.paramNames = source.lowered.params.map((p) => this.namer.fresh(p.name));
     const { lowered, gradients } = source;
-    this.roots = [...(withValue ? [lowered.output] : []), ...gradients.filter((g): g is Node => g !== undefined)];
-    this.placement = place(this.roots);
+    this.roots = [...(withValue ? [lowered.output] : []), ...gradients.filter((g): g is Node => g !== undefined && !isArrayGradient(g))];
+    const elementRoots = gradients.flatMap((g) => (g !== undefined && isArrayGradient(g) ? g.elements.map(([, n]) => n) : []));
+    this.placement = place([...this.roots, ...elementRoots]);
     // In id order, so that a φ nested in an arm is decided before the φ around it.
     for (const n of [...this.placement.regions.keys()].sort((a, b) => a.id - b.id)) this.decideNaming(n);
   }
@@ -89,9 +97,22 @@ class Emitter {
       builder.add(item.region, statement);
     }
     const root = this.placement.root;
-    const gradientArray = f.createArrayLiteralExpression(
-      gradients.map((g) => (g === undefined ? f.createIdentifier('undefined') : this.expression(g, root))),
-    );
+    const gradientExpressions = gradients.map((g, i) => {
+      if (g === undefined) return f.createIdentifier('undefined');
+      if (!isArrayGradient(g)) return this.expression(g, root);
+      // An array gradient: zeros, then the adjoint of each element the function read.
+      const name = this.namer.fresh(`d${lowered.params[i]!.name}`);
+      const length = f.createPropertyAccessExpression(f.createIdentifier(this.paramNames[i]!), 'length');
+      const allocation = f.createNewExpression(f.createIdentifier('Float64Array'), undefined, [length]);
+      builder.add(root, f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, allocation)], this.ts.NodeFlags.Const)));
+      for (const [k, node] of g.elements) {
+        if (node.kind === 'const' && node.value === 0) continue;
+        const element = f.createElementAccessExpression(f.createIdentifier(name), k);
+        builder.add(root, f.createExpressionStatement(f.createAssignment(element, this.expression(node, root))));
+      }
+      return f.createIdentifier(name);
+    });
+    const gradientArray = f.createArrayLiteralExpression(gradientExpressions);
     const result = this.withValue ? f.createArrayLiteralExpression([this.expression(lowered.output, root), gradientArray]) : gradientArray;
     builder.add(root, f.createReturnStatement(result));
 
@@ -107,7 +128,7 @@ class Emitter {
   private decideNaming(n: Node): void {
     const regions = this.placement.regions.get(n)!;
     const reads = this.placement.reads.get(n) ?? 0;
-    const cheap = n.kind === 'const' || n.kind === 'param' || (n.kind === 'opaque' && n.expr.kind !== 'property');
+    const cheap = n.kind === 'const' || (n.kind === 'param' && n.element === undefined) || (n.kind === 'opaque' && n.expr.kind !== 'property');
     const block = isPhi(n) && this.armsNeedWork(n, regions);
     this.blockForm.set(n, block);
     this.named.set(n, !cheap && (block || reads > 1 || regions.length > 1 || this.roots.includes(n)));
@@ -120,7 +141,7 @@ class Emitter {
   }
 
   private readsInside(n: Node, region: Region, outer: Region): boolean {
-    if (n.kind !== 'apply' && !(n.kind === 'opaque' && this.named.get(n))) return false;
+    if (n.kind !== 'apply' && !this.named.get(n)) return false;
     if (isPhi(n)) {
       const known = region.known(n.args[0]!);
       if (known !== undefined) return this.readsInside(known ? n.args[1]! : n.args[2]!, region, outer);
@@ -144,7 +165,7 @@ class Emitter {
     const { lowered, gradients, adjointHints } = this.source;
     const rootHints = new Map<Node, string>();
     gradients.forEach((g, i) => {
-      if (g !== undefined && !rootHints.has(g)) rootHints.set(g, `d${lowered.params[i]!.name}`);
+      if (g !== undefined && !isArrayGradient(g) && !rootHints.has(g)) rootHints.set(g, `d${lowered.params[i]!.name}`);
     });
     if (this.withValue && !rootHints.has(lowered.output)) rootHints.set(lowered.output, 'value');
     const ordered = [...this.named].filter(([, yes]) => yes).map(([n]) => n).sort((a, b) => a.id - b.id);
@@ -249,8 +270,10 @@ class Emitter {
     switch (n.kind) {
       case 'const':
         return n.name !== undefined ? f.createPropertyAccessExpression(f.createIdentifier('Math'), n.name) : this.numberLiteral(n.value);
-      case 'param':
-        return f.createIdentifier(this.paramNames[n.index]!);
+      case 'param': {
+        const param = f.createIdentifier(this.paramNames[n.index]!);
+        return n.element === undefined ? param : f.createElementAccessExpression(param, n.element);
+      }
       case 'opaque':
         return this.opaque(n.expr);
       case 'apply': {
@@ -303,9 +326,14 @@ class Emitter {
   }
 }
 
+function isArrayGradient(g: Node | ArrayGradient): g is ArrayGradient {
+  return 'elements' in g;
+}
+
 /** A name for a value the source did not name: `c` for a condition, a field's own name, else `t`. */
 function fallbackHint(n: Node): string {
-  if (n.kind === 'opaque' && n.expr.kind === 'property') return n.expr.name;
+  if (n.kind === 'opaque' && n.expr.kind === 'property') return /^\d/.test(n.expr.name) ? 't' : n.expr.name;
+  if (n.kind === 'param' && n.element !== undefined) return `${n.name}${n.element}`;
   if (n.kind === 'apply' && primitive(n.op).boolean) return 'c';
   return 't';
 }

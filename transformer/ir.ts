@@ -33,6 +33,8 @@ export interface ParamNode extends NodeBase {
   readonly kind: 'param';
   readonly index: number;
   readonly name: string;
+  /** For an element of an array parameter: its index. */
+  readonly element?: number;
 }
 
 export interface OpaqueNode extends NodeBase {
@@ -88,8 +90,9 @@ export class Graph {
     return this.intern(key, (id) => ({ id, kind: 'const', active: false, value, ...(name !== undefined ? { name } : {}) }));
   }
 
-  param(index: number, name: string): ParamNode {
-    return this.intern(`p${index}`, (id) => ({ id, kind: 'param', active: true, index, name }));
+  param(index: number, name: string, element?: number): ParamNode {
+    const key = element === undefined ? `p${index}` : `p${index}[${element}]`;
+    return this.intern(key, (id) => ({ id, kind: 'param', active: true, index, name, ...(element !== undefined ? { element } : {}) }));
   }
 
   opaque(expr: OpaqueExpr): OpaqueNode {
@@ -284,7 +287,7 @@ export function show(n: Node): string {
     case 'const':
       return n.name ?? constKey(n.value);
     case 'param':
-      return n.name;
+      return n.element === undefined ? n.name : `${n.name}[${n.element}]`;
     case 'opaque':
       return opaqueKey(n.expr);
     case 'apply': {

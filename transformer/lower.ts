@@ -14,6 +14,8 @@ export interface LoweredParameter {
   readonly name: string;
   /** The differentiated input, for a `number` parameter; absent for parameters that carry no derivative. */
   readonly node: ParamNode | undefined;
+  /** For an array parameter: the elements read, by index; the gradient is an array of the same length. */
+  readonly elements: ReadonlyMap<number, ParamNode> | undefined;
   /** A literal default value, reproduced on the companion's parameter. */
   readonly defaultValue: ts.Expression | undefined;
 }
@@ -28,11 +30,33 @@ export interface LoweredFunction {
   readonly freeNames: ReadonlySet<string>;
 }
 
-/** A lowered value: a number or a condition (DAG nodes), or an inactive object read at run time. */
+/**
+ * A lowered value: a number or a condition (DAG nodes), an inactive object read at run time, a local
+ * array (its elements live in the lowerer's heap, so that aliases see each other's writes), or an
+ * array parameter (its elements are inputs).
+ */
 type Value =
   | { readonly kind: 'number'; readonly node: Node }
   | { readonly kind: 'boolean'; readonly node: Node }
-  | { readonly kind: 'object'; readonly expr: OpaqueExpr };
+  | { readonly kind: 'object'; readonly expr: OpaqueExpr }
+  | { readonly kind: 'array'; readonly ref: number }
+  | { readonly kind: 'paramArray'; readonly index: number; readonly name: string; readonly float32: boolean };
+
+/** What a statement list may change: the current frame's variables and the contents of local arrays. */
+interface State {
+  readonly bindings: Map<ts.Symbol, Value | undefined>;
+  readonly heap: Map<number, readonly Value[]>;
+}
+
+/** A way out of a loop body met while unrolling it, with the state it leaves the iteration in. */
+interface LoopExit {
+  readonly kind: 'break' | 'continue' | 'return';
+  readonly guard: Node | undefined;
+  readonly state: State;
+}
+
+/** Unrolling stops past this many iterations in one marked function, or this many DAG nodes. */
+const unrollBudget = { iterations: 4096, nodes: 200_000 };
 
 /** A `return` met on the way: the function returned `value` if `guard` held (and no earlier return did). */
 interface PendingReturn {
@@ -44,10 +68,12 @@ class Frame {
   bindings = new Map<ts.Symbol, Value | undefined>();
   /** Returns so far, in program order: the first whose guard holds is the function's result. */
   readonly returns: PendingReturn[] = [];
-  /** Every path reaching the current statement has returned. */
-  returned = false;
+  /** Every path reaching the current statement has left it: by `return`, `break` or `continue`. */
+  ended = false;
   /** The conjunction of branch conditions leading here; `undefined` at the top of the body. */
   path: Node | undefined = undefined;
+  /** Exits met in the bodies of this function's loops being unrolled, innermost last. */
+  readonly loops: LoopExit[][] = [];
   constructor(
     readonly fn: FunctionLike,
     /** `this` inside the function; `undefined` where it has none the companion can rebuild. */
@@ -110,6 +136,13 @@ class Lowerer {
   private readonly freeNames = new Set<string>();
   private readonly folding = new Set<ts.Symbol>();
   private readonly operators: OperatorTables;
+  /** Contents of local arrays, by reference. An array's element list is replaced, never mutated. */
+  private heap = new Map<number, readonly Value[]>();
+  private nextArray = 0;
+  private unrolledIterations = 0;
+  private readonly paramElements = new Map<number, Map<number, ParamNode>>();
+  /** Whether a local array is a plain array or a typed array (which fixes its length and rounding). */
+  private readonly arrayKinds = new Map<number, 'array' | 'float64' | 'float32'>();
 
   constructor(
     private readonly ts: typeof import('typescript'),
@@ -162,18 +195,40 @@ class Lowerer {
     if (this.isNumber(type)) {
       const node = this.graph.param(index, name);
       frame.bindings.set(symbol, { kind: 'number', node });
-      return { name, node, defaultValue };
+      return { name, node, elements: undefined, defaultValue };
+    }
+    const arrayKind = this.numberArrayKind(type);
+    if (arrayKind !== undefined) {
+      const elements = new Map<number, ParamNode>();
+      this.paramElements.set(index, elements);
+      frame.bindings.set(symbol, { kind: 'paramArray', index, name, float32: arrayKind === 'float32' });
+      return { name, node: undefined, elements, defaultValue };
     }
     if (this.holdsNumbers(type)) {
       unsupported(
         codes.unsupportedParameter,
         p,
-        `parameter '${name}' has type '${this.checker.typeToString(type)}'; arrays and objects of numbers are not differentiated yet, so pass the numbers as separate 'number' parameters.`,
+        `parameter '${name}' has type '${this.checker.typeToString(type)}'; objects of numbers and nested arrays are not differentiated yet, so pass the numbers as 'number' parameters or a 'number[]'.`,
       );
     }
     // Booleans, strings, functions: passed through, no derivative (`undefined` in the gradient).
     frame.bindings.set(symbol, this.opaqueValue({ kind: 'param', index }, type));
-    return { name, node: undefined, defaultValue };
+    return { name, node: undefined, elements: undefined, defaultValue };
+  }
+
+  private isArrayType(type: ts.Type): boolean {
+    const name = type.getSymbol()?.getName();
+    return name === 'Float64Array' || name === 'Float32Array' || this.checker.isArrayType(type) || this.checker.isTupleType(type);
+  }
+
+  /** `number[]`, `readonly number[]`, `Float64Array`, `Float32Array`: which, if the type is one. */
+  private numberArrayKind(type: ts.Type): 'array' | 'float64' | 'float32' | undefined {
+    const name = type.getSymbol()?.getName();
+    if (name === 'Float64Array') return 'float64';
+    if (name === 'Float32Array') return 'float32';
+    if (!this.checker.isArrayType(type) && !this.checker.isTupleType(type)) return undefined;
+    const element = this.checker.getIndexTypeOfType(type, this.ts.IndexKind.Number);
+    return element !== undefined && this.isNumber(element) ? 'array' : undefined;
   }
 
   /** A value read at run time: a constant number, a condition, or an object to read fields of. */
@@ -231,7 +286,7 @@ class Lowerer {
       }
       if (ts.isBlock(fn.body)) this.statements(fn.body.statements);
       else this.returnValue(this.expression(fn.body));
-      if (!frame.returned) {
+      if (!frame.ended) {
         unsupported(codes.noNumericResult, fn.name ?? fn, 'this function does not return a value on every path; end every path with a `return` of a number.');
       }
       return this.foldReturns(frame.returns, fn);
@@ -250,66 +305,194 @@ class Lowerer {
   private returnValue(value: Value): void {
     const frame = this.frame;
     frame.returns.push({ guard: frame.path, value });
-    frame.returned = true;
+    // A return inside a loop also leaves the loop: later iterations must not run on that path.
+    frame.loops[frame.loops.length - 1]?.push({ kind: 'return', guard: frame.path, state: this.snapshot() });
+    frame.ended = true;
   }
 
   /** `c ? a : b` on lowered values. */
   private phi(c: Node, a: Value, b: Value, at: ts.Node): Value {
-    if (a.kind === 'object' || b.kind === 'object') {
-      if (a.kind === 'object' && b.kind === 'object' && opaqueKey(a.expr) === opaqueKey(b.expr)) return a;
-      unsupported(codes.unsupportedSyntax, at, 'a branch chooses between objects here; only numbers and conditions can depend on a branch in a marked function.');
+    if (a.kind === 'number' && b.kind === 'number') return { kind: 'number', node: this.graph.call('select', c, a.node, b.node) };
+    if (a.kind === 'boolean' && b.kind === 'boolean') return { kind: 'boolean', node: this.graph.call('select', c, a.node, b.node) };
+    if (a.kind === 'object' && b.kind === 'object' && opaqueKey(a.expr) === opaqueKey(b.expr)) return a;
+    if (a.kind === 'array' && b.kind === 'array' && a.ref === b.ref) return a;
+    if (a.kind === 'paramArray' && b.kind === 'paramArray' && a.index === b.index) return a;
+    if (a.kind !== b.kind && (a.kind === 'number' || a.kind === 'boolean') && (b.kind === 'number' || b.kind === 'boolean')) {
+      unsupported(codes.unsupportedSyntax, at, 'the two branches give a number and a boolean; give both the same type.');
     }
-    if (a.kind !== b.kind) unsupported(codes.unsupportedSyntax, at, 'the two branches give a number and a boolean; give both the same type.');
-    return { kind: a.kind, node: this.graph.call('select', c, a.node, b.node) };
+    unsupported(codes.unsupportedSyntax, at, 'a branch chooses between objects or arrays here; only numbers, conditions and array elements can depend on a branch in a marked function.');
   }
 
   /**
    * Lowers the two arms of a branch on `cond` from the same state, then joins them: each variable
-   * the arms leave different becomes a φ. An arm that returns on every path leaves the other arm's
-   * state to the code after the branch, so that code is lowered once.
+   * and array element the arms leave different becomes a φ. An arm that leaves on every path
+   * (`return`, `break`, `continue`) leaves the other arm's state to the code after the branch, so
+   * that code is lowered once.
    */
   private branch<T>(cond: Node, at: ts.Node, thenArm: () => T, elseArm: () => T): [T, T] {
     const frame = this.frame;
     const g = this.graph;
-    const before = frame.bindings;
+    const before = this.snapshot();
     const path = frame.path;
-    frame.bindings = new Map(before);
     frame.path = path === undefined ? cond : g.call('&&', path, cond);
     const thenResult = thenArm();
-    const [thenBindings, thenReturned] = [frame.bindings, frame.returned];
-    frame.bindings = new Map(before);
-    frame.returned = false;
+    const [thenState, thenEnded] = [this.snapshot(), frame.ended];
+    this.restore(before);
+    frame.ended = false;
     const notCond = g.call('!', cond);
     frame.path = path === undefined ? notCond : g.call('&&', path, notCond);
     const elseResult = elseArm();
-    const [elseBindings, elseReturned] = [frame.bindings, frame.returned];
+    const [elseState, elseEnded] = [this.snapshot(), frame.ended];
     frame.path = path;
-    frame.returned = thenReturned && elseReturned;
-    if (thenReturned || elseReturned) {
-      frame.bindings = thenReturned ? elseBindings : thenBindings;
-    } else {
-      const joined = new Map<ts.Symbol, Value | undefined>();
-      for (const [symbol, v1] of thenBindings) {
-        // Declared inside an arm: out of scope after the branch.
-        if (!before.has(symbol)) continue;
-        const v2 = elseBindings.get(symbol);
-        joined.set(symbol, v1 === v2 ? v1 : v1 === undefined || v2 === undefined ? undefined : this.phi(cond, v1, v2, at));
-      }
-      frame.bindings = joined;
-    }
+    frame.ended = thenEnded && elseEnded;
+    if (thenEnded || elseEnded) this.restore(thenEnded ? elseState : thenState);
+    else this.restore(this.join(cond, thenState, elseState, before, at));
     return [thenResult, elseResult];
+  }
+
+  /** The current frame's variables and the local arrays, as they are now. */
+  private snapshot(): State {
+    return { bindings: new Map(this.frame.bindings), heap: new Map(this.heap) };
+  }
+
+  private restore(state: State): void {
+    this.frame.bindings = new Map(state.bindings);
+    this.heap = new Map(state.heap);
+  }
+
+  /** `cond ? a : b` on whole states; variables declared after `scope` are out of scope and dropped. */
+  private join(cond: Node, a: State, b: State, scope: State, at: ts.Node): State {
+    const bindings = new Map<ts.Symbol, Value | undefined>();
+    for (const symbol of scope.bindings.keys()) {
+      const v1 = a.bindings.get(symbol);
+      const v2 = b.bindings.get(symbol);
+      bindings.set(symbol, v1 === v2 ? v1 : v1 === undefined || v2 === undefined ? undefined : this.phi(cond, v1, v2, at));
+    }
+    const heap = new Map<number, readonly Value[]>();
+    for (const [ref, e1] of a.heap) {
+      const e2 = b.heap.get(ref);
+      if (e2 === undefined) continue;
+      if (e1 === e2) {
+        heap.set(ref, e1);
+        continue;
+      }
+      if (e1.length !== e2.length) {
+        unsupported(codes.unsupportedSyntax, at, 'an array has a different length on the two sides of this branch; give it the same length on both.');
+      }
+      heap.set(ref, e1.map((v, i) => (v === e2[i] ? v : this.phi(cond, v, e2[i]!, at))));
+    }
+    return { bindings, heap };
+  }
+
+  /** The state of the first of `exits` whose guard holds, the last being the default. */
+  private joinAll(exits: readonly { readonly guard: Node | undefined; readonly state: State }[], scope: State, at: ts.Node): State {
+    let state = exits[exits.length - 1]!.state;
+    for (let i = exits.length - 2; i >= 0; i--) state = this.join(exits[i]!.guard!, exits[i]!.state, state, scope, at);
+    return state;
+  }
+
+  /**
+   * A loop whose trip count is known at compile time, unrolled into the DAG (DESIGN.md §5, small
+   * constant trip counts): each iteration is lowered from the state the previous one left, and
+   * coarsening then works across iterations. The loop's condition must fold to a constant in every
+   * iteration; a `break`, `continue` or `return` under a run-time condition becomes a φ over "has
+   * left the loop", and later iterations run only where it has not.
+   */
+  private unroll(at: ts.Node, loop: { test: () => Node; body: () => void; next?: () => void; testAfterBody?: boolean }): void {
+    const frame = this.frame;
+    const g = this.graph;
+    const scope = this.snapshot();
+    const entryPath = frame.path;
+    /** Some earlier iteration left the loop; `undefined` while none can have. */
+    let left: Node | undefined;
+    /** The states in which iterations left by `break`, under "left in that iteration". */
+    const broken: { guard: Node | undefined; state: State }[] = [];
+    let finishes = false;
+    for (let first = true; ; first = false) {
+      if (!(first && loop.testAfterBody)) {
+        const test = loop.test();
+        if (test.kind !== 'const') {
+          unsupported(
+            codes.unsupportedSyntax,
+            at,
+            'the number of times this loop runs is not known at compile time; loops that run a run-time number of times are not differentiated yet (loops with a constant trip count are unrolled).',
+          );
+        }
+        if (!test.value) {
+          finishes = true;
+          break;
+        }
+      }
+      if (++this.unrolledIterations > unrollBudget.iterations || g.nodes.length > unrollBudget.nodes) {
+        unsupported(codes.unsupportedSyntax, at, `this loop runs too many times to unroll at compile time (the budget is ${unrollBudget.iterations} iterations in all); loops that run at run time are not differentiated yet.`);
+      }
+      frame.path = left === undefined ? entryPath : entryPath === undefined ? g.call('!', left) : g.call('&&', entryPath, g.call('!', left));
+      frame.loops.push([]);
+      loop.body();
+      const exits = frame.loops.pop()!;
+      if (!frame.ended) exits.push({ kind: 'continue', guard: undefined, state: this.snapshot() });
+      frame.ended = false;
+      // Stays in the loop: the first way out of the body that was taken is a continue (or the end).
+      let stays: Node = g.constant(exits[exits.length - 1]!.kind === 'continue' ? 1 : 0);
+      for (let i = exits.length - 2; i >= 0; i--) {
+        const guard = exits[i]!.guard!;
+        stays = exits[i]!.kind === 'continue' ? g.call('||', guard, stays) : g.call('&&', g.call('!', guard), stays);
+      }
+      const breaks = exits.filter((e) => e.kind === 'break');
+      if (breaks.length > 0) broken.push({ guard: g.call('!', stays), state: this.joinAll(breaks, scope, at) });
+      const continues = exits.filter((e) => e.kind === 'continue');
+      if (continues.length === 0) break;
+      this.restore(this.joinAll(continues, scope, at));
+      frame.path = entryPath;
+      loop.next?.();
+      const leftNow = g.call('!', stays);
+      left = left === undefined ? leftNow : g.call('||', left, leftNow);
+      if (left.kind === 'const' && left.value) break;
+    }
+    frame.path = entryPath;
+    const outcomes = finishes ? [...broken, { guard: undefined, state: this.snapshot() }] : broken;
+    // Every path left by `return`: nothing runs after the loop.
+    if (outcomes.length === 0) {
+      frame.ended = true;
+      return;
+    }
+    this.restore(this.joinAll(outcomes, scope, at));
+  }
+
+  /** `for (const v of array)`: unrolled over a local array, whose length is known at compile time. */
+  private forOf(s: ts.ForOfStatement): void {
+    const ts = this.ts;
+    const iterable = this.expression(s.expression);
+    if (iterable.kind !== 'array') {
+      unsupported(codes.unsupportedSyntax, s.expression, "'for...of' is unrolled over local arrays only, whose length is known at compile time; looping over a parameter's elements is not differentiated yet.");
+    }
+    const declarations = ts.isVariableDeclarationList(s.initializer) ? s.initializer.declarations : undefined;
+    const target = declarations?.[0]?.name;
+    if (declarations === undefined || declarations.length !== 1 || target === undefined || !ts.isIdentifier(target)) {
+      unsupported(codes.unsupportedSyntax, s.initializer, "write the loop variable as 'for (const v of array)'.");
+    }
+    const symbol = this.symbolOf(target);
+    let index = 0;
+    this.unroll(s, {
+      test: () => this.graph.constant(+(index < this.elementsOf(iterable.ref).length)),
+      body: () => {
+        this.bind(symbol, this.elementsOf(iterable.ref)[index]!, target.text);
+        this.statement(s.statement);
+      },
+      next: () => void index++,
+    });
   }
 
   /** A condition: a boolean, or a number read by truthiness as JavaScript does. */
   private condition(e: ts.Expression): Node {
     const v = this.expression(e);
-    if (v.kind === 'object') unsupported(codes.unsupportedSyntax, e, 'a condition on an object cannot be differentiated; compare numbers instead.');
+    if (v.kind !== 'number' && v.kind !== 'boolean') unsupported(codes.unsupportedSyntax, e, 'a condition on an object or array cannot be differentiated; compare numbers instead.');
     return v.node;
   }
 
   private statements(list: readonly ts.Statement[]): void {
     for (const s of list) {
-      if (this.frame.returned) return;
+      if (this.frame.ended) return;
       this.statement(s);
     }
   }
@@ -335,11 +518,31 @@ class Lowerer {
       // Declarations: functions are lowered where they are called.
     } else if (ts.isSwitchStatement(s)) {
       unsupported(codes.unsupportedSyntax, s, "'switch' is not differentiated yet; write it as an if/else-if chain.");
-    } else if (
-      ts.isForStatement(s) || ts.isForOfStatement(s) || ts.isForInStatement(s) ||
-      ts.isWhileStatement(s) || ts.isDoStatement(s)
-    ) {
-      unsupported(codes.unsupportedSyntax, s, 'loops are not differentiated yet; write the steps out, or keep the loop in an unmarked caller.');
+    } else if (ts.isForStatement(s)) {
+      if (s.initializer !== undefined) {
+        if (ts.isVariableDeclarationList(s.initializer)) s.initializer.declarations.forEach((d) => this.variable(d));
+        else this.expression(s.initializer);
+      }
+      this.unroll(s, {
+        test: () => (s.condition === undefined ? this.graph.constant(1) : this.condition(s.condition)),
+        body: () => this.statement(s.statement),
+        next: () => s.incrementor !== undefined && this.expression(s.incrementor),
+      });
+    } else if (ts.isWhileStatement(s)) {
+      this.unroll(s, { test: () => this.condition(s.expression), body: () => this.statement(s.statement) });
+    } else if (ts.isDoStatement(s)) {
+      this.unroll(s, { test: () => this.condition(s.expression), body: () => this.statement(s.statement), testAfterBody: true });
+    } else if (ts.isForOfStatement(s)) {
+      this.forOf(s);
+    } else if (ts.isForInStatement(s)) {
+      unsupported(codes.unsupportedSyntax, s, "'for...in' cannot be differentiated; loop over indices or use 'for...of' over an array.");
+    } else if (ts.isBreakStatement(s) || ts.isContinueStatement(s)) {
+      if (s.label !== undefined) unsupported(codes.unsupportedSyntax, s, 'labelled break and continue are not supported yet; restructure the loops with a flag.');
+      const exits = this.frame.loops[this.frame.loops.length - 1]!;
+      exits.push({ kind: ts.isBreakStatement(s) ? 'break' : 'continue', guard: this.frame.path, state: this.snapshot() });
+      this.frame.ended = true;
+    } else if (ts.isLabeledStatement(s)) {
+      unsupported(codes.unsupportedSyntax, s, 'labelled statements are not supported yet; restructure the loops with a flag.');
     } else if (ts.isTryStatement(s) || ts.isThrowStatement(s)) {
       unsupported(codes.unsupportedSyntax, s, `'${ts.isTryStatement(s) ? 'try' : 'throw'}' cannot be differentiated; validate inputs in an unmarked caller instead.`);
     } else {
@@ -380,6 +583,10 @@ class Lowerer {
       this.expression(inner);
       return;
     }
+    if (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && this.isArrayType(this.checker.getTypeAtLocation(inner.expression.expression))) {
+      this.expression(inner);
+      return;
+    }
     unsupported(codes.unsupportedSyntax, e, 'this statement is not an assignment, so it can only matter through side effects, which cannot be differentiated; remove it from the marked function.');
   }
 
@@ -417,6 +624,8 @@ class Lowerer {
       if (thisValue === undefined) unsupported(codes.unreachableName, e, "'this' here is not the marked function's 'this'; pass the value as a parameter.");
       return thisValue;
     }
+    if (ts.isArrayLiteralExpression(e)) return this.arrayLiteral(e);
+    if (ts.isNewExpression(e)) return this.newExpression(e);
     if (ts.isPropertyAccessExpression(e)) return this.propertyAccess(e);
     if (ts.isElementAccessExpression(e)) return this.elementAccess(e);
     if (ts.isCallExpression(e)) return this.call(e);
@@ -470,9 +679,9 @@ class Lowerer {
     const g = this.graph;
     const kind = e.operatorToken.kind;
     if (kind === ts.SyntaxKind.EqualsToken) {
-      this.assignableSymbol(e.left);
+      const write = this.assignTarget(e.left);
       const value = this.expression(e.right);
-      this.assign(e.left, value);
+      write(value);
       return value;
     }
     const compound = this.operators.compound.get(kind);
@@ -508,7 +717,9 @@ class Lowerer {
    */
   private logical(e: ts.BinaryExpression, and: boolean): Value {
     const left = this.expression(e.left);
-    if (left.kind === 'object') unsupported(codes.unsupportedSyntax, e.left, 'a logical operator on an object cannot be differentiated; compare numbers instead.');
+    if (left.kind !== 'number' && left.kind !== 'boolean') {
+      unsupported(codes.unsupportedSyntax, e.left, 'a logical operator on an object or array cannot be differentiated; compare numbers instead.');
+    }
     const [whenTrue, whenFalse] = this.branch(
       left.node,
       e,
@@ -522,8 +733,26 @@ class Lowerer {
 
   /** Stores `value` into the local named by `target`. */
   private assign(target: ts.Expression, value: Value): void {
-    const inner = this.skipParentheses(target) as ts.Identifier;
-    this.bind(this.assignableSymbol(target), value, inner.text);
+    this.assignTarget(target)(value);
+  }
+
+  /** Checks that the marked function may write `target`, and returns the write. */
+  private assignTarget(target: ts.Expression): (value: Value) => void {
+    const ts = this.ts;
+    const inner = this.skipParentheses(target);
+    if (ts.isElementAccessExpression(inner)) {
+      const array = this.expression(inner.expression);
+      if (array.kind === 'paramArray') {
+        unsupported(codes.mutation, target, `writing to the parameter array '${array.name}' cannot be differentiated; copy it into a local array first.`);
+      }
+      if (array.kind !== 'array') {
+        unsupported(codes.mutation, target, 'a marked function may only write elements of its own local arrays; writing to objects or outer state cannot be differentiated.');
+      }
+      const index = this.constantIndex(inner.argumentExpression);
+      return (value) => this.writeElement(array.ref, index, value, target);
+    }
+    const symbol = this.assignableSymbol(target);
+    return (value) => this.bind(symbol, value, (inner as ts.Identifier).text);
   }
 
   /** The local `target` names, if the marked function may assign it. */
@@ -624,6 +853,10 @@ class Lowerer {
     }
     if (e.questionDotToken) unsupported(codes.unsupportedSyntax, e, "optional chaining ('?.') is not supported in a marked function.");
     const base = this.expression(e.expression);
+    if (e.name.text === 'length' && base.kind === 'array') return { kind: 'number', node: g.constant(this.elementsOf(base.ref).length) };
+    if (e.name.text === 'length' && base.kind === 'paramArray') {
+      return { kind: 'number', node: g.opaque({ kind: 'property', base: { kind: 'param', index: base.index }, name: 'length', node: e.name }) };
+    }
     if (base.kind !== 'object') {
       unsupported(codes.unsupportedSyntax, e, `'${e.name.text}' of a number cannot be differentiated.`);
     }
@@ -633,11 +866,118 @@ class Lowerer {
   private elementAccess(e: ts.ElementAccessExpression): Value {
     const ts = this.ts;
     const base = this.expression(e.expression);
-    const index = this.skipParentheses(e.argumentExpression);
-    if (base.kind === 'object' && (ts.isNumericLiteral(index) || ts.isStringLiteral(index))) {
-      return this.opaqueValue({ kind: 'property', base: base.expr, name: index.text, node: undefined }, this.checker.getTypeAtLocation(e));
+    const key = this.skipParentheses(e.argumentExpression);
+    if (base.kind === 'object' && ts.isStringLiteral(key)) {
+      return this.opaqueValue({ kind: 'property', base: base.expr, name: key.text, node: undefined }, this.checker.getTypeAtLocation(e));
     }
-    unsupported(codes.unsupportedSyntax, e, 'element reads with a computed index are not differentiated yet (arrays arrive with loop support); use a literal index or pass the number as a parameter.');
+    const index = this.constantIndex(e.argumentExpression);
+    switch (base.kind) {
+      case 'object':
+        return this.opaqueValue({ kind: 'property', base: base.expr, name: String(index), node: undefined }, this.checker.getTypeAtLocation(e));
+      case 'array':
+        // Past the end, JavaScript reads `undefined`, which arithmetic turns into NaN.
+        return this.elementsOf(base.ref)[index] ?? { kind: 'number', node: this.graph.constant(NaN) };
+      case 'paramArray': {
+        const elements = this.paramElements.get(base.index)!;
+        let node = elements.get(index);
+        if (node === undefined) {
+          node = this.graph.param(base.index, base.name, index);
+          elements.set(index, node);
+        }
+        return { kind: 'number', node };
+      }
+      default:
+        unsupported(codes.unsupportedSyntax, e, 'only arrays can be indexed in a marked function.');
+    }
+  }
+
+  /**
+   * An element index, which must be known at compile time for now: a literal, or a loop counter of
+   * a loop that is unrolled. Run-time indices arrive with loops that run at run time.
+   */
+  private constantIndex(e: ts.Expression): number {
+    const index = this.number(e);
+    if (index.kind !== 'const' || !Number.isInteger(index.value) || index.value < 0) {
+      unsupported(
+        codes.unsupportedSyntax,
+        e,
+        'this element index is not known at compile time; indices that come from run-time values are not differentiated yet (a literal or the counter of a loop with a constant trip count is).',
+      );
+    }
+    return index.value;
+  }
+
+  private elementsOf(ref: number): readonly Value[] {
+    return this.heap.get(ref)!;
+  }
+
+  private writeElement(ref: number, index: number, value: Value, at: ts.Node): void {
+    if (value.kind !== 'number') unsupported(codes.unsupportedSyntax, at, 'only numbers can be stored in the arrays of a marked function.');
+    const elements = this.elementsOf(ref);
+    const kind = this.arrayKinds.get(ref)!;
+    // Typed arrays ignore writes past their end; Float32Array rounds what it stores.
+    if (kind !== 'array' && index >= elements.length) return;
+    const stored: Value = kind === 'float32' ? { kind: 'number', node: this.graph.call('fround', value.node) } : value;
+    const next = elements.slice();
+    for (let i = next.length; i < index; i++) next.push({ kind: 'number', node: this.graph.constant(NaN) });
+    next[index] = stored;
+    this.heap.set(ref, next);
+  }
+
+  private newArray(kind: 'array' | 'float64' | 'float32', elements: readonly Value[]): Value {
+    const ref = this.nextArray++;
+    this.arrayKinds.set(ref, kind);
+    this.heap.set(ref, kind === 'float32' ? elements.map((v) => (v.kind === 'number' ? { kind: 'number', node: this.graph.call('fround', v.node) } : v)) : elements);
+    return { kind: 'array', ref };
+  }
+
+  /** `[a, b]`, `new Float64Array(n)`, `new Float64Array([a, b])`, `new Array(n)` (filled later). */
+  private arrayLiteral(e: ts.ArrayLiteralExpression): Value {
+    const elements = e.elements.map((element) => {
+      if (this.ts.isSpreadElement(element) || this.ts.isOmittedExpression(element)) {
+        unsupported(codes.unsupportedSyntax, element, 'spread elements and holes are not supported in the array literals of a marked function.');
+      }
+      const v = this.expression(element);
+      if (v.kind !== 'number') unsupported(codes.unsupportedSyntax, element, 'the arrays of a marked function hold numbers only.');
+      return v;
+    });
+    return this.newArray('array', elements);
+  }
+
+  private newExpression(e: ts.NewExpression): Value {
+    const ts = this.ts;
+    const name = ts.isIdentifier(e.expression) && this.isGlobal(e.expression) ? e.expression.text : undefined;
+    const kind = name === 'Float64Array' ? 'float64' : name === 'Float32Array' ? 'float32' : name === 'Array' ? 'array' : undefined;
+    const args = e.arguments ?? [];
+    if (kind === undefined || args.length > 1) {
+      unsupported(codes.unsupportedSyntax, e, "only 'new Float64Array(n)', 'new Float32Array(n)' and 'new Array(n)' can be created in a marked function.");
+    }
+    if (args.length === 1 && kind !== 'array' && this.skipParentheses(args[0]!).kind === ts.SyntaxKind.ArrayLiteralExpression) {
+      const source = this.arrayLiteral(this.skipParentheses(args[0]!) as ts.ArrayLiteralExpression) as { ref: number };
+      return this.newArray(kind, this.elementsOf(source.ref));
+    }
+    const length = args.length === 0 ? 0 : this.constantIndex(args[0]!);
+    // Typed arrays start at 0; `new Array(n)` has holes, read as NaN in arithmetic until filled.
+    const fill = this.graph.constant(kind === 'array' ? NaN : 0);
+    return this.newArray(kind, Array.from({ length }, () => ({ kind: 'number', node: fill })));
+  }
+
+  /** `array.push(v, ...)` and `array.fill(v)`, the array methods a marked function may call. */
+  private arrayMethod(e: ts.CallExpression, array: Value & { kind: 'array' }, method: string): Value {
+    const g = this.graph;
+    const values = e.arguments.map((a) => this.expression(a));
+    if (values.some((v) => v.kind !== 'number')) unsupported(codes.unsupportedSyntax, e, 'the arrays of a marked function hold numbers only.');
+    const elements = this.elementsOf(array.ref);
+    if (method === 'push') {
+      if (this.arrayKinds.get(array.ref) !== 'array') unsupported(codes.unsupportedSyntax, e, 'typed arrays have no push.');
+      values.forEach((v, i) => this.writeElement(array.ref, elements.length + i, v, e));
+      return { kind: 'number', node: g.constant(this.elementsOf(array.ref).length) };
+    }
+    if (method === 'fill' && values.length === 1) {
+      values[0]!.kind === 'number' && elements.forEach((_, i) => this.writeElement(array.ref, i, values[0]!, e));
+      return array;
+    }
+    unsupported(codes.unsupportedSyntax, e, `'${method}' on an array is not differentiated yet; write it as a loop.`);
   }
 
   // ---- calls ------------------------------------------------------------------------------------
@@ -650,6 +990,13 @@ class Lowerer {
     }
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Math' && this.isGlobal(callee.expression)) {
       return { kind: 'number', node: this.mathCall(e, callee.name.text) };
+    }
+    if (ts.isPropertyAccessExpression(callee) && this.isArrayType(this.checker.getTypeAtLocation(callee.expression))) {
+      const array = this.expression(callee.expression);
+      if (array.kind === 'paramArray') {
+        unsupported(codes.unsupportedSyntax, e, `'${callee.name.text}' on the parameter array '${array.name}' is not differentiated yet; read its elements by index.`);
+      }
+      if (array.kind === 'array') return this.arrayMethod(e, array, callee.name.text);
     }
     const declaration = this.calleeDeclaration(e);
     let thisValue: Value | undefined;

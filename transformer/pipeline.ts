@@ -3,7 +3,7 @@
  * differentiation because it decides what is differentiated as one symbolic unit.
  */
 import type ts from 'typescript';
-import { emitCompanion, type CompanionBody } from './emit.js';
+import { emitCompanion, type CompanionBody, type Gradient } from './emit.js';
 import { show, operationCount, type Node } from './ir.js';
 import { lowerFunction, type FunctionLike, type LoweredFunction } from './lower.js';
 import { segmentsOfInterest, type Segmentation } from './soi.js';
@@ -29,7 +29,12 @@ export function compileFunction(ctx: PipelineContext, fn: FunctionLike, name: st
   const primalNodeCount = lowered.graph.nodes.length;
   const segmentation = segmentsOfInterest(lowered.output);
   const derivative = differentiate(lowered.graph, lowered.output, segmentation);
-  const gradients = lowered.params.map((p) => (p.node === undefined ? undefined : derivative.adjoints.get(p.node) ?? lowered.graph.constant(0)));
+  const zero = lowered.graph.constant(0);
+  const gradients = lowered.params.map((p): Gradient => {
+    if (p.node !== undefined) return derivative.adjoints.get(p.node) ?? zero;
+    if (p.elements !== undefined) return { elements: [...p.elements].map(([k, n]) => [k, derivative.adjoints.get(n) ?? zero] as const) };
+    return undefined;
+  });
   const source = { lowered, gradients, adjointHints: adjointHints(lowered, derivative), primalNodeCount };
   return {
     valueAndGrad: emitCompanion(ctx.ts, ctx.factory, source, true),
@@ -49,14 +54,14 @@ function adjointHints(lowered: LoweredFunction, derivative: Derivative): Map<Nod
   return hints;
 }
 
-function describe(name: string, lowered: LoweredFunction, segmentation: Segmentation, derivative: Derivative, gradients: readonly (Node | undefined)[]): string {
+function describe(name: string, lowered: LoweredFunction, segmentation: Segmentation, derivative: Derivative, gradients: readonly Gradient[]): string {
   const lines = [`${name}: ${lowered.params.length} parameters, output ${show(lowered.output)}`];
   lines.push(`  segments (${segmentation.segments.length}), cut where a value is used more than once:`);
   for (const { segment, partials } of derivative.segments) {
     lines.push(`    ${show(segment.root)}  [${segment.nodes.length} operations; inputs ${segment.inputs.map(show).join(', ') || 'none'}]`);
     for (const [input, partial] of partials) lines.push(`      ∂/∂${show(input)} = ${show(partial)}`);
   }
-  const grads = gradients.filter((g): g is Node => g !== undefined);
+  const grads = gradients.flatMap((g) => (g === undefined ? [] : 'elements' in g ? g.elements.map(([, n]) => n) : [g]));
   lines.push(`  operations: primal ${operationCount([lowered.output])}, gradient ${operationCount(grads)}, value and gradient ${operationCount([lowered.output, ...grads])}`);
   return lines.join('\n');
 }
