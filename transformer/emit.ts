@@ -353,7 +353,9 @@ function scheduleItems(items: readonly Item[], root: Region): Item[] {
       const item = pending[i]!;
       if (!item.deps.every((d) => d.done)) continue;
       const common = commonRegion(current, item.region);
-      const cost = 2 * (current.depth - common.depth) + (item.region.depth - common.depth);
+      let cost = 2 * (current.depth - common.depth) + (item.region.depth - common.depth);
+      // The other arm of the branch just written continues the same `if` as its `else`.
+      if (item.region.parent === current.parent && item.region.cond === current.cond && item.region !== current) cost -= 0.5;
       if (cost < bestCost) {
         best = i;
         bestCost = cost;

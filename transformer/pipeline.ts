@@ -48,7 +48,7 @@ export function compileFunction(ctx: PipelineContext, fn: FunctionLike, name: st
 function adjointHints(lowered: LoweredFunction, derivative: Derivative): Map<Node, string> {
   const hints = new Map<Node, string>();
   for (const [cut, adjoint] of derivative.adjoints) {
-    const name = cut.kind === 'param' ? cut.name : lowered.nameHints.get(cut);
+    const name = cut.kind === 'param' ? `${cut.name}${cut.element ?? ''}` : lowered.nameHints.get(cut);
     if (name !== undefined && adjoint.kind === 'apply' && !hints.has(adjoint)) hints.set(adjoint, `d${name}`);
   }
   return hints;
