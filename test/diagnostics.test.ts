@@ -18,11 +18,29 @@ interface Case {
 }
 
 const cases: Record<string, Case> = {
-  'a loop run a run-time number of times': {
+  'a recurrence in a loop run a run-time number of times': {
     code: 95001,
     params: 'x: number, n: number',
-    body: 'let s = 0;\n  §for (let i = 0; i < n; i++) s += x;\n  return s;',
-    says: /not known at compile time/,
+    body: 'let s = 1;\n  §for (let i = 0; i < n; i++) s = s * x + i;\n  return s;',
+    says: /a recurrence/,
+  },
+  'a break in a loop run a run-time number of times': {
+    code: 95001,
+    params: 'x: number, n: number',
+    body: 'let s = 0;\n  §for (let i = 0; i < n; i++) {\n    s += x;\n    if (s > 3) break;\n  }\n  return s;',
+    says: /'break' inside a loop that runs a run-time number of times/,
+  },
+  'array writes in a loop run a run-time number of times': {
+    code: 95001,
+    params: 'x: number, n: number',
+    body: 'const a = [0, 0];\n  §for (let i = 0; i < n; i++) a[0] = x * i;\n  return a[0]!;',
+    says: /writing array elements in a loop/,
+  },
+  'two reductions reading each other': {
+    code: 95001,
+    params: 'xs: number[]',
+    body: 'let s = 0;\n  let t = 0;\n  §for (let i = 0; i < xs.length; i++) {\n    s += xs[i]!;\n    t += s;\n  }\n  return t;',
+    says: /only independent reductions/,
   },
   'a loop over a parameter array': { code: 95001, params: 'xs: number[]', body: 'let s = 0;\n  for (const v of §xs) s += v;\n  return s;', says: /local arrays only/ },
   'a loop past the unrolling budget': {
@@ -65,7 +83,7 @@ const cases: Record<string, Case> = {
   'writing to a parameter array': { code: 95006, params: 'xs: number[]', body: '§xs[0] = 1;\n  return xs[1]!;', says: /copy it into a local array/ },
   'an untyped parameter': { code: 95004, params: '§x: any', body: 'return x * 2;', says: /give it a type/ },
   'a rest parameter': { code: 95004, params: '§...xs: number[]', body: 'return 1;', says: /rest parameters/ },
-  'an element index known only at run time': { code: 95001, params: 'x: number, xs: number[], k: number', body: 'return x * xs[§k]!;', says: /not known at compile time/ },
+  'a run-time index into a local array': { code: 95001, params: 'x: number, k: number', body: 'const a = [x, 2 * x];\n  return a[§k]!;', says: /not known at compile time/ },
   'string concatenation': { code: 95001, body: "const s = §'a' + x;\n  return x;", says: /string concatenation/ },
 };
 

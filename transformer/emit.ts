@@ -6,15 +6,19 @@
  * it by hand: the forward sweep, then the reverse sweep of adjoints.
  */
 import type ts from 'typescript';
-import type { Node, OpaqueExpr } from './ir.js';
+import { operands, type Loop, type Node, type OpaqueExpr, type ScatterNode } from './ir.js';
 import type { LoweredFunction } from './lower.js';
 import { Namer } from './names.js';
 import { primitive } from './rules.js';
-import { commonRegion, isPhi, place, type Placement, type Region } from './schedule.js';
+import { commonRegion, isPhi, passOf, place, type Placement, type Region } from './schedule.js';
 
-/** The gradient of an array parameter: the adjoint of each element read (the others are 0). */
+/**
+ * The gradient of an array parameter: the adjoint of each element read at a constant index, and the
+ * adjoints of elements read at run-time indices inside loops (the others are 0).
+ */
 export interface ArrayGradient {
   readonly elements: readonly (readonly [number, Node])[];
+  readonly scatters: readonly ScatterNode[];
 }
 
 /** A parameter's gradient: a node for a number, an `ArrayGradient`, `undefined` for no derivative. */
@@ -42,13 +46,20 @@ export function emitCompanion(tsApi: typeof ts, factory: ts.NodeFactory, source:
   return new Emitter(tsApi, factory, source, withValue).emit();
 }
 
-/** One statement to emit: a named value computed in a region (for a φ in `if` form, one arm's assignment). */
+/**
+ * One statement to emit, in a region: a named value's assignment (for a φ in `if` form, one arm's;
+ * for a sum, its start or one iteration's addition), or an effect on a gradient array.
+ */
 interface Item {
-  readonly node: Node;
   readonly region: Region;
-  /** For a φ written as `if`/`else`: the arm this item assigns. */
-  readonly arm?: Node;
-  readonly deps: Item[];
+  /** For ordering among ready items, and telling the sweeps apart: the id of the node it computes. */
+  readonly order: number;
+  readonly statement: () => ts.Statement;
+  /** Named values the statement reads, and the region it reads them in. */
+  readonly reads: readonly (readonly [Node, Region])[];
+  /** Items that must come first though the statement does not read their value (an array's allocation). */
+  readonly after: Item[];
+  deps: Item[];
   done: boolean;
 }
 
@@ -56,10 +67,12 @@ class Emitter {
   private readonly namer: Namer;
   private readonly paramNames: string[];
   private readonly names = new Map<Node, string>();
+  private readonly loopNames = new Map<Loop, string>();
   private readonly roots: Node[];
   private readonly placement: Placement;
   private readonly blockForm = new Map<Node, boolean>();
   private readonly named = new Map<Node, boolean>();
+  private readonly itemsOf = new Map<Node, Item[]>();
 
   constructor(
     private readonly ts: typeof import('typescript'),
@@ -71,8 +84,8 @@ class Emitter {
     this.paramNames = source.lowered.params.map((p) => this.namer.fresh(p.name));
     const { lowered, gradients } = source;
     this.roots = [...(withValue ? [lowered.output] : []), ...gradients.filter((g): g is Node => g !== undefined && !isArrayGradient(g))];
-    const elementRoots = gradients.flatMap((g) => (g !== undefined && isArrayGradient(g) ? g.elements.map(([, n]) => n) : []));
-    this.placement = place([...this.roots, ...elementRoots]);
+    const arrayRoots = gradients.flatMap((g) => (g !== undefined && isArrayGradient(g) ? [...g.elements.map(([, n]) => n), ...g.scatters] : []));
+    this.placement = place([...this.roots, ...arrayRoots]);
     // In id order, so that a φ nested in an arm is decided before the φ around it.
     for (const n of [...this.placement.regions.keys()].sort((a, b) => a.id - b.id)) this.decideNaming(n);
   }
@@ -80,39 +93,32 @@ class Emitter {
   emit(): CompanionBody {
     const f = this.f;
     const { lowered, gradients } = this.source;
+    const root = this.placement.root;
     this.nameNodes();
-    const items = this.items();
-    const builder = new BlockBuilder(this.ts, f, this.placement.root, (cond, region) => this.expression(cond, region));
+    const items = this.valueItems();
+    const gradientNames = gradients.map((g, i) => (g !== undefined && isArrayGradient(g) ? this.namer.fresh(`d${lowered.params[i]!.name}`) : undefined));
+    gradients.forEach((g, i) => {
+      if (g !== undefined && isArrayGradient(g)) items.push(...this.arrayGradientItems(g, gradientNames[i]!, i));
+    });
+    this.connect(items);
+
+    const builder = new BlockBuilder(this.ts, f, root, (n, region) => this.expression(n, region), (loop) => this.loopName(loop));
     // The sweeps are named where they begin at the top level; inside branches they interleave.
     let forwardMarked = false;
     let reverseMarked = false;
-    for (const item of scheduleItems(items, this.placement.root)) {
-      let statement = this.statementFor(item);
-      const reverse = item.node.id >= this.source.primalNodeCount;
-      if (item.region === this.placement.root && !(reverse ? reverseMarked : forwardMarked)) {
+    for (const item of scheduleItems(items, root)) {
+      let statement = item.statement();
+      const reverse = item.order >= this.source.primalNodeCount;
+      if (item.region === root && !(reverse ? reverseMarked : forwardMarked)) {
         statement = this.comment(statement, reverse ? ' reverse sweep: adjoints flow from cut to cut' : ' forward sweep: values used more than once');
       }
       forwardMarked = true;
       reverseMarked ||= reverse;
       builder.add(item.region, statement);
     }
-    const root = this.placement.root;
-    const gradientExpressions = gradients.map((g, i) => {
-      if (g === undefined) return f.createIdentifier('undefined');
-      if (!isArrayGradient(g)) return this.expression(g, root);
-      // An array gradient: zeros, then the adjoint of each element the function read.
-      const name = this.namer.fresh(`d${lowered.params[i]!.name}`);
-      const length = f.createPropertyAccessExpression(f.createIdentifier(this.paramNames[i]!), 'length');
-      const allocation = f.createNewExpression(f.createIdentifier('Float64Array'), undefined, [length]);
-      builder.add(root, f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, allocation)], this.ts.NodeFlags.Const)));
-      for (const [k, node] of g.elements) {
-        if (node.kind === 'const' && node.value === 0) continue;
-        const element = f.createElementAccessExpression(f.createIdentifier(name), k);
-        builder.add(root, f.createExpressionStatement(f.createAssignment(element, this.expression(node, root))));
-      }
-      return f.createIdentifier(name);
-    });
-    const gradientArray = f.createArrayLiteralExpression(gradientExpressions);
+    const gradientArray = f.createArrayLiteralExpression(
+      gradients.map((g, i) => (g === undefined ? f.createIdentifier('undefined') : isArrayGradient(g) ? f.createIdentifier(gradientNames[i]!) : this.expression(g, root))),
+    );
     const result = this.withValue ? f.createArrayLiteralExpression([this.expression(lowered.output, root), gradientArray]) : gradientArray;
     builder.add(root, f.createReturnStatement(result));
 
@@ -123,15 +129,53 @@ class Emitter {
     return { parameters, body: f.createBlock(statements, true) };
   }
 
+  /** Zeros of the parameter's length, then the adjoint of each element read, added in. */
+  private arrayGradientItems(g: ArrayGradient, name: string, param: number): Item[] {
+    const f = this.f;
+    const root = this.placement.root;
+    const length = f.createPropertyAccessExpression(f.createIdentifier(this.paramNames[param]!), 'length');
+    const zeros = f.createNewExpression(f.createIdentifier('Float64Array'), undefined, [length]);
+    const allocation = this.item(root, -1, () => f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, zeros)], this.ts.NodeFlags.Const)), [], []);
+    const add = (index: ts.Expression, value: ts.Expression): ts.Statement =>
+      f.createExpressionStatement(f.createBinaryExpression(f.createElementAccessExpression(f.createIdentifier(name), index), this.ts.SyntaxKind.PlusEqualsToken, value));
+    const items = [allocation];
+    for (const [k, node] of g.elements) {
+      if (node.kind === 'const' && node.value === 0) continue;
+      items.push(this.item(root, node.id, () => add(f.createNumericLiteral(k), this.expression(node, root)), this.readsOf([node], root), [allocation]));
+    }
+    for (const scatter of g.scatters) {
+      for (const region of this.placement.regions.get(scatter) ?? []) {
+        const statement = () => add(this.expression(scatter.index, region), this.expression(scatter.value, region));
+        items.push(this.item(region, scatter.value.id, statement, this.readsOf([scatter.index, scatter.value], region), [allocation]));
+      }
+    }
+    return items;
+  }
+
+  private item(region: Region, order: number, statement: () => ts.Statement, reads: readonly (readonly [Node, Region])[], after: Item[]): Item {
+    return { region, order, statement, reads, after, deps: [], done: false };
+  }
+
+  private loopName(loop: Loop): string {
+    let name = this.loopNames.get(loop);
+    if (name === undefined) {
+      name = this.namer.fresh(loop.counter);
+      this.loopNames.set(loop, name);
+    }
+    return name;
+  }
+
   // ---- naming -----------------------------------------------------------------------------------
 
   private decideNaming(n: Node): void {
     const regions = this.placement.regions.get(n)!;
     const reads = this.placement.reads.get(n) ?? 0;
-    const cheap = n.kind === 'const' || (n.kind === 'param' && n.element === undefined) || (n.kind === 'opaque' && n.expr.kind !== 'property');
+    const cheap = n.kind === 'const' || n.kind === 'index' || (n.kind === 'param' && n.element === undefined) || (n.kind === 'opaque' && n.expr.kind !== 'property');
     const block = isPhi(n) && this.armsNeedWork(n, regions);
     this.blockForm.set(n, block);
-    this.named.set(n, !cheap && (block || reads > 1 || regions.length > 1 || this.roots.includes(n)));
+    // A sum is a loop's accumulator, always a variable; a scatter is a statement, not a value.
+    const named = n.kind === 'sum' || (!cheap && (block || reads > 1 || regions.length > 1 || this.roots.includes(n)));
+    this.named.set(n, n.kind !== 'scatter' && named);
   }
 
   /** Does an arm of this φ read a named value computed inside that arm? Then it is an `if`, not `?:`. */
@@ -141,7 +185,6 @@ class Emitter {
   }
 
   private readsInside(n: Node, region: Region, outer: Region): boolean {
-    if (n.kind !== 'apply' && !this.named.get(n)) return false;
     if (isPhi(n)) {
       const known = region.known(n.args[0]!);
       if (known !== undefined) return this.readsInside(known ? n.args[1]! : n.args[2]!, region, outer);
@@ -151,7 +194,7 @@ class Emitter {
       const [c, a, b] = n.args as [Node, Node, Node];
       return this.readsInside(c, region, outer) || this.readsInside(a, region.arm(c, true), outer) || this.readsInside(b, region.arm(c, false), outer);
     }
-    return n.kind === 'apply' && n.args.some((arg) => this.readsInside(arg, region, outer));
+    return operands(n).some((arg) => this.readsInside(arg, region, outer));
   }
 
   /** The placement of named `n` that is visible in `region`. */
@@ -178,41 +221,74 @@ class Emitter {
   /** Named once, in the companion's own region, as a plain value: a `const`. */
   private isConst(n: Node): boolean {
     const regions = this.placement.regions.get(n)!;
-    return !this.blockForm.get(n) && regions.length === 1 && regions[0] === this.placement.root;
+    return n.kind !== 'sum' && !this.blockForm.get(n) && regions.length === 1 && regions[0] === this.placement.root;
   }
 
   // ---- items and their order ----------------------------------------------------------------------
 
-  private items(): Item[] {
-    const byNode = new Map<Node, Item[]>();
-    const all: Item[] = [];
+  /** The statements computing the named values, one or more per placement. */
+  private valueItems(): Item[] {
+    const f = this.f;
+    const items: Item[] = [];
     const ordered = [...this.names.keys()].sort((a, b) => a.id - b.id);
     for (const n of ordered) {
-      const list: Item[] = [];
+      const name = f.createIdentifier(this.names.get(n)!);
+      const assign = (value: ts.Expression): ts.Statement => f.createExpressionStatement(f.createAssignment(name, value));
       for (const p of this.placement.regions.get(n)!) {
-        if (this.blockForm.get(n)) {
+        if (n.kind === 'sum') {
+          // `s = init; for (...) { s += body; }`
+          const start = this.item(p, n.id, () => assign(this.expression(n.init, p)), this.readsOf([n.init], p), []);
+          const body = p.body(n.loop, passOf(n, n.loop));
+          const addition = () => f.createExpressionStatement(f.createBinaryExpression(name, this.ts.SyntaxKind.PlusEqualsToken, this.expression(n.body, body)));
+          items.push(this.own(n, start), this.own(n, this.item(body, n.id, addition, this.readsOf([n.body], body), [start])));
+        } else if (this.blockForm.get(n)) {
           const [c, a, b] = (n as Node & { args: Node[] }).args as [Node, Node, Node];
-          list.push({ node: n, region: p.arm(c, true), arm: a, deps: [], done: false });
-          list.push({ node: n, region: p.arm(c, false), arm: b, deps: [], done: false });
+          for (const [arm, polarity] of [[a, true], [b, false]] as const) {
+            const region = p.arm(c, polarity);
+            items.push(this.own(n, this.item(region, n.id, () => assign(this.expression(arm, region)), this.readsOf([arm], region), [])));
+          }
         } else {
-          list.push({ node: n, region: p, deps: [], done: false });
+          const statement = (): ts.Statement =>
+            this.isConst(n)
+              ? f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, this.definition(n, p))], this.ts.NodeFlags.Const))
+              : assign(this.definition(n, p));
+          items.push(this.own(n, this.item(p, n.id, statement, this.readsOf([n], p, true), [])));
         }
       }
-      byNode.set(n, list);
-      all.push(...list);
     }
-    for (const item of all) {
-      const reads = new Set<Node>();
-      if (item.arm !== undefined) this.namedReads(item.arm, item.region, reads);
-      else this.namedReads(item.node, item.region, reads, true);
-      // The conditions of the branches around the item are read where those branches open.
-      for (let r: Region | undefined = item.region; r?.cond !== undefined; r = r.parent) this.namedReads(r.cond, r.parent!, reads);
-      for (const m of reads) {
-        const visible = this.regionOf(m, item.region);
-        for (const dep of byNode.get(m)!) if (visible.encloses(dep.region) && dep !== item) item.deps.push(dep);
+    return items;
+  }
+
+  private own(n: Node, item: Item): Item {
+    const list = this.itemsOf.get(n);
+    if (list === undefined) this.itemsOf.set(n, [item]);
+    else list.push(item);
+    return item;
+  }
+
+  /** The named values `nodes` read in `region` (a defining read computes `nodes` themselves). */
+  private readsOf(nodes: readonly Node[], region: Region, defining = false): (readonly [Node, Region])[] {
+    const into = new Set<Node>();
+    for (const n of nodes) this.namedReads(n, region, into, defining);
+    return [...into].map((m) => [m, region] as const);
+  }
+
+  /** Each item comes after the values it reads and after what opens the branches and loops around it. */
+  private connect(items: readonly Item[]): void {
+    for (const item of items) {
+      const reads = new Map<Node, Region>(item.reads);
+      for (let r: Region | undefined = item.region; r?.parent !== undefined; r = r.parent) {
+        const outer = r.parent;
+        const headers = r.cond !== undefined ? [r.cond] : r.loop !== undefined ? [r.loop.start, r.loop.bound] : [];
+        for (const [m] of this.readsOf(headers, outer)) reads.set(m, outer);
       }
+      const deps = new Set<Item>(item.after);
+      for (const [m, region] of reads) {
+        const visible = this.regionOf(m, region);
+        for (const dep of this.itemsOf.get(m) ?? []) if (visible.encloses(dep.region) && dep !== item) deps.add(dep);
+      }
+      item.deps = [...deps];
     }
-    return all;
   }
 
   /** The named values the expression of `n` in `region` reads. */
@@ -225,25 +301,14 @@ class Emitter {
       into.add(n);
       return;
     }
-    if (n.kind !== 'apply') return;
     if (isPhi(n)) {
       const [c, a, b] = n.args as [Node, Node, Node];
       this.namedReads(c, region, into);
       this.namedReads(a, region.arm(c, true), into);
       this.namedReads(b, region.arm(c, false), into);
     } else {
-      n.args.forEach((arg) => this.namedReads(arg, region, into));
+      operands(n).forEach((arg) => this.namedReads(arg, region, into));
     }
-  }
-
-  private statementFor(item: Item): ts.Statement {
-    const f = this.f;
-    const name = this.names.get(item.node)!;
-    const value = item.arm !== undefined ? this.expression(item.arm, item.region) : this.definition(item.node, item.region);
-    if (item.arm === undefined && this.isConst(item.node)) {
-      return f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, value)], this.ts.NodeFlags.Const));
-    }
-    return f.createExpressionStatement(f.createAssignment(f.createIdentifier(name), value));
   }
 
   private comment(statement: ts.Statement, text: string): ts.Statement {
@@ -276,6 +341,14 @@ class Emitter {
       }
       case 'opaque':
         return this.opaque(n.expr);
+      case 'index':
+        return f.createIdentifier(this.loopName(n.loop));
+      case 'load':
+        return f.createElementAccessExpression(f.createIdentifier(this.paramNames[n.param]!), this.expression(n.index, region));
+      case 'sum':
+      case 'carried':
+      case 'scatter':
+        throw new Error(`coarsegrad emit: a ${n.kind} node is not an expression`);
       case 'apply': {
         if (n.op === 'select') {
           const [c, a, b] = n.args as [Node, Node, Node];
@@ -344,7 +417,7 @@ function fallbackHint(n: Node): string {
  */
 function scheduleItems(items: readonly Item[], root: Region): Item[] {
   const out: Item[] = [];
-  const pending = [...items].sort((a, b) => a.node.id - b.node.id || (a.region.polarity ? -1 : 1));
+  const pending = [...items].sort((a, b) => a.order - b.order || (a.region.polarity ? -1 : 1));
   let current = root;
   while (pending.length > 0) {
     let best = -1;
@@ -380,6 +453,7 @@ class BlockBuilder {
     private readonly f: ts.NodeFactory,
     root: Region,
     private readonly condition: (cond: Node, region: Region) => ts.Expression,
+    private readonly counter: (loop: Loop) => string,
   ) {
     this.frames = [{ region: root, statements: [] }];
   }
@@ -407,7 +481,7 @@ class BlockBuilder {
       const parent = this.frames[this.frames.length - 1]!;
       // One arm right after the other arm of the same branch continues that `if`.
       const open = parent.open;
-      if (!(open !== undefined && open.cond === r.cond && open.polarity !== r.polarity)) this.flush(parent);
+      if (!(r.cond !== undefined && open !== undefined && open.cond === r.cond && open.polarity !== r.polarity)) this.flush(parent);
       this.frames.push({ region: r, statements: [] });
     }
   }
@@ -415,8 +489,13 @@ class BlockBuilder {
   private close(): void {
     const frame = this.frames.pop()!;
     const parent = this.frames[this.frames.length - 1]!;
-    const { cond, polarity } = frame.region;
+    const { cond, polarity, loop } = frame.region;
     this.flush(frame);
+    if (loop !== undefined) {
+      this.flush(parent);
+      parent.statements.push(this.forStatement(loop, parent.region, frame.statements));
+      return;
+    }
     const open = parent.open;
     if (open !== undefined && open.cond === cond && open.polarity !== polarity) {
       const [whenTrue, whenFalse] = polarity ? [frame.statements, open.statements] : [open.statements, frame.statements];
@@ -426,6 +505,26 @@ class BlockBuilder {
       this.flush(parent);
       parent.open = { cond: cond!, polarity, statements: frame.statements };
     }
+  }
+
+  /** `for (let i = start; i < bound; i++) { ... }` */
+  private forStatement(loop: Loop, outer: Region, body: ts.Statement[]): ts.Statement {
+    const f = this.f;
+    const k = this.ts.SyntaxKind;
+    const i = () => f.createIdentifier(this.counter(loop));
+    const compare = { '<': k.LessThanToken, '<=': k.LessThanEqualsToken, '>': k.GreaterThanToken, '>=': k.GreaterThanEqualsToken } as const;
+    const step =
+      loop.step === 1
+        ? f.createPostfixIncrement(i())
+        : loop.step === -1
+          ? f.createPostfixDecrement(i())
+          : f.createBinaryExpression(i(), loop.step > 0 ? k.PlusEqualsToken : k.MinusEqualsToken, f.createNumericLiteral(Math.abs(loop.step)));
+    return f.createForStatement(
+      f.createVariableDeclarationList([f.createVariableDeclaration(i(), undefined, undefined, this.condition(loop.start, outer))], this.ts.NodeFlags.Let),
+      f.createBinaryExpression(i(), compare[loop.compare], this.condition(loop.bound, outer)),
+      step,
+      f.createBlock(body, true),
+    );
   }
 
   /** Writes the arm waiting for its sibling as an `if` of its own. */

@@ -14,7 +14,22 @@ export type OpaqueExpr =
   | { readonly kind: 'free'; readonly name: string; readonly node: ts.Identifier | undefined }
   | { readonly kind: 'property'; readonly base: OpaqueExpr; readonly name: string; readonly node: ts.MemberName | undefined };
 
-export type Node = ConstNode | ParamNode | OpaqueNode | ApplyNode;
+export type Node = ConstNode | ParamNode | OpaqueNode | ApplyNode | IndexNode | CarriedNode | LoadNode | SumNode | ScatterNode;
+
+/**
+ * A counted loop that runs a run-time number of times: `for (let i = start; i cmp bound; i += step)`.
+ * Its body is not a region of statements but the DAG under a `SumNode`: everything it computes that
+ * depends on the counter lives there.
+ */
+export interface Loop {
+  readonly id: number;
+  readonly start: Node;
+  readonly bound: Node;
+  readonly compare: '<' | '<=' | '>' | '>=';
+  readonly step: number;
+  /** The counter's name in the source, for the emitted loop. */
+  readonly counter: string;
+}
 
 interface NodeBase {
   readonly id: number;
@@ -46,6 +61,96 @@ export interface ApplyNode extends NodeBase {
   readonly kind: 'apply';
   readonly op: PrimitiveName;
   readonly args: readonly Node[];
+}
+
+/** The counter of a loop, inside its body. An integer: no derivative. */
+export interface IndexNode extends NodeBase {
+  readonly kind: 'index';
+  readonly loop: Loop;
+}
+
+/** A variable the loop body updates, as it stands at the start of an iteration (lowering only). */
+export interface CarriedNode extends NodeBase {
+  readonly kind: 'carried';
+  readonly loop: Loop;
+  readonly name: string;
+}
+
+/** `array[index]` of an array parameter at an index known only at run time. */
+export interface LoadNode extends NodeBase {
+  readonly kind: 'load';
+  readonly param: number;
+  readonly name: string;
+  readonly index: Node;
+}
+
+/** `init + Σ body` over the iterations of `loop`, summed in order: a reduction `s += e_i`. */
+export interface SumNode extends NodeBase {
+  readonly kind: 'sum';
+  readonly loop: Loop;
+  readonly body: Node;
+  readonly init: Node;
+  /** The reduced variable's name in the source. */
+  readonly name: string;
+}
+
+/** `gradient[index] += value` into the gradient of an array parameter: an effect, not a value. */
+export interface ScatterNode extends NodeBase {
+  readonly kind: 'scatter';
+  readonly param: number;
+  readonly index: Node;
+  readonly value: Node;
+}
+
+/** The values a node is computed from, in the scope it is computed in (a sum's body is its own scope). */
+export function operands(n: Node): readonly Node[] {
+  switch (n.kind) {
+    case 'apply':
+      return n.args;
+    case 'load':
+      return [n.index];
+    case 'sum':
+      return [n.init, n.loop.start, n.loop.bound];
+    case 'scatter':
+      return [n.index, n.value];
+    default:
+      return [];
+  }
+}
+
+/** Every node a computation of `n` reads, a sum's body included. */
+export function reads(n: Node): readonly Node[] {
+  return n.kind === 'sum' ? [...operands(n), n.body] : operands(n);
+}
+
+/** The loops whose counter `n` depends on: `n` can only be computed inside them. */
+export function loopsOf(n: Node, memo = loopMemo): ReadonlySet<Loop> {
+  const found = memo.get(n);
+  if (found !== undefined) return found;
+  let loops: Set<Loop>;
+  if (n.kind === 'index' || n.kind === 'carried') {
+    loops = new Set([n.loop]);
+  } else {
+    loops = new Set<Loop>();
+    for (const r of reads(n)) for (const l of loopsOf(r, memo)) loops.add(l);
+    // A sum binds its own counter.
+    if (n.kind === 'sum') loops.delete(n.loop);
+  }
+  memo.set(n, loops);
+  return loops;
+}
+
+const loopMemo = new WeakMap<Node, ReadonlySet<Loop>>();
+
+/** Does `n` read `leaf`? */
+export function dependsOn(n: Node, leaf: Node, memo = new Map<Node, boolean>()): boolean {
+  if (n === leaf) return true;
+  const found = memo.get(n);
+  if (found !== undefined) return found;
+  memo.set(n, false);
+  const result = reads(n).some((r) => dependsOn(r, leaf, memo));
+  memo.set(n, result);
+  return result;
 }
 
 export function opaqueKey(e: OpaqueExpr): string {
@@ -97,6 +202,34 @@ export class Graph {
 
   opaque(expr: OpaqueExpr): OpaqueNode {
     return this.intern(`o:${opaqueKey(expr)}`, (id) => ({ id, kind: 'opaque', active: false, expr }));
+  }
+
+  private nextLoop = 0;
+
+  loop(start: Node, bound: Node, compare: Loop['compare'], step: number, counter: string): Loop {
+    return { id: this.nextLoop++, start, bound, compare, step, counter };
+  }
+
+  index(loop: Loop): IndexNode {
+    return this.intern(`i${loop.id}`, (id) => ({ id, kind: 'index', active: false, loop }));
+  }
+
+  carried(loop: Loop, name: string, slot: number): CarriedNode {
+    return this.intern(`v${loop.id}.${slot}`, (id) => ({ id, kind: 'carried', active: true, loop, name }));
+  }
+
+  load(param: number, name: string, index: Node): LoadNode {
+    return this.intern(`load${param}[${index.id}]`, (id) => ({ id, kind: 'load', active: true, param, name, index }));
+  }
+
+  sum(loop: Loop, body: Node, init: Node, name: string): Node {
+    // Nothing added: the initial value itself.
+    if (isConst(body, 0)) return init;
+    return this.intern(`sum${loop.id}(${body.id},${init.id})`, (id) => ({ id, kind: 'sum', active: body.active || init.active, loop, body, init, name }));
+  }
+
+  scatter(param: number, index: Node, value: Node): ScatterNode {
+    return this.intern(`scatter${param}[${index.id}](${value.id})`, (id) => ({ id, kind: 'scatter', active: false, param, index, value }));
   }
 
   /** `op(args)`, simplified by exact rewrites, then hash-consed. */
@@ -273,9 +406,8 @@ export function operationCount(roots: readonly Node[]): number {
   const visit = (n: Node): void => {
     if (seen.has(n.id)) return;
     seen.add(n.id);
-    if (n.kind !== 'apply') return;
-    count++;
-    n.args.forEach(visit);
+    if (n.kind === 'apply') count++;
+    reads(n).forEach(visit);
   };
   roots.forEach(visit);
   return count;
@@ -290,6 +422,16 @@ export function show(n: Node): string {
       return n.element === undefined ? n.name : `${n.name}[${n.element}]`;
     case 'opaque':
       return opaqueKey(n.expr);
+    case 'index':
+      return n.loop.counter;
+    case 'carried':
+      return `${n.name}ₖ`;
+    case 'load':
+      return `${n.name}[${show(n.index)}]`;
+    case 'sum':
+      return `(${show(n.init)} + Σ_${n.loop.counter} ${show(n.body)})`;
+    case 'scatter':
+      return `d${n.param}[${show(n.index)}] += ${show(n.value)}`;
     case 'apply': {
       const rule = primitive(n.op);
       const args = n.args.map(show);
@@ -300,4 +442,48 @@ export function show(n: Node): string {
       return `${rule.mathName !== undefined ? `Math.${rule.mathName}` : n.op}(${args.join(', ')})`;
     }
   }
+}
+
+/** `n` with each node of `map` replaced, rebuilt through the graph's constructors (so it simplifies). */
+export function substitute(g: Graph, n: Node, map: ReadonlyMap<Node, Node>, memo = new Map<Node, Node>()): Node {
+  const mapped = map.get(n);
+  if (mapped !== undefined) return mapped;
+  const done = memo.get(n);
+  if (done !== undefined) return done;
+  let result: Node;
+  switch (n.kind) {
+    case 'apply': {
+      const args = n.args.map((a) => substitute(g, a, map, memo));
+      result = args.every((a, i) => a === n.args[i]) ? n : g.apply(n.op, args);
+      break;
+    }
+    case 'load':
+      result = g.load(n.param, n.name, substitute(g, n.index, map, memo));
+      break;
+    case 'sum':
+      result = g.sum(n.loop, substitute(g, n.body, map, memo), substitute(g, n.init, map, memo), n.name);
+      break;
+    default:
+      result = n;
+  }
+  memo.set(n, result);
+  return result;
+}
+
+/**
+ * Is `n` the sum of `leaf` and terms that do not read it (`leaf + e`, `leaf - e`, a φ of such,
+ * a sum started from such)? Then a loop updating `leaf` to `n` is a reduction.
+ */
+export function isIncrementOf(n: Node, leaf: Node): boolean {
+  if (n === leaf) return true;
+  const free = (m: Node) => !dependsOn(m, leaf);
+  if (n.kind === 'apply') {
+    const [a, b, c] = n.args as [Node, Node, Node];
+    if (n.op === '+') return (isIncrementOf(a, leaf) && free(b)) || (isIncrementOf(b, leaf) && free(a));
+    if (n.op === '-') return isIncrementOf(a, leaf) && free(b);
+    if (n.op === 'select') return free(a) && isIncrementOf(b, leaf) && isIncrementOf(c, leaf);
+    return false;
+  }
+  if (n.kind === 'sum') return isIncrementOf(n.init, leaf) && free(n.body);
+  return false;
 }

@@ -5,7 +5,7 @@
  */
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
-import { Graph, isConst, opaqueKey, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
+import { dependsOn, Graph, isConst, isIncrementOf, opaqueKey, substitute, type CarriedNode, type Loop, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
 import { mathConstants, mathPrimitive, primitive, type PrimitiveName } from './rules.js';
 
 export type FunctionLike = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
@@ -459,6 +459,166 @@ class Lowerer {
     this.restore(this.joinAll(outcomes, scope, at));
   }
 
+  /**
+   * A counted loop that runs a run-time number of times, `for (let i = a; i < n; i++)`, whose
+   * body updates variables from outside only as reductions `s += e_i` (DESIGN.md §5, strategy 3).
+   * The body is lowered once, with the counter and each updated variable as leaves; each reduced
+   * variable becomes `s + Σ e_i`, a sum node whose derivative is another sum and no tape is needed.
+   */
+  private runtimeLoop(s: ts.ForStatement): void {
+    const ts = this.ts;
+    const g = this.graph;
+    const frame = this.frame;
+    const shape = this.countedLoop(s);
+    const scope = this.snapshot();
+    const bound = this.loopBound(shape);
+    const start = scope.bindings.get(shape.counter);
+    if (start === undefined || start.kind !== 'number') unsupported(codes.unsupportedSyntax, s, 'the loop counter must start at a number.');
+    const loop = g.loop(start.node, bound, shape.compare, shape.step, shape.counterName);
+    const carried = this.assignedOutside(s.statement, scope).filter((symbol) => symbol !== shape.counter);
+    const leaves = new Map<ts.Symbol, CarriedNode>();
+    carried.forEach((symbol, slot) => {
+      const value = scope.bindings.get(symbol) ?? this.outerBinding(symbol);
+      if (value === undefined || value.kind !== 'number') {
+        unsupported(codes.unsupportedSyntax, s, `'${symbol.getName()}' is changed by this loop but is not a number; only numbers can be accumulated in a loop that runs a run-time number of times.`);
+      }
+      const leaf = g.carried(loop, symbol.getName(), slot);
+      leaves.set(symbol, leaf);
+      frame.bindings.set(symbol, { kind: 'number', node: leaf });
+    });
+    frame.bindings.set(shape.counter, { kind: 'number', node: g.index(loop) });
+
+    frame.loops.push([]);
+    this.statement(s.statement);
+    const exits = frame.loops.pop()!;
+    const leaving = exits.find((e) => e.kind !== 'continue');
+    if (leaving !== undefined) {
+      unsupported(codes.unsupportedSyntax, s, `a '${leaving.kind}' inside a loop that runs a run-time number of times is not differentiated yet; only 'continue' is.`);
+    }
+    if (!frame.ended) exits.push({ kind: 'continue', guard: undefined, state: this.snapshot() });
+    frame.ended = false;
+    if (exits.length === 0) unsupported(codes.unsupportedSyntax, s, 'this loop body never finishes an iteration.');
+    const next = this.joinAll(exits, scope, s);
+    for (const [ref, elements] of next.heap) {
+      if (scope.heap.get(ref) !== elements) {
+        unsupported(codes.unsupportedSyntax, s, 'writing array elements in a loop that runs a run-time number of times is not differentiated yet; accumulate into number variables instead.');
+      }
+    }
+    this.restore(next);
+    if (this.loopBound(shape) !== bound) unsupported(codes.unsupportedSyntax, shape.bound, "the loop's bound changes inside the loop; compute it once before the loop.");
+
+    const exitValues = new Map<ts.Symbol, Value>();
+    for (const [symbol, leaf] of leaves) {
+      const updated = next.bindings.get(symbol);
+      const initial = (scope.bindings.get(symbol) ?? this.outerBinding(symbol)) as { kind: 'number'; node: Node };
+      if (updated === undefined || updated.kind !== 'number' || !isIncrementOf(updated.node, leaf)) {
+        unsupported(
+          codes.unsupportedSyntax,
+          s,
+          `'${symbol.getName()}' is updated from its previous value other than by adding to it (a recurrence); in a loop that runs a run-time number of times only reductions 's += e' are differentiated yet.`,
+        );
+      }
+      const increment = substitute(g, updated.node, new Map([[leaf, g.constant(0)]]));
+      for (const other of leaves.values()) {
+        if (dependsOn(increment, other)) {
+          unsupported(codes.unsupportedSyntax, s, `what is added to '${symbol.getName()}' reads '${other.name}', which the loop also changes; only independent reductions are differentiated yet.`);
+        }
+      }
+      exitValues.set(symbol, { kind: 'number', node: g.sum(loop, increment, initial.node, symbol.getName()) });
+    }
+    this.restore(scope);
+    for (const [symbol, value] of exitValues) this.assignExisting(symbol, value);
+    // A counter declared before the loop holds its final value after it, which is not modelled:
+    // reading it is reported rather than computed wrongly.
+    const declaredByLoop = s.initializer !== undefined && ts.isVariableDeclarationList(s.initializer);
+    if (!declaredByLoop) frame.bindings.set(shape.counter, undefined);
+  }
+
+  private loopBound(shape: { bound: ts.Expression; offset: number }): Node {
+    const bound = this.number(shape.bound);
+    return shape.offset === 0 ? bound : this.graph.sub(bound, this.graph.constant(shape.offset));
+  }
+
+  /** The parts of `for (let i = a; i < n; i++)`; anything else is not a counted loop. */
+  private countedLoop(s: ts.ForStatement): { counter: ts.Symbol; counterName: string; bound: ts.Expression; offset: number; compare: Loop['compare']; step: number } {
+    const ts = this.ts;
+    const notCounted = (): never =>
+      unsupported(
+        codes.unsupportedSyntax,
+        s,
+        "this loop runs a run-time number of times and is not a counted loop 'for (let i = a; i < n; i += c)'; other loops with a run-time trip count are not differentiated yet.",
+      );
+    const cond = s.condition === undefined ? undefined : this.skipParentheses(s.condition);
+    if (cond === undefined || !ts.isBinaryExpression(cond)) return notCounted();
+    const flip: Record<string, Loop['compare']> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+    const op = ts.tokenToString(cond.operatorToken.kind) as Loop['compare'];
+    if (!(op in flip)) return notCounted();
+    // `i + c < n` counts like `i < n - c`.
+    const counterSide = (e: ts.Expression): [ts.Identifier, number] | undefined => {
+      const inner = this.skipParentheses(e);
+      if (ts.isIdentifier(inner)) return [inner, 0];
+      if (ts.isBinaryExpression(inner) && ts.isIdentifier(inner.left) && ts.isNumericLiteral(inner.right)) {
+        const k = Number(inner.right.text);
+        if (inner.operatorToken.kind === ts.SyntaxKind.PlusToken) return [inner.left, k];
+        if (inner.operatorToken.kind === ts.SyntaxKind.MinusToken) return [inner.left, -k];
+      }
+      return undefined;
+    };
+    const onLeft = counterSide(cond.left);
+    const onRight = onLeft === undefined ? counterSide(cond.right) : undefined;
+    const [[counterId, offset], bound, compare] = onLeft !== undefined ? [onLeft, cond.right, op] : onRight !== undefined ? [onRight, cond.left, flip[op]!] : notCounted();
+    const counter = this.symbolOf(counterId);
+    const inc = s.incrementor === undefined ? undefined : this.skipParentheses(s.incrementor);
+    let step: number | undefined;
+    if (inc !== undefined && (ts.isPostfixUnaryExpression(inc) || ts.isPrefixUnaryExpression(inc)) && ts.isIdentifier(inc.operand) && this.symbolOf(inc.operand) === counter) {
+      step = inc.operator === ts.SyntaxKind.PlusPlusToken ? 1 : inc.operator === ts.SyntaxKind.MinusMinusToken ? -1 : undefined;
+    } else if (inc !== undefined && ts.isBinaryExpression(inc) && ts.isIdentifier(inc.left) && this.symbolOf(inc.left) === counter) {
+      const amount = this.number(inc.right);
+      const sign = inc.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken ? 1 : inc.operatorToken.kind === ts.SyntaxKind.MinusEqualsToken ? -1 : 0;
+      if (amount.kind === 'const' && sign !== 0) step = sign * amount.value;
+    }
+    const counts = step !== undefined && step !== 0 && ((step > 0 && (compare === '<' || compare === '<=')) || (step < 0 && (compare === '>' || compare === '>=')));
+    if (!counts) return notCounted();
+    return { counter, counterName: counterId.text, bound, offset, compare, step: step! };
+  }
+
+  /** Variables declared before `body` that it assigns (the loop's carried variables). */
+  private assignedOutside(body: ts.Statement, scope: State): ts.Symbol[] {
+    const ts = this.ts;
+    const found = new Set<ts.Symbol>();
+    const target = (e: ts.Expression): void => {
+      const inner = this.skipParentheses(e);
+      if (!ts.isIdentifier(inner)) return;
+      const symbol = this.checker.getSymbolAtLocation(inner);
+      if (symbol !== undefined && (scope.bindings.has(symbol) || this.outerBinding(symbol) !== undefined)) found.add(symbol);
+    };
+    const visit = (n: ts.Node): void => {
+      if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) target(n.left);
+      if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) target(n.operand);
+      if (ts.isFunctionLike(n)) return;
+      ts.forEachChild(n, visit);
+    };
+    visit(body);
+    return [...found];
+  }
+
+  /** A variable's value in an enclosing frame (a closure's captured variable), if any. */
+  private outerBinding(symbol: ts.Symbol): Value | undefined {
+    for (let i = this.stack.length - 2; i >= 0; i--) {
+      const bindings = this.stack[i]!.bindings;
+      if (bindings.has(symbol)) return bindings.get(symbol);
+    }
+    return undefined;
+  }
+
+  /** Rebinds a variable of the current frame (after a loop). */
+  private assignExisting(symbol: ts.Symbol, value: Value): void {
+    if (!this.frame.bindings.has(symbol)) {
+      unsupported(codes.mutation, this.fn, `a loop changes '${symbol.getName()}' of the function that calls it; return the value instead.`);
+    }
+    this.bind(symbol, value, symbol.getName());
+  }
+
   /** `for (const v of array)`: unrolled over a local array, whose length is known at compile time. */
   private forOf(s: ts.ForOfStatement): void {
     const ts = this.ts;
@@ -522,6 +682,11 @@ class Lowerer {
       if (s.initializer !== undefined) {
         if (ts.isVariableDeclarationList(s.initializer)) s.initializer.declarations.forEach((d) => this.variable(d));
         else this.expression(s.initializer);
+      }
+      // A loop whose first test is not a constant runs a run-time number of times.
+      if (s.condition !== undefined && this.condition(s.condition).kind !== 'const') {
+        this.runtimeLoop(s);
+        return;
       }
       this.unroll(s, {
         test: () => (s.condition === undefined ? this.graph.constant(1) : this.condition(s.condition)),
@@ -869,6 +1034,10 @@ class Lowerer {
     const key = this.skipParentheses(e.argumentExpression);
     if (base.kind === 'object' && ts.isStringLiteral(key)) {
       return this.opaqueValue({ kind: 'property', base: base.expr, name: key.text, node: undefined }, this.checker.getTypeAtLocation(e));
+    }
+    if (base.kind === 'paramArray') {
+      const at = this.number(e.argumentExpression);
+      if (at.kind !== 'const') return { kind: 'number', node: this.graph.load(base.index, base.name, at) };
     }
     const index = this.constantIndex(e.argumentExpression);
     switch (base.kind) {

@@ -27,13 +27,16 @@ export interface PipelineContext {
 export function compileFunction(ctx: PipelineContext, fn: FunctionLike, name: string): CompiledFunction {
   const lowered = lowerFunction(ctx.ts, ctx.checker, fn, ctx.file);
   const primalNodeCount = lowered.graph.nodes.length;
-  const segmentation = segmentsOfInterest(lowered.output);
-  const derivative = differentiate(lowered.graph, lowered.output, segmentation);
+  const segmentation = segmentsOfInterest([lowered.output]);
+  const derivative = differentiate(lowered.graph, [[lowered.output, lowered.graph.constant(1)]]);
   const zero = lowered.graph.constant(0);
-  const gradients = lowered.params.map((p): Gradient => {
+  const gradients = lowered.params.map((p, index): Gradient => {
     if (p.node !== undefined) return derivative.adjoints.get(p.node) ?? zero;
-    if (p.elements !== undefined) return { elements: [...p.elements].map(([k, n]) => [k, derivative.adjoints.get(n) ?? zero] as const) };
-    return undefined;
+    if (p.elements === undefined) return undefined;
+    return {
+      elements: [...p.elements].map(([k, n]) => [k, derivative.adjoints.get(n) ?? zero] as const),
+      scatters: derivative.scatters.filter((s) => s.param === index),
+    };
   });
   const source = { lowered, gradients, adjointHints: adjointHints(lowered, derivative), primalNodeCount };
   return {

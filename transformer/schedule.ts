@@ -5,31 +5,50 @@
  * into code that runs when the arm is not taken. A value needed on some paths of a region but not
  * on all is placed separately in each region that needs it.
  */
-import type { ApplyNode, Node } from './ir.js';
+import { loopsOf, operands, reads, type ApplyNode, type Loop, type Node } from './ir.js';
 
-/** A region of code: the whole companion, or an arm of a branch inside another region. */
+/** A region of code: the whole companion, an arm of a branch, or the body of a loop. */
 export class Region {
   private readonly arms = new Map<string, Region>();
   readonly depth: number;
 
   constructor(
     readonly parent: Region | undefined,
-    /** The branch condition this region is an arm of; `undefined` for the whole companion. */
+    /** The branch condition this region is an arm of; `undefined` for the companion or a loop body. */
     readonly cond: Node | undefined,
     /** Which arm: where `cond` holds, or where it does not. */
     readonly polarity: boolean,
+    /** The loop this region is the body of. */
+    readonly loop?: Loop,
   ) {
     this.depth = parent === undefined ? 0 : parent.depth + 1;
   }
 
   arm(cond: Node, polarity: boolean): Region {
-    const key = `${cond.id}${polarity ? '+' : '-'}`;
+    return this.child(`${cond.id}${polarity ? '+' : '-'}`, () => new Region(this, cond, polarity));
+  }
+
+  /**
+   * The body of `loop` in one pass over it: sums and scatters that read each other's results need
+   * passes of their own, and what one pass computes per iteration is gone in the next.
+   */
+  body(loop: Loop, pass: number): Region {
+    return this.child(`loop${loop.id}.${pass}`, () => new Region(this, undefined, true, loop));
+  }
+
+  private child(key: string, make: () => Region): Region {
     let region = this.arms.get(key);
     if (region === undefined) {
-      region = new Region(this, cond, polarity);
+      region = make();
       this.arms.set(key, region);
     }
     return region;
+  }
+
+  /** Is this region inside the body of `loop`? */
+  within(loop: Loop): boolean {
+    for (let r: Region | undefined = this; r !== undefined; r = r.parent) if (r.loop === loop) return true;
+    return false;
   }
 
   /** The arms opened in this region so far. */
@@ -39,7 +58,7 @@ export class Region {
 
   /** The value of `cond` wherever this region runs, if a branch on it encloses the region. */
   known(cond: Node): boolean | undefined {
-    for (let r: Region | undefined = this; r?.cond !== undefined; r = r.parent) if (r.cond === cond) return r.polarity;
+    for (let r: Region | undefined = this; r !== undefined; r = r.parent) if (r.cond === cond) return r.polarity;
     return undefined;
   }
 
@@ -52,7 +71,8 @@ export class Region {
   coveredBy(regions: ReadonlySet<Region>): boolean {
     if (regions.has(this)) return true;
     for (const arm of this.arms.values()) {
-      if (!arm.polarity) continue;
+      // A loop body may run no times: it covers nothing.
+      if (!arm.polarity || arm.cond === undefined) continue;
       const other = this.arms.get(`${arm.cond!.id}-`);
       if (other !== undefined && arm.coveredBy(regions) && other.coveredBy(regions)) return true;
     }
@@ -95,7 +115,7 @@ export function place(roots: readonly Node[]): Placement {
   roots.forEach((n) => demand(n, root));
 
   const regions = new Map<Node, Region[]>();
-  const reads = new Map<Node, number>();
+  const readCounts = new Map<Node, number>();
   // Users have larger ids than what they use, so every demand on a node is known when it is reached.
   for (const n of reachable(roots)) {
     let needed = demands.get(n);
@@ -111,24 +131,70 @@ export function place(roots: readonly Node[]): Placement {
       }
       needed = undecided;
     }
-    reads.set(n, needed.length);
+    readCounts.set(n, needed.length);
     if (needed.length === 0) continue;
     const unique = new Set(needed);
-    const places = cover(needed.reduce(commonRegion), unique);
+    const places = [...new Set(cover(needed.reduce(commonRegion), unique).map((p) => inLoops(p, n)))];
     regions.set(n, places);
-    if (n.kind !== 'apply') continue;
     for (const p of places) {
+      // The loops around a computation need their bounds where they open.
+      for (let r: Region | undefined = p; r?.parent !== undefined; r = r.parent) {
+        if (r.loop !== undefined) {
+          demand(r.loop.start, r.parent);
+          demand(r.loop.bound, r.parent);
+        }
+      }
       if (isPhi(n)) {
         const [c, a, b] = n.args as [Node, Node, Node];
         demand(c, p);
         demand(a, p.arm(c, true));
         demand(b, p.arm(c, false));
       } else {
-        n.args.forEach((arg) => demand(arg, p));
+        operands(n).forEach((arg) => demand(arg, p));
+        if (n.kind === 'sum') demand(n.body, p.body(n.loop, passOf(n, n.loop)));
       }
     }
   }
-  return { root, regions, reads };
+  return { root, regions, reads: readCounts };
+}
+
+/**
+ * The region to compute `n` in, given one where it is needed: inside every loop whose counter it
+ * reads, and out of every loop body whose counter it does not (loop-invariant code motion; an arm
+ * inside a loop keeps what it alone needs).
+ */
+function inLoops(region: Region, n: Node): Region {
+  const loops = loopsOf(n);
+  while (region.loop !== undefined && !loops.has(region.loop) && !(n.kind === 'opaque' && n.expr.kind === 'property')) region = region.parent!;
+  for (const loop of [...loops].sort((a, b) => a.id - b.id)) if (!region.within(loop)) region = region.body(loop, passOf(n, loop));
+  return region;
+}
+
+const passes = new Map<Loop, Map<Node, number>>();
+
+/**
+ * Which pass over `loop` computes `n` (a sum over it, or what runs inside it): 0 unless it reads the
+ * result of a sum over the same loop, then one past the last such sum's pass.
+ */
+export function passOf(n: Node, loop: Loop): number {
+  let memo = passes.get(loop);
+  if (memo === undefined) passes.set(loop, (memo = new Map()));
+  const known = memo.get(n);
+  if (known !== undefined) return known;
+  let pass = 0;
+  const seen = new Set<Node>();
+  const visit = (m: Node): void => {
+    if (seen.has(m)) return;
+    seen.add(m);
+    if (m !== n && m.kind === 'sum' && m.loop === loop) {
+      pass = Math.max(pass, passOf(m, loop) + 1);
+      return;
+    }
+    reads(m).forEach(visit);
+  };
+  visit(n);
+  memo.set(n, pass);
+  return pass;
 }
 
 /** The outermost regions within `region` whose every path needs the value. */
@@ -147,7 +213,7 @@ function reachable(roots: readonly Node[]): Node[] {
   const visit = (n: Node): void => {
     if (seen.has(n)) return;
     seen.add(n);
-    if (n.kind === 'apply') n.args.forEach(visit);
+    reads(n).forEach(visit);
   };
   roots.forEach(visit);
   return [...seen].sort((a, b) => b.id - a.id);

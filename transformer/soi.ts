@@ -2,16 +2,19 @@
  * segment: reuse-centric segments of interest (DESIGN.md §6), first version. A value used more than
  * once is a cut: it is materialised once and gets its own adjoint. Between cuts, the single-use
  * chains and trees under each cut form one segment, whose partials are derived as whole expressions.
+ *
+ * Segmentation works in a scope: the whole function, or the body of a loop's sum, where the values
+ * computed outside the loop are inputs like parameters.
  */
-import type { ApplyNode, Node } from './ir.js';
+import { loopsOf, type Node, type SumNode } from './ir.js';
 import { hasZeroDerivative } from './rules.js';
 
 export interface Segment {
   /** The cut whose value the segment computes. */
-  readonly root: ApplyNode;
+  readonly root: Node;
   /** The segment's operations, root included, in topological order. */
-  readonly nodes: readonly ApplyNode[];
-  /** Cuts and parameters the segment reads, through which adjoints flow on. */
+  readonly nodes: readonly Node[];
+  /** Cuts, parameters and values from outside the scope that the segment reads, through which adjoints flow on. */
   readonly inputs: readonly Node[];
 }
 
@@ -21,14 +24,52 @@ export interface Segmentation {
   readonly cuts: ReadonlySet<Node>;
 }
 
-/** The arguments along which an adjoint can flow. */
+/** A scope of differentiation: the loop whose body it is, or the whole function. */
+export type Scope = (n: Node) => boolean;
+
+export const wholeFunction: Scope = () => true;
+
+/** The scope of the body of `sum`: what depends on its counter. */
+export function bodyOf(sum: SumNode): Scope {
+  return (n) => loopsOf(n).has(sum.loop);
+}
+
+/**
+ * The arguments along which an adjoint can flow. For a sum: its initial value, and the values from
+ * outside the loop that its body reads (the body itself is differentiated in its own scope).
+ */
 export function differentiableArgs(n: Node): readonly Node[] {
+  if (n.kind === 'sum') return [n.init, ...bodyInputs(n)].filter((a) => a.active);
   if (n.kind !== 'apply' || hasZeroDerivative(n.op)) return [];
   // A select's condition is piecewise constant; its arms carry the derivative.
   return (n.op === 'select' ? n.args.slice(1) : n.args).filter((a) => a.active);
 }
 
-export function segmentsOfInterest(output: Node): Segmentation {
+const inputsMemo = new WeakMap<SumNode, readonly Node[]>();
+
+/** The values computed outside a sum's loop that its body reads. */
+export function bodyInputs(sum: SumNode): readonly Node[] {
+  const known = inputsMemo.get(sum);
+  if (known !== undefined) return known;
+  const inScope = bodyOf(sum);
+  const inputs = new Set<Node>();
+  const seen = new Set<Node>();
+  const visit = (n: Node): void => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    if (!inScope(n)) {
+      if (n.active) inputs.add(n);
+      return;
+    }
+    differentiableArgs(n).forEach(visit);
+  };
+  visit(sum.body);
+  const list = [...inputs].sort((a, b) => a.id - b.id);
+  inputsMemo.set(sum, list);
+  return list;
+}
+
+export function segmentsOfInterest(roots: readonly Node[], inScope: Scope = wholeFunction): Segmentation {
   const uses = new Map<Node, number>();
   const reached: Node[] = [];
   const visit = (n: Node): void => {
@@ -36,20 +77,23 @@ export function segmentsOfInterest(output: Node): Segmentation {
     uses.set(n, (count ?? 0) + 1);
     if (count !== undefined) return;
     reached.push(n);
-    for (const a of differentiableArgs(n)) visit(a);
+    if (inScope(n)) for (const a of differentiableArgs(n)) visit(a);
   };
-  visit(output);
+  roots.forEach(visit);
 
-  const cuts = new Set<Node>(reached.filter((n) => n === output || n.kind === 'param' || (uses.get(n) ?? 0) > 1));
+  // Inputs from outside the scope, sums and loads have adjoints of their own, like parameters.
+  const isCut = (n: Node) =>
+    roots.includes(n) || n.kind !== 'apply' || !inScope(n) || (uses.get(n) ?? 0) > 1;
+  const cuts = new Set<Node>(reached.filter(isCut));
   const segments: Segment[] = [];
-  const roots = [...cuts].filter((n): n is ApplyNode => n.kind === 'apply').sort((a, b) => a.id - b.id);
-  for (const root of roots) {
-    const nodes: ApplyNode[] = [];
+  const segmentRoots = [...cuts].filter((n) => inScope(n) && (n.kind === 'apply' || n.kind === 'sum')).sort((a, b) => a.id - b.id);
+  for (const root of segmentRoots) {
+    const nodes: Node[] = [];
     const inputs = new Set<Node>();
-    const collect = (n: ApplyNode): void => {
+    const collect = (n: Node): void => {
       nodes.push(n);
       for (const a of differentiableArgs(n)) {
-        if (cuts.has(a) || a.kind !== 'apply') inputs.add(a);
+        if (cuts.has(a) || n.kind === 'sum') inputs.add(a);
         else collect(a);
       }
     };

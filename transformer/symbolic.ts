@@ -5,9 +5,9 @@
  * `adj(in_j) += adj(out) * ∂out/∂in_j`.
  */
 import { cancellingProduct } from './algebra.js';
-import { isConst, type Graph, type Node } from './ir.js';
+import { isConst, type Graph, type Node, type ScatterNode } from './ir.js';
 import { primitive } from './rules.js';
-import { differentiableArgs, type Segment, type Segmentation } from './soi.js';
+import { bodyInputs, bodyOf, differentiableArgs, segmentsOfInterest, wholeFunction, type Scope, type Segment } from './soi.js';
 
 export interface SegmentPartials {
   readonly segment: Segment;
@@ -17,8 +17,10 @@ export interface SegmentPartials {
 
 export interface Derivative {
   readonly segments: readonly SegmentPartials[];
-  /** The adjoint of each cut, the output's being 1. */
+  /** The adjoint of each cut (the seeds' given), and of each input from outside the scope. */
   readonly adjoints: ReadonlyMap<Node, Node>;
+  /** Adjoints of array elements read at run-time indices: `gradient[index] += value`. */
+  readonly scatters: readonly ScatterNode[];
 }
 
 /**
@@ -59,7 +61,7 @@ export function segmentPartials(g: Graph, segment: Segment): SegmentPartials {
   for (let k = segment.nodes.length - 1; k >= 0; k--) {
     const n = segment.nodes[k]!;
     const adjoint = local.get(n);
-    if (adjoint === undefined) continue;
+    if (adjoint === undefined || n.kind !== 'apply') continue;
     const rule = primitive(n.op).partials(g, n.args, n);
     const flowing = new Set(differentiableArgs(n));
     n.args.forEach((arg, i) => {
@@ -71,14 +73,38 @@ export function segmentPartials(g: Graph, segment: Segment): SegmentPartials {
   return { segment, partials };
 }
 
-export function differentiate(g: Graph, output: Node, segmentation: Segmentation): Derivative {
-  const segments = segmentation.segments.map((s) => segmentPartials(g, s));
-  const adjoints = new Map<Node, Node>([[output, g.constant(1)]]);
+/**
+ * Reverse mode from `seeds` (a value and its adjoint) within a scope. A sum `init + Σ body` passes
+ * its adjoint to `init`, and differentiates its body in the body's own scope: what the body reads
+ * from outside the loop receives the sum over the iterations of its adjoint there, itself a sum.
+ */
+export function differentiate(g: Graph, seeds: readonly (readonly [Node, Node])[], inScope: Scope = wholeFunction): Derivative {
+  const segmentation = segmentsOfInterest(seeds.map(([n]) => n), inScope);
+  const segments = segmentation.segments.map((s) => (s.root.kind === 'sum' ? { segment: s, partials: new Map<Node, Node>() } : segmentPartials(g, s)));
+  const adjoints = new Map<Node, Node>();
+  for (const [n, seed] of seeds) accumulate(g, adjoints, n, seed);
+  const scatters: ScatterNode[] = [];
   for (let k = segments.length - 1; k >= 0; k--) {
     const { segment, partials } = segments[k]!;
-    const adjoint = adjoints.get(segment.root);
+    const root = segment.root;
+    const adjoint = adjoints.get(root);
     if (adjoint === undefined) continue;
+    if (root.kind === 'sum') {
+      if (root.init.active) accumulate(g, adjoints, root.init, adjoint);
+      const body = differentiate(g, [[root.body, adjoint]], bodyOf(root));
+      for (const input of bodyInputs(root)) {
+        const perIteration = body.adjoints.get(input);
+        if (perIteration !== undefined) accumulate(g, adjoints, input, g.sum(root.loop, perIteration, g.constant(0), 'adjoint'));
+      }
+      scatters.push(...body.scatters);
+      continue;
+    }
     for (const [input, partial] of partials) accumulate(g, adjoints, input, scale(g, adjoint, partial));
   }
-  return { segments, adjoints };
+  // Elements read at run-time indices in this scope send their adjoints to the gradient array.
+  for (const cut of segmentation.cuts) {
+    const adjoint = adjoints.get(cut);
+    if (cut.kind === 'load' && inScope(cut) && adjoint !== undefined) scatters.push(g.scatter(cut.param, cut.index, adjoint));
+  }
+  return { segments, adjoints, scatters };
 }
