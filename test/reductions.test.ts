@@ -73,6 +73,21 @@ const programs: Record<string, Program> = {
     points: [[ramp(4, (i) => i - 1.5), 0.8]],
   },
   indexFromAParameter: { params: 'x: Float64Array, k: number', body: 'return x[k]! * x[k + 1]!;', points: [[ramp(4, (i) => i + 1), 1]] },
+  logSumExp: {
+    params: 'x: Float64Array',
+    body: 'let a = -Infinity;\n  for (let i = 0; i < x.length; i++) a = Math.max(a, x[i]!);\n  let s = 0;\n  for (let i = 0; i < x.length; i++) s += Math.exp(x[i]! - a);\n  return a + Math.log(s);',
+    points: [[Float64Array.from([0.3, 1.2, -0.5, 0.9])]],
+  },
+  maximumByIf: {
+    params: 'x: Float64Array, w: number',
+    body: 'let best = 0;\n  for (let i = 0; i < x.length; i++) {\n    const v = Math.sin(w * x[i]!);\n    if (v > best) best = v;\n  }\n  return best * w;',
+    points: [[Float64Array.from([0.3, 1.2, -0.5, 0.9]), 1.3], [Float64Array.from([-1, -2]), 1.1]],
+  },
+  minimumOfDistances: {
+    params: 'p: Float64Array, qx: number, qy: number',
+    body: 'let m = Infinity;\n  for (let i = 0; i + 1 < p.length; i += 2) m = Math.min(m, Math.hypot(p[i]! - qx, p[i + 1]! - qy));\n  return m * m;',
+    points: [[Float64Array.from([0, 0, 1, 2, 3, -1]), 0.8, 1.5]],
+  },
   brachistochrone: {
     params: 'yIn: Float64Array',
     body: [
@@ -139,6 +154,15 @@ reductions('a reduction’s gradient is a second pass over the loop, with no tap
   assert.is(gradOnly.match(/\bfor \(let i = 0; i < length; i\+\+\)/g)?.length, 2, gradOnly);
   assert.match(gradOnly, /dx\[i\] \+= /);
   assert.not.match(gradOnly, /tape|push|pop/);
+});
+
+reductions('log-sum-exp stays finite where exp overflows: its gradient is the softmax', () => {
+  const x = Float64Array.from([800, 801, 799]);
+  const [value, [g]] = m.valueAndGrad(m.logSumExp)(x) as [number, [Float64Array]];
+  const shifted = Array.from(x, (v) => Math.exp(v - 801));
+  const total = shifted.reduce((a, b) => a + b);
+  assertClose(value, 801 + Math.log(total), 'value', 1e-15, 0);
+  shifted.forEach((e, i) => assertClose(g[i]!, e / total, `softmax ${i}`, 1e-14, 1e-16));
 });
 
 reductions('an empty array gives a zero-length gradient and the initial value', () => {

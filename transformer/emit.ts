@@ -6,7 +6,7 @@
  * it by hand: the forward sweep, then the reverse sweep of adjoints.
  */
 import type ts from 'typescript';
-import { operands, type Loop, type Node, type OpaqueExpr, type ScatterNode } from './ir.js';
+import { operands, show, type Loop, type Node, type OpaqueExpr, type ScatterNode } from './ir.js';
 import type { LoweredFunction } from './lower.js';
 import { Namer } from './names.js';
 import { primitive } from './rules.js';
@@ -54,7 +54,7 @@ interface Item {
   readonly region: Region;
   /** For ordering among ready items, and telling the sweeps apart: the id of the node it computes. */
   readonly order: number;
-  readonly statement: () => ts.Statement;
+  readonly statement: () => ts.Statement | ts.Statement[];
   /** Named values the statement reads, and the region it reads them in. */
   readonly reads: readonly (readonly [Node, Region])[];
   /** Items that must come first though the statement does not read their value (an array's allocation). */
@@ -73,6 +73,7 @@ class Emitter {
   private readonly blockForm = new Map<Node, boolean>();
   private readonly named = new Map<Node, boolean>();
   private readonly itemsOf = new Map<Node, Item[]>();
+  private readonly hiddenNames: string[] = [];
 
   constructor(
     private readonly ts: typeof import('typescript'),
@@ -107,14 +108,14 @@ class Emitter {
     let forwardMarked = false;
     let reverseMarked = false;
     for (const item of scheduleItems(items, root)) {
-      let statement = item.statement();
+      const statements = [item.statement()].flat();
       const reverse = item.order >= this.source.primalNodeCount;
       if (item.region === root && !(reverse ? reverseMarked : forwardMarked)) {
-        statement = this.comment(statement, reverse ? ' reverse sweep: adjoints flow from cut to cut' : ' forward sweep: values used more than once');
+        statements[0] = this.comment(statements[0]!, reverse ? ' reverse sweep: adjoints flow from cut to cut' : ' forward sweep: values used more than once');
       }
       forwardMarked = true;
       reverseMarked ||= reverse;
-      builder.add(item.region, statement);
+      for (const statement of statements) builder.add(item.region, statement);
     }
     const gradientArray = f.createArrayLiteralExpression(
       gradients.map((g, i) => (g === undefined ? f.createIdentifier('undefined') : isArrayGradient(g) ? f.createIdentifier(gradientNames[i]!) : this.expression(g, root))),
@@ -122,7 +123,7 @@ class Emitter {
     const result = this.withValue ? f.createArrayLiteralExpression([this.expression(lowered.output, root), gradientArray]) : gradientArray;
     builder.add(root, f.createReturnStatement(result));
 
-    const declared = [...this.names].filter(([n]) => !this.isConst(n)).map(([, name]) => f.createVariableDeclaration(name));
+    const declared = [...[...this.names].filter(([n]) => !this.isConst(n)).map(([, name]) => name), ...this.hiddenNames].map((name) => f.createVariableDeclaration(name));
     const statements = builder.finish();
     if (declared.length > 0) statements.unshift(f.createVariableStatement(undefined, f.createVariableDeclarationList(declared, this.ts.NodeFlags.Let)));
     const parameters = lowered.params.map((p, i) => f.createParameterDeclaration(undefined, undefined, this.paramNames[i]!, undefined, undefined, p.defaultValue));
@@ -152,7 +153,7 @@ class Emitter {
     return items;
   }
 
-  private item(region: Region, order: number, statement: () => ts.Statement, reads: readonly (readonly [Node, Region])[], after: Item[]): Item {
+  private item(region: Region, order: number, statement: () => ts.Statement | ts.Statement[], reads: readonly (readonly [Node, Region])[], after: Item[]): Item {
     return { region, order, statement, reads, after, deps: [], done: false };
   }
 
@@ -173,8 +174,8 @@ class Emitter {
     const cheap = n.kind === 'const' || n.kind === 'index' || (n.kind === 'param' && n.element === undefined) || (n.kind === 'opaque' && n.expr.kind !== 'property');
     const block = isPhi(n) && this.armsNeedWork(n, regions);
     this.blockForm.set(n, block);
-    // A sum is a loop's accumulator, always a variable; a scatter is a statement, not a value.
-    const named = n.kind === 'sum' || (!cheap && (block || reads > 1 || regions.length > 1 || this.roots.includes(n)));
+    // A sum or a scan is a loop's accumulator, always a variable; a scatter is a statement, not a value.
+    const named = n.kind === 'sum' || n.kind === 'scan' || (!cheap && (block || reads > 1 || regions.length > 1 || this.roots.includes(n)));
     this.named.set(n, n.kind !== 'scatter' && named);
   }
 
@@ -200,7 +201,11 @@ class Emitter {
   /** The placement of named `n` that is visible in `region`. */
   private regionOf(n: Node, region: Region): Region {
     const found = this.placement.regions.get(n)?.find((p) => p.encloses(region));
-    if (found === undefined) throw new Error(`coarsegrad emit: node ${n.id} is not computed where it is read`);
+    if (found === undefined) {
+      const where = (r: Region): string => (r.parent === undefined ? 'root' : `${where(r.parent)}/${r.loop !== undefined ? `loop${r.loop.id}` : `${r.cond!.id}${r.polarity ? '+' : '-'}`}`);
+      const placed = (this.placement.regions.get(n) ?? []).map(where).join(', ') || 'nowhere';
+      throw new Error(`coarsegrad emit: ${show(n)} (node ${n.id}) is read in ${where(region)} but computed in ${placed}`);
+    }
     return found;
   }
 
@@ -221,7 +226,7 @@ class Emitter {
   /** Named once, in the companion's own region, as a plain value: a `const`. */
   private isConst(n: Node): boolean {
     const regions = this.placement.regions.get(n)!;
-    return n.kind !== 'sum' && !this.blockForm.get(n) && regions.length === 1 && regions[0] === this.placement.root;
+    return n.kind !== 'sum' && n.kind !== 'scan' && !this.blockForm.get(n) && regions.length === 1 && regions[0] === this.placement.root;
   }
 
   // ---- items and their order ----------------------------------------------------------------------
@@ -241,6 +246,8 @@ class Emitter {
           const body = p.body(n.loop, passOf(n, n.loop));
           const addition = () => f.createExpressionStatement(f.createBinaryExpression(name, this.ts.SyntaxKind.PlusEqualsToken, this.expression(n.body, body)));
           items.push(this.own(n, start), this.own(n, this.item(body, n.id, addition, this.readsOf([n.body], body), [start])));
+        } else if (n.kind === 'scan') {
+          items.push(...this.scanItems(n, p, name).map((item) => this.own(n, item)));
         } else if (this.blockForm.get(n)) {
           const [c, a, b] = (n as Node & { args: Node[] }).args as [Node, Node, Node];
           for (const [arm, polarity] of [[a, true], [b, false]] as const) {
@@ -257,6 +264,34 @@ class Emitter {
       }
     }
     return items;
+  }
+
+  /**
+   * `k = -1; best = init; for (...) { t = e_i; if (t > best || t !== t) { best = t; k = i; } }`:
+   * the first iteration beating all before it, NaN included, as `Math.max` would return it.
+   */
+  private scanItems(n: Node & { kind: 'scan' }, p: Region, k: ts.Identifier): Item[] {
+    const f = this.f;
+    const best = f.createIdentifier(this.hidden(`${k.text}Value`));
+    const current = f.createIdentifier(this.hidden(`${k.text}Candidate`));
+    const assign = (target: ts.Identifier, value: ts.Expression) => f.createExpressionStatement(f.createAssignment(target, value));
+    const start = this.item(p, n.id, () => [assign(k, f.createPrefixMinus(f.createNumericLiteral(1))), assign(best, this.expression(n.init, p))], this.readsOf([n.init], p), []);
+    const body = p.body(n.loop, passOf(n, n.loop));
+    const kk = this.ts.SyntaxKind;
+    const step = () => {
+      const beats = f.createBinaryExpression(current, n.extremum === 'max' ? kk.GreaterThanToken : kk.LessThanToken, best);
+      const isNaN = f.createBinaryExpression(current, kk.ExclamationEqualsEqualsToken, current);
+      const record = f.createBlock([assign(best, current), assign(k, f.createIdentifier(this.loopName(n.loop)))], true);
+      return [assign(current, this.expression(n.body, body)), f.createIfStatement(f.createLogicalOr(beats, isNaN), record)];
+    };
+    return [start, this.item(body, n.id, step, this.readsOf([n.body], body), [start])];
+  }
+
+  /** A variable of the emitter's own, declared with the others. */
+  private hidden(hint: string): string {
+    const name = this.namer.fresh(hint);
+    this.hiddenNames.push(name);
+    return name;
   }
 
   private own(n: Node, item: Item): Item {
@@ -346,6 +381,7 @@ class Emitter {
       case 'load':
         return f.createElementAccessExpression(f.createIdentifier(this.paramNames[n.param]!), this.expression(n.index, region));
       case 'sum':
+      case 'scan':
       case 'carried':
       case 'scatter':
         throw new Error(`coarsegrad emit: a ${n.kind} node is not an expression`);
@@ -413,22 +449,54 @@ function fallbackHint(n: Node): string {
 
 /**
  * Orders the items so that each comes after what it reads, preferring to stay in the region that is
- * open: the branches of the source come out as few `if`/`else` statements, not one per value.
+ * open: the branches of the source come out as few `if`/`else` statements, not one per value. A
+ * loop body is one unit: what it computes per iteration is gone once the loop ends, so all its
+ * items go into a single loop, ordered inside it the same way.
  */
 function scheduleItems(items: readonly Item[], root: Region): Item[] {
   const out: Item[] = [];
-  const pending = [...items].sort((a, b) => a.order - b.order || (a.region.polarity ? -1 : 1));
-  let current = root;
+  scheduleIn(root, items, out);
+  return out;
+}
+
+interface Unit {
+  readonly region: Region;
+  readonly items: readonly Item[];
+  readonly order: number;
+}
+
+function scheduleIn(outer: Region, items: readonly Item[], out: Item[]): void {
+  // The first loop body between `outer` and an item's region, if any, makes the item part of it.
+  const unitRegion = (item: Item): Region | undefined => {
+    let found: Region | undefined;
+    for (let r: Region | undefined = item.region; r !== undefined && r !== outer; r = r.parent) if (r.loop !== undefined) found = r;
+    return found;
+  };
+  const byLoop = new Map<Region, Item[]>();
+  const units: Unit[] = [];
+  for (const item of items) {
+    const loop = unitRegion(item);
+    if (loop === undefined) units.push({ region: item.region, items: [item], order: item.order });
+    else if (byLoop.has(loop)) byLoop.get(loop)!.push(item);
+    else byLoop.set(loop, [item]);
+  }
+  for (const [region, members] of byLoop) units.push({ region, items: members, order: Math.min(...members.map((m) => m.order)) });
+  const unitOf = new Map<Item, Unit>();
+  for (const unit of units) for (const item of unit.items) unitOf.set(item, unit);
+  const ready = (unit: Unit) => unit.items.every((item) => item.deps.every((d) => d.done || unitOf.get(d) === unit));
+
+  const pending = units.sort((a, b) => a.order - b.order || (a.region.polarity ? -1 : 1));
+  let current = outer;
   while (pending.length > 0) {
     let best = -1;
     let bestCost = Infinity;
     for (let i = 0; i < pending.length; i++) {
-      const item = pending[i]!;
-      if (!item.deps.every((d) => d.done)) continue;
-      const common = commonRegion(current, item.region);
-      let cost = 2 * (current.depth - common.depth) + (item.region.depth - common.depth);
+      const unit = pending[i]!;
+      if (!ready(unit)) continue;
+      const common = commonRegion(current, unit.region);
+      let cost = 2 * (current.depth - common.depth) + (unit.region.depth - common.depth);
       // The other arm of the branch just written continues the same `if` as its `else`.
-      if (item.region.parent === current.parent && item.region.cond === current.cond && item.region !== current) cost -= 0.5;
+      if (unit.region.parent === current.parent && unit.region.cond === current.cond && unit.region !== current) cost -= 0.5;
       if (cost < bestCost) {
         best = i;
         bestCost = cost;
@@ -436,12 +504,22 @@ function scheduleItems(items: readonly Item[], root: Region): Item[] {
       }
     }
     if (best < 0) throw new Error('coarsegrad emit: the values of a companion depend on each other in a cycle');
-    const [item] = pending.splice(best, 1);
-    item!.done = true;
-    current = item!.region;
-    out.push(item!);
+    const [unit] = pending.splice(best, 1);
+    if (unit!.region.loop !== undefined && unit!.items.length > 0 && unitRegionIsLoop(unit!, outer)) {
+      scheduleIn(unit!.region, unit!.items, out);
+      current = unit!.region.parent!;
+    } else {
+      const item = unit!.items[0]!;
+      item.done = true;
+      out.push(item);
+      current = item.region;
+    }
   }
-  return out;
+}
+
+/** Is the unit a loop body gathered from several items (rather than one item placed in a loop region)? */
+function unitRegionIsLoop(unit: Unit, outer: Region): boolean {
+  return unit.region !== outer && unit.region.loop !== undefined && unit.items.every((item) => unit.region.encloses(item.region));
 }
 
 /** Builds nested `if`/`else` statements from statements tagged with their regions, in order. */

@@ -14,7 +14,7 @@ export type OpaqueExpr =
   | { readonly kind: 'free'; readonly name: string; readonly node: ts.Identifier | undefined }
   | { readonly kind: 'property'; readonly base: OpaqueExpr; readonly name: string; readonly node: ts.MemberName | undefined };
 
-export type Node = ConstNode | ParamNode | OpaqueNode | ApplyNode | IndexNode | CarriedNode | LoadNode | SumNode | ScatterNode;
+export type Node = ConstNode | ParamNode | OpaqueNode | ApplyNode | IndexNode | CarriedNode | LoadNode | SumNode | ScanNode | ScatterNode;
 
 /**
  * A counted loop that runs a run-time number of times: `for (let i = start; i cmp bound; i += step)`.
@@ -94,6 +94,19 @@ export interface SumNode extends NodeBase {
   readonly name: string;
 }
 
+/**
+ * The iteration at which `body` first exceeds `init` and every earlier value (for `max`; falls below,
+ * for `min`), or -1 when none does: the recorded index of an extremum reduction `m = Math.max(m, e_i)`,
+ * whose value is then `φ(k ≥ 0, e_k, init)`. An integer: no derivative.
+ */
+export interface ScanNode extends NodeBase {
+  readonly kind: 'scan';
+  readonly loop: Loop;
+  readonly body: Node;
+  readonly init: Node;
+  readonly extremum: 'max' | 'min';
+}
+
 /** `gradient[index] += value` into the gradient of an array parameter: an effect, not a value. */
 export interface ScatterNode extends NodeBase {
   readonly kind: 'scatter';
@@ -110,6 +123,7 @@ export function operands(n: Node): readonly Node[] {
     case 'load':
       return [n.index];
     case 'sum':
+    case 'scan':
       return [n.init, n.loop.start, n.loop.bound];
     case 'scatter':
       return [n.index, n.value];
@@ -120,7 +134,7 @@ export function operands(n: Node): readonly Node[] {
 
 /** Every node a computation of `n` reads, a sum's body included. */
 export function reads(n: Node): readonly Node[] {
-  return n.kind === 'sum' ? [...operands(n), n.body] : operands(n);
+  return n.kind === 'sum' || n.kind === 'scan' ? [...operands(n), n.body] : operands(n);
 }
 
 /** The loops whose counter `n` depends on: `n` can only be computed inside them. */
@@ -133,8 +147,8 @@ export function loopsOf(n: Node, memo = loopMemo): ReadonlySet<Loop> {
   } else {
     loops = new Set<Loop>();
     for (const r of reads(n)) for (const l of loopsOf(r, memo)) loops.add(l);
-    // A sum binds its own counter.
-    if (n.kind === 'sum') loops.delete(n.loop);
+    // A sum or a scan binds its own counter.
+    if (n.kind === 'sum' || n.kind === 'scan') loops.delete(n.loop);
   }
   memo.set(n, loops);
   return loops;
@@ -226,6 +240,10 @@ export class Graph {
     // Nothing added: the initial value itself.
     if (isConst(body, 0)) return init;
     return this.intern(`sum${loop.id}(${body.id},${init.id})`, (id) => ({ id, kind: 'sum', active: body.active || init.active, loop, body, init, name }));
+  }
+
+  scan(loop: Loop, body: Node, init: Node, extremum: 'max' | 'min'): ScanNode {
+    return this.intern(`scan${extremum}${loop.id}(${body.id},${init.id})`, (id) => ({ id, kind: 'scan', active: false, loop, body, init, extremum }));
   }
 
   scatter(param: number, index: Node, value: Node): ScatterNode {
@@ -430,6 +448,8 @@ export function show(n: Node): string {
       return `${n.name}[${show(n.index)}]`;
     case 'sum':
       return `(${show(n.init)} + Σ_${n.loop.counter} ${show(n.body)})`;
+    case 'scan':
+      return `arg${n.extremum}_${n.loop.counter}(${show(n.init)}; ${show(n.body)})`;
     case 'scatter':
       return `d${n.param}[${show(n.index)}] += ${show(n.value)}`;
     case 'apply': {
@@ -463,6 +483,9 @@ export function substitute(g: Graph, n: Node, map: ReadonlyMap<Node, Node>, memo
     case 'sum':
       result = g.sum(n.loop, substitute(g, n.body, map, memo), substitute(g, n.init, map, memo), n.name);
       break;
+    case 'scan':
+      result = g.scan(n.loop, substitute(g, n.body, map, memo), substitute(g, n.init, map, memo), n.extremum);
+      break;
     default:
       result = n;
   }
@@ -486,4 +509,24 @@ export function isIncrementOf(n: Node, leaf: Node): boolean {
   }
   if (n.kind === 'sum') return isIncrementOf(n.init, leaf) && free(n.body);
   return false;
+}
+
+/**
+ * `Math.max(leaf, e)` (or `min`) with `e` not reading `leaf`, or `e > leaf ? e : leaf` (`<` for min):
+ * an extremum reduction, and the value `e` it compares.
+ */
+export function extremumOf(n: Node, leaf: Node): { extremum: 'max' | 'min'; value: Node } | undefined {
+  if (n.kind !== 'apply') return undefined;
+  const free = (m: Node) => !dependsOn(m, leaf);
+  if ((n.op === 'max' || n.op === 'min') && n.args.length === 2) {
+    const [a, b] = n.args as [Node, Node];
+    if (a === leaf && free(b)) return { extremum: n.op, value: b };
+  }
+  if (n.op === 'select') {
+    const [c, whenTrue, whenFalse] = n.args as [Node, Node, Node];
+    if (whenFalse !== leaf || !free(whenTrue) || c.kind !== 'apply' || c.args[0] !== whenTrue || c.args[1] !== leaf) return undefined;
+    if (c.op === '>') return { extremum: 'max', value: whenTrue };
+    if (c.op === '<') return { extremum: 'min', value: whenTrue };
+  }
+  return undefined;
 }

@@ -5,7 +5,7 @@
  */
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
-import { dependsOn, Graph, isConst, isIncrementOf, opaqueKey, substitute, type CarriedNode, type Loop, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
+import { dependsOn, extremumOf, Graph, isConst, isIncrementOf, opaqueKey, substitute, type CarriedNode, type Loop, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
 import { mathConstants, mathPrimitive, primitive, type PrimitiveName } from './rules.js';
 
 export type FunctionLike = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
@@ -511,11 +511,23 @@ class Lowerer {
     for (const [symbol, leaf] of leaves) {
       const updated = next.bindings.get(symbol);
       const initial = (scope.bindings.get(symbol) ?? this.outerBinding(symbol)) as { kind: 'number'; node: Node };
+      const extremum = updated?.kind === 'number' ? extremumOf(updated.node, leaf) : undefined;
+      if (extremum !== undefined) {
+        // `m = Math.max(m, e_i)`: the first iteration k that beats everything before is recorded,
+        // and m is e_k (or its initial value): a φ, differentiated as one.
+        for (const other of leaves.values()) {
+          if (dependsOn(extremum.value, other)) unsupported(codes.unsupportedSyntax, s, `what '${symbol.getName()}' is compared with reads '${other.name}', which the loop also changes; only independent reductions are differentiated yet.`);
+        }
+        const k = g.scan(loop, extremum.value, initial.node, extremum.extremum);
+        const atK = substitute(g, extremum.value, new Map([[g.index(loop), k]]));
+        exitValues.set(symbol, { kind: 'number', node: g.call('select', g.call('>=', k, g.constant(0)), atK, initial.node) });
+        continue;
+      }
       if (updated === undefined || updated.kind !== 'number' || !isIncrementOf(updated.node, leaf)) {
         unsupported(
           codes.unsupportedSyntax,
           s,
-          `'${symbol.getName()}' is updated from its previous value other than by adding to it (a recurrence); in a loop that runs a run-time number of times only reductions 's += e' are differentiated yet.`,
+          `'${symbol.getName()}' is updated from its previous value other than by adding to it or taking a maximum or minimum (a recurrence); in a loop that runs a run-time number of times only reductions ('s += e', 'm = Math.max(m, e)') are differentiated yet.`,
         );
       }
       const increment = substitute(g, updated.node, new Map([[leaf, g.constant(0)]]));

@@ -80,6 +80,10 @@ export class Region {
   }
 }
 
+function isZero(n: Node): boolean {
+  return n.kind === 'const' && n.value === 0;
+}
+
 export function commonRegion(a: Region, b: Region): Region {
   while (a.depth > b.depth) a = a.parent!;
   while (b.depth > a.depth) b = b.parent!;
@@ -112,7 +116,21 @@ export function place(roots: readonly Node[]): Placement {
     if (list === undefined) demands.set(n, [region]);
     else list.push(region);
   };
-  roots.forEach((n) => demand(n, root));
+  // An effect whose value is φ(c, v, 0) happens only where c holds: adding 0 is no effect.
+  for (const n of roots) {
+    // Inside the loops the effect runs in first: a condition may read their counters.
+    let region = inLoops(root, n);
+    if (n.kind === 'scatter') {
+      for (let v = n.value; isPhi(v) && (isZero(v.args[1]!) || isZero(v.args[2]!)); ) {
+        const taken = isZero(v.args[2]!);
+        // The branch opens where the condition is computed.
+        demand(v.args[0]!, region);
+        region = region.arm(v.args[0]!, taken);
+        v = v.args[taken ? 1 : 2]!;
+      }
+    }
+    demand(n, region);
+  }
 
   const regions = new Map<Node, Region[]>();
   const readCounts = new Map<Node, number>();
@@ -134,7 +152,9 @@ export function place(roots: readonly Node[]): Placement {
     readCounts.set(n, needed.length);
     if (needed.length === 0) continue;
     const unique = new Set(needed);
-    const places = [...new Set(cover(needed.reduce(commonRegion), unique).map((p) => inLoops(p, n)))];
+    const moved = [...new Set(cover(needed.reduce(commonRegion), unique).map((p) => inLoops(p, n)))];
+    // Moved out of a loop, a placement may now enclose another: the outer one serves both.
+    const places = moved.filter((p) => !moved.some((q) => q !== p && q.encloses(p)));
     regions.set(n, places);
     for (const p of places) {
       // The loops around a computation need their bounds where they open.
@@ -151,7 +171,7 @@ export function place(roots: readonly Node[]): Placement {
         demand(b, p.arm(c, false));
       } else {
         operands(n).forEach((arg) => demand(arg, p));
-        if (n.kind === 'sum') demand(n.body, p.body(n.loop, passOf(n, n.loop)));
+        if (n.kind === 'sum' || n.kind === 'scan') demand(n.body, p.body(n.loop, passOf(n, n.loop)));
       }
     }
   }
@@ -186,7 +206,7 @@ export function passOf(n: Node, loop: Loop): number {
   const visit = (m: Node): void => {
     if (seen.has(m)) return;
     seen.add(m);
-    if (m !== n && m.kind === 'sum' && m.loop === loop) {
+    if (m !== n && (m.kind === 'sum' || m.kind === 'scan') && m.loop === loop) {
       pass = Math.max(pass, passOf(m, loop) + 1);
       return;
     }
