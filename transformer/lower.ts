@@ -5,7 +5,9 @@
  */
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
-import { dependsOn, extremumOf, Graph, isConst, isIncrementOf, opaqueKey, substitute, type CarriedNode, type Loop, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
+import { Graph, isConst, opaqueKey, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
+import { arrayLiteral, arrayMethod, constantIndex, elementsOf, newExpression, writeElement } from './lower-arrays.js';
+import { forOf, runtimeLoop, unroll } from './lower-loops.js';
 import { mathConstants, mathPrimitive, primitive, type PrimitiveName } from './rules.js';
 
 export type FunctionLike = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
@@ -35,7 +37,7 @@ export interface LoweredFunction {
  * array (its elements live in the lowerer's heap, so that aliases see each other's writes), or an
  * array parameter (its elements are inputs).
  */
-type Value =
+export type Value =
   | { readonly kind: 'number'; readonly node: Node }
   | { readonly kind: 'boolean'; readonly node: Node }
   | { readonly kind: 'object'; readonly expr: OpaqueExpr }
@@ -43,20 +45,18 @@ type Value =
   | { readonly kind: 'paramArray'; readonly index: number; readonly name: string; readonly float32: boolean };
 
 /** What a statement list may change: the current frame's variables and the contents of local arrays. */
-interface State {
+export interface State {
   readonly bindings: Map<ts.Symbol, Value | undefined>;
   readonly heap: Map<number, readonly Value[]>;
 }
 
 /** A way out of a loop body met while unrolling it, with the state it leaves the iteration in. */
-interface LoopExit {
+export interface LoopExit {
   readonly kind: 'break' | 'continue' | 'return';
   readonly guard: Node | undefined;
   readonly state: State;
 }
 
-/** Unrolling stops past this many iterations in one marked function, or this many DAG nodes. */
-const unrollBudget = { iterations: 4096, nodes: 200_000 };
 
 /** A `return` met on the way: the function returned `value` if `guard` held (and no earlier return did). */
 interface PendingReturn {
@@ -64,7 +64,7 @@ interface PendingReturn {
   readonly value: Value;
 }
 
-class Frame {
+export class Frame {
   bindings = new Map<ts.Symbol, Value | undefined>();
   /** Returns so far, in program order: the first whose guard holds is the function's result. */
   readonly returns: PendingReturn[] = [];
@@ -129,26 +129,27 @@ export function lowerFunction(
   return new Lowerer(tsApi, checker, fn, companionFile).run();
 }
 
-class Lowerer {
-  private readonly graph = new Graph();
-  private readonly stack: Frame[] = [];
-  private readonly nameHints = new Map<Node, string>();
-  private readonly freeNames = new Set<string>();
-  private readonly folding = new Set<ts.Symbol>();
-  private readonly operators: OperatorTables;
+/** The lowering of one marked function; `lower-loops.ts` and `lower-arrays.ts` extend it. */
+export class Lowerer {
+  readonly graph = new Graph();
+  readonly stack: Frame[] = [];
+  readonly nameHints = new Map<Node, string>();
+  readonly freeNames = new Set<string>();
+  readonly folding = new Set<ts.Symbol>();
+  readonly operators: OperatorTables;
   /** Contents of local arrays, by reference. An array's element list is replaced, never mutated. */
-  private heap = new Map<number, readonly Value[]>();
-  private nextArray = 0;
-  private unrolledIterations = 0;
-  private readonly paramElements = new Map<number, Map<number, ParamNode>>();
+  heap = new Map<number, readonly Value[]>();
+  nextArray = 0;
+  unrolledIterations = 0;
+  readonly paramElements = new Map<number, Map<number, ParamNode>>();
   /** Whether a local array is a plain array or a typed array (which fixes its length and rounding). */
-  private readonly arrayKinds = new Map<number, 'array' | 'float64' | 'float32'>();
+  readonly arrayKinds = new Map<number, 'array' | 'float64' | 'float32'>();
 
   constructor(
-    private readonly ts: typeof import('typescript'),
-    private readonly checker: ts.TypeChecker,
-    private readonly fn: FunctionLike,
-    private readonly companionFile: ts.SourceFile,
+    readonly ts: typeof import('typescript'),
+    readonly checker: ts.TypeChecker,
+    readonly fn: FunctionLike,
+    readonly companionFile: ts.SourceFile,
   ) {
     this.operators = operatorsOf(ts);
   }
@@ -168,7 +169,7 @@ class Lowerer {
 
   // ---- parameters -------------------------------------------------------------------------------
 
-  private parameter(p: ts.ParameterDeclaration, index: number, frame: Frame): LoweredParameter {
+  parameter(p: ts.ParameterDeclaration, index: number, frame: Frame): LoweredParameter {
     const ts = this.ts;
     if (!ts.isIdentifier(p.name)) {
       unsupported(codes.unsupportedParameter, p, 'destructured parameters are not supported yet; take the object whole and read its fields in the body.');
@@ -216,13 +217,13 @@ class Lowerer {
     return { name, node: undefined, elements: undefined, defaultValue };
   }
 
-  private isArrayType(type: ts.Type): boolean {
+  isArrayType(type: ts.Type): boolean {
     const name = type.getSymbol()?.getName();
     return name === 'Float64Array' || name === 'Float32Array' || this.checker.isArrayType(type) || this.checker.isTupleType(type);
   }
 
   /** `number[]`, `readonly number[]`, `Float64Array`, `Float32Array`: which, if the type is one. */
-  private numberArrayKind(type: ts.Type): 'array' | 'float64' | 'float32' | undefined {
+  numberArrayKind(type: ts.Type): 'array' | 'float64' | 'float32' | undefined {
     const name = type.getSymbol()?.getName();
     if (name === 'Float64Array') return 'float64';
     if (name === 'Float32Array') return 'float32';
@@ -232,19 +233,19 @@ class Lowerer {
   }
 
   /** A value read at run time: a constant number, a condition, or an object to read fields of. */
-  private opaqueValue(expr: OpaqueExpr, type: ts.Type): Value {
+  opaqueValue(expr: OpaqueExpr, type: ts.Type): Value {
     if (this.isNumber(type)) return { kind: 'number', node: this.graph.opaque(expr) };
     if (type.flags & this.ts.TypeFlags.BooleanLike) return { kind: 'boolean', node: this.graph.opaque(expr) };
     return { kind: 'object', expr };
   }
 
-  private isLiteralNumber(e: ts.Expression): boolean {
+  isLiteralNumber(e: ts.Expression): boolean {
     const ts = this.ts;
     if (ts.isNumericLiteral(e)) return true;
     return ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(e.operand);
   }
 
-  private isNumber(type: ts.Type): boolean {
+  isNumber(type: ts.Type): boolean {
     const ts = this.ts;
     if (type.flags & ts.TypeFlags.NumberLike) return true;
     if (type.isUnion()) return type.types.every((t) => (t.flags & ts.TypeFlags.NumberLike) !== 0);
@@ -252,7 +253,7 @@ class Lowerer {
   }
 
   /** Does a value of this type carry numbers a user may expect a derivative for? */
-  private holdsNumbers(type: ts.Type): boolean {
+  holdsNumbers(type: ts.Type): boolean {
     const ts = this.ts;
     if (type.isUnion()) return type.types.some((t) => this.holdsNumbers(t));
     if (this.checker.isArrayLikeType(type)) return true;
@@ -270,12 +271,12 @@ class Lowerer {
 
   // ---- statements -------------------------------------------------------------------------------
 
-  private get frame(): Frame {
+  get frame(): Frame {
     return this.stack[this.stack.length - 1]!;
   }
 
   /** Lowers a function body in `frame` and returns its result. */
-  private callBody(frame: Frame): Value {
+  callBody(frame: Frame): Value {
     const ts = this.ts;
     const fn = frame.fn;
     this.stack.push(frame);
@@ -296,13 +297,13 @@ class Lowerer {
   }
 
   /** The function's result: the first return whose guard holds, as nested φs. */
-  private foldReturns(returns: readonly PendingReturn[], at: ts.Node): Value {
+  foldReturns(returns: readonly PendingReturn[], at: ts.Node): Value {
     let result = returns[returns.length - 1]!.value;
     for (let i = returns.length - 2; i >= 0; i--) result = this.phi(returns[i]!.guard!, returns[i]!.value, result, at);
     return result;
   }
 
-  private returnValue(value: Value): void {
+  returnValue(value: Value): void {
     const frame = this.frame;
     frame.returns.push({ guard: frame.path, value });
     // A return inside a loop also leaves the loop: later iterations must not run on that path.
@@ -311,7 +312,7 @@ class Lowerer {
   }
 
   /** `c ? a : b` on lowered values. */
-  private phi(c: Node, a: Value, b: Value, at: ts.Node): Value {
+  phi(c: Node, a: Value, b: Value, at: ts.Node): Value {
     if (a.kind === 'number' && b.kind === 'number') return { kind: 'number', node: this.graph.call('select', c, a.node, b.node) };
     if (a.kind === 'boolean' && b.kind === 'boolean') return { kind: 'boolean', node: this.graph.call('select', c, a.node, b.node) };
     if (a.kind === 'object' && b.kind === 'object' && opaqueKey(a.expr) === opaqueKey(b.expr)) return a;
@@ -329,7 +330,7 @@ class Lowerer {
    * (`return`, `break`, `continue`) leaves the other arm's state to the code after the branch, so
    * that code is lowered once.
    */
-  private branch<T>(cond: Node, at: ts.Node, thenArm: () => T, elseArm: () => T): [T, T] {
+  branch<T>(cond: Node, at: ts.Node, thenArm: () => T, elseArm: () => T): [T, T] {
     const frame = this.frame;
     const g = this.graph;
     const before = this.snapshot();
@@ -351,17 +352,17 @@ class Lowerer {
   }
 
   /** The current frame's variables and the local arrays, as they are now. */
-  private snapshot(): State {
+  snapshot(): State {
     return { bindings: new Map(this.frame.bindings), heap: new Map(this.heap) };
   }
 
-  private restore(state: State): void {
+  restore(state: State): void {
     this.frame.bindings = new Map(state.bindings);
     this.heap = new Map(state.heap);
   }
 
   /** `cond ? a : b` on whole states; variables declared after `scope` are out of scope and dropped. */
-  private join(cond: Node, a: State, b: State, scope: State, at: ts.Node): State {
+  join(cond: Node, a: State, b: State, scope: State, at: ts.Node): State {
     const bindings = new Map<ts.Symbol, Value | undefined>();
     for (const symbol of scope.bindings.keys()) {
       const v1 = a.bindings.get(symbol);
@@ -385,237 +386,19 @@ class Lowerer {
   }
 
   /** The state of the first of `exits` whose guard holds, the last being the default. */
-  private joinAll(exits: readonly { readonly guard: Node | undefined; readonly state: State }[], scope: State, at: ts.Node): State {
+  joinAll(exits: readonly { readonly guard: Node | undefined; readonly state: State }[], scope: State, at: ts.Node): State {
     let state = exits[exits.length - 1]!.state;
     for (let i = exits.length - 2; i >= 0; i--) state = this.join(exits[i]!.guard!, exits[i]!.state, state, scope, at);
     return state;
   }
 
-  /**
-   * A loop whose trip count is known at compile time, unrolled into the DAG (DESIGN.md §5, small
-   * constant trip counts): each iteration is lowered from the state the previous one left, and
-   * coarsening then works across iterations. The loop's condition must fold to a constant in every
-   * iteration; a `break`, `continue` or `return` under a run-time condition becomes a φ over "has
-   * left the loop", and later iterations run only where it has not.
-   */
-  private unroll(at: ts.Node, loop: { test: () => Node; body: () => void; next?: () => void; testAfterBody?: boolean }): void {
-    const frame = this.frame;
-    const g = this.graph;
-    const scope = this.snapshot();
-    const entryPath = frame.path;
-    /** Some earlier iteration left the loop; `undefined` while none can have. */
-    let left: Node | undefined;
-    /** The states in which iterations left by `break`, under "left in that iteration". */
-    const broken: { guard: Node | undefined; state: State }[] = [];
-    let finishes = false;
-    for (let first = true; ; first = false) {
-      if (!(first && loop.testAfterBody)) {
-        const test = loop.test();
-        if (test.kind !== 'const') {
-          unsupported(
-            codes.unsupportedSyntax,
-            at,
-            'the number of times this loop runs is not known at compile time; loops that run a run-time number of times are not differentiated yet (loops with a constant trip count are unrolled).',
-          );
-        }
-        if (!test.value) {
-          finishes = true;
-          break;
-        }
-      }
-      if (++this.unrolledIterations > unrollBudget.iterations || g.nodes.length > unrollBudget.nodes) {
-        unsupported(codes.unsupportedSyntax, at, `this loop runs too many times to unroll at compile time (the budget is ${unrollBudget.iterations} iterations in all); loops that run at run time are not differentiated yet.`);
-      }
-      frame.path = left === undefined ? entryPath : entryPath === undefined ? g.call('!', left) : g.call('&&', entryPath, g.call('!', left));
-      frame.loops.push([]);
-      loop.body();
-      const exits = frame.loops.pop()!;
-      if (!frame.ended) exits.push({ kind: 'continue', guard: undefined, state: this.snapshot() });
-      frame.ended = false;
-      // Stays in the loop: the first way out of the body that was taken is a continue (or the end).
-      let stays: Node = g.constant(exits[exits.length - 1]!.kind === 'continue' ? 1 : 0);
-      for (let i = exits.length - 2; i >= 0; i--) {
-        const guard = exits[i]!.guard!;
-        stays = exits[i]!.kind === 'continue' ? g.call('||', guard, stays) : g.call('&&', g.call('!', guard), stays);
-      }
-      const breaks = exits.filter((e) => e.kind === 'break');
-      if (breaks.length > 0) broken.push({ guard: g.call('!', stays), state: this.joinAll(breaks, scope, at) });
-      const continues = exits.filter((e) => e.kind === 'continue');
-      if (continues.length === 0) break;
-      this.restore(this.joinAll(continues, scope, at));
-      frame.path = entryPath;
-      loop.next?.();
-      const leftNow = g.call('!', stays);
-      left = left === undefined ? leftNow : g.call('||', left, leftNow);
-      if (left.kind === 'const' && left.value) break;
-    }
-    frame.path = entryPath;
-    const outcomes = finishes ? [...broken, { guard: undefined, state: this.snapshot() }] : broken;
-    // Every path left by `return`: nothing runs after the loop.
-    if (outcomes.length === 0) {
-      frame.ended = true;
-      return;
-    }
-    this.restore(this.joinAll(outcomes, scope, at));
-  }
 
-  /**
-   * A counted loop that runs a run-time number of times, `for (let i = a; i < n; i++)`, whose
-   * body updates variables from outside only as reductions `s += e_i` (DESIGN.md §5, strategy 3).
-   * The body is lowered once, with the counter and each updated variable as leaves; each reduced
-   * variable becomes `s + Σ e_i`, a sum node whose derivative is another sum and no tape is needed.
-   */
-  private runtimeLoop(s: ts.ForStatement): void {
-    const ts = this.ts;
-    const g = this.graph;
-    const frame = this.frame;
-    const shape = this.countedLoop(s);
-    const scope = this.snapshot();
-    const bound = this.loopBound(shape);
-    const start = scope.bindings.get(shape.counter);
-    if (start === undefined || start.kind !== 'number') unsupported(codes.unsupportedSyntax, s, 'the loop counter must start at a number.');
-    const loop = g.loop(start.node, bound, shape.compare, shape.step, shape.counterName);
-    const carried = this.assignedOutside(s.statement, scope).filter((symbol) => symbol !== shape.counter);
-    const leaves = new Map<ts.Symbol, CarriedNode>();
-    carried.forEach((symbol, slot) => {
-      const value = scope.bindings.get(symbol) ?? this.outerBinding(symbol);
-      if (value === undefined || value.kind !== 'number') {
-        unsupported(codes.unsupportedSyntax, s, `'${symbol.getName()}' is changed by this loop but is not a number; only numbers can be accumulated in a loop that runs a run-time number of times.`);
-      }
-      const leaf = g.carried(loop, symbol.getName(), slot);
-      leaves.set(symbol, leaf);
-      frame.bindings.set(symbol, { kind: 'number', node: leaf });
-    });
-    frame.bindings.set(shape.counter, { kind: 'number', node: g.index(loop) });
 
-    frame.loops.push([]);
-    this.statement(s.statement);
-    const exits = frame.loops.pop()!;
-    const leaving = exits.find((e) => e.kind !== 'continue');
-    if (leaving !== undefined) {
-      unsupported(codes.unsupportedSyntax, s, `a '${leaving.kind}' inside a loop that runs a run-time number of times is not differentiated yet; only 'continue' is.`);
-    }
-    if (!frame.ended) exits.push({ kind: 'continue', guard: undefined, state: this.snapshot() });
-    frame.ended = false;
-    if (exits.length === 0) unsupported(codes.unsupportedSyntax, s, 'this loop body never finishes an iteration.');
-    const next = this.joinAll(exits, scope, s);
-    for (const [ref, elements] of next.heap) {
-      if (scope.heap.get(ref) !== elements) {
-        unsupported(codes.unsupportedSyntax, s, 'writing array elements in a loop that runs a run-time number of times is not differentiated yet; accumulate into number variables instead.');
-      }
-    }
-    this.restore(next);
-    if (this.loopBound(shape) !== bound) unsupported(codes.unsupportedSyntax, shape.bound, "the loop's bound changes inside the loop; compute it once before the loop.");
 
-    const exitValues = new Map<ts.Symbol, Value>();
-    for (const [symbol, leaf] of leaves) {
-      const updated = next.bindings.get(symbol);
-      const initial = (scope.bindings.get(symbol) ?? this.outerBinding(symbol)) as { kind: 'number'; node: Node };
-      const extremum = updated?.kind === 'number' ? extremumOf(updated.node, leaf) : undefined;
-      if (extremum !== undefined) {
-        // `m = Math.max(m, e_i)`: the first iteration k that beats everything before is recorded,
-        // and m is e_k (or its initial value): a φ, differentiated as one.
-        for (const other of leaves.values()) {
-          if (dependsOn(extremum.value, other)) unsupported(codes.unsupportedSyntax, s, `what '${symbol.getName()}' is compared with reads '${other.name}', which the loop also changes; only independent reductions are differentiated yet.`);
-        }
-        const k = g.scan(loop, extremum.value, initial.node, extremum.extremum);
-        const atK = substitute(g, extremum.value, new Map([[g.index(loop), k]]));
-        exitValues.set(symbol, { kind: 'number', node: g.call('select', g.call('>=', k, g.constant(0)), atK, initial.node) });
-        continue;
-      }
-      if (updated === undefined || updated.kind !== 'number' || !isIncrementOf(updated.node, leaf)) {
-        unsupported(
-          codes.unsupportedSyntax,
-          s,
-          `'${symbol.getName()}' is updated from its previous value other than by adding to it or taking a maximum or minimum (a recurrence); in a loop that runs a run-time number of times only reductions ('s += e', 'm = Math.max(m, e)') are differentiated yet.`,
-        );
-      }
-      const increment = substitute(g, updated.node, new Map([[leaf, g.constant(0)]]));
-      for (const other of leaves.values()) {
-        if (dependsOn(increment, other)) {
-          unsupported(codes.unsupportedSyntax, s, `what is added to '${symbol.getName()}' reads '${other.name}', which the loop also changes; only independent reductions are differentiated yet.`);
-        }
-      }
-      exitValues.set(symbol, { kind: 'number', node: g.sum(loop, increment, initial.node, symbol.getName()) });
-    }
-    this.restore(scope);
-    for (const [symbol, value] of exitValues) this.assignExisting(symbol, value);
-    // A counter declared before the loop holds its final value after it, which is not modelled:
-    // reading it is reported rather than computed wrongly.
-    const declaredByLoop = s.initializer !== undefined && ts.isVariableDeclarationList(s.initializer);
-    if (!declaredByLoop) frame.bindings.set(shape.counter, undefined);
-  }
 
-  private loopBound(shape: { bound: ts.Expression; offset: number }): Node {
-    const bound = this.number(shape.bound);
-    return shape.offset === 0 ? bound : this.graph.sub(bound, this.graph.constant(shape.offset));
-  }
-
-  /** The parts of `for (let i = a; i < n; i++)`; anything else is not a counted loop. */
-  private countedLoop(s: ts.ForStatement): { counter: ts.Symbol; counterName: string; bound: ts.Expression; offset: number; compare: Loop['compare']; step: number } {
-    const ts = this.ts;
-    const notCounted = (): never =>
-      unsupported(
-        codes.unsupportedSyntax,
-        s,
-        "this loop runs a run-time number of times and is not a counted loop 'for (let i = a; i < n; i += c)'; other loops with a run-time trip count are not differentiated yet.",
-      );
-    const cond = s.condition === undefined ? undefined : this.skipParentheses(s.condition);
-    if (cond === undefined || !ts.isBinaryExpression(cond)) return notCounted();
-    const flip: Record<string, Loop['compare']> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
-    const op = ts.tokenToString(cond.operatorToken.kind) as Loop['compare'];
-    if (!(op in flip)) return notCounted();
-    // `i + c < n` counts like `i < n - c`.
-    const counterSide = (e: ts.Expression): [ts.Identifier, number] | undefined => {
-      const inner = this.skipParentheses(e);
-      if (ts.isIdentifier(inner)) return [inner, 0];
-      if (ts.isBinaryExpression(inner) && ts.isIdentifier(inner.left) && ts.isNumericLiteral(inner.right)) {
-        const k = Number(inner.right.text);
-        if (inner.operatorToken.kind === ts.SyntaxKind.PlusToken) return [inner.left, k];
-        if (inner.operatorToken.kind === ts.SyntaxKind.MinusToken) return [inner.left, -k];
-      }
-      return undefined;
-    };
-    const onLeft = counterSide(cond.left);
-    const onRight = onLeft === undefined ? counterSide(cond.right) : undefined;
-    const [[counterId, offset], bound, compare] = onLeft !== undefined ? [onLeft, cond.right, op] : onRight !== undefined ? [onRight, cond.left, flip[op]!] : notCounted();
-    const counter = this.symbolOf(counterId);
-    const inc = s.incrementor === undefined ? undefined : this.skipParentheses(s.incrementor);
-    let step: number | undefined;
-    if (inc !== undefined && (ts.isPostfixUnaryExpression(inc) || ts.isPrefixUnaryExpression(inc)) && ts.isIdentifier(inc.operand) && this.symbolOf(inc.operand) === counter) {
-      step = inc.operator === ts.SyntaxKind.PlusPlusToken ? 1 : inc.operator === ts.SyntaxKind.MinusMinusToken ? -1 : undefined;
-    } else if (inc !== undefined && ts.isBinaryExpression(inc) && ts.isIdentifier(inc.left) && this.symbolOf(inc.left) === counter) {
-      const amount = this.number(inc.right);
-      const sign = inc.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken ? 1 : inc.operatorToken.kind === ts.SyntaxKind.MinusEqualsToken ? -1 : 0;
-      if (amount.kind === 'const' && sign !== 0) step = sign * amount.value;
-    }
-    const counts = step !== undefined && step !== 0 && ((step > 0 && (compare === '<' || compare === '<=')) || (step < 0 && (compare === '>' || compare === '>=')));
-    if (!counts) return notCounted();
-    return { counter, counterName: counterId.text, bound, offset, compare, step: step! };
-  }
-
-  /** Variables declared before `body` that it assigns (the loop's carried variables). */
-  private assignedOutside(body: ts.Statement, scope: State): ts.Symbol[] {
-    const ts = this.ts;
-    const found = new Set<ts.Symbol>();
-    const target = (e: ts.Expression): void => {
-      const inner = this.skipParentheses(e);
-      if (!ts.isIdentifier(inner)) return;
-      const symbol = this.checker.getSymbolAtLocation(inner);
-      if (symbol !== undefined && (scope.bindings.has(symbol) || this.outerBinding(symbol) !== undefined)) found.add(symbol);
-    };
-    const visit = (n: ts.Node): void => {
-      if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) target(n.left);
-      if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) target(n.operand);
-      if (ts.isFunctionLike(n)) return;
-      ts.forEachChild(n, visit);
-    };
-    visit(body);
-    return [...found];
-  }
 
   /** A variable's value in an enclosing frame (a closure's captured variable), if any. */
-  private outerBinding(symbol: ts.Symbol): Value | undefined {
+  outerBinding(symbol: ts.Symbol): Value | undefined {
     for (let i = this.stack.length - 2; i >= 0; i--) {
       const bindings = this.stack[i]!.bindings;
       if (bindings.has(symbol)) return bindings.get(symbol);
@@ -624,52 +407,29 @@ class Lowerer {
   }
 
   /** Rebinds a variable of the current frame (after a loop). */
-  private assignExisting(symbol: ts.Symbol, value: Value): void {
+  assignExisting(symbol: ts.Symbol, value: Value): void {
     if (!this.frame.bindings.has(symbol)) {
       unsupported(codes.mutation, this.fn, `a loop changes '${symbol.getName()}' of the function that calls it; return the value instead.`);
     }
     this.bind(symbol, value, symbol.getName());
   }
 
-  /** `for (const v of array)`: unrolled over a local array, whose length is known at compile time. */
-  private forOf(s: ts.ForOfStatement): void {
-    const ts = this.ts;
-    const iterable = this.expression(s.expression);
-    if (iterable.kind !== 'array') {
-      unsupported(codes.unsupportedSyntax, s.expression, "'for...of' is unrolled over local arrays only, whose length is known at compile time; looping over a parameter's elements is not differentiated yet.");
-    }
-    const declarations = ts.isVariableDeclarationList(s.initializer) ? s.initializer.declarations : undefined;
-    const target = declarations?.[0]?.name;
-    if (declarations === undefined || declarations.length !== 1 || target === undefined || !ts.isIdentifier(target)) {
-      unsupported(codes.unsupportedSyntax, s.initializer, "write the loop variable as 'for (const v of array)'.");
-    }
-    const symbol = this.symbolOf(target);
-    let index = 0;
-    this.unroll(s, {
-      test: () => this.graph.constant(+(index < this.elementsOf(iterable.ref).length)),
-      body: () => {
-        this.bind(symbol, this.elementsOf(iterable.ref)[index]!, target.text);
-        this.statement(s.statement);
-      },
-      next: () => void index++,
-    });
-  }
 
   /** A condition: a boolean, or a number read by truthiness as JavaScript does. */
-  private condition(e: ts.Expression): Node {
+  condition(e: ts.Expression): Node {
     const v = this.expression(e);
     if (v.kind !== 'number' && v.kind !== 'boolean') unsupported(codes.unsupportedSyntax, e, 'a condition on an object or array cannot be differentiated; compare numbers instead.');
     return v.node;
   }
 
-  private statements(list: readonly ts.Statement[]): void {
+  statements(list: readonly ts.Statement[]): void {
     for (const s of list) {
       if (this.frame.ended) return;
       this.statement(s);
     }
   }
 
-  private statement(s: ts.Statement): void {
+  statement(s: ts.Statement): void {
     const ts = this.ts;
     if (ts.isVariableStatement(s)) {
       for (const d of s.declarationList.declarations) this.variable(d);
@@ -697,20 +457,20 @@ class Lowerer {
       }
       // A loop whose first test is not a constant runs a run-time number of times.
       if (s.condition !== undefined && this.condition(s.condition).kind !== 'const') {
-        this.runtimeLoop(s);
+        runtimeLoop(this, s);
         return;
       }
-      this.unroll(s, {
+      unroll(this, s, {
         test: () => (s.condition === undefined ? this.graph.constant(1) : this.condition(s.condition)),
         body: () => this.statement(s.statement),
         next: () => s.incrementor !== undefined && this.expression(s.incrementor),
       });
     } else if (ts.isWhileStatement(s)) {
-      this.unroll(s, { test: () => this.condition(s.expression), body: () => this.statement(s.statement) });
+      unroll(this, s, { test: () => this.condition(s.expression), body: () => this.statement(s.statement) });
     } else if (ts.isDoStatement(s)) {
-      this.unroll(s, { test: () => this.condition(s.expression), body: () => this.statement(s.statement), testAfterBody: true });
+      unroll(this, s, { test: () => this.condition(s.expression), body: () => this.statement(s.statement), testAfterBody: true });
     } else if (ts.isForOfStatement(s)) {
-      this.forOf(s);
+      forOf(this, s);
     } else if (ts.isForInStatement(s)) {
       unsupported(codes.unsupportedSyntax, s, "'for...in' cannot be differentiated; loop over indices or use 'for...of' over an array.");
     } else if (ts.isBreakStatement(s) || ts.isContinueStatement(s)) {
@@ -727,7 +487,7 @@ class Lowerer {
     }
   }
 
-  private variable(d: ts.VariableDeclaration): void {
+  variable(d: ts.VariableDeclaration): void {
     const ts = this.ts;
     if (!ts.isIdentifier(d.name)) {
       unsupported(codes.unsupportedSyntax, d.name, 'destructuring is not supported yet; declare each variable on its own.');
@@ -742,14 +502,14 @@ class Lowerer {
     this.bind(symbol, this.expression(d.initializer), d.name.text);
   }
 
-  private bind(symbol: ts.Symbol, value: Value, name: string): void {
+  bind(symbol: ts.Symbol, value: Value, name: string): void {
     this.frame.bindings.set(symbol, value);
     if (value.kind === 'number' && value.node.kind === 'apply' && !this.nameHints.has(value.node)) {
       this.nameHints.set(value.node, name);
     }
   }
 
-  private expressionStatement(e: ts.Expression): void {
+  expressionStatement(e: ts.Expression): void {
     const ts = this.ts;
     const inner = this.skipParentheses(e);
     if (ts.isCallExpression(inner) && this.isConsoleCall(inner)) {
@@ -767,7 +527,7 @@ class Lowerer {
     unsupported(codes.unsupportedSyntax, e, 'this statement is not an assignment, so it can only matter through side effects, which cannot be differentiated; remove it from the marked function.');
   }
 
-  private isConsoleCall(call: ts.CallExpression): boolean {
+  isConsoleCall(call: ts.CallExpression): boolean {
     const ts = this.ts;
     const callee = call.expression;
     if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression)) return false;
@@ -776,7 +536,7 @@ class Lowerer {
 
   // ---- expressions ------------------------------------------------------------------------------
 
-  private number(e: ts.Expression): Node {
+  number(e: ts.Expression): Node {
     const v = this.expression(e);
     // `+(a < b)`: a condition read as 1 or 0.
     if (v.kind === 'boolean') return this.graph.call('select', v.node, this.graph.constant(1), this.graph.constant(0));
@@ -786,7 +546,7 @@ class Lowerer {
     return v.node;
   }
 
-  private expression(e: ts.Expression): Value {
+  expression(e: ts.Expression): Value {
     const ts = this.ts;
     const g = this.graph;
     const num = (node: Node): Value => ({ kind: 'number', node });
@@ -801,8 +561,8 @@ class Lowerer {
       if (thisValue === undefined) unsupported(codes.unreachableName, e, "'this' here is not the marked function's 'this'; pass the value as a parameter.");
       return thisValue;
     }
-    if (ts.isArrayLiteralExpression(e)) return this.arrayLiteral(e);
-    if (ts.isNewExpression(e)) return this.newExpression(e);
+    if (ts.isArrayLiteralExpression(e)) return arrayLiteral(this, e);
+    if (ts.isNewExpression(e)) return newExpression(this, e);
     if (ts.isPropertyAccessExpression(e)) return this.propertyAccess(e);
     if (ts.isElementAccessExpression(e)) return this.elementAccess(e);
     if (ts.isCallExpression(e)) return this.call(e);
@@ -824,7 +584,7 @@ class Lowerer {
     unsupported(codes.unsupportedSyntax, e, `this expression (${ts.SyntaxKind[e.kind]}) cannot be differentiated; compute it outside the marked function and pass it in.`);
   }
 
-  private prefixUnary(e: ts.PrefixUnaryExpression): Value {
+  prefixUnary(e: ts.PrefixUnaryExpression): Value {
     const ts = this.ts;
     const g = this.graph;
     switch (e.operator) {
@@ -851,7 +611,7 @@ class Lowerer {
     }
   }
 
-  private binary(e: ts.BinaryExpression): Value {
+  binary(e: ts.BinaryExpression): Value {
     const ts = this.ts;
     const g = this.graph;
     const kind = e.operatorToken.kind;
@@ -892,7 +652,7 @@ class Lowerer {
    * `a && b`, `a || b`. On conditions, the logical operation; on numbers, JavaScript's selector:
    * `a && b` is `a ? b : a` and `a || b` is `a ? a : b`. The right side is evaluated only when needed.
    */
-  private logical(e: ts.BinaryExpression, and: boolean): Value {
+  logical(e: ts.BinaryExpression, and: boolean): Value {
     const left = this.expression(e.left);
     if (left.kind !== 'number' && left.kind !== 'boolean') {
       unsupported(codes.unsupportedSyntax, e.left, 'a logical operator on an object or array cannot be differentiated; compare numbers instead.');
@@ -909,12 +669,12 @@ class Lowerer {
   }
 
   /** Stores `value` into the local named by `target`. */
-  private assign(target: ts.Expression, value: Value): void {
+  assign(target: ts.Expression, value: Value): void {
     this.assignTarget(target)(value);
   }
 
   /** Checks that the marked function may write `target`, and returns the write. */
-  private assignTarget(target: ts.Expression): (value: Value) => void {
+  assignTarget(target: ts.Expression): (value: Value) => void {
     const ts = this.ts;
     const inner = this.skipParentheses(target);
     if (ts.isElementAccessExpression(inner)) {
@@ -925,15 +685,15 @@ class Lowerer {
       if (array.kind !== 'array') {
         unsupported(codes.mutation, target, 'a marked function may only write elements of its own local arrays; writing to objects or outer state cannot be differentiated.');
       }
-      const index = this.constantIndex(inner.argumentExpression);
-      return (value) => this.writeElement(array.ref, index, value, target);
+      const index = constantIndex(this, inner.argumentExpression);
+      return (value) => writeElement(this, array.ref, index, value, target);
     }
     const symbol = this.assignableSymbol(target);
     return (value) => this.bind(symbol, value, (inner as ts.Identifier).text);
   }
 
   /** The local `target` names, if the marked function may assign it. */
-  private assignableSymbol(target: ts.Expression): ts.Symbol {
+  assignableSymbol(target: ts.Expression): ts.Symbol {
     const ts = this.ts;
     const inner = this.skipParentheses(target);
     if (!ts.isIdentifier(inner)) {
@@ -953,8 +713,7 @@ class Lowerer {
     return symbol;
   }
 
-  private identifier(e: ts.Identifier): Value {
-    const ts = this.ts;
+  identifier(e: ts.Identifier): Value {
     const g = this.graph;
     if (e.text === 'undefined' && this.isGlobal(e)) {
       unsupported(codes.unsupportedSyntax, e, "'undefined' is not a number; use a number here.");
@@ -975,7 +734,7 @@ class Lowerer {
   }
 
   /** A name declared outside every function being lowered: read at run time, or folded if constant. */
-  private freeIdentifier(e: ts.Identifier, symbol: ts.Symbol): Value {
+  freeIdentifier(e: ts.Identifier, symbol: ts.Symbol): Value {
     const ts = this.ts;
     const decl = symbol.valueDeclaration ?? symbol.declarations?.[0];
     if (decl === undefined) unsupported(codes.unreachableName, e, `cannot find the declaration of '${e.text}'.`);
@@ -1008,7 +767,7 @@ class Lowerer {
   }
 
   /** Is `decl` in a scope that also contains the marked function, so the companion sees the same binding? */
-  private enclosesCompanion(decl: ts.Node): boolean {
+  enclosesCompanion(decl: ts.Node): boolean {
     const ts = this.ts;
     let scope: ts.Node | undefined = decl.parent;
     while (scope !== undefined && !ts.isSourceFile(scope) && !ts.isBlock(scope) && !ts.isFunctionLike(scope) && !ts.isClassLike(scope) && !ts.isModuleBlock(scope)) {
@@ -1020,7 +779,7 @@ class Lowerer {
     return false;
   }
 
-  private propertyAccess(e: ts.PropertyAccessExpression): Value {
+  propertyAccess(e: ts.PropertyAccessExpression): Value {
     const ts = this.ts;
     const g = this.graph;
     if (ts.isIdentifier(e.expression) && e.expression.text === 'Math' && this.isGlobal(e.expression)) {
@@ -1030,7 +789,7 @@ class Lowerer {
     }
     if (e.questionDotToken) unsupported(codes.unsupportedSyntax, e, "optional chaining ('?.') is not supported in a marked function.");
     const base = this.expression(e.expression);
-    if (e.name.text === 'length' && base.kind === 'array') return { kind: 'number', node: g.constant(this.elementsOf(base.ref).length) };
+    if (e.name.text === 'length' && base.kind === 'array') return { kind: 'number', node: g.constant(elementsOf(this, base.ref).length) };
     if (e.name.text === 'length' && base.kind === 'paramArray') {
       return { kind: 'number', node: g.opaque({ kind: 'property', base: { kind: 'param', index: base.index }, name: 'length', node: e.name }) };
     }
@@ -1040,7 +799,7 @@ class Lowerer {
     return this.opaqueValue({ kind: 'property', base: base.expr, name: e.name.text, node: e.name }, this.checker.getTypeAtLocation(e));
   }
 
-  private elementAccess(e: ts.ElementAccessExpression): Value {
+  elementAccess(e: ts.ElementAccessExpression): Value {
     const ts = this.ts;
     const base = this.expression(e.expression);
     const key = this.skipParentheses(e.argumentExpression);
@@ -1051,13 +810,13 @@ class Lowerer {
       const at = this.number(e.argumentExpression);
       if (at.kind !== 'const') return { kind: 'number', node: this.graph.load(base.index, base.name, at) };
     }
-    const index = this.constantIndex(e.argumentExpression);
+    const index = constantIndex(this, e.argumentExpression);
     switch (base.kind) {
       case 'object':
         return this.opaqueValue({ kind: 'property', base: base.expr, name: String(index), node: undefined }, this.checker.getTypeAtLocation(e));
       case 'array':
         // Past the end, JavaScript reads `undefined`, which arithmetic turns into NaN.
-        return this.elementsOf(base.ref)[index] ?? { kind: 'number', node: this.graph.constant(NaN) };
+        return elementsOf(this, base.ref)[index] ?? { kind: 'number', node: this.graph.constant(NaN) };
       case 'paramArray': {
         const elements = this.paramElements.get(base.index)!;
         let node = elements.get(index);
@@ -1072,98 +831,16 @@ class Lowerer {
     }
   }
 
-  /**
-   * An element index, which must be known at compile time for now: a literal, or a loop counter of
-   * a loop that is unrolled. Run-time indices arrive with loops that run at run time.
-   */
-  private constantIndex(e: ts.Expression): number {
-    const index = this.number(e);
-    if (index.kind !== 'const' || !Number.isInteger(index.value) || index.value < 0) {
-      unsupported(
-        codes.unsupportedSyntax,
-        e,
-        'this element index is not known at compile time; indices that come from run-time values are not differentiated yet (a literal or the counter of a loop with a constant trip count is).',
-      );
-    }
-    return index.value;
-  }
 
-  private elementsOf(ref: number): readonly Value[] {
-    return this.heap.get(ref)!;
-  }
 
-  private writeElement(ref: number, index: number, value: Value, at: ts.Node): void {
-    if (value.kind !== 'number') unsupported(codes.unsupportedSyntax, at, 'only numbers can be stored in the arrays of a marked function.');
-    const elements = this.elementsOf(ref);
-    const kind = this.arrayKinds.get(ref)!;
-    // Typed arrays ignore writes past their end; Float32Array rounds what it stores.
-    if (kind !== 'array' && index >= elements.length) return;
-    const stored: Value = kind === 'float32' ? { kind: 'number', node: this.graph.call('fround', value.node) } : value;
-    const next = elements.slice();
-    for (let i = next.length; i < index; i++) next.push({ kind: 'number', node: this.graph.constant(NaN) });
-    next[index] = stored;
-    this.heap.set(ref, next);
-  }
 
-  private newArray(kind: 'array' | 'float64' | 'float32', elements: readonly Value[]): Value {
-    const ref = this.nextArray++;
-    this.arrayKinds.set(ref, kind);
-    this.heap.set(ref, kind === 'float32' ? elements.map((v) => (v.kind === 'number' ? { kind: 'number', node: this.graph.call('fround', v.node) } : v)) : elements);
-    return { kind: 'array', ref };
-  }
 
-  /** `[a, b]`, `new Float64Array(n)`, `new Float64Array([a, b])`, `new Array(n)` (filled later). */
-  private arrayLiteral(e: ts.ArrayLiteralExpression): Value {
-    const elements = e.elements.map((element) => {
-      if (this.ts.isSpreadElement(element) || this.ts.isOmittedExpression(element)) {
-        unsupported(codes.unsupportedSyntax, element, 'spread elements and holes are not supported in the array literals of a marked function.');
-      }
-      const v = this.expression(element);
-      if (v.kind !== 'number') unsupported(codes.unsupportedSyntax, element, 'the arrays of a marked function hold numbers only.');
-      return v;
-    });
-    return this.newArray('array', elements);
-  }
 
-  private newExpression(e: ts.NewExpression): Value {
-    const ts = this.ts;
-    const name = ts.isIdentifier(e.expression) && this.isGlobal(e.expression) ? e.expression.text : undefined;
-    const kind = name === 'Float64Array' ? 'float64' : name === 'Float32Array' ? 'float32' : name === 'Array' ? 'array' : undefined;
-    const args = e.arguments ?? [];
-    if (kind === undefined || args.length > 1) {
-      unsupported(codes.unsupportedSyntax, e, "only 'new Float64Array(n)', 'new Float32Array(n)' and 'new Array(n)' can be created in a marked function.");
-    }
-    if (args.length === 1 && kind !== 'array' && this.skipParentheses(args[0]!).kind === ts.SyntaxKind.ArrayLiteralExpression) {
-      const source = this.arrayLiteral(this.skipParentheses(args[0]!) as ts.ArrayLiteralExpression) as { ref: number };
-      return this.newArray(kind, this.elementsOf(source.ref));
-    }
-    const length = args.length === 0 ? 0 : this.constantIndex(args[0]!);
-    // Typed arrays start at 0; `new Array(n)` has holes, read as NaN in arithmetic until filled.
-    const fill = this.graph.constant(kind === 'array' ? NaN : 0);
-    return this.newArray(kind, Array.from({ length }, () => ({ kind: 'number', node: fill })));
-  }
 
-  /** `array.push(v, ...)` and `array.fill(v)`, the array methods a marked function may call. */
-  private arrayMethod(e: ts.CallExpression, array: Value & { kind: 'array' }, method: string): Value {
-    const g = this.graph;
-    const values = e.arguments.map((a) => this.expression(a));
-    if (values.some((v) => v.kind !== 'number')) unsupported(codes.unsupportedSyntax, e, 'the arrays of a marked function hold numbers only.');
-    const elements = this.elementsOf(array.ref);
-    if (method === 'push') {
-      if (this.arrayKinds.get(array.ref) !== 'array') unsupported(codes.unsupportedSyntax, e, 'typed arrays have no push.');
-      values.forEach((v, i) => this.writeElement(array.ref, elements.length + i, v, e));
-      return { kind: 'number', node: g.constant(this.elementsOf(array.ref).length) };
-    }
-    if (method === 'fill' && values.length === 1) {
-      values[0]!.kind === 'number' && elements.forEach((_, i) => this.writeElement(array.ref, i, values[0]!, e));
-      return array;
-    }
-    unsupported(codes.unsupportedSyntax, e, `'${method}' on an array is not differentiated yet; write it as a loop.`);
-  }
 
   // ---- calls ------------------------------------------------------------------------------------
 
-  private call(e: ts.CallExpression): Value {
+  call(e: ts.CallExpression): Value {
     const ts = this.ts;
     const callee = this.skipParentheses(e.expression);
     if (e.arguments.some((a) => ts.isSpreadElement(a))) {
@@ -1177,7 +854,7 @@ class Lowerer {
       if (array.kind === 'paramArray') {
         unsupported(codes.unsupportedSyntax, e, `'${callee.name.text}' on the parameter array '${array.name}' is not differentiated yet; read its elements by index.`);
       }
-      if (array.kind === 'array') return this.arrayMethod(e, array, callee.name.text);
+      if (array.kind === 'array') return arrayMethod(this, e, array, callee.name.text);
     }
     const declaration = this.calleeDeclaration(e);
     let thisValue: Value | undefined;
@@ -1215,7 +892,7 @@ class Lowerer {
     return this.callBody(frame);
   }
 
-  private mathCall(e: ts.CallExpression, name: string): Node {
+  mathCall(e: ts.CallExpression, name: string): Node {
     const g = this.graph;
     const op = mathPrimitive(name);
     if (op === undefined) {
@@ -1241,7 +918,7 @@ class Lowerer {
   }
 
   /** The function a call runs, when its source is in the program. */
-  private calleeDeclaration(e: ts.CallExpression): FunctionLike {
+  calleeDeclaration(e: ts.CallExpression): FunctionLike {
     const ts = this.ts;
     let decl: ts.Node | undefined = this.checker.getResolvedSignature(e)?.declaration;
     if (decl !== undefined && !ts.isFunctionLike(decl)) decl = undefined;
@@ -1271,13 +948,13 @@ class Lowerer {
   }
 
   /** `differentiable(fn)` as written by the user: the wrapped function is what runs. */
-  private isWrapperCall(node: ts.Node): boolean {
+  isWrapperCall(node: ts.Node): boolean {
     const ts = this.ts;
     return ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'differentiable' && node.arguments.length >= 1 && ts.isFunctionLike(node.arguments[0]!);
   }
 
   /** `this` inside an arrow function is its enclosing function's `this`, if that function is being lowered. */
-  private lexicalThis(arrow: ts.ArrowFunction): Value | undefined {
+  lexicalThis(arrow: ts.ArrowFunction): Value | undefined {
     const ts = this.ts;
     let container: ts.Node = arrow.parent;
     while (!ts.isSourceFile(container) && !(ts.isFunctionLike(container) && !ts.isArrowFunction(container))) container = container.parent;
@@ -1289,19 +966,19 @@ class Lowerer {
 
   // ---- helpers ----------------------------------------------------------------------------------
 
-  private symbolOf(id: ts.Identifier): ts.Symbol {
+  symbolOf(id: ts.Identifier): ts.Symbol {
     const symbol = this.checker.getSymbolAtLocation(id);
     if (symbol === undefined) unsupported(codes.unreachableName, id, `cannot resolve '${id.text}'.`);
     return symbol;
   }
 
-  private isGlobal(id: ts.Identifier): boolean {
+  isGlobal(id: ts.Identifier): boolean {
     const symbol = this.checker.getSymbolAtLocation(id);
     const decl = symbol?.declarations?.[0];
     return decl === undefined ? id.text === 'undefined' : decl.getSourceFile().isDeclarationFile;
   }
 
-  private skipParentheses(e: ts.Expression): ts.Expression {
+  skipParentheses(e: ts.Expression): ts.Expression {
     const ts = this.ts;
     while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
     return e;

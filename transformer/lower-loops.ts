@@ -1,0 +1,260 @@
+/**
+ * Lowering of loops (DESIGN.md §4, §5): loops with a trip count known at compile time are unrolled;
+ * counted loops with a run-time trip count become sums (reductions `s += e_i`) and argmax scans
+ * (`m = Math.max(m, e_i)`) over a loop whose body is lowered once.
+ */
+import type ts from 'typescript';
+import { codes, unsupported } from './diagnostics.js';
+import { dependsOn, extremumOf, isIncrementOf, substitute, type CarriedNode, type Loop, type Node } from './ir.js';
+import { elementsOf } from './lower-arrays.js';
+import type { Lowerer, State, Value } from './lower.js';
+
+/** Unrolling stops past this many iterations in one marked function, or this many DAG nodes. */
+const unrollBudget = { iterations: 4096, nodes: 200_000 };
+
+/**
+ * A loop whose trip count is known at compile time, unrolled into the DAG (DESIGN.md §5, small
+ * constant trip counts): each iteration is lowered from the state the previous one left, and
+ * coarsening then works across iterations. The loop's condition must fold to a constant in every
+ * iteration; a `break`, `continue` or `return` under a run-time condition becomes a φ over "has
+ * left the loop", and later iterations run only where it has not.
+ */
+export function unroll(lo: Lowerer, at: ts.Node, loop: { test: () => Node; body: () => void; next?: () => void; testAfterBody?: boolean }): void {
+  const frame = lo.frame;
+  const g = lo.graph;
+  const scope = lo.snapshot();
+  const entryPath = frame.path;
+  /** Some earlier iteration left the loop; `undefined` while none can have. */
+  let left: Node | undefined;
+  /** The states in which iterations left by `break`, under "left in that iteration". */
+  const broken: { guard: Node | undefined; state: State }[] = [];
+  let finishes = false;
+  for (let first = true; ; first = false) {
+    if (!(first && loop.testAfterBody)) {
+      const test = loop.test();
+      if (test.kind !== 'const') {
+        unsupported(
+          codes.unsupportedSyntax,
+          at,
+          'the number of times this loop runs is not known at compile time; loops that run a run-time number of times are not differentiated yet (loops with a constant trip count are unrolled).',
+        );
+      }
+      if (!test.value) {
+        finishes = true;
+        break;
+      }
+    }
+    if (++lo.unrolledIterations > unrollBudget.iterations || g.nodes.length > unrollBudget.nodes) {
+      unsupported(codes.unsupportedSyntax, at, `this loop runs too many times to unroll at compile time (the budget is ${unrollBudget.iterations} iterations in all); loops that run at run time are not differentiated yet.`);
+    }
+    frame.path = left === undefined ? entryPath : entryPath === undefined ? g.call('!', left) : g.call('&&', entryPath, g.call('!', left));
+    frame.loops.push([]);
+    loop.body();
+    const exits = frame.loops.pop()!;
+    if (!frame.ended) exits.push({ kind: 'continue', guard: undefined, state: lo.snapshot() });
+    frame.ended = false;
+    // Stays in the loop: the first way out of the body that was taken is a continue (or the end).
+    let stays: Node = g.constant(exits[exits.length - 1]!.kind === 'continue' ? 1 : 0);
+    for (let i = exits.length - 2; i >= 0; i--) {
+      const guard = exits[i]!.guard!;
+      stays = exits[i]!.kind === 'continue' ? g.call('||', guard, stays) : g.call('&&', g.call('!', guard), stays);
+    }
+    const breaks = exits.filter((e) => e.kind === 'break');
+    if (breaks.length > 0) broken.push({ guard: g.call('!', stays), state: lo.joinAll(breaks, scope, at) });
+    const continues = exits.filter((e) => e.kind === 'continue');
+    if (continues.length === 0) break;
+    lo.restore(lo.joinAll(continues, scope, at));
+    frame.path = entryPath;
+    loop.next?.();
+    const leftNow = g.call('!', stays);
+    left = left === undefined ? leftNow : g.call('||', left, leftNow);
+    if (left.kind === 'const' && left.value) break;
+  }
+  frame.path = entryPath;
+  const outcomes = finishes ? [...broken, { guard: undefined, state: lo.snapshot() }] : broken;
+  // Every path left by `return`: nothing runs after the loop.
+  if (outcomes.length === 0) {
+    frame.ended = true;
+    return;
+  }
+  lo.restore(lo.joinAll(outcomes, scope, at));
+}
+
+/**
+ * A counted loop that runs a run-time number of times, `for (let i = a; i < n; i++)`, whose
+ * body updates variables from outside only as reductions `s += e_i` (DESIGN.md §5, strategy 3).
+ * The body is lowered once, with the counter and each updated variable as leaves; each reduced
+ * variable becomes `s + Σ e_i`, a sum node whose derivative is another sum and no tape is needed.
+ */
+export function runtimeLoop(lo: Lowerer, s: ts.ForStatement): void {
+  const ts = lo.ts;
+  const g = lo.graph;
+  const frame = lo.frame;
+  const shape = countedLoop(lo, s);
+  const scope = lo.snapshot();
+  const bound = loopBound(lo, shape);
+  const start = scope.bindings.get(shape.counter);
+  if (start === undefined || start.kind !== 'number') unsupported(codes.unsupportedSyntax, s, 'the loop counter must start at a number.');
+  const loop = g.loop(start.node, bound, shape.compare, shape.step, shape.counterName);
+  const carried = assignedOutside(lo, s.statement, scope).filter((symbol) => symbol !== shape.counter);
+  const leaves = new Map<ts.Symbol, CarriedNode>();
+  carried.forEach((symbol, slot) => {
+    const value = scope.bindings.get(symbol) ?? lo.outerBinding(symbol);
+    if (value === undefined || value.kind !== 'number') {
+      unsupported(codes.unsupportedSyntax, s, `'${symbol.getName()}' is changed by this loop but is not a number; only numbers can be accumulated in a loop that runs a run-time number of times.`);
+    }
+    const leaf = g.carried(loop, symbol.getName(), slot);
+    leaves.set(symbol, leaf);
+    frame.bindings.set(symbol, { kind: 'number', node: leaf });
+  });
+  frame.bindings.set(shape.counter, { kind: 'number', node: g.index(loop) });
+
+  frame.loops.push([]);
+  lo.statement(s.statement);
+  const exits = frame.loops.pop()!;
+  const leaving = exits.find((e) => e.kind !== 'continue');
+  if (leaving !== undefined) {
+    unsupported(codes.unsupportedSyntax, s, `a '${leaving.kind}' inside a loop that runs a run-time number of times is not differentiated yet; only 'continue' is.`);
+  }
+  if (!frame.ended) exits.push({ kind: 'continue', guard: undefined, state: lo.snapshot() });
+  frame.ended = false;
+  if (exits.length === 0) unsupported(codes.unsupportedSyntax, s, 'this loop body never finishes an iteration.');
+  const next = lo.joinAll(exits, scope, s);
+  for (const [ref, elements] of next.heap) {
+    if (scope.heap.get(ref) !== elements) {
+      unsupported(codes.unsupportedSyntax, s, 'writing array elements in a loop that runs a run-time number of times is not differentiated yet; accumulate into number variables instead.');
+    }
+  }
+  lo.restore(next);
+  if (loopBound(lo, shape) !== bound) unsupported(codes.unsupportedSyntax, shape.bound, "the loop's bound changes inside the loop; compute it once before the loop.");
+
+  const exitValues = new Map<ts.Symbol, Value>();
+  for (const [symbol, leaf] of leaves) {
+    const updated = next.bindings.get(symbol);
+    const initial = (scope.bindings.get(symbol) ?? lo.outerBinding(symbol)) as { kind: 'number'; node: Node };
+    const extremum = updated?.kind === 'number' ? extremumOf(updated.node, leaf) : undefined;
+    if (extremum !== undefined) {
+      // `m = Math.max(m, e_i)`: the first iteration k that beats everything before is recorded,
+      // and m is e_k (or its initial value): a φ, differentiated as one.
+      for (const other of leaves.values()) {
+        if (dependsOn(extremum.value, other)) unsupported(codes.unsupportedSyntax, s, `what '${symbol.getName()}' is compared with reads '${other.name}', which the loop also changes; only independent reductions are differentiated yet.`);
+      }
+      const k = g.scan(loop, extremum.value, initial.node, extremum.extremum);
+      const atK = substitute(g, extremum.value, new Map([[g.index(loop), k]]));
+      exitValues.set(symbol, { kind: 'number', node: g.call('select', g.call('>=', k, g.constant(0)), atK, initial.node) });
+      continue;
+    }
+    if (updated === undefined || updated.kind !== 'number' || !isIncrementOf(updated.node, leaf)) {
+      unsupported(
+        codes.unsupportedSyntax,
+        s,
+        `'${symbol.getName()}' is updated from its previous value other than by adding to it or taking a maximum or minimum (a recurrence); in a loop that runs a run-time number of times only reductions ('s += e', 'm = Math.max(m, e)') are differentiated yet.`,
+      );
+    }
+    const increment = substitute(g, updated.node, new Map([[leaf, g.constant(0)]]));
+    for (const other of leaves.values()) {
+      if (dependsOn(increment, other)) {
+        unsupported(codes.unsupportedSyntax, s, `what is added to '${symbol.getName()}' reads '${other.name}', which the loop also changes; only independent reductions are differentiated yet.`);
+      }
+    }
+    exitValues.set(symbol, { kind: 'number', node: g.sum(loop, increment, initial.node, symbol.getName()) });
+  }
+  lo.restore(scope);
+  for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);
+  // A counter declared before the loop holds its final value after it, which is not modelled:
+  // reading it is reported rather than computed wrongly.
+  const declaredByLoop = s.initializer !== undefined && ts.isVariableDeclarationList(s.initializer);
+  if (!declaredByLoop) frame.bindings.set(shape.counter, undefined);
+}
+
+export function loopBound(lo: Lowerer, shape: { bound: ts.Expression; offset: number }): Node {
+  const bound = lo.number(shape.bound);
+  return shape.offset === 0 ? bound : lo.graph.sub(bound, lo.graph.constant(shape.offset));
+}
+
+/** The parts of `for (let i = a; i < n; i++)`; anything else is not a counted loop. */
+export function countedLoop(lo: Lowerer, s: ts.ForStatement): { counter: ts.Symbol; counterName: string; bound: ts.Expression; offset: number; compare: Loop['compare']; step: number } {
+  const ts = lo.ts;
+  const notCounted = (): never =>
+    unsupported(
+      codes.unsupportedSyntax,
+      s,
+      "this loop runs a run-time number of times and is not a counted loop 'for (let i = a; i < n; i += c)'; other loops with a run-time trip count are not differentiated yet.",
+    );
+  const cond = s.condition === undefined ? undefined : lo.skipParentheses(s.condition);
+  if (cond === undefined || !ts.isBinaryExpression(cond)) return notCounted();
+  const flip: Record<string, Loop['compare']> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+  const op = ts.tokenToString(cond.operatorToken.kind) as Loop['compare'];
+  if (!(op in flip)) return notCounted();
+  // `i + c < n` counts like `i < n - c`.
+  const counterSide = (e: ts.Expression): [ts.Identifier, number] | undefined => {
+    const inner = lo.skipParentheses(e);
+    if (ts.isIdentifier(inner)) return [inner, 0];
+    if (ts.isBinaryExpression(inner) && ts.isIdentifier(inner.left) && ts.isNumericLiteral(inner.right)) {
+      const k = Number(inner.right.text);
+      if (inner.operatorToken.kind === ts.SyntaxKind.PlusToken) return [inner.left, k];
+      if (inner.operatorToken.kind === ts.SyntaxKind.MinusToken) return [inner.left, -k];
+    }
+    return undefined;
+  };
+  const onLeft = counterSide(cond.left);
+  const onRight = onLeft === undefined ? counterSide(cond.right) : undefined;
+  const [[counterId, offset], bound, compare] = onLeft !== undefined ? [onLeft, cond.right, op] : onRight !== undefined ? [onRight, cond.left, flip[op]!] : notCounted();
+  const counter = lo.symbolOf(counterId);
+  const inc = s.incrementor === undefined ? undefined : lo.skipParentheses(s.incrementor);
+  let step: number | undefined;
+  if (inc !== undefined && (ts.isPostfixUnaryExpression(inc) || ts.isPrefixUnaryExpression(inc)) && ts.isIdentifier(inc.operand) && lo.symbolOf(inc.operand) === counter) {
+    step = inc.operator === ts.SyntaxKind.PlusPlusToken ? 1 : inc.operator === ts.SyntaxKind.MinusMinusToken ? -1 : undefined;
+  } else if (inc !== undefined && ts.isBinaryExpression(inc) && ts.isIdentifier(inc.left) && lo.symbolOf(inc.left) === counter) {
+    const amount = lo.number(inc.right);
+    const sign = inc.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken ? 1 : inc.operatorToken.kind === ts.SyntaxKind.MinusEqualsToken ? -1 : 0;
+    if (amount.kind === 'const' && sign !== 0) step = sign * amount.value;
+  }
+  const counts = step !== undefined && step !== 0 && ((step > 0 && (compare === '<' || compare === '<=')) || (step < 0 && (compare === '>' || compare === '>=')));
+  if (!counts) return notCounted();
+  return { counter, counterName: counterId.text, bound, offset, compare, step: step! };
+}
+
+/** Variables declared before `body` that it assigns (the loop's carried variables). */
+export function assignedOutside(lo: Lowerer, body: ts.Statement, scope: State): ts.Symbol[] {
+  const ts = lo.ts;
+  const found = new Set<ts.Symbol>();
+  const target = (e: ts.Expression): void => {
+    const inner = lo.skipParentheses(e);
+    if (!ts.isIdentifier(inner)) return;
+    const symbol = lo.checker.getSymbolAtLocation(inner);
+    if (symbol !== undefined && (scope.bindings.has(symbol) || lo.outerBinding(symbol) !== undefined)) found.add(symbol);
+  };
+  const visit = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) target(n.left);
+    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) target(n.operand);
+    if (ts.isFunctionLike(n)) return;
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return [...found];
+}
+
+/** `for (const v of array)`: unrolled over a local array, whose length is known at compile time. */
+export function forOf(lo: Lowerer, s: ts.ForOfStatement): void {
+  const ts = lo.ts;
+  const iterable = lo.expression(s.expression);
+  if (iterable.kind !== 'array') {
+    unsupported(codes.unsupportedSyntax, s.expression, "'for...of' is unrolled over local arrays only, whose length is known at compile time; looping over a parameter's elements is not differentiated yet.");
+  }
+  const declarations = ts.isVariableDeclarationList(s.initializer) ? s.initializer.declarations : undefined;
+  const target = declarations?.[0]?.name;
+  if (declarations === undefined || declarations.length !== 1 || target === undefined || !ts.isIdentifier(target)) {
+    unsupported(codes.unsupportedSyntax, s.initializer, "write the loop variable as 'for (const v of array)'.");
+  }
+  const symbol = lo.symbolOf(target);
+  let index = 0;
+  unroll(lo, s, {
+    test: () => lo.graph.constant(+(index < elementsOf(lo, iterable.ref).length)),
+    body: () => {
+      lo.bind(symbol, elementsOf(lo, iterable.ref)[index]!, target.text);
+      lo.statement(s.statement);
+    },
+    next: () => void index++,
+  });
+}
