@@ -137,16 +137,22 @@ class Emitter {
     const length = f.createPropertyAccessExpression(f.createIdentifier(this.paramNames[param]!), 'length');
     const zeros = f.createNewExpression(f.createIdentifier('Float64Array'), undefined, [length]);
     const allocation = this.item(root, -1, () => f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, zeros)], this.ts.NodeFlags.Const)), [], []);
-    const add = (index: ts.Expression, value: ts.Expression): ts.Statement =>
-      f.createExpressionStatement(f.createBinaryExpression(f.createElementAccessExpression(f.createIdentifier(name), index), this.ts.SyntaxKind.PlusEqualsToken, value));
+    // `g[i] += v`, or `g[i] -= v` for a negated value.
+    const add = (index: ts.Expression, value: Node, region: Region): ts.Statement => {
+      for (let known: boolean | undefined; isPhi(value) && (known = region.known(value.args[0]!)) !== undefined; ) value = value.args[known ? 1 : 2]!;
+      const negated = value.kind === 'apply' && value.op === 'neg' && !this.names.has(value);
+      const operator = negated ? this.ts.SyntaxKind.MinusEqualsToken : this.ts.SyntaxKind.PlusEqualsToken;
+      const amount = this.expression(negated ? (value as Node & { args: Node[] }).args[0]! : value, region);
+      return f.createExpressionStatement(f.createBinaryExpression(f.createElementAccessExpression(f.createIdentifier(name), index), operator, amount));
+    };
     const items = [allocation];
     for (const [k, node] of g.elements) {
       if (node.kind === 'const' && node.value === 0) continue;
-      items.push(this.item(root, node.id, () => add(f.createNumericLiteral(k), this.expression(node, root)), this.readsOf([node], root), [allocation]));
+      items.push(this.item(root, node.id, () => add(f.createNumericLiteral(k), node, root), this.readsOf([node], root), [allocation]));
     }
     for (const scatter of g.scatters) {
       for (const region of this.placement.regions.get(scatter) ?? []) {
-        const statement = () => add(this.expression(scatter.index, region), this.expression(scatter.value, region));
+        const statement = () => add(this.expression(scatter.index, region), scatter.value, region);
         items.push(this.item(region, scatter.value.id, statement, this.readsOf([scatter.index, scatter.value], region), [allocation]));
       }
     }
