@@ -15,6 +15,7 @@ const samples = [
   { name: 'rosenbrock', title: 'minimising the Rosenbrock function with Adam (a JSDoc-marked function)' },
   { name: 'projectile', title: 'aiming a projectile by Gauss-Newton (the differentiable(...) wrapper, wrt)' },
   { name: 'cooling', title: "fitting Newton's law of cooling (a @differentiable method, called with .call)" },
+  { name: 'springs', title: 'relaxing a ring of springs to rest by gradient descent (a loop over a Float64Array)' },
 ];
 
 // A folder that is not listed would silently never run.

@@ -176,6 +176,15 @@ loops('a constant loop is unrolled into straight-line code, with no loop left in
   assert.equal(unrolled.grad(unrolled.f)(2), [1 + 4 + 12]);
 });
 
+loops('a derivative that swells exponentially as a tree stays linear as a DAG: emitted code grows linearly', () => {
+  const swelling = (n: number) =>
+    `${prelude}/** @differentiable */\nexport function f(x: number): number {\n  let a = x;\n  for (let i = 0; i < ${n}; i++) a = Math.sin(a) * a + x;\n  return a;\n}\n`;
+  const sizes = [40, 80].map((n) => compile({ 'main.ts': swelling(n) }).js['main.ts']!.length);
+  assert.ok(sizes[1]! < 2.2 * sizes[0]!, `code sizes ${sizes.join(', ')}`);
+  const m40 = build(swelling(40));
+  for (const x of [0.3, -0.7]) assertClose(m40.grad(m40.f)(x)[0], finiteDifference(m40.f, [x], 0), `swell at ${x}`);
+});
+
 loops('an array gradient is a new Float64Array of the parameter’s length, zero where not read', () => {
   const g = m.grad(m.arrayParameterByIndex)([-0.5, 0.3, 9]) as [Float64Array];
   assert.instance(g[0], Float64Array);

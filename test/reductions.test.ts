@@ -88,6 +88,12 @@ const programs: Record<string, Program> = {
     body: 'let m = Infinity;\n  for (let i = 0; i + 1 < p.length; i += 2) m = Math.min(m, Math.hypot(p[i]! - qx, p[i + 1]! - qy));\n  return m * m;',
     points: [[Float64Array.from([0, 0, 1, 2, 3, -1]), 0.8, 1.5]],
   },
+  // Once split one inner loop into a pass that only loaded and one that reused the last values.
+  innerLoopThenBranch: {
+    params: 'beta: Float64Array, X: Float64Array, n: number',
+    body: 'const d = beta.length;\n  let u = 0;\n  for (let i = 0; i < n; i++) {\n    let z = 0;\n    for (let j = 0; j < d; j++) z += X[i * d + j]! * beta[j]!;\n    u += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));\n  }\n  return u;',
+    points: [[Float64Array.from([0.5, -0.25]), Float64Array.from([1, 3, 3, 4]), 2]],
+  },
   brachistochrone: {
     params: 'yIn: Float64Array',
     body: [

@@ -431,37 +431,60 @@ export function operationCount(roots: readonly Node[]): number {
   return count;
 }
 
-/** A one-line rendering for debug dumps and tests: `(y - x * x) ** 2`. */
-export function show(n: Node): string {
+/**
+ * A one-line rendering for debug dumps and messages: `(y - x * x) ** 2`. A DAG printed as a tree can
+ * be exponentially long, so past `budget` characters the rest is elided.
+ */
+export function show(n: Node, budget = 240): string {
+  const left = { chars: budget };
+  const text = render(n, left);
+  return left.chars < 0 ? `${text.slice(0, budget)}…` : text;
+}
+
+function render(n: Node, left: { chars: number }): string {
+  if (left.chars < 0) return '…';
+  const r = (m: Node) => render(m, left);
+  let text: string;
   switch (n.kind) {
     case 'const':
-      return n.name ?? constKey(n.value);
+      text = n.name ?? constKey(n.value);
+      break;
     case 'param':
-      return n.element === undefined ? n.name : `${n.name}[${n.element}]`;
+      text = n.element === undefined ? n.name : `${n.name}[${n.element}]`;
+      break;
     case 'opaque':
-      return opaqueKey(n.expr);
+      text = opaqueKey(n.expr);
+      break;
     case 'index':
-      return n.loop.counter;
+      text = n.loop.counter;
+      break;
     case 'carried':
-      return `${n.name}ₖ`;
+      text = `${n.name}ₖ`;
+      break;
     case 'load':
-      return `${n.name}[${show(n.index)}]`;
+      text = `${n.name}[${r(n.index)}]`;
+      break;
     case 'sum':
-      return `(${show(n.init)} + Σ_${n.loop.counter} ${show(n.body)})`;
+      text = `(${r(n.init)} + Σ_${n.loop.counter} ${r(n.body)})`;
+      break;
     case 'scan':
-      return `arg${n.extremum}_${n.loop.counter}(${show(n.init)}; ${show(n.body)})`;
+      text = `arg${n.extremum}_${n.loop.counter}(${r(n.init)}; ${r(n.body)})`;
+      break;
     case 'scatter':
-      return `d${n.param}[${show(n.index)}] += ${show(n.value)}`;
+      text = `d${n.param}[${r(n.index)}] += ${r(n.value)}`;
+      break;
     case 'apply': {
       const rule = primitive(n.op);
-      const args = n.args.map(show);
-      if (rule.infix !== undefined && args.length === 2) return `(${args[0]} ${rule.infix} ${args[1]})`;
-      if (n.op === 'neg') return `-${args[0]}`;
-      if (n.op === 'select') return `(${args[0]} ? ${args[1]} : ${args[2]})`;
-      if (n.op === '!') return `!${args[0]}`;
-      return `${rule.mathName !== undefined ? `Math.${rule.mathName}` : n.op}(${args.join(', ')})`;
+      const args = n.args.map(r);
+      if (rule.infix !== undefined && args.length === 2) text = `(${args[0]} ${rule.infix} ${args[1]})`;
+      else if (n.op === 'neg') text = `-${args[0]}`;
+      else if (n.op === 'select') text = `(${args[0]} ? ${args[1]} : ${args[2]})`;
+      else if (n.op === '!') text = `!${args[0]}`;
+      else text = `${rule.mathName !== undefined ? `Math.${rule.mathName}` : n.op}(${args.join(', ')})`;
     }
   }
+  left.chars -= text.length;
+  return text;
 }
 
 /** `n` with each node of `map` replaced, rebuilt through the graph's constructors (so it simplifies). */

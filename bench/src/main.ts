@@ -2,34 +2,42 @@
  * Runs every problem's primal, coarsegrad gradient and hand-written gradient interleaved in one
  * process after warm-up, and prints medians (min, max) per call and the ratios that matter.
  */
-import { problems, type Problem } from './problems.js';
+import { problems, type Arg, type GradientEntry, type Problem } from './problems.js';
 
-const inputs = 1024;
-const callsPerBatch = 200_000;
+/** Calls per batch for problems of a few numbers; larger problems run fewer (see `callsFor`). */
+const maxCallsPerBatch = 200_000;
+/** A batch of a larger problem runs as many calls as take about this long (at least one). */
+const batchTargetNs = 25e6;
 const quick = process.argv.includes('--quick');
+/** `--only <text>`: run only the problems whose name contains <text>. */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const batches = quick ? 7 : 25;
 
 let sink = 0;
 
-type Batch = (f: Function, points: number[][]) => number;
+type Batch = (f: Function, inputs: readonly (readonly Arg[])[], calls: number) => number;
 
 /**
  * A batch loop of its own for each problem and variant, so that every call site stays monomorphic
- * as in a real program, and arguments are passed one by one, not spread.
+ * as in a real program, and arguments are passed one by one, not spread. `pick` reads one number
+ * out of the result for the sink: '' for a value, '[0]' for a gradient's first entry when it is a
+ * number, '[0][0]' when it is an array. The timed loops have their number of calls written in as a
+ * constant; the trial loops that choose it take it as an argument.
  */
-function makeBatch(arity: number, pick: string): Batch {
+function makeBatch(arity: number, count: number, pick: string, calls?: number): Batch {
   const args = Array.from({ length: arity }, (_, i) => `a[${i}]`).join(', ');
   return new Function(
     'f',
-    'points',
-    `let s = 0;\nfor (let k = 0; k < ${callsPerBatch}; k++) {\n  const a = points[k & ${inputs - 1}];\n  s += f(${args})${pick};\n}\nreturn s;`,
+    'inputs',
+    'calls',
+    `let s = 0;\nfor (let k = 0; k < ${calls ?? 'calls'}; k++) {\n  const a = inputs[k & ${count - 1}];\n  s += f(${args})${pick};\n}\nreturn s;`,
   ) as Batch;
 }
 
-function timeBatch(batch: Batch, f: Function, points: number[][]): number {
+function timeBatch(batch: Batch, f: Function, inputs: readonly (readonly Arg[])[], calls: number): number {
   const start = process.hrtime.bigint();
-  sink += batch(f, points);
-  return Number(process.hrtime.bigint() - start) / callsPerBatch;
+  sink += batch(f, inputs, calls);
+  return Number(process.hrtime.bigint() - start) / calls;
 }
 
 function median(xs: number[]): number {
@@ -37,44 +45,120 @@ function median(xs: number[]): number {
   return s[s.length >> 1]!;
 }
 
-function check(p: Problem, points: number[][]): void {
-  for (const at of points.slice(0, 16)) {
-    const c = p.coarse(...at) as number[];
+function describe(at: readonly Arg[]): string {
+  return at.map((a) => (typeof a === 'number' ? String(a) : `Float64Array(${a.length})`)).join(', ');
+}
+
+/**
+ * Compares coarsegrad's gradient with the hand-written one, every entry and every element of an
+ * array entry, to 1e-9 relative (absolute below 1), at up to 16 of the inputs.
+ */
+function check(p: Problem, inputs: readonly (readonly Arg[])[]): void {
+  const close = (got: number, expected: number, what: string, at: readonly Arg[]) => {
+    // Written so that a NaN fails too.
+    if (!(Math.abs(got - expected) <= 1e-9 * Math.max(1, Math.abs(expected)))) {
+      throw new Error(`${p.name} ${p.size}: coarsegrad ${what} = ${got} but hand-written = ${expected} at (${describe(at)})`);
+    }
+  };
+  for (const at of inputs.slice(0, 16)) {
+    const c = p.coarse(...at);
     const h = p.hand(...at);
-    h.forEach((expected, i) => {
-      if (Math.abs(c[i]! - expected) > 1e-9 * Math.max(1, Math.abs(expected))) {
-        throw new Error(`${p.name}: coarsegrad ∂/∂x${i} = ${c[i]} but hand-written = ${expected} at (${at.join(', ')})`);
+    if (c.length !== h.length) throw new Error(`${p.name} ${p.size}: coarsegrad gives ${c.length} gradient entries, hand-written ${h.length}`);
+    h.forEach((expected: GradientEntry, i) => {
+      const got = c[i];
+      if (typeof expected === 'number') {
+        close(got as number, expected, `∂/∂arg${i}`, at);
+      } else if (expected instanceof Float64Array) {
+        if (!(got instanceof Float64Array) || got.length !== expected.length) {
+          throw new Error(`${p.name} ${p.size}: coarsegrad ∂/∂arg${i} is not a Float64Array(${expected.length})`);
+        }
+        for (let k = 0; k < expected.length; k++) close(got[k]!, expected[k]!, `∂/∂arg${i}[${k}]`, at);
+      } else if (got !== undefined) {
+        throw new Error(`${p.name} ${p.size}: coarsegrad ∂/∂arg${i} = ${got}, hand-written has none`);
       }
     });
   }
+}
+
+/** Calls per batch: 200,000 for cheap functions, fewer when a call of the slowest variant is costly. */
+function callsFor(slowestNs: number): number {
+  return Math.max(1, Math.min(maxCallsPerBatch, Math.round(batchTargetNs / slowestNs)));
+}
+
+/** A time per call with a unit that suits it. */
+function unitFor(ns: number): [string, number] {
+  if (ns < 1e3) return ['ns', 1];
+  if (ns < 1e6) return ['µs', 1e3];
+  return ['ms', 1e6];
 }
 
 const variants = ['primal', 'coarsegrad', 'hand-written'] as const;
 type Variant = (typeof variants)[number];
 
 const rows: string[] = [];
+const batchSizes: string[] = [];
+const failures: string[] = [];
 for (const p of problems) {
-  const points = Array.from({ length: inputs }, (_, k) => p.point(((k * 0.6180339887) % 1)));
-  check(p, points);
+  if (quick && p.sizeIndex > 0) continue;
+  if (only !== undefined && !p.name.includes(only)) continue;
+  const inputs = p.inputs();
+  const count = inputs.length;
+  if (count === 0 || (count & (count - 1)) !== 0) throw new Error(`${p.name} ${p.size}: ${count} inputs, not a power of two`);
+  // A gradient that disagrees with the hand-written one is not timed: the row says so, the other
+  // problems still run, and the bench exits non-zero at the end.
+  try {
+    check(p, inputs);
+  } catch (error) {
+    failures.push(error instanceof Error ? error.message : String(error));
+    rows.push(`| ${p.name} | ${p.size || '—'} | not timed: gradient check failed (below) | | | | |`);
+    continue;
+  }
   const arity = p.primal.length;
+  const gradientPick = p.coarse(...inputs[0]!)[0] instanceof Float64Array ? '[0][0]' : '[0]';
   const functions: Record<Variant, Function> = { primal: p.primal, coarsegrad: p.coarse, 'hand-written': p.hand };
+  const picks: Record<Variant, string> = { primal: '', coarsegrad: gradientPick, 'hand-written': gradientPick };
+  // Size the batches: grow a trial batch until it takes a few milliseconds, then time it three times
+  // more at that size, warm, and keep the fastest.
+  let slowest = 0;
+  for (const v of variants) {
+    const trial = makeBatch(arity, count, picks[v]);
+    let calls = 1;
+    while (timeBatch(trial, functions[v], inputs, calls) * calls < 3e6 && calls < maxCallsPerBatch) calls *= 4;
+    const perCall = Math.min(...[0, 1, 2].map(() => timeBatch(trial, functions[v], inputs, calls)));
+    slowest = Math.max(slowest, perCall);
+  }
+  const calls = callsFor(slowest);
   const runners: Record<Variant, Batch> = {
-    primal: makeBatch(arity, ''),
-    coarsegrad: makeBatch(arity, '[0]'),
-    'hand-written': makeBatch(arity, '[0]'),
+    primal: makeBatch(arity, count, picks.primal, calls),
+    coarsegrad: makeBatch(arity, count, picks.coarsegrad, calls),
+    'hand-written': makeBatch(arity, count, picks['hand-written'], calls),
   };
   const times: Record<Variant, number[]> = { primal: [], coarsegrad: [], 'hand-written': [] };
-  for (let warm = 0; warm < 3; warm++) for (const v of variants) timeBatch(runners[v], functions[v], points);
-  for (let b = 0; b < batches; b++) for (const v of variants) times[v].push(timeBatch(runners[v], functions[v], points));
+  for (let warm = 0; warm < 3; warm++) for (const v of variants) timeBatch(runners[v], functions[v], inputs, calls);
+  for (let b = 0; b < batches; b++) for (const v of variants) times[v].push(timeBatch(runners[v], functions[v], inputs, calls));
   const m = (v: Variant) => median(times[v]);
-  const cell = (v: Variant) => `${m(v).toFixed(1)} (${Math.min(...times[v]).toFixed(1)}–${Math.max(...times[v]).toFixed(1)})`;
+  const cell = (v: Variant) => {
+    const [unit, scale] = unitFor(m(v));
+    const digits = unit === 'ns' ? 1 : 2;
+    const f = (ns: number) => (ns / scale).toFixed(digits);
+    return `${f(m(v))} (${f(Math.min(...times[v]))}–${f(Math.max(...times[v]))}) ${unit}`;
+  };
+  batchSizes.push(`${p.name}${p.size ? ` (${p.size})` : ''}: ${calls}`);
   rows.push(
-    `| ${p.name} | ${cell('primal')} | ${cell('coarsegrad')} | ${cell('hand-written')} | ${(m('coarsegrad') / m('primal')).toFixed(2)} | ${(m('coarsegrad') / m('hand-written')).toFixed(2)} |`,
+    `| ${p.name} | ${p.size || '—'} | ${cell('primal')} | ${cell('coarsegrad')} | ${cell('hand-written')} | ${(m('coarsegrad') / m('primal')).toFixed(2)} | ${(m('coarsegrad') / m('hand-written')).toFixed(2)} |`,
   );
 }
 
-console.log(`ns per call, median (min–max) of ${batches} batches of ${callsPerBatch} calls, node ${process.version}\n`);
-console.log('| problem | primal | coarsegrad gradient | hand-written gradient | gradient / primal | coarsegrad / hand-written |');
-console.log('|---|---|---|---|---|---|');
+console.log(
+  `time per call, median (min–max) of ${batches} batches, node ${process.version}; ` +
+    `a batch is ${maxCallsPerBatch} calls, or for larger problems as many as take about ${batchTargetNs / 1e6} ms${quick ? '; --quick: first size of each problem' : ''}\n`,
+);
+console.log('| problem | size | primal | coarsegrad gradient | hand-written gradient | gradient / primal | coarsegrad / hand-written |');
+console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
+console.log(`\ncalls per batch: ${batchSizes.join('; ')}`);
+if (failures.length > 0) {
+  console.error(`\n${failures.length} gradient check(s) FAILED:\n${failures.map((f) => `- ${f}`).join('\n')}`);
+  process.exitCode = 1;
+}
 if (sink === 42) console.log('');

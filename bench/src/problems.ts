@@ -1,17 +1,34 @@
 /**
- * Straight-line benchmark problems: each is a marked function, a hand-written gradient of the kind
- * a careful person writes, and inputs to evaluate them at. (The loop-and-array problems of
- * BENCHMARKS.md join when loops can be differentiated.)
+ * Benchmark problems: each is a marked function, a hand-written gradient of the kind a careful
+ * person writes, and inputs to evaluate them at. The straight-line and branchy problems are here;
+ * the loop-and-array problems of BENCHMARKS.md are in loops.ts.
  */
 import { grad } from 'coarsegrad';
+import { loopProblems } from './loops.js';
+
+/** An argument of a benchmark function. */
+export type Arg = number | Float64Array;
+
+/** One entry of a gradient: a number for a number parameter, a Float64Array for an array. */
+export type GradientEntry = number | Float64Array | undefined;
 
 export interface Problem {
   readonly name: string;
-  readonly primal: (...args: number[]) => number;
-  readonly coarse: (...args: number[]) => unknown[];
-  readonly hand: (...args: number[]) => number[];
-  /** A point to evaluate at, given a seed in [0, 1). */
-  readonly point: (seed: number) => number[];
+  /** The configuration, as BENCHMARKS.md gives its sizes; '' for a problem of fixed size. */
+  readonly size: string;
+  /** Position among the sizes of the same problem: `--quick` runs the first (0) only. */
+  readonly sizeIndex: number;
+  readonly primal: (...args: any[]) => number;
+  readonly coarse: (...args: any[]) => readonly GradientEntry[];
+  /** Returns the same entries as `coarse`. */
+  readonly hand: (...args: any[]) => readonly GradientEntry[];
+  /** The argument lists to evaluate at, a power of two of them; made only when the problem runs. */
+  readonly inputs: () => readonly (readonly Arg[])[];
+}
+
+/** 1024 points of a problem of a few numbers, spread over [0, 1) by the golden ratio. */
+function points(point: (seed: number) => number[]): () => number[][] {
+  return () => Array.from({ length: 1024 }, (_, k) => point((k * 0.6180339887) % 1));
 }
 
 /** @differentiable */
@@ -122,10 +139,11 @@ function piecewiseHand(x: number, y: number): number[] {
 }
 
 export const problems: readonly Problem[] = [
-  { name: 'rosenbrock', primal: rosen, coarse: grad(rosen), hand: rosenHand, point: (s) => [-1.5 + 3 * s, 2 - s] },
-  { name: 'two-link arm', primal: arm, coarse: grad(arm), hand: armHand, point: (s) => [s, 1 - s, 0.5, 1.2] },
-  { name: 'logistic loss', primal: logistic, coarse: grad(logistic), hand: logisticHand, point: (s) => [s, -s, 0.5, 0.1] },
-  { name: 'spring triangle', primal: triangle, coarse: grad(triangle), hand: triangleHand, point: (s) => [1.1 + s, 0.1, 0.4, 0.9 - s] },
-  { name: 'huber (branch)', primal: huber, coarse: grad(huber), hand: huberHand, point: (s) => [6 * s - 2, 0.5 - s] },
-  { name: 'piecewise (early return, else-if)', primal: piecewise, coarse: grad(piecewise), hand: piecewiseHand, point: (s) => [4 * s - 1, 3 * s - 1.2] },
+  { name: 'rosenbrock', size: '', sizeIndex: 0, primal: rosen, coarse: grad(rosen), hand: rosenHand, inputs: points((s) => [-1.5 + 3 * s, 2 - s]) },
+  { name: 'two-link arm', size: '', sizeIndex: 0, primal: arm, coarse: grad(arm), hand: armHand, inputs: points((s) => [s, 1 - s, 0.5, 1.2]) },
+  { name: 'logistic loss', size: '', sizeIndex: 0, primal: logistic, coarse: grad(logistic), hand: logisticHand, inputs: points((s) => [s, -s, 0.5, 0.1]) },
+  { name: 'spring triangle', size: '', sizeIndex: 0, primal: triangle, coarse: grad(triangle), hand: triangleHand, inputs: points((s) => [1.1 + s, 0.1, 0.4, 0.9 - s]) },
+  { name: 'huber (branch)', size: '', sizeIndex: 0, primal: huber, coarse: grad(huber), hand: huberHand, inputs: points((s) => [6 * s - 2, 0.5 - s]) },
+  { name: 'piecewise (early return, else-if)', size: '', sizeIndex: 0, primal: piecewise, coarse: grad(piecewise), hand: piecewiseHand, inputs: points((s) => [4 * s - 1, 3 * s - 1.2]) },
+  ...loopProblems,
 ];

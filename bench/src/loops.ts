@@ -1,0 +1,294 @@
+/**
+ * The loop-and-array problems of BENCHMARKS.md that fit what coarsegrad differentiates today (loops
+ * with a run-time trip count as independent reductions `s += e`): HookeanSpring, Brachistochrone,
+ * the HMC logistic-regression potential and GradBench's llsq. Each is written once as plain marked
+ * TypeScript following its definition there, next to a hand-written analytic gradient of the kind a
+ * careful person writes, and the deterministic data to evaluate both at.
+ *
+ * Not here, because they need what is not differentiated yet: BGDHyperOpt (a `while` loop with a
+ * run-time condition and `break`, and `w` carried from one iteration to the next), lse (a `Math.max`
+ * reduction) and gmm (a log-sum-exp per row, which needs a max reduction too).
+ */
+import { grad } from 'coarsegrad';
+import type { Problem } from './problems.js';
+import { mulberry32, uniform } from './random.js';
+
+// ---------------------------------------------------------------------------------------------
+// HookeanSpring
+
+/** Spring stiffness. */
+const k = 1;
+
+/**
+ * Elastic energy of a ring of `n = p.length / 2` vertices (p = x0, y0, x1, y1, ...), with a spring
+ * from each vertex `i` to `i + 1` and one to `i + 2` (indices mod n), at rest at the lengths they
+ * have on the unit circle with vertex `i` at angle 2πi/n.
+ * @differentiable
+ */
+export function springEnergy(p: Float64Array): number {
+  const n = p.length / 2;
+  // Chords of the unit circle between vertices one and two apart.
+  const rest1 = 2 * Math.sin(Math.PI / n);
+  const rest2 = 2 * Math.sin((2 * Math.PI) / n);
+  let e = 0;
+  for (let i = 0; i < n; i++) {
+    const a = (i + 1) % n;
+    const b = (i + 2) % n;
+    const d1 = Math.sqrt((p[2 * a]! - p[2 * i]!) ** 2 + (p[2 * a + 1]! - p[2 * i + 1]!) ** 2);
+    const d2 = Math.sqrt((p[2 * b]! - p[2 * i]!) ** 2 + (p[2 * b + 1]! - p[2 * i + 1]!) ** 2);
+    e += 0.5 * k * (d1 - rest1) ** 2;
+    e += 0.5 * k * (d2 - rest2) ** 2;
+  }
+  return e;
+}
+
+function springEnergyHand(p: Float64Array): [Float64Array] {
+  const n = p.length / 2;
+  const rest1 = 2 * Math.sin(Math.PI / n);
+  const rest2 = 2 * Math.sin((2 * Math.PI) / n);
+  const g = new Float64Array(p.length);
+  for (let i = 0; i < n; i++) {
+    const xi = p[2 * i]!, yi = p[2 * i + 1]!;
+    for (let s = 1; s <= 2; s++) {
+      const j = (i + s) % n;
+      const dx = p[2 * j]! - xi, dy = p[2 * j + 1]! - yi;
+      const d = Math.sqrt(dx * dx + dy * dy);
+      // ∂/∂p_j of ½k(d − l0)² is k(d − l0)·(p_j − p_i)/d, and the opposite for p_i.
+      const c = (k * (d - (s === 1 ? rest1 : rest2))) / d;
+      g[2 * j] += c * dx;
+      g[2 * j + 1] += c * dy;
+      g[2 * i] -= c * dx;
+      g[2 * i + 1] -= c * dy;
+    }
+  }
+  return [g];
+}
+
+/** The circle positions scaled by 1.1 and perturbed by 0.01·sin(7k) on coordinate k. */
+function springPoint(n: number): Float64Array {
+  const p = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    p[2 * i] = 1.1 * Math.cos((2 * Math.PI * i) / n);
+    p[2 * i + 1] = 1.1 * Math.sin((2 * Math.PI * i) / n);
+  }
+  for (let c = 0; c < 2 * n; c++) p[c] += 0.01 * Math.sin(7 * c);
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Brachistochrone
+
+/** Gravity, m/s². */
+const gravity = 9.8;
+
+/**
+ * Time for a bead to slide from (0, 1) to (4, 0) along the polyline through N = yIn.length + 2 points
+ * x_i = 4i/(N − 1) with heights 1, yIn..., 0, starting at rest.
+ * @differentiable
+ */
+export function brachistochrone(yIn: Float64Array): number {
+  const N = yIn.length + 2;
+  let T = 0;
+  for (let i = 1; i < N; i++) {
+    const x0 = (4 * (i - 1)) / (N - 1);
+    const x1 = (4 * i) / (N - 1);
+    const y0 = i - 1 === 0 ? 1 : yIn[i - 2]!;
+    const y1 = i === N - 1 ? 0 : yIn[i - 1]!;
+    const v0 = Math.sqrt(2 * gravity * (1 - y0));
+    const v1 = Math.sqrt(2 * gravity * (1 - y1));
+    T += Math.sqrt((x1 - x0) ** 2 + (y1 - y0) ** 2) / ((v0 + v1) / 2);
+  }
+  return T;
+}
+
+function brachistochroneHand(yIn: Float64Array): [Float64Array] {
+  const N = yIn.length + 2;
+  const g = new Float64Array(N - 2);
+  let x0 = 0, y0 = 1, v0 = 0;
+  for (let i = 1; i < N; i++) {
+    const x1 = (4 * i) / (N - 1);
+    const y1 = i === N - 1 ? 0 : yIn[i - 1]!;
+    const v1 = Math.sqrt(2 * gravity * (1 - y1));
+    const dx = x1 - x0, dy = y1 - y0;
+    const length = Math.sqrt(dx * dx + dy * dy);
+    const speeds = v0 + v1;
+    // Segment time 2L/(v0 + v1): ∂/∂L = 2/(v0 + v1), ∂/∂(v0 + v1) = −2L/(v0 + v1)², dv/dy = −g/v.
+    const viaLength = (2 / speeds) * (dy / length);
+    const viaSpeed = ((-2 * length) / (speeds * speeds)) * -gravity;
+    if (i < N - 1) g[i - 1] += viaLength + viaSpeed / v1;
+    if (i > 1) g[i - 2] += -viaLength + viaSpeed / v0;
+    x0 = x1;
+    y0 = y1;
+    v0 = v1;
+  }
+  return [g];
+}
+
+/** The interior heights of the straight line from (0, 1) to (4, 0). */
+function straightLine(N: number): Float64Array {
+  return Float64Array.from({ length: N - 2 }, (_, k) => 1 - (k + 1) / (N - 1));
+}
+
+// ---------------------------------------------------------------------------------------------
+// HMC logistic regression
+
+/** Prior variance of each coefficient. */
+const sigma2 = 1000;
+
+/** log(1 + e^z) without overflow for large z. */
+function log1pExp(z: number): number {
+  return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+}
+
+/**
+ * The log posterior of logistic regression with a N(0, σ²) prior (HMC's potential is its negative):
+ * X is n×d row-major, y holds 0s and 1s, β has d coefficients.
+ * @differentiable
+ */
+export function logisticPotential(beta: Float64Array, X: Float64Array, y: Float64Array): number {
+  const d = beta.length;
+  let u = 0;
+  for (let i = 0; i < y.length; i++) {
+    let z = 0;
+    for (let j = 0; j < d; j++) z += X[i * d + j]! * beta[j]!;
+    u += (y[i]! - 1) * z - log1pExp(-z);
+  }
+  let bb = 0;
+  for (let j = 0; j < d; j++) bb += beta[j]! * beta[j]!;
+  return u - bb / (2 * sigma2);
+}
+
+/** 1/(1 + e^−z) without overflow. */
+function sigmoid(z: number): number {
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
+}
+
+function logisticPotentialHand(beta: Float64Array, X: Float64Array, y: Float64Array): [Float64Array] {
+  const d = beta.length;
+  const g = new Float64Array(d);
+  for (let i = 0; i < y.length; i++) {
+    let z = 0;
+    for (let j = 0; j < d; j++) z += X[i * d + j]! * beta[j]!;
+    // d/dz [(y − 1)z − log(1 + e^−z)] = y − σ(z)
+    const w = y[i]! - sigmoid(z);
+    for (let j = 0; j < d; j++) g[j] += w * X[i * d + j]!;
+  }
+  for (let j = 0; j < d; j++) g[j] -= beta[j]! / sigma2;
+  return [g];
+}
+
+const betaStar = [1, -0.5, 0.25];
+
+/**
+ * X uniform in [−2, 2); y_i = 1 when x_i·β* + noise > 0, with logistic noise (so that y is a sample
+ * of the model at β*); the potential evaluated at four β near β*.
+ */
+function logisticInputs(n: number, d: number, seed: number): [Float64Array, Float64Array, Float64Array][] {
+  const random = mulberry32(seed);
+  const X = Float64Array.from({ length: n * d }, () => uniform(random, -2, 2));
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let z = 0;
+    for (let j = 0; j < d; j++) z += X[i * d + j]! * betaStar[j]!;
+    const u = uniform(random, 1e-12, 1);
+    y[i] = z + Math.log(u / (1 - u)) > 0 ? 1 : 0;
+  }
+  return Array.from({ length: 4 }, () => [Float64Array.from({ length: d }, (_, j) => betaStar[j]! + uniform(random, -0.2, 0.2)), X, y]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// llsq (GradBench)
+
+/**
+ * Least squares fit of the polynomial Σ_j x_j·t^j (degree m − 1, m = x.length) to sign(t) at n
+ * points t_i evenly spaced in [−1, 1]: ½ Σ_i r_i².
+ * @differentiable
+ */
+export function llsq(x: Float64Array, n: number): number {
+  const m = x.length;
+  let f = 0;
+  for (let i = 0; i < n; i++) {
+    const t = -1 + (2 * i) / (n - 1);
+    let p = 0;
+    for (let j = 0; j < m; j++) p += x[j]! * t ** j;
+    const r = Math.sign(t) - p;
+    f += r * r;
+  }
+  return 0.5 * f;
+}
+
+/** g_j = −Σ_i r_i·t_i^j, with the powers written as in the primal. */
+function llsqHand(x: Float64Array, n: number): [Float64Array] {
+  const m = x.length;
+  const g = new Float64Array(m);
+  for (let i = 0; i < n; i++) {
+    const t = -1 + (2 * i) / (n - 1);
+    let p = 0;
+    for (let j = 0; j < m; j++) p += x[j]! * t ** j;
+    const r = Math.sign(t) - p;
+    for (let j = 0; j < m; j++) g[j] -= r * t ** j;
+  }
+  return [g];
+}
+
+/** Four coefficient vectors, uniform in [−1, 1). */
+function llsqInputs(m: number, n: number, seed: number): [Float64Array, number][] {
+  const random = mulberry32(seed);
+  return Array.from({ length: 4 }, () => [Float64Array.from({ length: m }, () => uniform(random, -1, 1)), n]);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function sized<S>(sizes: readonly S[], make: (size: S, sizeIndex: number) => Problem): Problem[] {
+  return sizes.map((size, sizeIndex) => make(size, sizeIndex));
+}
+
+export const loopProblems: readonly Problem[] = [
+  ...sized([10, 20, 40], (n, sizeIndex) => ({
+    name: 'HookeanSpring',
+    size: `n = ${n}`,
+    sizeIndex,
+    primal: springEnergy,
+    coarse: grad(springEnergy),
+    hand: springEnergyHand,
+    inputs: () => [[springPoint(n)]],
+  })),
+  ...sized([200, 400, 1000], (N, sizeIndex) => ({
+    name: 'Brachistochrone',
+    size: `N = ${N}`,
+    sizeIndex,
+    primal: brachistochrone,
+    coarse: grad(brachistochrone),
+    hand: brachistochroneHand,
+    inputs: () => [[straightLine(N)]],
+  })),
+  ...sized(
+    [
+      [100, 1],
+      [1000, 2],
+      [800, 3],
+    ] as const,
+    ([n, d], sizeIndex) => ({
+      name: 'HMC logistic regression',
+      size: `n = ${n}, d = ${d}`,
+      sizeIndex,
+      primal: logisticPotential,
+      // ∂/∂β only: X and y are data.
+      coarse: grad(logisticPotential, { wrt: [0] }),
+      hand: logisticPotentialHand,
+      inputs: () => logisticInputs(n, d, 1000 * n + d),
+    }),
+  ),
+  ...sized([1024, 4096, 16392], (n, sizeIndex) => ({
+    name: 'llsq',
+    size: `m = 128, n = ${n}`,
+    sizeIndex,
+    primal: llsq,
+    // ∂/∂x only: n is a size.
+    coarse: grad(llsq, { wrt: [0] }),
+    hand: llsqHand,
+    inputs: () => llsqInputs(128, n, n),
+  })),
+];
