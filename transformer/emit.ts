@@ -181,7 +181,8 @@ class Emitter {
     const block = isPhi(n) && this.armsNeedWork(n, regions);
     this.blockForm.set(n, block);
     // A sum or a scan is a loop's accumulator, always a variable; a scatter is a statement, not a value.
-    const named = n.kind === 'sum' || n.kind === 'scan' || (!cheap && (block || reads > 1 || regions.length > 1 || this.roots.includes(n)));
+    const named =
+      n.kind === 'sum' || n.kind === 'scan' || (!cheap && (block || reads > 1 || regions.length > 1 || this.placement.hoisted.has(n) || this.roots.includes(n)));
     this.named.set(n, n.kind !== 'scatter' && named);
   }
 

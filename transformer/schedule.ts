@@ -104,6 +104,8 @@ export interface Placement {
   readonly regions: ReadonlyMap<Node, readonly Region[]>;
   /** How many times a node is read by the placed computations (a φ decided by its region reads its arm). */
   readonly reads: ReadonlyMap<Node, number>;
+  /** Nodes moved out of a loop they are read in: computed once before it, so they need a name. */
+  readonly hoisted: ReadonlySet<Node>;
 }
 
 /** Places the computations that `roots` need, all of which are needed in the whole companion. */
@@ -134,6 +136,7 @@ export function place(roots: readonly Node[]): Placement {
 
   const regions = new Map<Node, Region[]>();
   const readCounts = new Map<Node, number>();
+  const hoisted = new Set<Node>();
   // Users have larger ids than what they use, so every demand on a node is known when it is reached.
   for (const n of reachable(roots)) {
     let needed = demands.get(n);
@@ -152,7 +155,9 @@ export function place(roots: readonly Node[]): Placement {
     readCounts.set(n, needed.length);
     if (needed.length === 0) continue;
     const unique = new Set(needed);
-    const moved = [...new Set(cover(needed.reduce(commonRegion), unique).map((p) => inLoops(p, n)))];
+    const covered = cover(needed.reduce(commonRegion), unique);
+    const moved = [...new Set(covered.map((p) => inLoops(p, n)))];
+    if (moved.some((p) => !covered.includes(p))) hoisted.add(n);
     // Moved out of a loop, a placement may now enclose another: the outer one serves both.
     const places = moved.filter((p) => !moved.some((q) => q !== p && q.encloses(p)));
     regions.set(n, places);
@@ -175,7 +180,7 @@ export function place(roots: readonly Node[]): Placement {
       }
     }
   }
-  return { root, regions, reads: readCounts };
+  return { root, regions, reads: readCounts, hoisted };
 }
 
 /**
