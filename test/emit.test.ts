@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import ts from 'typescript';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compile, describeDiagnostics, prelude } from './harness.js';
+import { build, compile, describeDiagnostics, prelude } from './harness.js';
 
 const goldenDir = path.resolve(__dirname, '..', '..', 'test', 'golden');
 
@@ -70,6 +70,17 @@ emit("the runtime import goes after the file's own imports, below its header com
   const source = `/** Header of the file. */\nimport { grad } from 'coarsegrad';\n/** @differentiable */\nexport function f(x: number): number { return x * x; }\nexport const g = grad(f);\n`;
   const js = compile({ 'main.ts': source }, { module: ts.ModuleKind.ESNext }).js['main.ts']!;
   assert.ok(js.startsWith("/** Header of the file. */\nimport { grad } from 'coarsegrad';\nimport * as __coarsegrad from \"coarsegrad\";\n"), js);
+});
+
+emit('a call site that names wrt gets a companion computing only those gradients', () => {
+  const source = `${prelude}/** @differentiable */\nexport function rosen(x: number, y: number): number {\n  return (1 - x) ** 2 + 100 * (y - x * x) ** 2;\n}\nexport const onlyY = grad(rosen, { wrt: [1] });\nexport const swapped = valueAndGrad(rosen, { wrt: [1, 0] });\n`;
+  const js = compile({ 'main.ts': source }).js['main.ts']!;
+  assert.match(js, /exports\.onlyY = rosen\$grad\$1;/);
+  const onlyY = js.slice(js.indexOf('function rosen$grad$1('), js.indexOf('}', js.indexOf('function rosen$grad$1(')));
+  assert.not.match(onlyY, /400|1 - x/, 'the x-gradient is not computed');
+  const m = build(source);
+  assert.equal(m.onlyY(1.5, 2), [-50]);
+  assert.equal(m.swapped(1.5, 2), [6.5, [-50, 151]]);
 });
 
 /** The text of the function named `name` in emitted JavaScript (declaration, const, method, or wrapped const). */

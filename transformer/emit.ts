@@ -31,6 +31,8 @@ export interface CompanionSource {
   readonly adjointHints: ReadonlyMap<Node, string>;
   /** Nodes created before differentiation began: the forward sweep. */
   readonly primalNodeCount: number;
+  /** The parameter positions whose gradients to return, in order (`wrt`); all of them by default. */
+  readonly selection?: readonly number[];
 }
 
 export interface CompanionBody {
@@ -83,7 +85,8 @@ class Emitter {
   ) {
     this.namer = new Namer(source.lowered.freeNames);
     this.paramNames = source.lowered.params.map((p) => this.namer.fresh(p.name));
-    const { lowered, gradients } = source;
+    const { lowered } = source;
+    const gradients = this.selected();
     this.roots = [...(withValue ? [lowered.output] : []), ...gradients.filter((g): g is Node => g !== undefined && !isArrayGradient(g))];
     const arrayRoots = gradients.flatMap((g) => (g !== undefined && isArrayGradient(g) ? [...g.elements.map(([, n]) => n), ...g.scatters] : []));
     this.placement = place([...this.roots, ...arrayRoots]);
@@ -91,15 +94,23 @@ class Emitter {
     for (const n of [...this.placement.regions.keys()].sort((a, b) => a.id - b.id)) this.decideNaming(n);
   }
 
+  /** The gradients to return, in order, each with its parameter's position. */
+  private selected(): Gradient[] {
+    const { gradients, selection } = this.source;
+    return (selection ?? gradients.map((_, i) => i)).map((i) => gradients[i]);
+  }
+
   emit(): CompanionBody {
     const f = this.f;
-    const { lowered, gradients } = this.source;
+    const { lowered } = this.source;
     const root = this.placement.root;
+    const positions = this.source.selection ?? lowered.params.map((_, i) => i);
+    const gradients = this.selected();
     this.nameNodes();
     const items = this.valueItems();
-    const gradientNames = gradients.map((g, i) => (g !== undefined && isArrayGradient(g) ? this.namer.fresh(`d${lowered.params[i]!.name}`) : undefined));
-    gradients.forEach((g, i) => {
-      if (g !== undefined && isArrayGradient(g)) items.push(...this.arrayGradientItems(g, gradientNames[i]!, i));
+    const gradientNames = gradients.map((g, k) => (g !== undefined && isArrayGradient(g) ? this.namer.fresh(`d${lowered.params[positions[k]!]!.name}`) : undefined));
+    gradients.forEach((g, k) => {
+      if (g !== undefined && isArrayGradient(g)) items.push(...this.arrayGradientItems(g, gradientNames[k]!, positions[k]!));
     });
     this.connect(items);
 
@@ -217,10 +228,11 @@ class Emitter {
   }
 
   private nameNodes(): void {
-    const { lowered, gradients, adjointHints } = this.source;
+    const { lowered, adjointHints } = this.source;
+    const positions = this.source.selection ?? lowered.params.map((_, i) => i);
     const rootHints = new Map<Node, string>();
-    gradients.forEach((g, i) => {
-      if (g !== undefined && !isArrayGradient(g) && !rootHints.has(g)) rootHints.set(g, `d${lowered.params[i]!.name}`);
+    this.selected().forEach((g, k) => {
+      if (g !== undefined && !isArrayGradient(g) && !rootHints.has(g)) rootHints.set(g, `d${lowered.params[positions[k]!]!.name}`);
     });
     if (this.withValue && !rootHints.has(lowered.output)) rootHints.set(lowered.output, 'value');
     const ordered = [...this.named].filter(([, yes]) => yes).map(([n]) => n).sort((a, b) => a.id - b.id);

@@ -26,6 +26,8 @@ interface Companion {
   /** Names of the companions, for declarations and consts (wrappers and methods are anonymous). */
   readonly valueAndGradName: string;
   readonly gradName: string;
+  /** Companions for call sites that name `wrt`, by `grad:0,1` / `valueAndGrad:1`. */
+  readonly specialized: Map<string, { readonly name: string; readonly wrt: readonly number[]; readonly withValue: boolean }>;
 }
 
 export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFile {
@@ -47,9 +49,37 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
       compiled,
       valueAndGradName: named ? namer.fresh(`${m.name}$valueAndGrad`) : '',
       gradName: named ? namer.fresh(`${m.name}$grad`) : '',
+      specialized: new Map(),
     });
   }
   if (companions.size === 0) return file;
+
+  /** `grad(f)`, `valueAndGrad(f)` and their `{ wrt: [...] }` forms on a marked function of this file. */
+  const callSite = (call: ts.CallExpression) => {
+    if (call.arguments.length === 0 || call.arguments.length > 2) return undefined;
+    const which = isRuntimeExport(ts, checker, call.expression, 'grad') ? 'grad' : isRuntimeExport(ts, checker, call.expression, 'valueAndGrad') ? 'valueAndGrad' : undefined;
+    const target = which === undefined ? undefined : markedTarget(ts, checker, call.arguments[0]!, marked);
+    const c = target && companions.get(target.fn);
+    if (c === undefined || which === undefined) return undefined;
+    if (call.arguments.length === 1) return { c, which, wrt: undefined };
+    const wrt = literalWrt(ts, call.arguments[1]!, c.compiled.arity);
+    return wrt === undefined ? undefined : { c, which, wrt };
+  };
+  // Call sites that name `wrt` get companions of their own, declared with the others.
+  const findSites = (node: ts.Node): void => {
+    if (ts.isCallExpression(node)) {
+      const site = callSite(node);
+      if (site?.wrt !== undefined) {
+        const key = `${site.which}:${site.wrt.join(',')}`;
+        if (!site.c.specialized.has(key)) {
+          const name = namer.fresh(`${site.c.marked.name}$${site.which}$${site.wrt.join('_')}`);
+          site.c.specialized.set(key, { name, wrt: site.wrt, withValue: site.which === 'valueAndGrad' });
+        }
+      }
+    }
+    ts.forEachChild(node, findSites);
+  };
+  findSites(file);
 
   const runtime = f.createIdentifier(namer.fresh('__coarsegrad'));
   const register = (primal: ts.Expression, c: Companion, valueAndGrad: ts.Expression, grad: ts.Expression): ts.Expression =>
@@ -81,7 +111,7 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
       if (ts.isFunctionDeclaration(s) && companions.has(s)) {
         const c = companions.get(s)!;
         out.push(s);
-        for (const [name, body, withValue] of [[c.valueAndGradName, c.compiled.valueAndGrad, true], [c.gradName, c.compiled.grad, false]] as const) {
+        for (const [name, body, withValue] of companionBodies(c)) {
           out.push(documented(f.createFunctionDeclaration(undefined, undefined, name, undefined, body.parameters, undefined, body.body), c, withValue));
         }
         // Function declarations are hoisted: register them before any code of the scope runs.
@@ -93,7 +123,7 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
         for (const d of s.declarationList.declarations) {
           const c = d.initializer !== undefined ? companions.get(d.initializer) : undefined;
           if (c === undefined || c.marked.spelling !== 'const') continue;
-          for (const [name, body, withValue] of [[c.valueAndGradName, c.compiled.valueAndGrad, true], [c.gradName, c.compiled.grad, false]] as const) {
+          for (const [name, body, withValue] of companionBodies(c)) {
             const declaration = f.createVariableDeclaration(name, undefined, undefined, companionExpression(c, body));
             out.push(documented(f.createVariableStatement(undefined, f.createVariableDeclarationList([declaration], ts.NodeFlags.Const)), c, withValue));
           }
@@ -127,16 +157,20 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
     return ts.visitEachChild(node, visit, fc.context);
   };
 
-  /** `grad(f)` / `valueAndGrad(f)` on a marked function of this file: its companion, by name. */
+  /** `grad(f)` / `valueAndGrad(f)` (with a literal `wrt`) on a marked function of this file: its companion, by name. */
   const directCompanion = (call: ts.CallExpression): ts.Expression | undefined => {
-    if (call.arguments.length !== 1) return undefined;
-    const which = isRuntimeExport(ts, checker, call.expression, 'grad') ? 'grad' : isRuntimeExport(ts, checker, call.expression, 'valueAndGrad') ? 'valueAndGrad' : undefined;
-    if (which === undefined) return undefined;
-    const target = markedTarget(ts, checker, call.arguments[0]!, marked);
-    const c = target && companions.get(target.fn);
-    if (c === undefined) return undefined;
-    return f.createIdentifier(which === 'grad' ? c.gradName : c.valueAndGradName);
+    const site = callSite(call);
+    if (site === undefined) return undefined;
+    if (site.wrt !== undefined) return f.createIdentifier(site.c.specialized.get(`${site.which}:${site.wrt.join(',')}`)!.name);
+    return f.createIdentifier(site.which === 'grad' ? site.c.gradName : site.c.valueAndGradName);
   };
+
+  /** The named companions of a declaration or const: value and gradient, gradient, and the `wrt` ones. */
+  const companionBodies = (c: Companion): [string, CompanionBody, boolean][] => [
+    [c.valueAndGradName, c.compiled.valueAndGrad, true],
+    [c.gradName, c.compiled.grad, false],
+    ...[...c.specialized.values()].map(({ name, wrt, withValue }): [string, CompanionBody, boolean] => [name, c.compiled.specialize(wrt, withValue), withValue]),
+  ];
 
   /** A class with marked methods gains a static block registering their companions. */
   const classWithCompanions = <C extends ts.ClassDeclaration | ts.ClassExpression>(node: C): C => {
@@ -182,4 +216,16 @@ function compileGuarded(fc: FileContext, file: ts.SourceFile, m: Marked): Compil
     }
     return undefined;
   }
+}
+
+/**
+ * `{ wrt: [1, 0] }` written out with valid positions: the parameters a call site differentiates.
+ * Anything else (a variable, an invalid position) is left to the runtime, which checks it.
+ */
+function literalWrt(ts: typeof import('typescript'), options: ts.Expression, arity: number): number[] | undefined {
+  if (!ts.isObjectLiteralExpression(options) || options.properties.length !== 1) return undefined;
+  const property = options.properties[0]!;
+  if (!ts.isPropertyAssignment(property) || property.name.getText() !== 'wrt' || !ts.isArrayLiteralExpression(property.initializer)) return undefined;
+  const positions = property.initializer.elements.map((e) => (ts.isNumericLiteral(e) ? Number(e.text) : NaN));
+  return positions.every((i) => Number.isInteger(i) && i >= 0 && i < arity) ? positions : undefined;
 }

@@ -12,6 +12,8 @@ import { differentiate, type Derivative } from './symbolic.js';
 export interface CompiledFunction {
   readonly valueAndGrad: CompanionBody;
   readonly grad: CompanionBody;
+  /** A companion for `grad(f, { wrt })` at a call site that names `wrt`: only that work is emitted. */
+  readonly specialize: (wrt: readonly number[], withValue: boolean) => CompanionBody;
   readonly arity: number;
   /** What the stages produced, for `debug` and `report`. */
   readonly trace: string;
@@ -42,6 +44,7 @@ export function compileFunction(ctx: PipelineContext, fn: FunctionLike, name: st
   return {
     valueAndGrad: emitCompanion(ctx.ts, ctx.factory, source, true),
     grad: emitCompanion(ctx.ts, ctx.factory, source, false),
+    specialize: (wrt, withValue) => emitCompanion(ctx.ts, ctx.factory, { ...source, selection: wrt }, withValue),
     arity: lowered.params.length,
     trace: describe(name, lowered, segmentation, derivative, gradients),
   };
