@@ -478,10 +478,12 @@ function scheduleItems(items: readonly Item[], root: Region): Item[] {
   return out;
 }
 
+/** What is scheduled as one: an item, or all the items of one loop body. */
 interface Unit {
   readonly region: Region;
   readonly items: readonly Item[];
   readonly order: number;
+  readonly loop: boolean;
 }
 
 function scheduleIn(outer: Region, items: readonly Item[], out: Item[]): void {
@@ -495,11 +497,11 @@ function scheduleIn(outer: Region, items: readonly Item[], out: Item[]): void {
   const units: Unit[] = [];
   for (const item of items) {
     const loop = unitRegion(item);
-    if (loop === undefined) units.push({ region: item.region, items: [item], order: item.order });
+    if (loop === undefined) units.push({ region: item.region, items: [item], order: item.order, loop: false });
     else if (byLoop.has(loop)) byLoop.get(loop)!.push(item);
     else byLoop.set(loop, [item]);
   }
-  for (const [region, members] of byLoop) units.push({ region, items: members, order: Math.min(...members.map((m) => m.order)) });
+  for (const [region, members] of byLoop) units.push({ region, items: members, order: Math.min(...members.map((m) => m.order)), loop: true });
   const unitOf = new Map<Item, Unit>();
   for (const unit of units) for (const item of unit.items) unitOf.set(item, unit);
   const ready = (unit: Unit) => unit.items.every((item) => item.deps.every((d) => d.done || unitOf.get(d) === unit));
@@ -523,22 +525,17 @@ function scheduleIn(outer: Region, items: readonly Item[], out: Item[]): void {
       }
     }
     if (best < 0) throw new Error('coarsegrad emit: the values of a companion depend on each other in a cycle');
-    const [unit] = pending.splice(best, 1);
-    if (unit!.region.loop !== undefined && unit!.items.length > 0 && unitRegionIsLoop(unit!, outer)) {
-      scheduleIn(unit!.region, unit!.items, out);
-      current = unit!.region.parent!;
+    const unit = pending.splice(best, 1)[0]!;
+    if (unit.loop) {
+      scheduleIn(unit.region, unit.items, out);
+      current = unit.region.parent!;
     } else {
-      const item = unit!.items[0]!;
+      const item = unit.items[0]!;
       item.done = true;
       out.push(item);
       current = item.region;
     }
   }
-}
-
-/** Is the unit a loop body gathered from several items (rather than one item placed in a loop region)? */
-function unitRegionIsLoop(unit: Unit, outer: Region): boolean {
-  return unit.region !== outer && unit.region.loop !== undefined && unit.items.every((item) => unit.region.encloses(item.region));
 }
 
 /** Builds nested `if`/`else` statements from statements tagged with their regions, in order. */
