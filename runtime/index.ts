@@ -13,6 +13,7 @@ import type {
 } from './types.js';
 
 export { register } from './registry.js';
+export { tape } from './tape.js';
 export type { Gradient, GradientTuple, GradOptions, NumericFunction, ParameterIndex, SelectedGradients } from './types.js';
 
 /** `grad(f)(...args)`: the gradient of `f` at `args`, one entry per parameter (or per `wrt` entry). */

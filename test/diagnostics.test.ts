@@ -18,11 +18,11 @@ interface Case {
 }
 
 const cases: Record<string, Case> = {
-  'a recurrence in a loop run a run-time number of times': {
+  'a recurrence in a run-time loop inside a branch': {
     code: 95001,
     params: 'x: number, n: number',
-    body: 'let s = 1;\n  §for (let i = 0; i < n; i++) s = s * x + i;\n  return s;',
-    says: /a recurrence/,
+    body: 'let s = 1;\n  if (x > 0) {\n    §for (let i = 0; i < n; i++) s = s * x + i;\n  }\n  return s;',
+    says: /only at the top level/,
   },
   'a break in a loop run a run-time number of times': {
     code: 95001,
@@ -36,11 +36,11 @@ const cases: Record<string, Case> = {
     body: 'const a = [0, 0];\n  §for (let i = 0; i < n; i++) a[0] = x * i;\n  return a[0]!;',
     says: /writing array elements in a loop/,
   },
-  'two reductions reading each other': {
+  'a recurrence nested in another run-time loop': {
     code: 95001,
-    params: 'xs: number[]',
-    body: 'let s = 0;\n  let t = 0;\n  §for (let i = 0; i < xs.length; i++) {\n    s += xs[i]!;\n    t += s;\n  }\n  return t;',
-    says: /only independent reductions/,
+    params: 'xs: number[], n: number',
+    body: 'let s = 0;\n  for (let j = 0; j < n; j++) {\n    let p = 1;\n    §for (let i = 0; i < xs.length; i++) p = p * xs[i]! + 1;\n    s += p;\n  }\n  return s;',
+    says: /only at the top level/,
   },
   'a loop over a parameter array': { code: 95001, params: 'xs: number[]', body: 'let s = 0;\n  for (const v of §xs) s += v;\n  return s;', says: /local arrays only/ },
   'a loop past the unrolling budget': {

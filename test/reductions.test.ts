@@ -88,6 +88,12 @@ const programs: Record<string, Program> = {
     body: 'let m = Infinity;\n  for (let i = 0; i + 1 < p.length; i += 2) m = Math.min(m, Math.hypot(p[i]! - qx, p[i + 1]! - qy));\n  return m * m;',
     points: [[Float64Array.from([0, 0, 1, 2, 3, -1]), 0.8, 1.5]],
   },
+  // A value computed before the loop and read only inside it once lost its adjoint.
+  invariantComputedBeforeTheLoop: {
+    params: 'x: Float64Array, w: number',
+    body: 'const w2 = Math.sin(w) * 3;\n  let s = 0;\n  for (let i = 0; i < x.length; i++) s += w2 * x[i]!;\n  return s;',
+    points: [[Float64Array.from([1, 2, -0.5]), 0.5]],
+  },
   // Once split one inner loop into a pass that only loaded and one that reused the last values.
   innerLoopThenBranch: {
     params: 'beta: Float64Array, X: Float64Array, n: number',

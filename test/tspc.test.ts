@@ -159,7 +159,7 @@ const rejectedProgram = `import { grad } from 'coarsegrad';
 /** @differentiable */
 export function looped(x: number, n: number): number {
   let s = 0;
-  for (let i = 0; i < n; i++) s = s * x + i;
+  for (let i = 0; s < n; i++) s = s * x + i;
   return s + mystery(x);
 }
 

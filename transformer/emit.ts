@@ -6,7 +6,7 @@
  * it by hand: the forward sweep, then the reverse sweep of adjoints.
  */
 import type ts from 'typescript';
-import { operands, show, type Loop, type Node, type OpaqueExpr, type ScatterNode } from './ir.js';
+import { operands, show, type Loop, type Node, type OpaqueExpr, type RecurrenceNode, type ScatterNode } from './ir.js';
 import type { LoweredFunction } from './lower.js';
 import { Namer } from './names.js';
 import { primitive } from './rules.js';
@@ -33,6 +33,8 @@ export interface CompanionSource {
   readonly primalNodeCount: number;
   /** The parameter positions whose gradients to return, in order (`wrt`); all of them by default. */
   readonly selection?: readonly number[];
+  /** The name the file imports the runtime as (for the tape). */
+  readonly runtime: string;
 }
 
 export interface CompanionBody {
@@ -114,18 +116,27 @@ class Emitter {
     });
     this.connect(items);
 
-    const builder = new BlockBuilder(this.ts, f, root, (n, region) => this.expression(n, region), (loop) => this.loopName(loop));
+    const builder = new BlockBuilder(
+      this.ts,
+      f,
+      root,
+      (n, region) => this.expression(n, region),
+      (loop) => this.loopName(loop),
+      (loop, region) => this.loopParts(loop, region),
+    );
     // The sweeps are named where they begin at the top level; inside branches they interleave.
     let forwardMarked = false;
     let reverseMarked = false;
     for (const item of scheduleItems(items, root)) {
       const statements = [item.statement()].flat();
       const reverse = item.order >= this.source.primalNodeCount;
-      if (item.region === root && !(reverse ? reverseMarked : forwardMarked)) {
+      if (item.region === root && statements.length > 0 && !(reverse ? reverseMarked : forwardMarked)) {
         statements[0] = this.comment(statements[0]!, reverse ? ' reverse sweep: adjoints flow from cut to cut' : ' forward sweep: values used more than once');
       }
       forwardMarked = true;
       reverseMarked ||= reverse;
+      // An item with no statements still opens its region: a loop whose work is all in its step.
+      if (statements.length === 0) builder.enter(item.region);
       for (const statement of statements) builder.add(item.region, statement);
     }
     const gradientArray = f.createArrayLiteralExpression(
@@ -188,12 +199,13 @@ class Emitter {
   private decideNaming(n: Node): void {
     const regions = this.placement.regions.get(n)!;
     const reads = this.placement.reads.get(n) ?? 0;
-    const cheap = n.kind === 'const' || n.kind === 'index' || (n.kind === 'param' && n.element === undefined) || (n.kind === 'opaque' && n.expr.kind !== 'property');
+    const cheap =
+      n.kind === 'const' || n.kind === 'index' || n.kind === 'carried' || n.kind === 'exit' || (n.kind === 'param' && n.element === undefined) || (n.kind === 'opaque' && n.expr.kind !== 'property');
     const block = isPhi(n) && this.armsNeedWork(n, regions);
     this.blockForm.set(n, block);
     // A sum or a scan is a loop's accumulator, always a variable; a scatter is a statement, not a value.
     const named =
-      n.kind === 'sum' || n.kind === 'scan' || (!cheap && (block || reads > 1 || regions.length > 1 || this.placement.hoisted.has(n) || this.roots.includes(n)));
+      n.kind === 'sum' || n.kind === 'scan' || n.kind === 'recurrence' || (!cheap && (block || reads > 1 || regions.length > 1 || this.placement.hoisted.has(n) || this.roots.includes(n)));
     this.named.set(n, n.kind !== 'scatter' && named);
   }
 
@@ -245,7 +257,7 @@ class Emitter {
   /** Named once, in the companion's own region, as a plain value: a `const`. */
   private isConst(n: Node): boolean {
     const regions = this.placement.regions.get(n)!;
-    return n.kind !== 'sum' && n.kind !== 'scan' && !this.blockForm.get(n) && regions.length === 1 && regions[0] === this.placement.root;
+    return n.kind !== 'sum' && n.kind !== 'scan' && n.kind !== 'recurrence' && !this.blockForm.get(n) && regions.length === 1 && regions[0] === this.placement.root;
   }
 
   // ---- items and their order ----------------------------------------------------------------------
@@ -267,6 +279,8 @@ class Emitter {
           items.push(this.own(n, start), this.own(n, this.item(body, n.id, addition, this.readsOf([n.body], body), [start])));
         } else if (n.kind === 'scan') {
           items.push(...this.scanItems(n, p, name).map((item) => this.own(n, item)));
+        } else if (n.kind === 'recurrence') {
+          items.push(...this.recurrenceItems(n, p).map((item) => this.own(n, item)));
         } else if (this.blockForm.get(n)) {
           const [c, a, b] = (n as Node & { args: Node[] }).args as [Node, Node, Node];
           for (const [arm, polarity] of [[a, true], [b, false]] as const) {
@@ -304,6 +318,91 @@ class Emitter {
       return [assign(current, this.expression(n.body, body)), f.createIfStatement(f.createLogicalOr(beats, isNaN), record)];
     };
     return [start, this.item(body, n.id, step, this.readsOf([n.body], body), [start])];
+  }
+
+  /**
+   * `x = init; n = 0; for (...) { push x, i; n++; ...; x = next(x) }` forward, and
+   * `a = init; for (k = n; k > 0; k--) { pop i, x; ...; a = next(a) }` backwards: the start, then a
+   * marker that opens the loop even when all it computes is inline; `loopParts` adds the rest.
+   */
+  private recurrenceItems(n: RecurrenceNode, p: Region): Item[] {
+    const f = this.f;
+    this.recurrences.set(n.loop, n);
+    const assign = (name: string, value: ts.Expression) => f.createExpressionStatement(f.createAssignment(f.createIdentifier(name), value));
+    const start = this.item(
+      p,
+      n.id,
+      () => [
+        ...n.inits.map((init, k) => assign(this.stateName(n, k), this.expression(init, p))),
+        ...(n.forward === undefined ? [assign(this.tripName(n), f.createNumericLiteral(0))] : []),
+      ],
+      this.readsOf(n.inits, p),
+      [],
+    );
+    const loop = this.item(p.body(n.loop, 0), n.id, () => [], this.readsOf(n.next, p.body(n.loop, 0)), [start]);
+    return [start, loop];
+  }
+
+  private readonly recurrences = new Map<Loop, RecurrenceNode>();
+  private readonly recurrenceNames = new Map<string, string>();
+
+  private stateName(n: RecurrenceNode, slot: number): string {
+    return this.memoName(`state${n.id}.${slot}`, n.carried[slot]!.name);
+  }
+
+  private tripName(n: RecurrenceNode): string {
+    return this.memoName(`trip${n.id}`, `${n.loop.counter}Count`);
+  }
+
+  private memoName(key: string, hint: string): string {
+    let name = this.recurrenceNames.get(key);
+    if (name === undefined) {
+      name = this.hidden(hint);
+      this.recurrenceNames.set(key, name);
+    }
+    return name;
+  }
+
+  /** What a recurrence's loop does besides its items: save or restore the state, and step it. */
+  private loopParts(loop: Loop, region: Region): LoopParts | undefined {
+    const n = this.recurrences.get(loop);
+    if (n === undefined) return undefined;
+    const f = this.f;
+    const tape = (method: 'push' | 'pop', args: ts.Expression[]) =>
+      f.createCallExpression(f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier(this.source.runtime), 'tape'), method), undefined, args);
+    const constant = (name: string, value: ts.Expression) =>
+      f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, value)], this.ts.NodeFlags.Const));
+    // Every next value is computed before any state variable is overwritten.
+    const temps = n.next.map((_, k) => this.namer.fresh(`${n.carried[k]!.name}Next`));
+    const epilogue = [
+      ...n.next.map((next, k) => constant(temps[k]!, this.expression(next, region))),
+      ...n.next.map((_, k) => f.createExpressionStatement(f.createAssignment(f.createIdentifier(this.stateName(n, k)), f.createIdentifier(temps[k]!)))),
+    ];
+    if (n.forward === undefined) {
+      const prologue = [
+        ...n.carried.map((_, k) => f.createExpressionStatement(tape('push', [f.createIdentifier(this.stateName(n, k))]))),
+        f.createExpressionStatement(tape('push', [f.createIdentifier(this.loopName(loop))])),
+        f.createExpressionStatement(f.createPostfixIncrement(f.createIdentifier(this.tripName(n)))),
+      ];
+      return { prologue, epilogue };
+    }
+    const forward = n.forward;
+    const prologue = [
+      constant(this.loopName(loop), tape('pop', [])),
+      ...forward.carried.map((_, k) => forward.carried.length - 1 - k).map((k) => constant(this.poppedName(loop, k, forward), tape('pop', []))),
+    ];
+    return { prologue, epilogue, trips: this.tripName(forward) };
+  }
+
+  private poppedName(loop: Loop, slot: number, forward: RecurrenceNode): string {
+    const key = `popped${loop.id}.${slot}`;
+    let name = this.recurrenceNames.get(key);
+    if (name === undefined) {
+      // Declared by the reverse loop itself, once per iteration.
+      name = this.namer.fresh(`${forward.carried[slot]!.name}Then`);
+      this.recurrenceNames.set(key, name);
+    }
+    return name;
   }
 
   /** A variable of the emitter's own, declared with the others. */
@@ -399,9 +498,16 @@ class Emitter {
         return f.createIdentifier(this.loopName(n.loop));
       case 'load':
         return f.createElementAccessExpression(f.createIdentifier(this.paramNames[n.param]!), this.expression(n.index, region));
+      case 'carried': {
+        const owner = this.recurrences.get(n.loop);
+        if (owner === undefined) throw new Error(`coarsegrad emit: ${n.name} is carried by a loop that is not a recurrence`);
+        return f.createIdentifier(n.popped ? this.poppedName(n.loop, n.slot, owner.forward!) : this.stateName(owner, n.slot));
+      }
+      case 'exit':
+        return f.createIdentifier(this.stateName(n.recurrence, n.slot));
       case 'sum':
       case 'scan':
-      case 'carried':
+      case 'recurrence':
       case 'scatter':
         throw new Error(`coarsegrad emit: a ${n.kind} node is not an expression`);
       case 'apply': {
@@ -548,8 +654,13 @@ class BlockBuilder {
     root: Region,
     private readonly condition: (cond: Node, region: Region) => ts.Expression,
     private readonly counter: (loop: Loop) => string,
+    private readonly loopParts: (loop: Loop, region: Region) => LoopParts | undefined,
   ) {
     this.frames = [{ region: root, statements: [] }];
+  }
+
+  enter(region: Region): void {
+    this.moveTo(region);
   }
 
   add(region: Region, statement: ts.Statement): void {
@@ -587,7 +698,9 @@ class BlockBuilder {
     this.flush(frame);
     if (loop !== undefined) {
       this.flush(parent);
-      parent.statements.push(this.forStatement(loop, parent.region, frame.statements));
+      const parts = this.loopParts(loop, frame.region);
+      const body = [...(parts?.prologue ?? []), ...frame.statements, ...(parts?.epilogue ?? [])];
+      parent.statements.push(parts?.trips !== undefined ? this.backwards(parts.trips, body) : this.forStatement(loop, parent.region, body));
       return;
     }
     const open = parent.open;
@@ -599,6 +712,18 @@ class BlockBuilder {
       this.flush(parent);
       parent.open = { cond: cond!, polarity, statements: frame.statements };
     }
+  }
+
+  /** `for (let k = trips; k > 0; k--) { ... }`: a recurrence's iterations, backwards. */
+  private backwards(trips: string, body: ts.Statement[]): ts.Statement {
+    const f = this.f;
+    const k = () => f.createIdentifier('step');
+    return f.createForStatement(
+      f.createVariableDeclarationList([f.createVariableDeclaration(k(), undefined, undefined, f.createIdentifier(trips))], this.ts.NodeFlags.Let),
+      f.createBinaryExpression(k(), this.ts.SyntaxKind.GreaterThanToken, f.createNumericLiteral(0)),
+      f.createPostfixDecrement(k()),
+      f.createBlock(body, true),
+    );
   }
 
   /** `for (let i = start; i < bound; i++) { ... }` */
@@ -629,6 +754,14 @@ class BlockBuilder {
     frame.statements.push(this.f.createIfStatement(open.polarity ? test : this.f.createLogicalNot(test), this.f.createBlock(open.statements, true)));
     frame.open = undefined;
   }
+}
+
+/** What a loop of a recurrence adds to its body: the tape and the step of the state. */
+interface LoopParts {
+  readonly prologue: ts.Statement[];
+  readonly epilogue: ts.Statement[];
+  /** For a reverse loop: the variable counting the forward loop's iterations. */
+  readonly trips?: string;
 }
 
 interface Frame {

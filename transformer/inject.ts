@@ -38,9 +38,10 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
   if (marked.length === 0) return file;
 
   const namer = new Namer(identifiersIn(file.text));
+  const runtime = f.createIdentifier(namer.fresh('__coarsegrad'));
   const companions = new Map<ts.Node, Companion>();
   for (const m of marked) {
-    const compiled = compileGuarded(fc, file, m);
+    const compiled = compileGuarded(fc, file, m, runtime.text);
     if (compiled === undefined) continue;
     fc.trace?.(compiled.trace);
     const named = m.spelling === 'declaration' || m.spelling === 'const';
@@ -81,7 +82,6 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
   };
   findSites(file);
 
-  const runtime = f.createIdentifier(namer.fresh('__coarsegrad'));
   const register = (primal: ts.Expression, c: Companion, valueAndGrad: ts.Expression, grad: ts.Expression): ts.Expression =>
     f.createCallExpression(f.createPropertyAccessExpression(runtime, 'register'), undefined, [
       primal,
@@ -202,9 +202,9 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
 }
 
 /** Runs the pipeline on one function; what it cannot do becomes a diagnostic, never an exception. */
-function compileGuarded(fc: FileContext, file: ts.SourceFile, m: Marked): CompiledFunction | undefined {
+function compileGuarded(fc: FileContext, file: ts.SourceFile, m: Marked, runtime: string): CompiledFunction | undefined {
   try {
-    return compileFunction({ ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file }, m.fn, m.name);
+    return compileFunction({ ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file, runtime }, m.fn, m.name);
   } catch (error) {
     if (error instanceof Unsupported) {
       fc.addDiagnostic(diagnosticAt(fc.ts, error.node, error.code, error.message));

@@ -14,7 +14,7 @@ export type OpaqueExpr =
   | { readonly kind: 'free'; readonly name: string; readonly node: ts.Identifier | undefined }
   | { readonly kind: 'property'; readonly base: OpaqueExpr; readonly name: string; readonly node: ts.MemberName | undefined };
 
-export type Node = ConstNode | ParamNode | OpaqueNode | ApplyNode | IndexNode | CarriedNode | LoadNode | SumNode | ScanNode | ScatterNode;
+export type Node = ConstNode | ParamNode | OpaqueNode | ApplyNode | IndexNode | CarriedNode | LoadNode | SumNode | ScanNode | ScatterNode | RecurrenceNode | ExitNode;
 
 /**
  * A counted loop that runs a run-time number of times: `for (let i = start; i cmp bound; i += step)`.
@@ -29,6 +29,8 @@ export interface Loop {
   readonly step: number;
   /** The counter's name in the source, for the emitted loop. */
   readonly counter: string;
+  /** For the reverse loop of a recurrence: it runs the forward loop's iterations backwards, from its tape. */
+  readonly reverses?: Loop;
 }
 
 interface NodeBase {
@@ -69,11 +71,37 @@ export interface IndexNode extends NodeBase {
   readonly loop: Loop;
 }
 
-/** A variable the loop body updates, as it stands at the start of an iteration (lowering only). */
+/**
+ * A variable a loop updates, as it stands at the start of an iteration. Inside the reverse loop of a
+ * recurrence, `popped` marks the forward state read back from the tape (by its slot).
+ */
 export interface CarriedNode extends NodeBase {
   readonly kind: 'carried';
   readonly loop: Loop;
   readonly name: string;
+  readonly slot: number;
+  readonly popped?: boolean;
+}
+
+/**
+ * A loop whose carried state follows a general recurrence `x ← next(x, i)` (DESIGN.md §5, the
+ * residue): the forward loop pushes the state onto the tape each iteration; the adjoint recurrence
+ * (`forward` set) pops it and applies the transposed Jacobian of `next`, derived at compile time.
+ */
+export interface RecurrenceNode extends NodeBase {
+  readonly kind: 'recurrence';
+  readonly loop: Loop;
+  readonly carried: readonly CarriedNode[];
+  readonly inits: readonly Node[];
+  readonly next: readonly Node[];
+  readonly forward?: RecurrenceNode;
+}
+
+/** The value of one carried variable of a recurrence after its loop. */
+export interface ExitNode extends NodeBase {
+  readonly kind: 'exit';
+  readonly recurrence: RecurrenceNode;
+  readonly slot: number;
 }
 
 /** `array[index]` of an array parameter at an index known only at run time. */
@@ -127,6 +155,10 @@ export function operands(n: Node): readonly Node[] {
       return [n.init, n.loop.start, n.loop.bound];
     case 'scatter':
       return [n.index, n.value];
+    case 'recurrence':
+      return [...n.inits, n.loop.start, n.loop.bound, ...(n.forward !== undefined ? [n.forward] : [])];
+    case 'exit':
+      return [n.recurrence];
     default:
       return [];
   }
@@ -134,7 +166,9 @@ export function operands(n: Node): readonly Node[] {
 
 /** Every node a computation of `n` reads, a sum's body included. */
 export function reads(n: Node): readonly Node[] {
-  return n.kind === 'sum' || n.kind === 'scan' ? [...operands(n), n.body] : operands(n);
+  if (n.kind === 'sum' || n.kind === 'scan') return [...operands(n), n.body];
+  if (n.kind === 'recurrence') return [...operands(n), ...n.next];
+  return operands(n);
 }
 
 /** The loops whose counter `n` depends on: `n` can only be computed inside them. */
@@ -147,8 +181,8 @@ export function loopsOf(n: Node, memo = loopMemo): ReadonlySet<Loop> {
   } else {
     loops = new Set<Loop>();
     for (const r of reads(n)) for (const l of loopsOf(r, memo)) loops.add(l);
-    // A sum or a scan binds its own counter.
-    if (n.kind === 'sum' || n.kind === 'scan') loops.delete(n.loop);
+    // A sum, a scan or a recurrence binds its own counter.
+    if (n.kind === 'sum' || n.kind === 'scan' || n.kind === 'recurrence') loops.delete(n.loop);
   }
   memo.set(n, loops);
   return loops;
@@ -228,8 +262,22 @@ export class Graph {
     return this.intern(`i${loop.id}`, (id) => ({ id, kind: 'index', active: false, loop }));
   }
 
-  carried(loop: Loop, name: string, slot: number): CarriedNode {
-    return this.intern(`v${loop.id}.${slot}`, (id) => ({ id, kind: 'carried', active: true, loop, name }));
+  carried(loop: Loop, name: string, slot: number, popped = false): CarriedNode {
+    return this.intern(`v${loop.id}.${popped ? 'p' : ''}${slot}`, (id) => ({ id, kind: 'carried', active: true, loop, name, slot, ...(popped ? { popped } : {}) }));
+  }
+
+  reverseLoop(of: Loop): Loop {
+    const zero = this.constant(0);
+    return { id: this.nextLoop++, start: zero, bound: zero, compare: '>', step: -1, counter: of.counter, reverses: of };
+  }
+
+  recurrence(loop: Loop, carried: readonly CarriedNode[], inits: readonly Node[], next: readonly Node[], forward?: RecurrenceNode): RecurrenceNode {
+    const active = inits.some((n) => n.active) || next.some((n) => n.active);
+    return this.intern(`rec${loop.id}`, (id) => ({ id, kind: 'recurrence', active, loop, carried, inits, next, ...(forward !== undefined ? { forward } : {}) }));
+  }
+
+  exit(recurrence: RecurrenceNode, slot: number): ExitNode {
+    return this.intern(`exit${recurrence.id}.${slot}`, (id) => ({ id, kind: 'exit', active: recurrence.active, recurrence, slot }));
   }
 
   load(param: number, name: string, index: Node): LoadNode {
@@ -472,6 +520,12 @@ function render(n: Node, left: { chars: number }): string {
       break;
     case 'scatter':
       text = `d${n.param}[${r(n.index)}] += ${r(n.value)}`;
+      break;
+    case 'recurrence':
+      text = `loop${n.loop.id}(${n.carried.map((c) => c.name).join(', ')})`;
+      break;
+    case 'exit':
+      text = `${n.recurrence.carried[n.slot]!.name}@loop${n.recurrence.loop.id}`;
       break;
     case 'apply': {
       const rule = primitive(n.op);

@@ -110,7 +110,12 @@ export function runtimeLoop(lo: Lowerer, s: ts.ForStatement): void {
   frame.bindings.set(shape.counter, { kind: 'number', node: g.index(loop) });
 
   frame.loops.push([]);
-  lo.statement(s.statement);
+  lo.runtimeLoops++;
+  try {
+    lo.statement(s.statement);
+  } finally {
+    lo.runtimeLoops--;
+  }
   const exits = frame.loops.pop()!;
   const leaving = exits.find((e) => e.kind !== 'continue');
   if (leaving !== undefined) {
@@ -128,37 +133,14 @@ export function runtimeLoop(lo: Lowerer, s: ts.ForStatement): void {
   lo.restore(next);
   if (loopBound(lo, shape) !== bound) unsupported(codes.unsupportedSyntax, shape.bound, "the loop's bound changes inside the loop; compute it once before the loop.");
 
-  const exitValues = new Map<ts.Symbol, Value>();
-  for (const [symbol, leaf] of leaves) {
-    const updated = next.bindings.get(symbol);
-    const initial = (scope.bindings.get(symbol) ?? lo.outerBinding(symbol)) as { kind: 'number'; node: Node };
-    const extremum = updated?.kind === 'number' ? extremumOf(updated.node, leaf) : undefined;
-    if (extremum !== undefined) {
-      // `m = Math.max(m, e_i)`: the first iteration k that beats everything before is recorded,
-      // and m is e_k (or its initial value): a φ, differentiated as one.
-      for (const other of leaves.values()) {
-        if (dependsOn(extremum.value, other)) unsupported(codes.unsupportedSyntax, s, `what '${symbol.getName()}' is compared with reads '${other.name}', which the loop also changes; only independent reductions are differentiated yet.`);
-      }
-      const k = g.scan(loop, extremum.value, initial.node, extremum.extremum);
-      const atK = substitute(g, extremum.value, new Map([[g.index(loop), k]]));
-      exitValues.set(symbol, { kind: 'number', node: g.call('select', g.call('>=', k, g.constant(0)), atK, initial.node) });
-      continue;
-    }
-    if (updated === undefined || updated.kind !== 'number' || !isIncrementOf(updated.node, leaf)) {
-      unsupported(
-        codes.unsupportedSyntax,
-        s,
-        `'${symbol.getName()}' is updated from its previous value other than by adding to it or taking a maximum or minimum (a recurrence); in a loop that runs a run-time number of times only reductions ('s += e', 'm = Math.max(m, e)') are differentiated yet.`,
-      );
-    }
-    const increment = substitute(g, updated.node, new Map([[leaf, g.constant(0)]]));
-    for (const other of leaves.values()) {
-      if (dependsOn(increment, other)) {
-        unsupported(codes.unsupportedSyntax, s, `what is added to '${symbol.getName()}' reads '${other.name}', which the loop also changes; only independent reductions are differentiated yet.`);
-      }
-    }
-    exitValues.set(symbol, { kind: 'number', node: g.sum(loop, increment, initial.node, symbol.getName()) });
+  const initial = (symbol: ts.Symbol) => (scope.bindings.get(symbol) ?? lo.outerBinding(symbol)) as { kind: 'number'; node: Node };
+  const updated = new Map<ts.Symbol, Node>();
+  for (const symbol of leaves.keys()) {
+    const value = next.bindings.get(symbol);
+    if (value === undefined || value.kind !== 'number') unsupported(codes.unsupportedSyntax, s, `'${symbol.getName()}' is not a number after an iteration of this loop.`);
+    updated.set(symbol, value.node);
   }
+  const exitValues = reductions(lo, loop, leaves, updated, initial) ?? recurrence(lo, s, loop, leaves, updated, initial);
   lo.restore(scope);
   for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);
   // A counter declared before the loop holds its final value after it, which is not modelled:
@@ -170,6 +152,72 @@ export function runtimeLoop(lo: Lowerer, s: ts.ForStatement): void {
 export function loopBound(lo: Lowerer, shape: { bound: ts.Expression; offset: number }): Node {
   const bound = lo.number(shape.bound);
   return shape.offset === 0 ? bound : lo.graph.sub(bound, lo.graph.constant(shape.offset));
+}
+
+/**
+ * The loop's updates as reductions: each variable only added to (`s += e_i`), or replaced by a
+ * maximum or minimum, from values that do not read the other updated variables. `undefined` if the
+ * loop is not made of such reductions alone.
+ */
+function reductions(
+  lo: Lowerer,
+  loop: Loop,
+  leaves: ReadonlyMap<ts.Symbol, CarriedNode>,
+  updated: ReadonlyMap<ts.Symbol, Node>,
+  initial: (symbol: ts.Symbol) => { node: Node },
+): Map<ts.Symbol, Value> | undefined {
+  const g = lo.graph;
+  const exitValues = new Map<ts.Symbol, Value>();
+  const readsOthers = (n: Node) => [...leaves.values()].some((other) => dependsOn(n, other));
+  for (const [symbol, leaf] of leaves) {
+    const next = updated.get(symbol)!;
+    const extremum = extremumOf(next, leaf);
+    if (extremum !== undefined) {
+      if (readsOthers(extremum.value)) return undefined;
+      // `m = Math.max(m, e_i)`: the first iteration k that beats everything before is recorded,
+      // and m is e_k (or its initial value): a φ, differentiated as one.
+      const k = g.scan(loop, extremum.value, initial(symbol).node, extremum.extremum);
+      const atK = substitute(g, extremum.value, new Map([[g.index(loop), k]]));
+      exitValues.set(symbol, { kind: 'number', node: g.call('select', g.call('>=', k, g.constant(0)), atK, initial(symbol).node) });
+      continue;
+    }
+    if (!isIncrementOf(next, leaf)) return undefined;
+    const increment = substitute(g, next, new Map([[leaf, g.constant(0)]]));
+    if (readsOthers(increment)) return undefined;
+    exitValues.set(symbol, { kind: 'number', node: g.sum(loop, increment, initial(symbol).node, symbol.getName()) });
+  }
+  return exitValues;
+}
+
+/**
+ * The loop's updates as a general recurrence (DESIGN.md §5, the residue): its carried variables
+ * become the state of a recurrence node, which the companion runs forward pushing the state onto
+ * the tape, and backwards popping it.
+ */
+function recurrence(
+  lo: Lowerer,
+  s: ts.ForStatement,
+  loop: Loop,
+  leaves: ReadonlyMap<ts.Symbol, CarriedNode>,
+  updated: ReadonlyMap<ts.Symbol, Node>,
+  initial: (symbol: ts.Symbol) => { node: Node },
+): Map<ts.Symbol, Value> {
+  const g = lo.graph;
+  if (lo.frame.path !== undefined || lo.stack.length > 1 || lo.runtimeLoops > 0) {
+    unsupported(
+      codes.unsupportedSyntax,
+      s,
+      'a loop carrying a recurrence (a variable updated from its previous value other than by adding to it) that runs a run-time number of times is differentiated only at the top level of a marked function for now, not inside a branch, another loop or a called function.',
+    );
+  }
+  const symbols = [...leaves.keys()];
+  const node = g.recurrence(
+    loop,
+    symbols.map((symbol) => leaves.get(symbol)!),
+    symbols.map((symbol) => initial(symbol).node),
+    symbols.map((symbol) => updated.get(symbol)!),
+  );
+  return new Map(symbols.map((symbol, slot) => [symbol, { kind: 'number', node: g.exit(node, slot) }]));
 }
 
 /** The parts of `for (let i = a; i < n; i++)`; anything else is not a counted loop. */

@@ -142,6 +142,8 @@ export class Lowerer {
   nextArray = 0;
   unrolledIterations = 0;
   readonly paramElements = new Map<number, Map<number, ParamNode>>();
+  /** Run-time loops being lowered, the innermost counted. */
+  runtimeLoops = 0;
   /** Whether a local array is a plain array or a typed array (which fixes its length and rounding). */
   readonly arrayKinds = new Map<number, 'array' | 'float64' | 'float32'>();
 

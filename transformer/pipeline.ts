@@ -24,6 +24,8 @@ export interface PipelineContext {
   readonly checker: ts.TypeChecker;
   readonly factory: ts.NodeFactory;
   readonly file: ts.SourceFile;
+  /** The name the file imports the runtime as. */
+  readonly runtime: string;
 }
 
 export function compileFunction(ctx: PipelineContext, fn: FunctionLike, name: string): CompiledFunction {
@@ -40,7 +42,7 @@ export function compileFunction(ctx: PipelineContext, fn: FunctionLike, name: st
       scatters: derivative.scatters.filter((s) => s.param === index),
     };
   });
-  const source = { lowered, gradients, adjointHints: adjointHints(lowered, derivative), primalNodeCount };
+  const source = { lowered, gradients, adjointHints: adjointHints(lowered, derivative), primalNodeCount, runtime: ctx.runtime };
   return {
     valueAndGrad: emitCompanion(ctx.ts, ctx.factory, source, true),
     grad: emitCompanion(ctx.ts, ctx.factory, source, false),

@@ -6,7 +6,7 @@
  * Segmentation works in a scope: the whole function, or the body of a loop's sum, where the values
  * computed outside the loop are inputs like parameters.
  */
-import { loopsOf, type Node, type SumNode } from './ir.js';
+import { loopsOf, type Loop, type Node, type RecurrenceNode, type SumNode } from './ir.js';
 import { hasZeroDerivative } from './rules.js';
 
 export interface Segment {
@@ -29,9 +29,9 @@ export type Scope = (n: Node) => boolean;
 
 export const wholeFunction: Scope = () => true;
 
-/** The scope of the body of `sum`: what depends on its counter. */
-export function bodyOf(sum: SumNode): Scope {
-  return (n) => loopsOf(n).has(sum.loop);
+/** The scope of the body of a sum's or a recurrence's loop: what depends on its counter. */
+export function bodyOf(looping: { readonly loop: Loop }): Scope {
+  return (n) => loopsOf(n).has(looping.loop);
 }
 
 /**
@@ -40,15 +40,18 @@ export function bodyOf(sum: SumNode): Scope {
  */
 export function differentiableArgs(n: Node): readonly Node[] {
   if (n.kind === 'sum') return [n.init, ...bodyInputs(n)].filter((a) => a.active);
+  if (n.kind === 'recurrence') return [...n.inits, ...bodyInputs(n)].filter((a) => a.active);
+  // An exit's adjoint reaches its recurrence, which sends it on backwards through the loop.
+  if (n.kind === 'exit') return n.active ? [n.recurrence] : [];
   if (n.kind !== 'apply' || hasZeroDerivative(n.op)) return [];
   // A select's condition is piecewise constant; its arms carry the derivative.
   return (n.op === 'select' ? n.args.slice(1) : n.args).filter((a) => a.active);
 }
 
-const inputsMemo = new WeakMap<SumNode, readonly Node[]>();
+const inputsMemo = new WeakMap<SumNode | RecurrenceNode, readonly Node[]>();
 
-/** The values computed outside a sum's loop that its body reads. */
-export function bodyInputs(sum: SumNode): readonly Node[] {
+/** The values computed outside a sum's (or a recurrence's) loop that its body reads. */
+export function bodyInputs(sum: SumNode | RecurrenceNode): readonly Node[] {
   const known = inputsMemo.get(sum);
   if (known !== undefined) return known;
   const inScope = bodyOf(sum);
@@ -63,7 +66,7 @@ export function bodyInputs(sum: SumNode): readonly Node[] {
     }
     differentiableArgs(n).forEach(visit);
   };
-  visit(sum.body);
+  (sum.kind === 'sum' ? [sum.body] : sum.next).forEach(visit);
   const list = [...inputs].sort((a, b) => a.id - b.id);
   inputsMemo.set(sum, list);
   return list;
@@ -72,28 +75,35 @@ export function bodyInputs(sum: SumNode): readonly Node[] {
 export function segmentsOfInterest(roots: readonly Node[], inScope: Scope = wholeFunction): Segmentation {
   const uses = new Map<Node, number>();
   const reached: Node[] = [];
+  // What a loop reads from outside gets its adjoint from the loop's own differentiation: it must
+  // carry that adjoint on as a cut of its own.
+  const readByLoops = new Set<Node>();
   const visit = (n: Node): void => {
     const count = uses.get(n);
     uses.set(n, (count ?? 0) + 1);
     if (count !== undefined) return;
     reached.push(n);
-    if (inScope(n)) for (const a of differentiableArgs(n)) visit(a);
+    if (!inScope(n)) return;
+    for (const a of differentiableArgs(n)) {
+      if (n.kind === 'sum' || n.kind === 'recurrence') readByLoops.add(a);
+      visit(a);
+    }
   };
   roots.forEach(visit);
 
   // Inputs from outside the scope, sums and loads have adjoints of their own, like parameters.
   const isCut = (n: Node) =>
-    roots.includes(n) || n.kind !== 'apply' || !inScope(n) || (uses.get(n) ?? 0) > 1;
+    roots.includes(n) || n.kind !== 'apply' || !inScope(n) || readByLoops.has(n) || (uses.get(n) ?? 0) > 1;
   const cuts = new Set<Node>(reached.filter(isCut));
   const segments: Segment[] = [];
-  const segmentRoots = [...cuts].filter((n) => inScope(n) && (n.kind === 'apply' || n.kind === 'sum')).sort((a, b) => a.id - b.id);
+  const segmentRoots = [...cuts].filter((n) => inScope(n) && (n.kind === 'apply' || n.kind === 'sum' || n.kind === 'recurrence')).sort((a, b) => a.id - b.id);
   for (const root of segmentRoots) {
     const nodes: Node[] = [];
     const inputs = new Set<Node>();
     const collect = (n: Node): void => {
       nodes.push(n);
       for (const a of differentiableArgs(n)) {
-        if (cuts.has(a) || n.kind === 'sum') inputs.add(a);
+        if (cuts.has(a) || n.kind === 'sum' || n.kind === 'recurrence') inputs.add(a);
         else collect(a);
       }
     };

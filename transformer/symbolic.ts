@@ -5,7 +5,7 @@
  * `adj(in_j) += adj(out) * ∂out/∂in_j`.
  */
 import { cancellingProduct } from './algebra.js';
-import { isConst, type Graph, type Node, type ScatterNode } from './ir.js';
+import { isConst, substitute, type Graph, type Node, type RecurrenceNode, type ScatterNode } from './ir.js';
 import { primitive } from './rules.js';
 import { bodyInputs, bodyOf, differentiableArgs, segmentsOfInterest, wholeFunction, type Scope, type Segment } from './soi.js';
 
@@ -87,6 +87,11 @@ export function differentiate(g: Graph, seeds: readonly (readonly [Node, Node])[
   for (let k = segments.length - 1; k >= 0; k--) {
     const { segment, partials } = segments[k]!;
     const root = segment.root;
+    // A recurrence has no value of its own: its exits carry the adjoints.
+    if (root.kind === 'recurrence') {
+      scatters.push(...reverseRecurrence(g, root, adjoints));
+      continue;
+    }
     const adjoint = adjoints.get(root);
     if (adjoint === undefined) continue;
     if (root.kind === 'sum') {
@@ -107,4 +112,38 @@ export function differentiate(g: Graph, seeds: readonly (readonly [Node, Node])[
     if (cut.kind === 'load' && inScope(cut) && adjoint !== undefined) scatters.push(g.scatter(cut.param, cut.index, adjoint));
   }
   return { segments, adjoints, scatters };
+}
+
+/**
+ * The adjoint of a recurrence `x ← next(x, i)`: a recurrence of its own, run backwards over the
+ * forward state popped from the tape. Its state is the adjoint of `x` (starting from the adjoints of
+ * the exits) and one accumulator per value the loop reads from outside; each step applies the
+ * transposed Jacobian of `next`, derived here once, symbolically. Returns the scatters of elements
+ * read at run-time indices in the loop.
+ */
+function reverseRecurrence(g: Graph, forward: RecurrenceNode, adjoints: Map<Node, Node>): ScatterNode[] {
+  const zero = g.constant(0);
+  const exitAdjoints = forward.carried.map((_, k) => adjoints.get(g.exit(forward, k)) ?? zero);
+  if (exitAdjoints.every((a) => isConst(a, 0))) return [];
+  const reverse = g.reverseLoop(forward.loop);
+  const seeds = forward.carried.map((c, k) => g.carried(reverse, `d${c.name}`, k));
+  const step = differentiate(g, forward.next.map((n, k) => [n, seeds[k]!] as const), bodyOf(forward));
+  // The step reads the forward state and counter as the reverse loop pops them.
+  const popped = new Map<Node, Node>([[g.index(forward.loop), g.index(reverse)], ...forward.carried.map((c, k) => [c, g.carried(reverse, c.name, k, true)] as const)]);
+  const backwards = (n: Node) => substitute(g, n, popped);
+  const inputs = bodyInputs(forward).filter((u) => step.adjoints.has(u));
+  const width = forward.carried.length;
+  const accumulators = inputs.map((u, j) => g.carried(reverse, `d${u.kind === 'param' ? u.name : 'in'}`, width + j));
+  const backward = g.recurrence(
+    reverse,
+    [...seeds, ...accumulators],
+    [...exitAdjoints, ...inputs.map(() => zero)],
+    [...forward.carried.map((c) => backwards(step.adjoints.get(c) ?? zero)), ...inputs.map((u, j) => g.add(accumulators[j]!, backwards(step.adjoints.get(u)!)))],
+    forward,
+  );
+  forward.inits.forEach((init, k) => {
+    if (init.active) accumulate(g, adjoints, init, g.exit(backward, k));
+  });
+  inputs.forEach((u, j) => accumulate(g, adjoints, u, g.exit(backward, width + j)));
+  return step.scatters.map((s) => g.scatter(s.param, backwards(s.index), backwards(s.value)));
 }
