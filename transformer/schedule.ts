@@ -192,7 +192,9 @@ export function place(roots: readonly Node[]): Placement {
 function inLoops(region: Region, n: Node): Region {
   const loops = loopsOf(n);
   while (region.loop !== undefined && !loops.has(region.loop) && !(n.kind === 'opaque' && n.expr.kind === 'property')) region = region.parent!;
-  for (const loop of [...loops].sort((a, b) => a.id - b.id)) if (!region.within(loop)) region = region.body(loop, passOf(n, loop));
+  // Outer loops first: loops are made outside in, and a reverse loop nests where its forward loop does.
+  const nesting = (loop: Loop) => (loop.reverses ?? loop).id;
+  for (const loop of [...loops].sort((a, b) => nesting(a) - nesting(b))) if (!region.within(loop)) region = region.body(loop, passOf(n, loop));
   return region;
 }
 

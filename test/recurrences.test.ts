@@ -1,0 +1,112 @@
+/**
+ * The residue (DESIGN.md §5, strategy 5): counted loops with a run-time trip count whose carried
+ * variables follow a general recurrence. The companion pushes the state onto the tape going forward
+ * and pops it going back; checked against finite differences, and the tape left as it was found.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import ts from 'typescript';
+import { assertClose, finiteDifference } from './gradcheck.js';
+import { build, compile, prelude, runtimeEntry } from './harness.js';
+
+type Arg = number | Float64Array;
+
+interface Program {
+  readonly params: string;
+  readonly body: string;
+  readonly points: readonly (readonly Arg[])[];
+  /** Parameters that are counts: not moved by finite differences. */
+  readonly counts?: readonly number[];
+}
+
+const programs: Record<string, Program> = {
+  horner: {
+    params: 'x: number, c: Float64Array',
+    body: 'let acc = 0;\n  for (let i = c.length - 1; i >= 0; i--) acc = acc * x + c[i]!;\n  return acc;',
+    points: [[0.7, Float64Array.from([1, -2, 0.5, 3])]],
+  },
+  eulerSteps: {
+    params: 'k: number, y0: number, steps: number',
+    body: 'let y = y0;\n  let t = 0;\n  const h = 1 / steps;\n  for (let s = 0; s < steps; s++) {\n    y = y + h * (-k * y + Math.sin(t));\n    t += h;\n  }\n  return y * y;',
+    points: [[0.8, 1.5, 20], [2.5, -0.3, 7]],
+    counts: [2],
+  },
+  twoStateCell: {
+    params: 'x: Float64Array, a: number, b: number',
+    body: 'let h1 = 0;\n  let h2 = 1;\n  for (let i = 0; i < x.length; i++) {\n    const n1 = Math.tanh(a * h1 + b * h2 + x[i]!);\n    const n2 = h1 > 0 ? h2 * a : h2 - b * x[i]!;\n    h1 = n1;\n    h2 = n2;\n  }\n  return h1 + h2;',
+    points: [[Float64Array.from([0.3, -0.2, 0.5]), 0.6, 0.4], [Float64Array.from([-1, 2]), -0.5, 0.9]],
+  },
+  swapEachIteration: {
+    params: 'p: number, q: number, n: number',
+    body: 'let a = p;\n  let b = q;\n  for (let i = 0; i < n; i++) {\n    const t = a;\n    a = b * 0.9;\n    b = t + Math.sin(b);\n  }\n  return a * b;',
+    points: [[0.4, 1.3, 5]],
+    counts: [2],
+  },
+  recurrenceWithAReductionBeside: {
+    params: 'x: Float64Array, r: number',
+    body: 'let w = 0;\n  let loss = 0;\n  for (let i = 0; i < x.length; i++) {\n    const e = x[i]! - w;\n    loss += e * e;\n    w = w + r * e;\n  }\n  return loss + w * w;',
+    points: [[Float64Array.from([1, 0.5, 2, -1]), 0.3]],
+  },
+  continueInARecurrence: {
+    params: 'x: Float64Array, g: number',
+    body: 'let v = 1;\n  for (let i = 0; i < x.length; i++) {\n    if (x[i]! < 0) continue;\n    v = v * g + Math.sqrt(x[i]!);\n  }\n  return v;',
+    points: [[Float64Array.from([1, -1, 4, 0.25]), 0.8]],
+  },
+  innerReductionInARecurrence: {
+    params: 'X: Float64Array, d: number, lr: number',
+    body: 'let w = 0.5;\n  for (let i = 0; i < X.length / d; i++) {\n    let z = 0;\n    for (let j = 0; j < d; j++) z += X[i * d + j]! * w;\n    w = w - lr * Math.tanh(z);\n  }\n  return w;',
+    points: [[Float64Array.from([0.2, -0.4, 1.1, 0.3, -0.6, 0.9]), 2, 0.3]],
+    counts: [1],
+  },
+};
+
+const names = Object.keys(programs);
+const source = prelude + names.map((name) => `/** @differentiable */\nexport function ${name}(${programs[name]!.params}): number {\n  ${programs[name]!.body}\n}\n`).join('\n');
+const m = build(source);
+const tape = (require(runtimeEntry) as { tape: { size: number } }).tape;
+
+const recurrences = suite('recurrences on the tape');
+
+for (const name of names) {
+  recurrences(`${name}: gradient against finite differences, the tape left as found`, () => {
+    const p = programs[name]!;
+    const f = m[name] as (...a: Arg[]) => number;
+    for (const at of p.points) {
+      const before = tape.size;
+      const gradient = m.grad(f)(...at) as (number | Float64Array)[];
+      assert.is(tape.size, before, 'every value pushed is popped');
+      at.forEach((arg, i) => {
+        if (p.counts?.includes(i)) return;
+        if (typeof arg === 'number') {
+          const along = (v: number) => f(...at.map((a, j) => (j === i ? v : a)));
+          assertClose(gradient[i] as number, finiteDifference(along, [arg], 0), `${name} ∂/∂arg${i}`);
+          return;
+        }
+        for (let k = 0; k < arg.length; k++) {
+          const along = (v: number) => {
+            const moved = Float64Array.from(arg);
+            moved[k] = v;
+            return f(...at.map((a, j) => (j === i ? moved : a)));
+          };
+          assertClose((gradient[i] as Float64Array)[k]!, finiteDifference(along, [arg[k]!], 0), `${name} ∂/∂arg${i}[${k}]`);
+        }
+      });
+      assertClose(m.valueAndGrad(f)(...at)[0], f(...at), `${name} value`, 1e-12, 0);
+    }
+  });
+}
+
+recurrences('the companion pushes the carried state going forward and pops it going back', () => {
+  const js = compile({ 'main.ts': `${prelude}/** @differentiable */\nexport function horner(x: number, c: Float64Array): number {\n  ${programs.horner!.body}\n}\n` }, { module: ts.ModuleKind.ESNext }).js['main.ts']!;
+  const gradOnly = js.slice(js.indexOf('function horner$grad'));
+  assert.match(gradOnly, /__coarsegrad\.tape\.push\(acc\);/);
+  assert.match(gradOnly, /const accThen = __coarsegrad\.tape\.pop\(\);/);
+  assert.match(gradOnly, /for \(let step = \w+; step > 0; step--\)/);
+});
+
+recurrences('no iterations: the gradient of the initial state passes straight through', () => {
+  assert.equal(m.grad(m.horner)(0.7, new Float64Array(0)), [0, new Float64Array(0)]);
+  assert.equal(m.grad(m.eulerSteps)(0.8, 1.5, 0)[1], 3);
+});
+
+recurrences.run();
