@@ -24,11 +24,11 @@ const cases: Record<string, Case> = {
     body: 'let s = 1;\n  if (x > 0) {\n    §for (let i = 0; i < n; i++) s = s * x + i;\n  }\n  return s;',
     says: /only at the top level/,
   },
-  'a break in a loop run a run-time number of times': {
+  'a return in a loop run a run-time number of times': {
     code: 95001,
     params: 'x: number, n: number',
-    body: 'let s = 0;\n  §for (let i = 0; i < n; i++) {\n    s += x;\n    if (s > 3) break;\n  }\n  return s;',
-    says: /'break' inside a loop that runs a run-time number of times/,
+    body: 'let s = 0;\n  §for (let i = 0; i < n; i++) {\n    s += x;\n    if (s > 3) return s;\n  }\n  return s;',
+    says: /'return' inside a loop that runs a run-time number of times/,
   },
   'array writes in a loop run a run-time number of times': {
     code: 95001,
@@ -48,7 +48,11 @@ const cases: Record<string, Case> = {
     body: 'let s = x;\n  §for (let i = 0; i < 100000; i++) s = s * 0.5 + 1;\n  return s;',
     says: /too many times to unroll/,
   },
-  'a while loop on a run-time condition': { code: 95001, body: 'let s = x;\n  §while (s < 10) s *= 2;\n  return s;', says: /not known at compile time/ },
+  'a while loop on a run-time condition inside a branch': {
+    code: 95001,
+    body: 'let s = x;\n  if (x > 0) {\n    §while (s < 10) s *= 2;\n  }\n  return s;',
+    says: /only at the top level/,
+  },
   'a switch': { code: 95001, body: '§switch (x) { case 1: return 2; default: return x; }', says: /if\/else-if chain/ },
   'a branch choosing between objects': {
     code: 95001,

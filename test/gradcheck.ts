@@ -2,8 +2,8 @@
 import * as assert from 'uvu/assert';
 
 /** ∂f/∂x_i by the 5-point stencil, step scaled to the coordinate. */
-export function finiteDifference(f: (...args: number[]) => number, args: readonly number[], i: number): number {
-  const h = 1e-3 * Math.max(1, Math.abs(args[i]!));
+export function finiteDifference(f: (...args: number[]) => number, args: readonly number[], i: number, step = 1e-3): number {
+  const h = step * Math.max(1, Math.abs(args[i]!));
   const at = (delta: number): number => {
     const moved = args.slice();
     moved[i] = moved[i]! + delta;

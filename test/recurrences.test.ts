@@ -17,6 +17,8 @@ interface Program {
   readonly points: readonly (readonly Arg[])[];
   /** Parameters that are counts: not moved by finite differences. */
   readonly counts?: readonly number[];
+  /** A smaller finite-difference step where a wider one would change how many iterations run. */
+  readonly step?: number;
 }
 
 const programs: Record<string, Program> = {
@@ -52,6 +54,49 @@ const programs: Record<string, Program> = {
     body: 'let v = 1;\n  for (let i = 0; i < x.length; i++) {\n    if (x[i]! < 0) continue;\n    v = v * g + Math.sqrt(x[i]!);\n  }\n  return v;',
     points: [[Float64Array.from([1, -1, 4, 0.25]), 0.8]],
   },
+  whileOnARunTimeCondition: {
+    params: 'x: number',
+    body: 'let s = x;\n  let k = 0;\n  while (s > 1) {\n    s = s / 2 + 0.01 * x;\n    k++;\n  }\n  return s * s + k;',
+    points: [[7.3], [0.5], [30.7]],
+  },
+  doWhileBounded: {
+    params: 'x: number',
+    body: 'let s = x;\n  let k = 0;\n  do {\n    s = Math.sin(s) + 0.5 * x;\n    k++;\n  } while (k < 6 && s < 0.9);\n  return s;',
+    points: [[0.3], [1.7]],
+  },
+  breakAtTheFirstCrossing: {
+    params: 'x: Float64Array, t: number',
+    body: 'let acc = 0;\n  for (let i = 0; i < x.length; i++) {\n    acc = acc * 0.5 + x[i]! * t;\n    if (acc > 1) break;\n  }\n  return acc;',
+    points: [[Float64Array.from([0.2, 0.4, 1.5, 3]), 0.9], [Float64Array.from([0.1, 0.1]), 1.2]],
+  },
+  forWithoutACounter: {
+    params: 'x: number, target: number',
+    body: 'let v = 0.1;\n  for (; v < target; v = v * x + 0.1) {}\n  return v;',
+    points: [[1.7, 5]],
+  },
+  batchGradientDescentOnTheLearningRate: {
+    params: 'x: Float64Array, y: Float64Array, r: number, T: number',
+    body: [
+      'let w = 0;',
+      '  let k = 0;',
+      '  const M = x.length;',
+      '  while (k < T) {',
+      '    k++;',
+      '    let d = 0;',
+      '    for (let i = 0; i < M; i++) d += 2 * x[i]! * (y[i]! - x[i]! * w);',
+      '    d = d / M;',
+      '    if (d < 0.001) break;',
+      '    else w = w + r * d;',
+      '  }',
+      '  let e = 0;',
+      '  for (let j = 0; j < M; j++) e += (y[j]! - x[j]! * w) ** 2;',
+      '  return Math.sqrt(e) / M;',
+    ].join('\n'),
+    points: [[Float64Array.from({ length: 20 }, (_, i) => i / 20), Float64Array.from({ length: 20 }, (_, i) => (2 * i) / 20 + 0.5 + 0.1 * Math.sin(17 * i)), 0.05, 300]],
+    counts: [3],
+    // The loop stops when the step gets small: a wider stencil changes the iteration it stops at.
+    step: 1e-6,
+  },
   innerReductionInARecurrence: {
     params: 'X: Float64Array, d: number, lr: number',
     body: 'let w = 0.5;\n  for (let i = 0; i < X.length / d; i++) {\n    let z = 0;\n    for (let j = 0; j < d; j++) z += X[i * d + j]! * w;\n    w = w - lr * Math.tanh(z);\n  }\n  return w;',
@@ -79,7 +124,7 @@ for (const name of names) {
         if (p.counts?.includes(i)) return;
         if (typeof arg === 'number') {
           const along = (v: number) => f(...at.map((a, j) => (j === i ? v : a)));
-          assertClose(gradient[i] as number, finiteDifference(along, [arg], 0), `${name} ∂/∂arg${i}`);
+          assertClose(gradient[i] as number, finiteDifference(along, [arg], 0, p.step), `${name} ∂/∂arg${i}`);
           return;
         }
         for (let k = 0; k < arg.length; k++) {
@@ -88,7 +133,7 @@ for (const name of names) {
             moved[k] = v;
             return f(...at.map((a, j) => (j === i ? moved : a)));
           };
-          assertClose((gradient[i] as Float64Array)[k]!, finiteDifference(along, [arg[k]!], 0), `${name} ∂/∂arg${i}[${k}]`);
+          assertClose((gradient[i] as Float64Array)[k]!, finiteDifference(along, [arg[k]!], 0, p.step), `${name} ∂/∂arg${i}[${k}]`);
         }
       });
       assertClose(m.valueAndGrad(f)(...at)[0], f(...at), `${name} value`, 1e-12, 0);

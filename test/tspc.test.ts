@@ -159,7 +159,10 @@ const rejectedProgram = `import { grad } from 'coarsegrad';
 /** @differentiable */
 export function looped(x: number, n: number): number {
   let s = 0;
-  for (let i = 0; s < n; i++) s = s * x + i;
+  for (let i = 0; s < n; i++) {
+    s = s * x + i;
+    if (s > 100) return s;
+  }
   return s + mystery(x);
 }
 

@@ -336,10 +336,11 @@ class Emitter {
         ...n.inits.map((init, k) => assign(this.stateName(n, k), this.expression(init, p))),
         ...(n.forward === undefined ? [assign(this.tripName(n), f.createNumericLiteral(0))] : []),
       ],
-      this.readsOf(n.inits, p),
+      this.readsOf([...n.inits, ...(n.entry !== undefined ? [n.entry] : [])], p),
       [],
     );
-    const loop = this.item(p.body(n.loop, 0), n.id, () => [], this.readsOf(n.next, p.body(n.loop, 0)), [start]);
+    const body = p.body(n.loop, 0);
+    const loop = this.item(body, n.id, () => [], this.readsOf([...n.next, ...(n.goOn !== undefined ? [n.goOn] : [])], body), [start]);
     return [start, loop];
   }
 
@@ -374,21 +375,26 @@ class Emitter {
       f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, value)], this.ts.NodeFlags.Const));
     // Every next value is computed before any state variable is overwritten.
     const temps = n.next.map((_, k) => this.namer.fresh(`${n.carried[k]!.name}Next`));
+    const goOn = n.goOn === undefined ? undefined : this.namer.fresh('goOn');
     const epilogue = [
       ...n.next.map((next, k) => constant(temps[k]!, this.expression(next, region))),
+      ...(goOn !== undefined ? [constant(goOn, this.expression(n.goOn!, region))] : []),
       ...n.next.map((_, k) => f.createExpressionStatement(f.createAssignment(f.createIdentifier(this.stateName(n, k)), f.createIdentifier(temps[k]!)))),
+      ...(goOn !== undefined ? [f.createIfStatement(f.createLogicalNot(f.createIdentifier(goOn)), f.createBreakStatement())] : []),
     ];
     if (n.forward === undefined) {
       const prologue = [
         ...n.carried.map((_, k) => f.createExpressionStatement(tape('push', [f.createIdentifier(this.stateName(n, k))]))),
-        f.createExpressionStatement(tape('push', [f.createIdentifier(this.loopName(loop))])),
+        // A counted loop's counter goes on the tape too; the reverse loop reads it back.
+        ...(loop.open ? [] : [f.createExpressionStatement(tape('push', [f.createIdentifier(this.loopName(loop))]))]),
         f.createExpressionStatement(f.createPostfixIncrement(f.createIdentifier(this.tripName(n)))),
       ];
-      return { prologue, epilogue };
+      const guard = n.entry === undefined ? undefined : this.expression(n.entry, region.parent!);
+      return { prologue, epilogue, ...(guard !== undefined ? { guard } : {}) };
     }
     const forward = n.forward;
     const prologue = [
-      constant(this.loopName(loop), tape('pop', [])),
+      ...(forward.loop.open ? [] : [constant(this.loopName(loop), tape('pop', []))]),
       ...forward.carried.map((_, k) => forward.carried.length - 1 - k).map((k) => constant(this.poppedName(loop, k, forward), tape('pop', []))),
     ];
     return { prologue, epilogue, trips: this.tripName(forward) };
@@ -700,7 +706,8 @@ class BlockBuilder {
       this.flush(parent);
       const parts = this.loopParts(loop, frame.region);
       const body = [...(parts?.prologue ?? []), ...frame.statements, ...(parts?.epilogue ?? [])];
-      parent.statements.push(parts?.trips !== undefined ? this.backwards(parts.trips, body) : this.forStatement(loop, parent.region, body));
+      const statement = parts?.trips !== undefined ? this.backwards(parts.trips, body) : this.forStatement(loop, parent.region, body);
+      parent.statements.push(parts?.guard !== undefined ? this.f.createIfStatement(parts.guard, this.f.createBlock([statement], true)) : statement);
       return;
     }
     const open = parent.open;
@@ -729,6 +736,7 @@ class BlockBuilder {
   /** `for (let i = start; i < bound; i++) { ... }` */
   private forStatement(loop: Loop, outer: Region, body: ts.Statement[]): ts.Statement {
     const f = this.f;
+    if (loop.open) return f.createForStatement(undefined, undefined, undefined, f.createBlock(body, true));
     const k = this.ts.SyntaxKind;
     const i = () => f.createIdentifier(this.counter(loop));
     const compare = { '<': k.LessThanToken, '<=': k.LessThanEqualsToken, '>': k.GreaterThanToken, '>=': k.GreaterThanEqualsToken } as const;
@@ -762,6 +770,8 @@ interface LoopParts {
   readonly epilogue: ts.Statement[];
   /** For a reverse loop: the variable counting the forward loop's iterations. */
   readonly trips?: string;
+  /** Whether the loop runs at all: a `while` loop's first test. */
+  readonly guard?: ts.Expression;
 }
 
 interface Frame {

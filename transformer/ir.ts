@@ -31,6 +31,8 @@ export interface Loop {
   readonly counter: string;
   /** For the reverse loop of a recurrence: it runs the forward loop's iterations backwards, from its tape. */
   readonly reverses?: Loop;
+  /** A `while` loop: no counter; its recurrence says when it ends. */
+  readonly open?: boolean;
 }
 
 interface NodeBase {
@@ -95,6 +97,10 @@ export interface RecurrenceNode extends NodeBase {
   readonly inits: readonly Node[];
   readonly next: readonly Node[];
   readonly forward?: RecurrenceNode;
+  /** Whether the loop runs at all (a `while` loop's test on the initial state). */
+  readonly entry?: Node;
+  /** Whether the loop goes on after an iteration: no `break` taken, and the test holds on the new state. */
+  readonly goOn?: Node;
 }
 
 /** The value of one carried variable of a recurrence after its loop. */
@@ -156,7 +162,7 @@ export function operands(n: Node): readonly Node[] {
     case 'scatter':
       return [n.index, n.value];
     case 'recurrence':
-      return [...n.inits, n.loop.start, n.loop.bound, ...(n.forward !== undefined ? [n.forward] : [])];
+      return [...n.inits, n.loop.start, n.loop.bound, ...(n.forward !== undefined ? [n.forward] : []), ...(n.entry !== undefined ? [n.entry] : [])];
     case 'exit':
       return [n.recurrence];
     default:
@@ -167,7 +173,7 @@ export function operands(n: Node): readonly Node[] {
 /** Every node a computation of `n` reads, a sum's body included. */
 export function reads(n: Node): readonly Node[] {
   if (n.kind === 'sum' || n.kind === 'scan') return [...operands(n), n.body];
-  if (n.kind === 'recurrence') return [...operands(n), ...n.next];
+  if (n.kind === 'recurrence') return [...operands(n), ...n.next, ...(n.goOn !== undefined ? [n.goOn] : [])];
   return operands(n);
 }
 
@@ -271,9 +277,20 @@ export class Graph {
     return { id: this.nextLoop++, start: zero, bound: zero, compare: '>', step: -1, counter: of.counter, reverses: of };
   }
 
-  recurrence(loop: Loop, carried: readonly CarriedNode[], inits: readonly Node[], next: readonly Node[], forward?: RecurrenceNode): RecurrenceNode {
+  recurrence(
+    loop: Loop,
+    carried: readonly CarriedNode[],
+    inits: readonly Node[],
+    next: readonly Node[],
+    more: { readonly forward?: RecurrenceNode; readonly entry?: Node; readonly goOn?: Node } = {},
+  ): RecurrenceNode {
     const active = inits.some((n) => n.active) || next.some((n) => n.active);
-    return this.intern(`rec${loop.id}`, (id) => ({ id, kind: 'recurrence', active, loop, carried, inits, next, ...(forward !== undefined ? { forward } : {}) }));
+    return this.intern(`rec${loop.id}`, (id) => ({ id, kind: 'recurrence', active, loop, carried, inits, next, ...more }));
+  }
+
+  openLoop(counter: string): Loop {
+    const zero = this.constant(0);
+    return { id: this.nextLoop++, start: zero, bound: zero, compare: '<', step: 1, counter, open: true };
   }
 
   exit(recurrence: RecurrenceNode, slot: number): ExitNode {

@@ -4,7 +4,7 @@
  * (`m = Math.max(m, e_i)`) over a loop whose body is lowered once.
  */
 import type ts from 'typescript';
-import { codes, unsupported } from './diagnostics.js';
+import { codes, unsupported, Unsupported } from './diagnostics.js';
 import { dependsOn, extremumOf, isIncrementOf, substitute, type CarriedNode, type Loop, type Node } from './ir.js';
 import { elementsOf } from './lower-arrays.js';
 import type { Lowerer, State, Value } from './lower.js';
@@ -19,6 +19,33 @@ const unrollBudget = { iterations: 4096, nodes: 200_000 };
  * iteration; a `break`, `continue` or `return` under a run-time condition becomes a φ over "has
  * left the loop", and later iterations run only where it has not.
  */
+/** Unrolling met a test that is not a constant: the loop runs a run-time number of times. */
+export class TripCountUnknown extends Unsupported {
+  constructor(at: ts.Node) {
+    super(codes.unsupportedSyntax, at, 'the number of times this loop runs is not known at compile time.');
+  }
+}
+
+/**
+ * A loop unrolled if its trip count turns out to be known at compile time, else `otherwise`: the
+ * state the attempt changed is put back first.
+ */
+export function unrollOr(lo: Lowerer, at: ts.Node, loop: Parameters<typeof unroll>[2], otherwise: () => void): void {
+  const frame = lo.frame;
+  const saved = { state: lo.snapshot(), path: frame.path, ended: frame.ended, loops: frame.loops.length, returns: frame.returns.length };
+  try {
+    unroll(lo, at, loop);
+  } catch (error) {
+    if (!(error instanceof TripCountUnknown)) throw error;
+    lo.restore(saved.state);
+    frame.path = saved.path;
+    frame.ended = saved.ended;
+    frame.loops.length = saved.loops;
+    frame.returns.length = saved.returns;
+    otherwise();
+  }
+}
+
 export function unroll(lo: Lowerer, at: ts.Node, loop: { test: () => Node; body: () => void; next?: () => void; testAfterBody?: boolean }): void {
   const frame = lo.frame;
   const g = lo.graph;
@@ -33,11 +60,7 @@ export function unroll(lo: Lowerer, at: ts.Node, loop: { test: () => Node; body:
     if (!(first && loop.testAfterBody)) {
       const test = loop.test();
       if (test.kind !== 'const') {
-        unsupported(
-          codes.unsupportedSyntax,
-          at,
-          'the number of times this loop runs is not known at compile time; loops that run a run-time number of times are not differentiated yet (loops with a constant trip count are unrolled).',
-        );
+        throw new TripCountUnknown(at);
       }
       if (!test.value) {
         finishes = true;
@@ -81,72 +104,148 @@ export function unroll(lo: Lowerer, at: ts.Node, loop: { test: () => Node; body:
 }
 
 /**
- * A counted loop that runs a run-time number of times, `for (let i = a; i < n; i++)`, whose
- * body updates variables from outside only as reductions `s += e_i` (DESIGN.md §5, strategy 3).
- * The body is lowered once, with the counter and each updated variable as leaves; each reduced
- * variable becomes `s + Σ e_i`, a sum node whose derivative is another sum and no tape is needed.
+ * A counted loop that runs a run-time number of times, `for (let i = a; i < n; i++)`. If its body
+ * updates outer variables only as reductions (`s += e_i`, `m = Math.max(m, e_i)`) they become sums
+ * and scans, differentiated with no tape (DESIGN.md §5, strategy 3); otherwise, or with a `break`,
+ * its variables are the state of a recurrence on the tape (strategy 5).
  */
 export function runtimeLoop(lo: Lowerer, s: ts.ForStatement): void {
   const ts = lo.ts;
   const g = lo.graph;
   const frame = lo.frame;
   const shape = countedLoop(lo, s);
+  if (shape === undefined) {
+    conditionalLoop(lo, s, { test: s.condition, ...(s.incrementor !== undefined ? { next: s.incrementor } : {}), testFirst: true });
+    return;
+  }
   const scope = lo.snapshot();
   const bound = loopBound(lo, shape);
   const start = scope.bindings.get(shape.counter);
   if (start === undefined || start.kind !== 'number') unsupported(codes.unsupportedSyntax, s, 'the loop counter must start at a number.');
   const loop = g.loop(start.node, bound, shape.compare, shape.step, shape.counterName);
-  const carried = assignedOutside(lo, s.statement, scope).filter((symbol) => symbol !== shape.counter);
-  const leaves = new Map<ts.Symbol, CarriedNode>();
-  carried.forEach((symbol, slot) => {
-    const value = scope.bindings.get(symbol) ?? lo.outerBinding(symbol);
-    if (value === undefined || value.kind !== 'number') {
-      unsupported(codes.unsupportedSyntax, s, `'${symbol.getName()}' is changed by this loop but is not a number; only numbers can be accumulated in a loop that runs a run-time number of times.`);
-    }
-    const leaf = g.carried(loop, symbol.getName(), slot);
-    leaves.set(symbol, leaf);
-    frame.bindings.set(symbol, { kind: 'number', node: leaf });
-  });
-  frame.bindings.set(shape.counter, { kind: 'number', node: g.index(loop) });
-
-  frame.loops.push([]);
-  lo.runtimeLoops++;
-  try {
+  const symbols = assignedOutside(lo, [s.statement], scope).filter((symbol) => symbol !== shape.counter);
+  const step = iterate(lo, s, loop, scope, symbols, () => {
+    frame.bindings.set(shape.counter, { kind: 'number', node: g.index(loop) });
     lo.statement(s.statement);
-  } finally {
-    lo.runtimeLoops--;
-  }
-  const exits = frame.loops.pop()!;
-  const leaving = exits.find((e) => e.kind !== 'continue');
-  if (leaving !== undefined) {
-    unsupported(codes.unsupportedSyntax, s, `a '${leaving.kind}' inside a loop that runs a run-time number of times is not differentiated yet; only 'continue' is.`);
-  }
-  if (!frame.ended) exits.push({ kind: 'continue', guard: undefined, state: lo.snapshot() });
-  frame.ended = false;
-  if (exits.length === 0) unsupported(codes.unsupportedSyntax, s, 'this loop body never finishes an iteration.');
-  const next = lo.joinAll(exits, scope, s);
-  for (const [ref, elements] of next.heap) {
-    if (scope.heap.get(ref) !== elements) {
-      unsupported(codes.unsupportedSyntax, s, 'writing array elements in a loop that runs a run-time number of times is not differentiated yet; accumulate into number variables instead.');
-    }
-  }
-  lo.restore(next);
+  });
   if (loopBound(lo, shape) !== bound) unsupported(codes.unsupportedSyntax, shape.bound, "the loop's bound changes inside the loop; compute it once before the loop.");
-
   const initial = (symbol: ts.Symbol) => (scope.bindings.get(symbol) ?? lo.outerBinding(symbol)) as { kind: 'number'; node: Node };
-  const updated = new Map<ts.Symbol, Node>();
-  for (const symbol of leaves.keys()) {
-    const value = next.bindings.get(symbol);
-    if (value === undefined || value.kind !== 'number') unsupported(codes.unsupportedSyntax, s, `'${symbol.getName()}' is not a number after an iteration of this loop.`);
-    updated.set(symbol, value.node);
-  }
-  const exitValues = reductions(lo, loop, leaves, updated, initial) ?? recurrence(lo, s, loop, leaves, updated, initial);
+  const exitValues =
+    (step.breaks ? undefined : reductions(lo, loop, step.leaves, step.next, initial)) ??
+    recurrence(lo, s, loop, step.leaves, step.next, initial, step.breaks ? { goOn: step.stays } : {});
   lo.restore(scope);
   for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);
   // A counter declared before the loop holds its final value after it, which is not modelled:
   // reading it is reported rather than computed wrongly.
   const declaredByLoop = s.initializer !== undefined && ts.isVariableDeclarationList(s.initializer);
   if (!declaredByLoop) frame.bindings.set(shape.counter, undefined);
+}
+
+/**
+ * A loop whose end depends on run-time values (`while`, `do...while`, a `for` that is not counted):
+ * a recurrence on the tape. Its test runs on the initial state to enter, and on each new state to go
+ * on; the tape records how many iterations ran, so the reverse loop runs them all back.
+ */
+export function conditionalLoop(
+  lo: Lowerer,
+  s: ts.IterationStatement,
+  parts: { readonly test: ts.Expression | undefined; readonly next?: ts.Expression; readonly testFirst: boolean },
+): void {
+  const g = lo.graph;
+  const scope = lo.snapshot();
+  const loop = g.openLoop('k');
+  const symbols = assignedOutside(lo, [s.statement, ...(parts.test !== undefined ? [parts.test] : []), ...(parts.next !== undefined ? [parts.next] : [])], scope);
+  let test: Node = g.constant(1);
+  const step = iterate(
+    lo,
+    s,
+    loop,
+    scope,
+    symbols,
+    () => {
+      test = parts.test === undefined ? g.constant(1) : lo.condition(parts.test);
+      lo.statement(s.statement);
+    },
+    parts.next === undefined ? undefined : () => lo.expression(parts.next!),
+  );
+  const initial = (symbol: ts.Symbol) => (scope.bindings.get(symbol) ?? lo.outerBinding(symbol)) as { kind: 'number'; node: Node };
+  const onState = (values: (leaf: CarriedNode, symbol: ts.Symbol) => Node) =>
+    substitute(g, test, new Map([...step.leaves].map(([symbol, leaf]) => [leaf, values(leaf, symbol)] as const)));
+  const entry = parts.testFirst ? onState((_, symbol) => initial(symbol).node) : g.constant(1);
+  const goOn = g.call('&&', step.stays, onState((_, symbol) => step.next.get(symbol)!));
+  const exitValues = recurrence(lo, s, loop, step.leaves, step.next, initial, { entry, goOn });
+  lo.restore(scope);
+  for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);
+}
+
+interface Iteration {
+  readonly leaves: ReadonlyMap<ts.Symbol, CarriedNode>;
+  /** Each carried variable after an iteration. */
+  readonly next: ReadonlyMap<ts.Symbol, Node>;
+  /** The iteration ended without `break`. */
+  readonly stays: Node;
+  readonly breaks: boolean;
+}
+
+/**
+ * Lowers one iteration of a run-time loop's body, once for all iterations: each variable it changes
+ * is a leaf standing for its value at the start of the iteration.
+ */
+function iterate(lo: Lowerer, s: ts.IterationStatement, loop: Loop, scope: State, symbols: readonly ts.Symbol[], body: () => void, next?: () => void): Iteration {
+  const g = lo.graph;
+  const frame = lo.frame;
+  const leaves = new Map<ts.Symbol, CarriedNode>();
+  symbols.forEach((symbol, slot) => {
+    const value = scope.bindings.get(symbol) ?? lo.outerBinding(symbol);
+    if (value === undefined || value.kind !== 'number') {
+      unsupported(codes.unsupportedSyntax, s, `'${symbol.getName()}' is changed by this loop but is not a number; only numbers can be carried by a loop that runs a run-time number of times.`);
+    }
+    const leaf = g.carried(loop, symbol.getName(), slot);
+    leaves.set(symbol, leaf);
+    frame.bindings.set(symbol, { kind: 'number', node: leaf });
+  });
+  frame.loops.push([]);
+  lo.runtimeLoops++;
+  try {
+    body();
+  } finally {
+    lo.runtimeLoops--;
+  }
+  const exits = frame.loops.pop()!;
+  const returning = exits.find((e) => e.kind === 'return');
+  if (returning !== undefined) unsupported(codes.unsupportedSyntax, s, "a 'return' inside a loop that runs a run-time number of times is not differentiated yet; break out and return after the loop.");
+  if (!frame.ended) exits.push({ kind: 'continue', guard: undefined, state: lo.snapshot() });
+  frame.ended = false;
+  if (exits.length === 0) unsupported(codes.unsupportedSyntax, s, 'this loop body never finishes an iteration.');
+  // Stays: the first way out of the body that was taken is a continue (or the end of the body).
+  let stays: Node = g.constant(exits[exits.length - 1]!.kind === 'continue' ? 1 : 0);
+  for (let i = exits.length - 2; i >= 0; i--) {
+    const guard = exits[i]!.guard!;
+    stays = exits[i]!.kind === 'continue' ? g.call('||', guard, stays) : g.call('&&', g.call('!', guard), stays);
+  }
+  const continues = exits.filter((e) => e.kind === 'continue');
+  const breaks = exits.filter((e) => e.kind === 'break');
+  let going: State | undefined;
+  if (continues.length > 0) {
+    lo.restore(lo.joinAll(continues, scope, s));
+    next?.();
+    going = lo.snapshot();
+  }
+  const leaving = breaks.length > 0 ? lo.joinAll(breaks, scope, s) : undefined;
+  const state = going !== undefined && leaving !== undefined ? lo.join(g.call('!', stays), leaving, going, scope, s) : (going ?? leaving)!;
+  for (const [ref, elements] of state.heap) {
+    if (scope.heap.get(ref) !== elements) {
+      unsupported(codes.unsupportedSyntax, s, 'writing array elements in a loop that runs a run-time number of times is not differentiated yet; accumulate into number variables instead.');
+    }
+  }
+  lo.restore(state);
+  const nextValues = new Map<ts.Symbol, Node>();
+  for (const symbol of leaves.keys()) {
+    const value = state.bindings.get(symbol);
+    if (value === undefined || value.kind !== 'number') unsupported(codes.unsupportedSyntax, s, `'${symbol.getName()}' is not a number after an iteration of this loop.`);
+    nextValues.set(symbol, value.node);
+  }
+  return { leaves, next: nextValues, stays, breaks: breaks.length > 0 };
 }
 
 export function loopBound(lo: Lowerer, shape: { bound: ts.Expression; offset: number }): Node {
@@ -196,18 +295,19 @@ function reductions(
  */
 function recurrence(
   lo: Lowerer,
-  s: ts.ForStatement,
+  s: ts.IterationStatement,
   loop: Loop,
   leaves: ReadonlyMap<ts.Symbol, CarriedNode>,
   updated: ReadonlyMap<ts.Symbol, Node>,
   initial: (symbol: ts.Symbol) => { node: Node },
+  ends: { readonly entry?: Node; readonly goOn?: Node },
 ): Map<ts.Symbol, Value> {
   const g = lo.graph;
   if (lo.frame.path !== undefined || lo.stack.length > 1 || lo.runtimeLoops > 0) {
     unsupported(
       codes.unsupportedSyntax,
       s,
-      'a loop carrying a recurrence (a variable updated from its previous value other than by adding to it) that runs a run-time number of times is differentiated only at the top level of a marked function for now, not inside a branch, another loop or a called function.',
+      'a loop that runs a run-time number of times and carries a recurrence (or breaks, or runs while a condition holds) is differentiated only at the top level of a marked function for now, not inside a branch, another loop or a called function.',
     );
   }
   const symbols = [...leaves.keys()];
@@ -216,24 +316,22 @@ function recurrence(
     symbols.map((symbol) => leaves.get(symbol)!),
     symbols.map((symbol) => initial(symbol).node),
     symbols.map((symbol) => updated.get(symbol)!),
+    ends,
   );
   return new Map(symbols.map((symbol, slot) => [symbol, { kind: 'number', node: g.exit(node, slot) }]));
 }
 
 /** The parts of `for (let i = a; i < n; i++)`; anything else is not a counted loop. */
-export function countedLoop(lo: Lowerer, s: ts.ForStatement): { counter: ts.Symbol; counterName: string; bound: ts.Expression; offset: number; compare: Loop['compare']; step: number } {
+export function countedLoop(
+  lo: Lowerer,
+  s: ts.ForStatement,
+): { counter: ts.Symbol; counterName: string; bound: ts.Expression; offset: number; compare: Loop['compare']; step: number } | undefined {
   const ts = lo.ts;
-  const notCounted = (): never =>
-    unsupported(
-      codes.unsupportedSyntax,
-      s,
-      "this loop runs a run-time number of times and is not a counted loop 'for (let i = a; i < n; i += c)'; other loops with a run-time trip count are not differentiated yet.",
-    );
   const cond = s.condition === undefined ? undefined : lo.skipParentheses(s.condition);
-  if (cond === undefined || !ts.isBinaryExpression(cond)) return notCounted();
+  if (cond === undefined || !ts.isBinaryExpression(cond)) return undefined;
   const flip: Record<string, Loop['compare']> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
   const op = ts.tokenToString(cond.operatorToken.kind) as Loop['compare'];
-  if (!(op in flip)) return notCounted();
+  if (!(op in flip)) return undefined;
   // `i + c < n` counts like `i < n - c`.
   const counterSide = (e: ts.Expression): [ts.Identifier, number] | undefined => {
     const inner = lo.skipParentheses(e);
@@ -247,7 +345,8 @@ export function countedLoop(lo: Lowerer, s: ts.ForStatement): { counter: ts.Symb
   };
   const onLeft = counterSide(cond.left);
   const onRight = onLeft === undefined ? counterSide(cond.right) : undefined;
-  const [[counterId, offset], bound, compare] = onLeft !== undefined ? [onLeft, cond.right, op] : onRight !== undefined ? [onRight, cond.left, flip[op]!] : notCounted();
+  if (onLeft === undefined && onRight === undefined) return undefined;
+  const [[counterId, offset], bound, compare] = onLeft !== undefined ? [onLeft, cond.right, op] : [onRight!, cond.left, flip[op]!];
   const counter = lo.symbolOf(counterId);
   const inc = s.incrementor === undefined ? undefined : lo.skipParentheses(s.incrementor);
   let step: number | undefined;
@@ -259,12 +358,12 @@ export function countedLoop(lo: Lowerer, s: ts.ForStatement): { counter: ts.Symb
     if (amount.kind === 'const' && sign !== 0) step = sign * amount.value;
   }
   const counts = step !== undefined && step !== 0 && ((step > 0 && (compare === '<' || compare === '<=')) || (step < 0 && (compare === '>' || compare === '>=')));
-  if (!counts) return notCounted();
+  if (!counts) return undefined;
   return { counter, counterName: counterId.text, bound, offset, compare, step: step! };
 }
 
 /** Variables declared before `body` that it assigns (the loop's carried variables). */
-export function assignedOutside(lo: Lowerer, body: ts.Statement, scope: State): ts.Symbol[] {
+export function assignedOutside(lo: Lowerer, parts: readonly ts.Node[], scope: State): ts.Symbol[] {
   const ts = lo.ts;
   const found = new Set<ts.Symbol>();
   const target = (e: ts.Expression): void => {
@@ -279,7 +378,7 @@ export function assignedOutside(lo: Lowerer, body: ts.Statement, scope: State): 
     if (ts.isFunctionLike(n)) return;
     ts.forEachChild(n, visit);
   };
-  visit(body);
+  parts.forEach(visit);
   return [...found];
 }
 

@@ -7,7 +7,7 @@ import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
 import { Graph, isConst, opaqueKey, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
 import { arrayLiteral, arrayMethod, constantIndex, elementsOf, newExpression, writeElement } from './lower-arrays.js';
-import { forOf, runtimeLoop, unroll } from './lower-loops.js';
+import { conditionalLoop, forOf, runtimeLoop, unrollOr } from './lower-loops.js';
 import { mathConstants, mathPrimitive, primitive, type PrimitiveName } from './rules.js';
 
 export type FunctionLike = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
@@ -462,15 +462,18 @@ export class Lowerer {
         runtimeLoop(this, s);
         return;
       }
-      unroll(this, s, {
+      const loop = {
         test: () => (s.condition === undefined ? this.graph.constant(1) : this.condition(s.condition)),
         body: () => this.statement(s.statement),
         next: () => s.incrementor !== undefined && this.expression(s.incrementor),
-      });
+      };
+      unrollOr(this, s, loop, () => conditionalLoop(this, s, { test: s.condition, ...(s.incrementor !== undefined ? { next: s.incrementor } : {}), testFirst: true }));
     } else if (ts.isWhileStatement(s)) {
-      unroll(this, s, { test: () => this.condition(s.expression), body: () => this.statement(s.statement) });
+      const loop = { test: () => this.condition(s.expression), body: () => this.statement(s.statement) };
+      unrollOr(this, s, loop, () => conditionalLoop(this, s, { test: s.expression, testFirst: true }));
     } else if (ts.isDoStatement(s)) {
-      unroll(this, s, { test: () => this.condition(s.expression), body: () => this.statement(s.statement), testAfterBody: true });
+      const loop = { test: () => this.condition(s.expression), body: () => this.statement(s.statement), testAfterBody: true };
+      unrollOr(this, s, loop, () => conditionalLoop(this, s, { test: s.expression, testFirst: false }));
     } else if (ts.isForOfStatement(s)) {
       forOf(this, s);
     } else if (ts.isForInStatement(s)) {

@@ -177,7 +177,7 @@ export function place(roots: readonly Node[]): Placement {
       } else {
         operands(n).forEach((arg) => demand(arg, p));
         if (n.kind === 'sum' || n.kind === 'scan') demand(n.body, p.body(n.loop, passOf(n, n.loop)));
-        if (n.kind === 'recurrence') n.next.forEach((next) => demand(next, p.body(n.loop, 0)));
+        if (n.kind === 'recurrence') [...n.next, ...(n.goOn !== undefined ? [n.goOn] : [])].forEach((next) => demand(next, p.body(n.loop, 0)));
       }
     }
   }

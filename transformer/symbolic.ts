@@ -139,7 +139,7 @@ function reverseRecurrence(g: Graph, forward: RecurrenceNode, adjoints: Map<Node
     [...seeds, ...accumulators],
     [...exitAdjoints, ...inputs.map(() => zero)],
     [...forward.carried.map((c) => backwards(step.adjoints.get(c) ?? zero)), ...inputs.map((u, j) => g.add(accumulators[j]!, backwards(step.adjoints.get(u)!)))],
-    forward,
+    { forward },
   );
   forward.inits.forEach((init, k) => {
     if (init.active) accumulate(g, adjoints, init, g.exit(backward, k));
