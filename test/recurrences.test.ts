@@ -149,6 +149,21 @@ recurrences('the companion pushes the carried state going forward and pops it go
   assert.match(gradOnly, /for \(let step = \w+; step > 0; step--\)/);
 });
 
+recurrences('BGD: the inner reduction splits into invariant sums computed once, outside the while loop', () => {
+  const body = programs.batchGradientDescentOnTheLearningRate!;
+  const js = compile(
+    { 'main.ts': `${prelude}/** @differentiable */\nexport function bgd(${body.params}): number {\n  ${body.body}\n}\nexport const dr = grad(bgd, { wrt: [2] });\n` },
+    { module: ts.ModuleKind.ESNext },
+  ).js['main.ts']!;
+  const gradOnly = js.slice(js.indexOf('function bgd$grad$2'));
+  const descent = gradOnly.slice(gradOnly.indexOf('for (;;)'), gradOnly.indexOf('for (let j'));
+  const reverse = gradOnly.slice(gradOnly.indexOf('for (let step'));
+  assert.ok(gradOnly.indexOf('for (let i') < gradOnly.indexOf('for (;;)'), 'the sums over i come first');
+  // Neither the descent nor its reverse loop runs over the M records: O(M + K), not O(M·K).
+  assert.not.match(descent, /for \(let i/, descent);
+  assert.not.match(reverse.slice(0, reverse.indexOf('return')), /for \(let i/);
+});
+
 recurrences('no iterations: the gradient of the initial state passes straight through', () => {
   assert.equal(m.grad(m.horner)(0.7, new Float64Array(0)), [0, new Float64Array(0)]);
   assert.equal(m.grad(m.eulerSteps)(0.8, 1.5, 0)[1], 3);

@@ -4,7 +4,7 @@
  * with integer exponents, finds them. Used only for derivative terms, never for the primal: it may
  * turn `0/0` into a number, never a number into NaN or an infinity.
  */
-import type { ApplyNode, ConstNode, Graph, Node } from './ir.js';
+import { loopsOf, type ApplyNode, type ConstNode, type Graph, type Loop, type Node } from './ir.js';
 
 interface Monomial {
   coefficient: number;
@@ -92,4 +92,60 @@ export function cancellingProduct(g: Graph, a: Node, b: Node): Node {
   }
   const quotient = denominator === undefined ? numerator ?? g.constant(1) : g.div(numerator ?? g.constant(1), denominator);
   return g.mul(g.constant(m.coefficient), quotient);
+}
+
+/** A term of a polynomial in values from outside a loop: their product, times a per-iteration coefficient. */
+interface Term {
+  readonly outer: readonly Node[];
+  readonly coefficient: Node;
+}
+
+/** Reduction splitting gives up past this many terms: it must not trade a loop for a swell. */
+const maxTerms = 8;
+
+/**
+ * `init + Σ_i body(i)` over `loop`, split (DESIGN.md §5, reduction splitting): where the body is a
+ * polynomial in values computed outside the loop, `Σ 2x(y − xw) = 2·Σxy − 2w·Σx²`. The sums left
+ * read only what the loop reads per iteration, so they are invariant in any loop around this one
+ * that changes `w`, and placement computes them once before it.
+ */
+export function splitSum(g: Graph, loop: Loop, body: Node, init: Node, name: string): Node {
+  const terms = expand(g, body, loop);
+  const worth = terms !== undefined && terms.some((t) => t.outer.length > 0 && loopsOf(t.coefficient).has(loop));
+  if (!worth) return g.sum(loop, body, init, name);
+  let result = init;
+  for (const term of terms!) {
+    const sum = loopsOf(term.coefficient).has(loop) ? g.sum(loop, term.coefficient, g.constant(0), name) : undefined;
+    // A coefficient that does not change with i sums to itself times the trip count: not split off.
+    if (sum === undefined) return g.sum(loop, body, init, name);
+    result = g.add(result, term.outer.reduce((product, factor) => g.mul(product, factor), sum));
+  }
+  return result;
+}
+
+function expand(g: Graph, n: Node, loop: Loop): Term[] | undefined {
+  if (!loopsOf(n).has(loop)) return [{ outer: n.kind === 'const' ? [] : [n], coefficient: n.kind === 'const' ? n : g.constant(1) }];
+  if (n.kind !== 'apply' || !['+', '-', '*', 'neg'].includes(n.op)) return [{ outer: [], coefficient: n }];
+  const [a, b] = n.args as [Node, Node];
+  const left = expand(g, a, loop);
+  if (left === undefined) return undefined;
+  if (n.op === 'neg') return left.map((t) => ({ outer: t.outer, coefficient: g.neg(t.coefficient) }));
+  const right = expand(g, b, loop);
+  if (right === undefined) return undefined;
+  let terms: Term[];
+  if (n.op === '*') terms = left.flatMap((l) => right.map((r) => ({ outer: [...l.outer, ...r.outer], coefficient: g.mul(l.coefficient, r.coefficient) })));
+  else terms = [...left, ...(n.op === '-' ? right.map((t) => ({ outer: t.outer, coefficient: g.neg(t.coefficient) })) : right)];
+  return collectTerms(g, terms);
+}
+
+/** Terms with the same outer factors added together; `undefined` past the budget. */
+function collectTerms(g: Graph, terms: readonly Term[]): Term[] | undefined {
+  const byKey = new Map<string, Term>();
+  for (const t of terms) {
+    const outer = [...t.outer].sort((a, b) => a.id - b.id);
+    const key = outer.map((o) => o.id).join(',');
+    const before = byKey.get(key);
+    byKey.set(key, { outer, coefficient: before === undefined ? t.coefficient : g.add(before.coefficient, t.coefficient) });
+  }
+  return byKey.size > maxTerms ? undefined : [...byKey.values()];
 }

@@ -4,6 +4,7 @@
  * (`m = Math.max(m, e_i)`) over a loop whose body is lowered once.
  */
 import type ts from 'typescript';
+import { splitSum } from './algebra.js';
 import { codes, unsupported, Unsupported } from './diagnostics.js';
 import { dependsOn, extremumOf, isIncrementOf, substitute, type CarriedNode, type Loop, type Node } from './ir.js';
 import { elementsOf } from './lower-arrays.js';
@@ -283,7 +284,7 @@ function reductions(
     if (!isIncrementOf(next, leaf)) return undefined;
     const increment = substitute(g, next, new Map([[leaf, g.constant(0)]]));
     if (readsOthers(increment)) return undefined;
-    exitValues.set(symbol, { kind: 'number', node: g.sum(loop, increment, initial(symbol).node, symbol.getName()) });
+    exitValues.set(symbol, { kind: 'number', node: splitSum(g, loop, increment, initial(symbol).node, symbol.getName()) });
   }
   return exitValues;
 }

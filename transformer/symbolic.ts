@@ -4,7 +4,7 @@
  * the forward computation and with each other; then adjoints flow from cut to cut:
  * `adj(in_j) += adj(out) * ∂out/∂in_j`.
  */
-import { cancellingProduct } from './algebra.js';
+import { cancellingProduct, splitSum } from './algebra.js';
 import { isConst, substitute, type Graph, type Node, type RecurrenceNode, type ScatterNode } from './ir.js';
 import { primitive } from './rules.js';
 import { bodyInputs, bodyOf, differentiableArgs, segmentsOfInterest, wholeFunction, type Scope, type Segment } from './soi.js';
@@ -99,7 +99,7 @@ export function differentiate(g: Graph, seeds: readonly (readonly [Node, Node])[
       const body = differentiate(g, [[root.body, adjoint]], bodyOf(root));
       for (const input of bodyInputs(root)) {
         const perIteration = body.adjoints.get(input);
-        if (perIteration !== undefined) accumulate(g, adjoints, input, g.sum(root.loop, perIteration, g.constant(0), 'adjoint'));
+        if (perIteration !== undefined) accumulate(g, adjoints, input, splitSum(g, root.loop, perIteration, g.constant(0), 'adjoint'));
       }
       scatters.push(...body.scatters);
       continue;

@@ -1,16 +1,13 @@
 /**
- * The loop-and-array problems of BENCHMARKS.md that fit what coarsegrad differentiates today (loops
- * with a run-time trip count as independent reductions `s += e`): HookeanSpring, Brachistochrone,
- * the HMC logistic-regression potential and GradBench's llsq. Each is written once as plain marked
- * TypeScript following its definition there, next to a hand-written analytic gradient of the kind a
- * careful person writes, and the deterministic data to evaluate both at.
+ * The loop-and-array problems of BENCHMARKS.md: HookeanSpring, Brachistochrone, the HMC
+ * logistic-regression potential, BGDHyperOpt and GradBench's llsq. Each is written once as plain
+ * marked TypeScript following its definition there, next to a hand-written analytic gradient of the
+ * kind a careful person writes, and the deterministic data to evaluate both at.
  *
- * Not here, because they need what is not differentiated yet: BGDHyperOpt (a `while` loop with a
- * run-time condition and `break`, and `w` carried from one iteration to the next), lse (a `Math.max`
- * reduction) and gmm (a log-sum-exp per row, which needs a max reduction too).
+ * Not here yet: lse and gmm from GradBench.
  */
 import { grad } from 'coarsegrad';
-import type { Problem } from './problems.js';
+import type { Arg, Problem } from './problems.js';
 import { mulberry32, uniform } from './random.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -240,6 +237,68 @@ function llsqInputs(m: number, n: number, seed: number): [Float64Array, number][
 }
 
 // ---------------------------------------------------------------------------------------------
+// BGDHyperOpt
+
+/**
+ * The training error after batch gradient descent on a one-parameter linear model, as a function of
+ * the learning rate `r`: the descent stops after `T` steps or when the step gets small.
+ * @differentiable
+ */
+export function bgd(x: Float64Array, y: Float64Array, r: number, T: number): number {
+  let w = 0;
+  let k = 0;
+  const M = x.length;
+  while (k < T) {
+    k++;
+    let d = 0;
+    for (let i = 0; i < M; i++) d += 2 * x[i]! * (y[i]! - x[i]! * w);
+    d = d / M;
+    if (d < 0.001) break;
+    else w = w + r * d;
+  }
+  let e = 0;
+  for (let j = 0; j < M; j++) e += (y[j]! - x[j]! * w) ** 2;
+  return Math.sqrt(e) / M;
+}
+
+/**
+ * By hand, as the coarsening paper writes it: the inner sum is Sxy − Sxx·w, so the two sums are taken
+ * once and the descent, with the derivative of w carried forward, costs O(K) after them.
+ */
+function bgdHand(x: Float64Array, y: Float64Array, r: number, T: number): [number] {
+  const M = x.length;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < M; i++) {
+    sxx += x[i]! * x[i]!;
+    sxy += x[i]! * y[i]!;
+  }
+  let w = 0;
+  let dw = 0;
+  for (let k = 0; k < T; k++) {
+    const d = (2 * (sxy - sxx * w)) / M;
+    if (d < 0.001) break;
+    const dd = (-2 * sxx * dw) / M;
+    w = w + r * d;
+    dw = dw + d + r * dd;
+  }
+  let e = 0;
+  let de = 0;
+  for (let j = 0; j < M; j++) {
+    const res = y[j]! - x[j]! * w;
+    e += res * res;
+    de += -2 * res * x[j]! * dw;
+  }
+  return [de / (2 * Math.sqrt(e) * M)];
+}
+
+function bgdInputs(M: number): Arg[][] {
+  const x = Float64Array.from({ length: M }, (_, i) => i / M);
+  const y = Float64Array.from(x, (v, i) => 2 * v + 0.5 + 0.1 * Math.sin(17 * i));
+  return [[x, y, 0.05, 1000]];
+}
+
+// ---------------------------------------------------------------------------------------------
 
 function sized<S>(sizes: readonly S[], make: (size: S, sizeIndex: number) => Problem): Problem[] {
   return sizes.map((size, sizeIndex) => make(size, sizeIndex));
@@ -281,6 +340,16 @@ export const loopProblems: readonly Problem[] = [
       inputs: () => logisticInputs(n, d, 1000 * n + d),
     }),
   ),
+  ...sized([200, 1000, 2000], (M, sizeIndex) => ({
+    name: 'BGDHyperOpt',
+    size: `M = ${M}, T = 1000`,
+    sizeIndex,
+    primal: bgd,
+    // ∂/∂r only: the learning rate.
+    coarse: grad(bgd, { wrt: [2] }),
+    hand: bgdHand,
+    inputs: () => bgdInputs(M),
+  })),
   ...sized([1024, 4096, 16392], (n, sizeIndex) => ({
     name: 'llsq',
     size: `m = 128, n = ${n}`,
