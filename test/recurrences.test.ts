@@ -164,6 +164,27 @@ recurrences('BGD: the inner reduction splits into invariant sums computed once, 
   assert.not.match(reverse.slice(0, reverse.indexOf('return')), /for \(let i/);
 });
 
+recurrences('the report names each loop’s class and why', () => {
+  const printed: string[] = [];
+  const log = console.log;
+  console.log = (text: string) => void printed.push(text);
+  try {
+    compile(
+      {
+        'main.ts': `${prelude}/** @differentiable */\nexport function f(x: Float64Array, c: number): number {\n  let acc = 0;\n  for (let i = 0; i < x.length; i++) acc = acc * c + x[i]!;\n  let s = 0;\n  for (let i = 0; i < x.length; i++) s += x[i]!;\n  let u = 1;\n  for (let k = 0; k < 3; k++) u *= c;\n  while (u > 1) u /= 2;\n  return acc + s + u;\n}\n`,
+      },
+      { plugin: { report: true } },
+    );
+  } finally {
+    console.log = log;
+  }
+  const report = printed.join('\n');
+  assert.match(report, /line 6: recurrence on the tape, carrying acc: a variable is updated from its previous value/);
+  assert.match(report, /line 8: reduction of s over a run-time trip count: sums and scans, no tape/);
+  assert.match(report, /line 10: unrolled, 3 iterations: the trip count is known at compile time/);
+  assert.match(report, /line 11: recurrence on the tape, carrying u: it runs while a run-time condition holds/);
+});
+
 recurrences('no iterations: the gradient of the initial state passes straight through', () => {
   assert.equal(m.grad(m.horner)(0.7, new Float64Array(0)), [0, new Float64Array(0)]);
   assert.equal(m.grad(m.eulerSteps)(0.8, 1.5, 0)[1], 3);

@@ -33,7 +33,7 @@ export class TripCountUnknown extends Unsupported {
  */
 export function unrollOr(lo: Lowerer, at: ts.Node, loop: Parameters<typeof unroll>[2], otherwise: () => void): void {
   const frame = lo.frame;
-  const saved = { state: lo.snapshot(), path: frame.path, ended: frame.ended, loops: frame.loops.length, returns: frame.returns.length };
+  const saved = { state: lo.snapshot(), path: frame.path, ended: frame.ended, loops: frame.loops.length, returns: frame.returns.length, report: lo.loopReport.length };
   try {
     unroll(lo, at, loop);
   } catch (error) {
@@ -43,6 +43,7 @@ export function unrollOr(lo: Lowerer, at: ts.Node, loop: Parameters<typeof unrol
     frame.ended = saved.ended;
     frame.loops.length = saved.loops;
     frame.returns.length = saved.returns;
+    lo.loopReport.length = saved.report;
     otherwise();
   }
 }
@@ -57,6 +58,7 @@ export function unroll(lo: Lowerer, at: ts.Node, loop: { test: () => Node; body:
   /** The states in which iterations left by `break`, under "left in that iteration". */
   const broken: { guard: Node | undefined; state: State }[] = [];
   let finishes = false;
+  let iterations = 0;
   for (let first = true; ; first = false) {
     if (!(first && loop.testAfterBody)) {
       const test = loop.test();
@@ -68,6 +70,7 @@ export function unroll(lo: Lowerer, at: ts.Node, loop: { test: () => Node; body:
         break;
       }
     }
+    iterations++;
     if (++lo.unrolledIterations > unrollBudget.iterations || g.nodes.length > unrollBudget.nodes) {
       unsupported(codes.unsupportedSyntax, at, `this loop runs too many times to unroll at compile time (the budget is ${unrollBudget.iterations} iterations in all); loops that run at run time are not differentiated yet.`);
     }
@@ -95,6 +98,7 @@ export function unroll(lo: Lowerer, at: ts.Node, loop: { test: () => Node; body:
     if (left.kind === 'const' && left.value) break;
   }
   frame.path = entryPath;
+  lo.classify(at, `unrolled, ${iterations} iteration${iterations === 1 ? '' : 's'}: the trip count is known at compile time`);
   const outcomes = finishes ? [...broken, { guard: undefined, state: lo.snapshot() }] : broken;
   // Every path left by `return`: nothing runs after the loop.
   if (outcomes.length === 0) {
@@ -131,9 +135,15 @@ export function runtimeLoop(lo: Lowerer, s: ts.ForStatement): void {
   });
   if (loopBound(lo, shape) !== bound) unsupported(codes.unsupportedSyntax, shape.bound, "the loop's bound changes inside the loop; compute it once before the loop.");
   const initial = (symbol: ts.Symbol) => (scope.bindings.get(symbol) ?? lo.outerBinding(symbol)) as { kind: 'number'; node: Node };
-  const exitValues =
-    (step.breaks ? undefined : reductions(lo, loop, step.leaves, step.next, initial)) ??
-    recurrence(lo, s, loop, step.leaves, step.next, initial, step.breaks ? { goOn: step.stays } : {});
+  const reduced = step.breaks ? undefined : reductions(lo, loop, step.leaves, step.next, initial);
+  const carried = [...step.leaves.keys()].map((symbol) => symbol.getName()).join(', ') || 'nothing';
+  lo.classify(
+    s,
+    reduced !== undefined
+      ? `reduction of ${carried} over a run-time trip count: sums and scans, no tape`
+      : `recurrence on the tape, carrying ${carried}: ${step.breaks ? "it may 'break'" : 'a variable is updated from its previous value other than by adding to it'}`,
+  );
+  const exitValues = reduced ?? recurrence(lo, s, loop, step.leaves, step.next, initial, step.breaks ? { goOn: step.stays } : {});
   lo.restore(scope);
   for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);
   // A counter declared before the loop holds its final value after it, which is not modelled:
@@ -174,6 +184,8 @@ export function conditionalLoop(
     substitute(g, test, new Map([...step.leaves].map(([symbol, leaf]) => [leaf, values(leaf, symbol)] as const)));
   const entry = parts.testFirst ? onState((_, symbol) => initial(symbol).node) : g.constant(1);
   const goOn = g.call('&&', step.stays, onState((_, symbol) => step.next.get(symbol)!));
+  const carried = [...step.leaves.keys()].map((symbol) => symbol.getName()).join(', ') || 'nothing';
+  lo.classify(s, `recurrence on the tape, carrying ${carried}: it runs while a run-time condition holds`);
   const exitValues = recurrence(lo, s, loop, step.leaves, step.next, initial, { entry, goOn });
   lo.restore(scope);
   for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);

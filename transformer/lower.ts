@@ -30,6 +30,8 @@ export interface LoweredFunction {
   readonly nameHints: ReadonlyMap<Node, string>;
   /** Names from enclosing scopes that the companion reads; its own names must not shadow them. */
   readonly freeNames: ReadonlySet<string>;
+  /** How each loop was classified and why, for the report. */
+  readonly loops: readonly string[];
 }
 
 /**
@@ -144,6 +146,14 @@ export class Lowerer {
   readonly paramElements = new Map<number, Map<number, ParamNode>>();
   /** Run-time loops being lowered, the innermost counted. */
   runtimeLoops = 0;
+  /** How each loop was classified and why, for the report. */
+  readonly loopReport: string[] = [];
+
+  /** Notes a loop's class in the report, with its line. */
+  classify(at: ts.Node, text: string): void {
+    const line = at.getSourceFile().getLineAndCharacterOfPosition(at.getStart()).line + 1;
+    this.loopReport.push(`line ${line}: ${text}`);
+  }
   /** Whether a local array is a plain array or a typed array (which fixes its length and rounding). */
   readonly arrayKinds = new Map<number, 'array' | 'float64' | 'float32'>();
 
@@ -166,7 +176,7 @@ export class Lowerer {
     if (output.kind !== 'number') {
       unsupported(codes.noNumericResult, fn.name ?? fn, 'a marked function must return a number; this one returns an object.');
     }
-    return { graph: this.graph, params, output: output.node, nameHints: this.nameHints, freeNames: this.freeNames };
+    return { graph: this.graph, params, output: output.node, nameHints: this.nameHints, freeNames: this.freeNames, loops: this.loopReport };
   }
 
   // ---- parameters -------------------------------------------------------------------------------

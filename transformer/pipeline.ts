@@ -64,6 +64,7 @@ function adjointHints(lowered: LoweredFunction, derivative: Derivative): Map<Nod
 
 function describe(name: string, lowered: LoweredFunction, segmentation: Segmentation, derivative: Derivative, gradients: readonly Gradient[]): string {
   const lines = [`${name}: ${lowered.params.length} parameters, output ${show(lowered.output)}`];
+  if (lowered.loops.length > 0) lines.push('  loops:', ...lowered.loops.map((l) => `    ${l}`));
   lines.push(`  segments (${segmentation.segments.length}), cut where a value is used more than once:`);
   for (const { segment, partials } of derivative.segments) {
     lines.push(`    ${show(segment.root)}  [${segment.nodes.length} operations; inputs ${segment.inputs.map(show).join(', ') || 'none'}]`);
