@@ -1,0 +1,301 @@
+import { grad } from 'coarsegrad';
+import * as __coarsegrad from "coarsegrad";
+__coarsegrad.register(bgd, bgd$valueAndGrad, bgd$grad, 4);
+/** @differentiable */
+export function bgd(x, y, r, T) {
+    let w = 0;
+    let k = 0;
+    const M = x.length;
+    while (k < T) {
+        k++;
+        let d = 0;
+        for (let i = 0; i < M; i++)
+            d += 2 * x[i] * (y[i] - x[i] * w);
+        d = d / M;
+        if (d < 0.001)
+            break;
+        else
+            w = w + r * d;
+    }
+    let e = 0;
+    for (let j = 0; j < M; j++)
+        e += (y[j] - x[j] * w) ** 2;
+    return Math.sqrt(e) / M;
+}
+/** Gradient companion of bgd, written by coarsegrad: returns [value, gradient]. */
+function bgd$valueAndGrad(x, y, r, T) {
+    let k, t, t1, t2, t3, d, c, t4, t5, t6, t7, t8, t9, t12, t13, t14, t15, c1, t16, t17, t18, t19, k1, w, kCount, dk, dw, dr, din, din1;
+    // forward sweep: values used more than once
+    const dy = new Float64Array(y.length);
+    const dx = new Float64Array(x.length);
+    const length = x.length;
+    t2 = 0;
+    t3 = 0;
+    k1 = 0;
+    w = 0;
+    kCount = 0;
+    t9 = 0;
+    // reverse sweep: adjoints flow from cut to cut
+    t12 = 0;
+    t13 = 0;
+    for (let i = 0; i < length; i++) {
+        t = x[i];
+        t1 = y[i];
+        t2 += 2 * t * t1;
+        t3 += -2 * t * t;
+    }
+    if (0 < T) {
+        for (;;) {
+            __coarsegrad.tape.push(k1);
+            __coarsegrad.tape.push(w);
+            kCount++;
+            k = k1 + 1;
+            d = (t2 + w * t3) / length;
+            c = d < 0.001;
+            const kNext = k;
+            const wNext = c ? w : w + r * d;
+            const goOn = !c && k < T;
+            k1 = kNext;
+            w = wNext;
+            if (!goOn)
+                break;
+        }
+    }
+    for (let j = 0; j < length; j++) {
+        t5 = y[j];
+        t6 = x[j];
+        t7 = w * t6;
+        t8 = t5 - t7;
+        t9 += t8 ** 2;
+        t12 += -(t5 * t6);
+        t13 += t6 * t6;
+    }
+    const t10 = Math.sqrt(t9);
+    const value = t10 / length;
+    const t11 = 1 / length / t10;
+    dk = 0;
+    dw = t11 * t12 + t11 * w * t13;
+    dr = 0;
+    din = 0;
+    din1 = 0;
+    for (let j = 0; j < length; j++) {
+        t5 = y[j];
+        t6 = x[j];
+        t7 = w * t6;
+        t8 = t5 - t7;
+        dy[j] += t8 * t11;
+        dx[j] -= t11 * w * t8;
+    }
+    for (let step = kCount; step > 0; step--) {
+        const wThen = __coarsegrad.tape.pop();
+        const kThen = __coarsegrad.tape.pop();
+        t15 = (t2 + t3 * wThen) / length;
+        c1 = t15 < 0.001;
+        if (c1) {
+            t16 = 0;
+            t17 = 0;
+            t18 = 0;
+        }
+        else {
+            t14 = r / length;
+            t16 = t3 * t14;
+            t17 = dw * t14;
+            t18 = dw * t14 * wThen;
+        }
+        const dkNext = dk;
+        const dwNext = dw * (1 + t16);
+        const drNext = dr + (c1 ? 0 : dw * t15);
+        const dinNext = din + t17;
+        const dinNext1 = din1 + t18;
+        dk = dkNext;
+        dw = dwNext;
+        dr = drNext;
+        din = dinNext;
+        din1 = dinNext1;
+    }
+    for (let i = 0; i < length; i++) {
+        t = x[i];
+        t1 = y[i];
+        dx[i] += -4 * t * din1;
+        dx[i] += 2 * t1 * din;
+        dy[i] += 2 * t * din;
+    }
+    return [value, [dx, dy, dr, 0]];
+}
+/** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
+function bgd$grad(x, y, r, T) {
+    let k, t, t1, t2, t3, d, c, t4, t5, t6, t7, t8, t9, t11, t12, t13, t14, c1, t15, t16, t17, t18, k1, w, kCount, dk, dw, dr, din, din1;
+    // forward sweep: values used more than once
+    const dy = new Float64Array(y.length);
+    const dx = new Float64Array(x.length);
+    const length = x.length;
+    t2 = 0;
+    t3 = 0;
+    k1 = 0;
+    w = 0;
+    kCount = 0;
+    t9 = 0;
+    // reverse sweep: adjoints flow from cut to cut
+    t11 = 0;
+    t12 = 0;
+    for (let i = 0; i < length; i++) {
+        t = x[i];
+        t1 = y[i];
+        t2 += 2 * t * t1;
+        t3 += -2 * t * t;
+    }
+    if (0 < T) {
+        for (;;) {
+            __coarsegrad.tape.push(k1);
+            __coarsegrad.tape.push(w);
+            kCount++;
+            k = k1 + 1;
+            d = (t2 + w * t3) / length;
+            c = d < 0.001;
+            const kNext = k;
+            const wNext = c ? w : w + r * d;
+            const goOn = !c && k < T;
+            k1 = kNext;
+            w = wNext;
+            if (!goOn)
+                break;
+        }
+    }
+    for (let j = 0; j < length; j++) {
+        t5 = y[j];
+        t6 = x[j];
+        t7 = w * t6;
+        t8 = t5 - t7;
+        t9 += t8 ** 2;
+        t11 += -(t5 * t6);
+        t12 += t6 * t6;
+    }
+    const t10 = 1 / length / Math.sqrt(t9);
+    dk = 0;
+    dw = t10 * t11 + t10 * w * t12;
+    dr = 0;
+    din = 0;
+    din1 = 0;
+    for (let j = 0; j < length; j++) {
+        t5 = y[j];
+        t6 = x[j];
+        t7 = w * t6;
+        t8 = t5 - t7;
+        dy[j] += t8 * t10;
+        dx[j] -= t10 * w * t8;
+    }
+    for (let step = kCount; step > 0; step--) {
+        const wThen = __coarsegrad.tape.pop();
+        const kThen = __coarsegrad.tape.pop();
+        t14 = (t2 + t3 * wThen) / length;
+        c1 = t14 < 0.001;
+        if (c1) {
+            t15 = 0;
+            t16 = 0;
+            t17 = 0;
+        }
+        else {
+            t13 = r / length;
+            t15 = t3 * t13;
+            t16 = dw * t13;
+            t17 = dw * t13 * wThen;
+        }
+        const dkNext = dk;
+        const dwNext = dw * (1 + t15);
+        const drNext = dr + (c1 ? 0 : dw * t14);
+        const dinNext = din + t16;
+        const dinNext1 = din1 + t17;
+        dk = dkNext;
+        dw = dwNext;
+        dr = drNext;
+        din = dinNext;
+        din1 = dinNext1;
+    }
+    for (let i = 0; i < length; i++) {
+        t = x[i];
+        t1 = y[i];
+        dx[i] += -4 * t * din1;
+        dx[i] += 2 * t1 * din;
+        dy[i] += 2 * t * din;
+    }
+    return [dx, dy, dr, 0];
+}
+/** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
+function bgd$grad$2(x, y, r, T) {
+    let k, t, t1, t2, d, c, t3, t4, t5, t6, t8, t9, t10, t11, c1, t12, t13, t14, t15, k1, w, kCount, dk, dw, dr, din, din1;
+    // forward sweep: values used more than once
+    const length = x.length;
+    t1 = 0;
+    t2 = 0;
+    k1 = 0;
+    w = 0;
+    kCount = 0;
+    t6 = 0;
+    // reverse sweep: adjoints flow from cut to cut
+    t8 = 0;
+    t9 = 0;
+    for (let i = 0; i < length; i++) {
+        t = x[i];
+        t1 += 2 * t * y[i];
+        t2 += -2 * t * t;
+    }
+    if (0 < T) {
+        for (;;) {
+            __coarsegrad.tape.push(k1);
+            __coarsegrad.tape.push(w);
+            kCount++;
+            k = k1 + 1;
+            d = (t1 + w * t2) / length;
+            c = d < 0.001;
+            const kNext = k;
+            const wNext = c ? w : w + r * d;
+            const goOn = !c && k < T;
+            k1 = kNext;
+            w = wNext;
+            if (!goOn)
+                break;
+        }
+    }
+    for (let j = 0; j < length; j++) {
+        t4 = y[j];
+        t5 = x[j];
+        t6 += (t4 - w * t5) ** 2;
+        t8 += -(t4 * t5);
+        t9 += t5 * t5;
+    }
+    const t7 = 1 / length / Math.sqrt(t6);
+    dk = 0;
+    dw = t7 * t8 + t7 * w * t9;
+    dr = 0;
+    din = 0;
+    din1 = 0;
+    for (let step = kCount; step > 0; step--) {
+        const wThen = __coarsegrad.tape.pop();
+        const kThen = __coarsegrad.tape.pop();
+        t11 = (t1 + t2 * wThen) / length;
+        c1 = t11 < 0.001;
+        if (c1) {
+            t12 = 0;
+            t13 = 0;
+            t14 = 0;
+        }
+        else {
+            t10 = r / length;
+            t12 = t2 * t10;
+            t13 = dw * t10;
+            t14 = dw * t10 * wThen;
+        }
+        const dkNext = dk;
+        const dwNext = dw * (1 + t12);
+        const drNext = dr + (c1 ? 0 : dw * t11);
+        const dinNext = din + t13;
+        const dinNext1 = din1 + t14;
+        dk = dkNext;
+        dw = dwNext;
+        dr = drNext;
+        din = dinNext;
+        din1 = dinNext1;
+    }
+    return [dr];
+}
+export const bgdGrad = bgd$grad$2;
