@@ -42,7 +42,7 @@ const cases: Record<string, Case> = {
     body: 'let s = 0;\n  for (let j = 0; j < n; j++) {\n    let p = 1;\n    §for (let i = 0; i < xs.length; i++) p = p * xs[i]! + 1;\n    s += p;\n  }\n  return s;',
     says: /only at the top level/,
   },
-  'a loop over a parameter array': { code: 95001, params: 'xs: number[]', body: 'let s = 0;\n  for (const v of §xs) s += v;\n  return s;', says: /local arrays only/ },
+  'a loop over a string': { code: 95001, params: 'x: number, label: string', body: 'let s = x;\n  for (const c of §label) s += x;\n  return s;', says: /loops over arrays only/ },
   'a loop past the unrolling budget': {
     code: 95001,
     body: 'let s = x;\n  §for (let i = 0; i < 100000; i++) s = s * 0.5 + 1;\n  return s;',

@@ -97,6 +97,11 @@ const programs: Record<string, Program> = {
     // The loop stops when the step gets small: a wider stencil changes the iteration it stops at.
     step: 1e-6,
   },
+  forOfOverAParameter: {
+    params: 'x: Float64Array, g: number',
+    body: 'let acc = 0;\n  for (const v of x) acc = acc * g + v * v;\n  return acc;',
+    points: [[Float64Array.from([0.5, -1, 2]), 0.7]],
+  },
   innerReductionInARecurrence: {
     params: 'X: Float64Array, d: number, lr: number',
     body: 'let w = 0.5;\n  for (let i = 0; i < X.length / d; i++) {\n    let z = 0;\n    for (let j = 0; j < d; j++) z += X[i * d + j]! * w;\n    w = w - lr * Math.tanh(z);\n  }\n  return w;',

@@ -73,6 +73,11 @@ const programs: Record<string, Program> = {
     points: [[ramp(4, (i) => i - 1.5), 0.8]],
   },
   indexFromAParameter: { params: 'x: Float64Array, k: number', body: 'return x[k]! * x[k + 1]!;', points: [[ramp(4, (i) => i + 1), 1]] },
+  forOfOverAParameter: {
+    params: 'x: Float64Array, w: number',
+    body: 'let s = 0;\n  for (const v of x) s += Math.sin(v * w);\n  return s;',
+    points: [[Float64Array.from([0.5, -1, 2]), 0.7]],
+  },
   logSumExp: {
     params: 'x: Float64Array',
     body: 'let a = -Infinity;\n  for (let i = 0; i < x.length; i++) a = Math.max(a, x[i]!);\n  let s = 0;\n  for (let i = 0; i < x.length; i++) s += Math.exp(x[i]! - a);\n  return a + Math.log(s);',

@@ -116,24 +116,56 @@ export function unroll(lo: Lowerer, at: ts.Node, loop: { test: () => Node; body:
  */
 export function runtimeLoop(lo: Lowerer, s: ts.ForStatement): void {
   const ts = lo.ts;
-  const g = lo.graph;
   const frame = lo.frame;
   const shape = countedLoop(lo, s);
   if (shape === undefined) {
     conditionalLoop(lo, s, { test: s.condition, ...(s.incrementor !== undefined ? { next: s.incrementor } : {}), testFirst: true });
     return;
   }
-  const scope = lo.snapshot();
-  const bound = loopBound(lo, shape);
-  const start = scope.bindings.get(shape.counter);
+  const start = frame.bindings.get(shape.counter);
   if (start === undefined || start.kind !== 'number') unsupported(codes.unsupportedSyntax, s, 'the loop counter must start at a number.');
-  const loop = g.loop(start.node, bound, shape.compare, shape.step, shape.counterName);
-  const symbols = assignedOutside(lo, [s.statement], scope).filter((symbol) => symbol !== shape.counter);
-  const step = iterate(lo, s, loop, scope, symbols, () => {
-    frame.bindings.set(shape.counter, { kind: 'number', node: g.index(loop) });
-    lo.statement(s.statement);
+  countedRuntimeLoop(lo, s, {
+    start: start.node,
+    bound: () => loopBound(lo, shape),
+    boundAt: shape.bound,
+    compare: shape.compare,
+    step: shape.step,
+    counterName: shape.counterName,
+    exclude: shape.counter,
+    body: (index) => {
+      frame.bindings.set(shape.counter, { kind: 'number', node: index });
+      lo.statement(s.statement);
+    },
   });
-  if (loopBound(lo, shape) !== bound) unsupported(codes.unsupportedSyntax, shape.bound, "the loop's bound changes inside the loop; compute it once before the loop.");
+  // A counter declared before the loop holds its final value after it, which is not modelled:
+  // reading it is reported rather than computed wrongly.
+  const declaredByLoop = s.initializer !== undefined && ts.isVariableDeclarationList(s.initializer);
+  if (!declaredByLoop) frame.bindings.set(shape.counter, undefined);
+}
+
+/** The counted loop underneath `for (let i = a; i < n; i++)` and `for (const v of xs)` over a parameter. */
+function countedRuntimeLoop(
+  lo: Lowerer,
+  s: ts.IterationStatement,
+  shape: {
+    readonly start: Node;
+    /** Lowers the bound in the current state: it must come out the same after the body. */
+    readonly bound: () => Node;
+    readonly boundAt: ts.Node;
+    readonly compare: Loop['compare'];
+    readonly step: number;
+    readonly counterName: string;
+    readonly exclude?: ts.Symbol;
+    readonly body: (index: Node) => void;
+  },
+): void {
+  const g = lo.graph;
+  const scope = lo.snapshot();
+  const bound = shape.bound();
+  const loop = g.loop(shape.start, bound, shape.compare, shape.step, shape.counterName);
+  const symbols = assignedOutside(lo, [s.statement], scope).filter((symbol) => symbol !== shape.exclude);
+  const step = iterate(lo, s, loop, scope, symbols, () => shape.body(g.index(loop)));
+  if (shape.bound() !== bound) unsupported(codes.unsupportedSyntax, shape.boundAt, "the loop's bound changes inside the loop; compute it once before the loop.");
   const initial = (symbol: ts.Symbol) => (scope.bindings.get(symbol) ?? lo.outerBinding(symbol)) as { kind: 'number'; node: Node };
   const reduced = step.breaks ? undefined : reductions(lo, loop, step.leaves, step.next, initial);
   const carried = [...step.leaves.keys()].map((symbol) => symbol.getName()).join(', ') || 'nothing';
@@ -146,10 +178,6 @@ export function runtimeLoop(lo: Lowerer, s: ts.ForStatement): void {
   const exitValues = reduced ?? recurrence(lo, s, loop, step.leaves, step.next, initial, step.breaks ? { goOn: step.stays } : {});
   lo.restore(scope);
   for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);
-  // A counter declared before the loop holds its final value after it, which is not modelled:
-  // reading it is reported rather than computed wrongly.
-  const declaredByLoop = s.initializer !== undefined && ts.isVariableDeclarationList(s.initializer);
-  if (!declaredByLoop) frame.bindings.set(shape.counter, undefined);
 }
 
 /**
@@ -399,15 +427,31 @@ export function assignedOutside(lo: Lowerer, parts: readonly ts.Node[], scope: S
 export function forOf(lo: Lowerer, s: ts.ForOfStatement): void {
   const ts = lo.ts;
   const iterable = lo.expression(s.expression);
-  if (iterable.kind !== 'array') {
-    unsupported(codes.unsupportedSyntax, s.expression, "'for...of' is unrolled over local arrays only, whose length is known at compile time; looping over a parameter's elements is not differentiated yet.");
-  }
   const declarations = ts.isVariableDeclarationList(s.initializer) ? s.initializer.declarations : undefined;
   const target = declarations?.[0]?.name;
   if (declarations === undefined || declarations.length !== 1 || target === undefined || !ts.isIdentifier(target)) {
     unsupported(codes.unsupportedSyntax, s.initializer, "write the loop variable as 'for (const v of array)'.");
   }
   const symbol = lo.symbolOf(target);
+  if (iterable.kind === 'paramArray') {
+    // Over a parameter's elements: `for (let i = 0; i < xs.length; i++) { const v = xs[i]; ... }`.
+    const g = lo.graph;
+    const length = g.opaque({ kind: 'property', base: { kind: 'param', index: iterable.index }, name: 'length', node: undefined });
+    countedRuntimeLoop(lo, s, {
+      start: g.constant(0),
+      bound: () => length,
+      boundAt: s.expression,
+      compare: '<',
+      step: 1,
+      counterName: 'i',
+      body: (index) => {
+        lo.bind(symbol, { kind: 'number', node: g.load(iterable.index, iterable.name, index) }, target.text);
+        lo.statement(s.statement);
+      },
+    });
+    return;
+  }
+  if (iterable.kind !== 'array') unsupported(codes.unsupportedSyntax, s.expression, "'for...of' loops over arrays only.");
   let index = 0;
   unroll(lo, s, {
     test: () => lo.graph.constant(+(index < elementsOf(lo, iterable.ref).length)),
