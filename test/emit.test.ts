@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { build, compile, describeDiagnostics, prelude } from './harness.js';
 
 const goldenDir = path.resolve(__dirname, '..', '..', 'test', 'golden');
+const programsDir = path.resolve(__dirname, '..', '..', 'test', 'programs');
 
 /** Compares with a file in test/golden; `UPDATE_GOLDEN=1 npm test` rewrites it after a deliberate change. */
 function assertGolden(name: string, actual: string): void {
@@ -35,63 +36,15 @@ export const rosenGrad = grad(rosen);
   assertGolden('rosenbrock.js', result.js['main.ts']!);
 });
 
-const loopGoldens: Record<string, string> = {
-  'reduction.js': `import { grad } from 'coarsegrad';
+/** Programs in test/programs whose emitted JavaScript is kept in test/golden. */
+const loopGoldens = ['reduction', 'recurrence', 'bgd'];
 
-/** @differentiable */
-export function springEnergy(p: Float64Array, k: number): number {
-  const n = p.length / 2;
-  let e = 0;
-  for (let i = 0; i < n; i++) {
-    const j = (i + 1) % n;
-    const d = Math.hypot(p[2 * j]! - p[2 * i]!, p[2 * j + 1]! - p[2 * i + 1]!);
-    e += 0.5 * k * (d - 1) ** 2;
-  }
-  return e;
-}
-
-export const energyGrad = grad(springEnergy);
-`,
-  'recurrence.js': `import { grad } from 'coarsegrad';
-
-/** @differentiable */
-export function horner(x: number, c: Float64Array): number {
-  let acc = 0;
-  for (let i = c.length - 1; i >= 0; i--) acc = acc * x + c[i]!;
-  return acc;
-}
-
-export const hornerGrad = grad(horner);
-`,
-  'bgd.js': `import { grad } from 'coarsegrad';
-
-/** @differentiable */
-export function bgd(x: Float64Array, y: Float64Array, r: number, T: number): number {
-  let w = 0;
-  let k = 0;
-  const M = x.length;
-  while (k < T) {
-    k++;
-    let d = 0;
-    for (let i = 0; i < M; i++) d += 2 * x[i]! * (y[i]! - x[i]! * w);
-    d = d / M;
-    if (d < 0.001) break;
-    else w = w + r * d;
-  }
-  let e = 0;
-  for (let j = 0; j < M; j++) e += (y[j]! - x[j]! * w) ** 2;
-  return Math.sqrt(e) / M;
-}
-
-export const bgdGrad = grad(bgd, { wrt: [2] });
-`,
-};
-
-for (const [golden, source] of Object.entries(loopGoldens)) {
-  emit(`golden: ${golden.replace('.js', '')} companions`, () => {
+for (const name of loopGoldens) {
+  emit(`golden: ${name} companions`, () => {
+    const source = fs.readFileSync(path.join(programsDir, `${name}.ts`), 'utf8');
     const result = compile({ 'main.ts': source }, { module: ts.ModuleKind.ESNext });
     assert.equal(describeDiagnostics(result.diagnostics), []);
-    assertGolden(golden, result.js['main.ts']!);
+    assertGolden(`${name}.js`, result.js['main.ts']!);
   });
 }
 
