@@ -247,7 +247,8 @@ class Emitter {
       if (g !== undefined && !isArrayGradient(g) && !rootHints.has(g)) rootHints.set(g, `d${lowered.params[positions[k]!]!.name}`);
     });
     if (this.withValue && !rootHints.has(lowered.output)) rootHints.set(lowered.output, 'value');
-    const ordered = [...this.named].filter(([, yes]) => yes).map(([n]) => n).sort((a, b) => a.id - b.id);
+    // A recurrence is computed by statements but is no value: its state variables have names of their own.
+    const ordered = [...this.named].filter(([n, yes]) => yes && n.kind !== 'recurrence').map(([n]) => n).sort((a, b) => a.id - b.id);
     for (const n of ordered) {
       const hint = rootHints.get(n) ?? adjointHints.get(n) ?? lowered.nameHints.get(n) ?? fallbackHint(n);
       this.names.set(n, this.namer.fresh(hint));
@@ -266,9 +267,9 @@ class Emitter {
   private valueItems(): Item[] {
     const f = this.f;
     const items: Item[] = [];
-    const ordered = [...this.names.keys()].sort((a, b) => a.id - b.id);
+    const ordered = [...this.named].filter(([, yes]) => yes).map(([n]) => n).sort((a, b) => a.id - b.id);
     for (const n of ordered) {
-      const name = f.createIdentifier(this.names.get(n)!);
+      const name = f.createIdentifier(this.names.get(n) ?? '');
       const assign = (value: ts.Expression): ts.Statement => f.createExpressionStatement(f.createAssignment(name, value));
       for (const p of this.placement.regions.get(n)!) {
         if (n.kind === 'sum') {

@@ -10,7 +10,7 @@ export function horner(x, c) {
 }
 /** Gradient companion of horner, written by coarsegrad: returns [value, gradient]. */
 function horner$valueAndGrad(x, c) {
-    let t, t1, acc, iCount, dacc, dx;
+    let acc, iCount, dacc, dx;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
@@ -39,7 +39,7 @@ function horner$valueAndGrad(x, c) {
 }
 /** Gradient companion of horner, written by coarsegrad: returns the gradient. */
 function horner$grad(x, c) {
-    let t, t1, acc, iCount, dacc, dx;
+    let acc, iCount, dacc, dx;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
