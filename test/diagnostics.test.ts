@@ -36,6 +36,18 @@ const cases: Record<string, Case> = {
     body: 'const a = [0, 0];\n  §for (let i = 0; i < n; i++) a[0] = x * i;\n  return a[0]!;',
     says: /writing array elements in a loop/,
   },
+  'a map reading what it wrote in other iterations': {
+    code: 95001,
+    params: 'x: Float64Array',
+    body: 'const y = new Float64Array(x.length);\n  §for (let i = 1; i < x.length; i++) y[i] = y[i - 1]! + x[i]!;\n  return y[x.length - 1]!;',
+    says: /recurrence through the array/,
+  },
+  'a map writing away from its counter': {
+    code: 95001,
+    params: 'x: Float64Array',
+    body: 'const y = new Float64Array(x.length);\n  §for (let i = 0; i < x.length; i++) y[2 * i] = x[i]!;\n  return y[0]!;',
+    says: /only at its counter/,
+  },
   'a recurrence nested in another run-time loop': {
     code: 95001,
     params: 'xs: number[], n: number',

@@ -78,6 +78,21 @@ const programs: Record<string, Program> = {
     body: 'let s = 0;\n  for (const v of x) s += Math.sin(v * w);\n  return s;',
     points: [[Float64Array.from([0.5, -1, 2]), 0.7]],
   },
+  mapThenNeighbours: {
+    params: 'x: Float64Array, w: number',
+    body: 'const n = x.length;\n  const y = new Float64Array(n);\n  for (let i = 0; i < n; i++) y[i] = Math.tanh(w * x[i]!);\n  let s = 0;\n  for (let i = 1; i < n; i++) s += (y[i]! - y[i - 1]!) ** 2;\n  return s;',
+    points: [[Float64Array.from([0.3, -1.2, 0.8, 2]), 0.7]],
+  },
+  branchInsideAMap: {
+    params: 'x: Float64Array',
+    body: 'const out = new Array<number>(x.length).fill(0);\n  for (let i = 0; i < x.length; i++) {\n    if (x[i]! > 0) out[i] = Math.sqrt(x[i]!);\n    else out[i] = -x[i]! * x[i]!;\n  }\n  let t = 0;\n  for (let j = 0; j < x.length; j++) t += out[j]! * (j + 1);\n  return t + out[1]!;',
+    points: [[Float64Array.from([0.3, -1.2, 0.8, 2])]],
+  },
+  mapWithAnOffsetAndAFill: {
+    params: 'x: Float64Array, c: number',
+    body: 'const n = x.length;\n  const shifted = new Array<number>(n + 1).fill(c);\n  for (let i = 0; i < n; i++) shifted[i + 1] = x[i]! * x[i]!;\n  let s = 0;\n  for (let i = 0; i <= n; i++) s += shifted[i]! * (i + 0.5);\n  return s;',
+    points: [[Float64Array.from([0.5, -1, 2]), 0.3]],
+  },
   logSumExp: {
     params: 'x: Float64Array',
     body: 'let a = -Infinity;\n  for (let i = 0; i < x.length; i++) a = Math.max(a, x[i]!);\n  let s = 0;\n  for (let i = 0; i < x.length; i++) s += Math.exp(x[i]! - a);\n  return a + Math.log(s);',

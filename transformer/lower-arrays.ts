@@ -6,6 +6,7 @@
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
 import type { Lowerer, Value } from './lower.js';
+import { newDynamicArray } from './lower-maps.js';
 
 /**
  * An element index, which must be known at compile time for now: a literal, or a loop counter of
@@ -72,7 +73,9 @@ export function newExpression(lo: Lowerer, e: ts.NewExpression): Value {
     const source = arrayLiteral(lo, lo.skipParentheses(args[0]!) as ts.ArrayLiteralExpression) as { ref: number };
     return newArray(lo, kind, elementsOf(lo, source.ref));
   }
-  const length = args.length === 0 ? 0 : constantIndex(lo, args[0]!);
+  const size = args.length === 0 ? lo.graph.constant(0) : lo.number(args[0]!);
+  if (size.kind !== 'const') return newDynamicArray(lo, kind, size);
+  const length = constantIndex(lo, args[0]!);
   // Typed arrays start at 0; `new Array(n)` has holes, read as NaN in arithmetic until filled.
   const fill = lo.graph.constant(kind === 'array' ? NaN : 0);
   return newArray(lo, kind, Array.from({ length }, () => ({ kind: 'number', node: fill })));

@@ -5,6 +5,7 @@
  */
 import type ts from 'typescript';
 import { splitSum } from './algebra.js';
+import { mapsOfLoop } from './lower-maps.js';
 import { codes, unsupported, Unsupported } from './diagnostics.js';
 import { dependsOn, extremumOf, isIncrementOf, substitute, type CarriedNode, type Loop, type Node } from './ir.js';
 import { elementsOf } from './lower-arrays.js';
@@ -176,7 +177,7 @@ function countedRuntimeLoop(
       : `recurrence on the tape, carrying ${carried}: ${step.breaks ? "it may 'break'" : 'a variable is updated from its previous value other than by adding to it'}`,
   );
   const exitValues = reduced ?? recurrence(lo, s, loop, step.leaves, step.next, initial, step.breaks ? { goOn: step.stays } : {});
-  lo.restore(scope);
+  lo.restore({ ...scope, dynamic: step.dynamic });
   for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);
 }
 
@@ -215,7 +216,7 @@ export function conditionalLoop(
   const carried = [...step.leaves.keys()].map((symbol) => symbol.getName()).join(', ') || 'nothing';
   lo.classify(s, `recurrence on the tape, carrying ${carried}: it runs while a run-time condition holds`);
   const exitValues = recurrence(lo, s, loop, step.leaves, step.next, initial, { entry, goOn });
-  lo.restore(scope);
+  lo.restore({ ...scope, dynamic: step.dynamic });
   for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);
 }
 
@@ -226,6 +227,8 @@ interface Iteration {
   /** The iteration ended without `break`. */
   readonly stays: Node;
   readonly breaks: boolean;
+  /** Arrays of run-time length after the loop: with the maps it wrote. */
+  readonly dynamic: State['dynamic'];
 }
 
 /**
@@ -236,6 +239,7 @@ function iterate(lo: Lowerer, s: ts.IterationStatement, loop: Loop, scope: State
   const g = lo.graph;
   const frame = lo.frame;
   const leaves = new Map<ts.Symbol, CarriedNode>();
+  const readsFrom = lo.dynamicReads.length;
   symbols.forEach((symbol, slot) => {
     const value = scope.bindings.get(symbol) ?? lo.outerBinding(symbol);
     if (value === undefined || value.kind !== 'number') {
@@ -273,7 +277,9 @@ function iterate(lo: Lowerer, s: ts.IterationStatement, loop: Loop, scope: State
     going = lo.snapshot();
   }
   const leaving = breaks.length > 0 ? lo.joinAll(breaks, scope, s) : undefined;
-  const state = going !== undefined && leaving !== undefined ? lo.join(g.call('!', stays), leaving, going, scope, s) : (going ?? leaving)!;
+  const joined = going !== undefined && leaving !== undefined ? lo.join(g.call('!', stays), leaving, going, scope, s) : (going ?? leaving)!;
+  // Writes at the counter into arrays of run-time length are maps over this loop.
+  const state = { ...joined, dynamic: mapsOfLoop(lo, loop, s, scope, joined, [...leaves.values()], readsFrom) };
   for (const [ref, elements] of state.heap) {
     if (scope.heap.get(ref) !== elements) {
       unsupported(codes.unsupportedSyntax, s, 'writing array elements in a loop that runs a run-time number of times is not differentiated yet; accumulate into number variables instead.');
@@ -286,7 +292,7 @@ function iterate(lo: Lowerer, s: ts.IterationStatement, loop: Loop, scope: State
     if (value === undefined || value.kind !== 'number') unsupported(codes.unsupportedSyntax, s, `'${symbol.getName()}' is not a number after an iteration of this loop.`);
     nextValues.set(symbol, value.node);
   }
-  return { leaves, next: nextValues, stays, breaks: breaks.length > 0 };
+  return { leaves, next: nextValues, stays, breaks: breaks.length > 0, dynamic: state.dynamic };
 }
 
 export function loopBound(lo: Lowerer, shape: { bound: ts.Expression; offset: number }): Node {

@@ -8,6 +8,7 @@ import { codes, unsupported } from './diagnostics.js';
 import { Graph, isConst, opaqueKey, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
 import { arrayLiteral, arrayMethod, constantIndex, elementsOf, newExpression, writeElement } from './lower-arrays.js';
 import { conditionalLoop, forOf, runtimeLoop, unrollOr } from './lower-loops.js';
+import { dynamicOf, fillDynamic, joinDynamic, readDynamic, writeDynamic, type DynamicArray } from './lower-maps.js';
 import { mathConstants, mathPrimitive, primitive, type PrimitiveName } from './rules.js';
 
 export type FunctionLike = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
@@ -44,12 +45,15 @@ export type Value =
   | { readonly kind: 'boolean'; readonly node: Node }
   | { readonly kind: 'object'; readonly expr: OpaqueExpr }
   | { readonly kind: 'array'; readonly ref: number }
+  /** A local array of run-time length (`lower-maps.ts`). */
+  | { readonly kind: 'dynArray'; readonly ref: number }
   | { readonly kind: 'paramArray'; readonly index: number; readonly name: string; readonly float32: boolean };
 
 /** What a statement list may change: the current frame's variables and the contents of local arrays. */
 export interface State {
   readonly bindings: Map<ts.Symbol, Value | undefined>;
   readonly heap: Map<number, readonly Value[]>;
+  readonly dynamic: Map<number, DynamicArray>;
 }
 
 /** A way out of a loop body met while unrolling it, with the state it leaves the iteration in. */
@@ -141,6 +145,10 @@ export class Lowerer {
   readonly operators: OperatorTables;
   /** Contents of local arrays, by reference. An array's element list is replaced, never mutated. */
   heap = new Map<number, readonly Value[]>();
+  /** Arrays of run-time length, by reference: their fill value and writes. */
+  dynamic = new Map<number, DynamicArray>();
+  /** Elements read from arrays of run-time length, in order: a loop checks it does not read its own writes. */
+  readonly dynamicReads: { readonly ref: number; readonly index: Node }[] = [];
   nextArray = 0;
   unrolledIterations = 0;
   readonly paramElements = new Map<number, Map<number, ParamNode>>();
@@ -328,7 +336,7 @@ export class Lowerer {
     if (a.kind === 'number' && b.kind === 'number') return { kind: 'number', node: this.graph.call('select', c, a.node, b.node) };
     if (a.kind === 'boolean' && b.kind === 'boolean') return { kind: 'boolean', node: this.graph.call('select', c, a.node, b.node) };
     if (a.kind === 'object' && b.kind === 'object' && opaqueKey(a.expr) === opaqueKey(b.expr)) return a;
-    if (a.kind === 'array' && b.kind === 'array' && a.ref === b.ref) return a;
+    if ((a.kind === 'array' || a.kind === 'dynArray') && b.kind === a.kind && a.ref === b.ref) return a;
     if (a.kind === 'paramArray' && b.kind === 'paramArray' && a.index === b.index) return a;
     if (a.kind !== b.kind && (a.kind === 'number' || a.kind === 'boolean') && (b.kind === 'number' || b.kind === 'boolean')) {
       unsupported(codes.unsupportedSyntax, at, 'the two branches give a number and a boolean; give both the same type.');
@@ -365,12 +373,13 @@ export class Lowerer {
 
   /** The current frame's variables and the local arrays, as they are now. */
   snapshot(): State {
-    return { bindings: new Map(this.frame.bindings), heap: new Map(this.heap) };
+    return { bindings: new Map(this.frame.bindings), heap: new Map(this.heap), dynamic: new Map(this.dynamic) };
   }
 
   restore(state: State): void {
     this.frame.bindings = new Map(state.bindings);
     this.heap = new Map(state.heap);
+    this.dynamic = new Map(state.dynamic);
   }
 
   /** `cond ? a : b` on whole states; variables declared after `scope` are out of scope and dropped. */
@@ -394,7 +403,12 @@ export class Lowerer {
       }
       heap.set(ref, e1.map((v, i) => (v === e2[i] ? v : this.phi(cond, v, e2[i]!, at))));
     }
-    return { bindings, heap };
+    const dynamic = new Map<number, DynamicArray>();
+    for (const [ref, d1] of a.dynamic) {
+      const d2 = b.dynamic.get(ref);
+      if (d2 !== undefined) dynamic.set(ref, joinDynamic(this, cond, d1, d2, at));
+    }
+    return { bindings, heap, dynamic };
   }
 
   /** The state of the first of `exits` whose guard holds, the last being the default. */
@@ -697,6 +711,13 @@ export class Lowerer {
       if (array.kind === 'paramArray') {
         unsupported(codes.mutation, target, `writing to the parameter array '${array.name}' cannot be differentiated; copy it into a local array first.`);
       }
+      if (array.kind === 'dynArray') {
+        const index = this.number(inner.argumentExpression);
+        return (value) => {
+          if (value.kind !== 'number') unsupported(codes.unsupportedSyntax, target, 'only numbers can be stored in the arrays of a marked function.');
+          writeDynamic(this, array.ref, index, value.node);
+        };
+      }
       if (array.kind !== 'array') {
         unsupported(codes.mutation, target, 'a marked function may only write elements of its own local arrays; writing to objects or outer state cannot be differentiated.');
       }
@@ -805,6 +826,7 @@ export class Lowerer {
     if (e.questionDotToken) unsupported(codes.unsupportedSyntax, e, "optional chaining ('?.') is not supported in a marked function.");
     const base = this.expression(e.expression);
     if (e.name.text === 'length' && base.kind === 'array') return { kind: 'number', node: g.constant(elementsOf(this, base.ref).length) };
+    if (e.name.text === 'length' && base.kind === 'dynArray') return { kind: 'number', node: dynamicOf(this, base.ref).length };
     if (e.name.text === 'length' && base.kind === 'paramArray') {
       return { kind: 'number', node: g.opaque({ kind: 'property', base: { kind: 'param', index: base.index }, name: 'length', node: e.name }) };
     }
@@ -825,6 +847,7 @@ export class Lowerer {
       const at = this.number(e.argumentExpression);
       if (at.kind !== 'const') return { kind: 'number', node: this.graph.load(base.index, base.name, at) };
     }
+    if (base.kind === 'dynArray') return { kind: 'number', node: readDynamic(this, base.ref, this.number(e.argumentExpression)) };
     const index = constantIndex(this, e.argumentExpression);
     switch (base.kind) {
       case 'object':
@@ -870,6 +893,11 @@ export class Lowerer {
         unsupported(codes.unsupportedSyntax, e, `'${callee.name.text}' on the parameter array '${array.name}' is not differentiated yet; read its elements by index.`);
       }
       if (array.kind === 'array') return arrayMethod(this, e, array, callee.name.text);
+      if (array.kind === 'dynArray' && callee.name.text === 'fill' && e.arguments.length === 1) {
+        fillDynamic(this, array.ref, this.number(e.arguments[0]!), e);
+        return array;
+      }
+      if (array.kind === 'dynArray') unsupported(codes.unsupportedSyntax, e, `'${callee.name.text}' on an array of run-time length is not differentiated yet; write it as a loop.`);
     }
     const declaration = this.calleeDeclaration(e);
     let thisValue: Value | undefined;

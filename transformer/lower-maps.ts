@@ -1,0 +1,156 @@
+/**
+ * Local arrays whose length is known only at run time (DESIGN.md §5, maps). Such an array is never
+ * materialised as a DAG value: it is its fill value and the list of writes made to it, and reading
+ * an element folds over the writes. A loop writing `out[i + c] = e_i` at its counter is a map: read
+ * back at `j`, the element is `e_{j−c}` where the loop covered `j − c`, so what a later loop reads
+ * is differentiated through `e` itself, with no adjoint array and no tape.
+ */
+import type ts from 'typescript';
+import { codes, unsupported } from './diagnostics.js';
+import { dependsOn, substitute, type Loop, type Node } from './ir.js';
+import type { Lowerer, State, Value } from './lower.js';
+
+/** A write: at `index` (a point), or for a map, at `index(loop) + offset` in every iteration of `loop`. */
+export interface Write {
+  readonly index: Node;
+  readonly value: Node;
+  readonly loop?: Loop;
+  readonly offset?: number;
+}
+
+export interface DynamicArray {
+  readonly length: Node;
+  readonly fill: Node;
+  readonly kind: 'array' | 'float64' | 'float32';
+  readonly writes: readonly Write[];
+}
+
+export function newDynamicArray(lo: Lowerer, kind: DynamicArray['kind'], length: Node): Value {
+  const ref = lo.nextArray++;
+  // Typed arrays start at 0; `new Array(n)` has holes, read as NaN in arithmetic until filled.
+  lo.dynamic.set(ref, { length, fill: lo.graph.constant(kind === 'array' ? NaN : 0), kind, writes: [] });
+  return { kind: 'dynArray', ref };
+}
+
+export function dynamicOf(lo: Lowerer, ref: number): DynamicArray {
+  return lo.dynamic.get(ref)!;
+}
+
+/** `array.fill(v)` on a new array: its fill value. */
+export function fillDynamic(lo: Lowerer, ref: number, value: Node, at: ts.Node): void {
+  const array = dynamicOf(lo, ref);
+  if (array.writes.length > 0) unsupported(codes.unsupportedSyntax, at, "'fill' after writes to an array of run-time length is not differentiated yet; fill it first.");
+  lo.dynamic.set(ref, { ...array, fill: array.kind === 'float32' ? lo.graph.call('fround', value) : value });
+}
+
+export function writeDynamic(lo: Lowerer, ref: number, index: Node, value: Node): void {
+  const array = dynamicOf(lo, ref);
+  const stored = array.kind === 'float32' ? lo.graph.call('fround', value) : value;
+  lo.dynamic.set(ref, { ...array, writes: [...array.writes, { index, value: stored }] });
+}
+
+/** `array[index]`: the last write that covers `index`, or the fill value. */
+export function readDynamic(lo: Lowerer, ref: number, index: Node): Node {
+  const g = lo.graph;
+  lo.dynamicReads.push({ ref, index });
+  const array = dynamicOf(lo, ref);
+  let value = array.fill;
+  for (const w of array.writes) {
+    if (w.loop === undefined) {
+      value = w.index === index ? w.value : g.call('select', g.call('===', index, w.index), w.value, value);
+      continue;
+    }
+    const i = g.sub(index, g.constant(w.offset!));
+    const at = substitute(g, w.value, new Map([[g.index(w.loop), i]]));
+    value = g.call('select', inRange(lo, w.loop, i), at, value);
+  }
+  return value;
+}
+
+/** Does the counted loop take the value `i` (an integer)? */
+function inRange(lo: Lowerer, loop: Loop, i: Node): Node {
+  const g = lo.graph;
+  const both = (a: Node, b: Node) => g.call('&&', a, b);
+  switch (loop.compare) {
+    case '<':
+      return both(g.call('<=', loop.start, i), g.call('<', i, loop.bound));
+    case '<=':
+      return both(g.call('<=', loop.start, i), g.call('<=', i, loop.bound));
+    case '>':
+      return both(g.call('<', loop.bound, i), g.call('<=', i, loop.start));
+    case '>=':
+      return both(g.call('<=', loop.bound, i), g.call('<=', i, loop.start));
+  }
+}
+
+/**
+ * After lowering a run-time loop's body once: the writes it made to arrays of run-time length become
+ * maps over the loop, if they are at the counter plus a constant and independent of other iterations.
+ */
+export function mapsOfLoop(lo: Lowerer, loop: Loop, at: ts.Node, before: State, after: State, carried: readonly Node[], readsFrom: number): Map<number, DynamicArray> {
+  const g = lo.graph;
+  const result = new Map(after.dynamic);
+  const counter = g.index(loop);
+  for (const [ref, array] of after.dynamic) {
+    const old = before.dynamic.get(ref);
+    if (old === undefined || old === array) continue;
+    const added = array.writes.slice(old.writes.length);
+    if (array.writes.slice(0, old.writes.length).some((w, k) => w !== old.writes[k])) {
+      unsupported(codes.unsupportedSyntax, at, 'this loop changes earlier writes to an array of run-time length; write each element once, in one loop.');
+    }
+    if (Math.abs(loop.step) !== 1) unsupported(codes.unsupportedSyntax, at, 'a loop writing an array of run-time length must step by 1; write the elements at the counter.');
+    const maps = added.map((w): Write => {
+      const offset = offsetFrom(w.index, counter);
+      if (offset === undefined) {
+        unsupported(codes.unsupportedSyntax, at, 'a loop that runs a run-time number of times may write an array of run-time length only at its counter (out[i] or out[i + c]); other writes are not differentiated yet.');
+      }
+      if (carried.some((leaf) => dependsOn(w.value, leaf))) {
+        unsupported(codes.unsupportedSyntax, at, 'the values this loop writes into an array depend on a variable the loop also changes; write values computed from the counter and from what does not change in the loop.');
+      }
+      return { index: w.index, value: w.value, loop, offset };
+    });
+    // Reading, in the body, an element that another iteration writes would read through the loop.
+    for (const read of lo.dynamicReads.slice(readsFrom)) {
+      if (read.ref === ref && !maps.some((m) => m.index === read.index)) {
+        unsupported(codes.unsupportedSyntax, at, 'this loop reads elements of an array that it writes in other iterations (a recurrence through the array); that is not differentiated yet.');
+      }
+    }
+    result.set(ref, { ...array, writes: [...old.writes, ...maps] });
+  }
+  return result;
+}
+
+/** `c` when `index` is `counter + c` (or `counter - c`, or `counter`). */
+function offsetFrom(index: Node, counter: Node): number | undefined {
+  if (index === counter) return 0;
+  if (index.kind !== 'apply' || (index.op !== '+' && index.op !== '-')) return undefined;
+  const [a, b] = index.args as [Node, Node];
+  const sign = index.op === '+' ? 1 : -1;
+  if (a === counter && b.kind === 'const') return sign * b.value;
+  if (index.op === '+' && b === counter && a.kind === 'const') return a.value;
+  return undefined;
+}
+
+/**
+ * `cond ? a : b` on one array of run-time length: each side may have added writes at one index
+ * (as `if (c) out[i] = x; else out[i] = y;` does); they join into one write of a φ.
+ */
+export function joinDynamic(lo: Lowerer, cond: Node, a: DynamicArray, b: DynamicArray, at: ts.Node): DynamicArray {
+  if (a === b) return a;
+  let shared = 0;
+  while (shared < a.writes.length && shared < b.writes.length && a.writes[shared] === b.writes[shared]) shared++;
+  const indices = new Set([...a.writes.slice(shared), ...b.writes.slice(shared)].map((w) => w.index));
+  if (indices.size !== 1 || a.fill !== b.fill || [...a.writes, ...b.writes].slice(shared).some((w) => w.loop !== undefined)) {
+    unsupported(codes.unsupportedSyntax, at, 'the two sides of this branch write an array of run-time length at different places; write the same element on both sides.');
+  }
+  const [index] = indices;
+  const base = { ...a, writes: a.writes.slice(0, shared) };
+  const valueOn = (side: DynamicArray) => {
+    lo.dynamic.set(-1, side);
+    const v = readDynamic(lo, -1, index!);
+    lo.dynamic.delete(-1);
+    lo.dynamicReads.pop();
+    return v;
+  };
+  return { ...base, writes: [...base.writes, { index: index!, value: lo.graph.call('select', cond, valueOn(a), valueOn(b)) }] };
+}
