@@ -21,7 +21,7 @@ const cases: Record<string, Case> = {
   'a recurrence in a run-time loop inside a branch': {
     code: 95001,
     params: 'x: number, n: number',
-    body: 'let s = 1;\n  if (x > 0) {\n    §for (let i = 0; i < n; i++) s = s * x + i;\n  }\n  return s;',
+    body: 'let s = 1;\n  if (x > 0) {\n    §for (let i = 0; i < n; i++) s = Math.sin(s) * x + i;\n  }\n  return s;',
     says: /only at the top level/,
   },
   'a return in a loop run a run-time number of times': {

@@ -37,7 +37,7 @@ export const rosenGrad = grad(rosen);
 });
 
 /** Programs in test/programs whose emitted JavaScript is kept in test/golden. */
-const loopGoldens = ['reduction', 'recurrence', 'bgd'];
+const loopGoldens = ['reduction', 'recurrence', 'horner', 'bgd'];
 
 for (const name of loopGoldens) {
   emit(`golden: ${name} companions`, () => {

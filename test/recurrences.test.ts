@@ -22,6 +22,12 @@ interface Program {
 }
 
 const programs: Record<string, Program> = {
+  tanhCell: {
+    params: 'x: number, c: Float64Array',
+    body: 'let acc = 0;\n  for (let i = c.length - 1; i >= 0; i--) acc = Math.tanh(acc * x + c[i]!);\n  return acc;',
+    points: [[0.7, Float64Array.from([1, -2, 0.5, 3])]],
+  },
+  // Affine in acc: a closed form, no tape.
   horner: {
     params: 'x: number, c: Float64Array',
     body: 'let acc = 0;\n  for (let i = c.length - 1; i >= 0; i--) acc = acc * x + c[i]!;\n  return acc;',
@@ -147,8 +153,8 @@ for (const name of names) {
 }
 
 recurrences('the companion pushes the carried state going forward and pops it going back', () => {
-  const js = compile({ 'main.ts': `${prelude}/** @differentiable */\nexport function horner(x: number, c: Float64Array): number {\n  ${programs.horner!.body}\n}\n` }, { module: ts.ModuleKind.ESNext }).js['main.ts']!;
-  const gradOnly = js.slice(js.indexOf('function horner$grad'));
+  const js = compile({ 'main.ts': `${prelude}/** @differentiable */\nexport function cell(x: number, c: Float64Array): number {\n  ${programs.tanhCell!.body}\n}\n` }, { module: ts.ModuleKind.ESNext }).js['main.ts']!;
+  const gradOnly = js.slice(js.indexOf('function cell$grad'));
   assert.match(gradOnly, /__coarsegrad\.tape\.push\(acc\);/);
   assert.match(gradOnly, /const accThen = __coarsegrad\.tape\.pop\(\);/);
   assert.match(gradOnly, /for \(let step = \w+; step > 0; step--\)/);
@@ -176,7 +182,7 @@ recurrences('the report names each loop’s class and why', () => {
   try {
     compile(
       {
-        'main.ts': `${prelude}/** @differentiable */\nexport function f(x: Float64Array, c: number): number {\n  let acc = 0;\n  for (let i = 0; i < x.length; i++) acc = acc * c + x[i]!;\n  let s = 0;\n  for (let i = 0; i < x.length; i++) s += x[i]!;\n  let u = 1;\n  for (let k = 0; k < 3; k++) u *= c;\n  while (u > 1) u /= 2;\n  return acc + s + u;\n}\n`,
+        'main.ts': `${prelude}/** @differentiable */\nexport function f(x: Float64Array, c: number): number {\n  let acc = 0;\n  for (let i = 0; i < x.length; i++) acc = Math.sin(acc) * c + x[i]!;\n  let s = 0;\n  for (let i = 0; i < x.length; i++) s += x[i]!;\n  let u = 1;\n  for (let k = 0; k < 3; k++) u *= c;\n  while (u > 1) u /= 2;\n  return acc + s + u;\n}\n`,
       },
       { plugin: { report: true } },
     );
@@ -185,9 +191,14 @@ recurrences('the report names each loop’s class and why', () => {
   }
   const report = printed.join('\n');
   assert.match(report, /line 6: recurrence on the tape, carrying acc: a variable is updated from its previous value/);
-  assert.match(report, /line 8: reduction of s over a run-time trip count: sums and scans, no tape/);
+  assert.match(report, /line 8: reduction of s over a run-time trip count: sums, scans and closed forms, no tape/);
   assert.match(report, /line 10: unrolled, 3 iterations: the trip count is known at compile time/);
   assert.match(report, /line 11: recurrence on the tape, carrying u: it runs while a run-time condition holds/);
+});
+
+recurrences('an affine recurrence has a closed form: no tape', () => {
+  const js = compile({ 'main.ts': `${prelude}/** @differentiable */\nexport function horner(x: number, c: Float64Array): number {\n  ${programs.horner!.body}\n}\n` }, { module: ts.ModuleKind.ESNext }).js['main.ts']!;
+  assert.not.match(js.slice(js.indexOf('function horner$grad')), /tape/);
 });
 
 recurrences('no iterations: the gradient of the initial state passes straight through', () => {

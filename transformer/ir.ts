@@ -449,6 +449,7 @@ function simplify(g: Graph, op: PrimitiveName, args: readonly Node[]): Node | un
       return undefined;
     case '/':
       if (isConst(b, 1)) return a;
+      if (isConst(b, -1)) return g.neg(a);
       if (isNeg(a) && isNeg(b)) return g.div(a.args[0]!, b.args[0]!);
       if (isNeg(a)) return g.neg(g.div(a.args[0]!, b));
       return undefined;

@@ -7,7 +7,7 @@ import type ts from 'typescript';
 import { splitSum } from './algebra.js';
 import { mapsOfLoop } from './lower-maps.js';
 import { codes, unsupported, Unsupported } from './diagnostics.js';
-import { dependsOn, extremumOf, isIncrementOf, substitute, type CarriedNode, type Loop, type Node } from './ir.js';
+import { dependsOn, extremumOf, isIncrementOf, substitute, type CarriedNode, type Graph, type Loop, type Node } from './ir.js';
 import { elementsOf } from './lower-arrays.js';
 import type { Lowerer, State, Value } from './lower.js';
 
@@ -168,12 +168,12 @@ function countedRuntimeLoop(
   const step = iterate(lo, s, loop, scope, symbols, () => shape.body(g.index(loop)));
   if (shape.bound() !== bound) unsupported(codes.unsupportedSyntax, shape.boundAt, "the loop's bound changes inside the loop; compute it once before the loop.");
   const initial = (symbol: ts.Symbol) => (scope.bindings.get(symbol) ?? lo.outerBinding(symbol)) as { kind: 'number'; node: Node };
-  const reduced = step.breaks ? undefined : reductions(lo, loop, step.leaves, step.next, initial);
+  const reduced = step.breaks ? undefined : (reductions(lo, loop, step.leaves, step.next, initial) ?? closedForms(lo, loop, step.leaves, step.next, initial));
   const carried = [...step.leaves.keys()].map((symbol) => symbol.getName()).join(', ') || 'nothing';
   lo.classify(
     s,
     reduced !== undefined
-      ? `reduction of ${carried} over a run-time trip count: sums and scans, no tape`
+      ? `reduction of ${carried} over a run-time trip count: sums, scans and closed forms, no tape`
       : `recurrence on the tape, carrying ${carried}: ${step.breaks ? "it may 'break'" : 'a variable is updated from its previous value other than by adding to it'}`,
   );
   const exitValues = reduced ?? recurrence(lo, s, loop, step.leaves, step.next, initial, step.breaks ? { goOn: step.stays } : {});
@@ -333,6 +333,81 @@ function reductions(
     exitValues.set(symbol, { kind: 'number', node: splitSum(g, loop, increment, initial(symbol).node, symbol.getName()) });
   }
   return exitValues;
+}
+
+/**
+ * Closed forms (DESIGN.md §5): each variable updated as `x ← a·x + b_i`, with `a` the same in every
+ * iteration and neither `a` nor `b_i` reading what the loop carries, is `aⁿ·x₀ + Σ_t b_t·a^(n−1−t)`
+ * after n iterations: a power and a sum, with no tape. `undefined` unless every variable is such.
+ */
+function closedForms(
+  lo: Lowerer,
+  loop: Loop,
+  leaves: ReadonlyMap<ts.Symbol, CarriedNode>,
+  updated: ReadonlyMap<ts.Symbol, Node>,
+  initial: (symbol: ts.Symbol) => { node: Node },
+): Map<ts.Symbol, Value> | undefined {
+  const g = lo.graph;
+  const counter = g.index(loop);
+  const free = (n: Node, also?: Node) => [...leaves.values()].every((leaf) => !dependsOn(n, leaf)) && (also === undefined || !dependsOn(n, also));
+  const forms = new Map<ts.Symbol, { a: Node; b: Node }>();
+  for (const [symbol, leaf] of leaves) {
+    const form = affineIn(g, updated.get(symbol)!, leaf);
+    if (form === undefined || !free(form.a, counter) || !free(form.b)) return undefined;
+    forms.set(symbol, form);
+  }
+  const trips = tripCount(g, loop);
+  // The iteration number t of the counter's value i: the last iteration weighs a⁰.
+  const remaining = g.sub(g.sub(trips, g.constant(1)), g.div(g.sub(counter, loop.start), g.constant(loop.step)));
+  const exits = new Map<ts.Symbol, Value>();
+  for (const [symbol, { a, b }] of forms) {
+    const carriedOver = g.mul(g.apply('**', [a, trips]), initial(symbol).node);
+    exits.set(symbol, { kind: 'number', node: splitSum(g, loop, g.mul(b, g.apply('**', [a, remaining])), carriedOver, symbol.getName()) });
+  }
+  return exits;
+}
+
+/** `n` as `a·leaf + b` with `a`, `b` not reading `leaf`, if it is affine in it. */
+function affineIn(g: Graph, n: Node, leaf: Node): { a: Node; b: Node } | undefined {
+  if (n === leaf) return { a: g.constant(1), b: g.constant(0) };
+  if (!dependsOn(n, leaf)) return { a: g.constant(0), b: n };
+  if (n.kind !== 'apply') return undefined;
+  const [x, y, z] = n.args as [Node, Node, Node];
+  const both = (combine: (u: Node, v: Node) => Node, p = affineIn(g, x, leaf), q = affineIn(g, y, leaf)) =>
+    p === undefined || q === undefined ? undefined : { a: combine(p.a, q.a), b: combine(p.b, q.b) };
+  switch (n.op) {
+    case '+':
+      return both((u, v) => g.add(u, v));
+    case '-':
+      return both((u, v) => g.sub(u, v));
+    case 'neg': {
+      const p = affineIn(g, x, leaf);
+      return p === undefined ? undefined : { a: g.neg(p.a), b: g.neg(p.b) };
+    }
+    case '*': {
+      const [scaled, factor] = dependsOn(x, leaf) ? [x, y] : [y, x];
+      if (dependsOn(factor, leaf)) return undefined;
+      const p = affineIn(g, scaled, leaf);
+      return p === undefined ? undefined : { a: g.mul(factor, p.a), b: g.mul(factor, p.b) };
+    }
+    case '/': {
+      if (dependsOn(y, leaf)) return undefined;
+      const p = affineIn(g, x, leaf);
+      return p === undefined ? undefined : { a: g.div(p.a, y), b: g.div(p.b, y) };
+    }
+    case 'select':
+      if (dependsOn(x, leaf)) return undefined;
+      return both((u, v) => g.call('select', x, u, v), affineIn(g, y, leaf), affineIn(g, z, leaf));
+    default:
+      return undefined;
+  }
+}
+
+/** How many times a counted loop runs: ⌈(bound − start)/step⌉ for `<`, one more at equality for `<=`. */
+function tripCount(g: Graph, loop: Loop): Node {
+  const span = g.div(g.sub(loop.bound, loop.start), g.constant(loop.step));
+  const n = loop.compare === '<' || loop.compare === '>' ? g.call('ceil', span) : g.add(g.call('floor', span), g.constant(1));
+  return g.call('max', g.constant(0), n);
 }
 
 /**

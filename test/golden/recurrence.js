@@ -1,16 +1,16 @@
 import { grad } from 'coarsegrad';
 import * as __coarsegrad from "coarsegrad";
-__coarsegrad.register(horner, horner$valueAndGrad, horner$grad, 2);
+__coarsegrad.register(cell, cell$valueAndGrad, cell$grad, 2);
 /** @differentiable */
-export function horner(x, c) {
+export function cell(x, c) {
     let acc = 0;
     for (let i = c.length - 1; i >= 0; i--)
-        acc = acc * x + c[i];
+        acc = Math.tanh(acc * x + c[i]);
     return acc;
 }
-/** Gradient companion of horner, written by coarsegrad: returns [value, gradient]. */
-function horner$valueAndGrad(x, c) {
-    let acc, iCount, dacc, dx;
+/** Gradient companion of cell, written by coarsegrad: returns [value, gradient]. */
+function cell$valueAndGrad(x, c) {
+    let t, t1, acc, iCount, dacc, dx;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
@@ -23,23 +23,25 @@ function horner$valueAndGrad(x, c) {
         __coarsegrad.tape.push(acc);
         __coarsegrad.tape.push(i2);
         iCount++;
-        const accNext = x * acc + c[i2];
+        const accNext = Math.tanh(x * acc + c[i2]);
         acc = accNext;
     }
     for (let step = iCount; step > 0; step--) {
         const i1 = __coarsegrad.tape.pop();
         const accThen = __coarsegrad.tape.pop();
-        dc[i1] += dacc;
-        const daccNext = x * dacc;
-        const dxNext = dx + dacc * accThen;
+        t = Math.tanh(x * accThen + c[i1]);
+        t1 = 1 - t * t;
+        dc[i1] += dacc * t1;
+        const daccNext = dacc * x * t1;
+        const dxNext = dx + dacc * accThen * t1;
         dacc = daccNext;
         dx = dxNext;
     }
     return [acc, [dx, dc]];
 }
-/** Gradient companion of horner, written by coarsegrad: returns the gradient. */
-function horner$grad(x, c) {
-    let acc, iCount, dacc, dx;
+/** Gradient companion of cell, written by coarsegrad: returns the gradient. */
+function cell$grad(x, c) {
+    let t, t1, acc, iCount, dacc, dx;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
@@ -52,18 +54,20 @@ function horner$grad(x, c) {
         __coarsegrad.tape.push(acc);
         __coarsegrad.tape.push(i2);
         iCount++;
-        const accNext = x * acc + c[i2];
+        const accNext = Math.tanh(x * acc + c[i2]);
         acc = accNext;
     }
     for (let step = iCount; step > 0; step--) {
         const i1 = __coarsegrad.tape.pop();
         const accThen = __coarsegrad.tape.pop();
-        dc[i1] += dacc;
-        const daccNext = x * dacc;
-        const dxNext = dx + dacc * accThen;
+        t = Math.tanh(x * accThen + c[i1]);
+        t1 = 1 - t * t;
+        dc[i1] += dacc * t1;
+        const daccNext = dacc * x * t1;
+        const dxNext = dx + dacc * accThen * t1;
         dacc = daccNext;
         dx = dxNext;
     }
     return [dx, dc];
 }
-export const hornerGrad = horner$grad;
+export const cellGrad = cell$grad;
