@@ -168,7 +168,8 @@ function countedRuntimeLoop(
   const step = iterate(lo, s, loop, scope, symbols, () => shape.body(g.index(loop)));
   if (shape.bound() !== bound) unsupported(codes.unsupportedSyntax, shape.boundAt, "the loop's bound changes inside the loop; compute it once before the loop.");
   const initial = (symbol: ts.Symbol) => (scope.bindings.get(symbol) ?? lo.outerBinding(symbol)) as { kind: 'number'; node: Node };
-  const reduced = step.breaks ? undefined : (reductions(lo, loop, step.leaves, step.next, initial) ?? closedForms(lo, loop, step.leaves, step.next, initial));
+  const updates: Updates = { loop, leaves: step.leaves, updated: step.next, initial };
+  const reduced = step.breaks ? undefined : (reductions(lo, updates) ?? closedForms(lo, updates));
   const carried = [...step.leaves.keys()].map((symbol) => symbol.getName()).join(', ') || 'nothing';
   lo.classify(
     s,
@@ -176,7 +177,7 @@ function countedRuntimeLoop(
       ? `reduction of ${carried} over a run-time trip count: sums, scans and closed forms, no tape`
       : `recurrence on the tape, carrying ${carried}: ${step.breaks ? "it may 'break'" : 'a variable is updated from its previous value other than by adding to it'}`,
   );
-  const exitValues = reduced ?? recurrence(lo, s, loop, step.leaves, step.next, initial, step.breaks ? { goOn: step.stays } : {});
+  const exitValues = reduced ?? recurrence(lo, s, updates, step.breaks ? { goOn: step.stays } : {});
   lo.restore({ ...scope, dynamic: step.dynamic });
   for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);
 }
@@ -215,7 +216,7 @@ export function conditionalLoop(
   const goOn = g.call('&&', step.stays, onState((_, symbol) => step.next.get(symbol)!));
   const carried = [...step.leaves.keys()].map((symbol) => symbol.getName()).join(', ') || 'nothing';
   lo.classify(s, `recurrence on the tape, carrying ${carried}: it runs while a run-time condition holds`);
-  const exitValues = recurrence(lo, s, loop, step.leaves, step.next, initial, { entry, goOn });
+  const exitValues = recurrence(lo, s, { loop, leaves: step.leaves, updated: step.next, initial }, { entry, goOn });
   lo.restore({ ...scope, dynamic: step.dynamic });
   for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);
 }
@@ -300,18 +301,21 @@ export function loopBound(lo: Lowerer, shape: { bound: ts.Expression; offset: nu
   return shape.offset === 0 ? bound : lo.graph.sub(bound, lo.graph.constant(shape.offset));
 }
 
+/** What one iteration of a run-time loop does to the variables it carries. */
+interface Updates {
+  readonly loop: Loop;
+  readonly leaves: ReadonlyMap<ts.Symbol, CarriedNode>;
+  /** Each carried variable after an iteration, in terms of the leaves. */
+  readonly updated: ReadonlyMap<ts.Symbol, Node>;
+  readonly initial: (symbol: ts.Symbol) => { node: Node };
+}
+
 /**
  * The loop's updates as reductions: each variable only added to (`s += e_i`), or replaced by a
  * maximum or minimum, from values that do not read the other updated variables. `undefined` if the
  * loop is not made of such reductions alone.
  */
-function reductions(
-  lo: Lowerer,
-  loop: Loop,
-  leaves: ReadonlyMap<ts.Symbol, CarriedNode>,
-  updated: ReadonlyMap<ts.Symbol, Node>,
-  initial: (symbol: ts.Symbol) => { node: Node },
-): Map<ts.Symbol, Value> | undefined {
+function reductions(lo: Lowerer, { loop, leaves, updated, initial }: Updates): Map<ts.Symbol, Value> | undefined {
   const g = lo.graph;
   const exitValues = new Map<ts.Symbol, Value>();
   const readsOthers = (n: Node) => [...leaves.values()].some((other) => dependsOn(n, other));
@@ -340,13 +344,7 @@ function reductions(
  * iteration and neither `a` nor `b_i` reading what the loop carries, is `aⁿ·x₀ + Σ_t b_t·a^(n−1−t)`
  * after n iterations: a power and a sum, with no tape. `undefined` unless every variable is such.
  */
-function closedForms(
-  lo: Lowerer,
-  loop: Loop,
-  leaves: ReadonlyMap<ts.Symbol, CarriedNode>,
-  updated: ReadonlyMap<ts.Symbol, Node>,
-  initial: (symbol: ts.Symbol) => { node: Node },
-): Map<ts.Symbol, Value> | undefined {
+function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): Map<ts.Symbol, Value> | undefined {
   const g = lo.graph;
   const counter = g.index(loop);
   const free = (n: Node, also?: Node) => [...leaves.values()].every((leaf) => !dependsOn(n, leaf)) && (also === undefined || !dependsOn(n, also));
@@ -418,10 +416,7 @@ function tripCount(g: Graph, loop: Loop): Node {
 function recurrence(
   lo: Lowerer,
   s: ts.IterationStatement,
-  loop: Loop,
-  leaves: ReadonlyMap<ts.Symbol, CarriedNode>,
-  updated: ReadonlyMap<ts.Symbol, Node>,
-  initial: (symbol: ts.Symbol) => { node: Node },
+  { loop, leaves, updated, initial }: Updates,
   ends: { readonly entry?: Node; readonly goOn?: Node },
 ): Map<ts.Symbol, Value> {
   const g = lo.graph;
