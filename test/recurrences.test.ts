@@ -108,6 +108,21 @@ const programs: Record<string, Program> = {
     body: 'let acc = 0;\n  for (const v of x) acc = acc * g + v * v;\n  return acc;',
     points: [[Float64Array.from([0.5, -1, 2]), 0.7]],
   },
+  recurrenceInsideABranch: {
+    params: 'x: Float64Array, w: number',
+    body: 'let acc = 0.1;\n  if (w > 0) {\n    for (let i = 0; i < x.length; i++) acc = Math.tanh(acc * w + x[i]!);\n  } else {\n    acc = w * w;\n  }\n  return acc * 3;',
+    points: [[Float64Array.from([0.5, -1, 2]), 0.7], [Float64Array.from([0.5, -1, 2]), -0.4]],
+  },
+  whileInsideABranch: {
+    params: 'x: number',
+    body: 'let s = x;\n  if (x > 1) {\n    while (s > 1) s = Math.sqrt(s) - 0.1;\n  }\n  return s * x;',
+    points: [[7.3], [0.5]],
+  },
+  recurrenceInACallee: {
+    params: 'x: Float64Array, w: number',
+    body: 'return 2 * cell(x, w) + w;',
+    points: [[Float64Array.from([0.5, -1, 2]), 0.7]],
+  },
   innerReductionInARecurrence: {
     params: 'X: Float64Array, d: number, lr: number',
     body: 'let w = 0.5;\n  for (let i = 0; i < X.length / d; i++) {\n    let z = 0;\n    for (let j = 0; j < d; j++) z += X[i * d + j]! * w;\n    w = w - lr * Math.tanh(z);\n  }\n  return w;',
@@ -117,7 +132,8 @@ const programs: Record<string, Program> = {
 };
 
 const names = Object.keys(programs);
-const source = prelude + names.map((name) => `/** @differentiable */\nexport function ${name}(${programs[name]!.params}): number {\n  ${programs[name]!.body}\n}\n`).join('\n');
+const helpers = 'function cell(x: Float64Array, w: number): number {\n  let h = 0;\n  for (let i = 0; i < x.length; i++) h = Math.sin(h * w + x[i]!);\n  return h;\n}\n';
+const source = prelude + helpers + names.map((name) => `/** @differentiable */\nexport function ${name}(${programs[name]!.params}): number {\n  ${programs[name]!.body}\n}\n`).join('\n');
 const m = build(source);
 const tape = (require(runtimeEntry) as { tape: { size: number } }).tape;
 

@@ -420,11 +420,11 @@ function recurrence(
   ends: { readonly entry?: Node; readonly goOn?: Node },
 ): Map<ts.Symbol, Value> {
   const g = lo.graph;
-  if (lo.frame.path !== undefined || lo.stack.length > 1 || lo.runtimeLoops > 0) {
+  if (lo.runtimeLoops > 0) {
     unsupported(
       codes.unsupportedSyntax,
       s,
-      'a loop that runs a run-time number of times and carries a recurrence (or breaks, or runs while a condition holds) is differentiated only at the top level of a marked function for now, not inside a branch, another loop or a called function.',
+      'a loop that runs a run-time number of times and carries a recurrence (or breaks, or runs while a condition holds) is not differentiated yet inside another loop that runs a run-time number of times; give the inner loop a constant trip count, or move the outer loop to an unmarked caller.',
     );
   }
   const symbols = [...leaves.keys()];

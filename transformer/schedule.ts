@@ -120,18 +120,19 @@ export function place(roots: readonly Node[]): Placement {
   };
   // An effect whose value is φ(c, v, 0) happens only where c holds: adding 0 is no effect.
   for (const n of roots) {
-    // Inside the loops the effect runs in first: a condition may read their counters.
-    let region = inLoops(root, n);
+    let region = root;
     if (n.kind === 'scatter') {
       for (let v = n.value; isPhi(v) && (isZero(v.args[1]!) || isZero(v.args[2]!)); ) {
         const taken = isZero(v.args[2]!);
-        // The branch opens where the condition is computed.
-        demand(v.args[0]!, region);
-        region = region.arm(v.args[0]!, taken);
+        const cond = v.args[0]!;
+        // The branch opens inside the loops its condition reads, where the condition is computed.
+        region = inLoops(region, cond);
+        demand(cond, region);
+        region = region.arm(cond, taken);
         v = v.args[taken ? 1 : 2]!;
       }
     }
-    demand(n, region);
+    demand(n, inLoops(region, n));
   }
 
   const regions = new Map<Node, Region[]>();

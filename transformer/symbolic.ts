@@ -123,8 +123,18 @@ export function differentiate(g: Graph, seeds: readonly (readonly [Node, Node])[
  */
 function reverseRecurrence(g: Graph, forward: RecurrenceNode, adjoints: Map<Node, Node>): ScatterNode[] {
   const zero = g.constant(0);
-  const exitAdjoints = forward.carried.map((_, k) => adjoints.get(g.exit(forward, k)) ?? zero);
+  let exitAdjoints = forward.carried.map((_, k) => adjoints.get(g.exit(forward, k)) ?? zero);
   if (exitAdjoints.every((a) => isConst(a, 0))) return [];
+  // A loop inside a branch gets its exits' adjoints only where the branch is taken: the reverse
+  // loop runs there, and what it returns is guarded the same way.
+  const guards: { cond: Node; taken: boolean }[] = [];
+  for (;;) {
+    const guard = commonGuard(exitAdjoints);
+    if (guard === undefined) break;
+    guards.push(guard);
+    exitAdjoints = exitAdjoints.map((a) => (isConst(a, 0) ? a : (a as Node & { args: Node[] }).args[guard.taken ? 1 : 2]!));
+  }
+  const guarded = (n: Node) => guards.reduceRight((v, { cond, taken }) => (taken ? g.call('select', cond, v, zero) : g.call('select', cond, zero, v)), n);
   const reverse = g.reverseLoop(forward.loop);
   const seeds = forward.carried.map((c, k) => g.carried(reverse, `d${c.name}`, k));
   const step = differentiate(g, forward.next.map((n, k) => [n, seeds[k]!] as const), bodyOf(forward));
@@ -142,8 +152,22 @@ function reverseRecurrence(g: Graph, forward: RecurrenceNode, adjoints: Map<Node
     { forward },
   );
   forward.inits.forEach((init, k) => {
-    if (init.active) accumulate(g, adjoints, init, g.exit(backward, k));
+    if (init.active) accumulate(g, adjoints, init, guarded(g.exit(backward, k)));
   });
-  inputs.forEach((u, j) => accumulate(g, adjoints, u, g.exit(backward, width + j)));
-  return step.scatters.map((s) => g.scatter(s.param, backwards(s.index), backwards(s.value)));
+  inputs.forEach((u, j) => accumulate(g, adjoints, u, guarded(g.exit(backward, width + j))));
+  return step.scatters.map((s) => g.scatter(s.param, backwards(s.index), guarded(backwards(s.value))));
+}
+
+/** The branch every nonzero adjoint sits in, as `φ(c, a, 0)` or `φ(c, 0, a)`, if they share one. */
+function commonGuard(adjoints: readonly Node[]): { cond: Node; taken: boolean } | undefined {
+  let found: { cond: Node; taken: boolean } | undefined;
+  for (const a of adjoints) {
+    if (isConst(a, 0)) continue;
+    if (a.kind !== 'apply' || a.op !== 'select') return undefined;
+    const taken = isConst(a.args[2]!, 0) ? true : isConst(a.args[1]!, 0) ? false : undefined;
+    if (taken === undefined) return undefined;
+    if (found !== undefined && (found.cond !== a.args[0] || found.taken !== taken)) return undefined;
+    found = { cond: a.args[0]!, taken };
+  }
+  return found;
 }
