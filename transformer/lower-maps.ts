@@ -49,11 +49,15 @@ export function writeDynamic(lo: Lowerer, ref: number, index: Node, value: Node)
   lo.dynamic.set(ref, { ...array, writes: [...array.writes, { index, value: stored }] });
 }
 
-/** `array[index]`: the last write that covers `index`, or the fill value. */
+/** `array[index]` in the marked function: recorded, so a loop can tell it does not read its own writes. */
 export function readDynamic(lo: Lowerer, ref: number, index: Node): Node {
-  const g = lo.graph;
   lo.dynamicReads.push({ ref, index });
-  const array = dynamicOf(lo, ref);
+  return elementAt(lo, dynamicOf(lo, ref), index);
+}
+
+/** The element at `index`: the last write that covers it, or the fill value. */
+function elementAt(lo: Lowerer, array: DynamicArray, index: Node): Node {
+  const g = lo.graph;
   let value = array.fill;
   for (const w of array.writes) {
     if (w.loop === undefined) {
@@ -143,14 +147,7 @@ export function joinDynamic(lo: Lowerer, cond: Node, a: DynamicArray, b: Dynamic
   if (indices.size !== 1 || a.fill !== b.fill || [...a.writes, ...b.writes].slice(shared).some((w) => w.loop !== undefined)) {
     unsupported(codes.unsupportedSyntax, at, 'the two sides of this branch write an array of run-time length at different places; write the same element on both sides.');
   }
-  const [index] = indices;
-  const base = { ...a, writes: a.writes.slice(0, shared) };
-  const valueOn = (side: DynamicArray) => {
-    lo.dynamic.set(-1, side);
-    const v = readDynamic(lo, -1, index!);
-    lo.dynamic.delete(-1);
-    lo.dynamicReads.pop();
-    return v;
-  };
-  return { ...base, writes: [...base.writes, { index: index!, value: lo.graph.call('select', cond, valueOn(a), valueOn(b)) }] };
+  const index = [...indices][0]!;
+  const value = lo.graph.call('select', cond, elementAt(lo, a, index), elementAt(lo, b, index));
+  return { ...a, writes: [...a.writes.slice(0, shared), { index, value }] };
 }
