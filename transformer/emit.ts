@@ -356,10 +356,11 @@ class Emitter {
     return this.memoName(`trip${n.id}`, `${n.loop.counter}Count`);
   }
 
-  private memoName(key: string, hint: string): string {
+  /** One name per key; declared with the companion's variables unless the code declares it where it is used. */
+  private memoName(key: string, hint: string, declared = true): string {
     let name = this.recurrenceNames.get(key);
     if (name === undefined) {
-      name = this.hidden(hint);
+      name = declared ? this.hidden(hint) : this.namer.fresh(hint);
       this.recurrenceNames.set(key, name);
     }
     return name;
@@ -401,15 +402,9 @@ class Emitter {
     return { prologue, epilogue, trips: this.tripName(forward) };
   }
 
+  /** The forward state popped in the reverse loop, which declares it once per iteration. */
   private poppedName(loop: Loop, slot: number, forward: RecurrenceNode): string {
-    const key = `popped${loop.id}.${slot}`;
-    let name = this.recurrenceNames.get(key);
-    if (name === undefined) {
-      // Declared by the reverse loop itself, once per iteration.
-      name = this.namer.fresh(`${forward.carried[slot]!.name}Then`);
-      this.recurrenceNames.set(key, name);
-    }
-    return name;
+    return this.memoName(`popped${loop.id}.${slot}`, `${forward.carried[slot]!.name}Then`, false);
   }
 
   /** A variable of the emitter's own, declared with the others. */
