@@ -4,7 +4,7 @@
  * marked TypeScript following its definition there, next to a hand-written analytic gradient of the
  * kind a careful person writes, and the deterministic data to evaluate both at.
  *
- * Not here yet: lse and gmm from GradBench.
+ * Not here yet: gmm from GradBench.
  */
 import { grad } from 'coarsegrad';
 import type { Arg, Problem } from './problems.js';
@@ -299,6 +299,37 @@ function bgdInputs(M: number): Arg[][] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// lse (GradBench)
+
+/**
+ * log Σ exp(x_i), shifted by the maximum so that it never overflows.
+ * @differentiable
+ */
+export function lse(x: Float64Array): number {
+  let a = -Infinity;
+  for (let i = 0; i < x.length; i++) a = Math.max(a, x[i]!);
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += Math.exp(x[i]! - a);
+  return a + Math.log(s);
+}
+
+/** The softmax of x. */
+function lseHand(x: Float64Array): [Float64Array] {
+  let a = -Infinity;
+  for (let i = 0; i < x.length; i++) a = Math.max(a, x[i]!);
+  const g = new Float64Array(x.length);
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += g[i] = Math.exp(x[i]! - a);
+  for (let i = 0; i < x.length; i++) g[i]! /= s;
+  return [g];
+}
+
+function lseInputs(n: number): Arg[][] {
+  const random = mulberry32(n);
+  return [[Float64Array.from({ length: n }, () => random())]];
+}
+
+// ---------------------------------------------------------------------------------------------
 
 function sized<S>(sizes: readonly S[], make: (size: S, sizeIndex: number) => Problem): Problem[] {
   return sizes.map((size, sizeIndex) => make(size, sizeIndex));
@@ -349,6 +380,15 @@ export const loopProblems: readonly Problem[] = [
     coarse: grad(bgd, { wrt: [2] }),
     hand: bgdHand,
     inputs: () => bgdInputs(M),
+  })),
+  ...sized([1000, 100000, 1000000], (n, sizeIndex) => ({
+    name: 'lse',
+    size: `n = ${n}`,
+    sizeIndex,
+    primal: lse,
+    coarse: grad(lse),
+    hand: lseHand,
+    inputs: () => lseInputs(n),
   })),
   ...sized([1024, 4096, 16392], (n, sizeIndex) => ({
     name: 'llsq',
