@@ -20,9 +20,18 @@ export class Tape {
     return this.data[--this.top]!;
   }
 
-  /** Values on the tape now; a companion pops exactly what it pushed. */
+  /** Values on the tape now. */
   get size(): number {
     return this.top;
+  }
+
+  /**
+   * Moves the top to `size`: a reverse loop starts at the end of its own forward loop's values (a
+   * reverse loop under a branch not taken leaves them unread), and a companion leaves the tape as it
+   * found it.
+   */
+  seek(size: number): void {
+    this.top = size;
   }
 }
 

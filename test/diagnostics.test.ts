@@ -24,6 +24,12 @@ const cases: Record<string, Case> = {
     body: 'let s = 0;\n  for (let j = 0; j < n; j++) {\n    let p = 1;\n    §for (let i = 0; i < xs.length; i++) p = p * xs[i]! + 1;\n    s += p;\n  }\n  return s;',
     says: /inside another loop that runs a run-time number of times/,
   },
+  'a return in a loop inside a loop run a run-time number of times': {
+    code: 95001,
+    params: 'x: number, n: number',
+    body: 'let s = 0;\n  for (let i = 0; i < n; i++) {\n    for (let j = 0; j < 2; j++) {\n      s += x;\n      if (s > 3) §return s;\n    }\n  }\n  return s;',
+    says: /'return' inside a loop that is itself inside a loop that runs a run-time number of times/,
+  },
   'a loop over a string': { code: 95001, params: 'x: number, label: string', body: 'let s = x;\n  for (const c of §label) s += x;\n  return s;', says: /loops over arrays only/ },
   'a loop past the unrolling budget': {
     code: 95001,

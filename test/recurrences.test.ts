@@ -123,6 +123,17 @@ const programs: Record<string, Program> = {
     body: 'return 2 * cell(x, w) + w;',
     points: [[Float64Array.from([0.5, -1, 2]), 0.7]],
   },
+  returnFromALookup: {
+    params: 'xs: Float64Array, ys: Float64Array, x: number',
+    body: 'for (let i = 0; i + 1 < xs.length; i++) {\n    if (x < xs[i + 1]!) {\n      const t = (x - xs[i]!) / (xs[i + 1]! - xs[i]!);\n      return ys[i]! * (1 - t) + ys[i + 1]! * t;\n    }\n  }\n  return ys[ys.length - 1]!;',
+    points: [0.4, 1.7, 3.1, 5].map((x) => [Float64Array.from([0, 1, 2.5, 4]), Float64Array.from([1, 3, 2, 5]), x]),
+  },
+  returnFromAWhile: {
+    params: 'v: Float64Array, level: number',
+    body: 'let k = 0;\n  while (k < v.length) {\n    if (v[k]! * level > 1) return v[k]! * v[k]! * level;\n    k++;\n  }\n  return -level;',
+    // The second point returns after the loop: its reverse loop does not run.
+    points: [[Float64Array.from([0.2, 0.5, 1.5, 3]), 0.9], [Float64Array.from([0.2, 0.5, 1.5, 3]), 0.1]],
+  },
   innerReductionInARecurrence: {
     params: 'X: Float64Array, d: number, lr: number',
     body: 'let w = 0.5;\n  for (let i = 0; i < X.length / d; i++) {\n    let z = 0;\n    for (let j = 0; j < d; j++) z += X[i * d + j]! * w;\n    w = w - lr * Math.tanh(z);\n  }\n  return w;',

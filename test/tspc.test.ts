@@ -159,9 +159,8 @@ const rejectedProgram = `import { grad } from 'coarsegrad';
 /** @differentiable */
 export function looped(x: number, n: number): number {
   let s = 0;
-  for (let i = 0; s < n; i++) {
-    s = s * x + i;
-    if (s > 100) return s;
+  while (s < n) {
+    for (let i = 0; i < n; i++) s = Math.sin(s) + x;
   }
   return s + mystery(x);
 }

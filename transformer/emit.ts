@@ -143,10 +143,16 @@ class Emitter {
       gradients.map((g, i) => (g === undefined ? f.createIdentifier('undefined') : isArrayGradient(g) ? f.createIdentifier(gradientNames[i]!) : this.expression(g, root))),
     );
     const result = this.withValue ? f.createArrayLiteralExpression([this.expression(lowered.output, root), gradientArray]) : gradientArray;
+    const tapeStart = this.usesTape ? this.namer.fresh('tapeStart') : undefined;
+    // The tape as the companion found it: a reverse loop not run leaves values behind.
+    if (tapeStart !== undefined) builder.add(root, f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(this.tapeExpression(), 'seek'), undefined, [f.createIdentifier(tapeStart)])));
     builder.add(root, f.createReturnStatement(result));
 
     const declared = [...[...this.names].filter(([n]) => !this.isConst(n)).map(([, name]) => name), ...this.hiddenNames].map((name) => f.createVariableDeclaration(name));
     const statements = builder.finish();
+    if (tapeStart !== undefined) {
+      statements.unshift(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(tapeStart, undefined, undefined, f.createPropertyAccessExpression(this.tapeExpression(), 'size'))], this.ts.NodeFlags.Const)));
+    }
     if (declared.length > 0) statements.unshift(f.createVariableStatement(undefined, f.createVariableDeclarationList(declared, this.ts.NodeFlags.Let)));
     const parameters = lowered.params.map((p, i) => f.createParameterDeclaration(undefined, undefined, this.paramNames[i]!, undefined, undefined, p.defaultValue));
     return { parameters, body: f.createBlock(statements, true) };
@@ -335,7 +341,9 @@ class Emitter {
       n.id,
       () => [
         ...n.inits.map((init, k) => assign(this.stateName(n, k), this.expression(init, p))),
-        ...(n.forward === undefined ? [assign(this.tripName(n), f.createNumericLiteral(0))] : []),
+        ...(n.forward === undefined
+          ? [assign(this.tripName(n), f.createNumericLiteral(0)), assign(this.markName(n), f.createPropertyAccessExpression(this.tapeExpression(), 'size'))]
+          : []),
       ],
       this.readsOf([...n.inits, ...(n.entry !== undefined ? [n.entry] : [])], p),
       [],
@@ -356,6 +364,18 @@ class Emitter {
     return this.memoName(`trip${n.id}`, `${n.loop.counter}Count`);
   }
 
+  /** Where the forward loop's values start on the tape. */
+  private markName(n: RecurrenceNode): string {
+    return this.memoName(`mark${n.id}`, 'tapeMark');
+  }
+
+  private tapeExpression(): ts.Expression {
+    this.usesTape = true;
+    return this.f.createPropertyAccessExpression(this.f.createIdentifier(this.source.runtime), 'tape');
+  }
+
+  private usesTape = false;
+
   /** One name per key; declared with the companion's variables unless the code declares it where it is used. */
   private memoName(key: string, hint: string, declared = true): string {
     let name = this.recurrenceNames.get(key);
@@ -371,8 +391,7 @@ class Emitter {
     const n = this.recurrences.get(loop);
     if (n === undefined) return undefined;
     const f = this.f;
-    const tape = (method: 'push' | 'pop', args: ts.Expression[]) =>
-      f.createCallExpression(f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier(this.source.runtime), 'tape'), method), undefined, args);
+    const tape = (method: 'push' | 'pop' | 'seek', args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(this.tapeExpression(), method), undefined, args);
     const constant = (name: string, value: ts.Expression) =>
       f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, value)], this.ts.NodeFlags.Const));
     // Every next value is computed before any state variable is overwritten.
@@ -399,7 +418,10 @@ class Emitter {
       ...(forward.loop.open ? [] : [constant(this.loopName(loop), tape('pop', []))]),
       ...forward.carried.map((_, k) => forward.carried.length - 1 - k).map((k) => constant(this.poppedName(loop, k, forward), tape('pop', []))),
     ];
-    return { prologue, epilogue, trips: this.tripName(forward) };
+    // The reverse loop starts at the end of its forward loop's values, wherever the tape stands.
+    const width = forward.carried.length + (forward.loop.open ? 0 : 1);
+    const end = f.createAdd(f.createIdentifier(this.markName(forward)), f.createMultiply(f.createIdentifier(this.tripName(forward)), f.createNumericLiteral(width)));
+    return { prologue, epilogue, trips: this.tripName(forward), before: f.createExpressionStatement(tape('seek', [end])) };
   }
 
   /** The forward state popped in the reverse loop, which declares it once per iteration. */
@@ -703,6 +725,7 @@ class BlockBuilder {
       const parts = this.loopParts(loop, frame.region);
       const body = [...(parts?.prologue ?? []), ...frame.statements, ...(parts?.epilogue ?? [])];
       const statement = parts?.trips !== undefined ? this.backwards(parts.trips, body) : this.forStatement(loop, parent.region, body);
+      if (parts?.before !== undefined) parent.statements.push(parts.before);
       parent.statements.push(parts?.guard !== undefined ? this.f.createIfStatement(parts.guard, this.f.createBlock([statement], true)) : statement);
       return;
     }
@@ -768,6 +791,8 @@ interface LoopParts {
   readonly trips?: string;
   /** Whether the loop runs at all: a `while` loop's first test. */
   readonly guard?: ts.Expression;
+  /** A statement just before the loop. */
+  readonly before?: ts.Statement;
 }
 
 interface Frame {

@@ -9,7 +9,7 @@ import { mapsOfLoop } from './lower-maps.js';
 import { codes, unsupported, Unsupported } from './diagnostics.js';
 import { dependsOn, extremumOf, isIncrementOf, substitute, type CarriedNode, type Graph, type Loop, type Node } from './ir.js';
 import { elementsOf } from './lower-arrays.js';
-import type { Lowerer, State, Value } from './lower.js';
+import type { LoopExit, Lowerer, State, Value } from './lower.js';
 
 /** Unrolling stops past this many iterations in one marked function, or this many DAG nodes. */
 const unrollBudget = { iterations: 4096, nodes: 200_000 };
@@ -161,11 +161,12 @@ function countedRuntimeLoop(
   },
 ): void {
   const g = lo.graph;
+  const returns = returnsFrom(lo, s.statement);
   const scope = lo.snapshot();
   const bound = shape.bound();
   const loop = g.loop(shape.start, bound, shape.compare, shape.step, shape.counterName);
-  const symbols = assignedOutside(lo, [s.statement], scope).filter((symbol) => symbol !== shape.exclude);
-  const step = iterate(lo, s, loop, scope, symbols, () => shape.body(g.index(loop)));
+  const symbols = [...assignedOutside(lo, [s.statement], scope).filter((symbol) => symbol !== shape.exclude), ...(returns ? [returns.flag, returns.value] : [])];
+  const step = iterate(lo, s, loop, scope, symbols, () => shape.body(g.index(loop)), undefined, returns);
   if (shape.bound() !== bound) unsupported(codes.unsupportedSyntax, shape.boundAt, "the loop's bound changes inside the loop; compute it once before the loop.");
   const initial = (symbol: ts.Symbol) => (scope.bindings.get(symbol) ?? lo.outerBinding(symbol)) as { kind: 'number'; node: Node };
   const updates: Updates = { loop, leaves: step.leaves, updated: step.next, initial };
@@ -180,6 +181,35 @@ function countedRuntimeLoop(
   const exitValues = reduced ?? recurrence(lo, s, updates, step.breaks ? { goOn: step.stays } : {});
   lo.restore({ ...scope, dynamic: step.dynamic });
   for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);
+  if (returns !== undefined) returnAfter(lo, returns);
+}
+
+/**
+ * For a run-time loop whose body returns: a flag and a value it carries, set by the `return`, which
+ * then leaves the loop like a `break` (`undefined` if the body does not return).
+ */
+function returnsFrom(lo: Lowerer, body: ts.Statement): { flag: ts.Symbol; value: ts.Symbol } | undefined {
+  const ts = lo.ts;
+  const returns = (n: ts.Node): boolean => ts.isReturnStatement(n) || (!ts.isFunctionLike(n) && ts.forEachChild(n, returns) === true);
+  if (!returns(body)) return undefined;
+  const synthetic = (name: string) => ({ escapedName: name, getName: () => name, flags: 0 }) as unknown as ts.Symbol;
+  const through = { flag: synthetic('returned'), value: synthetic('result') };
+  const zero: Value = { kind: 'number', node: lo.graph.constant(0) };
+  lo.frame.bindings.set(through.flag, zero);
+  lo.frame.bindings.set(through.value, zero);
+  return through;
+}
+
+/** After such a loop: the function returns the value if the loop ended by a `return`. */
+function returnAfter(lo: Lowerer, through: { flag: ts.Symbol; value: ts.Symbol }): void {
+  const g = lo.graph;
+  const frame = lo.frame;
+  const flag = frame.bindings.get(through.flag) as { node: Node };
+  const value = frame.bindings.get(through.value)!;
+  const returned = g.call('===', flag.node, g.constant(1));
+  frame.returns.push({ guard: frame.path === undefined ? returned : g.call('&&', frame.path, returned), value });
+  frame.bindings.delete(through.flag);
+  frame.bindings.delete(through.value);
 }
 
 /**
@@ -193,9 +223,13 @@ export function conditionalLoop(
   parts: { readonly test: ts.Expression | undefined; readonly next?: ts.Expression; readonly testFirst: boolean },
 ): void {
   const g = lo.graph;
+  const returns = returnsFrom(lo, s.statement);
   const scope = lo.snapshot();
   const loop = g.openLoop('k');
-  const symbols = assignedOutside(lo, [s.statement, ...(parts.test !== undefined ? [parts.test] : []), ...(parts.next !== undefined ? [parts.next] : [])], scope);
+  const symbols = [
+    ...assignedOutside(lo, [s.statement, ...(parts.test !== undefined ? [parts.test] : []), ...(parts.next !== undefined ? [parts.next] : [])], scope),
+    ...(returns ? [returns.flag, returns.value] : []),
+  ];
   let test: Node = g.constant(1);
   const step = iterate(
     lo,
@@ -208,6 +242,7 @@ export function conditionalLoop(
       lo.statement(s.statement);
     },
     parts.next === undefined ? undefined : () => lo.expression(parts.next!),
+    returns,
   );
   const initial = (symbol: ts.Symbol) => (scope.bindings.get(symbol) ?? lo.outerBinding(symbol)) as { kind: 'number'; node: Node };
   const onState = (values: (leaf: CarriedNode, symbol: ts.Symbol) => Node) =>
@@ -219,6 +254,7 @@ export function conditionalLoop(
   const exitValues = recurrence(lo, s, { loop, leaves: step.leaves, updated: step.next, initial }, { entry, goOn });
   lo.restore({ ...scope, dynamic: step.dynamic });
   for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);
+  if (returns !== undefined) returnAfter(lo, returns);
 }
 
 interface Iteration {
@@ -236,7 +272,16 @@ interface Iteration {
  * Lowers one iteration of a run-time loop's body, once for all iterations: each variable it changes
  * is a leaf standing for its value at the start of the iteration.
  */
-function iterate(lo: Lowerer, s: ts.IterationStatement, loop: Loop, scope: State, symbols: readonly ts.Symbol[], body: () => void, next?: () => void): Iteration {
+function iterate(
+  lo: Lowerer,
+  s: ts.IterationStatement,
+  loop: Loop,
+  scope: State,
+  symbols: readonly ts.Symbol[],
+  body: () => void,
+  next?: () => void,
+  returns?: { readonly flag: ts.Symbol; readonly value: ts.Symbol },
+): Iteration {
   const g = lo.graph;
   const frame = lo.frame;
   const leaves = new Map<ts.Symbol, CarriedNode>();
@@ -250,12 +295,15 @@ function iterate(lo: Lowerer, s: ts.IterationStatement, loop: Loop, scope: State
     leaves.set(symbol, leaf);
     frame.bindings.set(symbol, { kind: 'number', node: leaf });
   });
-  frame.loops.push([]);
+  const loopExits: LoopExit[] = [];
+  frame.loops.push(loopExits);
+  if (returns !== undefined) frame.returnsThrough.push({ ...returns, exits: loopExits });
   lo.runtimeLoops++;
   try {
     body();
   } finally {
     lo.runtimeLoops--;
+    if (returns !== undefined) frame.returnsThrough.pop();
   }
   const exits = frame.loops.pop()!;
   const returning = exits.find((e) => e.kind === 'return');

@@ -80,6 +80,11 @@ export class Frame {
   path: Node | undefined = undefined;
   /** Exits met in the bodies of this function's loops being unrolled, innermost last. */
   readonly loops: LoopExit[][] = [];
+  /**
+   * For run-time loops whose body returns: the variables a `return` sets before leaving the loop
+   * like a `break`, and that loop's exits; the function returns after the loop if the flag is set.
+   */
+  readonly returnsThrough: { readonly flag: ts.Symbol; readonly value: ts.Symbol; readonly exits: LoopExit[] }[] = [];
   constructor(
     readonly fn: FunctionLike,
     /** `this` inside the function; `undefined` where it has none the companion can rebuild. */
@@ -306,7 +311,7 @@ export class Lowerer {
         unsupported(codes.unsupportedSyntax, fn, 'generators and async functions cannot be differentiated; make it a plain function.');
       }
       if (ts.isBlock(fn.body)) this.statements(fn.body.statements);
-      else this.returnValue(this.expression(fn.body));
+      else this.returnValue(this.expression(fn.body), fn.body);
       if (!frame.ended) {
         unsupported(codes.noNumericResult, fn.name ?? fn, 'this function does not return a value on every path; end every path with a `return` of a number.');
       }
@@ -323,8 +328,23 @@ export class Lowerer {
     return result;
   }
 
-  returnValue(value: Value): void {
+  returnValue(value: Value, at: ts.Node): void {
     const frame = this.frame;
+    const through = frame.returnsThrough[frame.returnsThrough.length - 1];
+    if (through !== undefined && through.exits === frame.loops[frame.loops.length - 1]) {
+      // Leaves the run-time loop as a `break`, with the value and the flag saying it returned.
+      if (value.kind !== 'number') unsupported(codes.noNumericResult, at, 'a marked function must return a number.');
+      const state = this.snapshot();
+      state.bindings.set(through.flag, { kind: 'number', node: this.graph.constant(1) });
+      state.bindings.set(through.value, value);
+      through.exits.push({ kind: 'break', guard: frame.path, state });
+      frame.ended = true;
+      return;
+    }
+    // A return further in, inside a loop within the run-time loop, is not carried out of it yet.
+    if (through !== undefined) {
+      unsupported(codes.unsupportedSyntax, at, "a 'return' inside a loop that is itself inside a loop that runs a run-time number of times is not differentiated yet; break out and return after the loops.");
+    }
     frame.returns.push({ guard: frame.path, value });
     // A return inside a loop also leaves the loop: later iterations must not run on that path.
     frame.loops[frame.loops.length - 1]?.push({ kind: 'return', guard: frame.path, state: this.snapshot() });
@@ -463,7 +483,7 @@ export class Lowerer {
       this.expressionStatement(s.expression);
     } else if (ts.isReturnStatement(s)) {
       if (s.expression === undefined) unsupported(codes.noNumericResult, s, 'a marked function must return a number here.');
-      this.returnValue(this.expression(s.expression));
+      this.returnValue(this.expression(s.expression), s);
     } else if (ts.isIfStatement(s)) {
       const cond = this.condition(s.expression);
       this.branch(cond, s, () => this.statement(s.thenStatement), () => s.elseStatement !== undefined && this.statement(s.elseStatement));

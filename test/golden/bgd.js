@@ -24,7 +24,8 @@ export function bgd(x, y, r, T) {
 }
 /** Gradient companion of bgd, written by coarsegrad: returns [value, gradient]. */
 function bgd$valueAndGrad(x, y, r, T) {
-    let k, t, t1, t2, t3, d, c, t4, t5, t6, t7, t8, t11, t12, t13, t14, c1, t15, t16, t17, k1, w, kCount, dk, dw, dr, din, din1;
+    let k, t, t1, t2, t3, d, c, t4, t5, t6, t7, t8, t11, t12, t13, t14, c1, t15, t16, t17, k1, w, kCount, tapeMark, dk, dw, dr, din, din1;
+    const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
     const dx = new Float64Array(x.length);
@@ -34,6 +35,7 @@ function bgd$valueAndGrad(x, y, r, T) {
     k1 = 0;
     w = 0;
     kCount = 0;
+    tapeMark = __coarsegrad.tape.size;
     t8 = 0;
     // reverse sweep: adjoints flow from cut to cut
     t11 = 0;
@@ -86,6 +88,7 @@ function bgd$valueAndGrad(x, y, r, T) {
         dy[j] += t7 * t10;
         dx[j] -= t10 * w * t7;
     }
+    __coarsegrad.tape.seek(tapeMark + kCount * 2);
     for (let step = kCount; step > 0; step--) {
         const wThen = __coarsegrad.tape.pop();
         const kThen = __coarsegrad.tape.pop();
@@ -120,11 +123,13 @@ function bgd$valueAndGrad(x, y, r, T) {
         dx[i] += 2 * t1 * din;
         dy[i] += 2 * t * din;
     }
+    __coarsegrad.tape.seek(tapeStart);
     return [value, [dx, dy, dr, 0]];
 }
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad(x, y, r, T) {
-    let k, t, t1, t2, t3, d, c, t4, t5, t6, t7, t8, t10, t11, t12, t13, c1, t14, t15, t16, k1, w, kCount, dk, dw, dr, din, din1;
+    let k, t, t1, t2, t3, d, c, t4, t5, t6, t7, t8, t10, t11, t12, t13, c1, t14, t15, t16, k1, w, kCount, tapeMark, dk, dw, dr, din, din1;
+    const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
     const dx = new Float64Array(x.length);
@@ -134,6 +139,7 @@ function bgd$grad(x, y, r, T) {
     k1 = 0;
     w = 0;
     kCount = 0;
+    tapeMark = __coarsegrad.tape.size;
     t8 = 0;
     // reverse sweep: adjoints flow from cut to cut
     t10 = 0;
@@ -184,6 +190,7 @@ function bgd$grad(x, y, r, T) {
         dy[j] += t7 * t9;
         dx[j] -= t9 * w * t7;
     }
+    __coarsegrad.tape.seek(tapeMark + kCount * 2);
     for (let step = kCount; step > 0; step--) {
         const wThen = __coarsegrad.tape.pop();
         const kThen = __coarsegrad.tape.pop();
@@ -218,11 +225,13 @@ function bgd$grad(x, y, r, T) {
         dx[i] += 2 * t1 * din;
         dy[i] += 2 * t * din;
     }
+    __coarsegrad.tape.seek(tapeStart);
     return [dx, dy, dr, 0];
 }
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad$2(x, y, r, T) {
-    let k, t, t1, t2, d, c, t3, t4, t5, t7, t8, t9, t10, c1, t11, t12, t13, k1, w, kCount, dk, dw, dr, din, din1;
+    let k, t, t1, t2, d, c, t3, t4, t5, t7, t8, t9, t10, c1, t11, t12, t13, k1, w, kCount, tapeMark, dk, dw, dr, din, din1;
+    const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const length = x.length;
     t1 = 0;
@@ -230,6 +239,7 @@ function bgd$grad$2(x, y, r, T) {
     k1 = 0;
     w = 0;
     kCount = 0;
+    tapeMark = __coarsegrad.tape.size;
     t5 = 0;
     // reverse sweep: adjoints flow from cut to cut
     t7 = 0;
@@ -269,6 +279,7 @@ function bgd$grad$2(x, y, r, T) {
     dr = 0;
     din = 0;
     din1 = 0;
+    __coarsegrad.tape.seek(tapeMark + kCount * 2);
     for (let step = kCount; step > 0; step--) {
         const wThen = __coarsegrad.tape.pop();
         const kThen = __coarsegrad.tape.pop();
@@ -296,6 +307,7 @@ function bgd$grad$2(x, y, r, T) {
         din = dinNext;
         din1 = dinNext1;
     }
+    __coarsegrad.tape.seek(tapeStart);
     return [dr];
 }
 export const bgdGrad = bgd$grad$2;

@@ -10,12 +10,14 @@ export function cell(x, c) {
 }
 /** Gradient companion of cell, written by coarsegrad: returns [value, gradient]. */
 function cell$valueAndGrad(x, c) {
-    let t, t1, acc, iCount, dacc, dx;
+    let t, t1, acc, iCount, tapeMark, dacc, dx;
+    const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
     acc = 0;
     iCount = 0;
+    tapeMark = __coarsegrad.tape.size;
     // reverse sweep: adjoints flow from cut to cut
     dacc = 1;
     dx = 0;
@@ -26,6 +28,7 @@ function cell$valueAndGrad(x, c) {
         const accNext = Math.tanh(x * acc + c[i2]);
         acc = accNext;
     }
+    __coarsegrad.tape.seek(tapeMark + iCount * 2);
     for (let step = iCount; step > 0; step--) {
         const i1 = __coarsegrad.tape.pop();
         const accThen = __coarsegrad.tape.pop();
@@ -37,16 +40,19 @@ function cell$valueAndGrad(x, c) {
         dacc = daccNext;
         dx = dxNext;
     }
+    __coarsegrad.tape.seek(tapeStart);
     return [acc, [dx, dc]];
 }
 /** Gradient companion of cell, written by coarsegrad: returns the gradient. */
 function cell$grad(x, c) {
-    let t, t1, acc, iCount, dacc, dx;
+    let t, t1, acc, iCount, tapeMark, dacc, dx;
+    const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
     acc = 0;
     iCount = 0;
+    tapeMark = __coarsegrad.tape.size;
     // reverse sweep: adjoints flow from cut to cut
     dacc = 1;
     dx = 0;
@@ -57,6 +63,7 @@ function cell$grad(x, c) {
         const accNext = Math.tanh(x * acc + c[i2]);
         acc = accNext;
     }
+    __coarsegrad.tape.seek(tapeMark + iCount * 2);
     for (let step = iCount; step > 0; step--) {
         const i1 = __coarsegrad.tape.pop();
         const accThen = __coarsegrad.tape.pop();
@@ -68,6 +75,7 @@ function cell$grad(x, c) {
         dacc = daccNext;
         dx = dxNext;
     }
+    __coarsegrad.tape.seek(tapeStart);
     return [dx, dc];
 }
 export const cellGrad = cell$grad;
