@@ -121,6 +121,10 @@ spellings('the decorator on an instance method, called with this', () => {
   assertGradient(f, m.grad(model.loss).call(model, 0.7, 1.9), [0.7, 1.9], 'Model.loss after changing scale');
 });
 
+spellings('a method’s gradient called without its object says how to call it', () => {
+  assert.throws(() => m.grad(new m.Model().loss)(0.7, 1.9), (e: unknown) => e instanceof TypeError && /grad\(obj\.loss\)\.call\(obj/.test((e as Error).message));
+});
+
 spellings('the decorator on a static method', () => {
   const g = m.grad(m.Model.norm)(3, 4);
   assertClose(g[0], 0.6, 'x', 1e-15, 0);

@@ -172,6 +172,26 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
     ...[...c.specialized.values()].map(({ name, wrt, withValue }): [string, CompanionBody, boolean] => [name, c.compiled.specialize(wrt, withValue), withValue]),
   ];
 
+  /**
+   * A method's companion runs on `this`: called without it (`grad(m.loss)(w)` instead of
+   * `grad(m.loss).call(m, w)`) it says so, rather than failing on a field read.
+   */
+  const withThisCheck = (body: CompanionBody, name: string): CompanionBody => {
+    const message = `grad: the method '${name}' needs its object; call its gradient as grad(obj.${name}).call(obj, ...).`;
+    const check = f.createIfStatement(
+      f.createStrictEquality(f.createThis(), f.createIdentifier('undefined')),
+      f.createThrowStatement(f.createNewExpression(f.createIdentifier('TypeError'), undefined, [f.createStringLiteral(message)])),
+    );
+    return { parameters: body.parameters, body: f.updateBlock(body.body, [check, ...body.body.statements]) };
+  };
+
+  /** Does the function read `this` (outside functions of its own)? */
+  const readsThis = (fn: ts.Node): boolean => {
+    const visit = (n: ts.Node): boolean =>
+      n.kind === ts.SyntaxKind.ThisKeyword || ((!ts.isFunctionLike(n) || ts.isArrowFunction(n)) && ts.forEachChild(n, visit) === true);
+    return ts.forEachChild(fn, visit) === true;
+  };
+
   /** A class with marked methods gains a static block registering their companions. */
   const classWithCompanions = <C extends ts.ClassDeclaration | ts.ClassExpression>(node: C): C => {
     const visited = ts.visitEachChild(node, visit, fc.context) as C;
@@ -180,7 +200,8 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
       if (c === undefined || c.marked.spelling !== 'method') return [];
       const owner = c.marked.isStatic ? f.createThis() : f.createPropertyAccessExpression(f.createThis(), 'prototype');
       const primal = f.createPropertyAccessExpression(owner, c.marked.name);
-      return [f.createExpressionStatement(register(primal, c, companionExpression(c, c.compiled.valueAndGrad), companionExpression(c, c.compiled.grad)))];
+      const method = (body: CompanionBody) => companionExpression(c, readsThis(c.marked.fn) ? withThisCheck(body, c.marked.name) : body);
+      return [f.createExpressionStatement(register(primal, c, method(c.compiled.valueAndGrad), method(c.compiled.grad)))];
     });
     if (registrations.length === 0) return visited;
     const block = f.createClassStaticBlockDeclaration(f.createBlock(registrations, true));
