@@ -115,21 +115,40 @@ export function splitSum(g: Graph, loop: Loop, body: Node, init: Node, name: str
   if (!worth) return g.sum(loop, body, init, name);
   let result = init;
   for (const term of terms!) {
-    const sum = loopsOf(term.coefficient).has(loop) ? g.sum(loop, term.coefficient, g.constant(0), name) : undefined;
     // A coefficient that does not change with i sums to itself times the trip count: not split off.
-    if (sum === undefined) return g.sum(loop, body, init, name);
+    if (!loopsOf(term.coefficient).has(loop)) return g.sum(loop, body, init, name);
+    // Constant factors and signs stay outside, so that `Σ −eᵢ/s` is `−(1/s)·Σ eᵢ`, the sum the
+    // forward sweep already computes.
+    const [scale, per] = constantFactor(term.coefficient);
+    const sum = g.mul(g.constant(scale), g.sum(loop, per, g.constant(0), name));
     result = g.add(result, term.outer.reduce((product, factor) => g.mul(product, factor), sum));
   }
   return result;
 }
 
+/** `n` as a constant times the rest: `-2 * e` is `[-2, e]`. */
+function constantFactor(n: Node): [number, Node] {
+  if (n.kind === 'apply' && n.op === 'neg') {
+    const [k, rest] = constantFactor(n.args[0]!);
+    return [-k, rest];
+  }
+  if (n.kind === 'apply' && n.op === '*' && n.args[0]!.kind === 'const') {
+    const [k, rest] = constantFactor(n.args[1]!);
+    return [n.args[0].value * k, rest];
+  }
+  return [1, n];
+}
+
 function expand(g: Graph, n: Node, loop: Loop): Term[] | undefined {
   if (!loopsOf(n).has(loop)) return [{ outer: n.kind === 'const' ? [] : [n], coefficient: n.kind === 'const' ? n : g.constant(1) }];
-  if (n.kind !== 'apply' || !['+', '-', '*', 'neg'].includes(n.op)) return [{ outer: [], coefficient: n }];
+  if (n.kind !== 'apply' || !['+', '-', '*', '/', 'neg'].includes(n.op)) return [{ outer: [], coefficient: n }];
   const [a, b] = n.args as [Node, Node];
+  // Divided by a value from outside the loop: that reciprocal is an outer factor.
+  if (n.op === '/' && loopsOf(b).has(loop)) return [{ outer: [], coefficient: n }];
   const left = expand(g, a, loop);
   if (left === undefined) return undefined;
   if (n.op === 'neg') return left.map((t) => ({ outer: t.outer, coefficient: g.neg(t.coefficient) }));
+  if (n.op === '/') return collectTerms(g, left.map((t) => ({ outer: [...t.outer, g.div(g.constant(1), b)], coefficient: t.coefficient })));
   const right = expand(g, b, loop);
   if (right === undefined) return undefined;
   let terms: Term[];

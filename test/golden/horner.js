@@ -10,7 +10,7 @@ export function horner(x, c) {
 }
 /** Gradient companion of horner, written by coarsegrad: returns [value, gradient]. */
 function horner$valueAndGrad(x, c) {
-    let t, t3, t4, t5, t6, t7, t8, t9, t10, t11;
+    let t, t3, t4, t5, t6, t7, t8, t9;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
@@ -19,9 +19,8 @@ function horner$valueAndGrad(x, c) {
     t5 = 0;
     t6 = 0;
     // reverse sweep: adjoints flow from cut to cut
+    t8 = 0;
     t9 = 0;
-    t10 = 0;
-    t11 = 0;
     for (let i1 = i; i1 >= 0; i1--) {
         t = c[i1];
         t3 = t2 + (i1 - i);
@@ -30,37 +29,32 @@ function horner$valueAndGrad(x, c) {
         t5 += t * t4;
         t6 += t4;
         t7 = x ** (t3 - 1);
-        t8 = t * t7;
-        t9 += t8;
-        t10 += t * i1 * t7;
-        t11 += -t8;
+        t8 += t * t7;
+        t9 += t * i1 * t7;
     }
     const value = 0 * x ** t1 + t5 + 0 * x * t6;
-    const dx = t2 * t9 + t10 + i * t11;
+    const dx = t2 * t8 + t9 - i * t8;
     return [value, [dx, dc]];
 }
 /** Gradient companion of horner, written by coarsegrad: returns the gradient. */
 function horner$grad(x, c) {
-    let t, t2, t3, t4, t5, t6, t7;
+    let t, t2, t3, t4, t5;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
     const t1 = Math.max(0, Math.floor(i) + 1) - 1;
     // reverse sweep: adjoints flow from cut to cut
+    t4 = 0;
     t5 = 0;
-    t6 = 0;
-    t7 = 0;
     for (let i1 = i; i1 >= 0; i1--) {
         t = c[i1];
         t2 = t1 + (i1 - i);
         dc[i1] += x ** t2;
         t3 = x ** (t2 - 1);
-        t4 = t * t3;
-        t5 += t4;
-        t6 += t * i1 * t3;
-        t7 += -t4;
+        t4 += t * t3;
+        t5 += t * i1 * t3;
     }
-    const dx = t1 * t5 + t6 + i * t7;
+    const dx = t1 * t4 + t5 - i * t4;
     return [dx, dc];
 }
 export const hornerGrad = horner$grad;

@@ -14,11 +14,11 @@ export function springEnergy(p, k) {
 }
 /** Gradient companion of springEnergy, written by coarsegrad: returns [value, gradient]. */
 function springEnergy$valueAndGrad(p, k) {
-    let t, t1, t2, t3, t4, t5, d, t6, dk, c, t7, t8;
+    let t, t1, t2, t3, t4, t5, d, t6, t7, c, t8, t9;
     // forward sweep: values used more than once
     const dp = new Float64Array(p.length);
     const n = p.length / 2;
-    dk = 0;
+    t7 = 0;
     for (let i = 0; i < n; i++) {
         t = 2 * ((i + 1) % n);
         t1 = 2 * i;
@@ -28,27 +28,28 @@ function springEnergy$valueAndGrad(p, k) {
         t5 = p[t3] - p[t4];
         d = Math.hypot(t2, t5);
         t6 = d - 1;
-        dk += 0.5 * t6 ** 2;
+        t7 += t6 ** 2;
         c = d === 0;
         if (!c) {
-            t7 = k * t6 * (t5 / d);
-            dp[t3] += t7;
-            dp[t4] -= t7;
-            t8 = k * t6 * (t2 / d);
-            dp[t] += t8;
-            dp[t1] -= t8;
+            t8 = k * t6 * (t5 / d);
+            dp[t3] += t8;
+            dp[t4] -= t8;
+            t9 = k * t6 * (t2 / d);
+            dp[t] += t9;
+            dp[t1] -= t9;
         }
     }
-    const value = k * dk;
+    const dk = 0.5 * t7;
+    const value = 0.5 * k * t7;
     return [value, [dp, dk]];
 }
 /** Gradient companion of springEnergy, written by coarsegrad: returns the gradient. */
 function springEnergy$grad(p, k) {
-    let t, t1, t2, t3, t4, t5, d, t6, dk, c, t7, t8;
+    let t, t1, t2, t3, t4, t5, d, t6, t7, c, t8, t9;
     // forward sweep: values used more than once
     const dp = new Float64Array(p.length);
     const n = p.length / 2;
-    dk = 0;
+    t7 = 0;
     for (let i = 0; i < n; i++) {
         t = 2 * ((i + 1) % n);
         t1 = 2 * i;
@@ -58,17 +59,18 @@ function springEnergy$grad(p, k) {
         t5 = p[t3] - p[t4];
         d = Math.hypot(t2, t5);
         t6 = d - 1;
-        dk += 0.5 * t6 ** 2;
+        t7 += t6 ** 2;
         c = d === 0;
         if (!c) {
-            t7 = k * t6 * (t5 / d);
-            dp[t3] += t7;
-            dp[t4] -= t7;
-            t8 = k * t6 * (t2 / d);
-            dp[t] += t8;
-            dp[t1] -= t8;
+            t8 = k * t6 * (t5 / d);
+            dp[t3] += t8;
+            dp[t4] -= t8;
+            t9 = k * t6 * (t2 / d);
+            dp[t] += t9;
+            dp[t1] -= t9;
         }
     }
+    const dk = 0.5 * t7;
     return [dp, dk];
 }
 export const energyGrad = springEnergy$grad;
