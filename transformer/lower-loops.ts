@@ -7,7 +7,7 @@ import type ts from 'typescript';
 import { splitSum } from './algebra.js';
 import { mapsOfLoop } from './lower-maps.js';
 import { codes, unsupported, Unsupported } from './diagnostics.js';
-import { dependsOn, extremumOf, isIncrementOf, substitute, type CarriedNode, type Graph, type Loop, type Node } from './ir.js';
+import { dependsOn, extremumOf, isConst, isIncrementOf, substitute, type CarriedNode, type Graph, type Loop, type Node } from './ir.js';
 import { elementsOf } from './lower-arrays.js';
 import type { LoopExit, Lowerer, State, Value } from './lower.js';
 
@@ -434,12 +434,15 @@ function affineIn(g: Graph, n: Node, leaf: Node): { a: Node; b: Node } | undefin
       const [scaled, factor] = dependsOn(x, leaf) ? [x, y] : [y, x];
       if (dependsOn(factor, leaf)) return undefined;
       const p = affineIn(g, scaled, leaf);
-      return p === undefined ? undefined : { a: g.mul(factor, p.a), b: g.mul(factor, p.b) };
+      // A part that is exactly 0 by construction stays 0 (not `0 * factor`).
+      const times = (v: Node) => (isConst(v, 0) ? v : g.mul(factor, v));
+      return p === undefined ? undefined : { a: times(p.a), b: times(p.b) };
     }
     case '/': {
       if (dependsOn(y, leaf)) return undefined;
       const p = affineIn(g, x, leaf);
-      return p === undefined ? undefined : { a: g.div(p.a, y), b: g.div(p.b, y) };
+      const over = (v: Node) => (isConst(v, 0) ? v : g.div(v, y));
+      return p === undefined ? undefined : { a: over(p.a), b: over(p.b) };
     }
     case 'select':
       if (dependsOn(x, leaf)) return undefined;

@@ -10,30 +10,27 @@ export function horner(x, c) {
 }
 /** Gradient companion of horner, written by coarsegrad: returns [value, gradient]. */
 function horner$valueAndGrad(x, c) {
-    let t, t3, t4, t5, t6, t7, t8, t9;
+    let t, t3, t4, value, t5, t6, t7;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
     const t1 = Math.max(0, Math.floor(i) + 1);
     const t2 = t1 - 1;
-    t5 = 0;
-    t6 = 0;
+    value = 0 * x ** t1;
     // reverse sweep: adjoints flow from cut to cut
-    t8 = 0;
-    t9 = 0;
+    t6 = 0;
+    t7 = 0;
     for (let i1 = i; i1 >= 0; i1--) {
         t = c[i1];
         t3 = t2 + (i1 - i);
         t4 = x ** t3;
         dc[i1] += t4;
-        t5 += t * t4;
-        t6 += t4;
-        t7 = x ** (t3 - 1);
-        t8 += t * t7;
-        t9 += t * i1 * t7;
+        value += t * t4;
+        t5 = x ** (t3 - 1);
+        t6 += t * t5;
+        t7 += t * i1 * t5;
     }
-    const value = 0 * x ** t1 + t5 + 0 * x * t6;
-    const dx = t2 * t8 + t9 - i * t8;
+    const dx = t2 * t6 + t7 - i * t6;
     return [value, [dx, dc]];
 }
 /** Gradient companion of horner, written by coarsegrad: returns the gradient. */
