@@ -140,6 +140,19 @@ const programs: Record<string, Program> = {
     points: [[Float64Array.from([0.2, -0.4, 1.1, 0.3, -0.6, 0.9]), 2, 0.3]],
     counts: [1],
   },
+  // Only the array has a gradient: nothing reads the adjoint state after the reverse loop.
+  onlyTheArrayIsActive: {
+    params: 'xs: Float64Array, n: number',
+    body: 'let p = 1;\n  for (let i = 0; i < xs.length; i++) p = p * xs[i]! + 1;\n  return p * n;',
+    points: [[Float64Array.from([0.5, -1.2, 2, 0.3]), 3]],
+    counts: [1],
+  },
+  onlyTheArrayIsActiveInABranch: {
+    params: 'xs: Float64Array, n: number',
+    body: 'let p = 1;\n  if (n > 2) {\n    for (let i = 0; i < xs.length; i++) p = Math.sin(p * xs[i]!);\n  }\n  return p * n;',
+    points: [[Float64Array.from([0.5, -1.2, 2, 0.3]), 3], [Float64Array.from([0.5, -1.2, 2, 0.3]), 1]],
+    counts: [1],
+  },
 };
 
 const names = Object.keys(programs);

@@ -91,7 +91,8 @@ class Emitter {
     const gradients = this.selected();
     this.roots = [...(withValue ? [lowered.output] : []), ...gradients.filter((g): g is Node => g !== undefined && !isArrayGradient(g))];
     const arrayRoots = gradients.flatMap((g) => (g !== undefined && isArrayGradient(g) ? [...g.elements.map(([, n]) => n), ...g.scatters] : []));
-    this.placement = place([...this.roots, ...arrayRoots]);
+    const recurrences = new Map(source.lowered.graph.nodes.flatMap((n) => (n.kind === 'recurrence' ? [[n.loop, n] as const] : [])));
+    this.placement = place([...this.roots, ...arrayRoots], (loop) => recurrences.get(loop));
     // In id order, so that a φ nested in an arm is decided before the φ around it.
     for (const n of [...this.placement.regions.keys()].sort((a, b) => a.id - b.id)) this.decideNaming(n);
   }

@@ -5,7 +5,7 @@
  * into code that runs when the arm is not taken. A value needed on some paths of a region but not
  * on all is placed separately in each region that needs it.
  */
-import { loopsOf, operands, reads, type ApplyNode, type Loop, type Node } from './ir.js';
+import { loopsOf, operands, reads, type ApplyNode, type Loop, type Node, type RecurrenceNode } from './ir.js';
 
 /** A region of code: the whole companion, an arm of a branch, or the body of a loop. */
 export class Region {
@@ -108,8 +108,12 @@ export interface Placement {
   readonly hoisted: ReadonlySet<Node>;
 }
 
-/** Places the computations that `roots` need, all of which are needed in the whole companion. */
-export function place(roots: readonly Node[]): Placement {
+/**
+ * Places the computations that `roots` need, all of which are needed in the whole companion.
+ * `recurrenceOf` names the recurrence running a loop: a scatter in a reverse loop needs that loop
+ * run where the scatter is, though no gradient may read the loop's state after it.
+ */
+export function place(roots: readonly Node[], recurrenceOf: (loop: Loop) => RecurrenceNode | undefined = () => undefined): Placement {
   const root = new Region(undefined, undefined, true);
   const demands = new Map<Node, Region[]>();
   const demand = (n: Node, region: Region): void => {
@@ -118,6 +122,7 @@ export function place(roots: readonly Node[]): Placement {
     if (list === undefined) demands.set(n, [region]);
     else list.push(region);
   };
+  const running: RecurrenceNode[] = [];
   // An effect whose value is φ(c, v, 0) happens only where c holds: adding 0 is no effect.
   for (const n of roots) {
     let region = root;
@@ -133,13 +138,21 @@ export function place(roots: readonly Node[]): Placement {
       }
     }
     demand(n, inLoops(region, n));
+    if (n.kind === 'scatter') {
+      for (const loop of loopsOf(n)) {
+        const recurrence = recurrenceOf(loop);
+        if (recurrence === undefined) continue;
+        demand(recurrence, inLoops(region, recurrence));
+        running.push(recurrence);
+      }
+    }
   }
 
   const regions = new Map<Node, Region[]>();
   const readCounts = new Map<Node, number>();
   const hoisted = new Set<Node>();
   // Users have larger ids than what they use, so every demand on a node is known when it is reached.
-  for (const n of reachable(roots)) {
+  for (const n of reachable([...roots, ...running])) {
     let needed = demands.get(n);
     if (needed === undefined) continue;
     if (isPhi(n)) {
