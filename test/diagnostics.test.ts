@@ -71,6 +71,14 @@ const cases: Record<string, Case> = {
   'an untyped parameter': { code: 95004, params: '§x: any', body: 'return x * 2;', says: /give it a type/ },
   'a rest parameter': { code: 95004, params: '§...xs: number[]', body: 'return 1;', says: /rest parameters/ },
   'a run-time index into a local array': { code: 95001, params: 'x: number, k: number', body: 'const a = [x, 2 * x];\n  return a[§k]!;', says: /not known at compile time/ },
+  'a spread in an object literal': { code: 95001, params: 'x: number, o: { name: string }', body: 'const p = { x, §...o };\n  return p.x;', says: /may only list fields/ },
+  'an object field that is not a number': { code: 95001, params: 'x: number, o: { name: string }', body: 'const p = { x, §inner: o };\n  return p.x;', says: /holds? numbers only/ },
+  'changing an object built in the function in a run-time loop': {
+    code: 95001,
+    params: 'x: number, n: number',
+    body: 'const s = { x, v: 0 };\n  §for (let i = 0; i < n; i++) s.v += s.x;\n  return s.v;',
+    says: /changing the fields of an object built in the marked function/,
+  },
   'string concatenation': { code: 95001, body: "const s = §'a' + x;\n  return x;", says: /string concatenation/ },
 };
 

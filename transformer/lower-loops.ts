@@ -331,7 +331,8 @@ function iterate(
   const state = { ...joined, dynamic: mapsOfLoop(lo, loop, s, scope, joined, [...leaves.values()], readsFrom) };
   for (const [ref, elements] of state.heap) {
     if (scope.heap.get(ref) !== elements) {
-      unsupported(codes.unsupportedSyntax, s, 'writing array elements in a loop that runs a run-time number of times is not differentiated yet; accumulate into number variables instead.');
+      const what = lo.recordFields.has(ref) ? 'changing the fields of an object built in the marked function' : 'writing array elements';
+      unsupported(codes.unsupportedSyntax, s, `${what} in a loop that runs a run-time number of times is not differentiated yet; accumulate into number variables instead.`);
     }
   }
   lo.restore(state);

@@ -8,6 +8,7 @@ import { codes, unsupported } from './diagnostics.js';
 import { Graph, isConst, opaqueKey, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
 import { arrayLiteral, arrayMethod, constantIndex, elementsOf, newExpression, writeElement } from './lower-arrays.js';
 import { conditionalLoop, forOf, runtimeLoop, unrollOr } from './lower-loops.js';
+import { fieldWrite, objectLiteral, readField } from './lower-records.js';
 import { dynamicOf, fillDynamic, joinDynamic, readDynamic, writeDynamic, type DynamicArray } from './lower-maps.js';
 import { mathConstants, mathPrimitive, primitive, type PrimitiveName } from './rules.js';
 
@@ -169,6 +170,8 @@ export class Lowerer {
   }
   /** Whether a local array is a plain array or a typed array (which fixes its length and rounding). */
   readonly arrayKinds = new Map<number, 'array' | 'float64' | 'float32'>();
+  /** The field names of the local arrays that are records built from object literals. */
+  readonly recordFields = new Map<number, readonly string[]>();
 
   constructor(
     readonly ts: typeof import('typescript'),
@@ -611,6 +614,7 @@ export class Lowerer {
       return thisValue;
     }
     if (ts.isArrayLiteralExpression(e)) return arrayLiteral(this, e);
+    if (ts.isObjectLiteralExpression(e)) return objectLiteral(this, e);
     if (ts.isNewExpression(e)) return newExpression(this, e);
     if (ts.isPropertyAccessExpression(e)) return this.propertyAccess(e);
     if (ts.isElementAccessExpression(e)) return this.elementAccess(e);
@@ -744,6 +748,11 @@ export class Lowerer {
       const index = constantIndex(this, inner.argumentExpression);
       return (value) => writeElement(this, array.ref, index, value, target);
     }
+    if (ts.isPropertyAccessExpression(inner)) {
+      const base = this.expression(inner.expression);
+      const write = base.kind === 'array' ? fieldWrite(this, base.ref, inner.name.text, target) : undefined;
+      if (write !== undefined) return write;
+    }
     const symbol = this.assignableSymbol(target);
     return (value) => this.bind(symbol, value, (inner as ts.Identifier).text);
   }
@@ -845,6 +854,8 @@ export class Lowerer {
     }
     if (e.questionDotToken) unsupported(codes.unsupportedSyntax, e, "optional chaining ('?.') is not supported in a marked function.");
     const base = this.expression(e.expression);
+    const field = base.kind === 'array' ? readField(this, base.ref, e.name.text, e) : undefined;
+    if (field !== undefined) return field;
     if (e.name.text === 'length' && base.kind === 'array') return { kind: 'number', node: g.constant(elementsOf(this, base.ref).length) };
     if (e.name.text === 'length' && base.kind === 'dynArray') return { kind: 'number', node: dynamicOf(this, base.ref).length };
     if (e.name.text === 'length' && base.kind === 'paramArray') {
@@ -1030,7 +1041,9 @@ export class Lowerer {
   // ---- helpers ----------------------------------------------------------------------------------
 
   symbolOf(id: ts.Identifier): ts.Symbol {
-    const symbol = this.checker.getSymbolAtLocation(id);
+    // In `{ x }`, the name is the property's; the value is the variable's.
+    const shorthand = this.ts.isShorthandPropertyAssignment(id.parent) && id.parent.name === id;
+    const symbol = shorthand ? this.checker.getShorthandAssignmentValueSymbol(id.parent) : this.checker.getSymbolAtLocation(id);
     if (symbol === undefined) unsupported(codes.unreachableName, id, `cannot resolve '${id.text}'.`);
     return symbol;
   }

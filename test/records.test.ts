@@ -1,0 +1,81 @@
+/**
+ * Objects a marked function builds (`{ x: a, y: b }`, DESIGN.md §4): records of numbers that exist
+ * only at compile time. Passed to helpers, returned from them, changed field by field in branches
+ * and unrolled loops; checked against finite differences.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import ts from 'typescript';
+import { assertClose, finiteDifference } from './gradcheck.js';
+import { build, compile, prelude } from './harness.js';
+
+const helpers = [
+  'interface Vec { x: number; y: number }',
+  'function add(a: Vec, b: Vec): Vec { return { x: a.x + b.x, y: a.y + b.y }; }',
+  'function scale(a: Vec, k: number): Vec { return { x: a.x * k, y: a.y * k }; }',
+  'function dot(a: Vec, b: Vec): number { return a.x * b.x + a.y * b.y; }',
+  'function norm(v: Vec): number { return Math.hypot(v.x, v.y); }',
+  '',
+].join('\n');
+
+interface Program {
+  readonly params: string;
+  readonly body: string;
+  readonly points: readonly (readonly number[])[];
+}
+
+const programs: Record<string, Program> = {
+  springBetweenTwoPoints: {
+    params: 'px: number, py: number, qx: number, qy: number',
+    body: 'const d = add({ x: px, y: py }, scale({ x: qx, y: qy }, -1));\n  const r = norm(d);\n  return (r - 1) ** 2 + 0.1 / r;',
+    points: [[0.3, 0.5, 1.2, -0.4], [-2, 1, 0.5, 0.5]],
+  },
+  shorthandFields: {
+    params: 'x: number, y: number',
+    body: 'const p = { x, y };\n  return dot(p, p) * Math.sin(p.x);',
+    points: [[0.7, -1.3]],
+  },
+  fieldsChangedInBranches: {
+    params: 'px: number, py: number, k: number',
+    body: 'const p = { x: px, y: py };\n  const q = add(p, scale(p, k));\n  if (q.x > 0) q.y = q.y * q.x;\n  else q.x += 1;\n  return dot(q, p) + Math.sin(q.y);',
+    points: [[0.7, -0.4, 1.3], [-0.7, -0.4, 0.3]],
+  },
+  stateReplacedInAnUnrolledLoop: {
+    params: 'x: number, v: number',
+    body: 'let s = { x, v };\n  for (let i = 0; i < 5; i++) s = { x: s.x + 0.1 * s.v, v: s.v - 0.1 * Math.sin(s.x) };\n  return s.x * s.v;',
+    points: [[0.5, 0.2]],
+  },
+  aRecordChosenByABranch: {
+    params: 'x: number',
+    body: 'const p = { x, y: 2 * x };\n  const o = x > 0 ? p : p;\n  o.y += x * x;\n  return p.y;',
+    points: [[0.9], [-1.1]],
+  },
+};
+
+const names = Object.keys(programs);
+const source = prelude + helpers + names.map((name) => `/** @differentiable */\nexport function ${name}(${programs[name]!.params}): number {\n  ${programs[name]!.body}\n}\n`).join('\n');
+const m = build(source);
+
+const records = suite('objects built in a marked function');
+
+for (const name of names) {
+  records(`${name}: gradient against finite differences`, () => {
+    const p = programs[name]!;
+    const f = m[name] as (...a: number[]) => number;
+    for (const at of p.points) {
+      const gradient = m.grad(f)(...at) as number[];
+      at.forEach((_, i) => assertClose(gradient[i]!, finiteDifference(f, at, i), `${name} ∂/∂arg${i}`));
+      assertClose(m.valueAndGrad(f)(...at)[0], f(...at), `${name} value`, 1e-12, 0);
+    }
+  });
+}
+
+records('the object exists only at compile time: the companion builds none', () => {
+  const js = compile({ 'main.ts': source }, { module: ts.ModuleKind.ESNext }).js['main.ts']!;
+  const companion = js.slice(js.indexOf('function springBetweenTwoPoints$grad'));
+  const body = companion.slice(0, companion.indexOf('\n}\n'));
+  assert.not.match(body, /[{,]\s*x:/);
+  assert.not.match(body, /\.x\b|\.y\b/);
+});
+
+records.run();

@@ -1,0 +1,68 @@
+/**
+ * Lowering of object literals (DESIGN.md §4): `{ x: a, y: b }` built inside a marked function, or in
+ * a function it calls, is a local record of numbers. It lives in the lowerer's heap like a local
+ * array, one slot per field in the literal's order, so that branches and loops join its fields like
+ * variables and `v.x = ...` is a functional update. The object itself never exists at run time.
+ */
+import type ts from 'typescript';
+import { codes, unsupported } from './diagnostics.js';
+import type { Lowerer, Value } from './lower.js';
+import { elementsOf, newArray, writeElement } from './lower-arrays.js';
+
+export function objectLiteral(lo: Lowerer, e: ts.ObjectLiteralExpression): Value {
+  const ts = lo.ts;
+  const fields: string[] = [];
+  const values: Value[] = [];
+  for (const property of e.properties) {
+    let name: string | undefined;
+    let value: Value | undefined;
+    if (ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name) || ts.isNumericLiteral(property.name))) {
+      name = property.name.text;
+      value = lo.expression(property.initializer);
+    } else if (ts.isShorthandPropertyAssignment(property)) {
+      name = property.name.text;
+      value = lo.expression(property.name);
+    } else {
+      unsupported(
+        codes.unsupportedSyntax,
+        property,
+        'the objects a marked function builds may only list fields (`{ x: a, y }`); spreads, computed names, methods and accessors are not differentiated.',
+      );
+    }
+    if (value.kind !== 'number') {
+      unsupported(codes.unsupportedSyntax, property, `the field '${name}' is not a number; the objects a marked function builds hold numbers only (pass other values in as parameters).`);
+    }
+    const earlier = fields.indexOf(name);
+    if (earlier >= 0) {
+      // `{ x: 1, x: 2 }` keeps the later value, in the earlier position.
+      values[earlier] = value;
+      continue;
+    }
+    fields.push(name);
+    values.push(value);
+  }
+  const record = newArray(lo, 'array', values) as { kind: 'array'; ref: number };
+  lo.recordFields.set(record.ref, fields);
+  return record;
+}
+
+/** The field's position in a local record, or `undefined` if `ref` is not a record. */
+function slotOf(lo: Lowerer, ref: number, name: string, at: ts.Node): number | undefined {
+  const fields = lo.recordFields.get(ref);
+  if (fields === undefined) return undefined;
+  const slot = fields.indexOf(name);
+  if (slot < 0) unsupported(codes.unsupportedSyntax, at, `this object has no field '${name}' where it was built; give every field a value in the object literal.`);
+  return slot;
+}
+
+/** `v.name` of a local record, or `undefined` if `ref` is a local array and not a record. */
+export function readField(lo: Lowerer, ref: number, name: string, at: ts.Node): Value | undefined {
+  const slot = slotOf(lo, ref, name, at);
+  return slot === undefined ? undefined : elementsOf(lo, ref)[slot]!;
+}
+
+/** The write `v.name = value` to a local record, or `undefined` if `ref` is not a record. */
+export function fieldWrite(lo: Lowerer, ref: number, name: string, at: ts.Node): ((value: Value) => void) | undefined {
+  const slot = slotOf(lo, ref, name, at);
+  return slot === undefined ? undefined : (value) => writeElement(lo, ref, slot, value, at);
+}
