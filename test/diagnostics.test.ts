@@ -73,11 +73,19 @@ const cases: Record<string, Case> = {
   'a run-time index into a local array': { code: 95001, params: 'x: number, k: number', body: 'const a = [x, 2 * x];\n  return a[§k]!;', says: /not known at compile time/ },
   'a spread in an object literal': { code: 95001, params: 'x: number, o: { name: string }', body: 'const p = { x, §...o };\n  return p.x;', says: /may only list fields/ },
   'an object field that is not a number': { code: 95001, params: 'x: number, o: { name: string }', body: 'const p = { x, §inner: o };\n  return p.x;', says: /holds? numbers only/ },
-  'changing an object built in the function in a run-time loop': {
+  'a helper changing an object in a run-time loop': {
     code: 95001,
     params: 'x: number, n: number',
-    body: 'const s = { x, v: 0 };\n  §for (let i = 0; i < n; i++) s.v += s.x;\n  return s.v;',
-    says: /changing the fields of an object built in the marked function/,
+    extra: 'function bump(o: { x: number; v: number }): number {\n  o.v += o.x;\n  return o.v;\n}',
+    body: 'const s = { x, v: 0 };\n  let t = 0;\n  §for (let i = 0; i < n; i++) t += bump(s);\n  return t + s.v;',
+    says: /a function called in this loop.* changes the fields of an object built in the marked function; .* the loop's own statements/,
+  },
+  'a helper writing a local array in a run-time loop': {
+    code: 95001,
+    params: 'x: number, n: number',
+    extra: 'function bump(a: number[]): number {\n  a[0] = a[0]! + 1;\n  return a[0]!;\n}',
+    body: 'const p = [x, 0];\n  let t = 0;\n  §for (let i = 0; i < n; i++) t += bump(p);\n  return t;',
+    says: /writes the elements of a local array/,
   },
   'string concatenation': { code: 95001, body: "const s = §'a' + x;\n  return x;", says: /string concatenation/ },
 };

@@ -1,7 +1,7 @@
 /**
  * Objects a marked function builds (`{ x: a, y: b }`, DESIGN.md §4): records of numbers that exist
  * only at compile time. Passed to helpers, returned from them, changed field by field in branches
- * and unrolled loops; checked against finite differences.
+ * and loops (carried field by field through a run-time loop); checked against finite differences.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -45,12 +45,25 @@ const programs: Record<string, Program> = {
     body: 'let s = { x, v };\n  for (let i = 0; i < 5; i++) s = { x: s.x + 0.1 * s.v, v: s.v - 0.1 * Math.sin(s.x) };\n  return s.x * s.v;',
     points: [[0.5, 0.2]],
   },
+  aPendulumStateStepped: {
+    params: 'x: number, v: number, steps: number',
+    body: 'const s = { x, v };\n  for (let i = 0; i < steps; i++) {\n    s.v -= 0.1 * Math.sin(s.x);\n    s.x += 0.1 * s.v;\n  }\n  return s.x * s.x + s.v;',
+    points: [[0.5, 0.2, 7], [1.5, -0.3, 0]],
+  },
+  aBallUntilItLands: {
+    params: 'vx: number, vy: number',
+    body: 'const p = { x: 0, y: 1 };\n  const v = { x: vx, y: vy };\n  while (p.y > 0) {\n    v.y -= 9.81 * 0.01;\n    v.x *= 0.999;\n    p.x += v.x * 0.01;\n    p.y += v.y * 0.01;\n  }\n  return p.x + 0.3 * p.y;',
+    points: [[2, 1.3]],
+  },
   aRecordChosenByABranch: {
     params: 'x: number',
     body: 'const p = { x, y: 2 * x };\n  const o = x > 0 ? p : p;\n  o.y += x * x;\n  return p.y;',
     points: [[0.9], [-1.1]],
   },
 };
+
+/** Counts (`steps`) are not moved by finite differences: every point keeps its trip count. */
+const counts: Record<string, readonly number[]> = { aPendulumStateStepped: [2] };
 
 const names = Object.keys(programs);
 const source = prelude + helpers + names.map((name) => `/** @differentiable */\nexport function ${name}(${programs[name]!.params}): number {\n  ${programs[name]!.body}\n}\n`).join('\n');
@@ -64,7 +77,9 @@ for (const name of names) {
     const f = m[name] as (...a: number[]) => number;
     for (const at of p.points) {
       const gradient = m.grad(f)(...at) as number[];
-      at.forEach((_, i) => assertClose(gradient[i]!, finiteDifference(f, at, i), `${name} ∂/∂arg${i}`));
+      at.forEach((_, i) => {
+        if (!counts[name]?.includes(i)) assertClose(gradient[i]!, finiteDifference(f, at, i), `${name} ∂/∂arg${i}`);
+      });
       assertClose(m.valueAndGrad(f)(...at)[0], f(...at), `${name} value`, 1e-12, 0);
     }
   });

@@ -153,6 +153,22 @@ const programs: Record<string, Program> = {
     points: [[Float64Array.from([0.5, -1.2, 2, 0.3]), 3], [Float64Array.from([0.5, -1.2, 2, 0.3]), 1]],
     counts: [1],
   },
+  // The slots of a local array the loop writes are carried like variables.
+  aLocalArrayAsState: {
+    params: 'x: Float64Array, g: number',
+    body: 'const h = [0, 1];\n  for (let i = 0; i < x.length; i++) {\n    const a = Math.tanh(g * h[0]! + x[i]!);\n    h[1] = h[1]! * 0.5 + a;\n    h[0] = a;\n  }\n  return h[0]! + h[1]!;',
+    points: [[Float64Array.from([0.3, -0.2, 0.5]), 0.6]],
+  },
+  aLocalArrayAsAnAccumulator: {
+    params: 'x: Float64Array, w: number',
+    body: 'const acc = new Float64Array(2);\n  for (const v of x) {\n    acc[0] += w * v;\n    acc[1] += v * v;\n  }\n  return acc[0]! * acc[1]!;',
+    points: [[Float64Array.from([0.3, -0.2, 0.5]), 0.6]],
+  },
+  aLocalArrayInAWhile: {
+    params: 'x: number',
+    body: 'const p = [x, 0];\n  while (p[0]! > 1) {\n    p[0] = p[0]! / 2 + 0.01 * x;\n    p[1]++;\n  }\n  return p[0]! * p[0]! + p[1]!;',
+    points: [[7.3], [0.5]],
+  },
 };
 
 const names = Object.keys(programs);

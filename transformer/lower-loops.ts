@@ -162,11 +162,12 @@ function countedRuntimeLoop(
 ): void {
   const g = lo.graph;
   const returns = returnsFrom(lo, s.statement);
+  const slots = heapSlotsWritten(lo, [s.statement]);
   const scope = lo.snapshot();
   const bound = shape.bound();
   const loop = g.loop(shape.start, bound, shape.compare, shape.step, shape.counterName);
-  const symbols = [...assignedOutside(lo, [s.statement], scope).filter((symbol) => symbol !== shape.exclude), ...(returns ? [returns.flag, returns.value] : [])];
-  const step = iterate(lo, s, loop, scope, symbols, () => shape.body(g.index(loop)), undefined, returns);
+  const symbols = [...assignedOutside(lo, [s.statement], scope).filter((symbol) => symbol !== shape.exclude), ...slots.keys(), ...(returns ? [returns.flag, returns.value] : [])];
+  const step = iterate(lo, s, loop, scope, symbols, () => shape.body(g.index(loop)), undefined, returns, slots);
   if (shape.bound() !== bound) unsupported(codes.unsupportedSyntax, shape.boundAt, "the loop's bound changes inside the loop; compute it once before the loop.");
   const initial = (symbol: ts.Symbol) => (scope.bindings.get(symbol) ?? lo.outerBinding(symbol)) as { kind: 'number'; node: Node };
   const updates: Updates = { loop, leaves: step.leaves, updated: step.next, initial };
@@ -181,7 +182,65 @@ function countedRuntimeLoop(
   const exitValues = reduced ?? recurrence(lo, s, updates, step.breaks ? { goOn: step.stays } : {});
   lo.restore({ ...scope, dynamic: step.dynamic });
   for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);
+  slotsFromVariables(lo, slots, true);
   if (returns !== undefined) returnAfter(lo, returns);
+}
+
+/** A variable of the lowering's own, carried by a loop like one of the source's. */
+function syntheticSymbol(name: string): ts.Symbol {
+  return { escapedName: name, getName: () => name, flags: 0 } as unknown as ts.Symbol;
+}
+
+/** One element of a local array, or one field of an object the function built. */
+interface HeapSlot {
+  readonly ref: number;
+  readonly slot: number;
+}
+
+/**
+ * The local arrays and objects a run-time loop's own statements write (`s.v += a`, `p[0] = x`):
+ * each of their slots is carried like a variable, under a symbol bound here to the slot's value.
+ * Writes in a function the loop calls are not seen, and are reported after the body.
+ */
+function heapSlotsWritten(lo: Lowerer, parts: readonly ts.Node[]): Map<ts.Symbol, HeapSlot> {
+  const ts = lo.ts;
+  const slots = new Map<ts.Symbol, HeapSlot>();
+  const seen = new Set<number>();
+  const target = (e: ts.Expression): void => {
+    const inner = lo.skipParentheses(e);
+    if (!ts.isPropertyAccessExpression(inner) && !ts.isElementAccessExpression(inner)) return;
+    const base = lo.skipParentheses(inner.expression);
+    if (!ts.isIdentifier(base)) return;
+    const symbol = lo.checker.getSymbolAtLocation(base);
+    const value = symbol === undefined ? undefined : (lo.frame.bindings.get(symbol) ?? lo.outerBinding(symbol));
+    if (value?.kind !== 'array' || seen.has(value.ref)) return;
+    seen.add(value.ref);
+    const fields = lo.recordFields.get(value.ref);
+    lo.heap.get(value.ref)!.forEach((element, slot) => {
+      const name = fields !== undefined ? `${base.text}.${fields[slot]}` : `${base.text}[${slot}]`;
+      const carried = syntheticSymbol(name);
+      slots.set(carried, { ref: value.ref, slot });
+      lo.frame.bindings.set(carried, element);
+    });
+  };
+  const visit = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) target(n.left);
+    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) target(n.operand);
+    if (ts.isFunctionLike(n)) return;
+    ts.forEachChild(n, visit);
+  };
+  parts.forEach(visit);
+  return slots;
+}
+
+/** Puts the carried slots' variables into their arrays and objects (`state`: the lowerer's now). */
+function slotsFromVariables(lo: Lowerer, slots: ReadonlyMap<ts.Symbol, HeapSlot>, drop: boolean): void {
+  for (const [symbol, { ref, slot }] of slots) {
+    const elements = lo.heap.get(ref)!.slice();
+    elements[slot] = lo.frame.bindings.get(symbol)!;
+    lo.heap.set(ref, elements);
+    if (drop) lo.frame.bindings.delete(symbol);
+  }
 }
 
 /**
@@ -192,8 +251,7 @@ function returnsFrom(lo: Lowerer, body: ts.Statement): { flag: ts.Symbol; value:
   const ts = lo.ts;
   const returns = (n: ts.Node): boolean => ts.isReturnStatement(n) || (!ts.isFunctionLike(n) && ts.forEachChild(n, returns) === true);
   if (!returns(body)) return undefined;
-  const synthetic = (name: string) => ({ escapedName: name, getName: () => name, flags: 0 }) as unknown as ts.Symbol;
-  const through = { flag: synthetic('returned'), value: synthetic('result') };
+  const through = { flag: syntheticSymbol('returned'), value: syntheticSymbol('result') };
   const zero: Value = { kind: 'number', node: lo.graph.constant(0) };
   lo.frame.bindings.set(through.flag, zero);
   lo.frame.bindings.set(through.value, zero);
@@ -224,12 +282,11 @@ export function conditionalLoop(
 ): void {
   const g = lo.graph;
   const returns = returnsFrom(lo, s.statement);
+  const sources = [s.statement, ...(parts.test !== undefined ? [parts.test] : []), ...(parts.next !== undefined ? [parts.next] : [])];
+  const slots = heapSlotsWritten(lo, sources);
   const scope = lo.snapshot();
   const loop = g.openLoop('k');
-  const symbols = [
-    ...assignedOutside(lo, [s.statement, ...(parts.test !== undefined ? [parts.test] : []), ...(parts.next !== undefined ? [parts.next] : [])], scope),
-    ...(returns ? [returns.flag, returns.value] : []),
-  ];
+  const symbols = [...assignedOutside(lo, sources, scope), ...slots.keys(), ...(returns ? [returns.flag, returns.value] : [])];
   let test: Node = g.constant(1);
   const step = iterate(
     lo,
@@ -243,6 +300,7 @@ export function conditionalLoop(
     },
     parts.next === undefined ? undefined : () => lo.expression(parts.next!),
     returns,
+    slots,
   );
   const initial = (symbol: ts.Symbol) => (scope.bindings.get(symbol) ?? lo.outerBinding(symbol)) as { kind: 'number'; node: Node };
   const onState = (values: (leaf: CarriedNode, symbol: ts.Symbol) => Node) =>
@@ -254,6 +312,7 @@ export function conditionalLoop(
   const exitValues = recurrence(lo, s, { loop, leaves: step.leaves, updated: step.next, initial }, { entry, goOn });
   lo.restore({ ...scope, dynamic: step.dynamic });
   for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);
+  slotsFromVariables(lo, slots, true);
   if (returns !== undefined) returnAfter(lo, returns);
 }
 
@@ -281,6 +340,7 @@ function iterate(
   body: () => void,
   next?: () => void,
   returns?: { readonly flag: ts.Symbol; readonly value: ts.Symbol },
+  slots: ReadonlyMap<ts.Symbol, HeapSlot> = new Map(),
 ): Iteration {
   const g = lo.graph;
   const frame = lo.frame;
@@ -295,6 +355,8 @@ function iterate(
     leaves.set(symbol, leaf);
     frame.bindings.set(symbol, { kind: 'number', node: leaf });
   });
+  // The body reads and writes the carried slots in their arrays and objects.
+  slotsFromVariables(lo, slots, false);
   const loopExits: LoopExit[] = [];
   frame.loops.push(loopExits);
   if (returns !== undefined) frame.returnsThrough.push({ ...returns, exits: loopExits });
@@ -329,10 +391,17 @@ function iterate(
   const joined = going !== undefined && leaving !== undefined ? lo.join(g.call('!', stays), leaving, going, scope, s) : (going ?? leaving)!;
   // Writes at the counter into arrays of run-time length are maps over this loop.
   const state = { ...joined, dynamic: mapsOfLoop(lo, loop, s, scope, joined, [...leaves.values()], readsFrom) };
+  const carriedRefs = new Set([...slots.values()].map((h) => h.ref));
+  for (const [symbol, { ref, slot }] of slots) state.bindings.set(symbol, state.heap.get(ref)![slot]!);
   for (const [ref, elements] of state.heap) {
-    if (scope.heap.get(ref) !== elements) {
-      const what = lo.recordFields.has(ref) ? 'changing the fields of an object built in the marked function' : 'writing array elements';
-      unsupported(codes.unsupportedSyntax, s, `${what} in a loop that runs a run-time number of times is not differentiated yet; accumulate into number variables instead.`);
+    if (scope.heap.get(ref) !== elements && !carriedRefs.has(ref)) {
+      // The loop's own writes are carried (`heapSlotsWritten`); these come from a function it calls.
+      const what = lo.recordFields.has(ref) ? 'changes the fields of an object built in the marked function' : 'writes the elements of a local array';
+      unsupported(
+        codes.unsupportedSyntax,
+        s,
+        `a function called in this loop, which runs a run-time number of times, ${what}; that is not differentiated yet: make the change in the loop's own statements (\`s.v += a\`, \`p[0] = x\`).`,
+      );
     }
   }
   lo.restore(state);
