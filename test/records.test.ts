@@ -55,6 +55,11 @@ const programs: Record<string, Program> = {
     body: 'const p = { x: 0, y: 1 };\n  const v = { x: vx, y: vy };\n  while (p.y > 0) {\n    v.y -= 9.81 * 0.01;\n    v.x *= 0.999;\n    p.x += v.x * 0.01;\n    p.y += v.y * 0.01;\n  }\n  return p.x + 0.3 * p.y;',
     points: [[2, 1.3]],
   },
+  anObjectMadeInEachIteration: {
+    params: 'x: number, w: number, n: number',
+    body: 'let s = 0;\n  for (let i = 0; i < n; i++) {\n    const q = { a: x + i, b: w };\n    q.a *= q.b;\n    s += q.a * q.a;\n  }\n  return s;',
+    points: [[0.3, 0.7, 4]],
+  },
   aRecordChosenByABranch: {
     params: 'x: number',
     body: 'const p = { x, y: 2 * x };\n  const o = x > 0 ? p : p;\n  o.y += x * x;\n  return p.y;',
@@ -63,7 +68,7 @@ const programs: Record<string, Program> = {
 };
 
 /** Counts (`steps`) are not moved by finite differences: every point keeps its trip count. */
-const counts: Record<string, readonly number[]> = { aPendulumStateStepped: [2] };
+const counts: Record<string, readonly number[]> = { aPendulumStateStepped: [2], anObjectMadeInEachIteration: [2] };
 
 const names = Object.keys(programs);
 const source = prelude + helpers + names.map((name) => `/** @differentiable */\nexport function ${name}(${programs[name]!.params}): number {\n  ${programs[name]!.body}\n}\n`).join('\n');

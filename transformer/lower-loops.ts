@@ -394,7 +394,8 @@ function iterate(
   const carriedRefs = new Set([...slots.values()].map((h) => h.ref));
   for (const [symbol, { ref, slot }] of slots) state.bindings.set(symbol, state.heap.get(ref)![slot]!);
   for (const [ref, elements] of state.heap) {
-    if (scope.heap.get(ref) !== elements && !carriedRefs.has(ref)) {
+    // Arrays and objects made in the body are the iteration's own; those from before must not change.
+    if (scope.heap.has(ref) && scope.heap.get(ref) !== elements && !carriedRefs.has(ref)) {
       // The loop's own writes are carried (`heapSlotsWritten`); these come from a function it calls.
       const what = lo.recordFields.has(ref) ? 'changes the fields of an object built in the marked function' : 'writes the elements of a local array';
       unsupported(
