@@ -216,6 +216,16 @@ recurrences('the companion pushes the carried state going forward and pops it go
   assert.match(gradOnly, /for \(let step = \w+; step > 0; step--\)/);
 });
 
+recurrences('the counter goes on the tape only when the reverse loop reads it', () => {
+  const js = compile({ 'main.ts': `${prelude}/** @differentiable */\nexport function cell(x: number, c: Float64Array): number {\n  ${programs.tanhCell!.body}\n}\n` +
+    `/** @differentiable */\nexport function steps(k: number, y0: number, steps: number): number {\n  let y = y0;\n  for (let s = 0; s < steps; s++) y = y - 0.1 * k * Math.sin(y);\n  return y;\n}\n` }, { module: ts.ModuleKind.ESNext }).js['main.ts']!;
+  const of = (name: string) => js.slice(js.indexOf(`function ${name}$grad`), js.indexOf('\n}\n', js.indexOf(`function ${name}$grad`)));
+  // The cell reads c[i] going back; the Euler steps never read s.
+  assert.match(of('cell'), /__coarsegrad\.tape\.push\(i\d*\);/);
+  assert.is(of('steps').match(/tape\.push\(/g)?.length, 1, of('steps'));
+  assert.is(of('steps').match(/tape\.pop\(/g)?.length, 1, of('steps'));
+});
+
 recurrences('BGD: the inner reduction splits into invariant sums computed once, outside the while loop', () => {
   const body = programs.batchGradientDescentOnTheLearningRate!;
   const js = compile(

@@ -407,22 +407,33 @@ class Emitter {
     if (n.forward === undefined) {
       const prologue = [
         ...n.carried.map((_, k) => f.createExpressionStatement(tape('push', [f.createIdentifier(this.stateName(n, k))]))),
-        // A counted loop's counter goes on the tape too; the reverse loop reads it back.
-        ...(loop.open ? [] : [f.createExpressionStatement(tape('push', [f.createIdentifier(this.loopName(loop))]))]),
+        // A counted loop's counter goes on the tape too, if the reverse loop reads it back.
+        ...(this.counterOnTape(n) ? [f.createExpressionStatement(tape('push', [f.createIdentifier(this.loopName(loop))]))] : []),
         f.createExpressionStatement(f.createPostfixIncrement(f.createIdentifier(this.tripName(n)))),
       ];
       const guard = n.entry === undefined ? undefined : this.expression(n.entry, region.parent!);
       return { prologue, epilogue, ...(guard !== undefined ? { guard } : {}) };
     }
     const forward = n.forward;
+    const counted = this.counterOnTape(forward);
     const prologue = [
-      ...(forward.loop.open ? [] : [constant(this.loopName(loop), tape('pop', []))]),
+      ...(counted ? [constant(this.loopName(loop), tape('pop', []))] : []),
       ...forward.carried.map((_, k) => forward.carried.length - 1 - k).map((k) => constant(this.poppedName(loop, k, forward), tape('pop', []))),
     ];
     // The reverse loop starts at the end of its forward loop's values, wherever the tape stands.
-    const width = forward.carried.length + (forward.loop.open ? 0 : 1);
+    const width = forward.carried.length + (counted ? 1 : 0);
     const end = f.createAdd(f.createIdentifier(this.markName(forward)), f.createMultiply(f.createIdentifier(this.tripName(forward)), f.createNumericLiteral(width)));
     return { prologue, epilogue, trips: this.tripName(forward), before: f.createExpressionStatement(tape('seek', [end])) };
+  }
+
+  /**
+   * Whether a forward loop pushes its counter: only a counted loop has one, and only if the reverse
+   * loop reads it (an element index, a step that depends on the iteration).
+   */
+  private counterOnTape(forward: RecurrenceNode): boolean {
+    if (forward.loop.open) return false;
+    const reverse = [...this.placement.regions.keys()].find((m): m is RecurrenceNode => m.kind === 'recurrence' && m.forward === forward);
+    return reverse !== undefined && this.placement.regions.has(this.source.lowered.graph.index(reverse.loop));
   }
 
   /** The forward state popped in the reverse loop, which declares it once per iteration. */
