@@ -18,11 +18,34 @@ interface Case {
 }
 
 const cases: Record<string, Case> = {
-  'a recurrence nested in another run-time loop': {
+  'a recurrence nested in another recurrence': {
     code: 95001,
     params: 'xs: number[], n: number',
-    body: 'let s = 0;\n  for (let j = 0; j < n; j++) {\n    let p = 1;\n    §for (let i = 0; i < xs.length; i++) p = p * xs[i]! + 1;\n    s += p;\n  }\n  return s;',
-    says: /inside another loop that runs a run-time number of times/,
+    body: 'let s = 0;\n  for (let j = 0; j < n; j++) {\n    let p = s;\n    §for (let i = 0; i < xs.length; i++) p = Math.sin(p * xs[i]!);\n    s = s * 0.5 + p;\n  }\n  return s;',
+    says: /is not differentiated yet inside another such loop/,
+  },
+  'a while nested in a while': {
+    code: 95001,
+    body: 'let s = x;\n  while (s > 1) {\n    let t = s;\n    §while (t > 0.5) t = t * 0.7;\n    s = s - t;\n  }\n  return s;',
+    says: /is not differentiated yet inside another such loop/,
+  },
+  'a recurrence nested in a loop keeping a maximum': {
+    code: 95001,
+    params: 'xs: number[], n: number',
+    body: 'let best = -Infinity;\n  for (let j = 0; j < n; j++) {\n    let p = j * 0.1;\n    §for (let i = 0; i < xs.length; i++) p = Math.tanh(p + xs[i]!);\n    best = Math.max(best, p);\n  }\n  return best;',
+    says: /inside a loop that keeps a maximum, a minimum or a last value, or writes an array/,
+  },
+  'a recurrence nested in a loop writing an array': {
+    code: 95001,
+    params: 'xs: number[], n: number',
+    body: 'const out = new Float64Array(n);\n  for (let j = 0; j < n; j++) {\n    let p = j * 0.1;\n    §for (let i = 0; i < xs.length; i++) p = Math.tanh(p + xs[i]!);\n    out[j] = p;\n  }\n  let s = 0;\n  for (let j = 0; j < n; j++) s += out[j]! * j;\n  return s;',
+    says: /inside a loop that keeps a maximum, a minimum or a last value, or writes an array/,
+  },
+  'a while with a return nested in a run-time loop': {
+    code: 95001,
+    params: 'v: number[], level: number, n: number',
+    body: 'let acc = 0;\n  for (let j = 0; j < n; j++) {\n    let k = 0;\n    §while (k < v.length) {\n      if (v[k]! * level > 1) return acc + level;\n      k++;\n    }\n    acc += level * level;\n  }\n  return acc;',
+    says: /a loop with a 'return' inside is not differentiated yet inside a loop that runs a run-time number of times/,
   },
   'a return in a loop inside a loop run a run-time number of times': {
     code: 95001,

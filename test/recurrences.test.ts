@@ -169,6 +169,30 @@ const programs: Record<string, Program> = {
     body: 'const p = [x, 0];\n  while (p[0]! > 1) {\n    p[0] = p[0]! / 2 + 0.01 * x;\n    p[1]++;\n  }\n  return p[0]! * p[0]! + p[1]!;',
     points: [[7.3], [0.5]],
   },
+  // Recurrences nested in loops that only add up: the tape is filled and emptied per outer iteration.
+  recurrenceInAReduction: {
+    params: 'xs: Float64Array, g: number, n: number',
+    body: 'let s = 0;\n  for (let j = 0; j < n; j++) {\n    let p = j * 0.1;\n    for (let i = 0; i < xs.length; i++) p = Math.tanh(p * g + xs[i]!);\n    s += p * p;\n  }\n  return s;',
+    points: [[Float64Array.from([0.5, -1.2, 2, 0.3]), 0.8, 3], [Float64Array.from([0.5]), -0.4, 1]],
+    counts: [2],
+  },
+  whileInAReduction: {
+    params: 'x: Float64Array, g: number',
+    body: 'let total = 0;\n  for (const v of x) {\n    let t = v * g;\n    let k = 0;\n    while (t > 0.5 && k < 30) {\n      t = t * 0.6 + 0.05 * g;\n      k++;\n    }\n    total += t * v;\n  }\n  return total;',
+    points: [[Float64Array.from([0.4, 2.5, 7, 1.1]), 1.3]],
+  },
+  breakInAReduction: {
+    params: 'x: Float64Array, t: number, m: number',
+    body: 'let total = 0;\n  for (let j = 0; j < m; j++) {\n    let acc = j * 0.05;\n    for (let i = 0; i < x.length; i++) {\n      acc = acc * 0.5 + x[i]! * t;\n      if (acc > 1) break;\n    }\n    total += acc;\n  }\n  return total;',
+    points: [[Float64Array.from([0.2, 0.4, 1.5, 3]), 0.9, 3]],
+    counts: [2],
+  },
+  objectStateInAReduction: {
+    params: 'x0: number, c: number, trials: number',
+    body: 'let loss = 0;\n  for (let j = 0; j < trials; j++) {\n    const s = { x: x0 + j, v: 0 };\n    for (let i = 0; i < 20; i += 1 + (j % 2)) {\n      s.v -= 0.1 * (s.x + c * s.v);\n      s.x += 0.1 * s.v;\n    }\n    loss += s.x * s.x;\n  }\n  return loss;',
+    points: [[0.7, 0.4, 3]],
+    counts: [2],
+  },
 };
 
 const names = Object.keys(programs);

@@ -412,7 +412,11 @@ class Emitter {
         f.createExpressionStatement(f.createPostfixIncrement(f.createIdentifier(this.tripName(n)))),
       ];
       const guard = n.entry === undefined ? undefined : this.expression(n.entry, region.parent!);
-      return { prologue, epilogue, ...(guard !== undefined ? { guard } : {}) };
+      // A forward loop run where no reverse loop follows it (a pass over an outer loop that only
+      // needs the values) drops what it pushed: nothing pops it, and an outer loop would pile it up.
+      const reversedHere = [...this.placement.regions].some(([m, places]) => m.kind === 'recurrence' && m.forward === n && places.some((p) => region.parent!.encloses(p)));
+      const after = reversedHere ? undefined : f.createExpressionStatement(tape('seek', [f.createIdentifier(this.markName(n))]));
+      return { prologue, epilogue, ...(guard !== undefined ? { guard } : {}), ...(after !== undefined ? { after } : {}) };
     }
     const forward = n.forward;
     const counted = this.counterOnTape(forward);
@@ -738,7 +742,8 @@ class BlockBuilder {
       const body = [...(parts?.prologue ?? []), ...frame.statements, ...(parts?.epilogue ?? [])];
       const statement = parts?.trips !== undefined ? this.backwards(parts.trips, body) : this.forStatement(loop, parent.region, body);
       if (parts?.before !== undefined) parent.statements.push(parts.before);
-      parent.statements.push(parts?.guard !== undefined ? this.f.createIfStatement(parts.guard, this.f.createBlock([statement], true)) : statement);
+      const around = parts?.after !== undefined ? [statement, parts.after] : [statement];
+      parent.statements.push(...(parts?.guard !== undefined ? [this.f.createIfStatement(parts.guard, this.f.createBlock(around, true))] : around));
       return;
     }
     const open = parent.open;
@@ -805,6 +810,8 @@ interface LoopParts {
   readonly guard?: ts.Expression;
   /** A statement just before the loop. */
   readonly before?: ts.Statement;
+  /** A statement just after the loop. */
+  readonly after?: ts.Statement;
 }
 
 interface Frame {

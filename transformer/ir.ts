@@ -33,6 +33,8 @@ export interface Loop {
   readonly reverses?: Loop;
   /** A `while` loop: no counter; its recurrence says when it ends. */
   readonly open?: boolean;
+  /** The run-time loops this one runs inside, outermost first: a recurrence's state is new in each of their iterations. */
+  readonly within?: readonly Loop[];
 }
 
 interface NodeBase {
@@ -183,7 +185,10 @@ export function loopsOf(n: Node, memo = loopMemo): ReadonlySet<Loop> {
   if (found !== undefined) return found;
   let loops: Set<Loop>;
   if (n.kind === 'index' || n.kind === 'carried') {
-    loops = new Set([n.loop]);
+    // A recurrence's state starts afresh in each iteration of the loops around it, and its reverse
+    // loop runs there too. A sum's counter alone ties it to no outer loop, so invariant sums hoist.
+    const tied = n.kind === 'carried' || n.loop.reverses !== undefined;
+    loops = new Set([...(tied ? (n.loop.within ?? []) : []), n.loop]);
   } else {
     loops = new Set<Loop>();
     for (const r of reads(n)) for (const l of loopsOf(r, memo)) loops.add(l);
@@ -260,8 +265,8 @@ export class Graph {
 
   private nextLoop = 0;
 
-  loop(start: Node, bound: Node, compare: Loop['compare'], step: number, counter: string): Loop {
-    return { id: this.nextLoop++, start, bound, compare, step, counter };
+  loop(start: Node, bound: Node, compare: Loop['compare'], step: number, counter: string, within: readonly Loop[] = []): Loop {
+    return { id: this.nextLoop++, start, bound, compare, step, counter, within };
   }
 
   index(loop: Loop): IndexNode {
@@ -274,7 +279,7 @@ export class Graph {
 
   reverseLoop(of: Loop): Loop {
     const zero = this.constant(0);
-    return { id: this.nextLoop++, start: zero, bound: zero, compare: '>', step: -1, counter: of.counter, reverses: of };
+    return { id: this.nextLoop++, start: zero, bound: zero, compare: '>', step: -1, counter: of.counter, reverses: of, within: of.within ?? [] };
   }
 
   recurrence(
@@ -288,9 +293,9 @@ export class Graph {
     return this.intern(`rec${loop.id}`, (id) => ({ id, kind: 'recurrence', active, loop, carried, inits, next, ...more }));
   }
 
-  openLoop(counter: string): Loop {
+  openLoop(counter: string, within: readonly Loop[] = []): Loop {
     const zero = this.constant(0);
-    return { id: this.nextLoop++, start: zero, bound: zero, compare: '<', step: 1, counter, open: true };
+    return { id: this.nextLoop++, start: zero, bound: zero, compare: '<', step: 1, counter, open: true, within };
   }
 
   exit(recurrence: RecurrenceNode, slot: number): ExitNode {
@@ -559,6 +564,13 @@ function render(n: Node, left: { chars: number }): string {
   return text;
 }
 
+/** A loop on the tape asked for at inputs other than its own: see `substitute`. */
+export class LoopReuse extends Error {
+  constructor(readonly loop: Loop) {
+    super(`coarsegrad: loop${loop.id} on the tape would be needed for other inputs`);
+  }
+}
+
 /** `n` with each node of `map` replaced, rebuilt through the graph's constructors (so it simplifies). */
 export function substitute(g: Graph, n: Node, map: ReadonlyMap<Node, Node>, memo = new Map<Node, Node>()): Node {
   const mapped = map.get(n);
@@ -580,6 +592,15 @@ export function substitute(g: Graph, n: Node, map: ReadonlyMap<Node, Node>, memo
       break;
     case 'scan':
       result = g.scan(n.loop, substitute(g, n.body, map, memo), substitute(g, n.init, map, memo), n.extremum);
+      break;
+    case 'recurrence':
+    case 'exit':
+      // A loop on the tape is one node per loop: it cannot be rebuilt for other inputs (another
+      // iteration of a loop around it). Lowering reports the cases it meets; this is the backstop.
+      for (const from of map.keys()) {
+        if (dependsOn(n, from)) throw new LoopReuse((n.kind === 'exit' ? n.recurrence : n).loop);
+      }
+      result = n;
       break;
     default:
       result = n;

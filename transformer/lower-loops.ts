@@ -7,7 +7,7 @@ import type ts from 'typescript';
 import { splitSum } from './algebra.js';
 import { mapsOfLoop } from './lower-maps.js';
 import { codes, unsupported, Unsupported } from './diagnostics.js';
-import { dependsOn, extremumOf, isConst, isIncrementOf, substitute, type CarriedNode, type Graph, type Loop, type Node } from './ir.js';
+import { dependsOn, LoopReuse, extremumOf, isConst, isIncrementOf, substitute, type CarriedNode, type Graph, type Loop, type Node } from './ir.js';
 import { elementsOf } from './lower-arrays.js';
 import type { LoopExit, Lowerer, State, Value } from './lower.js';
 
@@ -163,15 +163,19 @@ function countedRuntimeLoop(
   const g = lo.graph;
   const returns = returnsFrom(lo, s.statement);
   const slots = heapSlotsWritten(lo, [s.statement]);
+  const innerBefore = lo.innerRecurrences.length;
   const scope = lo.snapshot();
   const bound = shape.bound();
-  const loop = g.loop(shape.start, bound, shape.compare, shape.step, shape.counterName);
+  const loop = g.loop(shape.start, bound, shape.compare, shape.step, shape.counterName, [...lo.runtimeLoops]);
   const symbols = [...assignedOutside(lo, [s.statement], scope).filter((symbol) => symbol !== shape.exclude), ...slots.keys(), ...(returns ? [returns.flag, returns.value] : [])];
   const step = iterate(lo, s, loop, scope, symbols, () => shape.body(g.index(loop)), undefined, returns, slots);
   if (shape.bound() !== bound) unsupported(codes.unsupportedSyntax, shape.boundAt, "the loop's bound changes inside the loop; compute it once before the loop.");
   const initial = (symbol: ts.Symbol) => (scope.bindings.get(symbol) ?? lo.outerBinding(symbol)) as { kind: 'number'; node: Node };
   const updates: Updates = { loop, leaves: step.leaves, updated: step.next, initial };
-  const reduced = step.breaks ? undefined : (reductions(lo, updates) ?? closedForms(lo, updates));
+  const reduced = step.breaks ? undefined : reducedOrNested(lo, updates, innerBefore);
+  if (reduced !== undefined && [...step.dynamic].some(([ref, written]) => scope.dynamic.get(ref) !== written)) {
+    refuseNested(lo, innerBefore, 'a loop that keeps a maximum, a minimum or a last value, or writes an array');
+  }
   const carried = [...step.leaves.keys()].map((symbol) => symbol.getName()).join(', ') || 'nothing';
   lo.classify(
     s,
@@ -179,11 +183,25 @@ function countedRuntimeLoop(
       ? `reduction of ${carried} over a run-time trip count: sums, scans and closed forms, no tape`
       : `recurrence on the tape, carrying ${carried}: ${step.breaks ? "it may 'break'" : 'a variable is updated from its previous value other than by adding to it'}`,
   );
-  const exitValues = reduced ?? recurrence(lo, s, updates, step.breaks ? { goOn: step.stays } : {});
+  const exitValues = reduced ?? recurrence(lo, s, updates, step.breaks ? { goOn: step.stays } : {}, innerBefore);
   lo.restore({ ...scope, dynamic: step.dynamic });
   for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);
   slotsFromVariables(lo, slots, true);
-  if (returns !== undefined) returnAfter(lo, returns);
+  if (returns !== undefined) returnAfter(lo, s, returns);
+}
+
+/**
+ * A loop on the tape nests only in run-time loops that add up what it computes. Inside an outer
+ * loop on the tape, it would have to run forward again in the outer reverse loop; a maximum over
+ * the outer loop, or an array it writes, reads it back at another iteration, where it is not kept.
+ */
+function refuseNested(lo: Lowerer, innerBefore: number, outer: string): void {
+  if (lo.innerRecurrences.length === innerBefore) return;
+  unsupported(
+    codes.unsupportedSyntax,
+    lo.innerRecurrences[innerBefore]!,
+    `a loop that runs a run-time number of times and carries a recurrence (or breaks, or runs while a condition holds) is not differentiated yet inside ${outer}; it is inside a loop that only adds up (\`s += ...\`). Give one of the loops a constant trip count, or move the outer loop to an unmarked caller.`,
+  );
 }
 
 /** A variable of the lowering's own, carried by a loop like one of the source's. */
@@ -259,7 +277,10 @@ function returnsFrom(lo: Lowerer, body: ts.Statement): { flag: ts.Symbol; value:
 }
 
 /** After such a loop: the function returns the value if the loop ended by a `return`. */
-function returnAfter(lo: Lowerer, through: { flag: ts.Symbol; value: ts.Symbol }): void {
+function returnAfter(lo: Lowerer, s: ts.IterationStatement, through: { flag: ts.Symbol; value: ts.Symbol }): void {
+  if (lo.runtimeLoops.length > 0) {
+    unsupported(codes.unsupportedSyntax, s, "a loop with a 'return' inside is not differentiated yet inside a loop that runs a run-time number of times; break out of both loops and return after them.");
+  }
   const g = lo.graph;
   const frame = lo.frame;
   const flag = frame.bindings.get(through.flag) as { node: Node };
@@ -284,8 +305,9 @@ export function conditionalLoop(
   const returns = returnsFrom(lo, s.statement);
   const sources = [s.statement, ...(parts.test !== undefined ? [parts.test] : []), ...(parts.next !== undefined ? [parts.next] : [])];
   const slots = heapSlotsWritten(lo, sources);
+  const innerBefore = lo.innerRecurrences.length;
   const scope = lo.snapshot();
-  const loop = g.openLoop('k');
+  const loop = g.openLoop('k', [...lo.runtimeLoops]);
   const symbols = [...assignedOutside(lo, sources, scope), ...slots.keys(), ...(returns ? [returns.flag, returns.value] : [])];
   let test: Node = g.constant(1);
   const step = iterate(
@@ -302,6 +324,7 @@ export function conditionalLoop(
     returns,
     slots,
   );
+  refuseNested(lo, innerBefore, 'another such loop');
   const initial = (symbol: ts.Symbol) => (scope.bindings.get(symbol) ?? lo.outerBinding(symbol)) as { kind: 'number'; node: Node };
   const onState = (values: (leaf: CarriedNode, symbol: ts.Symbol) => Node) =>
     substitute(g, test, new Map([...step.leaves].map(([symbol, leaf]) => [leaf, values(leaf, symbol)] as const)));
@@ -309,11 +332,11 @@ export function conditionalLoop(
   const goOn = g.call('&&', step.stays, onState((_, symbol) => step.next.get(symbol)!));
   const carried = [...step.leaves.keys()].map((symbol) => symbol.getName()).join(', ') || 'nothing';
   lo.classify(s, `recurrence on the tape, carrying ${carried}: it runs while a run-time condition holds`);
-  const exitValues = recurrence(lo, s, { loop, leaves: step.leaves, updated: step.next, initial }, { entry, goOn });
+  const exitValues = recurrence(lo, s, { loop, leaves: step.leaves, updated: step.next, initial }, { entry, goOn }, innerBefore);
   lo.restore({ ...scope, dynamic: step.dynamic });
   for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);
   slotsFromVariables(lo, slots, true);
-  if (returns !== undefined) returnAfter(lo, returns);
+  if (returns !== undefined) returnAfter(lo, s, returns);
 }
 
 interface Iteration {
@@ -360,11 +383,11 @@ function iterate(
   const loopExits: LoopExit[] = [];
   frame.loops.push(loopExits);
   if (returns !== undefined) frame.returnsThrough.push({ ...returns, exits: loopExits });
-  lo.runtimeLoops++;
+  lo.runtimeLoops.push(loop);
   try {
     body();
   } finally {
-    lo.runtimeLoops--;
+    lo.runtimeLoops.pop();
     if (returns !== undefined) frame.returnsThrough.pop();
   }
   const exits = frame.loops.pop()!;
@@ -540,15 +563,12 @@ function recurrence(
   s: ts.IterationStatement,
   { loop, leaves, updated, initial }: Updates,
   ends: { readonly entry?: Node; readonly goOn?: Node },
+  /** How many inner recurrences had been lowered before this loop's body. */
+  innerBefore: number,
 ): Map<ts.Symbol, Value> {
   const g = lo.graph;
-  if (lo.runtimeLoops > 0) {
-    unsupported(
-      codes.unsupportedSyntax,
-      s,
-      'a loop that runs a run-time number of times and carries a recurrence (or breaks, or runs while a condition holds) is not differentiated yet inside another loop that runs a run-time number of times; give the inner loop a constant trip count, or move the outer loop to an unmarked caller.',
-    );
-  }
+  refuseNested(lo, innerBefore, 'another such loop');
+  if (lo.runtimeLoops.length > 0) lo.innerRecurrences.push(s);
   const symbols = [...leaves.keys()];
   const node = g.recurrence(
     loop,
@@ -659,4 +679,18 @@ export function forOf(lo: Lowerer, s: ts.ForOfStatement): void {
     },
     next: () => void index++,
   });
+}
+
+
+/**
+ * The loop's reductions or closed forms, if it has them. A maximum or a closed form reads the body
+ * at another iteration (the one that won, the last one), which an inner loop on the tape cannot give.
+ */
+function reducedOrNested(lo: Lowerer, updates: Updates, innerBefore: number): Map<ts.Symbol, Value> | undefined {
+  try {
+    return reductions(lo, updates) ?? closedForms(lo, updates);
+  } catch (e) {
+    if (e instanceof LoopReuse) refuseNested(lo, innerBefore, 'a loop that keeps a maximum, a minimum or a last value, or writes an array');
+    throw e;
+  }
 }

@@ -5,7 +5,7 @@
  */
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
-import { Graph, isConst, opaqueKey, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
+import { Graph, isConst, opaqueKey, type Loop, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
 import { arrayLiteral, arrayMethod, constantIndex, elementsOf, newExpression, writeElement } from './lower-arrays.js';
 import { conditionalLoop, forOf, runtimeLoop, unrollOr } from './lower-loops.js';
 import { fieldWrite, objectLiteral, readField } from './lower-records.js';
@@ -158,8 +158,10 @@ export class Lowerer {
   nextArray = 0;
   unrolledIterations = 0;
   readonly paramElements = new Map<number, Map<number, ParamNode>>();
-  /** Run-time loops being lowered, the innermost counted. */
-  runtimeLoops = 0;
+  /** Run-time loops being lowered, outermost first. */
+  readonly runtimeLoops: Loop[] = [];
+  /** Loops lowered inside another run-time loop that became recurrences on the tape, in order. */
+  readonly innerRecurrences: ts.IterationStatement[] = [];
   /** How each loop was classified and why, for the report. */
   readonly loopReport: string[] = [];
 
