@@ -200,7 +200,7 @@ function refuseNested(lo: Lowerer, innerBefore: number, outer: string): void {
   unsupported(
     codes.unsupportedSyntax,
     lo.innerRecurrences[innerBefore]!,
-    `a loop that runs a run-time number of times and carries a recurrence (or breaks, or runs while a condition holds) is not differentiated yet inside ${outer}; it is inside a loop that only adds up (\`s += ...\`). Give one of the loops a constant trip count, or move the outer loop to an unmarked caller.`,
+    `a loop that runs a run-time number of times and carries a recurrence (or breaks, or runs while a condition holds) is not differentiated yet inside ${outer}, only inside a loop that adds up what it computes (\`s += ...\`). Give one of the loops a constant trip count, or move the outer loop to an unmarked caller.`,
   );
 }
 
@@ -680,7 +680,6 @@ export function forOf(lo: Lowerer, s: ts.ForOfStatement): void {
     next: () => void index++,
   });
 }
-
 
 /**
  * The loop's reductions or closed forms, if it has them. A maximum or a closed form reads the body
