@@ -241,13 +241,7 @@ function heapSlotsWritten(lo: Lowerer, parts: readonly ts.Node[]): Map<ts.Symbol
       lo.frame.bindings.set(carried, element);
     });
   };
-  const visit = (n: ts.Node): void => {
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) target(n.left);
-    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) target(n.operand);
-    if (ts.isFunctionLike(n)) return;
-    ts.forEachChild(n, visit);
-  };
-  parts.forEach(visit);
+  forEachAssignmentTarget(lo, parts, target);
   return slots;
 }
 
@@ -621,6 +615,18 @@ export function countedLoop(
   return { counter, counterName: counterId.text, bound, offset, compare, step: step! };
 }
 
+/** Calls `target` on what each assignment, `++` and `--` in `parts` writes (not inside nested functions). */
+function forEachAssignmentTarget(lo: Lowerer, parts: readonly ts.Node[], target: (e: ts.Expression) => void): void {
+  const ts = lo.ts;
+  const visit = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) target(n.left);
+    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) target(n.operand);
+    if (ts.isFunctionLike(n)) return;
+    ts.forEachChild(n, visit);
+  };
+  parts.forEach(visit);
+}
+
 /** Variables declared before `body` that it assigns (the loop's carried variables). */
 export function assignedOutside(lo: Lowerer, parts: readonly ts.Node[], scope: State): ts.Symbol[] {
   const ts = lo.ts;
@@ -631,13 +637,7 @@ export function assignedOutside(lo: Lowerer, parts: readonly ts.Node[], scope: S
     const symbol = lo.checker.getSymbolAtLocation(inner);
     if (symbol !== undefined && (scope.bindings.has(symbol) || lo.outerBinding(symbol) !== undefined)) found.add(symbol);
   };
-  const visit = (n: ts.Node): void => {
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) target(n.left);
-    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) target(n.operand);
-    if (ts.isFunctionLike(n)) return;
-    ts.forEachChild(n, visit);
-  };
-  parts.forEach(visit);
+  forEachAssignmentTarget(lo, parts, target);
   return [...found];
 }
 
