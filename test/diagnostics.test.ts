@@ -110,6 +110,12 @@ const cases: Record<string, Case> = {
     body: 'const p = [x, 0];\n  let t = 0;\n  §for (let i = 0; i < n; i++) t += bump(p);\n  return t;',
     says: /writes the elements of a local array/,
   },
+  'writing an object a branch chose': {
+    code: 95006,
+    params: 'x: number',
+    body: 'const a = { v: x };\n  const b = { v: 2 * x };\n  const o = x > 0 ? a : b;\n  §o.v = 3;\n  return a.v;',
+    says: /one of two chosen by a branch/,
+  },
   'string concatenation': { code: 95001, body: "const s = §'a' + x;\n  return x;", says: /string concatenation/ },
 };
 

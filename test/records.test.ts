@@ -15,6 +15,8 @@ const helpers = [
   'function scale(a: Vec, k: number): Vec { return { x: a.x * k, y: a.y * k }; }',
   'function dot(a: Vec, b: Vec): number { return a.x * b.x + a.y * b.y; }',
   'function norm(v: Vec): number { return Math.hypot(v.x, v.y); }',
+  'function reflect(v: Vec, wall: number): Vec {\n  if (v.x > wall) return { x: 2 * wall - v.x, y: v.y };\n  return v;\n}',
+  'function clampedStep(v: Vec, d: number): Vec {\n  const w = { x: v.x + d, y: v.y };\n  if (w.x > 1) {\n    w.x = 1;\n    return w;\n  }\n  w.y = w.y * 2;\n  return w;\n}',
   '',
 ].join('\n');
 
@@ -59,6 +61,21 @@ const programs: Record<string, Program> = {
     params: 'x: number, w: number, n: number',
     body: 'let s = 0;\n  for (let i = 0; i < n; i++) {\n    const q = { a: x + i, b: w };\n    q.a *= q.b;\n    s += q.a * q.a;\n  }\n  return s;',
     points: [[0.3, 0.7, 4]],
+  },
+  aHelperReturningOneOfTwoObjects: {
+    params: 'px: number, py: number',
+    body: 'const p = reflect({ x: px, y: py }, 1);\n  return p.x * p.y + norm(p);',
+    points: [[1.5, 0.7], [0.5, 0.7]],
+  },
+  anObjectReturnedAsItWasThen: {
+    params: 'px: number, py: number, d: number',
+    body: 'const w = clampedStep({ x: px, y: py }, d);\n  return w.x * w.y;',
+    points: [[0.5, 0.7, 0.9], [0.5, 0.7, 0.2]],
+  },
+  aConditionalBetweenTwoObjects: {
+    params: 'x: number, y: number',
+    body: 'const a = { x, y };\n  const b = { y: y * y, x: -x };\n  const o = x * y > 0.2 ? a : b;\n  return o.x + 3 * o.y;',
+    points: [[0.5, 0.7], [-0.5, 0.7]],
   },
   aRecordChosenByABranch: {
     params: 'x: number',

@@ -8,7 +8,7 @@ import { codes, unsupported } from './diagnostics.js';
 import { Graph, isConst, opaqueKey, type Loop, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
 import { arrayLiteral, arrayMethod, constantIndex, elementsOf, newExpression, writeElement } from './lower-arrays.js';
 import { conditionalLoop, forOf, runtimeLoop, unrollOr } from './lower-loops.js';
-import { fieldWrite, objectLiteral, readField } from './lower-records.js';
+import { fieldWrite, objectLiteral, readField, recordPhi } from './lower-records.js';
 import { dynamicOf, fillDynamic, joinDynamic, readDynamic, writeDynamic, type DynamicArray } from './lower-maps.js';
 import { mathConstants, mathPrimitive, primitive, type PrimitiveName } from './rules.js';
 
@@ -69,6 +69,8 @@ export interface LoopExit {
 interface PendingReturn {
   readonly guard: Node | undefined;
   readonly value: Value;
+  /** For an array or object returned: its contents as they were when it was returned. */
+  readonly contents?: readonly Value[];
 }
 
 export class Frame {
@@ -174,6 +176,8 @@ export class Lowerer {
   readonly arrayKinds = new Map<number, 'array' | 'float64' | 'float32'>();
   /** The field names of the local arrays that are records built from object literals. */
   readonly recordFields = new Map<number, readonly string[]>();
+  /** Records that a branch chose between (and the records it made of them): no longer written. */
+  readonly frozenRecords = new Set<number>();
 
   constructor(
     readonly ts: typeof import('typescript'),
@@ -328,8 +332,23 @@ export class Lowerer {
 
   /** The function's result: the first return whose guard holds, as nested φs. */
   foldReturns(returns: readonly PendingReturn[], at: ts.Node): Value {
-    let result = returns[returns.length - 1]!.value;
-    for (let i = returns.length - 2; i >= 0; i--) result = this.phi(returns[i]!.guard!, returns[i]!.value, result, at);
+    const last = returns[returns.length - 1]!;
+    let result = last.value;
+    let contents = last.contents;
+    for (let i = returns.length - 2; i >= 0; i--) {
+      const { guard, value, contents: earlier } = returns[i]!;
+      if (value.kind === 'array' && result.kind === 'array' && earlier !== undefined && contents !== undefined) {
+        // Each return's object as it was when returned, not as a later path changed it.
+        if (value.ref === result.ref && earlier === contents) continue;
+        const chosen = recordPhi(this, guard!, [value.ref, new Map([[value.ref, earlier]])], [result.ref, new Map([[result.ref, contents]])], at);
+        if (chosen === undefined) unsupported(codes.unsupportedSyntax, at, 'this function returns arrays that differ between its returns; return numbers, or objects with the same fields.');
+        result = { kind: 'array', ref: chosen.ref };
+        contents = chosen.elements;
+        continue;
+      }
+      result = this.phi(guard!, value, result, at);
+    }
+    if (result.kind === 'array' && contents !== undefined) this.heap.set(result.ref, contents);
     return result;
   }
 
@@ -350,7 +369,7 @@ export class Lowerer {
     if (through !== undefined) {
       unsupported(codes.unsupportedSyntax, at, "a 'return' inside a loop that is itself inside a loop that runs a run-time number of times is not differentiated yet; break out and return after the loops.");
     }
-    frame.returns.push({ guard: frame.path, value });
+    frame.returns.push({ guard: frame.path, value, ...(value.kind === 'array' ? { contents: this.heap.get(value.ref)! } : {}) });
     // A return inside a loop also leaves the loop: later iterations must not run on that path.
     frame.loops[frame.loops.length - 1]?.push({ kind: 'return', guard: frame.path, state: this.snapshot() });
     frame.ended = true;
@@ -362,6 +381,13 @@ export class Lowerer {
     if (a.kind === 'boolean' && b.kind === 'boolean') return { kind: 'boolean', node: this.graph.call('select', c, a.node, b.node) };
     if (a.kind === 'object' && b.kind === 'object' && opaqueKey(a.expr) === opaqueKey(b.expr)) return a;
     if ((a.kind === 'array' || a.kind === 'dynArray') && b.kind === a.kind && a.ref === b.ref) return a;
+    if (a.kind === 'array' && b.kind === 'array') {
+      const chosen = recordPhi(this, c, [a.ref, this.heap], [b.ref, this.heap], at);
+      if (chosen !== undefined) {
+        this.heap.set(chosen.ref, chosen.elements);
+        return { kind: 'array', ref: chosen.ref };
+      }
+    }
     if (a.kind === 'paramArray' && b.kind === 'paramArray' && a.index === b.index) return a;
     if (a.kind !== b.kind && (a.kind === 'number' || a.kind === 'boolean') && (b.kind === 'number' || b.kind === 'boolean')) {
       unsupported(codes.unsupportedSyntax, at, 'the two branches give a number and a boolean; give both the same type.');
@@ -410,15 +436,22 @@ export class Lowerer {
   /** `cond ? a : b` on whole states; variables declared after `scope` are out of scope and dropped. */
   join(cond: Node, a: State, b: State, scope: State, at: ts.Node): State {
     const bindings = new Map<ts.Symbol, Value | undefined>();
+    const chosenRecords = new Map<number, readonly Value[]>();
     for (const symbol of scope.bindings.keys()) {
       const v1 = a.bindings.get(symbol);
       const v2 = b.bindings.get(symbol);
-      bindings.set(symbol, v1 === v2 ? v1 : v1 === undefined || v2 === undefined ? undefined : this.phi(cond, v1, v2, at));
+      const chosen = v1?.kind === 'array' && v2?.kind === 'array' && v1.ref !== v2.ref ? recordPhi(this, cond, [v1.ref, a.heap], [v2.ref, b.heap], at) : undefined;
+      if (chosen !== undefined) chosenRecords.set(chosen.ref, chosen.elements);
+      bindings.set(symbol, chosen !== undefined ? { kind: 'array', ref: chosen.ref } : v1 === v2 ? v1 : v1 === undefined || v2 === undefined ? undefined : this.phi(cond, v1, v2, at));
     }
-    const heap = new Map<number, readonly Value[]>();
+    // An array or object made in one arm only is kept: a value chosen from that arm may refer to it.
+    const heap = new Map<number, readonly Value[]>([...b.heap, ...chosenRecords]);
     for (const [ref, e1] of a.heap) {
       const e2 = b.heap.get(ref);
-      if (e2 === undefined) continue;
+      if (e2 === undefined) {
+        heap.set(ref, e1);
+        continue;
+      }
       if (e1 === e2) {
         heap.set(ref, e1);
         continue;
