@@ -116,6 +116,12 @@ const cases: Record<string, Case> = {
     body: 'const a = { v: x };\n  const b = { v: 2 * x };\n  const o = x > 0 ? a : b;\n  §o.v = 3;\n  return a.v;',
     says: /one of two chosen by a branch/,
   },
+  'a helper returning an array changed between its returns': {
+    code: 95001,
+    extra: '§function pick(a: number[], c: boolean): number[] {\n  if (c) return a;\n  a[0] = 2;\n  return a;\n}',
+    body: 'const b = pick([x, 1], x > 0);\n  return b[0]! * x;',
+    says: /returns arrays that differ between its returns/,
+  },
   'string concatenation': { code: 95001, body: "const s = §'a' + x;\n  return x;", says: /string concatenation/ },
 };
 
