@@ -34,3 +34,31 @@ export function assertGradient(
     assertClose(g as number, finiteDifference(f, args, i), `${what} ∂/∂x${i} at (${args.join(', ')})`, rtol, atol);
   });
 }
+
+/** An argument of a test program: a number or an array of numbers. */
+export type Arg = number | number[] | Float64Array | Float32Array;
+
+/** Every number an argument list holds, with a way to put one back: the coordinates of finite differences. */
+export function coordinates(args: readonly Arg[]): { get: (k: number) => number; with: (k: number, v: number) => Arg[]; count: number; slot: (k: number) => [number, number | undefined] } {
+  const slots: [number, number | undefined][] = [];
+  args.forEach((a, i) => (typeof a === 'number' ? slots.push([i, undefined]) : Array.from(a, (_, j) => slots.push([i, j]))));
+  return {
+    count: slots.length,
+    slot: (k) => slots[k]!,
+    get: (k) => {
+      const [i, j] = slots[k]!;
+      const a = args[i]!;
+      return typeof a === 'number' ? a : a[j!]!;
+    },
+    with: (k, v) => {
+      const [i, j] = slots[k]!;
+      return args.map((a, n) => {
+        if (n !== i) return a;
+        if (typeof a === 'number') return v;
+        const copy = a.slice() as typeof a;
+        copy[j!] = v;
+        return copy;
+      });
+    },
+  };
+}

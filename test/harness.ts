@@ -118,7 +118,85 @@ export function build(files: Readonly<Record<string, string>> | string, options:
   const sources = typeof files === 'string' ? { 'main.ts': files } : files;
   const result = compile(sources, options);
   if (result.diagnostics.length > 0) throw new Error(`compilation failed:\n${describeDiagnostics(result.diagnostics).join('\n')}`);
-  return load(result.js);
+  const built = load(result.js);
+  if (options.plugin === false || options.plugin?.mode === 'fine') return built;
+  // Every program built in the default mode is built in the fine mode too, and every gradient a test
+  // asks of it through the registry is computed both ways and compared (DESIGN.md §7).
+  const fine = compile(sources, { ...options, plugin: { ...options.plugin, mode: 'fine' } });
+  if (fine.diagnostics.length > 0) {
+    const lines = fine.diagnostics.map((d) => (d.file === undefined || d.start === undefined ? '' : `\n    ${d.file.text.split('\n')[d.file.getLineAndCharacterOfPosition(d.start).line]!.trim()}`));
+    throw new Error(`compilation in the fine mode failed:\n${describeDiagnostics(fine.diagnostics).map((text, i) => text + lines[i]).join('\n')}`);
+  }
+  crossCheck(built, load(fine.js));
+  return built;
+}
+
+/** Largest relative difference tolerated between the coarse and the fine gradient, norm-wise. */
+export const fineTolerance = 1e-12;
+
+/** Gradients compared between the modes so far in this process. */
+export let crossChecked = 0;
+
+/**
+ * Re-registers each marked function of `coarse` (exported functions, and methods of exported
+ * classes) with companions that also run `fine`'s and throw if they disagree.
+ */
+function crossCheck(coarse: Record<string, any>, fine: Record<string, any>): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const registry = require(path.join(root, 'dist', 'runtime', 'registry.js')) as typeof import('../runtime/registry.js');
+  const pair = (a: unknown, b: unknown, what: string): void => {
+    if (typeof a !== 'function' || typeof b !== 'function') return;
+    let c: ReturnType<typeof registry.companionsOf>;
+    let d: ReturnType<typeof registry.companionsOf>;
+    try {
+      c = registry.companionsOf(a, 'crossCheck');
+      d = registry.companionsOf(b, 'crossCheck');
+    } catch {
+      return;
+    }
+    const both = <R>(mine: (...args: any[]) => R, theirs: (...args: any[]) => R, gradientOf: (r: R) => unknown[]) =>
+      function (this: unknown, ...args: any[]): R {
+        const result = mine.apply(this, args);
+        const other = theirs.apply(this, args);
+        compareGradients(gradientOf(result), gradientOf(other), `${what} at (${args.map(show).join(', ')})`);
+        crossChecked++;
+        return result;
+      };
+    registry.register(a, both(c.valueAndGrad, d.valueAndGrad, (r) => r[1]), both(c.grad, d.grad, (r) => r), c.arity);
+  };
+  for (const [name, value] of Object.entries(coarse)) {
+    pair(value, fine[name], name);
+    if (typeof value === 'function' && value.prototype !== undefined) {
+      for (const key of Object.getOwnPropertyNames(value.prototype)) pair(value.prototype[key], fine[name]?.prototype?.[key], `${name}.${key}`);
+      for (const key of Object.getOwnPropertyNames(value)) if (key !== 'prototype') pair(value[key], fine[name]?.[key], `${name}.${key}`);
+    }
+  }
+}
+
+function show(v: unknown): string {
+  return ArrayBuffer.isView(v) || Array.isArray(v) ? `[${Array.from(v as ArrayLike<number>).join(', ')}]` : String(v);
+}
+
+/** Coarse and fine gradient tuples agree entry by entry, each to `fineTolerance` of its size. */
+function compareGradients(coarse: readonly unknown[], fine: readonly unknown[], what: string): void {
+  if (coarse.length !== fine.length) throw new Error(`fine mode: ${what}: ${fine.length} gradients, coarse ${coarse.length}`);
+  coarse.forEach((c, i) => {
+    const f = fine[i];
+    if (c === undefined || f === undefined) {
+      // The fine mode tapes integer-only parameters and gets 0 where the coarse mode knows there is no derivative.
+      if (c !== f && !(c === undefined && f === 0) && !(f === undefined && c === 0)) throw new Error(`fine mode: ${what}: gradient ${i} is ${String(f)}, coarse ${String(c)}`);
+      return;
+    }
+    const a = typeof c === 'number' ? [c] : Array.from(c as ArrayLike<number>);
+    const b = typeof f === 'number' ? [f] : Array.from(f as ArrayLike<number>);
+    if (a.length !== b.length) throw new Error(`fine mode: ${what}: gradient ${i} has ${b.length} entries, coarse ${a.length}`);
+    const scale = Math.max(...a.map(Math.abs), ...b.map(Math.abs));
+    a.forEach((x, k) => {
+      const y = b[k]!;
+      const same = Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y)) || Math.abs(x - y) <= fineTolerance * scale;
+      if (!same) throw new Error(`fine mode: ${what}: gradient ${i}[${k}] is ${y}, coarse ${x}`);
+    });
+  });
 }
 
 /** The prelude every test program starts with. */

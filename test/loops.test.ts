@@ -6,10 +6,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import ts from 'typescript';
-import { assertClose, finiteDifference } from './gradcheck.js';
+import { assertClose, coordinates, finiteDifference, type Arg } from './gradcheck.js';
 import { build, compile, prelude } from './harness.js';
 
-type Arg = number | number[] | Float64Array | Float32Array;
 
 interface Program {
   readonly params: string;
@@ -118,31 +117,6 @@ const programs: Record<string, Program> = {
 const names = Object.keys(programs);
 const source = prelude + names.map((name) => `/** @differentiable */\nexport function ${name}(${programs[name]!.params}): number {\n  ${programs[name]!.body}\n}\n`).join('\n');
 const m = build(source);
-
-/** Every number an argument list holds, with a way to put one back: the coordinates of finite differences. */
-function coordinates(args: readonly Arg[]): { get: (k: number) => number; with: (k: number, v: number) => Arg[]; count: number; slot: (k: number) => [number, number | undefined] } {
-  const slots: [number, number | undefined][] = [];
-  args.forEach((a, i) => (typeof a === 'number' ? slots.push([i, undefined]) : Array.from(a, (_, j) => slots.push([i, j]))));
-  return {
-    count: slots.length,
-    slot: (k) => slots[k]!,
-    get: (k) => {
-      const [i, j] = slots[k]!;
-      const a = args[i]!;
-      return typeof a === 'number' ? a : a[j!]!;
-    },
-    with: (k, v) => {
-      const [i, j] = slots[k]!;
-      return args.map((a, n) => {
-        if (n !== i) return a;
-        if (typeof a === 'number') return v;
-        const copy = a.slice() as typeof a;
-        copy[j!] = v;
-        return copy;
-      });
-    },
-  };
-}
 
 const loops = suite('loops and arrays');
 

@@ -573,11 +573,7 @@ class Emitter {
   }
 
   private numberLiteral(value: number): ts.Expression {
-    const f = this.f;
-    if (Number.isNaN(value)) return f.createIdentifier('NaN');
-    const magnitude = Math.abs(value);
-    const literal = magnitude === Infinity ? f.createIdentifier('Infinity') : f.createNumericLiteral(magnitude);
-    return value < 0 || Object.is(value, -0) ? f.createPrefixUnaryExpression(this.ts.SyntaxKind.MinusToken, literal) : literal;
+    return numberLiteral(this.ts, this.f, value);
   }
 
   private opaque(e: OpaqueExpr): ts.Expression {
@@ -821,7 +817,15 @@ interface Frame {
   open?: { readonly cond: Node; readonly polarity: boolean; readonly statements: ts.Statement[] };
 }
 
-function binaryToken(ts: typeof import('typescript'), infix: string): ts.BinaryOperator {
+/** A number as a literal expression; NaN, the infinities and -0 included. */
+export function numberLiteral(ts: typeof import('typescript'), f: ts.NodeFactory, value: number): ts.Expression {
+  if (Number.isNaN(value)) return f.createIdentifier('NaN');
+  const magnitude = Math.abs(value);
+  const literal = magnitude === Infinity ? f.createIdentifier('Infinity') : f.createNumericLiteral(magnitude);
+  return value < 0 || Object.is(value, -0) ? f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, literal) : literal;
+}
+
+export function binaryToken(ts: typeof import('typescript'), infix: string): ts.BinaryOperator {
   const k = ts.SyntaxKind;
   const tokens: Record<string, ts.BinaryOperator> = {
     '+': k.PlusToken, '-': k.MinusToken, '*': k.AsteriskToken, '/': k.SlashToken, '%': k.PercentToken,

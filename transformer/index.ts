@@ -8,7 +8,7 @@ import { transformFile } from './inject.js';
 
 /** Options of the plugin entry in tsconfig.json. */
 export interface CoarsegradOptions {
-  /** `"coarse"` (default): coarsened gradients. `"fine"`: the operator-level baseline (not available yet). */
+  /** `"coarse"` (default): coarsened gradients. `"fine"`: the operator-level baseline, every operation on a run-time tape. */
   readonly mode?: 'coarse' | 'fine';
   /** Print each marked function's coarsening report (segments, partials, operation counts) while building. */
   readonly report?: boolean;
@@ -34,12 +34,7 @@ export default function coarsegrad(
     else reportWithoutHost(tsApi, d);
   };
   const mode = config.mode ?? 'coarse';
-  const optionError =
-    mode === 'fine'
-      ? 'mode "fine" (the fine-grained baseline) is not available in this version; remove the option to use the default "coarse".'
-      : mode !== 'coarse'
-        ? `unknown mode ${JSON.stringify(mode)}; use "coarse" (the default).`
-        : undefined;
+  const optionError = mode !== 'coarse' && mode !== 'fine' ? `unknown mode ${JSON.stringify(mode)}; use "coarse" (the default) or "fine".` : undefined;
   const checker = program.getTypeChecker();
   const trace = config.report === true || config.debug === true ? (text: string) => console.log(text) : undefined;
   let optionReported = false;
@@ -53,7 +48,7 @@ export default function coarsegrad(
       return file;
     }
     try {
-      return transformFile({ ts: tsApi, checker, context, addDiagnostic, trace }, file);
+      return transformFile({ ts: tsApi, checker, context, addDiagnostic, trace, mode }, file);
     } catch (error) {
       // A bug in coarsegrad: report it, leave the file as plain tsc would emit it.
       const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -11,8 +11,10 @@ import { conditionalLoop, forOf, runtimeLoop, unrollOr } from './lower-loops.js'
 import { fieldWrite, objectLiteral, readField, recordPhi } from './lower-records.js';
 import { dynamicOf, fillDynamic, joinDynamic, readDynamic, writeDynamic, type DynamicArray } from './lower-maps.js';
 import { mathConstants, mathPrimitive, primitive, type PrimitiveName } from './rules.js';
+import { calleeDeclaration, enclosesCompanion, holdsNumbers } from './source.js';
 
-export type FunctionLike = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
+export type { FunctionLike } from './source.js';
+import type { FunctionLike } from './source.js';
 
 export interface LoweredParameter {
   readonly name: string;
@@ -288,19 +290,7 @@ export class Lowerer {
 
   /** Does a value of this type carry numbers a user may expect a derivative for? */
   holdsNumbers(type: ts.Type): boolean {
-    const ts = this.ts;
-    if (type.isUnion()) return type.types.some((t) => this.holdsNumbers(t));
-    if (this.checker.isArrayLikeType(type)) return true;
-    const name = type.getSymbol()?.getName();
-    if (name === 'Float64Array' || name === 'Float32Array') return true;
-    if (type.getCallSignatures().length > 0) return false;
-    if (type.flags & ts.TypeFlags.Object) {
-      return type.getProperties().some((prop) => {
-        const decl = prop.valueDeclaration;
-        return decl !== undefined && this.isNumber(this.checker.getTypeOfSymbolAtLocation(prop, decl));
-      });
-    }
-    return false;
+    return holdsNumbers(this.ts, this.checker, type);
   }
 
   // ---- statements -------------------------------------------------------------------------------
@@ -868,15 +858,7 @@ export class Lowerer {
 
   /** Is `decl` in a scope that also contains the marked function, so the companion sees the same binding? */
   enclosesCompanion(decl: ts.Node): boolean {
-    const ts = this.ts;
-    let scope: ts.Node | undefined = decl.parent;
-    while (scope !== undefined && !ts.isSourceFile(scope) && !ts.isBlock(scope) && !ts.isFunctionLike(scope) && !ts.isClassLike(scope) && !ts.isModuleBlock(scope)) {
-      scope = scope.parent;
-    }
-    // The companion sits beside the marked function, so it sees every scope that encloses the
-    // function, an outer function's parameters included, but not the function's own.
-    for (let n: ts.Node | undefined = this.fn.parent; n !== undefined; n = n.parent) if (n === scope) return true;
-    return false;
+    return enclosesCompanion(this.ts, decl, this.fn);
   }
 
   propertyAccess(e: ts.PropertyAccessExpression): Value {
@@ -1028,38 +1010,7 @@ export class Lowerer {
 
   /** The function a call runs, when its source is in the program. */
   calleeDeclaration(e: ts.CallExpression): FunctionLike {
-    const ts = this.ts;
-    let decl: ts.Node | undefined = this.checker.getResolvedSignature(e)?.declaration;
-    if (decl !== undefined && !ts.isFunctionLike(decl)) decl = undefined;
-    if (decl === undefined) {
-      const symbol = this.checker.getSymbolAtLocation(e.expression);
-      const target = symbol && symbol.flags & ts.SymbolFlags.Alias ? this.checker.getAliasedSymbol(symbol) : symbol;
-      decl = target?.valueDeclaration;
-      if (decl !== undefined && ts.isVariableDeclaration(decl) && decl.initializer !== undefined) decl = decl.initializer;
-    }
-    const calleeText = e.expression.getText();
-    if (decl !== undefined && this.isWrapperCall(decl)) decl = (decl as ts.CallExpression).arguments[0];
-    if (
-      decl === undefined ||
-      !(ts.isFunctionDeclaration(decl) || ts.isFunctionExpression(decl) || ts.isArrowFunction(decl) || ts.isMethodDeclaration(decl)) ||
-      decl.body === undefined
-    ) {
-      unsupported(
-        codes.unknownCallee,
-        e,
-        `'${calleeText}' has no source that coarsegrad can see (it is declared in a .d.ts file, a library, or is not a plain function), so it cannot be differentiated through; write it in TypeScript in this program or compute its result outside the marked function.`,
-      );
-    }
-    if (decl.getSourceFile().isDeclarationFile) {
-      unsupported(codes.unknownCallee, e, `'${calleeText}' comes from a declaration file without source; compute its result outside the marked function and pass it in.`);
-    }
-    return decl;
-  }
-
-  /** `differentiable(fn)` as written by the user: the wrapped function is what runs. */
-  isWrapperCall(node: ts.Node): boolean {
-    const ts = this.ts;
-    return ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'differentiable' && node.arguments.length >= 1 && ts.isFunctionLike(node.arguments[0]!);
+    return calleeDeclaration(this.ts, this.checker, e);
   }
 
   /** `this` inside an arrow function is its enclosing function's `this`, if that function is being lowered. */

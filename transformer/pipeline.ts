@@ -3,7 +3,9 @@
  * differentiation because it decides what is differentiated as one symbolic unit.
  */
 import type ts from 'typescript';
+import { Unsupported } from './diagnostics.js';
 import { emitCompanion, type CompanionBody, type Gradient } from './emit.js';
+import { emitFineCompanion } from './fine.js';
 import { show, operationCount, type Node } from './ir.js';
 import { lowerFunction, type FunctionLike, type LoweredFunction } from './lower.js';
 import { segmentsOfInterest, type Segmentation } from './soi.js';
@@ -26,9 +28,43 @@ export interface PipelineContext {
   readonly file: ts.SourceFile;
   /** The name the file imports the runtime as. */
   readonly runtime: string;
+  readonly mode: 'coarse' | 'fine';
 }
 
+/**
+ * Coarse by default. Where coarsening cannot take the function (a loop nest or an array use it does
+ * not coarsen yet), the whole function goes to the operation tape instead, as the fine mode would
+ * differentiate it, and the report says why; if that cannot take it either, the coarse diagnostic
+ * stands.
+ */
 export function compileFunction(ctx: PipelineContext, fn: FunctionLike, name: string): CompiledFunction {
+  if (ctx.mode === 'fine') return compileFine(ctx, fn, name, `${name}: fine-grained mode; every operation on the operation tape`);
+  try {
+    return compileCoarse(ctx, fn, name);
+  } catch (coarse) {
+    if (!(coarse instanceof Unsupported)) throw coarse;
+    let fine: CompiledFunction;
+    try {
+      fine = compileFine(ctx, fn, name, `${name}: residue: the whole function is differentiated on the operation tape, because coarsening stopped at line ${lineOf(coarse.node)}: ${coarse.message}`);
+    } catch {
+      throw coarse;
+    }
+    return fine;
+  }
+}
+
+function lineOf(node: ts.Node): number {
+  const file = node.getSourceFile();
+  return file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1;
+}
+
+function compileFine(ctx: PipelineContext, fn: FunctionLike, name: string, trace: string): CompiledFunction {
+  const source = { fn, file: ctx.file, runtime: ctx.runtime };
+  const emit = (withValue: boolean, wrt?: readonly number[]) => emitFineCompanion(ctx.ts, ctx.checker, ctx.factory, source, withValue, wrt);
+  return { valueAndGrad: emit(true), grad: emit(false), specialize: (wrt, withValue) => emit(withValue, wrt), arity: fn.parameters.length, trace };
+}
+
+function compileCoarse(ctx: PipelineContext, fn: FunctionLike, name: string): CompiledFunction {
   const lowered = lowerFunction(ctx.ts, ctx.checker, fn, ctx.file);
   const primalNodeCount = lowered.graph.nodes.length;
   const segmentation = segmentsOfInterest([lowered.output]);
