@@ -148,14 +148,14 @@ export class Model {
 }
 `;
 
-primal('every spelling emits its marked function exactly as plain tsc does', () => {
-  for (const module of [ts.ModuleKind.CommonJS, ts.ModuleKind.ESNext]) {
+primal('every spelling emits its marked function exactly as plain tsc does, in both modes', () => {
+  for (const [module, mode] of [ts.ModuleKind.CommonJS, ts.ModuleKind.ESNext].flatMap((m) => (['coarse', 'fine'] as const).map((mode) => [m, mode] as const))) {
     const plain = compile({ 'main.ts': corpus }, { plugin: false, module }).js['main.ts']!;
-    const transformed = compile({ 'main.ts': corpus }, { module });
+    const transformed = compile({ 'main.ts': corpus }, { module, plugin: { mode } });
     assert.equal(describeDiagnostics(transformed.diagnostics).map((d) => d.slice(0, 23)), ['main.ts(14,10): TS95002']);
     const js = transformed.js['main.ts']!;
     for (const name of ['declared', 'broken', 'arrow', 'expression', 'wrapped', 'loss']) {
-      assert.fixture(functionText(js, name), functionText(plain, name), `${name} (${ts.ModuleKind[module]})`);
+      assert.fixture(functionText(js, name), functionText(plain, name), `${name} (${ts.ModuleKind[module]}, ${mode})`);
     }
     assert.match(js, /function declared\$grad/, 'the companion is there');
   }

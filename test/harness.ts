@@ -135,7 +135,11 @@ export function build(files: Readonly<Record<string, string>> | string, options:
 export const fineTolerance = 1e-12;
 
 /** Gradients compared between the modes so far in this process. */
-export let crossChecked = 0;
+let crossChecked = 0;
+
+export function crossCheckedCount(): number {
+  return crossChecked;
+}
 
 /**
  * Re-registers each marked function of `coarse` (exported functions, and methods of exported
@@ -167,7 +171,7 @@ function crossCheck(coarse: Record<string, any>, fine: Record<string, any>): voi
   for (const [name, value] of Object.entries(coarse)) {
     pair(value, fine[name], name);
     if (typeof value === 'function' && value.prototype !== undefined) {
-      for (const key of Object.getOwnPropertyNames(value.prototype)) pair(value.prototype[key], fine[name]?.prototype?.[key], `${name}.${key}`);
+      for (const key of Object.getOwnPropertyNames(value.prototype)) if (key !== 'constructor') pair(value.prototype[key], fine[name]?.prototype?.[key], `${name}.${key}`);
       for (const key of Object.getOwnPropertyNames(value)) if (key !== 'prototype') pair(value[key], fine[name]?.[key], `${name}.${key}`);
     }
   }
