@@ -489,13 +489,13 @@ function simplify(g: Graph, op: PrimitiveName, args: readonly Node[]): Node | un
 }
 
 /** Operation count of the expressions rooted at `roots`, each shared node counted once. */
-export function operationCount(roots: readonly Node[]): number {
+export function operationCount(roots: readonly Node[], which: (n: ApplyNode) => boolean = () => true): number {
   const seen = new Set<number>();
   let count = 0;
   const visit = (n: Node): void => {
     if (seen.has(n.id)) return;
     seen.add(n.id);
-    if (n.kind === 'apply') count++;
+    if (n.kind === 'apply' && which(n)) count++;
     reads(n).forEach(visit);
   };
   roots.forEach(visit);

@@ -7,6 +7,7 @@ import { Unsupported } from './diagnostics.js';
 import { emitCompanion, type CompanionBody, type Gradient } from './emit.js';
 import { emitFineCompanion } from './fine.js';
 import { show, operationCount, type Node } from './ir.js';
+import { primitive } from './rules.js';
 import { lowerFunction, type FunctionLike, type LoweredFunction } from './lower.js';
 import { segmentsOfInterest, type Segmentation } from './soi.js';
 import { differentiate, type Derivative } from './symbolic.js';
@@ -84,7 +85,7 @@ function compileCoarse(ctx: PipelineContext, fn: FunctionLike, name: string): Co
     grad: emitCompanion(ctx.ts, ctx.factory, source, false),
     specialize: (wrt, withValue) => emitCompanion(ctx.ts, ctx.factory, { ...source, selection: wrt }, withValue),
     arity: lowered.params.length,
-    trace: describe(name, lowered, segmentation, derivative, gradients),
+    trace: describe(name, lowered, segmentation, derivative, gradients, primalNodeCount),
   };
 }
 
@@ -98,7 +99,7 @@ function adjointHints(lowered: LoweredFunction, derivative: Derivative): Map<Nod
   return hints;
 }
 
-function describe(name: string, lowered: LoweredFunction, segmentation: Segmentation, derivative: Derivative, gradients: readonly Gradient[]): string {
+function describe(name: string, lowered: LoweredFunction, segmentation: Segmentation, derivative: Derivative, gradients: readonly Gradient[], primalNodeCount: number): string {
   const lines = [`${name}: ${lowered.params.length} parameters, output ${show(lowered.output)}`];
   if (lowered.loops.length > 0) lines.push('  loops:', ...lowered.loops.map((l) => `    ${l}`));
   lines.push(`  segments (${segmentation.segments.length}), cut where a value is used more than once:`);
@@ -106,7 +107,16 @@ function describe(name: string, lowered: LoweredFunction, segmentation: Segmenta
     lines.push(`    ${show(segment.root)}  [${segment.nodes.length} operations; inputs ${segment.inputs.map(show).join(', ') || 'none'}]`);
     for (const [input, partial] of partials) lines.push(`      ∂/∂${show(input)} = ${show(partial)}`);
   }
+  const phis = lowered.graph.nodes.filter((n) => n.kind === 'apply' && n.op === 'select' && n.id < primalNodeCount);
+  if (phis.length > 0) lines.push(`  φ nodes (${phis.length}):`, ...phis.map((n) => `    ${show(n)}`));
   const grads = gradients.flatMap((g) => (g === undefined ? [] : 'elements' in g ? g.elements.map(([, n]) => n) : [g]));
-  lines.push(`  operations: primal ${operationCount([lowered.output])}, gradient ${operationCount(grads)}, value and gradient ${operationCount([lowered.output, ...grads])}`);
+  const primal = operationCount([lowered.output]);
+  // The fine mode runs the primal, records one entry per active operation (its partials, about one
+  // operation each) and sweeps each entry back with two multiply-adds.
+  const taped = operationCount([lowered.output], (n) => n.active && !primitive(n.op).boolean);
+  lines.push(
+    `  operations: primal ${primal}, gradient ${operationCount(grads)}, value and gradient ${operationCount([lowered.output, ...grads])}; ` +
+      `fine-grained value and gradient about ${primal + 5 * taped} (${taped} tape entries)`,
+  );
   return lines.join('\n');
 }
