@@ -15,7 +15,7 @@ import type {
 export { register } from './registry.js';
 export { tape } from './tape.js';
 export { operations } from './operations.js';
-export type { Gradient, GradientTuple, GradOptions, NumericFunction, ParameterIndex, SelectedGradients } from './types.js';
+export type { Gradient, GradientTuple, GradOptions, Int, NumericFunction, ParameterIndex, SelectedGradients } from './types.js';
 
 /** `grad(f)(...args)`: the gradient of `f` at `args`, one entry per parameter (or per `wrt` entry). */
 export function grad<F extends NumericFunction>(f: F): GradFunction<F, GradientTuple<Parameters<F>>>;

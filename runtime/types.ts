@@ -1,6 +1,17 @@
+declare const integerBrand: unique symbol;
+
+/**
+ * A number that is a size, a count or an index: `steps: Int` in a marked function's parameters says
+ * it carries no derivative, and its gradient entry is `undefined`. Any number is assignable to it.
+ * (A plain `number` used only as a size gets 0, its derivative wherever it has one.)
+ */
+export type Int = number & { readonly [integerBrand]?: 'integer' };
+
 /** The gradient of one parameter, shaped like the parameter (DESIGN.md §2). */
 export type Gradient<T> = T extends number
-  ? number
+  ? typeof integerBrand extends keyof T
+    ? undefined
+    : number
   : T extends Float64Array | Float32Array | readonly number[]
     ? Float64Array
     : T extends (...args: never[]) => unknown

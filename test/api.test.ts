@@ -160,6 +160,24 @@ api('parameters that are not numbers get undefined, defaults apply', () => {
   assert.equal(m.valueAndGrad(m.mixed)(3, false, 'x')[0], 6);
 });
 
+api('a parameter typed Int (a size or a count) gets undefined in both modes; a number used only as a size gets 0', () => {
+  const source = `import { grad, type Int } from 'coarsegrad';\nexport { grad };
+/** @differentiable */
+export function firstTerms(xs: Float64Array, n: Int, scale: number, m: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += xs[i]! * xs[i]! * n;
+  for (let i = 0; i < m; i++) s += xs[i]!;
+  return s * scale;
+}
+`;
+  for (const plugin of [{}, { mode: 'fine' as const }]) {
+    const sized = build(source, { plugin });
+    const [dxs, dn, dscale, dm] = sized.grad(sized.firstTerms)(Float64Array.from([1, 2, 3]), 2, 3, 1);
+    assert.equal(Array.from(dxs), [15, 24, 0]);
+    assert.equal([dn, dscale, dm], [undefined, 11, 0]);
+  }
+});
+
 api('a function the plugin never compiled: an Error naming it and saying what to do', () => {
   assert.throws(
     () => m.grad(m.notMarked),

@@ -62,7 +62,9 @@ export function compile(files: Readonly<Record<string, string>>, options: Compil
       if (name === 'coarsegrad') return { resolvedFileName: runtimeTypes, extension: ts.Extension.Dts, isExternalLibraryImport: true };
       const base = path.resolve(path.dirname(containingFile), name).replace(/\.js$/, '');
       const found = [`${base}.ts`, path.join(base, 'index.ts')].find((candidate) => virtual.has(candidate));
-      return found === undefined ? undefined : { resolvedFileName: found, extension: ts.Extension.Ts };
+      if (found !== undefined) return { resolvedFileName: found, extension: ts.Extension.Ts };
+      // The runtime's own declaration files import each other.
+      return ts.resolveModuleName(name, containingFile, compilerOptions, host).resolvedModule;
     });
 
   const program = ts.createProgram([...virtual.keys()], compilerOptions, host);

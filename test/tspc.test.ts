@@ -192,7 +192,7 @@ console.log(JSON.stringify({
 
 // The equality check of type-level test libraries: it tells apart `any`, unions and optional
 // elements, which a pair of `extends` checks would let through.
-const typesProgram = (flavour: string) => `import { grad, valueAndGrad } from 'coarsegrad';
+const typesProgram = (flavour: string) => `import { grad, valueAndGrad, type Int } from 'coarsegrad';
 // ${flavour}
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
@@ -223,10 +223,20 @@ const reorderedFollowsWrt: Equal<ReturnType<typeof reordered>, [number, [number,
 const switched = grad(gated);
 const booleanHasNoGradient: Equal<ReturnType<typeof switched>, [number, undefined]> = true;
 
+/** @differentiable */
+function firstTerms(xs: Float64Array, n: Int): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += xs[i]!;
+  return s;
+}
+const sized = grad(firstTerms);
+const sizeHasNoGradient: Equal<ReturnType<typeof sized>, [Float64Array, undefined]> = true;
+firstTerms(new Float64Array(3), 2);
+
 // @ts-expect-error rosen has no parameter at position 2
 grad(rosen, { wrt: [2] });
 
-export { fullIsPair, fullKeepsParameters, withValueNests, onlyYIsSingle, reorderedFollowsWrt, booleanHasNoGradient };
+export { fullIsPair, fullKeepsParameters, withValueNests, onlyYIsSingle, reorderedFollowsWrt, booleanHasNoGradient, sizeHasNoGradient };
 `;
 
 interface Builds {

@@ -18,7 +18,7 @@ import { partialsOf } from './fine-partials.js';
 import { identifiersIn, Namer } from './names.js';
 import type { CompanionBody } from './emit.js';
 import { mathConstants, mathPrimitive, type PrimitiveName } from './rules.js';
-import { calleeDeclaration, enclosesCompanion, holdsNumbers, type FunctionLike } from './source.js';
+import { calleeDeclaration, enclosesCompanion, holdsNumbers, isIntegerType, isNumberType, type FunctionLike } from './source.js';
 import { binaryToken } from './emit.js';
 
 type Kind = 'num' | 'arr' | 'rec' | 'other';
@@ -113,7 +113,8 @@ class FineEmitter {
       if (p.dotDotDotToken) unsupported(codes.unsupportedParameter, p, 'rest parameters are not supported; list the parameters one by one.');
       return { decl: p, name: this.namer.fresh(p.name.text), symbol: this.symbolOf(p.name), kind: this.parameterKind(p) };
     });
-    const seeds = new Set(positions.filter((i) => params[i]!.kind === 'num' || params[i]!.kind === 'arr').map((i) => params[i]!.symbol));
+    const differentiated = (i: number) => (params[i]!.kind === 'num' && !isIntegerType(ts, this.checker.getTypeAtLocation(fn.parameters[i]!))) || params[i]!.kind === 'arr';
+    const seeds = new Set(positions.filter(differentiated).map((i) => params[i]!.symbol));
     const result: ReturnTarget = { label: this.namer.fresh('body'), value: this.namer.fresh('value'), shadow: this.namer.fresh('valueSlot'), kind: 'num' };
     const thisValue = ts.isArrowFunction(fn) ? undefined : f.createThis();
     const frame = new Frame(fn, activeVariables(ts, this.checker, fn, seeds), thisValue, result);
@@ -975,7 +976,9 @@ class FineEmitter {
   private parameterKind(p: ts.ParameterDeclaration): Kind {
     const ts = this.ts;
     const declared = this.checker.getTypeAtLocation(p);
-    const type = this.checker.getBaseConstraintOfType(declared) ?? declared;
+    // A type parameter stands for its constraint; other types are themselves (an intersection's
+    // "base constraint" is not the intersection).
+    const type = declared.flags & this.ts.TypeFlags.TypeParameter ? (this.checker.getBaseConstraintOfType(declared) ?? declared) : declared;
     const name = (p.name as ts.Identifier).text;
     if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) {
       unsupported(codes.unsupportedParameter, p, `parameter '${name}' has type '${this.checker.typeToString(declared)}'; give it a type ('number' to differentiate it).`);
@@ -1001,8 +1004,8 @@ class FineEmitter {
   private kindOf(type: ts.Type): Kind {
     const ts = this.ts;
     const checker = this.checker;
-    const t = checker.getBaseConstraintOfType(type) ?? type;
-    if (t.flags & ts.TypeFlags.NumberLike || (t.isUnion() && t.types.every((u) => (u.flags & ts.TypeFlags.NumberLike) !== 0))) return 'num';
+    const t = type.flags & ts.TypeFlags.TypeParameter ? (checker.getBaseConstraintOfType(type) ?? type) : type;
+    if (isNumberType(ts, t)) return 'num';
     const symbolName = t.getSymbol()?.getName();
     if (symbolName === 'Float64Array' || symbolName === 'Float32Array') return 'arr';
     if (checker.isArrayType(t) || checker.isTupleType(t)) {

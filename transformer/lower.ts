@@ -11,7 +11,7 @@ import { conditionalLoop, forOf, runtimeLoop, unrollOr } from './lower-loops.js'
 import { fieldWrite, objectLiteral, readField, recordPhi } from './lower-records.js';
 import { dynamicOf, fillDynamic, joinDynamic, readDynamic, writeDynamic, type DynamicArray } from './lower-maps.js';
 import { mathConstants, mathPrimitive, primitive, type PrimitiveName } from './rules.js';
-import { calleeDeclaration, enclosesCompanion, holdsNumbers } from './source.js';
+import { calleeDeclaration, enclosesCompanion, holdsNumbers, isIntegerType, isNumberType } from './source.js';
 
 export type { FunctionLike } from './source.js';
 import type { FunctionLike } from './source.js';
@@ -225,9 +225,15 @@ export class Lowerer {
     }
     const symbol = this.symbolOf(p.name);
     const declared = this.checker.getTypeAtLocation(p);
-    const type = this.checker.getBaseConstraintOfType(declared) ?? declared;
+    // A type parameter stands for its constraint; other types are themselves (an intersection's
+    // "base constraint" is not the intersection).
+    const type = declared.flags & this.ts.TypeFlags.TypeParameter ? (this.checker.getBaseConstraintOfType(declared) ?? declared) : declared;
     if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) {
       unsupported(codes.unsupportedParameter, p, `parameter '${name}' has type '${this.checker.typeToString(declared)}'; give it a type ('number' to differentiate it).`);
+    }
+    if (isIntegerType(ts, type)) {
+      frame.bindings.set(symbol, this.opaqueValue({ kind: 'param', index }, type));
+      return { name, node: undefined, elements: undefined, defaultValue };
     }
     if (this.isNumber(type)) {
       const node = this.graph.param(index, name);
@@ -282,10 +288,7 @@ export class Lowerer {
   }
 
   isNumber(type: ts.Type): boolean {
-    const ts = this.ts;
-    if (type.flags & ts.TypeFlags.NumberLike) return true;
-    if (type.isUnion()) return type.types.every((t) => (t.flags & ts.TypeFlags.NumberLike) !== 0);
-    return false;
+    return isNumberType(this.ts, type);
   }
 
   /** Does a value of this type carry numbers a user may expect a derivative for? */

@@ -69,7 +69,17 @@ export function holdsNumbers(ts: typeof import('typescript'), checker: ts.TypeCh
   return false;
 }
 
-function isNumberType(ts: typeof import('typescript'), type: ts.Type): boolean {
+/** `number`, a number literal, a union of them, or a number with a brand (`Int`). */
+export function isNumberType(ts: typeof import('typescript'), type: ts.Type): boolean {
   if (type.flags & ts.TypeFlags.NumberLike) return true;
-  return type.isUnion() && type.types.every((t) => (t.flags & ts.TypeFlags.NumberLike) !== 0);
+  if (type.isUnion()) return type.types.every((t) => isNumberType(ts, t));
+  return type.isIntersection() && type.types.some((t) => (t.flags & ts.TypeFlags.NumberLike) !== 0);
+}
+
+/**
+ * The runtime's `Int` (a number branded with a unique symbol): a parameter of this type is a size or
+ * a count, differentiated by no one, and its gradient entry is `undefined` (DESIGN.md §2).
+ */
+export function isIntegerType(ts: typeof import('typescript'), type: ts.Type): boolean {
+  return type.isIntersection() && isNumberType(ts, type) && type.getProperties().some((p) => (p.escapedName as string).startsWith('__@integerBrand'));
 }
