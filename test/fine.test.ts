@@ -96,4 +96,24 @@ fine('what the fine mode cannot differentiate is a diagnostic at its position, a
   assert.match(written[0]!, /main\.ts\(5,3\): TS95006: .*copy it into a local array first/);
 });
 
+fine('arrays that are not the function\'s own are never written, whatever name reaches them', () => {
+  const cases: [string, RegExp][] = [
+    ['const a = weights;\n  a[0] = x;\n  return a[1]! * x;', /TS95006: .*(writing to an array from outside the marked function|outer state)/],
+    ['let a: number[] = [0, 0];\n  a = xs;\n  a[0] = x;\n  return a[1]! * x;', /TS95006: .*the parameter array 'xs'.*copy it into a local array first/],
+    ['const o = { pos: xs };\n  return o.pos[0]! * x;', /TS9500[16]: .*(may hold only its own arrays, and this is the parameter array 'xs'|hold numbers only)/],
+  ];
+  for (const [body, says] of cases) {
+    for (const plugin of [{}, { mode: 'fine' as const }]) {
+      const text = `${prelude}const weights = [1, 2, 3];\n/** @differentiable */\nexport function f(x: number, xs: number[]): number {\n  ${body}\n}\n`;
+      const lines = describeDiagnostics(compile({ 'main.ts': text }, { plugin }).diagnostics);
+      assert.is(lines.length, 1, `${body}: ${lines.join('\n')}`);
+      assert.match(lines[0]!, says);
+    }
+  }
+  // A copy is the function's own: written freely, differentiated through.
+  const m = build(`${prelude}const weights = [1, 2, 3];\n/** @differentiable */\nexport function f(x: number): number {\n  const c = Float64Array.from(weights);\n  c[0] = x * c[1]!;\n  const d = c.slice();\n  d[2] *= x;\n  return c[0]! * d[2]!;\n}\n`);
+  // f = (2x)(3x) = 6x², f' = 12x.
+  assert.equal(m.grad(m.f)(0.5), [6]);
+});
+
 fine.run();

@@ -60,6 +60,8 @@ export function activeVariables(ts: typeof import('typescript'), checker: ts.Typ
         return !piecewiseConstant.has(callee.name.text) && e.arguments.some(isActive);
       }
       if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'push') return false;
+      // Copies (`Float64Array.from(xs)`, `xs.slice()`) are the function's own arrays.
+      if (ts.isPropertyAccessExpression(callee) && (callee.name.text === 'from' || callee.name.text === 'slice')) return true;
       const receiver = ts.isPropertyAccessExpression(callee) && callee.expression.kind !== ts.SyntaxKind.ThisKeyword && isActive(callee.expression);
       return receiver || e.arguments.some(isActive) || isClosure(ts, checker.getResolvedSignature(e)?.declaration);
     }

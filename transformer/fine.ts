@@ -28,8 +28,11 @@ interface Val {
   readonly kind: Kind;
   readonly v: ts.Expression;
   readonly s?: ts.Expression | undefined;
-  /** A parameter array of the marked function, by name: the caller's, never written. */
-  readonly parameter?: string;
+  /**
+   * An array that is not the function's own (a parameter array, or one read from `this` or a module
+   * variable), described for a diagnostic: the caller's, never written.
+   */
+  readonly outside?: string;
 }
 
 interface Binding {
@@ -37,8 +40,8 @@ interface Binding {
   readonly name: string;
   /** The shadow's variable; absent when the variable is never active. */
   readonly shadow: string | undefined;
-  /** Holds a parameter array of the marked function (by its name). */
-  readonly parameter?: string;
+  /** Holds an array that is not the function's own (see `Val.outside`). */
+  readonly outside?: string;
 }
 
 /** Where a `return` goes: the result variables of an inlined call, or of the marked function. */
@@ -47,6 +50,8 @@ interface ReturnTarget {
   readonly value: string;
   readonly shadow: string | undefined;
   readonly kind: Kind;
+  /** Set when a `return` returns an array that is not the function's own. */
+  outside?: string;
 }
 
 interface LoopContext {
@@ -68,6 +73,9 @@ class Frame {
 }
 
 const zeroDerivative = new Set(['floor', 'ceil', 'round', 'trunc', 'sign']);
+
+/** What an array read from `this` or a module variable is, for diagnostics. */
+const borrowed = 'an array from outside the marked function';
 
 export interface FineSource {
   readonly fn: FunctionLike;
@@ -120,15 +128,15 @@ class FineEmitter {
     const frame = new Frame(fn, activeVariables(ts, this.checker, fn, seeds), thisValue, result);
     const prologue: ts.Statement[] = [this.constant(this.tape.text, f.createPropertyAccessExpression(f.createIdentifier(this.source.runtime), 'operations')), f.createExpressionStatement(this.method('begin', []))];
     for (const p of params) {
-      const parameter = p.kind === 'arr' ? (p.decl.name as ts.Identifier).text : undefined;
+      const outside = p.kind === 'arr' ? `the parameter array '${(p.decl.name as ts.Identifier).text}'` : undefined;
       if (!seeds.has(p.symbol)) {
-        frame.bindings.set(p.symbol, { kind: p.kind, name: p.name, shadow: undefined, parameter });
+        frame.bindings.set(p.symbol, { kind: p.kind, name: p.name, shadow: undefined, outside });
         continue;
       }
       const shadow = this.namer.fresh(`${p.name}$`);
       const slots = p.kind === 'num' ? this.method('input', []) : this.method('inputs', [f.createPropertyAccessExpression(f.createIdentifier(p.name), 'length')]);
       prologue.push(this.constant(shadow, slots));
-      frame.bindings.set(p.symbol, { kind: p.kind, name: p.name, shadow, parameter });
+      frame.bindings.set(p.symbol, { kind: p.kind, name: p.name, shadow, outside });
     }
     const body = this.functionBody(frame, fn);
     const gradients = positions.map((i) => {
@@ -218,12 +226,13 @@ class FineEmitter {
     if (target.shadow !== undefined) declarations.push(f.createVariableDeclaration(target.shadow));
     this.out.push(f.createVariableStatement(undefined, f.createVariableDeclarationList(declarations, ts.NodeFlags.Let)));
     this.out.push(...bindings, ...body);
-    return { kind, v: f.createIdentifier(target.value), s: target.shadow === undefined ? undefined : f.createIdentifier(target.shadow) };
+    return { kind, v: f.createIdentifier(target.value), s: target.shadow === undefined ? undefined : f.createIdentifier(target.shadow), outside: target.outside };
   }
 
   private returnTo(target: ReturnTarget, value: Val, at: ts.Node): void {
     const { f } = this;
     if (target.kind === 'num' && value.kind !== 'num') unsupported(codes.noNumericResult, at, 'this must be a number.');
+    if (target.kind === 'arr') target.outside ??= value.outside ?? (value.s === undefined && target.shadow !== undefined ? borrowed : undefined);
     this.out.push(this.assignment(f.createIdentifier(target.value), value.v));
     if (target.shadow !== undefined) this.out.push(this.assignment(f.createIdentifier(target.shadow), this.shadowFor(target.kind, value, at)));
     else if (value.s !== undefined) throw new Error('coarsegrad fine mode: an active value returned where the analysis found none');
@@ -299,7 +308,8 @@ class FineEmitter {
     const active = this.frame.activity.active.has(symbol) && kind !== 'other';
     // A loop counter is an integer: whatever it starts from, it carries no derivative.
     if (value !== undefined && this.frame.activity.counters.has(symbol)) value = { ...value, s: undefined };
-    const binding: Binding = { kind, name: this.namer.fresh(name.text), shadow: active ? this.namer.fresh(`${name.text}$`) : undefined, parameter: value?.parameter };
+    const outside = value === undefined || kind !== 'arr' ? undefined : (value.outside ?? (value.s === undefined ? borrowed : undefined));
+    const binding: Binding = { kind, name: this.namer.fresh(name.text), shadow: active ? this.namer.fresh(`${name.text}$`) : undefined, outside };
     const declarations = [f.createVariableDeclaration(binding.name, undefined, undefined, value?.v)];
     if (binding.shadow !== undefined) {
       const shadow = value === undefined ? (kind === 'num' ? f.createNumericLiteral(0) : undefined) : this.shadowFor(kind, value, at);
@@ -316,7 +326,7 @@ class FineEmitter {
     const f = this.f;
     if (value.s !== undefined) return value.s;
     if (kind === 'num') return f.createNumericLiteral(0);
-    if (kind === 'arr') return f.createNewExpression(f.createIdentifier('Int32Array'), undefined, [f.createPropertyAccessExpression(value.v, 'length')]);
+    if (kind === 'arr') return this.zeroSlots(value.v);
     unsupported(codes.mutation, at, 'an object read from outside the marked function cannot be stored where the function keeps its own objects; copy its fields into a new object.');
   }
 
@@ -484,7 +494,7 @@ class FineEmitter {
     for (let i = this.stack.length - 1; i >= 0; i--) {
       const binding = this.stack[i]!.bindings.get(symbol);
       if (binding !== undefined) {
-        return { kind: binding.kind, v: f.createIdentifier(binding.name), s: binding.shadow === undefined ? undefined : f.createIdentifier(binding.shadow), parameter: binding.parameter };
+        return { kind: binding.kind, v: f.createIdentifier(binding.name), s: binding.shadow === undefined ? undefined : f.createIdentifier(binding.shadow), outside: binding.outside };
       }
     }
     return this.freeIdentifier(e, symbol);
@@ -646,7 +656,7 @@ class FineEmitter {
     const question = f.createToken(ts.SyntaxKind.QuestionToken);
     const colon = f.createToken(ts.SyntaxKind.ColonToken);
     if (whenTrue.length === 0 && whenFalse.length === 0 && a!.s === undefined && b!.s === undefined) {
-      return { kind: a!.kind, v: f.createConditionalExpression(cond, question, a!.v, colon, b!.v) };
+      return { kind: a!.kind, v: f.createConditionalExpression(cond, question, a!.v, colon, b!.v), outside: a!.outside ?? b!.outside };
     }
     const kind = a!.kind === b!.kind ? a!.kind : this.kindOf(this.checker.getTypeAtLocation(e));
     const result = this.namer.fresh('chosen');
@@ -657,7 +667,8 @@ class FineEmitter {
     const arm = (statements: ts.Statement[], value: Val) =>
       f.createBlock([...statements, this.assignment(f.createIdentifier(result), value.v), ...(shadow === undefined ? [] : [this.assignment(f.createIdentifier(shadow), this.shadowFor(kind, value, e))])], true);
     this.out.push(f.createIfStatement(cond, arm(whenTrue, a!), arm(whenFalse, b!)));
-    return { kind, v: f.createIdentifier(result), s: shadow === undefined ? undefined : f.createIdentifier(shadow) };
+    const outside = kind !== 'arr' ? undefined : (a!.outside ?? b!.outside ?? (shadow !== undefined && (a!.s === undefined || b!.s === undefined) ? borrowed : undefined));
+    return { kind, v: f.createIdentifier(result), s: shadow === undefined ? undefined : f.createIdentifier(shadow), outside };
   }
 
   // ---- assignments --------------------------------------------------------------------------------
@@ -684,6 +695,11 @@ class FineEmitter {
     if (ts.isIdentifier(target)) {
       const binding = this.binding(target);
       const v = value(() => this.identifier(target));
+      const outside = binding.kind === 'arr' ? (v.outside ?? (v.s === undefined && binding.shadow !== undefined ? borrowed : undefined)) : undefined;
+      if (outside !== undefined && binding.outside === undefined) {
+        // The variable holds the function's own arrays, which it may write: it must not alias the caller's.
+        unsupported(codes.mutation, at, `'${target.text}' holds arrays the function writes and here is given ${outside}; copy it into a local array first (Float64Array.from(...)).`);
+      }
       if (binding.shadow !== undefined) {
         // The shadow is read before the value is stored: it may index by the variable itself.
         const shadow = this.simple(this.shadowFor(binding.kind, v, at), `${binding.name}$`);
@@ -701,8 +717,8 @@ class FineEmitter {
         () => this.expression(target.expression),
         (): Val => (ts.isElementAccessExpression(target) ? this.expression(target.argumentExpression) : { kind: 'other', v: f.createStringLiteral(target.name.text) }),
       ]);
-      if (base!.parameter !== undefined) {
-        unsupported(codes.mutation, target, `writing to the parameter array '${base!.parameter}' cannot be differentiated; copy it into a local array first.`);
+      if (base!.outside !== undefined) {
+        unsupported(codes.mutation, target, `writing to ${base!.outside} cannot be differentiated; copy it into a local array first.`);
       }
       if (base!.s === undefined) {
         unsupported(codes.mutation, at, 'this writes to an array or object from outside the marked function (a field of `this`, a module variable); compute a new value and return it instead.');
@@ -750,7 +766,8 @@ class FineEmitter {
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && this.isGlobal(callee.expression) && (callee.expression.text === 'Float64Array' || callee.expression.text === 'Float32Array') && callee.name.text === 'from' && e.arguments.length === 1) {
       const source = this.expression(e.arguments[0]!);
       if (source.kind !== 'arr') unsupported(codes.unsupportedSyntax, e, `${callee.expression.text}.from is differentiated on arrays of numbers only.`);
-      return { kind: 'arr', v: f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(callee.expression.text), 'from'), undefined, [source.v]), s: source.s === undefined ? undefined : this.copySlots(source.s) };
+      const from = this.simple(source.v, 'source');
+      return { kind: 'arr', v: f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(callee.expression.text), 'from'), undefined, [from]), s: source.s === undefined ? this.zeroSlots(from) : this.copySlots(source.s) };
     }
     if (ts.isPropertyAccessExpression(callee) && this.kindOf(this.checker.getTypeAtLocation(callee.expression)) === 'arr') return this.arrayMethod(e, callee);
     const decl = calleeDeclaration(ts, this.checker, e);
@@ -794,10 +811,12 @@ class FineEmitter {
     const args = this.operands(e.arguments.map((a) => () => this.expression(a)));
     const onValue = f.createCallExpression(f.createPropertyAccessExpression(array.v, name), undefined, args.map((a) => a.v));
     if (name === 'slice') {
-      return { kind: 'arr', v: onValue, s: array.s === undefined ? undefined : f.createCallExpression(f.createPropertyAccessExpression(array.s, name), undefined, args.map((a) => a.v)) };
+      // A copy: the function's own array, whatever it was copied from.
+      const copy = this.simple(onValue, 'copy');
+      return { kind: 'arr', v: copy, s: array.s === undefined ? this.zeroSlots(copy) : f.createCallExpression(f.createPropertyAccessExpression(array.s, name), undefined, args.map((a) => a.v)) };
     }
     if (name === 'push' || name === 'fill') {
-      if (array.parameter !== undefined) unsupported(codes.mutation, e, `'${name}' on the parameter array '${array.parameter}' cannot be differentiated; copy it into a local array first.`);
+      if (array.outside !== undefined) unsupported(codes.mutation, e, `'${name}' on ${array.outside} cannot be differentiated; copy it into a local array first.`);
       if (array.s === undefined) unsupported(codes.mutation, e, `this '${name}' changes an array from outside the marked function; build a new array instead.`);
       const slots = args.map((a) => (a.kind === 'num' ? (a.s ?? f.createNumericLiteral(0)) : a.v));
       if (name === 'fill' && args.length !== 1) unsupported(codes.unsupportedSyntax, e, "'fill' is differentiated with one argument: the whole array.");
@@ -815,16 +834,24 @@ class FineEmitter {
     const args = e.arguments ?? [];
     if ((name === 'Float64Array' || name === 'Float32Array' || name === 'Array') && args.length <= 1) {
       const arg = args.length === 0 ? undefined : this.expression(args[0]!);
-      const v = f.createNewExpression(f.createIdentifier(name), undefined, arg === undefined ? [] : [arg.v]);
       if (arg === undefined || arg.kind === 'num') {
         const length = arg === undefined ? f.createNumericLiteral(0) : this.simple(arg.v, 'length');
         const made = f.createNewExpression(f.createIdentifier(name), undefined, arg === undefined ? [] : [length]);
         // A plain `new Array(n)` has holes; its slots are constant until written, like its NaN reads.
         return { kind: 'arr', v: made, s: f.createNewExpression(f.createIdentifier('Int32Array'), undefined, [length]) };
       }
-      if (arg.kind === 'arr' && name !== 'Array') return { kind: 'arr', v, s: arg.s === undefined ? f.createNewExpression(f.createIdentifier('Int32Array'), undefined, [f.createPropertyAccessExpression(this.simple(arg.v, 'source'), 'length')]) : this.copySlots(arg.s) };
+      if (arg.kind === 'arr' && name !== 'Array') {
+        const source = this.simple(arg.v, 'source');
+        return { kind: 'arr', v: f.createNewExpression(f.createIdentifier(name), undefined, [source]), s: arg.s === undefined ? this.zeroSlots(source) : this.copySlots(arg.s) };
+      }
     }
     unsupported(codes.unsupportedSyntax, e, 'only new Float64Array(n), new Float32Array(n), their copies of an array, and new Array(n) are differentiated in a marked function.');
+  }
+
+  /** Slots of an array of constants as long as `array`. */
+  private zeroSlots(array: ts.Expression): ts.Expression {
+    const f = this.f;
+    return f.createNewExpression(f.createIdentifier('Int32Array'), undefined, [f.createPropertyAccessExpression(array, 'length')]);
   }
 
   private copySlots(slots: ts.Expression): ts.Expression {
@@ -852,6 +879,11 @@ class FineEmitter {
       unsupported(codes.unsupportedSyntax, p, 'only fields written out (`x: value` or `x`) are supported in the objects of a marked function; no spreads, computed names or methods.');
     });
     const values = this.operands(fields.map((field) => field.value));
+    values.forEach((v, i) => {
+      if (v.kind === 'arr' && (v.outside !== undefined || v.s === undefined)) {
+        unsupported(codes.mutation, fields[i]!.at, `an object the function builds may hold only its own arrays, and this is ${v.outside ?? borrowed}; copy it into a local array first (Float64Array.from(...)).`);
+      }
+    });
     const shadowFields = fields.flatMap((field, i) => (values[i]!.kind === 'other' ? [] : [f.createPropertyAssignment(field.name, this.shadowFor(values[i]!.kind, values[i]!, field.at))]));
     return {
       kind: 'rec',
