@@ -5,11 +5,19 @@
 import type ts from 'typescript';
 import { codes } from './diagnostics.js';
 import { transformFile } from './inject.js';
+import { defaultSegmentLimit } from './soi.js';
 
 /** Options of the plugin entry in tsconfig.json. */
 export interface CoarsegradOptions {
   /** `"coarse"` (default): coarsened gradients. `"fine"`: the operator-level baseline, every operation on a run-time tape. */
   readonly mode?: 'coarse' | 'fine';
+  /**
+   * The largest segment of interest, in operations, whose partials are derived as one expression;
+   * larger trees of single-use values are cut (default 32, see the README).
+   */
+  readonly segmentLimit?: number;
+  /** Simplify small partial derivatives with Algebrite, each result checked at random points (default true). */
+  readonly algebrite?: boolean;
   /** Print each marked function's coarsening report (segments, partials, operation counts) while building. */
   readonly report?: boolean;
   /** Print what each pipeline stage produced for each marked function. */
@@ -34,7 +42,13 @@ export default function coarsegrad(
     else reportWithoutHost(tsApi, d);
   };
   const mode = config.mode ?? 'coarse';
-  const optionError = mode !== 'coarse' && mode !== 'fine' ? `unknown mode ${JSON.stringify(mode)}; use "coarse" (the default) or "fine".` : undefined;
+  const segmentLimit = config.segmentLimit ?? defaultSegmentLimit;
+  const optionError =
+    mode !== 'coarse' && mode !== 'fine'
+      ? `unknown mode ${JSON.stringify(mode)}; use "coarse" (the default) or "fine".`
+      : !(Number.isInteger(segmentLimit) && segmentLimit >= 1)
+        ? `segmentLimit must be a whole number of operations, at least 1 (default ${defaultSegmentLimit}); got ${JSON.stringify(config.segmentLimit)}.`
+        : undefined;
   const checker = program.getTypeChecker();
   const trace = config.report === true || config.debug === true ? (text: string) => console.log(text) : undefined;
   let optionReported = false;
@@ -48,7 +62,7 @@ export default function coarsegrad(
       return file;
     }
     try {
-      return transformFile({ ts: tsApi, checker, context, addDiagnostic, trace, mode }, file);
+      return transformFile({ ts: tsApi, checker, context, addDiagnostic, trace, mode, segmentLimit, algebrite: config.algebrite !== false }, file);
     } catch (error) {
       // A bug in coarsegrad: report it, leave the file as plain tsc would emit it.
       const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -19,6 +19,8 @@ export interface FileContext {
   /** Receives each function's stage trace when `report` or `debug` is on. */
   readonly trace: ((text: string) => void) | undefined;
   readonly mode: 'coarse' | 'fine';
+  readonly segmentLimit: number;
+  readonly algebrite: boolean;
 }
 
 interface Companion {
@@ -226,7 +228,7 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
 /** Runs the pipeline on one function; what it cannot do becomes a diagnostic, never an exception. */
 function compileGuarded(fc: FileContext, file: ts.SourceFile, m: Marked, runtime: string): CompiledFunction | undefined {
   try {
-    return compileFunction({ ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file, runtime, mode: fc.mode }, m.fn, m.name);
+    return compileFunction({ ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file, runtime, mode: fc.mode, segmentLimit: fc.segmentLimit, algebrite: fc.algebrite }, m.fn, m.name);
   } catch (error) {
     if (error instanceof Unsupported) {
       fc.addDiagnostic(diagnosticAt(fc.ts, error.node, error.code, error.message));

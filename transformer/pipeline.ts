@@ -8,8 +8,9 @@ import { emitCompanion, type CompanionBody, type Gradient } from './emit.js';
 import { emitFineCompanion } from './fine.js';
 import { show, operationCount, type Node } from './ir.js';
 import { primitive } from './rules.js';
+import { defaultSimplifyOptions, newStats, type SimplifyStats } from './simplify.js';
 import { lowerFunction, type FunctionLike, type LoweredFunction } from './lower.js';
-import { segmentsOfInterest, type Segmentation } from './soi.js';
+import { segmentsOfInterest, wholeFunction, type Segmentation } from './soi.js';
 import { differentiate, type Derivative } from './symbolic.js';
 
 export interface CompiledFunction {
@@ -30,6 +31,10 @@ export interface PipelineContext {
   /** The name the file imports the runtime as. */
   readonly runtime: string;
   readonly mode: 'coarse' | 'fine';
+  /** The largest segment, in operations (`soi.ts`). */
+  readonly segmentLimit: number;
+  /** Simplify small partials with Algebrite, guarded (`simplify.ts`). */
+  readonly algebrite: boolean;
 }
 
 /**
@@ -68,8 +73,10 @@ function compileFine(ctx: PipelineContext, fn: FunctionLike, name: string, trace
 function compileCoarse(ctx: PipelineContext, fn: FunctionLike, name: string): CompiledFunction {
   const lowered = lowerFunction(ctx.ts, ctx.checker, fn, ctx.file);
   const primalNodeCount = lowered.graph.nodes.length;
-  const segmentation = segmentsOfInterest([lowered.output]);
-  const derivative = differentiate(lowered.graph, [[lowered.output, lowered.graph.constant(1)]]);
+  const segmentation = segmentsOfInterest([lowered.output], wholeFunction, ctx.segmentLimit);
+  const stats = newStats();
+  const simplify = ctx.algebrite ? defaultSimplifyOptions : undefined;
+  const derivative = differentiate(lowered.graph, [[lowered.output, lowered.graph.constant(1)]], wholeFunction, { limit: ctx.segmentLimit, simplify, stats });
   const zero = lowered.graph.constant(0);
   const gradients = lowered.params.map((p, index): Gradient => {
     if (p.node !== undefined) return derivative.adjoints.get(p.node) ?? zero;
@@ -85,7 +92,7 @@ function compileCoarse(ctx: PipelineContext, fn: FunctionLike, name: string): Co
     grad: emitCompanion(ctx.ts, ctx.factory, source, false),
     specialize: (wrt, withValue) => emitCompanion(ctx.ts, ctx.factory, { ...source, selection: wrt }, withValue),
     arity: lowered.params.length,
-    trace: describe(name, lowered, segmentation, derivative, gradients, primalNodeCount),
+    trace: describe(name, lowered, segmentation, derivative, gradients, primalNodeCount, stats),
   };
 }
 
@@ -99,7 +106,7 @@ function adjointHints(lowered: LoweredFunction, derivative: Derivative): Map<Nod
   return hints;
 }
 
-function describe(name: string, lowered: LoweredFunction, segmentation: Segmentation, derivative: Derivative, gradients: readonly Gradient[], primalNodeCount: number): string {
+function describe(name: string, lowered: LoweredFunction, segmentation: Segmentation, derivative: Derivative, gradients: readonly Gradient[], primalNodeCount: number, stats: SimplifyStats): string {
   const lines = [`${name}: ${lowered.params.length} parameters, output ${show(lowered.output)}`];
   if (lowered.loops.length > 0) lines.push('  loops:', ...lowered.loops.map((l) => `    ${l}`));
   lines.push(`  segments (${segmentation.segments.length}), cut where a value is used more than once:`);
@@ -107,6 +114,7 @@ function describe(name: string, lowered: LoweredFunction, segmentation: Segmenta
     lines.push(`    ${show(segment.root)}  [${segment.nodes.length} operations; inputs ${segment.inputs.map(show).join(', ') || 'none'}]`);
     for (const [input, partial] of partials) lines.push(`      ∂/∂${show(input)} = ${show(partial)}`);
   }
+  if (stats.tried > 0) lines.push(`  Algebrite: ${stats.tried} partials tried, ${stats.accepted} simplified, ${stats.rejected} refused by the guard (${stats.ms.toFixed(0)} ms)`);
   const phis = lowered.graph.nodes.filter((n) => n.kind === 'apply' && n.op === 'select' && n.id < primalNodeCount);
   if (phis.length > 0) lines.push(`  φ nodes (${phis.length}):`, ...phis.map((n) => `    ${show(n)}`));
   const grads = gradients.flatMap((g) => (g === undefined ? [] : 'elements' in g ? g.elements.map(([, n]) => n) : [g]));

@@ -72,7 +72,15 @@ export function bodyInputs(sum: SumNode | RecurrenceNode): readonly Node[] {
   return list;
 }
 
-export function segmentsOfInterest(roots: readonly Node[], inScope: Scope = wholeFunction): Segmentation {
+/**
+ * The largest segment, in operations, whose partials are derived as one expression (the plugin's
+ * `segmentLimit`). A larger tree of single-use values is cut at its largest subtrees until every
+ * piece fits. 32 is where the test corpus and the benchmarks stop changing (README, "Segments"):
+ * real segments are smaller, and a bound keeps a pathological one's partials from growing with it.
+ */
+export const defaultSegmentLimit = 32;
+
+export function segmentsOfInterest(roots: readonly Node[], inScope: Scope = wholeFunction, limit = defaultSegmentLimit): Segmentation {
   const uses = new Map<Node, number>();
   const reached: Node[] = [];
   // What a loop reads from outside gets its adjoint from the loop's own differentiation: it must
@@ -95,6 +103,7 @@ export function segmentsOfInterest(roots: readonly Node[], inScope: Scope = whol
   const isCut = (n: Node) =>
     roots.includes(n) || n.kind !== 'apply' || !inScope(n) || readByLoops.has(n) || (uses.get(n) ?? 0) > 1;
   const cuts = new Set<Node>(reached.filter(isCut));
+  limitSegments(reached, cuts, inScope, limit);
   const segments: Segment[] = [];
   const segmentRoots = [...cuts].filter((n) => inScope(n) && (n.kind === 'apply' || n.kind === 'sum' || n.kind === 'recurrence')).sort((a, b) => a.id - b.id);
   for (const root of segmentRoots) {
@@ -112,4 +121,27 @@ export function segmentsOfInterest(roots: readonly Node[], inScope: Scope = whol
     segments.push({ root, nodes, inputs: [...inputs].sort((a, b) => a.id - b.id) });
   }
   return { segments, cuts };
+}
+
+/**
+ * Bottom-up over the trees between cuts: a value whose tree has grown past `limit` operations cuts
+ * its largest subtrees (each then a segment of its own, already within the limit) until it fits.
+ * Cutting is always sound: a cut is materialised once and gets its own adjoint.
+ */
+function limitSegments(reached: readonly Node[], cuts: Set<Node>, inScope: Scope, limit: number): void {
+  if (!(limit < Infinity)) return;
+  const size = new Map<Node, number>();
+  const inTree = (a: Node) => a.kind === 'apply' && inScope(a) && !cuts.has(a);
+  for (const n of reached.filter((m) => m.kind === 'apply' && inScope(m)).sort((a, b) => a.id - b.id)) {
+    const children = differentiableArgs(n)
+      .filter(inTree)
+      .sort((a, b) => size.get(b)! - size.get(a)! || a.id - b.id);
+    let total = 1 + children.reduce((sum, c) => sum + size.get(c)!, 0);
+    for (const child of children) {
+      if (total <= limit) break;
+      cuts.add(child);
+      total -= size.get(child)!;
+    }
+    size.set(n, total);
+  }
 }

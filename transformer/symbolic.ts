@@ -5,9 +5,10 @@
  * `adj(in_j) += adj(out) * ∂out/∂in_j`.
  */
 import { cancellingProduct, splitSum } from './algebra.js';
-import { isConst, substitute, type Graph, type Node, type RecurrenceNode, type ScatterNode } from './ir.js';
+import { isConst, operationCount, substitute, type Graph, type Node, type RecurrenceNode, type ScatterNode } from './ir.js';
 import { primitive } from './rules.js';
-import { bodyInputs, bodyOf, differentiableArgs, segmentsOfInterest, wholeFunction, type Scope, type Segment } from './soi.js';
+import { newStats, simplifyGuarded, type SimplifyOptions, type SimplifyStats } from './simplify.js';
+import { bodyInputs, bodyOf, defaultSegmentLimit, differentiableArgs, segmentsOfInterest, wholeFunction, type Scope, type Segment } from './soi.js';
 
 export interface SegmentPartials {
   readonly segment: Segment;
@@ -54,7 +55,7 @@ function accumulate(g: Graph, into: Map<Node, Node>, key: Node, term: Node): voi
 }
 
 /** ∂root/∂input for every input of one segment, by reverse accumulation inside the segment. */
-export function segmentPartials(g: Graph, segment: Segment): SegmentPartials {
+export function segmentPartials(g: Graph, segment: Segment, options?: DifferentiateOptions): SegmentPartials {
   const inputs = new Set(segment.inputs);
   const local = new Map<Node, Node>([[segment.root, g.constant(1)]]);
   const partials = new Map<Node, Node>();
@@ -70,6 +71,13 @@ export function segmentPartials(g: Graph, segment: Segment): SegmentPartials {
       accumulate(g, inputs.has(arg) ? partials : local, arg, scale(g, adjoint, p));
     });
   }
+  const simplify = options?.simplify;
+  if (simplify !== undefined) {
+    // Kept only if the segment as a whole gets cheaper: a simplified partial that no longer shares
+    // a subexpression with its siblings or with the segment's value can cost more than it saves.
+    const simplified = new Map([...partials].map(([input, p]) => [input, simplifyGuarded(g, p, simplify, options!.stats)] as const));
+    if (operationCount([segment.root, ...simplified.values()]) < operationCount([segment.root, ...partials.values()])) return { segment, partials: simplified };
+  }
   return { segment, partials };
 }
 
@@ -78,9 +86,22 @@ export function segmentPartials(g: Graph, segment: Segment): SegmentPartials {
  * its adjoint to `init`, and differentiates its body in the body's own scope: what the body reads
  * from outside the loop receives the sum over the iterations of its adjoint there, itself a sum.
  */
-export function differentiate(g: Graph, seeds: readonly (readonly [Node, Node])[], inScope: Scope = wholeFunction): Derivative {
-  const segmentation = segmentsOfInterest(seeds.map(([n]) => n), inScope);
-  const segments = segmentation.segments.map((s) => (s.root.kind === 'sum' ? { segment: s, partials: new Map<Node, Node>() } : segmentPartials(g, s)));
+export interface DifferentiateOptions {
+  /** The largest segment (`soi.ts`). */
+  readonly limit: number;
+  /** Guarded simplification of each partial (`simplify.ts`); none if undefined. */
+  readonly simplify: SimplifyOptions | undefined;
+  readonly stats: SimplifyStats;
+}
+
+export function differentiate(
+  g: Graph,
+  seeds: readonly (readonly [Node, Node])[],
+  inScope: Scope = wholeFunction,
+  options: DifferentiateOptions = { limit: defaultSegmentLimit, simplify: undefined, stats: newStats() },
+): Derivative {
+  const segmentation = segmentsOfInterest(seeds.map(([n]) => n), inScope, options.limit);
+  const segments = segmentation.segments.map((s) => (s.root.kind === 'sum' ? { segment: s, partials: new Map<Node, Node>() } : segmentPartials(g, s, options)));
   const adjoints = new Map<Node, Node>();
   for (const [n, seed] of seeds) accumulate(g, adjoints, n, seed);
   const scatters: ScatterNode[] = [];
@@ -89,14 +110,14 @@ export function differentiate(g: Graph, seeds: readonly (readonly [Node, Node])[
     const root = segment.root;
     // A recurrence has no value of its own: its exits carry the adjoints.
     if (root.kind === 'recurrence') {
-      scatters.push(...reverseRecurrence(g, root, adjoints));
+      scatters.push(...reverseRecurrence(g, root, adjoints, options));
       continue;
     }
     const adjoint = adjoints.get(root);
     if (adjoint === undefined) continue;
     if (root.kind === 'sum') {
       if (root.init.active) accumulate(g, adjoints, root.init, adjoint);
-      const body = differentiate(g, [[root.body, adjoint]], bodyOf(root));
+      const body = differentiate(g, [[root.body, adjoint]], bodyOf(root), options);
       for (const input of bodyInputs(root)) {
         const perIteration = body.adjoints.get(input);
         if (perIteration !== undefined) accumulate(g, adjoints, input, splitSum(g, root.loop, perIteration, g.constant(0), 'adjoint'));
@@ -121,7 +142,7 @@ export function differentiate(g: Graph, seeds: readonly (readonly [Node, Node])[
  * transposed Jacobian of `next`, derived here once, symbolically. Returns the scatters of elements
  * read at run-time indices in the loop.
  */
-function reverseRecurrence(g: Graph, forward: RecurrenceNode, adjoints: Map<Node, Node>): ScatterNode[] {
+function reverseRecurrence(g: Graph, forward: RecurrenceNode, adjoints: Map<Node, Node>, options: DifferentiateOptions): ScatterNode[] {
   const zero = g.constant(0);
   let exitAdjoints = forward.carried.map((_, k) => adjoints.get(g.exit(forward, k)) ?? zero);
   if (exitAdjoints.every((a) => isConst(a, 0))) return [];
@@ -137,7 +158,7 @@ function reverseRecurrence(g: Graph, forward: RecurrenceNode, adjoints: Map<Node
   const guarded = (n: Node) => guards.reduceRight((v, { cond, taken }) => (taken ? g.call('select', cond, v, zero) : g.call('select', cond, zero, v)), n);
   const reverse = g.reverseLoop(forward.loop);
   const seeds = forward.carried.map((c, k) => g.carried(reverse, `d${c.name}`, k));
-  const step = differentiate(g, forward.next.map((n, k) => [n, seeds[k]!] as const), bodyOf(forward));
+  const step = differentiate(g, forward.next.map((n, k) => [n, seeds[k]!] as const), bodyOf(forward), options);
   // The step reads the forward state and counter as the reverse loop pops them.
   const popped = new Map<Node, Node>([[g.index(forward.loop), g.index(reverse)], ...forward.carried.map((c, k) => [c, g.carried(reverse, c.name, k, true)] as const)]);
   const backwards = (n: Node) => substitute(g, n, popped);
