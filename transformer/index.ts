@@ -6,6 +6,7 @@ import type ts from 'typescript';
 import { codes } from './diagnostics.js';
 import { transformFile } from './inject.js';
 import { defaultSegmentLimit } from './soi.js';
+import { simplifyOptions } from './simplify.js';
 
 /** Options of the plugin entry in tsconfig.json. */
 export interface CoarsegradOptions {
@@ -50,6 +51,8 @@ export default function coarsegrad(
         ? `segmentLimit must be a whole number of operations, at least 1 (default ${defaultSegmentLimit}); got ${JSON.stringify(config.segmentLimit)}.`
         : undefined;
   const checker = program.getTypeChecker();
+  // One budget of Algebrite time for the whole build.
+  const simplify = config.algebrite === false ? undefined : simplifyOptions();
   const trace = config.report === true || config.debug === true ? (text: string) => console.log(text) : undefined;
   let optionReported = false;
 
@@ -62,7 +65,7 @@ export default function coarsegrad(
       return file;
     }
     try {
-      return transformFile({ ts: tsApi, checker, context, addDiagnostic, trace, mode, segmentLimit, algebrite: config.algebrite !== false }, file);
+      return transformFile({ ts: tsApi, checker, context, addDiagnostic, trace, mode, segmentLimit, simplify }, file);
     } catch (error) {
       // A bug in coarsegrad: report it, leave the file as plain tsc would emit it.
       const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

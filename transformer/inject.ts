@@ -10,6 +10,7 @@ import { findMarked, isRuntimeExport, markedTarget, type Marked } from './find.j
 import { identifiersIn, Namer } from './names.js';
 import { compileFunction, type CompiledFunction } from './pipeline.js';
 import type { CompanionBody } from './emit.js';
+import type { SimplifyOptions } from './simplify.js';
 
 export interface FileContext {
   readonly ts: typeof ts;
@@ -20,7 +21,7 @@ export interface FileContext {
   readonly trace: ((text: string) => void) | undefined;
   readonly mode: 'coarse' | 'fine';
   readonly segmentLimit: number;
-  readonly algebrite: boolean;
+  readonly simplify: SimplifyOptions | undefined;
 }
 
 interface Companion {
@@ -228,7 +229,7 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
 /** Runs the pipeline on one function; what it cannot do becomes a diagnostic, never an exception. */
 function compileGuarded(fc: FileContext, file: ts.SourceFile, m: Marked, runtime: string): CompiledFunction | undefined {
   try {
-    return compileFunction({ ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file, runtime, mode: fc.mode, segmentLimit: fc.segmentLimit, algebrite: fc.algebrite }, m.fn, m.name);
+    return compileFunction({ ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file, runtime, mode: fc.mode, segmentLimit: fc.segmentLimit, simplify: fc.simplify }, m.fn, m.name);
   } catch (error) {
     if (error instanceof Unsupported) {
       fc.addDiagnostic(diagnosticAt(fc.ts, error.node, error.code, error.message));

@@ -8,7 +8,7 @@ import { emitCompanion, type CompanionBody, type Gradient } from './emit.js';
 import { emitFineCompanion } from './fine.js';
 import { show, operationCount, type Node } from './ir.js';
 import { primitive } from './rules.js';
-import { defaultSimplifyOptions, newStats, type SimplifyStats } from './simplify.js';
+import { newStats, type SimplifyOptions, type SimplifyStats } from './simplify.js';
 import { lowerFunction, type FunctionLike, type LoweredFunction } from './lower.js';
 import { segmentsOfInterest, wholeFunction, type Segmentation } from './soi.js';
 import { differentiate, type Derivative } from './symbolic.js';
@@ -33,8 +33,8 @@ export interface PipelineContext {
   readonly mode: 'coarse' | 'fine';
   /** The largest segment, in operations (`soi.ts`). */
   readonly segmentLimit: number;
-  /** Simplify small partials with Algebrite, guarded (`simplify.ts`). */
-  readonly algebrite: boolean;
+  /** Guarded simplification of small partials by Algebrite (`simplify.ts`), with the build's budget; none if undefined. */
+  readonly simplify: SimplifyOptions | undefined;
 }
 
 /**
@@ -75,8 +75,7 @@ function compileCoarse(ctx: PipelineContext, fn: FunctionLike, name: string): Co
   const primalNodeCount = lowered.graph.nodes.length;
   const segmentation = segmentsOfInterest([lowered.output], wholeFunction, ctx.segmentLimit);
   const stats = newStats();
-  const simplify = ctx.algebrite ? defaultSimplifyOptions : undefined;
-  const derivative = differentiate(lowered.graph, [[lowered.output, lowered.graph.constant(1)]], wholeFunction, { limit: ctx.segmentLimit, simplify, stats });
+  const derivative = differentiate(lowered.graph, [[lowered.output, lowered.graph.constant(1)]], wholeFunction, { limit: ctx.segmentLimit, simplify: ctx.simplify, stats });
   const zero = lowered.graph.constant(0);
   const gradients = lowered.params.map((p, index): Gradient => {
     if (p.node !== undefined) return derivative.adjoints.get(p.node) ?? zero;

@@ -4,8 +4,9 @@
  * (a φ, a comparison, `hypot`, a value from a loop) standing as a symbol; what comes back is read into
  * the graph again. It is kept only if it is smaller and if, at random points, it evaluates to what
  * the original does: a simplifier bug, or an identity that holds on a set of measure zero only,
- * cannot change a gradient. Algebrite runs synchronously, so the time bound is a budget per function
- * checked between calls, and the size bound keeps each call short.
+ * cannot change a gradient. Algebrite runs synchronously, so the time bound is a budget per build
+ * (one program), checked between calls, and the size bound keeps each call short (a call on a
+ * partial of a dozen operations takes 5 to 200 ms here, the first one the longest).
  */
 import { isConst, operationCount, type Graph, type Node } from './ir.js';
 import { primitive, type PrimitiveName } from './rules.js';
@@ -18,9 +19,14 @@ export interface SimplifyOptions {
   readonly minOperations: number;
   /** Partials with more operations are left alone: Algebrite's time grows fast with size. */
   readonly maxOperations: number;
-  /** Milliseconds of simplification per marked function; once spent, the rest is left as it is. */
-  readonly budgetMs: number;
+  /** Milliseconds of simplification per build, shared by its marked functions; once spent, the rest is left as it is. */
+  readonly budget: Budget;
   readonly simplifier: Simplifier;
+}
+
+export interface Budget {
+  readonly limitMs: number;
+  spentMs: number;
 }
 
 /** Algebrite's `simplify`, loaded on first use (it is large, and most builds need few calls). */
@@ -35,7 +41,10 @@ export const algebrite: Simplifier = (expression) => {
   }
 };
 
-export const defaultSimplifyOptions: SimplifyOptions = { minOperations: 4, maxOperations: 16, budgetMs: 60, simplifier: algebrite };
+/** Options for one build: its own budget of 250 ms. */
+export function simplifyOptions(): SimplifyOptions {
+  return { minOperations: 4, maxOperations: 12, budget: { limitMs: 250, spentMs: 0 }, simplifier: algebrite };
+}
 
 /** What the guard saw, for the report and the tests. */
 export interface SimplifyStats {
@@ -59,7 +68,7 @@ const fromAlgebrite = new Map(Object.entries(algebraic).map(([op, name]) => [nam
 
 /** `n` simplified, or `n` itself when simplification is not worth it, fails, or is refused. */
 export function simplifyGuarded(g: Graph, n: Node, options: SimplifyOptions, stats: SimplifyStats): Node {
-  if (n.kind !== 'apply' || stats.ms >= options.budgetMs) return n;
+  if (n.kind !== 'apply' || options.budget.spentMs >= options.budget.limitMs) return n;
   const size = operationCount([n]);
   if (size < options.minOperations || size > options.maxOperations) return n;
   const leaves: Node[] = [];
@@ -69,7 +78,9 @@ export function simplifyGuarded(g: Graph, n: Node, options: SimplifyOptions, sta
   stats.tried++;
   const start = performance.now();
   const result = options.simplifier(text);
-  stats.ms += performance.now() - start;
+  const spent = performance.now() - start;
+  stats.ms += spent;
+  options.budget.spentMs += spent;
   if (result === undefined) return n;
   const simplified = read(g, result, leaves);
   if (simplified === undefined || operationCount([simplified]) >= size) return n;
