@@ -27,15 +27,13 @@ function main(argv: readonly string[]): number {
   const diagnostics: ts.Diagnostic[] = [];
   const traces: string[] = [];
   const log = console.log;
-  let emitted = '';
   console.log = (text: string) => void traces.push(text);
   try {
     const source = program.getSourceFile(fileName)!;
+    // Emitted to nowhere: the report is what is wanted.
     program.emit(
       source,
-      (name, text) => {
-        if (/\.m?js$/.test(name)) emitted = text;
-      },
+      () => undefined,
       undefined,
       false,
       { before: [coarsegrad(program, { report: true }, { ts, addDiagnostic: (d) => void diagnostics.push(d) })] },
@@ -43,9 +41,8 @@ function main(argv: readonly string[]): number {
   } finally {
     console.log = log;
   }
+  // The report ends with each function's companions.
   for (const trace of traces) console.log(`${trace}\n`);
-  const companions = companionsIn(emitted);
-  if (companions.length > 0) console.log(`companions:\n\n${companions.join('\n\n')}`);
   if (diagnostics.length > 0) {
     const host: ts.FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => process.cwd(), getNewLine: () => '\n' };
     console.error(ts.formatDiagnostics(diagnostics, host));
@@ -60,20 +57,6 @@ function compilerOptions(fileName: string): ts.CompilerOptions {
   if (config === undefined) return { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, strict: true, skipLibCheck: true };
   const read = ts.readConfigFile(config, ts.sys.readFile);
   return ts.parseJsonConfigFileContent(read.config, ts.sys, path.dirname(config)).options;
-}
-
-/** The companion functions in emitted JavaScript, as the plugin wrote them. */
-function companionsIn(js: string): string[] {
-  const file = ts.createSourceFile('out.js', js, ts.ScriptTarget.ES2022, true);
-  const found: string[] = [];
-  const visit = (node: ts.Node): void => {
-    if (ts.isFunctionDeclaration(node) && node.name !== undefined && /\$(valueAndGrad|grad)/.test(node.name.text)) found.push(node.getText());
-    else if (ts.isVariableStatement(node) && /\$(valueAndGrad|grad)/.test(node.declarationList.declarations[0]?.name.getText() ?? '')) found.push(node.getText());
-    else if (ts.isClassStaticBlockDeclaration(node) && /\.register\(/.test(node.getText())) found.push(node.getText());
-    else ts.forEachChild(node, visit);
-  };
-  visit(file);
-  return found;
 }
 
 process.exitCode = main(process.argv.slice(2));

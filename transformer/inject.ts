@@ -47,7 +47,6 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
   for (const m of marked) {
     const compiled = compileGuarded(fc, file, m, runtime.text);
     if (compiled === undefined) continue;
-    fc.trace?.(compiled.trace);
     const named = m.spelling === 'declaration' || m.spelling === 'const';
     companions.set(m.fn, {
       marked: m,
@@ -85,6 +84,7 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
     ts.forEachChild(node, findSites);
   };
   findSites(file);
+  if (fc.trace !== undefined) report(fc, file, companions);
 
   const register = (primal: ts.Expression, c: Companion, valueAndGrad: ts.Expression, grad: ts.Expression): ts.Expression =>
     f.createCallExpression(f.createPropertyAccessExpression(runtime, 'register'), undefined, [
@@ -224,6 +224,22 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
   );
   // After the file's own imports, so that a header comment stays at the top of the file.
   return f.updateSourceFile(file, statements(file.statements, [importRuntime]));
+}
+
+/** Each function's report, with the companions it gets (the report's last part, DESIGN.md §8). */
+function report(fc: FileContext, file: ts.SourceFile, companions: ReadonlyMap<ts.Node, Companion>): void {
+  const { ts } = fc;
+  const f = fc.context.factory;
+  const printer = ts.createPrinter();
+  for (const c of companions.values()) {
+    const named: [string, CompanionBody][] = [
+      [c.valueAndGradName || `${c.marked.name}$valueAndGrad`, c.compiled.valueAndGrad],
+      [c.gradName || `${c.marked.name}$grad`, c.compiled.grad],
+      ...[...c.specialized.values()].map(({ name, wrt, withValue }): [string, CompanionBody] => [name, c.compiled.specialize(wrt, withValue)]),
+    ];
+    const texts = named.map(([name, body]) => printer.printNode(ts.EmitHint.Unspecified, f.createFunctionDeclaration(undefined, undefined, name, undefined, body.parameters, undefined, body.body), file));
+    fc.trace!(`${c.compiled.trace}\n  companions:\n\n${texts.join('\n\n')}`);
+  }
 }
 
 /** Runs the pipeline on one function; what it cannot do becomes a diagnostic, never an exception. */
