@@ -110,7 +110,7 @@ function describe(name: string, lowered: LoweredFunction, segmentation: Segmenta
   if (lowered.loops.length > 0) lines.push('  loops:', ...lowered.loops.map((l) => `    ${l}`));
   lines.push(`  segments (${segmentation.segments.length}), cut where a value is used more than once:`);
   for (const { segment, partials } of derivative.segments) {
-    lines.push(`    ${show(segment.root)}  [${segment.nodes.length} operations; inputs ${segment.inputs.map(show).join(', ') || 'none'}]`);
+    lines.push(`    ${show(segment.root)}  [${segment.nodes.length} operations; inputs ${segment.inputs.map((n) => show(n)).join(', ') || 'none'}]`);
     for (const [input, partial] of partials) lines.push(`      ∂/∂${show(input)} = ${show(partial)}`);
   }
   if (stats.tried > 0) lines.push(`  Algebrite: ${stats.tried} partials tried, ${stats.accepted} simplified, ${stats.rejected} refused by the guard (${stats.ms.toFixed(0)} ms)`);
