@@ -183,9 +183,15 @@ function show(v: unknown): string {
   return ArrayBuffer.isView(v) || Array.isArray(v) ? `[${Array.from(v as ArrayLike<number>).join(', ')}]` : String(v);
 }
 
-/** Coarse and fine gradient tuples agree entry by entry, each to `fineTolerance` of its size. */
+/**
+ * Coarse and fine gradient tuples agree, norm-wise: every difference within `fineTolerance` of the
+ * largest entry of the whole gradient (a component that is 0 in exact arithmetic is rounding noise in
+ * both, and may differ in sign).
+ */
 function compareGradients(coarse: readonly unknown[], fine: readonly unknown[], what: string): void {
   if (coarse.length !== fine.length) throw new Error(`fine mode: ${what}: ${fine.length} gradients, coarse ${coarse.length}`);
+  const numbers = (g: unknown): number[] => (typeof g === 'number' ? [g] : g === undefined ? [] : Array.from(g as ArrayLike<number>));
+  const scale = Math.max(0, ...[...coarse, ...fine].flatMap(numbers).filter(Number.isFinite).map(Math.abs));
   coarse.forEach((c, i) => {
     const f = fine[i];
     if (c === undefined || f === undefined) {
@@ -193,10 +199,9 @@ function compareGradients(coarse: readonly unknown[], fine: readonly unknown[], 
       if (c !== f && !(c === undefined && f === 0) && !(f === undefined && c === 0)) throw new Error(`fine mode: ${what}: gradient ${i} is ${String(f)}, coarse ${String(c)}`);
       return;
     }
-    const a = typeof c === 'number' ? [c] : Array.from(c as ArrayLike<number>);
-    const b = typeof f === 'number' ? [f] : Array.from(f as ArrayLike<number>);
+    const a = numbers(c);
+    const b = numbers(f);
     if (a.length !== b.length) throw new Error(`fine mode: ${what}: gradient ${i} has ${b.length} entries, coarse ${a.length}`);
-    const scale = Math.max(...a.map(Math.abs), ...b.map(Math.abs));
     a.forEach((x, k) => {
       const y = b[k]!;
       const same = Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y)) || Math.abs(x - y) <= fineTolerance * scale;

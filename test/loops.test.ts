@@ -157,6 +157,13 @@ loops('a derivative that swells exponentially as a tree stays linear as a DAG: e
   assert.ok(sizes[1]! < 2.2 * sizes[0]!, `code sizes ${sizes.join(', ')}`);
   const m40 = build(swelling(40));
   for (const x of [0.3, -0.7]) assertClose(m40.grad(m40.f)(x)[0], finiteDifference(m40.f, [x], 0), `swell at ${x}`);
+  // Written out statement by statement, the same.
+  const writtenOut = (n: number) =>
+    `${prelude}/** @differentiable */\nexport function f(x: number): number {\n  let a = x;\n${'  a = Math.sin(a) * a + x;\n'.repeat(n)}  return a;\n}\n`;
+  const written = [40, 80].map((n) => compile({ 'main.ts': writtenOut(n) }).js['main.ts']!.length);
+  assert.ok(written[1]! < 2.2 * written[0]!, `code sizes ${written.join(', ')}`);
+  const w40 = build(writtenOut(40));
+  for (const x of [0.3, -0.7]) assert.is(w40.grad(w40.f)(x)[0], m40.grad(m40.f)(x)[0]);
 });
 
 loops('an array gradient is a new Float64Array of the parameter’s length, zero where not read', () => {

@@ -118,6 +118,26 @@ guard('what Algebrite writes is read back, and what is not understood is left al
   assert.is(read(g, 'v7', [x, y]), undefined);
 });
 
+guard('with the option on, a build simplifies what it can and reports it; the gradient is unchanged', () => {
+  const source = `${prelude}/** @differentiable */\nexport function f(x: number, y: number, z: number): number {\n  return Math.exp((x * y + x * z) / x) * y;\n}\n`;
+  const log = console.log;
+  const reports: string[] = [];
+  console.log = (text: string) => void reports.push(text);
+  try {
+    compile({ 'main.ts': source }, { plugin: { algebrite: true, report: true } });
+  } finally {
+    console.log = log;
+  }
+  assert.match(reports.join('\n'), /Algebrite: \d+ partials tried, [1-9]\d* simplified, 0 refused by the guard/);
+  const plain = build(source);
+  const simplified = build(source, { plugin: { algebrite: true } });
+  const at = [0.7, 0.2, -0.4];
+  (simplified.grad(simplified.f)(...at) as number[]).forEach((g, i) => {
+    const expected = (plain.grad(plain.f)(...at) as number[])[i]!;
+    assert.ok(Math.abs(g - expected) <= 1e-13 * Math.max(1, Math.abs(expected)), `∂/∂${i}: ${g} vs ${expected}`);
+  });
+});
+
 guard('the budget bounds the time: past it, nothing more is tried', () => {
   const g = new Graph();
   const stats = newStats();

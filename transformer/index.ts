@@ -17,7 +17,10 @@ export interface CoarsegradOptions {
    * larger trees of single-use values are cut (default 32, see the README).
    */
   readonly segmentLimit?: number;
-  /** Simplify small partial derivatives with Algebrite, each result checked at random points (default true). */
+  /**
+   * Simplify small partial derivatives with Algebrite, each result checked at random points. Off by
+   * default: loading Algebrite costs a build about half a second, and the benchmarks gain nothing.
+   */
   readonly algebrite?: boolean;
   /** Print each marked function's coarsening report (segments, partials, operation counts) while building. */
   readonly report?: boolean;
@@ -52,7 +55,7 @@ export default function coarsegrad(
         : undefined;
   const checker = program.getTypeChecker();
   // One budget of Algebrite time for the whole build.
-  const simplify = config.algebrite === false ? undefined : simplifyOptions();
+  const simplify = config.algebrite === true ? simplifyOptions() : undefined;
   const trace = config.report === true || config.debug === true ? (text: string) => console.log(text) : undefined;
   let optionReported = false;
 
