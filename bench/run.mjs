@@ -1,7 +1,7 @@
 // `npm run bench [-- --quick]`: builds the benchmark problems with tspc through the plugin, then times them.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { linkPackage } from '../scripts/link-package.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -20,5 +20,6 @@ for (const config of ['tsconfig.json', 'tsconfig.fine.json']) {
     process.exit(1);
   }
 }
-const ran = spawnSync(process.execPath, [path.join(here, 'out', 'main.js'), ...process.argv.slice(2)], { stdio: 'inherit' });
+const loader = pathToFileURL(path.join(here, 'loader', 'register.mjs')).href;
+const ran = spawnSync(process.execPath, ['--import', loader, path.join(here, 'out', 'main.js'), ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(ran.status ?? 1);

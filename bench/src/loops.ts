@@ -368,6 +368,7 @@ export const loopProblems: readonly Problem[] = [
       // ∂/∂β only: X and y are data.
       coarse: grad(logisticPotential, { wrt: [0] }),
       hand: logisticPotentialHand,
+      wrt: [0],
       inputs: () => logisticInputs(n, d, 1000 * n + d),
     }),
   ),
@@ -379,6 +380,7 @@ export const loopProblems: readonly Problem[] = [
     // ∂/∂r only: the learning rate.
     coarse: grad(bgd, { wrt: [2] }),
     hand: bgdHand,
+    wrt: [2],
     inputs: () => bgdInputs(M),
   })),
   ...sized([1000, 100000, 1000000], (n, sizeIndex) => ({
@@ -398,6 +400,7 @@ export const loopProblems: readonly Problem[] = [
     // ∂/∂x only: n is a size.
     coarse: grad(llsq, { wrt: [0] }),
     hand: llsqHand,
+    wrt: [0],
     inputs: () => llsqInputs(128, n, n),
   })),
 ];

@@ -1,9 +1,13 @@
 /**
- * Runs every problem's primal, coarsegrad gradient, fine-grained gradient and hand-written gradient
- * interleaved in one process after warm-up, and prints medians (min, max) per call and the ratios
- * that matter.
+ * `npm run bench [-- --quick] [-- --only <text>]`: every problem's primal and gradients (coarsegrad,
+ * its fine-grained mode, hand-written, TensorFlow.js, Penrose, and finite differences on the smallest
+ * size), each checked against the hand-written gradient, then timed interleaved in one process after
+ * warm-up. Prints medians (min–max) per call and the ratios that matter, and writes
+ * bench/results/latest.json and bench/results/speedups.svg.
  */
 import * as path from 'node:path';
+import { check, finiteDifferences } from './check.js';
+import { writeResults, type Row } from './report.js';
 import { problems, type Arg, type GradientEntry, type Problem } from './problems.js';
 
 /**
@@ -12,14 +16,17 @@ import { problems, type Arg, type GradientEntry, type Problem } from './problems
  */
 const fineProblems = (require(path.join(__dirname, '..', 'out-fine', 'problems.js')) as { problems: readonly Problem[] }).problems;
 
-/** Calls per batch for problems of a few numbers; larger problems run fewer (see `callsFor`). */
+/** Calls per batch for cheap functions; costlier ones run fewer (see `callsFor`). */
 const maxCallsPerBatch = 200_000;
-/** A batch of a larger problem runs as many calls as take about this long (at least one). */
+/** A batch runs as many calls as take about this long (at least one). */
 const batchTargetNs = 25e6;
 const quick = process.argv.includes('--quick');
 /** `--only <text>`: run only the problems whose name contains <text>. */
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const batches = quick ? 7 : 25;
+
+export const variants = ['primal', 'coarsegrad', 'fine', 'hand-written', 'TF.js', 'Penrose', 'finite differences'] as const;
+export type Variant = (typeof variants)[number];
 
 let sink = 0;
 
@@ -48,129 +55,133 @@ function timeBatch(batch: Batch, f: Function, inputs: readonly (readonly Arg[])[
   return Number(process.hrtime.bigint() - start) / calls;
 }
 
-function median(xs: number[]): number {
+function median(xs: readonly number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
   return s[s.length >> 1]!;
 }
 
-function describe(at: readonly Arg[]): string {
-  return at.map((a) => (typeof a === 'number' ? String(a) : `Float64Array(${a.length})`)).join(', ');
-}
-
-/**
- * Compares coarsegrad's gradient with the hand-written one, every entry and every element of an
- * array entry, to 1e-9 relative (absolute below 1), at up to 16 of the inputs.
- */
-function check(p: Problem, inputs: readonly (readonly Arg[])[], gradient: Problem['coarse'] = p.coarse, mode = 'coarsegrad'): void {
-  const close = (got: number, expected: number, what: string, at: readonly Arg[]) => {
-    // Written so that a NaN fails too.
-    if (!(Math.abs(got - expected) <= 1e-9 * Math.max(1, Math.abs(expected)))) {
-      throw new Error(`${p.name} ${p.size}: ${mode} ${what} = ${got} but hand-written = ${expected} at (${describe(at)})`);
-    }
-  };
-  for (const at of inputs.slice(0, 16)) {
-    const c = gradient(...at);
-    const h = p.hand(...at);
-    if (c.length !== h.length) throw new Error(`${p.name} ${p.size}: ${mode} gives ${c.length} gradient entries, hand-written ${h.length}`);
-    h.forEach((expected: GradientEntry, i) => {
-      const got = c[i];
-      if (typeof expected === 'number') {
-        close(got as number, expected, `∂/∂arg${i}`, at);
-      } else if (expected instanceof Float64Array) {
-        if (!(got instanceof Float64Array) || got.length !== expected.length) {
-          throw new Error(`${p.name} ${p.size}: ${mode} ∂/∂arg${i} is not a Float64Array(${expected.length})`);
-        }
-        for (let k = 0; k < expected.length; k++) close(got[k]!, expected[k]!, `∂/∂arg${i}[${k}]`, at);
-      } else if (got !== undefined) {
-        throw new Error(`${p.name} ${p.size}: ${mode} ∂/∂arg${i} = ${got}, hand-written has none`);
-      }
-    });
-  }
-}
-
-/** Calls per batch: 200,000 for cheap functions, fewer when a call of the slowest variant is costly. */
-function callsFor(slowestNs: number): number {
-  return Math.max(1, Math.min(maxCallsPerBatch, Math.round(batchTargetNs / slowestNs)));
+/** Calls per batch for a variant that takes `ns` per call. */
+function callsFor(ns: number): number {
+  return Math.max(1, Math.min(maxCallsPerBatch, Math.round(batchTargetNs / ns)));
 }
 
 /** A time per call with a unit that suits it. */
-function unitFor(ns: number): [string, number] {
-  if (ns < 1e3) return ['ns', 1];
-  if (ns < 1e6) return ['µs', 1e3];
-  return ['ms', 1e6];
+function formatTime(ns: number): string {
+  const [unit, scale] = ns < 1e3 ? ['ns', 1] : ns < 1e6 ? ['µs', 1e3] : ns < 1e9 ? ['ms', 1e6] : ['s', 1e9];
+  return `${(ns / scale).toFixed(unit === 'ns' ? 1 : 2)} ${unit}`;
 }
 
-const variants = ['primal', 'coarsegrad', 'fine', 'hand-written'] as const;
-type Variant = (typeof variants)[number];
+function progress(text: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
+  else process.stderr.write(`${text}\n`);
+}
 
-const rows: string[] = [];
-const batchSizes: string[] = [];
-const failures: string[] = [];
-for (const [index, p] of problems.entries()) {
-  if (quick && p.sizeIndex > 0) continue;
-  if (only !== undefined && !p.name.includes(only)) continue;
-  const inputs = p.inputs();
-  const count = inputs.length;
-  if (count === 0 || (count & (count - 1)) !== 0) throw new Error(`${p.name} ${p.size}: ${count} inputs, not a power of two`);
-  // A gradient that disagrees with the hand-written one is not timed: the row says so, the other
-  // problems still run, and the bench exits non-zero at the end.
-  const fine = fineProblems[index]!;
-  if (fine.name !== p.name || fine.size !== p.size) throw new Error(`bench: out-fine/ lists ${fine.name} ${fine.size} where out/ lists ${p.name} ${p.size}; rebuild`);
-  try {
-    check(p, inputs);
-    check(p, inputs, fine.coarse, 'fine-grained');
-  } catch (error) {
-    failures.push(error instanceof Error ? error.message : String(error));
-    rows.push(`| ${p.name} | ${p.size || '—'} | not timed: gradient check failed (below) | | | | | | |`);
-    continue;
+async function main(): Promise<void> {
+  const { peersFor } = (await import('./peers.mjs')) as typeof import('./peers.mjs');
+  const selected = [...problems.entries()].filter(([, p]) => !(quick && p.sizeIndex > 0) && (only === undefined || p.name.includes(only)));
+  const rows: Row[] = [];
+  const failures: string[] = [];
+  for (const [step, [index, p]] of selected.entries()) {
+    const label = `${p.name}${p.size ? ` (${p.size})` : ''}`;
+    progress(`[${step + 1}/${selected.length}] ${label}: checking`);
+    const inputs = p.inputs();
+    const count = inputs.length;
+    if (count === 0 || (count & (count - 1)) !== 0) throw new Error(`${p.name} ${p.size}: ${count} inputs, not a power of two`);
+    const fine = fineProblems[index]!;
+    if (fine.name !== p.name || fine.size !== p.size) throw new Error(`bench: out-fine/ lists ${fine.name} ${fine.size} where out/ lists ${p.name} ${p.size}; rebuild`);
+    const peers = await peersFor(p.name, inputs[0]!);
+    const functions: Partial<Record<Variant, Function>> = { primal: p.primal, coarsegrad: p.coarse, fine: fine.coarse, 'hand-written': p.hand };
+    const unavailable: Partial<Record<Variant, string>> = {};
+    for (const [variant, peer] of [['TF.js', peers.tfjs], ['Penrose', peers.penrose]] as const) {
+      if ('gradient' in peer) functions[variant] = peer.gradient;
+      else unavailable[variant] = peer.unavailable;
+    }
+    if (p.sizeIndex === 0) functions['finite differences'] = finiteDifferences(p);
+    else unavailable['finite differences'] = 'smallest size only';
+    // A gradient that disagrees with the hand-written one is not timed: the row says so, the other
+    // problems still run, and the bench exits non-zero at the end.
+    const failed: string[] = [];
+    for (const v of variants) {
+      const f = functions[v];
+      if (f === undefined || v === 'primal' || v === 'hand-written') continue;
+      try {
+        check(p, inputs, f as Problem['coarse'], v);
+      } catch (error) {
+        failed.push(error instanceof Error ? error.message : String(error));
+        delete functions[v];
+        unavailable[v] = 'gradient check failed';
+      }
+    }
+    failures.push(...failed);
+    const timed = variants.filter((v) => functions[v] !== undefined);
+    const arity = p.primal.length;
+    const gradientPick = p.hand(...inputs[0]!)[0] instanceof Float64Array ? '[0][0]' : '[0]';
+    const pick = (v: Variant) => (v === 'primal' ? '' : gradientPick);
+    // Size each variant's batches: grow a trial batch until it takes a few milliseconds, keep the
+    // fastest of three at that size, and aim each batch at about 25 ms.
+    const calls: Partial<Record<Variant, number>> = {};
+    for (const v of timed) {
+      progress(`[${step + 1}/${selected.length}] ${label}: sizing ${v}`);
+      const trial = makeBatch(arity, count, pick(v));
+      let n = 1;
+      while (timeBatch(trial, functions[v]!, inputs, n) * n < 3e6 && n < maxCallsPerBatch) n *= 4;
+      calls[v] = callsFor(Math.min(...[0, 1, 2].map(() => timeBatch(trial, functions[v]!, inputs, n))));
+    }
+    const runners = Object.fromEntries(timed.map((v) => [v, makeBatch(arity, count, pick(v), calls[v])])) as Record<Variant, Batch>;
+    const times = Object.fromEntries(timed.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
+    for (let warm = 0; warm < 3; warm++) for (const v of timed) timeBatch(runners[v], functions[v]!, inputs, calls[v]!);
+    for (let b = 0; b < batches; b++) {
+      progress(`[${step + 1}/${selected.length}] ${label}: batch ${b + 1}/${batches}`);
+      for (const v of timed) times[v].push(timeBatch(runners[v], functions[v]!, inputs, calls[v]!));
+    }
+    rows.push({
+      problem: p.name,
+      size: p.size,
+      times: Object.fromEntries(timed.map((v) => [v, { median: median(times[v]), min: Math.min(...times[v]), max: Math.max(...times[v]), calls: calls[v]! }])),
+      unavailable,
+    });
   }
-  const arity = p.primal.length;
-  const gradientPick = p.coarse(...inputs[0]!)[0] instanceof Float64Array ? '[0][0]' : '[0]';
-  const functions: Record<Variant, Function> = { primal: p.primal, coarsegrad: p.coarse, fine: fine.coarse, 'hand-written': p.hand };
-  const picks: Record<Variant, string> = { primal: '', coarsegrad: gradientPick, fine: gradientPick, 'hand-written': gradientPick };
-  // Size the batches: grow a trial batch until it takes a few milliseconds, then time it three times
-  // more at that size, warm, and keep the fastest.
-  let slowest = 0;
-  for (const v of variants) {
-    const trial = makeBatch(arity, count, picks[v]);
-    let calls = 1;
-    while (timeBatch(trial, functions[v], inputs, calls) * calls < 3e6 && calls < maxCallsPerBatch) calls *= 4;
-    const perCall = Math.min(...[0, 1, 2].map(() => timeBatch(trial, functions[v], inputs, calls)));
-    slowest = Math.max(slowest, perCall);
+  progress('');
+  printTable(rows);
+  const written = writeResults(rows, { quick, batches });
+  console.log(`\nresults: ${written.json}\nchart: ${written.svg}`);
+  if (failures.length > 0) {
+    console.error(`\n${failures.length} gradient check(s) FAILED:\n${failures.map((f) => `- ${f}`).join('\n')}`);
+    process.exitCode = 1;
   }
-  const calls = callsFor(slowest);
-  const runners: Record<Variant, Batch> = {
-    primal: makeBatch(arity, count, picks.primal, calls),
-    coarsegrad: makeBatch(arity, count, picks.coarsegrad, calls),
-    fine: makeBatch(arity, count, picks.fine, calls),
-    'hand-written': makeBatch(arity, count, picks['hand-written'], calls),
+  if (sink === 42) console.log('');
+}
+
+function printTable(rows: readonly Row[]): void {
+  console.log(`time per call, median (min–max) of ${batches} batches of about ${batchTargetNs / 1e6} ms each, node ${process.version}${quick ? '; --quick: first size of each problem' : ''}\n`);
+  const cell = (r: Row, v: Variant) => {
+    const t = r.times[v];
+    return t === undefined ? (r.unavailable[v] === undefined ? '—' : 'n/a') : `${formatTime(t.median)} (${formatTime(t.min)}–${formatTime(t.max)})`;
   };
-  const times: Record<Variant, number[]> = { primal: [], coarsegrad: [], fine: [], 'hand-written': [] };
-  for (let warm = 0; warm < 3; warm++) for (const v of variants) timeBatch(runners[v], functions[v], inputs, calls);
-  for (let b = 0; b < batches; b++) for (const v of variants) times[v].push(timeBatch(runners[v], functions[v], inputs, calls));
-  const m = (v: Variant) => median(times[v]);
-  const cell = (v: Variant) => {
-    const [unit, scale] = unitFor(m(v));
-    const digits = unit === 'ns' ? 1 : 2;
-    const f = (ns: number) => (ns / scale).toFixed(digits);
-    return `${f(m(v))} (${f(Math.min(...times[v]))}–${f(Math.max(...times[v]))}) ${unit}`;
+  const ratio = (r: Row, a: Variant, b: Variant) => {
+    const x = r.times[a]?.median;
+    const y = r.times[b]?.median;
+    return x === undefined || y === undefined ? '—' : (x / y).toFixed(2);
   };
-  batchSizes.push(`${p.name}${p.size ? ` (${p.size})` : ''}: ${calls}`);
-  rows.push(
-    `| ${p.name} | ${p.size || '—'} | ${cell('primal')} | ${cell('coarsegrad')} | ${cell('fine')} | ${cell('hand-written')} | ${(m('coarsegrad') / m('primal')).toFixed(2)} | ${(m('fine') / m('coarsegrad')).toFixed(2)} | ${(m('coarsegrad') / m('hand-written')).toFixed(2)} |`,
+  console.log(`| problem | size | ${variants.join(' | ')} | gradient / primal | fine / coarse | coarse / hand-written | Penrose / coarse | TF.js / coarse |`);
+  console.log(`|${'---|'.repeat(variants.length + 7)}`);
+  for (const r of rows) {
+    console.log(
+      `| ${r.problem} | ${r.size || '—'} | ${variants.map((v) => cell(r, v)).join(' | ')} | ${ratio(r, 'coarsegrad', 'primal')} | ${ratio(r, 'fine', 'coarsegrad')} | ${ratio(r, 'coarsegrad', 'hand-written')} | ${ratio(r, 'Penrose', 'coarsegrad')} | ${ratio(r, 'TF.js', 'coarsegrad')} |`,
+    );
+  }
+  // The small straight-line problems have no peer versions: only the reasons that say something.
+  const notes = rows.flatMap((r) =>
+    Object.entries(r.unavailable)
+      .filter(([v, why]) => v !== 'finite differences' && !/^not written/.test(why))
+      .map(([v, why]) => `- ${r.problem}${r.size ? ` (${r.size})` : ''}, ${v}: ${why}`),
   );
+  if (notes.length > 0) console.log(`\nnot timed:\n${notes.join('\n')}`);
 }
 
-console.log(
-  `time per call, median (min–max) of ${batches} batches, node ${process.version}; ` +
-    `a batch is ${maxCallsPerBatch} calls, or for larger problems as many as take about ${batchTargetNs / 1e6} ms${quick ? '; --quick: first size of each problem' : ''}\n`,
-);
-console.log('| problem | size | primal | coarsegrad gradient | fine-grained gradient | hand-written gradient | gradient / primal | fine / coarse | coarsegrad / hand-written |');
-console.log('|---|---|---|---|---|---|---|---|---|');
-for (const r of rows) console.log(r);
-console.log(`\ncalls per batch: ${batchSizes.join('; ')}`);
-if (failures.length > 0) {
-  console.error(`\n${failures.length} gradient check(s) FAILED:\n${failures.map((f) => `- ${f}`).join('\n')}`);
+void main().catch((error: unknown) => {
+  console.error(error);
   process.exitCode = 1;
-}
-if (sink === 42) console.log('');
+});
+
+export type { GradientEntry };

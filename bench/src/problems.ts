@@ -22,6 +22,8 @@ export interface Problem {
   readonly coarse: (...args: any[]) => readonly GradientEntry[];
   /** Returns the same entries as `coarse`. */
   readonly hand: (...args: any[]) => readonly GradientEntry[];
+  /** The positions of the arguments differentiated, in the order of the gradient's entries; all of them by default. */
+  readonly wrt?: readonly number[];
   /** The argument lists to evaluate at, a power of two of them; made only when the problem runs. */
   readonly inputs: () => readonly (readonly Arg[])[];
 }

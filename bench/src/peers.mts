@@ -1,0 +1,294 @@
+/**
+ * The peers coarsegrad is measured against (BENCHMARKS.md), each problem written as a user of each
+ * tool would write it:
+ *
+ * - TensorFlow.js (`@tensorflow/tfjs-core` with the pure-JS CPU backend): vectorised tensor code
+ *   under `tf.grad`; data tensors made once per data set; float32, since it has no float64.
+ * - Penrose's autodiff (`@penrose/core` 3.x): the function traced once per input shape into a graph
+ *   of `ad.Num` (loops unrolled, branches as `ifCond`), compiled to WebAssembly by `genGradient`.
+ *
+ * Each entry takes a problem's arguments and returns the same gradient entries as its hand-written
+ * gradient (Float64Arrays and numbers), so that the bench checks and times all of them alike. A peer
+ * that cannot take a problem or a size says why instead (`unavailable`).
+ */
+import * as tf from '@tensorflow/tfjs-core/dist/index.js';
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import '@tensorflow/tfjs-backend-cpu/dist/index.js';
+import { genGradient, variable } from '@penrose/core/dist/engine/Autodiff';
+import { add, addN, div, exp, gt, ifCond, ln, log1p, lt, maxN, mul, neg, or, sqrt, squared, sub } from '@penrose/core/dist/engine/AutodiffFunctions';
+import type * as ad from '@penrose/core/dist/types/ad';
+
+await tf.setBackend('cpu');
+
+type Entry = number | Float64Array;
+export type PeerGradient = (...args: any[]) => Entry[];
+/** A peer's gradient for one problem at one size, or why there is none. */
+export type Peer = { readonly gradient: PeerGradient } | { readonly unavailable: string };
+
+const k = 1;
+const gravity = 9.8;
+const sigma2 = 1000;
+
+const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
+/** `body`'s result, with every tensor made on the way disposed, as `tf.tidy` does for tensors. */
+function tidy<T>(body: () => T): T {
+  let result!: T;
+  tf.tidy(() => {
+    result = body();
+  });
+  return result;
+}
+const f64 = (t: tf.Tensor) => Float64Array.from(t.dataSync());
+
+/** Data tensors made once per data array, as a TF.js user keeps a data set on the backend. */
+function cached<T>(make: (key: object) => T): (key: object) => T {
+  const memo = new WeakMap<object, T>();
+  return (key) => {
+    let hit = memo.get(key);
+    if (hit === undefined) memo.set(key, (hit = make(key)));
+    return hit;
+  };
+}
+
+// ---- TensorFlow.js --------------------------------------------------------------------------------
+
+function tfjsPeer(name: string, sample: readonly unknown[]): Peer {
+  switch (name) {
+    case 'HookeanSpring': {
+      const n = (sample[0] as Float64Array).length / 2;
+      const next1 = tf.tensor1d(Int32Array.from({ length: n }, (_, i) => (i + 1) % n), 'int32');
+      const next2 = tf.tensor1d(Int32Array.from({ length: n }, (_, i) => (i + 2) % n), 'int32');
+      const rest1 = 2 * Math.sin(Math.PI / n);
+      const rest2 = 2 * Math.sin((2 * Math.PI) / n);
+      const energy = tf.grad((p: tf.Tensor) => {
+        const P = tf.reshape(p, [n, 2]);
+        const length = (to: tf.Tensor) => tf.sqrt(tf.sum(tf.square(tf.sub(tf.gather(P, to), P)), 1));
+        const e1 = tf.sum(tf.square(tf.sub(length(next1), rest1)));
+        const e2 = tf.sum(tf.square(tf.sub(length(next2), rest2)));
+        return tf.mul(0.5 * k, tf.add(e1, e2));
+      });
+      return { gradient: (p: Float64Array) => tidy(() => [f64(energy(tf.tensor1d(f32(p))))]) };
+    }
+    case 'Brachistochrone': {
+      const N = (sample[0] as Float64Array).length + 2;
+      const dx = 4 / (N - 1);
+      const time = tf.grad((yIn: tf.Tensor) => {
+        const y = tf.concat([tf.tensor1d([1]), yIn, tf.tensor1d([0])]);
+        const v = tf.sqrt(tf.mul(2 * gravity, tf.sub(1, y)));
+        const dy = tf.sub(tf.slice(y, 1, N - 1), tf.slice(y, 0, N - 1));
+        const length = tf.sqrt(tf.add(dx * dx, tf.square(dy)));
+        const speed = tf.div(tf.add(tf.slice(v, 0, N - 1), tf.slice(v, 1, N - 1)), 2);
+        return tf.sum(tf.div(length, speed));
+      });
+      return { gradient: (yIn: Float64Array) => tidy(() => [f64(time(tf.tensor1d(f32(yIn))))]) };
+    }
+    case 'HMC logistic regression': {
+      const data = cached((X) => tf.keep(tf.tensor2d(f32(X as Float64Array), [(X as Float64Array).length / (sample[0] as Float64Array).length, (sample[0] as Float64Array).length])));
+      const labels = cached((y) => tf.keep(tf.tensor1d(f32(y as Float64Array))));
+      return {
+        gradient: (beta: Float64Array, X: Float64Array, y: Float64Array) => {
+          const Xt = data(X);
+          const yt = labels(y);
+          const potential = tf.grad((b: tf.Tensor) => {
+            const z = tf.squeeze(tf.matMul(Xt, tf.reshape(b, [-1, 1])), [1]);
+            const likelihood = tf.sum(tf.sub(tf.mul(tf.sub(yt, 1), z), tf.softplus(tf.neg(z))));
+            return tf.sub(likelihood, tf.div(tf.sum(tf.square(b)), 2 * sigma2));
+          });
+          return tidy(() => [f64(potential(tf.tensor1d(f32(beta))))]);
+        },
+      };
+    }
+    case 'BGDHyperOpt': {
+      const xs = cached((x) => tf.keep(tf.tensor1d(f32(x as Float64Array))));
+      return {
+        gradient: (x: Float64Array, y: Float64Array, r: number, T: number) => {
+          const xt = xs(x);
+          const yt = xs(y);
+          const M = x.length;
+          // The descent is eager: the break needs the step's value, read back each iteration.
+          const error = tf.grad((rt: tf.Tensor) => {
+            let w: tf.Tensor = tf.scalar(0);
+            for (let step = 0; step < T; step++) {
+              const d = tf.div(tf.sum(tf.mul(tf.mul(2, xt), tf.sub(yt, tf.mul(xt, w)))), M);
+              if (d.dataSync()[0]! < 0.001) break;
+              w = tf.add(w, tf.mul(rt, d));
+            }
+            return tf.div(tf.sqrt(tf.sum(tf.square(tf.sub(yt, tf.mul(xt, w))))), M);
+          });
+          return tidy(() => [error(tf.scalar(r)).dataSync()[0]!]);
+        },
+      };
+    }
+    case 'lse': {
+      const lse = tf.grad((x: tf.Tensor) => tf.logSumExp(x));
+      return { gradient: (x: Float64Array) => tidy(() => [f64(lse(tf.tensor1d(f32(x))))]) };
+    }
+    case 'llsq': {
+      const m = (sample[0] as Float64Array).length;
+      const n = sample[1] as number;
+      // The points and exponents are made once; the powers t_i^j are computed in each call, as the
+      // primal and the other gradients compute them (GradBench's reference implementations do too).
+      const t = tf.tensor2d(f32(Float64Array.from({ length: n }, (_, i) => -1 + (2 * i) / (n - 1))), [n, 1]);
+      const exponents = tf.tensor2d(f32(Float64Array.from({ length: m }, (_, j) => j)), [1, m]);
+      const signs = tf.reshape(tf.sign(t), [n]);
+      const fit = tf.grad((x: tf.Tensor) => {
+        const powers = tf.pow(t, exponents);
+        return tf.mul(0.5, tf.sum(tf.square(tf.sub(signs, tf.squeeze(tf.matMul(powers, tf.reshape(x, [-1, 1])), [1])))));
+      });
+      return { gradient: (x: Float64Array) => tidy(() => [f64(fit(tf.tensor1d(f32(x))))]) };
+    }
+    default:
+      return { unavailable: 'not written for TF.js' };
+  }
+}
+
+// ---- Penrose --------------------------------------------------------------------------------------
+
+/**
+ * `objective` traced over fresh variables for the differentiated arguments, compiled once; the
+ * gradient writes into a buffer per call, as Penrose's optimizer uses it.
+ */
+async function traced(count: number, objective: (vars: readonly ad.Var[]) => ad.Num, read: (args: readonly unknown[]) => ArrayLike<number>, shape: (g: Float64Array) => Entry[]): Promise<Peer> {
+  const vars = Array.from({ length: count }, () => variable(0));
+  const compiled = await genGradient(vars, [objective(vars)], []);
+  const masks = { inputMask: vars.map(() => true), objMask: [true], constrMask: [] as boolean[] };
+  return {
+    gradient: (...args: unknown[]) => {
+      const inputs = Float64Array.from(read(args));
+      const gradient = new Float64Array(count);
+      compiled(masks, inputs, 1, gradient);
+      return shape(gradient);
+    },
+  };
+}
+
+const log1pExp = (z: ad.Num): ad.Num => ifCond(gt(z, 0), add(z, log1p(exp(neg(z)))), log1p(exp(z)));
+
+async function penrosePeer(name: string, sample: readonly unknown[]): Promise<Peer> {
+  const first = (args: readonly unknown[]) => args[0] as Float64Array;
+  const whole = (g: Float64Array): Entry[] => [g];
+  switch (name) {
+    case 'HookeanSpring': {
+      const n = first(sample).length / 2;
+      const rest = [2 * Math.sin(Math.PI / n), 2 * Math.sin((2 * Math.PI) / n)];
+      return traced(
+        2 * n,
+        (p) => {
+          const terms: ad.Num[] = [];
+          for (let i = 0; i < n; i++) {
+            for (const s of [1, 2]) {
+              const j = (i + s) % n;
+              const d = sqrt(add(squared(sub(p[2 * j]!, p[2 * i]!)), squared(sub(p[2 * j + 1]!, p[2 * i + 1]!))));
+              terms.push(mul(0.5 * k, squared(sub(d, rest[s - 1]!))));
+            }
+          }
+          return addN(terms);
+        },
+        first,
+        whole,
+      );
+    }
+    case 'Brachistochrone': {
+      const N = first(sample).length + 2;
+      return traced(
+        N - 2,
+        (yIn) => {
+          const y: ad.Num[] = [1, ...yIn, 0];
+          const v = y.map((yi) => sqrt(mul(2 * gravity, sub(1, yi))));
+          const terms: ad.Num[] = [];
+          for (let i = 1; i < N; i++) {
+            const length = sqrt(add((4 / (N - 1)) ** 2, squared(sub(y[i]!, y[i - 1]!))));
+            terms.push(div(length, div(add(v[i - 1]!, v[i]!), 2)));
+          }
+          return addN(terms);
+        },
+        first,
+        whole,
+      );
+    }
+    case 'HMC logistic regression': {
+      const [beta, X, y] = sample as [Float64Array, Float64Array, Float64Array];
+      const d = beta.length;
+      // The data are constants of the trace: one compiled gradient per data set.
+      return traced(
+        d,
+        (b) => {
+          const terms: ad.Num[] = [];
+          for (let i = 0; i < y.length; i++) {
+            const z = addN(Array.from({ length: d }, (_, j) => mul(X[i * d + j]!, b[j]!)));
+            terms.push(sub(mul(y[i]! - 1, z), log1pExp(neg(z))));
+          }
+          return sub(addN(terms), div(addN(b.map((bj) => squared(bj))), 2 * sigma2));
+        },
+        first,
+        whole,
+      );
+    }
+    case 'lse': {
+      return traced(
+        first(sample).length,
+        (x) => {
+          const a = maxN([...x]);
+          return add(a, ln(addN(x.map((xi) => exp(sub(xi, a))))));
+        },
+        first,
+        whole,
+      );
+    }
+    case 'llsq': {
+      const m = first(sample).length;
+      const n = sample[1] as number;
+      return traced(
+        m,
+        (x) => {
+          const terms: ad.Num[] = [];
+          for (let i = 0; i < n; i++) {
+            const t = -1 + (2 * i) / (n - 1);
+            const p = addN(x.map((xj, j) => mul(xj, t ** j)));
+            terms.push(squared(sub(Math.sign(t), p)));
+          }
+          return mul(0.5, addN(terms));
+        },
+        first,
+        whole,
+      );
+    }
+    case 'BGDHyperOpt': {
+      const [x, y, , T] = sample as [Float64Array, Float64Array, number, number];
+      const M = x.length;
+      // The trace unrolls the descent: T steps of a sum over M records; the break becomes a flag
+      // that, once set, keeps w as it is in every later step.
+      return traced(
+        1,
+        ([r]) => {
+          let w: ad.Num = 0;
+          let stopped: ad.Bool | undefined;
+          for (let step = 0; step < T; step++) {
+            const d = div(addN(Array.from(x, (xi, i) => mul(2 * xi, sub(y[i]!, mul(xi, w))))), M);
+            const stop: ad.Bool = stopped === undefined ? lt(d, 0.001) : or(stopped, lt(d, 0.001));
+            w = ifCond(stop, w, add(w, mul(r!, d)));
+            stopped = stop;
+          }
+          return div(sqrt(addN(Array.from(x, (xi, j) => squared(sub(y[j]!, mul(xi, w)))))), M);
+        },
+        (args) => [args[2] as number],
+        (g) => [g[0]!],
+      );
+    }
+    default:
+      return { unavailable: 'not written for Penrose' };
+  }
+}
+
+/** The peers' gradients for one problem at one size (one sample of its arguments). */
+export async function peersFor(name: string, sample: readonly unknown[]): Promise<{ tfjs: Peer; penrose: Peer }> {
+  const tfjs = tfjsPeer(name, sample);
+  let penrose: Peer;
+  try {
+    penrose = await penrosePeer(name, sample);
+  } catch (error) {
+    // Penrose's compiler has limits of its own (WebAssembly locals per function, ...).
+    penrose = { unavailable: `fails to compile: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+  }
+  return { tfjs, penrose };
+}
