@@ -1,10 +1,10 @@
 /**
  * The loop-and-array problems of BENCHMARKS.md: HookeanSpring, Brachistochrone, the HMC
- * logistic-regression potential, BGDHyperOpt and GradBench's llsq. Each is written once as plain
+ * logistic-regression potential, BGDHyperOpt and GradBench's lse and llsq. Each is written once as plain
  * marked TypeScript following its definition there, next to a hand-written analytic gradient of the
  * kind a careful person writes, and the deterministic data to evaluate both at.
  *
- * Not here yet: gmm from GradBench.
+ * And GradBench's gmm.
  */
 import { grad } from 'coarsegrad';
 import type { Arg, Problem } from './problems.js';
@@ -330,6 +330,124 @@ function lseInputs(n: number): Arg[][] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// gmm (GradBench)
+
+/** Position of Q_k's entry (r, c), r > c, in l_k: below the diagonal, column by column. */
+function lIndex(c: number, r: number, D: number): number {
+  return c * D - (c * (c + 1)) / 2 + (r - c - 1);
+}
+
+/**
+ * The log-likelihood of a Gaussian mixture with a Wishart prior (GradBench's gmm, m = 0, γ = 1,
+ * without the constant term): K components in D dimensions, N points X (N×D, row-major). Component
+ * k has weight α_k, mean μ_k and the Cholesky-like factor Q_k, lower triangular with exp(q_kj) on its
+ * diagonal and l_k below it, column by column.
+ * @differentiable
+ */
+export function gmm(alpha: Float64Array, mu: Float64Array, q: Float64Array, l: Float64Array, X: Float64Array): number {
+  const K = alpha.length;
+  const D = q.length / K;
+  const N = X.length / D;
+  const L = (D * (D - 1)) / 2;
+  const beta = new Float64Array(K);
+  let total = 0;
+  for (let i = 0; i < N; i++) {
+    for (let k = 0; k < K; k++) {
+      let sumQ = 0;
+      let norm2 = 0;
+      for (let r = 0; r < D; r++) {
+        sumQ += q[k * D + r]!;
+        let y = Math.exp(q[k * D + r]!) * (X[i * D + r]! - mu[k * D + r]!);
+        for (let c = 0; c < r; c++) y += l[k * L + lIndex(c, r, D)]! * (X[i * D + c]! - mu[k * D + c]!);
+        norm2 += y * y;
+      }
+      beta[k] = alpha[k]! + sumQ - 0.5 * norm2;
+    }
+    let a = -Infinity;
+    for (let k = 0; k < K; k++) a = Math.max(a, beta[k]!);
+    let s = 0;
+    for (let k = 0; k < K; k++) s += Math.exp(beta[k]! - a);
+    total += a + Math.log(s);
+  }
+  let a = -Infinity;
+  for (let k = 0; k < K; k++) a = Math.max(a, alpha[k]!);
+  let s = 0;
+  for (let k = 0; k < K; k++) s += Math.exp(alpha[k]! - a);
+  let prior = 0;
+  for (let j = 0; j < K * D; j++) prior += Math.exp(2 * q[j]!);
+  for (let j = 0; j < K * L; j++) prior += l[j]! * l[j]!;
+  return -((N * D) / 2) * Math.log(2 * Math.PI) + total - N * (a + Math.log(s)) - 0.5 * prior;
+}
+
+/**
+ * With w_ik = softmax_k(β_ik), z = x_i − μ_k and y = Q_k z: ∂β/∂α_k = 1, ∂β/∂q_kr = 1 − y_r z_r e^(q_kr),
+ * ∂β/∂μ_k = Q_kᵀ y, ∂β/∂(Q_k)_rc = −y_r z_c; the prior adds −e^(2q) and −l, and −N·lse(α) adds
+ * −N·softmax(α).
+ */
+function gmmHand(alpha: Float64Array, mu: Float64Array, q: Float64Array, l: Float64Array, X: Float64Array): [Float64Array, Float64Array, Float64Array, Float64Array] {
+  const K = alpha.length;
+  const D = q.length / K;
+  const N = X.length / D;
+  const L = (D * (D - 1)) / 2;
+  const dAlpha = new Float64Array(K);
+  const dMu = new Float64Array(K * D);
+  const dQ = new Float64Array(K * D);
+  const dL = new Float64Array(K * L);
+  const beta = new Float64Array(K);
+  const z = new Float64Array(K * D);
+  const y = new Float64Array(K * D);
+  for (let i = 0; i < N; i++) {
+    for (let k = 0; k < K; k++) {
+      let sumQ = 0;
+      let norm2 = 0;
+      for (let r = 0; r < D; r++) {
+        sumQ += q[k * D + r]!;
+        z[k * D + r] = X[i * D + r]! - mu[k * D + r]!;
+        let yr = Math.exp(q[k * D + r]!) * z[k * D + r]!;
+        for (let c = 0; c < r; c++) yr += l[k * L + lIndex(c, r, D)]! * z[k * D + c]!;
+        y[k * D + r] = yr;
+        norm2 += yr * yr;
+      }
+      beta[k] = alpha[k]! + sumQ - 0.5 * norm2;
+    }
+    let a = -Infinity;
+    for (let k = 0; k < K; k++) a = Math.max(a, beta[k]!);
+    let s = 0;
+    for (let k = 0; k < K; k++) s += Math.exp(beta[k]! - a);
+    for (let k = 0; k < K; k++) {
+      const w = Math.exp(beta[k]! - a) / s;
+      dAlpha[k] += w;
+      for (let c = 0; c < D; c++) {
+        const e = Math.exp(q[k * D + c]!);
+        dQ[k * D + c] += w * (1 - y[k * D + c]! * z[k * D + c]! * e);
+        let back = e * y[k * D + c]!;
+        for (let r = c + 1; r < D; r++) {
+          back += l[k * L + lIndex(c, r, D)]! * y[k * D + r]!;
+          dL[k * L + lIndex(c, r, D)] -= w * y[k * D + r]! * z[k * D + c]!;
+        }
+        dMu[k * D + c] += w * back;
+      }
+    }
+  }
+  let a = -Infinity;
+  for (let k = 0; k < K; k++) a = Math.max(a, alpha[k]!);
+  let s = 0;
+  for (let k = 0; k < K; k++) s += Math.exp(alpha[k]! - a);
+  for (let k = 0; k < K; k++) dAlpha[k] -= (N * Math.exp(alpha[k]! - a)) / s;
+  for (let j = 0; j < K * D; j++) dQ[j] -= Math.exp(2 * q[j]!);
+  for (let j = 0; j < K * L; j++) dL[j] -= l[j]!;
+  return [dAlpha, dMu, dQ, dL];
+}
+
+/** Points and parameters from the seeded generator: X and μ in [−1, 1), α in [−1, 1), q and l in [−0.5, 0.5). */
+function gmmInputs(D: number, K: number, N: number): Arg[][] {
+  const random = mulberry32(D * 1000 + K);
+  const draw = (count: number, lo: number, hi: number) => Float64Array.from({ length: count }, () => uniform(random, lo, hi));
+  const X = draw(N * D, -1, 1);
+  return [[draw(K, -1, 1), draw(K * D, -1, 1), draw(K * D, -0.5, 0.5), draw((K * D * (D - 1)) / 2, -0.5, 0.5), X]];
+}
+
+// ---------------------------------------------------------------------------------------------
 
 function sized<S>(sizes: readonly S[], make: (size: S, sizeIndex: number) => Problem): Problem[] {
   return sizes.map((size, sizeIndex) => make(size, sizeIndex));
@@ -403,4 +521,22 @@ export const loopProblems: readonly Problem[] = [
     wrt: [0],
     inputs: () => llsqInputs(128, n, n),
   })),
+  ...sized(
+    [
+      [2, 5, 1000],
+      [10, 25, 1000],
+      [20, 50, 1000],
+    ] as const,
+    ([D, K, N], sizeIndex) => ({
+      name: 'gmm',
+      size: `D = ${D}, K = ${K}, N = ${N}`,
+      sizeIndex,
+      primal: gmm,
+      // ∂/∂α, μ, q, l: X is data.
+      coarse: grad(gmm, { wrt: [0, 1, 2, 3] }),
+      hand: gmmHand,
+      wrt: [0, 1, 2, 3],
+      inputs: () => gmmInputs(D, K, N),
+    }),
+  ),
 ];

@@ -137,6 +137,35 @@ function tfjsPeer(name: string, sample: readonly unknown[]): Peer {
       });
       return { gradient: (x: Float64Array) => tidy(() => [f64(fit(tf.tensor1d(f32(x))))]) };
     }
+    case 'gmm': {
+      const [alpha, , q, , X] = sample as Float64Array[];
+      const K = alpha!.length;
+      const D = q!.length / K;
+      const N = X!.length / D;
+      const L = (D * (D - 1)) / 2;
+      // Where each entry of Q_k below the diagonal comes from in l_k (L means "zero"), column by column.
+      const below = new Int32Array(D * D).fill(L);
+      for (let c = 0, at = 0; c < D; c++) for (let r = c + 1; r < D; r++) below[r * D + c] = at++;
+      const belowIndex = tf.tensor1d(below, 'int32');
+      const eye = tf.eye(D);
+      const points = cached((x) => tf.keep(tf.tensor2d(f32(x as Float64Array), [N, D])));
+      const logLikelihood = tf.grads((a: tf.Tensor, m: tf.Tensor, qk: tf.Tensor, lk: tf.Tensor) => {
+        const Xt = points(X!);
+        const lower = tf.reshape(tf.gather(tf.concat([lk, tf.zeros([K, 1])], 1), belowIndex, 1), [K, D, D]);
+        const Q = tf.add(lower, tf.mul(tf.expandDims(tf.exp(qk), 2), eye));
+        const Z = tf.sub(tf.expandDims(Xt, 0), tf.expandDims(m, 1));
+        const Y = tf.matMul(Z, Q, false, true);
+        const beta = tf.sub(tf.add(tf.expandDims(a, 1), tf.expandDims(tf.sum(qk, 1), 1)), tf.mul(0.5, tf.sum(tf.square(Y), 2)));
+        const prior = tf.mul(0.5, tf.add(tf.sum(tf.exp(tf.mul(2, qk))), tf.sum(tf.square(lk))));
+        return tf.sub(tf.sub(tf.sum(tf.logSumExp(beta, 0)), tf.mul(N, tf.logSumExp(a))), prior);
+      });
+      return {
+        gradient: (a: Float64Array, m: Float64Array, qk: Float64Array, lk: Float64Array, x: Float64Array) => {
+          points(x);
+          return tidy(() => logLikelihood([tf.tensor1d(f32(a)), tf.tensor2d(f32(m), [K, D]), tf.tensor2d(f32(qk), [K, D]), tf.tensor2d(f32(lk), [K, L])]).map(f64));
+        },
+      };
+    }
     default:
       return { unavailable: 'not written for TF.js' };
   }
@@ -164,9 +193,36 @@ async function traced(count: number, objective: (vars: readonly ad.Var[]) => ad.
 
 const log1pExp = (z: ad.Num): ad.Num => ifCond(gt(z, 0), add(z, log1p(exp(neg(z)))), log1p(exp(z)));
 
+/** The operations a trace of the problem would hold, roughly. */
+function traceSize(name: string, sample: readonly unknown[]): number {
+  const length = (i: number) => (sample[i] as Float64Array).length;
+  switch (name) {
+    case 'BGDHyperOpt':
+      return 6 * length(0) * (sample[3] as number);
+    case 'llsq':
+      return 3 * length(0) * (sample[1] as number);
+    case 'gmm': {
+      const K = length(0);
+      const D = length(2) / K;
+      return 3 * K * D * D * (length(4) / D);
+    }
+    default:
+      return 10 * sample.reduce<number>((n, a) => n + (typeof a === 'number' ? 1 : (a as Float64Array).length), 0);
+  }
+}
+
+/**
+ * Traces larger than this are not attempted: building and compiling one takes tens of seconds and
+ * gigabytes, and Penrose's WebAssembly compiler already refuses far smaller ones (the bench reports
+ * its error where it is attempted).
+ */
+const traceLimit = 500_000;
+
 async function penrosePeer(name: string, sample: readonly unknown[]): Promise<Peer> {
   const first = (args: readonly unknown[]) => args[0] as Float64Array;
   const whole = (g: Float64Array): Entry[] => [g];
+  const size = traceSize(name, sample);
+  if (size > traceLimit) return { unavailable: `not attempted: a trace of about ${size.toLocaleString('en')} operations (limit ${traceLimit.toLocaleString('en')})` };
   switch (name) {
     case 'HookeanSpring': {
       const n = first(sample).length / 2;
@@ -273,6 +329,43 @@ async function penrosePeer(name: string, sample: readonly unknown[]): Promise<Pe
         },
         (args) => [args[2] as number],
         (g) => [g[0]!],
+      );
+    }
+    case 'gmm': {
+      const [alpha, mu, q, l, X] = sample as Float64Array[];
+      const K = alpha!.length;
+      const D = q!.length / K;
+      const N = X!.length / D;
+      const L = (D * (D - 1)) / 2;
+      const sizes = [K, K * D, K * D, K * L];
+      const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+      const lse = (xs: ad.Num[]): ad.Num => {
+        const a = maxN(xs);
+        return add(a, ln(addN(xs.map((x) => exp(sub(x, a))))));
+      };
+      return traced(
+        sizes.reduce((a, b) => a + b, 0),
+        (v) => {
+          const [a, m, qk, lk] = sizes.map((size, i) => v.slice(starts[i], starts[i]! + size));
+          const terms: ad.Num[] = [];
+          for (let i = 0; i < N; i++) {
+            const beta: ad.Num[] = [];
+            for (let k = 0; k < K; k++) {
+              const norm: ad.Num[] = [];
+              for (let r = 0; r < D; r++) {
+                const parts: ad.Num[] = [mul(exp(qk![k * D + r]!), sub(X![i * D + r]!, m![k * D + r]!))];
+                for (let c = 0; c < r; c++) parts.push(mul(lk![k * L + c * D - (c * (c + 1)) / 2 + (r - c - 1)]!, sub(X![i * D + c]!, m![k * D + c]!)));
+                norm.push(squared(addN(parts)));
+              }
+              beta.push(sub(add(a![k]!, addN(qk!.slice(k * D, k * D + D))), mul(0.5, addN(norm))));
+            }
+            terms.push(lse(beta));
+          }
+          const prior = add(addN(qk!.map((x) => exp(mul(2, x)))), addN(lk!.map((x) => squared(x))));
+          return sub(sub(add(-((N * D) / 2) * Math.log(2 * Math.PI), addN(terms)), mul(N, lse([...a!]))), mul(0.5, prior));
+        },
+        (args) => [...(args[0] as Float64Array), ...(args[1] as Float64Array), ...(args[2] as Float64Array), ...(args[3] as Float64Array)],
+        (g) => sizes.map((size, i) => g.slice(starts[i], starts[i]! + size)),
       );
     }
     default:
