@@ -250,6 +250,26 @@ recurrences('the counter goes on the tape only when the reverse loop reads it', 
   assert.is(of('steps').match(/tape\.pop\(/g)?.length, 1, of('steps'));
 });
 
+recurrences('only the state the reverse loop reads goes on the tape: x = a[i]·x + b[i] in b pushes no x', () => {
+  const source = `${prelude}/** @differentiable */\nexport function affine(a: Float64Array, b: Float64Array, x0: number): number {\n  let x = x0;\n  for (let i = 0; i < b.length; i++) x = a[i]! * x + b[i]! * Math.cos(x0);\n  return x * x0;\n}\nexport const inB = grad(affine, { wrt: [1] });\n`;
+  const js = compile({ 'main.ts': source }, { module: ts.ModuleKind.ESNext }).js['main.ts']!;
+  const of = (name: string) => js.slice(js.indexOf(`function ${name}(`), js.indexOf('\n}\n', js.indexOf(`function ${name}(`)));
+  // In b alone the step's Jacobian is a[i]: the reverse loop reads the counter, not x.
+  assert.is(of('affine$grad$1').match(/tape\.push\(/g)?.length, 1, of('affine$grad$1'));
+  assert.not.match(of('affine$grad$1'), /xThen/);
+  // In a as well, it needs x: both go on the tape.
+  assert.is(of('affine$grad').match(/tape\.push\(/g)?.length, 2, of('affine$grad'));
+  const built = build(source);
+  const [a, b] = [Float64Array.from([0.9, -1.2, 0.5]), Float64Array.from([0.3, 0.1, -0.7])];
+  const full = built.grad(built.affine)(a, b, 0.4) as [Float64Array, Float64Array, number];
+  const onlyB = built.inB(a, b, 0.4) as [Float64Array];
+  assert.equal(Array.from(onlyB[0]), Array.from(full[1]));
+  for (let k = 0; k < 3; k++) {
+    const along = (v: number) => built.affine(a, Object.assign(b.slice(), { [k]: v }), 0.4);
+    assertClose(full[1][k]!, finiteDifference(along, [b[k]!], 0), `∂/∂b[${k}]`);
+  }
+});
+
 recurrences('BGD: the inner reduction splits into invariant sums computed once, outside the while loop', () => {
   const body = programs.batchGradientDescentOnTheLearningRate!;
   const js = compile(

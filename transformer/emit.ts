@@ -406,7 +406,7 @@ class Emitter {
     ];
     if (n.forward === undefined) {
       const prologue = [
-        ...n.carried.map((_, k) => f.createExpressionStatement(tape('push', [f.createIdentifier(this.stateName(n, k))]))),
+        ...this.slotsOnTape(n).map((k) => f.createExpressionStatement(tape('push', [f.createIdentifier(this.stateName(n, k))]))),
         // A counted loop's counter goes on the tape too, if the reverse loop reads it back.
         ...(this.counterOnTape(n) ? [f.createExpressionStatement(tape('push', [f.createIdentifier(this.loopName(loop))]))] : []),
         f.createExpressionStatement(f.createPostfixIncrement(f.createIdentifier(this.tripName(n)))),
@@ -420,13 +420,15 @@ class Emitter {
     }
     const forward = n.forward;
     const counted = this.counterOnTape(forward);
+    const slots = this.slotsOnTape(forward);
     const prologue = [
       ...(counted ? [constant(this.loopName(loop), tape('pop', []))] : []),
-      ...forward.carried.map((_, k) => forward.carried.length - 1 - k).map((k) => constant(this.poppedName(loop, k, forward), tape('pop', []))),
+      ...slots.slice().reverse().map((k) => constant(this.poppedName(loop, k, forward), tape('pop', []))),
     ];
     // The reverse loop starts at the end of its forward loop's values, wherever the tape stands.
-    const width = forward.carried.length + (counted ? 1 : 0);
-    const end = f.createAdd(f.createIdentifier(this.markName(forward)), f.createMultiply(f.createIdentifier(this.tripName(forward)), f.createNumericLiteral(width)));
+    const width = slots.length + (counted ? 1 : 0);
+    const trips = f.createIdentifier(this.tripName(forward));
+    const end = f.createAdd(f.createIdentifier(this.markName(forward)), width === 1 ? trips : f.createMultiply(trips, f.createNumericLiteral(width)));
     return { prologue, epilogue, trips: this.tripName(forward), before: f.createExpressionStatement(tape('seek', [end])) };
   }
 
@@ -438,6 +440,20 @@ class Emitter {
     if (forward.loop.open) return false;
     const reverse = [...this.placement.regions.keys()].find((m): m is RecurrenceNode => m.kind === 'recurrence' && m.forward === forward);
     return reverse !== undefined && this.placement.regions.has(this.source.lowered.graph.index(reverse.loop));
+  }
+
+  /**
+   * The carried variables a forward loop pushes: those whose value the reverse loop reads back. The
+   * reverse step of `x = a[i]·x + b[i]` differentiated in `b` alone needs `a[i]` but not `x`, so then
+   * nothing of the state goes on the tape (the closed form's suffix products, computed backwards).
+   */
+  private slotsOnTape(forward: RecurrenceNode): number[] {
+    const reverse = [...this.placement.regions.keys()].find((m): m is RecurrenceNode => m.kind === 'recurrence' && m.forward === forward);
+    // No reverse loop: nothing will pop, so nothing is pushed.
+    if (reverse === undefined) return [];
+    const read = new Set<number>();
+    for (const m of this.placement.regions.keys()) if (m.kind === 'carried' && m.popped === true && m.loop === reverse.loop) read.add(m.slot);
+    return forward.carried.map((_, k) => k).filter((k) => read.has(k));
   }
 
   /** The forward state popped in the reverse loop, which declares it once per iteration. */

@@ -38,7 +38,8 @@ export function check(p: Problem, inputs: readonly (readonly Arg[])[], gradient:
         throw new Error(`${p.name} ${p.size}: ${mode} ∂/∂arg${i} is not a Float64Array(${expected.length})`);
       }
       const have = typeof got === 'number' ? [got] : Array.from(got as Float64Array);
-      const scale = Math.max(...want.map(Math.abs));
+      // A loop, not Math.max(...): arrays of a million entries overflow the argument list.
+      const scale = want.reduce((m, e) => Math.max(m, Math.abs(e)), 0);
       want.forEach((e, k) => {
         const bound = normwise ? rtol * Math.max(scale, 1e-300) : rtol * Math.max(1, Math.abs(e));
         // Written so that a NaN fails too.

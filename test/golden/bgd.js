@@ -49,7 +49,6 @@ function bgd$valueAndGrad(x, y, r, T) {
     const t3 = 2 * t2;
     if (0 < T) {
         for (;;) {
-            __coarsegrad.tape.push(k1);
             __coarsegrad.tape.push(w);
             kCount++;
             k = k1 + 1;
@@ -89,10 +88,9 @@ function bgd$valueAndGrad(x, y, r, T) {
         dy[j] += t8 * t11;
         dx[j] -= t11 * w * t8;
     }
-    __coarsegrad.tape.seek(tapeMark + kCount * 2);
+    __coarsegrad.tape.seek(tapeMark + kCount);
     for (let step = kCount; step > 0; step--) {
         const wThen = __coarsegrad.tape.pop();
-        const kThen = __coarsegrad.tape.pop();
         t15 = (t3 - 2 * t4 * wThen) / length;
         c1 = t15 < 0.001;
         if (c1) {
@@ -154,7 +152,6 @@ function bgd$grad(x, y, r, T) {
     const t3 = 2 * t2;
     if (0 < T) {
         for (;;) {
-            __coarsegrad.tape.push(k1);
             __coarsegrad.tape.push(w);
             kCount++;
             k = k1 + 1;
@@ -192,10 +189,9 @@ function bgd$grad(x, y, r, T) {
         dy[j] += t8 * t10;
         dx[j] -= t10 * w * t8;
     }
-    __coarsegrad.tape.seek(tapeMark + kCount * 2);
+    __coarsegrad.tape.seek(tapeMark + kCount);
     for (let step = kCount; step > 0; step--) {
         const wThen = __coarsegrad.tape.pop();
-        const kThen = __coarsegrad.tape.pop();
         t14 = (t3 - 2 * t4 * wThen) / length;
         c1 = t14 < 0.001;
         if (c1) {
@@ -254,7 +250,6 @@ function bgd$grad$2(x, y, r, T) {
     const t2 = 2 * t1;
     if (0 < T) {
         for (;;) {
-            __coarsegrad.tape.push(k1);
             __coarsegrad.tape.push(w);
             kCount++;
             k = k1 + 1;
@@ -282,10 +277,9 @@ function bgd$grad$2(x, y, r, T) {
     dr = 0;
     din = 0;
     din1 = 0;
-    __coarsegrad.tape.seek(tapeMark + kCount * 2);
+    __coarsegrad.tape.seek(tapeMark + kCount);
     for (let step = kCount; step > 0; step--) {
         const wThen = __coarsegrad.tape.pop();
-        const kThen = __coarsegrad.tape.pop();
         t11 = (t2 - 2 * t3 * wThen) / length;
         c1 = t11 < 0.001;
         if (c1) {
