@@ -17,8 +17,8 @@ import { activeVariables, isClosure, type Activity } from './fine-activity.js';
 import { partialsOf } from './fine-partials.js';
 import { identifiersIn, Namer } from './names.js';
 import type { CompanionBody } from './emit.js';
-import { mathConstants, mathPrimitive, type PrimitiveName } from './rules.js';
-import { calleeDeclaration, enclosesCompanion, holdsNumbers, isIntegerType, isNumberType, type FunctionLike } from './source.js';
+import { mathConstants, type PrimitiveName } from './rules.js';
+import { calleeDeclaration, checkedParameter, enclosesCompanion, isIntegerType, isNumberType, mathOperation, refuseNumbersInside, unsupportedStatement, type FunctionLike } from './source.js';
 import { binaryToken } from './emit.js';
 
 type Kind = 'num' | 'arr' | 'rec' | 'other';
@@ -117,9 +117,9 @@ class FineEmitter {
     const fn = this.source.fn;
     const positions = wrt ?? fn.parameters.map((_, i) => i);
     const params = fn.parameters.map((p) => {
-      if (!ts.isIdentifier(p.name)) unsupported(codes.unsupportedParameter, p, 'destructured parameters are not supported yet; take the object whole and read its fields in the body.');
-      if (p.dotDotDotToken) unsupported(codes.unsupportedParameter, p, 'rest parameters are not supported; list the parameters one by one.');
-      return { decl: p, name: this.namer.fresh(p.name.text), symbol: this.symbolOf(p.name), kind: this.parameterKind(p) };
+      const kind = this.parameterKind(p);
+      const id = p.name as ts.Identifier;
+      return { decl: p, name: this.namer.fresh(id.text), symbol: this.symbolOf(id), kind };
     });
     const differentiated = (i: number) => (params[i]!.kind === 'num' && !isIntegerType(ts, this.checker.getTypeAtLocation(fn.parameters[i]!))) || params[i]!.kind === 'arr';
     const seeds = new Set(positions.filter(differentiated).map((i) => params[i]!.symbol));
@@ -280,14 +280,8 @@ class FineEmitter {
       if (loop === undefined) unsupported(codes.unsupportedSyntax, s, "this 'continue' has no loop to continue.");
       if (loop.continueAs !== undefined) this.out.push(f.createBreakStatement(loop.continueAs));
       else this.out.push(f.createContinueStatement(s.label === undefined ? undefined : loop.label));
-    } else if (ts.isSwitchStatement(s)) {
-      unsupported(codes.unsupportedSyntax, s, "'switch' is not differentiated yet; write it as an if/else-if chain.");
-    } else if (ts.isForInStatement(s)) {
-      unsupported(codes.unsupportedSyntax, s, "'for...in' cannot be differentiated; loop over indices or use 'for...of' over an array.");
-    } else if (ts.isTryStatement(s) || ts.isThrowStatement(s)) {
-      unsupported(codes.unsupportedSyntax, s, `'${ts.isTryStatement(s) ? 'try' : 'throw'}' cannot be differentiated; validate inputs in an unmarked caller instead.`);
     } else {
-      unsupported(codes.unsupportedSyntax, s, `this statement (${ts.SyntaxKind[s.kind]}) cannot be differentiated; move it out of the marked function.`);
+      unsupportedStatement(ts, s);
     }
   }
 
@@ -785,16 +779,7 @@ class FineEmitter {
 
   private mathCall(e: ts.CallExpression, name: string): Val {
     const f = this.f;
-    const op = mathPrimitive(name);
-    if (op === undefined) {
-      unsupported(
-        codes.unknownCallee,
-        e,
-        name === 'random'
-          ? 'Math.random() has no derivative; draw random numbers outside the marked function and pass them in.'
-          : `Math.${name} has no derivative rule; compute it outside the marked function and pass the result in.`,
-      );
-    }
+    const op = mathOperation(e, name);
     const args = this.operands(e.arguments.map((a) => () => this.number(a)));
     const call = (xs: readonly ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Math'), name), undefined, [...xs]);
     if (zeroDerivative.has(name)) return { kind: 'num', v: call(args.map((a) => a.v)) };
@@ -1006,30 +991,10 @@ class FineEmitter {
 
   /** A parameter's kind; parameters holding numbers in shapes not differentiated yet are refused, as in the coarse mode. */
   private parameterKind(p: ts.ParameterDeclaration): Kind {
-    const ts = this.ts;
-    const declared = this.checker.getTypeAtLocation(p);
-    // A type parameter stands for its constraint; other types are themselves (an intersection's
-    // "base constraint" is not the intersection).
-    const type = declared.flags & this.ts.TypeFlags.TypeParameter ? (this.checker.getBaseConstraintOfType(declared) ?? declared) : declared;
-    const name = (p.name as ts.Identifier).text;
-    if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) {
-      unsupported(codes.unsupportedParameter, p, `parameter '${name}' has type '${this.checker.typeToString(declared)}'; give it a type ('number' to differentiate it).`);
-    }
-    if (p.initializer !== undefined && !isNumberLiteral(ts, p.initializer)) {
-      unsupported(codes.unsupportedParameter, p.initializer, 'a parameter default must be a number literal in a marked function; pass the value explicitly instead.');
-    }
-    if (p.initializer === undefined && p.questionToken) {
-      unsupported(codes.unsupportedParameter, p, 'optional parameters are not supported in a marked function; give it a number default (`x = 0`) or make it required.');
-    }
+    const { name, type } = checkedParameter(this.ts, this.checker, p);
     const kind = this.kindOf(type);
     if (kind === 'num' || kind === 'arr') return kind;
-    if (holdsNumbers(ts, this.checker, type)) {
-      unsupported(
-        codes.unsupportedParameter,
-        p,
-        `parameter '${name}' has type '${this.checker.typeToString(type)}'; objects of numbers and nested arrays are not differentiated yet, so pass the numbers as 'number' parameters or a 'number[]'.`,
-      );
-    }
+    refuseNumbersInside(this.ts, this.checker, p, name, type);
     return 'other';
   }
 
@@ -1108,9 +1073,6 @@ function namesToAvoid(ts: typeof import('typescript'), file: ts.SourceFile, fn: 
   return avoid;
 }
 
-function isNumberLiteral(ts: typeof import('typescript'), e: ts.Expression): boolean {
-  return ts.isNumericLiteral(e) || (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(e.operand));
-}
 
 function isSimple(ts: typeof import('typescript'), e: ts.Expression): boolean {
   if (ts.isIdentifier(e) || ts.isNumericLiteral(e) || e.kind === ts.SyntaxKind.ThisKeyword || ts.isStringLiteral(e)) return true;

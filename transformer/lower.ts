@@ -10,8 +10,8 @@ import { arrayLiteral, arrayMethod, constantIndex, elementsOf, newExpression, wr
 import { conditionalLoop, forOf, runtimeLoop, unrollOr } from './lower-loops.js';
 import { fieldWrite, objectLiteral, readField, recordPhi } from './lower-records.js';
 import { dynamicOf, fillDynamic, joinDynamic, readDynamic, writeDynamic, type DynamicArray } from './lower-maps.js';
-import { mathConstants, mathPrimitive, primitive, type PrimitiveName } from './rules.js';
-import { calleeDeclaration, enclosesCompanion, holdsNumbers, isIntegerType, isNumberType } from './source.js';
+import { mathConstants, primitive, type PrimitiveName } from './rules.js';
+import { calleeDeclaration, checkedParameter, enclosesCompanion, isIntegerType, isNumberType, mathOperation, refuseNumbersInside, unsupportedStatement } from './source.js';
 
 export type { FunctionLike } from './source.js';
 import type { FunctionLike } from './source.js';
@@ -207,30 +207,9 @@ export class Lowerer {
 
   parameter(p: ts.ParameterDeclaration, index: number, frame: Frame): LoweredParameter {
     const ts = this.ts;
-    if (!ts.isIdentifier(p.name)) {
-      unsupported(codes.unsupportedParameter, p, 'destructured parameters are not supported yet; take the object whole and read its fields in the body.');
-    }
-    if (p.dotDotDotToken) {
-      unsupported(codes.unsupportedParameter, p, 'rest parameters are not supported; list the parameters one by one.');
-    }
-    const name = p.name.text;
-    let defaultValue: ts.Expression | undefined;
-    if (p.initializer !== undefined) {
-      if (!this.isLiteralNumber(p.initializer)) {
-        unsupported(codes.unsupportedParameter, p.initializer, 'a parameter default must be a number literal in a marked function; pass the value explicitly instead.');
-      }
-      defaultValue = p.initializer;
-    } else if (p.questionToken) {
-      unsupported(codes.unsupportedParameter, p, 'optional parameters are not supported in a marked function; give it a number default (`x = 0`) or make it required.');
-    }
-    const symbol = this.symbolOf(p.name);
-    const declared = this.checker.getTypeAtLocation(p);
-    // A type parameter stands for its constraint; other types are themselves (an intersection's
-    // "base constraint" is not the intersection).
-    const type = declared.flags & this.ts.TypeFlags.TypeParameter ? (this.checker.getBaseConstraintOfType(declared) ?? declared) : declared;
-    if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) {
-      unsupported(codes.unsupportedParameter, p, `parameter '${name}' has type '${this.checker.typeToString(declared)}'; give it a type ('number' to differentiate it).`);
-    }
+    const { name, type } = checkedParameter(ts, this.checker, p);
+    const defaultValue = p.initializer;
+    const symbol = this.symbolOf(p.name as ts.Identifier);
     if (isIntegerType(ts, type)) {
       frame.bindings.set(symbol, this.opaqueValue({ kind: 'param', index }, type));
       return { name, node: undefined, elements: undefined, defaultValue };
@@ -247,13 +226,7 @@ export class Lowerer {
       frame.bindings.set(symbol, { kind: 'paramArray', index, name, float32: arrayKind === 'float32' });
       return { name, node: undefined, elements, defaultValue };
     }
-    if (this.holdsNumbers(type)) {
-      unsupported(
-        codes.unsupportedParameter,
-        p,
-        `parameter '${name}' has type '${this.checker.typeToString(type)}'; objects of numbers and nested arrays are not differentiated yet, so pass the numbers as 'number' parameters or a 'number[]'.`,
-      );
-    }
+    refuseNumbersInside(ts, this.checker, p, name, type);
     // Booleans, strings, functions: passed through, no derivative (`undefined` in the gradient).
     frame.bindings.set(symbol, this.opaqueValue({ kind: 'param', index }, type));
     return { name, node: undefined, elements: undefined, defaultValue };
@@ -281,20 +254,13 @@ export class Lowerer {
     return { kind: 'object', expr };
   }
 
-  isLiteralNumber(e: ts.Expression): boolean {
-    const ts = this.ts;
-    if (ts.isNumericLiteral(e)) return true;
-    return ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(e.operand);
-  }
+
 
   isNumber(type: ts.Type): boolean {
     return isNumberType(this.ts, type);
   }
 
-  /** Does a value of this type carry numbers a user may expect a derivative for? */
-  holdsNumbers(type: ts.Type): boolean {
-    return holdsNumbers(this.ts, this.checker, type);
-  }
+
 
   // ---- statements -------------------------------------------------------------------------------
 
@@ -525,8 +491,6 @@ export class Lowerer {
       ts.isTypeAliasDeclaration(s) || ts.isClassDeclaration(s)
     ) {
       // Declarations: functions are lowered where they are called.
-    } else if (ts.isSwitchStatement(s)) {
-      unsupported(codes.unsupportedSyntax, s, "'switch' is not differentiated yet; write it as an if/else-if chain.");
     } else if (ts.isForStatement(s)) {
       if (s.initializer !== undefined) {
         if (ts.isVariableDeclarationList(s.initializer)) s.initializer.declarations.forEach((d) => this.variable(d));
@@ -551,8 +515,6 @@ export class Lowerer {
       unrollOr(this, s, loop, () => conditionalLoop(this, s, { test: s.expression, testFirst: false }));
     } else if (ts.isForOfStatement(s)) {
       forOf(this, s);
-    } else if (ts.isForInStatement(s)) {
-      unsupported(codes.unsupportedSyntax, s, "'for...in' cannot be differentiated; loop over indices or use 'for...of' over an array.");
     } else if (ts.isBreakStatement(s) || ts.isContinueStatement(s)) {
       if (s.label !== undefined) unsupported(codes.unsupportedSyntax, s, 'labelled break and continue are not supported yet; restructure the loops with a flag.');
       const exits = this.frame.loops[this.frame.loops.length - 1]!;
@@ -560,10 +522,8 @@ export class Lowerer {
       this.frame.ended = true;
     } else if (ts.isLabeledStatement(s)) {
       unsupported(codes.unsupportedSyntax, s, 'labelled statements are not supported yet; restructure the loops with a flag.');
-    } else if (ts.isTryStatement(s) || ts.isThrowStatement(s)) {
-      unsupported(codes.unsupportedSyntax, s, `'${ts.isTryStatement(s) ? 'try' : 'throw'}' cannot be differentiated; validate inputs in an unmarked caller instead.`);
     } else {
-      unsupported(codes.unsupportedSyntax, s, `this statement (${ts.SyntaxKind[s.kind]}) cannot be differentiated; move it out of the marked function.`);
+      unsupportedStatement(ts, s);
     }
   }
 
@@ -988,16 +948,7 @@ export class Lowerer {
 
   mathCall(e: ts.CallExpression, name: string): Node {
     const g = this.graph;
-    const op = mathPrimitive(name);
-    if (op === undefined) {
-      unsupported(
-        codes.unknownCallee,
-        e,
-        name === 'random'
-          ? 'Math.random() has no derivative; draw random numbers outside the marked function and pass them in.'
-          : `Math.${name} has no derivative rule; compute it outside the marked function and pass the result in.`,
-      );
-    }
+    const op = mathOperation(e, name);
     const args = e.arguments.map((a) => this.number(a));
     const rule = primitive(op);
     if (rule.arity === 'variadic') {

@@ -4,6 +4,7 @@
  */
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
+import { mathPrimitive, type PrimitiveName } from './rules.js';
 
 export type FunctionLike = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
 
@@ -82,4 +83,67 @@ export function isNumberType(ts: typeof import('typescript'), type: ts.Type): bo
  */
 export function isIntegerType(ts: typeof import('typescript'), type: ts.Type): boolean {
   return type.isIntersection() && isNumberType(ts, type) && type.getProperties().some((p) => (p.escapedName as string).startsWith('__@integerBrand'));
+}
+
+/**
+ * A marked function's parameter as both modes take it: a plain name, a number literal as its default,
+ * a type that is not `any`. Returns its name and its type (a type parameter's constraint).
+ */
+export function checkedParameter(ts: typeof import('typescript'), checker: ts.TypeChecker, p: ts.ParameterDeclaration): { name: string; type: ts.Type } {
+  if (!ts.isIdentifier(p.name)) {
+    unsupported(codes.unsupportedParameter, p, 'destructured parameters are not supported yet; take the object whole and read its fields in the body.');
+  }
+  if (p.dotDotDotToken) unsupported(codes.unsupportedParameter, p, 'rest parameters are not supported; list the parameters one by one.');
+  if (p.initializer !== undefined && !isNumberLiteral(ts, p.initializer)) {
+    unsupported(codes.unsupportedParameter, p.initializer, 'a parameter default must be a number literal in a marked function; pass the value explicitly instead.');
+  }
+  if (p.initializer === undefined && p.questionToken) {
+    unsupported(codes.unsupportedParameter, p, 'optional parameters are not supported in a marked function; give it a number default (`x = 0`) or make it required.');
+  }
+  const name = p.name.text;
+  const declared = checker.getTypeAtLocation(p);
+  // A type parameter stands for its constraint; other types are themselves (an intersection's
+  // "base constraint" is not the intersection).
+  const type = declared.flags & ts.TypeFlags.TypeParameter ? (checker.getBaseConstraintOfType(declared) ?? declared) : declared;
+  if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) {
+    unsupported(codes.unsupportedParameter, p, `parameter '${name}' has type '${checker.typeToString(declared)}'; give it a type ('number' to differentiate it).`);
+  }
+  return { name, type };
+}
+
+/** A parameter that is neither a number nor an array of numbers but holds numbers: not differentiated yet. */
+export function refuseNumbersInside(ts: typeof import('typescript'), checker: ts.TypeChecker, p: ts.ParameterDeclaration, name: string, type: ts.Type): void {
+  if (!holdsNumbers(ts, checker, type)) return;
+  unsupported(
+    codes.unsupportedParameter,
+    p,
+    `parameter '${name}' has type '${checker.typeToString(type)}'; objects of numbers and nested arrays are not differentiated yet, so pass the numbers as 'number' parameters or a 'number[]'.`,
+  );
+}
+
+export function isNumberLiteral(ts: typeof import('typescript'), e: ts.Expression): boolean {
+  return ts.isNumericLiteral(e) || (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(e.operand));
+}
+
+/** The primitive `Math.<name>` is; a diagnostic for a Math function without a derivative. */
+export function mathOperation(e: ts.CallExpression, name: string): PrimitiveName {
+  const op = mathPrimitive(name);
+  if (op !== undefined) return op;
+  unsupported(
+    codes.unknownCallee,
+    e,
+    name === 'random'
+      ? 'Math.random() has no derivative; draw random numbers outside the marked function and pass them in.'
+      : `Math.${name} has no derivative rule; compute it outside the marked function and pass the result in.`,
+  );
+}
+
+/** The diagnostic for a statement neither mode differentiates, saying what to write instead. */
+export function unsupportedStatement(ts: typeof import('typescript'), s: ts.Statement): never {
+  if (ts.isSwitchStatement(s)) unsupported(codes.unsupportedSyntax, s, "'switch' is not differentiated yet; write it as an if/else-if chain.");
+  if (ts.isForInStatement(s)) unsupported(codes.unsupportedSyntax, s, "'for...in' cannot be differentiated; loop over indices or use 'for...of' over an array.");
+  if (ts.isTryStatement(s) || ts.isThrowStatement(s)) {
+    unsupported(codes.unsupportedSyntax, s, `'${ts.isTryStatement(s) ? 'try' : 'throw'}' cannot be differentiated; validate inputs in an unmarked caller instead.`);
+  }
+  unsupported(codes.unsupportedSyntax, s, `this statement (${ts.SyntaxKind[s.kind]}) cannot be differentiated; move it out of the marked function.`);
 }
