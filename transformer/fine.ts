@@ -544,15 +544,15 @@ class FineEmitter {
   }
 
   private elementAccess(e: ts.ElementAccessExpression): Val {
-    const { ts, f } = this;
+    const f = this.f;
     const [base, index] = this.operands([() => this.expression(e.expression), () => this.expression(e.argumentExpression)]);
+    // The index is read for the value and again for the shadow: named once if it is not simple.
+    const at = base!.s === undefined ? index!.v : this.simple(index!.v, 'at');
     if (base!.kind === 'rec' || base!.kind === 'other') {
       const kind = this.kindOf(this.checker.getTypeAtLocation(e));
-      return { kind, v: f.createElementAccessExpression(base!.v, index!.v), s: base!.s === undefined || kind === 'other' ? undefined : f.createElementAccessExpression(base!.s, index!.v) };
+      return { kind, v: f.createElementAccessExpression(base!.v, at), s: base!.s === undefined || kind === 'other' ? undefined : f.createElementAccessExpression(base!.s, at) };
     }
     if (base!.kind !== 'arr') unsupported(codes.unsupportedSyntax, e, 'only arrays can be indexed in a marked function.');
-    void ts;
-    const at = base!.s === undefined ? index!.v : this.simple(index!.v, 'at');
     return { kind: 'num', v: f.createElementAccessExpression(base!.v, at), s: base!.s === undefined ? undefined : f.createElementAccessExpression(base!.s, at) };
   }
 
