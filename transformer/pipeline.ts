@@ -52,8 +52,9 @@ export function compileFunction(ctx: PipelineContext, fn: FunctionLike, name: st
     let fine: CompiledFunction;
     try {
       fine = compileFine(ctx, fn, name, `${name}: residue: the whole function is differentiated on the operation tape, because coarsening stopped at line ${lineOf(coarse.node)}: ${coarse.message}`);
-    } catch {
-      throw coarse;
+    } catch (fine) {
+      // What the tape cannot take either keeps the coarse diagnostic; a bug in the fine mode surfaces.
+      throw fine instanceof Unsupported ? coarse : fine;
     }
     return fine;
   }
