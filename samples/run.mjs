@@ -17,6 +17,7 @@ const samples = [
   { name: 'cooling', title: "fitting Newton's law of cooling (a @differentiable method, called with .call)" },
   { name: 'springs', title: 'relaxing a ring of springs to rest by gradient descent (a loop over a Float64Array)' },
   { name: 'pendulum', title: 'tuning the damping of a pendulum by Newton (an object state stepped in a run-time loop)' },
+  { name: 'chain', title: 'identifying the stiffness and damping of a chain of masses (state arrays stepped in place: the operation tape)' },
 ];
 
 // A folder that is not listed would silently never run.
