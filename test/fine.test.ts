@@ -116,4 +116,17 @@ fine('arrays that are not the function\'s own are never written, whatever name r
   assert.equal(m.grad(m.f)(0.5), [6]);
 });
 
+fine('a marked arrow reads `this` where it stands, in both modes', () => {
+  const source = `${prelude}export class Model {\n  k = 3;\n  loss = differentiable((w: number, xs: number[]): number => {\n    let s = 0;\n    for (let i = 0; i < xs.length; i++) s += (this.k * w - xs[i]!) ** 2;\n    return s;\n  });\n}\n`;
+  for (const plugin of [{}, { mode: 'fine' as const }]) {
+    const m = build(source, { plugin });
+    const model = new m.Model();
+    model.k = 2;
+    // s = Σ (k·w − x_i)²: ∂/∂w = Σ 2k(k·w − x_i), ∂/∂x_i = −2(k·w − x_i).
+    const [dw, dxs] = m.grad(model.loss)(0.5, [1, 3]);
+    assert.is(dw, 2 * 2 * (1 - 1) + 2 * 2 * (1 - 3));
+    assert.equal(Array.from(dxs as Float64Array), [0, 4]);
+  }
+});
+
 fine.run();

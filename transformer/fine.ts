@@ -124,7 +124,8 @@ class FineEmitter {
     const differentiated = (i: number) => (params[i]!.kind === 'num' && !isIntegerType(ts, this.checker.getTypeAtLocation(fn.parameters[i]!))) || params[i]!.kind === 'arr';
     const seeds = new Set(positions.filter(differentiated).map((i) => params[i]!.symbol));
     const result: ReturnTarget = { label: this.namer.fresh('body'), value: this.namer.fresh('value'), shadow: this.namer.fresh('valueSlot'), kind: 'num' };
-    const thisValue = ts.isArrowFunction(fn) ? undefined : f.createThis();
+    // The companion of a marked arrow is an arrow in the same place: `this` is the same there too.
+    const thisValue = f.createThis();
     const frame = new Frame(fn, activeVariables(ts, this.checker, fn, seeds), thisValue, result);
     const prologue: ts.Statement[] = [this.constant(this.tape.text, f.createPropertyAccessExpression(f.createIdentifier(this.source.runtime), 'operations')), f.createExpressionStatement(this.method('begin', []))];
     for (const p of params) {
