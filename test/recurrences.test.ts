@@ -270,6 +270,12 @@ recurrences('only the state the reverse loop reads goes on the tape: x = a[i]·x
   }
 });
 
+recurrences('the reverse loop’s counter never hides a name its body reads (a parameter called step)', () => {
+  const m = build(`${prelude}/** @differentiable */\nexport function f(x: number, step: number, n: number): number {\n  let y = x;\n  for (let i = 0; i < n; i++) y = Math.sin(y) * step + 0.1;\n  return y;\n}\n`);
+  const g = m.grad(m.f)(0.5, 0.7, 5) as number[];
+  for (const i of [0, 1]) assertClose(g[i]!, finiteDifference(m.f, [0.5, 0.7, 5], i), `∂/∂arg${i}`);
+});
+
 recurrences('BGD: the inner reduction splits into invariant sums computed once, outside the while loop', () => {
   const body = programs.batchGradientDescentOnTheLearningRate!;
   const js = compile(

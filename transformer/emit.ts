@@ -429,7 +429,7 @@ class Emitter {
     const width = slots.length + (counted ? 1 : 0);
     const trips = f.createIdentifier(this.tripName(forward));
     const end = f.createAdd(f.createIdentifier(this.markName(forward)), width === 1 ? trips : f.createMultiply(trips, f.createNumericLiteral(width)));
-    return { prologue, epilogue, trips: this.tripName(forward), before: f.createExpressionStatement(tape('seek', [end])) };
+    return { prologue, epilogue, trips: this.tripName(forward), steps: this.memoName(`steps${loop.id}`, 'step', false), before: f.createExpressionStatement(tape('seek', [end])) };
   }
 
   /**
@@ -752,7 +752,7 @@ class BlockBuilder {
       this.flush(parent);
       const parts = this.loopParts(loop, frame.region);
       const body = [...(parts?.prologue ?? []), ...frame.statements, ...(parts?.epilogue ?? [])];
-      const statement = parts?.trips !== undefined ? this.backwards(parts.trips, body) : this.forStatement(loop, parent.region, body);
+      const statement = parts?.trips !== undefined ? this.backwards(parts.trips, parts.steps!, body) : this.forStatement(loop, parent.region, body);
       if (parts?.before !== undefined) parent.statements.push(parts.before);
       const around = parts?.after !== undefined ? [statement, parts.after] : [statement];
       parent.statements.push(...(parts?.guard !== undefined ? [this.f.createIfStatement(parts.guard, this.f.createBlock(around, true))] : around));
@@ -770,9 +770,9 @@ class BlockBuilder {
   }
 
   /** `for (let k = trips; k > 0; k--) { ... }`: a recurrence's iterations, backwards. */
-  private backwards(trips: string, body: ts.Statement[]): ts.Statement {
+  private backwards(trips: string, steps: string, body: ts.Statement[]): ts.Statement {
     const f = this.f;
-    const k = () => f.createIdentifier('step');
+    const k = () => f.createIdentifier(steps);
     return f.createForStatement(
       f.createVariableDeclarationList([f.createVariableDeclaration(k(), undefined, undefined, f.createIdentifier(trips))], this.ts.NodeFlags.Let),
       f.createBinaryExpression(k(), this.ts.SyntaxKind.GreaterThanToken, f.createNumericLiteral(0)),
@@ -818,6 +818,8 @@ interface LoopParts {
   readonly epilogue: ts.Statement[];
   /** For a reverse loop: the variable counting the forward loop's iterations. */
   readonly trips?: string;
+  /** For a reverse loop: its own counter, named so as not to hide a name the body reads. */
+  readonly steps?: string;
   /** Whether the loop runs at all: a `while` loop's first test. */
   readonly guard?: ts.Expression;
   /** A statement just before the loop. */
