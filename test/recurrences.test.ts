@@ -22,6 +22,14 @@ interface Program {
 }
 
 const programs: Record<string, Program> = {
+  // Regression: the array's gradient under an invariant branch once ran the reverse loop a second
+  // time under that branch, starting from the adjoints the first run had left.
+  maximumUnderABranchBesideAnotherGradient: {
+    params: 'x: number, y: number, xs: Float64Array, n: number',
+    body: 'let p = x;\n  let m = -10;\n  for (let i = 0; i < n; i++) {\n    p = Math.tanh(Math.exp(-x * x));\n    if (Math.tanh(p) > 0.2) m = Math.max(m, xs[i]!);\n    else m = Math.max(m, 1.3);\n  }\n  return p * y + m;',
+    points: [[0.3, -0.7, Float64Array.from([0.5, -1, 2, 0.1]), 4]],
+    counts: [3],
+  },
   tanhCell: {
     params: 'x: number, c: Float64Array',
     body: 'let acc = 0;\n  for (let i = c.length - 1; i >= 0; i--) acc = Math.tanh(acc * x + c[i]!);\n  return acc;',

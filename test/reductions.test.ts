@@ -20,6 +20,13 @@ interface Program {
 const ramp = (n: number, f: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => f(i));
 
 const programs: Record<string, Program> = {
+  // Regressions found by comparing with the fine mode on random programs: a maximum taken only
+  // under a branch that is the same in every iteration was once taken for an affine recurrence.
+  maximumUnderAnInvariantBranch: {
+    params: 'y: number, xs: number[], n: number',
+    body: 'let m = -10;\n  for (let i = 0; i < n; i++) {\n    if (y > 0.2) m = Math.max(m, y * xs[i]!);\n  }\n  return m;',
+    points: [[0.4, [0.2, 0.3, -0.4, 0.9], 3], [0.1, [0.2, 0.3, -0.4, 0.9], 3]],
+  },
   sumOfSquares: { params: 'x: Float64Array', body: 'let s = 0;\n  for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;\n  return s;', points: [[ramp(5, (i) => i - 2.3)]] },
   dotWithScalar: {
     params: 'x: number[], w: Float64Array, b: number',

@@ -507,13 +507,15 @@ function affineIn(g: Graph, n: Node, leaf: Node): { a: Node; b: Node } | undefin
   if (!dependsOn(n, leaf)) return { a: g.constant(0), b: n };
   if (n.kind !== 'apply') return undefined;
   const [x, y, z] = n.args as [Node, Node, Node];
-  const both = (combine: (u: Node, v: Node) => Node, p = affineIn(g, x, leaf), q = affineIn(g, y, leaf)) =>
+  // Both parts given explicitly: a default parameter would stand in for an `undefined` part (one
+  // that is not affine) and make a φ of a maximum look affine.
+  const both = (combine: (u: Node, v: Node) => Node, p: { a: Node; b: Node } | undefined, q: { a: Node; b: Node } | undefined) =>
     p === undefined || q === undefined ? undefined : { a: combine(p.a, q.a), b: combine(p.b, q.b) };
   switch (n.op) {
     case '+':
-      return both((u, v) => g.add(u, v));
+      return both((u, v) => g.add(u, v), affineIn(g, x, leaf), affineIn(g, y, leaf));
     case '-':
-      return both((u, v) => g.sub(u, v));
+      return both((u, v) => g.sub(u, v), affineIn(g, x, leaf), affineIn(g, y, leaf));
     case 'neg': {
       const p = affineIn(g, x, leaf);
       return p === undefined ? undefined : { a: g.neg(p.a), b: g.neg(p.b) };

@@ -5,7 +5,7 @@
  * into code that runs when the arm is not taken. A value needed on some paths of a region but not
  * on all is placed separately in each region that needs it.
  */
-import { loopsOf, operands, reads, type ApplyNode, type Loop, type Node, type RecurrenceNode } from './ir.js';
+import { dependsOn, loopsOf, operands, reads, type ApplyNode, type Loop, type Node, type RecurrenceNode } from './ir.js';
 
 /** A region of code: the whole companion, an arm of a branch, or the body of a loop. */
 export class Region {
@@ -123,13 +123,35 @@ export function place(roots: readonly Node[], recurrenceOf: (loop: Loop) => Recu
     else list.push(region);
   };
   const running: RecurrenceNode[] = [];
+  // A reverse loop that other gradients need runs once, where they need it: a scatter into it
+  // keeps its guards from outside the loop as conditions inside it, rather than opening a second
+  // run of the loop under them (which would start from the adjoints the first run left).
+  const others = roots.filter((r) => r.kind !== 'scatter');
+  const sharedMemo = new Map<RecurrenceNode, boolean>();
+  const shared = (recurrence: RecurrenceNode): boolean => {
+    let known = sharedMemo.get(recurrence);
+    if (known === undefined) {
+      const memo = new Map<Node, boolean>();
+      sharedMemo.set(recurrence, (known = others.some((r) => dependsOn(r, recurrence, memo))));
+    }
+    return known;
+  };
   // An effect whose value is φ(c, v, 0) happens only where c holds: adding 0 is no effect.
   for (const n of roots) {
     let region = root;
+    // For each loop a guard's condition reads, the region just outside it: where a scatter's loop
+    // is run from (its guards inside the loop are per iteration, not around the loop).
+    const outside = new Map<Loop, Region>();
     if (n.kind === 'scatter') {
+      const runsElsewhere = [...loopsOf(n)].some((loop) => {
+        const recurrence = recurrenceOf(loop);
+        return recurrence !== undefined && shared(recurrence);
+      });
       for (let v = n.value; isPhi(v) && (isZero(v.args[1]!) || isZero(v.args[2]!)); ) {
         const taken = isZero(v.args[2]!);
         const cond = v.args[0]!;
+        if (runsElsewhere && ![...loopsOf(n)].some((loop) => loopsOf(cond).has(loop))) break;
+        for (const loop of loopsOf(cond)) if (!outside.has(loop)) outside.set(loop, region);
         // The branch opens inside the loops its condition reads, where the condition is computed.
         region = inLoops(region, cond);
         demand(cond, region);
@@ -142,7 +164,7 @@ export function place(roots: readonly Node[], recurrenceOf: (loop: Loop) => Recu
       for (const loop of loopsOf(n)) {
         const recurrence = recurrenceOf(loop);
         if (recurrence === undefined) continue;
-        demand(recurrence, inLoops(region, recurrence));
+        demand(recurrence, inLoops(outside.get(loop) ?? region, recurrence));
         running.push(recurrence);
       }
     }
