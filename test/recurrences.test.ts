@@ -30,6 +30,13 @@ const programs: Record<string, Program> = {
     points: [[0.3, -0.7, Float64Array.from([0.5, -1, 2, 0.1]), 4]],
     counts: [3],
   },
+  // Regression: the reverse loop once came before its forward loop when it read none of its state.
+  aSumFeedingARecurrence: {
+    params: 'x: number, xs: Float64Array, n: number',
+    body: 'let s = 0;\n  for (let i = 0; i < n; i++) s += 0.05 * i > xs[i]! * x ? 0.05 * i : xs[i]! * x;\n  let p = x;\n  for (let i = 0; i < n; i++) {\n    s = 3 * s + p;\n    p = xs[i]!;\n  }\n  return s;',
+    points: [[0.3, Float64Array.from([0.5, -1, 2, 0.1]), 4]],
+    counts: [2],
+  },
   tanhCell: {
     params: 'x: number, c: Float64Array',
     body: 'let acc = 0;\n  for (let i = c.length - 1; i >= 0; i--) acc = Math.tanh(acc * x + c[i]!);\n  return acc;',

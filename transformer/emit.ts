@@ -346,7 +346,8 @@ class Emitter {
           ? [assign(this.tripName(n), f.createNumericLiteral(0)), assign(this.markName(n), f.createPropertyAccessExpression(this.tapeExpression(), 'size'))]
           : []),
       ],
-      this.readsOf([...n.inits, ...(n.entry !== undefined ? [n.entry] : [])], p),
+      // A reverse loop starts after its forward loop has run, whether or not it reads its state back.
+      this.readsOf([...n.inits, ...(n.entry !== undefined ? [n.entry] : []), ...(n.forward !== undefined ? [n.forward] : [])], p),
       [],
     );
     const body = p.body(n.loop, 0);
@@ -682,7 +683,7 @@ function scheduleIn(outer: Region, items: readonly Item[], out: Item[]): void {
         if (cost === 0) break;
       }
     }
-    if (best < 0) throw new Error('coarsegrad emit: the values of a companion depend on each other in a cycle');
+    if (best < 0) throw new ScheduleCycle();
     const unit = pending.splice(best, 1)[0]!;
     if (unit.loop) {
       scheduleIn(unit.region, unit.items, out);
@@ -833,6 +834,18 @@ interface Frame {
   readonly statements: ts.Statement[];
   /** A closed arm whose sibling arm may follow, making an `if`/`else`. */
   open?: { readonly cond: Node; readonly polarity: boolean; readonly statements: ts.Statement[] };
+}
+
+/**
+ * The companion's statements cannot be ordered: a pass over a loop would need what a later pass
+ * computes (a sum feeding a recurrence whose adjoint the same pass reads). Not wrong code, no code:
+ * the pipeline differentiates such a function on the operation tape instead.
+ */
+export class ScheduleCycle extends Error {
+  constructor() {
+    super('the passes over its loops depend on each other in a cycle');
+    this.name = 'ScheduleCycle';
+  }
 }
 
 /** A number as a literal expression; NaN, the infinities and -0 included. */

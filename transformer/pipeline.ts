@@ -4,7 +4,7 @@
  */
 import type ts from 'typescript';
 import { Unsupported } from './diagnostics.js';
-import { emitCompanion, type CompanionBody, type Gradient } from './emit.js';
+import { emitCompanion, ScheduleCycle, type CompanionBody, type Gradient } from './emit.js';
 import { emitFineCompanion } from './fine.js';
 import { show, operationCount, type Node } from './ir.js';
 import { primitive } from './rules.js';
@@ -48,10 +48,11 @@ export function compileFunction(ctx: PipelineContext, fn: FunctionLike, name: st
   try {
     return compileCoarse(ctx, fn, name);
   } catch (coarse) {
-    if (!(coarse instanceof Unsupported)) throw coarse;
+    if (!(coarse instanceof Unsupported) && !(coarse instanceof ScheduleCycle)) throw coarse;
+    const why = coarse instanceof Unsupported ? `coarsening stopped at line ${lineOf(coarse.node)}: ${coarse.message}` : `the coarse companion could not be scheduled: ${coarse.message}`;
     let fine: CompiledFunction;
     try {
-      fine = compileFine(ctx, fn, name, `${name}: residue: the whole function is differentiated on the operation tape, because coarsening stopped at line ${lineOf(coarse.node)}: ${coarse.message}`);
+      fine = compileFine(ctx, fn, name, `${name}: residue: the whole function is differentiated on the operation tape, because ${why}`);
     } catch (fine) {
       // What the tape cannot take either keeps the coarse diagnostic; a bug in the fine mode surfaces.
       throw fine instanceof Unsupported ? coarse : fine;

@@ -18,23 +18,23 @@ function cell$valueAndGrad(x, c) {
     acc = 0;
     iCount = 0;
     tapeMark = __coarsegrad.tape.size;
+    for (let i1 = i; i1 >= 0; i1--) {
+        __coarsegrad.tape.push(acc);
+        __coarsegrad.tape.push(i1);
+        iCount++;
+        const accNext = Math.tanh(x * acc + c[i1]);
+        acc = accNext;
+    }
     // reverse sweep: adjoints flow from cut to cut
     dacc = 1;
     dx = 0;
-    for (let i2 = i; i2 >= 0; i2--) {
-        __coarsegrad.tape.push(acc);
-        __coarsegrad.tape.push(i2);
-        iCount++;
-        const accNext = Math.tanh(x * acc + c[i2]);
-        acc = accNext;
-    }
     __coarsegrad.tape.seek(tapeMark + iCount * 2);
     for (let step = iCount; step > 0; step--) {
-        const i1 = __coarsegrad.tape.pop();
+        const i2 = __coarsegrad.tape.pop();
         const accThen = __coarsegrad.tape.pop();
-        t = Math.tanh(x * accThen + c[i1]);
+        t = Math.tanh(x * accThen + c[i2]);
         t1 = 1 - t * t;
-        dc[i1] += dacc * t1;
+        dc[i2] += dacc * t1;
         const daccNext = dacc * x * t1;
         const dxNext = dx + dacc * accThen * t1;
         dacc = daccNext;
@@ -53,23 +53,23 @@ function cell$grad(x, c) {
     acc = 0;
     iCount = 0;
     tapeMark = __coarsegrad.tape.size;
+    for (let i1 = i; i1 >= 0; i1--) {
+        __coarsegrad.tape.push(acc);
+        __coarsegrad.tape.push(i1);
+        iCount++;
+        const accNext = Math.tanh(x * acc + c[i1]);
+        acc = accNext;
+    }
     // reverse sweep: adjoints flow from cut to cut
     dacc = 1;
     dx = 0;
-    for (let i2 = i; i2 >= 0; i2--) {
-        __coarsegrad.tape.push(acc);
-        __coarsegrad.tape.push(i2);
-        iCount++;
-        const accNext = Math.tanh(x * acc + c[i2]);
-        acc = accNext;
-    }
     __coarsegrad.tape.seek(tapeMark + iCount * 2);
     for (let step = iCount; step > 0; step--) {
-        const i1 = __coarsegrad.tape.pop();
+        const i2 = __coarsegrad.tape.pop();
         const accThen = __coarsegrad.tape.pop();
-        t = Math.tanh(x * accThen + c[i1]);
+        t = Math.tanh(x * accThen + c[i2]);
         t1 = 1 - t * t;
-        dc[i1] += dacc * t1;
+        dc[i2] += dacc * t1;
         const daccNext = dacc * x * t1;
         const dxNext = dx + dacc * accThen * t1;
         dacc = daccNext;
