@@ -37,6 +37,14 @@ const programs: Record<string, Program> = {
     points: [[0.3, Float64Array.from([0.5, -1, 2, 0.1]), 4]],
     counts: [2],
   },
+  // Regression: the second of two loops on the tape once read the first one's values back (its mark
+  // on the tape was taken before the first loop had run).
+  twoLoopsOnTheTapeOneAfterTheOther: {
+    params: 'x: number, y: number, n: number',
+    body: 'let s = 0;\n  let p = x;\n  let m = -10;\n  for (let i = 0; i < n; i++) {\n    s += s + y;\n    m = Math.max(m, i * 0.1);\n  }\n  for (let i = 0; i < n; i++) p = p * x > 1.3 ? p * x : 1.3;\n  return s + p * y + m;',
+    points: [[1.1, 0.4, 3], [0.9, -0.2, 5]],
+    counts: [2],
+  },
   tanhCell: {
     params: 'x: number, c: Float64Array',
     body: 'let acc = 0;\n  for (let i = c.length - 1; i >= 0; i--) acc = Math.tanh(acc * x + c[i]!);\n  return acc;',

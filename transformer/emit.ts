@@ -342,9 +342,7 @@ class Emitter {
       n.id,
       () => [
         ...n.inits.map((init, k) => assign(this.stateName(n, k), this.expression(init, p))),
-        ...(n.forward === undefined
-          ? [assign(this.tripName(n), f.createNumericLiteral(0)), assign(this.markName(n), f.createPropertyAccessExpression(this.tapeExpression(), 'size'))]
-          : []),
+        ...(n.forward === undefined ? [assign(this.tripName(n), f.createNumericLiteral(0))] : []),
       ],
       // A reverse loop starts after its forward loop has run, whether or not it reads its state back.
       this.readsOf([...n.inits, ...(n.entry !== undefined ? [n.entry] : []), ...(n.forward !== undefined ? [n.forward] : [])], p),
@@ -417,7 +415,10 @@ class Emitter {
       // needs the values) drops what it pushed: nothing pops it, and an outer loop would pile it up.
       const reversedHere = [...this.placement.regions].some(([m, places]) => m.kind === 'recurrence' && m.forward === n && places.some((p) => region.parent!.encloses(p)));
       const after = reversedHere ? undefined : f.createExpressionStatement(tape('seek', [f.createIdentifier(this.markName(n))]));
-      return { prologue, epilogue, ...(guard !== undefined ? { guard } : {}), ...(after !== undefined ? { after } : {}) };
+      // The mark is taken just before the loop runs: another loop's pushes may come between this
+      // loop's start and its run.
+      const before = f.createExpressionStatement(f.createAssignment(f.createIdentifier(this.markName(n)), f.createPropertyAccessExpression(this.tapeExpression(), 'size')));
+      return { prologue, epilogue, before, ...(guard !== undefined ? { guard } : {}), ...(after !== undefined ? { after } : {}) };
     }
     const forward = n.forward;
     const counted = this.counterOnTape(forward);

@@ -35,7 +35,6 @@ function bgd$valueAndGrad(x, y, r, T) {
     k1 = 0;
     w = 0;
     kCount = 0;
-    tapeMark = __coarsegrad.tape.size;
     t9 = 0;
     // reverse sweep: adjoints flow from cut to cut
     t12 = 0;
@@ -47,6 +46,7 @@ function bgd$valueAndGrad(x, y, r, T) {
         t4 += t * t;
     }
     const t3 = 2 * t2;
+    tapeMark = __coarsegrad.tape.size;
     if (0 < T) {
         for (;;) {
             __coarsegrad.tape.push(w);
@@ -138,7 +138,6 @@ function bgd$grad(x, y, r, T) {
     k1 = 0;
     w = 0;
     kCount = 0;
-    tapeMark = __coarsegrad.tape.size;
     t9 = 0;
     // reverse sweep: adjoints flow from cut to cut
     t11 = 0;
@@ -150,6 +149,7 @@ function bgd$grad(x, y, r, T) {
         t4 += t * t;
     }
     const t3 = 2 * t2;
+    tapeMark = __coarsegrad.tape.size;
     if (0 < T) {
         for (;;) {
             __coarsegrad.tape.push(w);
@@ -237,7 +237,6 @@ function bgd$grad$2(x, y, r, T) {
     k1 = 0;
     w = 0;
     kCount = 0;
-    tapeMark = __coarsegrad.tape.size;
     t6 = 0;
     // reverse sweep: adjoints flow from cut to cut
     t8 = 0;
@@ -248,6 +247,7 @@ function bgd$grad$2(x, y, r, T) {
         t3 += t * t;
     }
     const t2 = 2 * t1;
+    tapeMark = __coarsegrad.tape.size;
     if (0 < T) {
         for (;;) {
             __coarsegrad.tape.push(w);

@@ -10,7 +10,7 @@ export function cell(x, c) {
 }
 /** Gradient companion of cell, written by coarsegrad: returns [value, gradient]. */
 function cell$valueAndGrad(x, c) {
-    let t, t1, acc, iCount, tapeMark, dacc, dx;
+    let t, t1, acc, iCount, dacc, dx, tapeMark;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
@@ -45,7 +45,7 @@ function cell$valueAndGrad(x, c) {
 }
 /** Gradient companion of cell, written by coarsegrad: returns the gradient. */
 function cell$grad(x, c) {
-    let t, t1, acc, iCount, tapeMark, dacc, dx;
+    let t, t1, acc, iCount, dacc, dx, tapeMark;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
