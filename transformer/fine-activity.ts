@@ -9,6 +9,7 @@
  * active except through its arguments.
  */
 import type ts from 'typescript';
+import { skipOuter } from './source.js';
 
 /** Math functions whose derivative is zero everywhere they have one: their results are inactive. */
 const piecewiseConstant = new Set(['floor', 'ceil', 'round', 'trunc', 'sign']);
@@ -139,9 +140,4 @@ function loopCounters(ts: typeof import('typescript'), checker: ts.TypeChecker, 
 export function isClosure(ts: typeof import('typescript'), decl: ts.Node | undefined): boolean {
   for (let n = decl?.parent; n !== undefined; n = n.parent) if (ts.isFunctionLike(n)) return true;
   return false;
-}
-
-function skipOuter(ts: typeof import('typescript'), e: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e)) e = e.expression;
-  return e;
 }

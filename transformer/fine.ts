@@ -16,10 +16,9 @@ import { codes, unsupported } from './diagnostics.js';
 import { activeVariables, isClosure, type Activity } from './fine-activity.js';
 import { partialsOf } from './fine-partials.js';
 import { identifiersIn, Namer } from './names.js';
-import type { CompanionBody } from './emit.js';
+import { binaryToken, type CompanionBody } from './emit.js';
 import { mathConstants, type PrimitiveName } from './rules.js';
-import { calleeDeclaration, checkedParameter, enclosesCompanion, isIntegerType, isNumberType, mathOperation, refuseNumbersInside, unsupportedStatement, type FunctionLike } from './source.js';
-import { binaryToken } from './emit.js';
+import { calleeDeclaration, checkedParameter, enclosesCompanion, isIntegerType, isNumberType, mathOperation, refuseNumbersInside, skipOuter, unsupportedStatement, type FunctionLike } from './source.js';
 
 type Kind = 'num' | 'arr' | 'rec' | 'other';
 
@@ -1099,7 +1098,3 @@ function isAssignmentLike(ts: typeof import('typescript'), e: ts.Expression): bo
   return ts.isBinaryExpression(e) && e.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && e.operatorToken.kind <= ts.SyntaxKind.LastAssignment;
 }
 
-function skipOuter(ts: typeof import('typescript'), e: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
-  return e;
-}

@@ -11,7 +11,7 @@ import { conditionalLoop, forOf, runtimeLoop, unrollOr } from './lower-loops.js'
 import { fieldWrite, objectLiteral, readField, recordPhi } from './lower-records.js';
 import { dynamicOf, fillDynamic, joinDynamic, readDynamic, writeDynamic, type DynamicArray } from './lower-maps.js';
 import { mathConstants, primitive, type PrimitiveName } from './rules.js';
-import { calleeDeclaration, checkedParameter, enclosesCompanion, isIntegerType, isNumberType, mathOperation, refuseNumbersInside, unsupportedStatement } from './source.js';
+import { calleeDeclaration, checkedParameter, enclosesCompanion, isIntegerType, isNumberType, mathOperation, refuseNumbersInside, skipOuter, unsupportedStatement } from './source.js';
 
 export type { FunctionLike } from './source.js';
 import type { FunctionLike } from './source.js';
@@ -995,8 +995,6 @@ export class Lowerer {
   }
 
   skipParentheses(e: ts.Expression): ts.Expression {
-    const ts = this.ts;
-    while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
-    return e;
+    return skipOuter(this.ts, e);
   }
 }

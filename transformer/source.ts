@@ -147,3 +147,9 @@ export function unsupportedStatement(ts: typeof import('typescript'), s: ts.Stat
   }
   unsupported(codes.unsupportedSyntax, s, `this statement (${ts.SyntaxKind[s.kind]}) cannot be differentiated; move it out of the marked function.`);
 }
+
+/** `e` without the parentheses, casts and non-null assertions around it: what it computes. */
+export function skipOuter(ts: typeof import('typescript'), e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
+  return e;
+}
