@@ -43,7 +43,7 @@ const cases: Record<string, Case> = {
   'an untyped parameter': { code: 95004, params: '§x: any', body: 'return x * 2;', says: /give it a type/ },
   'a rest parameter': { code: 95004, params: '§...xs: number[]', body: 'return 1;', says: /rest parameters/ },
   'a spread in an object literal': { code: 95001, params: 'x: number, o: { name: string }', body: 'const p = { x, §...o };\n  return p.x;', says: /may only list fields/ },
-  'string concatenation': { code: 95001, body: "const s = §'a' + x;\n  return x;", says: /string concatenation/ },
+  'a method of a number': { code: 95002, body: 'return §x.toFixed(2).length;', says: /no source/ },
 
 };
 

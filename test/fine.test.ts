@@ -44,9 +44,10 @@ fine('one tape entry per primitive operation on an active value, and none for co
   // Slot 0 (the constant), the inputs x and y, then x*y, sin(x) and the sum.
   assert.is(operations.size, 6);
   m.grad(m.summed)(Float64Array.from([1, 2, 3]), 3);
-  // Slot 0, three inputs, the parameter n, then per element the square and the running sum (0 + sq
-  // records nothing for the first term's constant operand but still one entry for the sum).
-  assert.is(operations.size, 1 + 3 + 1 + 3 * 2);
+  // Slot 0, three inputs, then per element the square and the running sum (0 + sq records nothing
+  // for the first term's constant operand but still one entry for the sum). `n` decides the trip
+  // count: an integer, not an input.
+  assert.is(operations.size, 1 + 3 + 3 * 2);
 });
 
 fine('loop counters, sizes and conditions are plain numbers in the companion: nothing recorded for them', () => {

@@ -10,6 +10,7 @@ import { operands, show, type Loop, type Node, type OpaqueExpr, type RecurrenceN
 import type { LoweredFunction } from './lower.js';
 import { Namer } from './names.js';
 import { primitive } from './rules.js';
+import { infix, numberLiteral } from './syntax.js';
 import { commonRegion, isPhi, passOf, place, type Placement, type Region } from './schedule.js';
 
 /**
@@ -584,7 +585,9 @@ class Emitter {
         if (n.op === 'neg') return f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, args[0]!);
         if (n.op === '~') return f.createPrefixUnaryExpression(ts.SyntaxKind.TildeToken, args[0]!);
         if (n.op === '!') return f.createLogicalNot(args[0]!);
-        if (rule.infix !== undefined) return f.createBinaryExpression(args[0]!, binaryToken(ts, rule.infix), args[1]!);
+        if (n.op === 'isUndefined') return f.createStrictEquality(args[0]!, f.createIdentifier('undefined'));
+        if (n.op === 'isNullish') return f.createEquality(args[0]!, f.createNull());
+        if (rule.infix !== undefined) return infix(ts, f, args[0]!, rule.infix, args[1]!);
         return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Math'), rule.mathName!), undefined, args);
       }
     }
@@ -850,22 +853,3 @@ export class ScheduleCycle extends Error {
 }
 
 /** A number as a literal expression; NaN, the infinities and -0 included. */
-export function numberLiteral(ts: typeof import('typescript'), f: ts.NodeFactory, value: number): ts.Expression {
-  if (Number.isNaN(value)) return f.createIdentifier('NaN');
-  const magnitude = Math.abs(value);
-  const literal = magnitude === Infinity ? f.createIdentifier('Infinity') : f.createNumericLiteral(magnitude);
-  return value < 0 || Object.is(value, -0) ? f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, literal) : literal;
-}
-
-export function binaryToken(ts: typeof import('typescript'), infix: string): ts.BinaryOperator {
-  const k = ts.SyntaxKind;
-  const tokens: Record<string, ts.BinaryOperator> = {
-    '+': k.PlusToken, '-': k.MinusToken, '*': k.AsteriskToken, '/': k.SlashToken, '%': k.PercentToken,
-    '**': k.AsteriskAsteriskToken, '&': k.AmpersandToken, '|': k.BarToken, '^': k.CaretToken,
-    '<<': k.LessThanLessThanToken, '>>': k.GreaterThanGreaterThanToken, '>>>': k.GreaterThanGreaterThanGreaterThanToken,
-    '<': k.LessThanToken, '<=': k.LessThanEqualsToken, '>': k.GreaterThanToken, '>=': k.GreaterThanEqualsToken,
-    '===': k.EqualsEqualsEqualsToken, '!==': k.ExclamationEqualsEqualsToken, '&&': k.AmpersandAmpersandToken,
-    '||': k.BarBarToken,
-  };
-  return tokens[infix]!;
-}

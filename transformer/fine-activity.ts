@@ -1,143 +1,112 @@
 /**
- * Activity analysis for the fine-grained mode: which variables of a function body may hold a value
+ * Activity analysis for the fine-grained mode: which variables of a core function may hold a value
  * that depends on a differentiated input, and so need a shadow (a tape slot, or an array or object
  * of slots). Flow-insensitive and run to a fixed point over the body, as operator-overloading tools
  * decide it by type: a loop counter or a size stays a plain number and costs the tape nothing.
  *
  * Local arrays and objects are always active (their shadow costs one allocation, and an element
- * written later may be active); calls are active when an argument is, since a callee reads nothing
- * active except through its arguments.
+ * written later may be active); a call's result is active when an argument is, or when the callee
+ * reads active variables of the functions around it.
  */
-import type ts from 'typescript';
-import { skipOuter } from './source.js';
+import type { CoreFunction, Expr, Var } from './core.js';
+import { walk } from './core-walk.js';
 
 /** Math functions whose derivative is zero everywhere they have one: their results are inactive. */
 const piecewiseConstant = new Set(['floor', 'ceil', 'round', 'trunc', 'sign']);
 
 export interface Activity {
-  /** Variables that may hold an active value. */
-  readonly active: ReadonlySet<ts.Symbol>;
+  /** Variables of the function that may hold an active value. */
+  readonly active: ReadonlySet<Var>;
   /**
-   * Counters of `for` loops (declared in the header, stepped by a constant): integers, never
-   * differentiated even when they start from an active value (DESIGN.md §4), as in the coarse mode.
+   * Counters of loops (started in the loop's initialiser, stepped by a constant in its update):
+   * integers, never differentiated even when they start from an active value (DESIGN.md §4).
    */
-  readonly counters: ReadonlySet<ts.Symbol>;
+  readonly counters: ReadonlySet<Var>;
 }
 
-export function activeVariables(ts: typeof import('typescript'), checker: ts.TypeChecker, body: ts.Node, seeds: ReadonlySet<ts.Symbol>): Activity {
-  const active = new Set(seeds);
-  const counters = loopCounters(ts, checker, body);
-  let changed = true;
-  const symbolOf = (id: ts.Identifier): ts.Symbol | undefined => checker.getSymbolAtLocation(id);
-  const mark = (id: ts.Node): void => {
-    if (!ts.isIdentifier(id)) return;
-    const symbol = symbolOf(id);
-    if (symbol !== undefined && !active.has(symbol) && !counters.has(symbol)) {
-      active.add(symbol);
-      changed = true;
-    }
-  };
-
-  const isActive = (e: ts.Expression): boolean => {
-    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) {
-      return isActive(e.expression);
-    }
-    if (ts.isIdentifier(e)) {
-      const symbol = symbolOf(e);
-      return symbol !== undefined && active.has(symbol);
-    }
-    if (ts.isPropertyAccessExpression(e)) return e.name.text !== 'length' && isActive(e.expression);
-    if (ts.isElementAccessExpression(e)) return isActive(e.expression);
-    if (ts.isPrefixUnaryExpression(e)) {
-      const k = e.operator;
-      return (k === ts.SyntaxKind.MinusToken || k === ts.SyntaxKind.PlusToken || k === ts.SyntaxKind.PlusPlusToken || k === ts.SyntaxKind.MinusMinusToken) && isActive(e.operand);
-    }
-    if (ts.isPostfixUnaryExpression(e)) return isActive(e.operand);
-    if (ts.isBinaryExpression(e)) return binaryIsActive(e);
-    if (ts.isConditionalExpression(e)) return isActive(e.whenTrue) || isActive(e.whenFalse);
-    if (ts.isCallExpression(e)) {
-      const callee = e.expression;
-      if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Math') {
-        return !piecewiseConstant.has(callee.name.text) && e.arguments.some(isActive);
-      }
-      if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'push') return false;
-      // Copies (`Float64Array.from(xs)`, `xs.slice()`) are the function's own arrays.
-      if (ts.isPropertyAccessExpression(callee) && (callee.name.text === 'from' || callee.name.text === 'slice')) return true;
-      const receiver = ts.isPropertyAccessExpression(callee) && callee.expression.kind !== ts.SyntaxKind.ThisKeyword && isActive(callee.expression);
-      return receiver || e.arguments.some(isActive) || isClosure(ts, checker.getResolvedSignature(e)?.declaration);
-    }
-    return ts.isNewExpression(e) || ts.isArrayLiteralExpression(e) || ts.isObjectLiteralExpression(e);
-  };
-
-  const binaryIsActive = (e: ts.BinaryExpression): boolean => {
-    const k = ts.SyntaxKind;
-    switch (e.operatorToken.kind) {
-      case k.EqualsToken:
-      case k.CommaToken:
-        return isActive(e.right);
-      case k.PlusToken:
-      case k.MinusToken:
-      case k.AsteriskToken:
-      case k.SlashToken:
-      case k.PercentToken:
-      case k.AsteriskAsteriskToken:
-      case k.PlusEqualsToken:
-      case k.MinusEqualsToken:
-      case k.AsteriskEqualsToken:
-      case k.SlashEqualsToken:
-      case k.PercentEqualsToken:
-      case k.AsteriskAsteriskEqualsToken:
-      case k.AmpersandAmpersandToken:
-      case k.BarBarToken:
-      case k.QuestionQuestionToken:
+/**
+ * `seeds`: the parameters whose arguments are active. `outer`: whether a variable of an enclosing
+ * function (read by a closure) holds an active value where the function runs.
+ */
+export function activeVariables(fn: CoreFunction, seeds: ReadonlySet<Var>, outer: (v: Var) => boolean): Activity {
+  const counters = loopCounters(fn);
+  const active = new Set([...seeds].filter((v) => !counters.has(v)));
+  const own = new Set<Var>(fn.params.map((p) => p.var));
+  walk(fn.body, (s) => {
+    if (s.kind === 'let') own.add(s.var);
+  });
+  const isActive = (e: Expr): boolean => {
+    switch (e.kind) {
+      case 'var':
+        return own.has(e.var) ? active.has(e.var) : outer(e.var);
+      case 'field':
+        return e.name !== 'length' && isActive(e.object);
+      case 'element':
+        return isActive(e.array);
+      case 'unary':
+        return (e.op === 'neg' || e.op === 'plus') && isActive(e.operand);
+      case 'binary':
+        return (e.op === '+' || e.op === '-' || e.op === '*' || e.op === '/' || e.op === '%' || e.op === '**') && (isActive(e.left) || isActive(e.right));
+      case 'logical':
         return isActive(e.left) || isActive(e.right);
+      case 'conditional':
+        return isActive(e.whenTrue) || isActive(e.whenFalse);
+      case 'math':
+        return !piecewiseConstant.has(e.name) && e.args.some(isActive);
+      case 'arrayLiteral':
+      case 'objectLiteral':
+      case 'newArray':
+      case 'slice':
+        // The function's own arrays and objects: an element written later may be active.
+        return true;
+      case 'arrayMethod':
+        return e.method === 'fill';
+      case 'call':
+        return e.args.some(isActive) || (e.receiver !== undefined && e.receiver.kind !== 'this' && isActive(e.receiver)) || e.fn.closure;
       default:
-        // Comparisons, bitwise and integer operations, `in`, `instanceof`: no derivative.
         return false;
     }
   };
-
-  const visit = (n: ts.Node): void => {
-    if (ts.isVariableDeclaration(n) && n.initializer !== undefined && isActive(n.initializer)) mark(n.name);
-    if (ts.isForOfStatement(n) && isActive(n.expression)) {
-      const init = n.initializer;
-      if (ts.isVariableDeclarationList(init)) init.declarations.forEach((d) => mark(d.name));
-      else mark(init);
+  let changed = true;
+  const mark = (v: Var, value: Expr): void => {
+    if (!active.has(v) && !counters.has(v) && own.has(v) && isActive(value)) {
+      active.add(v);
+      changed = true;
     }
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
-      if (binaryIsActive(n)) mark(skipOuter(ts, n.left));
-    }
-    // Functions declared inside are not run by this body (the emitter refuses them).
-    if (ts.isFunctionLike(n) && n !== body) return;
-    ts.forEachChild(n, visit);
   };
   while (changed) {
     changed = false;
-    ts.forEachChild(body, visit);
+    walk(fn.body, (s) => {
+      if (s.kind === 'let') mark(s.var, s.init);
+      else if (s.kind === 'assign') mark(s.var, s.value);
+    });
   }
   return { active, counters };
 }
 
-function loopCounters(ts: typeof import('typescript'), checker: ts.TypeChecker, body: ts.Node): Set<ts.Symbol> {
-  const counters = new Set<ts.Symbol>();
-  const visit = (n: ts.Node): void => {
-    if (ts.isForStatement(n) && n.initializer !== undefined && ts.isVariableDeclarationList(n.initializer) && n.incrementor !== undefined) {
-      const step = skipOuter(ts, n.incrementor);
-      let target: ts.Expression | undefined;
-      if (ts.isPostfixUnaryExpression(step) || (ts.isPrefixUnaryExpression(step) && (step.operator === ts.SyntaxKind.PlusPlusToken || step.operator === ts.SyntaxKind.MinusMinusToken))) target = step.operand;
-      else if (ts.isBinaryExpression(step) && (step.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken || step.operatorToken.kind === ts.SyntaxKind.MinusEqualsToken) && ts.isNumericLiteral(skipOuter(ts, step.right))) target = step.left;
-      const symbol = target !== undefined && ts.isIdentifier(skipOuter(ts, target)) ? checker.getSymbolAtLocation(skipOuter(ts, target)) : undefined;
-      if (symbol !== undefined && n.initializer.declarations.some((d) => checker.getSymbolAtLocation(d.name) === symbol)) counters.add(symbol);
+
+/** `let i = ...` in a loop's initialiser, stepped only as `i = i ± c` in its update. */
+function loopCounters(fn: CoreFunction): Set<Var> {
+  const counters = new Set<Var>();
+  const assigned = new Map<Var, number>();
+  walk(fn.body, (s) => {
+    if (s.kind === 'assign') assigned.set(s.var, (assigned.get(s.var) ?? 0) + 1);
+  });
+  walk(fn.body, (s) => {
+    if (s.kind !== 'loop') return;
+    for (const init of s.init) {
+      if (init.kind !== 'let') continue;
+      const steps = s.update.filter((u) => u.kind === 'assign' && u.var === init.var && isStep(u.value, init.var));
+      // Stepped once per iteration by the update, and nowhere else.
+      if (steps.length === 1 && assigned.get(init.var) === 1) counters.add(init.var);
     }
-    if (ts.isFunctionLike(n) && n !== body) return;
-    ts.forEachChild(n, visit);
-  };
-  ts.forEachChild(body, visit);
+  });
   return counters;
 }
 
-/** A function declared inside another reads that function's variables, active ones included. */
-export function isClosure(ts: typeof import('typescript'), decl: ts.Node | undefined): boolean {
-  for (let n = decl?.parent; n !== undefined; n = n.parent) if (ts.isFunctionLike(n)) return true;
-  return false;
+/** `v + c`, `v - c` (`+v + c` after `v++`) with a constant `c`. */
+function isStep(e: Expr, v: Var): boolean {
+  if (e.kind !== 'binary' || (e.op !== '+' && e.op !== '-') || e.right.kind !== 'number') return false;
+  const base = e.left.kind === 'unary' && e.left.op === 'plus' ? e.left.operand : e.left;
+  return base.kind === 'var' && base.var === v;
 }

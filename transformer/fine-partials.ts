@@ -7,7 +7,7 @@
 import type ts from 'typescript';
 import { Graph, type Node } from './ir.js';
 import { primitive, type PrimitiveName } from './rules.js';
-import { binaryToken, numberLiteral } from './emit.js';
+import { infix, numberLiteral } from './syntax.js';
 
 /** An operand: its value (an identifier or a literal, so that it may be repeated) and whether it is active. */
 export interface Operand {
@@ -58,6 +58,6 @@ function print(ts: typeof import('typescript'), f: ts.NodeFactory, n: Node, leav
   if (n.op === 'neg') return f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, args[0]!);
   if (n.op === '!') return f.createLogicalNot(args[0]!);
   const rule = primitive(n.op);
-  if (rule.infix !== undefined) return f.createBinaryExpression(args[0]!, binaryToken(ts, rule.infix), args[1]!);
+  if (rule.infix !== undefined) return infix(ts, f, args[0]!, rule.infix, args[1]!);
   return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Math'), rule.mathName!), undefined, args);
 }

@@ -68,7 +68,7 @@ export default function coarsegrad(
       return file;
     }
     try {
-      return transformFile({ ts: tsApi, checker, context, addDiagnostic, trace, mode, segmentLimit, simplify }, file);
+      return transformFile({ ts: tsApi, checker, context, addDiagnostic, trace, mode, segmentLimit, simplify, debug: config.debug === true }, file);
     } catch (error) {
       // A bug in coarsegrad: report it, leave the file as plain tsc would emit it.
       const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -22,6 +22,8 @@ export interface FileContext {
   readonly mode: 'coarse' | 'fine';
   readonly segmentLimit: number;
   readonly simplify: SimplifyOptions | undefined;
+  /** Print the front end's core of each function with its trace. */
+  readonly debug: boolean;
 }
 
 interface Companion {
@@ -245,7 +247,7 @@ function report(fc: FileContext, file: ts.SourceFile, companions: ReadonlyMap<ts
 /** Runs the pipeline on one function; what it cannot do becomes a diagnostic, never an exception. */
 function compileGuarded(fc: FileContext, file: ts.SourceFile, m: Marked, runtime: string): CompiledFunction | undefined {
   try {
-    return compileFunction({ ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file, runtime, mode: fc.mode, segmentLimit: fc.segmentLimit, simplify: fc.simplify }, m.fn, m.name);
+    return compileFunction({ ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file, runtime, mode: fc.mode, segmentLimit: fc.segmentLimit, simplify: fc.simplify, debug: fc.debug }, m.fn, m.name);
   } catch (error) {
     if (error instanceof Unsupported) {
       fc.addDiagnostic(diagnosticAt(fc.ts, error.node, error.code, error.message));

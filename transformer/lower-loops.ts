@@ -5,22 +5,16 @@
  */
 import type ts from 'typescript';
 import { splitSum } from './algebra.js';
+import { shapes, type Expr, type Loop as CoreLoop, type Stmt, type Var } from './core.js';
+import { walk } from './core-walk.js';
 import { mapsOfLoop } from './lower-maps.js';
 import { codes, unsupported, Unsupported } from './diagnostics.js';
 import { dependsOn, LoopReuse, extremumOf, isConst, isIncrementOf, substitute, type CarriedNode, type Graph, type Loop, type Node } from './ir.js';
-import { elementsOf } from './lower-arrays.js';
 import type { LoopExit, Lowerer, State, Value } from './lower.js';
 
 /** Unrolling stops past this many iterations in one marked function, or this many DAG nodes. */
 const unrollBudget = { iterations: 4096, nodes: 200_000 };
 
-/**
- * A loop whose trip count is known at compile time, unrolled into the DAG (DESIGN.md §5, small
- * constant trip counts): each iteration is lowered from the state the previous one left, and
- * coarsening then works across iterations. The loop's condition must fold to a constant in every
- * iteration; a `break`, `continue` or `return` under a run-time condition becomes a φ over "has
- * left the loop", and later iterations run only where it has not.
- */
 /** Unrolling met a test that is not a constant: the loop runs a run-time number of times. */
 export class TripCountUnknown extends Unsupported {
   constructor(at: ts.Node) {
@@ -29,10 +23,25 @@ export class TripCountUnknown extends Unsupported {
 }
 
 /**
+ * A loop of the core: unrolled if its trip count turns out to be known at compile time (DESIGN.md
+ * §5), else a sum, a scan or a closed form over a run-time trip count, else a recurrence on the tape.
+ */
+export function loop(lo: Lowerer, s: CoreLoop): void {
+  lo.statements(s.init);
+  // A loop whose first test is not a constant runs a run-time number of times.
+  if (s.testFirst && s.test !== undefined && s.testing.length === 0 && lo.condition(s.test).kind !== 'const') {
+    runtimeLoop(lo, s);
+    return;
+  }
+  const steps = { core: s, test: () => lo.test(s), body: () => lo.statements(s.body), next: () => lo.statements(s.update), testAfterBody: !s.testFirst };
+  unrollOr(lo, s.at, steps, () => conditionalLoop(lo, s));
+}
+
+/**
  * A loop unrolled if its trip count turns out to be known at compile time, else `otherwise`: the
  * state the attempt changed is put back first.
  */
-export function unrollOr(lo: Lowerer, at: ts.Node, loop: Parameters<typeof unroll>[2], otherwise: () => void): void {
+function unrollOr(lo: Lowerer, at: ts.Node, loop: Parameters<typeof unroll>[2], otherwise: () => void): void {
   const frame = lo.frame;
   const saved = { state: lo.snapshot(), path: frame.path, ended: frame.ended, loops: frame.loops.length, returns: frame.returns.length, report: lo.loopReport.length };
   try {
@@ -43,13 +52,21 @@ export function unrollOr(lo: Lowerer, at: ts.Node, loop: Parameters<typeof unrol
     frame.path = saved.path;
     frame.ended = saved.ended;
     frame.loops.length = saved.loops;
+    frame.loopsLowered.length = saved.loops;
     frame.returns.length = saved.returns;
     lo.loopReport.length = saved.report;
     otherwise();
   }
 }
 
-export function unroll(lo: Lowerer, at: ts.Node, loop: { test: () => Node; body: () => void; next?: () => void; testAfterBody?: boolean }): void {
+/**
+ * A loop whose trip count is known at compile time, unrolled into the DAG (DESIGN.md §5, small
+ * constant trip counts): each iteration is lowered from the state the previous one left, and
+ * coarsening then works across iterations. The loop's condition must fold to a constant in every
+ * iteration; a `break`, `continue` or `return` under a run-time condition becomes a φ over "has
+ * left the loop", and later iterations run only where it has not.
+ */
+function unroll(lo: Lowerer, at: ts.Node, loop: { core: CoreLoop; test: () => Node; body: () => void; next?: () => void; testAfterBody?: boolean }): void {
   const frame = lo.frame;
   const g = lo.graph;
   const scope = lo.snapshot();
@@ -77,7 +94,9 @@ export function unroll(lo: Lowerer, at: ts.Node, loop: { test: () => Node; body:
     }
     frame.path = left === undefined ? entryPath : entryPath === undefined ? g.call('!', left) : g.call('&&', entryPath, g.call('!', left));
     frame.loops.push([]);
+    frame.loopsLowered.push(loop.core);
     loop.body();
+    frame.loopsLowered.pop();
     const exits = frame.loops.pop()!;
     if (!frame.ended) exits.push({ kind: 'continue', guard: undefined, state: lo.snapshot() });
     frame.ended = false;
@@ -115,39 +134,38 @@ export function unroll(lo: Lowerer, at: ts.Node, loop: { test: () => Node; body:
  * and scans, differentiated with no tape (DESIGN.md §5, strategy 3); otherwise, or with a `break`,
  * its variables are the state of a recurrence on the tape (strategy 5).
  */
-export function runtimeLoop(lo: Lowerer, s: ts.ForStatement): void {
-  const ts = lo.ts;
+function runtimeLoop(lo: Lowerer, s: CoreLoop): void {
   const frame = lo.frame;
   const shape = countedLoop(lo, s);
   if (shape === undefined) {
-    conditionalLoop(lo, s, { test: s.condition, ...(s.incrementor !== undefined ? { next: s.incrementor } : {}), testFirst: true });
+    conditionalLoop(lo, s);
     return;
   }
   const start = frame.bindings.get(shape.counter);
-  if (start === undefined || start.kind !== 'number') unsupported(codes.unsupportedSyntax, s, 'the loop counter must start at a number.');
+  if (start === undefined || start.kind !== 'number') unsupported(codes.unsupportedSyntax, s.at, 'the loop counter must start at a number.');
   countedRuntimeLoop(lo, s, {
     start: start.node,
     bound: () => loopBound(lo, shape),
-    boundAt: shape.bound,
+    boundAt: shape.bound.at,
     compare: shape.compare,
     step: shape.step,
-    counterName: shape.counterName,
+    counterName: shape.counter.name,
     exclude: shape.counter,
     body: (index) => {
       frame.bindings.set(shape.counter, { kind: 'number', node: index });
-      lo.statement(s.statement);
+      lo.statements(s.body);
     },
   });
   // A counter declared before the loop holds its final value after it, which is not modelled:
   // reading it is reported rather than computed wrongly.
-  const declaredByLoop = s.initializer !== undefined && ts.isVariableDeclarationList(s.initializer);
-  if (!declaredByLoop) frame.bindings.set(shape.counter, undefined);
+  const declaredByLoop = s.init.some((st) => st.kind === 'let' && st.var === shape.counter);
+  if (!declaredByLoop) frame.bindings.set(shape.counter, { kind: 'undefined' });
 }
 
 /** The counted loop underneath `for (let i = a; i < n; i++)` and `for (const v of xs)` over a parameter. */
 function countedRuntimeLoop(
   lo: Lowerer,
-  s: ts.IterationStatement,
+  s: CoreLoop,
   shape: {
     readonly start: Node;
     /** Lowers the bound in the current state: it must come out the same after the body. */
@@ -156,38 +174,38 @@ function countedRuntimeLoop(
     readonly compare: Loop['compare'];
     readonly step: number;
     readonly counterName: string;
-    readonly exclude?: ts.Symbol;
+    readonly exclude?: Var;
     readonly body: (index: Node) => void;
   },
 ): void {
   const g = lo.graph;
-  const returns = returnsFrom(lo, s.statement);
-  const slots = heapSlotsWritten(lo, [s.statement]);
+  const returns = returnsFrom(lo, s);
+  const slots = heapSlotsWritten(lo, s.body);
   const innerBefore = lo.innerRecurrences.length;
   const scope = lo.snapshot();
   const bound = shape.bound();
   const loop = g.loop(shape.start, bound, shape.compare, shape.step, shape.counterName, [...lo.runtimeLoops]);
-  const symbols = [...assignedOutside(lo, [s.statement], scope).filter((symbol) => symbol !== shape.exclude), ...slots.keys(), ...(returns ? [returns.flag, returns.value] : [])];
+  const symbols = [...assignedOutside(lo, s.body, scope).filter((v) => v !== shape.exclude), ...slots.keys(), ...(returns ? [returns.flag, returns.value] : [])];
   const step = iterate(lo, s, loop, scope, symbols, () => shape.body(g.index(loop)), undefined, returns, slots);
   if (shape.bound() !== bound) unsupported(codes.unsupportedSyntax, shape.boundAt, "the loop's bound changes inside the loop; compute it once before the loop.");
-  const initial = (symbol: ts.Symbol) => (scope.bindings.get(symbol) ?? lo.outerBinding(symbol)) as { kind: 'number'; node: Node };
+  const initial = (v: Var) => (scope.bindings.get(v) ?? lo.outerBinding(v)) as { kind: 'number'; node: Node };
   const updates: Updates = { loop, leaves: step.leaves, updated: step.next, initial };
   const reduced = step.breaks ? undefined : reducedOrNested(lo, updates, innerBefore);
   if (reduced !== undefined && [...step.dynamic].some(([ref, written]) => scope.dynamic.get(ref) !== written)) {
     refuseNested(lo, innerBefore, 'a loop that keeps a maximum, a minimum or a last value, or writes an array');
   }
-  const carried = [...step.leaves.keys()].map((symbol) => symbol.getName()).join(', ') || 'nothing';
+  const carried = [...step.leaves.keys()].map((v) => v.name).join(', ') || 'nothing';
   lo.classify(
-    s,
+    s.at,
     reduced !== undefined
       ? `reduction of ${carried} over a run-time trip count: sums, scans and closed forms, no tape`
       : `recurrence on the tape, carrying ${carried}: ${step.breaks ? "it may 'break'" : 'a variable is updated from its previous value other than by adding to it'}`,
   );
-  const exitValues = reduced ?? recurrence(lo, s, updates, step.breaks ? { goOn: step.stays } : {}, innerBefore);
+  const exitValues = reduced ?? recurrence(lo, s.at, updates, step.breaks ? { goOn: step.stays } : {}, innerBefore);
   lo.restore({ ...scope, dynamic: step.dynamic });
-  for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);
+  for (const [v, value] of exitValues) lo.assignExisting(v, value, s.at);
   slotsFromVariables(lo, slots, true);
-  if (returns !== undefined) returnAfter(lo, s, returns);
+  if (returns !== undefined) returnAfter(lo, s.at, returns);
 }
 
 /**
@@ -205,8 +223,8 @@ function refuseNested(lo: Lowerer, innerBefore: number, outer: string): void {
 }
 
 /** A variable of the lowering's own, carried by a loop like one of the source's. */
-function syntheticSymbol(name: string): ts.Symbol {
-  return { escapedName: name, getName: () => name, flags: 0 } as unknown as ts.Symbol;
+function syntheticVar(name: string, at: ts.Node): Var {
+  return { id: -1, name, shape: shapes.number, at, temporary: true };
 }
 
 /** One element of a local array, or one field of an object the function built. */
@@ -217,41 +235,46 @@ interface HeapSlot {
 
 /**
  * The local arrays and objects a run-time loop's own statements write (`s.v += a`, `p[0] = x`):
- * each of their slots is carried like a variable, under a symbol bound here to the slot's value.
+ * each of their slots is carried like a variable, under a variable bound here to the slot's value.
  * Writes in a function the loop calls are not seen, and are reported after the body.
  */
-function heapSlotsWritten(lo: Lowerer, parts: readonly ts.Node[]): Map<ts.Symbol, HeapSlot> {
-  const ts = lo.ts;
-  const slots = new Map<ts.Symbol, HeapSlot>();
+function heapSlotsWritten(lo: Lowerer, parts: readonly Stmt[]): Map<Var, HeapSlot> {
+  const slots = new Map<Var, HeapSlot>();
   const seen = new Set<number>();
-  const target = (e: ts.Expression): void => {
-    const inner = lo.skipParentheses(e);
-    if (!ts.isPropertyAccessExpression(inner) && !ts.isElementAccessExpression(inner)) return;
-    const base = lo.skipParentheses(inner.expression);
-    if (!ts.isIdentifier(base)) return;
-    const symbol = lo.checker.getSymbolAtLocation(base);
-    const value = symbol === undefined ? undefined : (lo.frame.bindings.get(symbol) ?? lo.outerBinding(symbol));
+  // What the loop's own temporaries stand for: `let target = p` before `target[0] = ...`.
+  const aliases = new Map<Var, Expr>();
+  walk(parts, (st) => {
+    if (st.kind === 'let' && st.var.temporary && st.init.kind === 'var') aliases.set(st.var, st.init);
+  });
+  const resolve = (e: Expr): Expr => {
+    for (let seenVars = 0; e.kind === 'var' && aliases.has(e.var) && seenVars < 64; seenVars++) e = aliases.get(e.var)!;
+    return e;
+  };
+  walk(parts, (st) => {
+    if (st.kind !== 'store' && !(st.kind === 'effect' && st.call.kind === 'arrayMethod')) return;
+    const base = resolve(st.kind === 'store' ? st.object : (st.call as Extract<Expr, { kind: 'arrayMethod' }>).array);
+    if (base.kind !== 'var') return;
+    const value = lo.frame.bindings.get(base.var) ?? lo.outerBinding(base.var);
     if (value?.kind !== 'array' || seen.has(value.ref)) return;
     seen.add(value.ref);
     const fields = lo.recordFields.get(value.ref);
     lo.heap.get(value.ref)!.forEach((element, slot) => {
-      const name = fields !== undefined ? `${base.text}.${fields[slot]}` : `${base.text}[${slot}]`;
-      const carried = syntheticSymbol(name);
+      const name = fields !== undefined ? `${base.var.name}.${fields[slot]}` : `${base.var.name}[${slot}]`;
+      const carried = syntheticVar(name, st.at);
       slots.set(carried, { ref: value.ref, slot });
       lo.frame.bindings.set(carried, element);
     });
-  };
-  forEachAssignmentTarget(lo, parts, target);
+  });
   return slots;
 }
 
 /** Puts the carried slots' variables into their arrays and objects (`state`: the lowerer's now). */
-function slotsFromVariables(lo: Lowerer, slots: ReadonlyMap<ts.Symbol, HeapSlot>, drop: boolean): void {
-  for (const [symbol, { ref, slot }] of slots) {
+function slotsFromVariables(lo: Lowerer, slots: ReadonlyMap<Var, HeapSlot>, drop: boolean): void {
+  for (const [v, { ref, slot }] of slots) {
     const elements = lo.heap.get(ref)!.slice();
-    elements[slot] = lo.frame.bindings.get(symbol)!;
+    elements[slot] = lo.frame.bindings.get(v)!;
     lo.heap.set(ref, elements);
-    if (drop) lo.frame.bindings.delete(symbol);
+    if (drop) lo.frame.bindings.delete(v);
   }
 }
 
@@ -259,11 +282,11 @@ function slotsFromVariables(lo: Lowerer, slots: ReadonlyMap<ts.Symbol, HeapSlot>
  * For a run-time loop whose body returns: a flag and a value it carries, set by the `return`, which
  * then leaves the loop like a `break` (`undefined` if the body does not return).
  */
-function returnsFrom(lo: Lowerer, body: ts.Statement): { flag: ts.Symbol; value: ts.Symbol } | undefined {
-  const ts = lo.ts;
-  const returns = (n: ts.Node): boolean => ts.isReturnStatement(n) || (!ts.isFunctionLike(n) && ts.forEachChild(n, returns) === true);
-  if (!returns(body)) return undefined;
-  const through = { flag: syntheticSymbol('returned'), value: syntheticSymbol('result') };
+function returnsFrom(lo: Lowerer, s: CoreLoop): { flag: Var; value: Var } | undefined {
+  let returns = false;
+  walk(s.body, (st) => (returns ||= st.kind === 'return'));
+  if (!returns) return undefined;
+  const through = { flag: syntheticVar('returned', s.at), value: syntheticVar('result', s.at) };
   const zero: Value = { kind: 'number', node: lo.graph.constant(0) };
   lo.frame.bindings.set(through.flag, zero);
   lo.frame.bindings.set(through.value, zero);
@@ -271,9 +294,9 @@ function returnsFrom(lo: Lowerer, body: ts.Statement): { flag: ts.Symbol; value:
 }
 
 /** After such a loop: the function returns the value if the loop ended by a `return`. */
-function returnAfter(lo: Lowerer, s: ts.IterationStatement, through: { flag: ts.Symbol; value: ts.Symbol }): void {
+function returnAfter(lo: Lowerer, at: ts.Node, through: { flag: Var; value: Var }): void {
   if (lo.runtimeLoops.length > 0) {
-    unsupported(codes.unsupportedSyntax, s, "a loop with a 'return' inside is not differentiated yet inside a loop that runs a run-time number of times; break out of both loops and return after them.");
+    unsupported(codes.unsupportedSyntax, at, "a loop with a 'return' inside is not differentiated yet inside a loop that runs a run-time number of times; break out of both loops and return after them.");
   }
   const g = lo.graph;
   const frame = lo.frame;
@@ -290,14 +313,13 @@ function returnAfter(lo: Lowerer, s: ts.IterationStatement, through: { flag: ts.
  * a recurrence on the tape. Its test runs on the initial state to enter, and on each new state to go
  * on; the tape records how many iterations ran, so the reverse loop runs them all back.
  */
-export function conditionalLoop(
-  lo: Lowerer,
-  s: ts.IterationStatement,
-  parts: { readonly test: ts.Expression | undefined; readonly next?: ts.Expression; readonly testFirst: boolean },
-): void {
+function conditionalLoop(lo: Lowerer, s: CoreLoop): void {
   const g = lo.graph;
-  const returns = returnsFrom(lo, s.statement);
-  const sources = [s.statement, ...(parts.test !== undefined ? [parts.test] : []), ...(parts.next !== undefined ? [parts.next] : [])];
+  // A test that changes state (`while (i++ < n)`) would change it once more when it fails, after
+  // the last iteration: not modelled by the recurrence.
+  if (s.testing.some((st) => st.kind !== 'let')) unsupported(codes.unsupportedSyntax, s.at, "a loop whose test changes variables is not coarsened; change them in the loop's body.");
+  const returns = returnsFrom(lo, s);
+  const sources = [...s.testing, ...s.body, ...s.update];
   const slots = heapSlotsWritten(lo, sources);
   const innerBefore = lo.innerRecurrences.length;
   const scope = lo.snapshot();
@@ -311,32 +333,32 @@ export function conditionalLoop(
     scope,
     symbols,
     () => {
-      test = parts.test === undefined ? g.constant(1) : lo.condition(parts.test);
-      lo.statement(s.statement);
+      test = lo.test(s);
+      lo.statements(s.body);
     },
-    parts.next === undefined ? undefined : () => lo.expression(parts.next!),
+    s.update.length === 0 ? undefined : () => lo.statements(s.update),
     returns,
     slots,
   );
   refuseNested(lo, innerBefore, 'another such loop');
-  const initial = (symbol: ts.Symbol) => (scope.bindings.get(symbol) ?? lo.outerBinding(symbol)) as { kind: 'number'; node: Node };
-  const onState = (values: (leaf: CarriedNode, symbol: ts.Symbol) => Node) =>
-    substitute(g, test, new Map([...step.leaves].map(([symbol, leaf]) => [leaf, values(leaf, symbol)] as const)));
-  const entry = parts.testFirst ? onState((_, symbol) => initial(symbol).node) : g.constant(1);
-  const goOn = g.call('&&', step.stays, onState((_, symbol) => step.next.get(symbol)!));
-  const carried = [...step.leaves.keys()].map((symbol) => symbol.getName()).join(', ') || 'nothing';
-  lo.classify(s, `recurrence on the tape, carrying ${carried}: it runs while a run-time condition holds`);
-  const exitValues = recurrence(lo, s, { loop, leaves: step.leaves, updated: step.next, initial }, { entry, goOn }, innerBefore);
+  const initial = (v: Var) => (scope.bindings.get(v) ?? lo.outerBinding(v)) as { kind: 'number'; node: Node };
+  const onState = (values: (leaf: CarriedNode, v: Var) => Node) =>
+    substitute(g, test, new Map([...step.leaves].map(([v, leaf]) => [leaf, values(leaf, v)] as const)));
+  const entry = s.testFirst ? onState((_, v) => initial(v).node) : g.constant(1);
+  const goOn = g.call('&&', step.stays, onState((_, v) => step.next.get(v)!));
+  const carried = [...step.leaves.keys()].map((v) => v.name).join(', ') || 'nothing';
+  lo.classify(s.at, `recurrence on the tape, carrying ${carried}: it runs while a run-time condition holds`);
+  const exitValues = recurrence(lo, s.at, { loop, leaves: step.leaves, updated: step.next, initial }, { entry, goOn }, innerBefore);
   lo.restore({ ...scope, dynamic: step.dynamic });
-  for (const [symbol, value] of exitValues) lo.assignExisting(symbol, value);
+  for (const [v, value] of exitValues) lo.assignExisting(v, value, s.at);
   slotsFromVariables(lo, slots, true);
-  if (returns !== undefined) returnAfter(lo, s, returns);
+  if (returns !== undefined) returnAfter(lo, s.at, returns);
 }
 
 interface Iteration {
-  readonly leaves: ReadonlyMap<ts.Symbol, CarriedNode>;
+  readonly leaves: ReadonlyMap<Var, CarriedNode>;
   /** Each carried variable after an iteration. */
-  readonly next: ReadonlyMap<ts.Symbol, Node>;
+  readonly next: ReadonlyMap<Var, Node>;
   /** The iteration ended without `break`. */
   readonly stays: Node;
   readonly breaks: boolean;
@@ -350,46 +372,48 @@ interface Iteration {
  */
 function iterate(
   lo: Lowerer,
-  s: ts.IterationStatement,
+  s: CoreLoop,
   loop: Loop,
   scope: State,
-  symbols: readonly ts.Symbol[],
+  symbols: readonly Var[],
   body: () => void,
   next?: () => void,
-  returns?: { readonly flag: ts.Symbol; readonly value: ts.Symbol },
-  slots: ReadonlyMap<ts.Symbol, HeapSlot> = new Map(),
+  returns?: { readonly flag: Var; readonly value: Var },
+  slots: ReadonlyMap<Var, HeapSlot> = new Map(),
 ): Iteration {
   const g = lo.graph;
   const frame = lo.frame;
-  const leaves = new Map<ts.Symbol, CarriedNode>();
+  const leaves = new Map<Var, CarriedNode>();
   const readsFrom = lo.dynamicReads.length;
-  symbols.forEach((symbol, slot) => {
-    const value = scope.bindings.get(symbol) ?? lo.outerBinding(symbol);
+  symbols.forEach((v, slot) => {
+    const value = scope.bindings.get(v) ?? lo.outerBinding(v);
     if (value === undefined || value.kind !== 'number') {
-      unsupported(codes.unsupportedSyntax, s, `'${symbol.getName()}' is changed by this loop but is not a number; only numbers can be carried by a loop that runs a run-time number of times.`);
+      unsupported(codes.unsupportedSyntax, s.at, `'${v.name}' is changed by this loop but is not a number; only numbers can be carried by a loop that runs a run-time number of times.`);
     }
-    const leaf = g.carried(loop, symbol.getName(), slot);
-    leaves.set(symbol, leaf);
-    frame.bindings.set(symbol, { kind: 'number', node: leaf });
+    const leaf = g.carried(loop, v.name, slot);
+    leaves.set(v, leaf);
+    frame.bindings.set(v, { kind: 'number', node: leaf });
   });
   // The body reads and writes the carried slots in their arrays and objects.
   slotsFromVariables(lo, slots, false);
   const loopExits: LoopExit[] = [];
   frame.loops.push(loopExits);
+  frame.loopsLowered.push(s);
   if (returns !== undefined) frame.returnsThrough.push({ ...returns, exits: loopExits });
   lo.runtimeLoops.push(loop);
   try {
     body();
   } finally {
     lo.runtimeLoops.pop();
+    frame.loopsLowered.pop();
     if (returns !== undefined) frame.returnsThrough.pop();
   }
   const exits = frame.loops.pop()!;
   const returning = exits.find((e) => e.kind === 'return');
-  if (returning !== undefined) unsupported(codes.unsupportedSyntax, s, "a 'return' inside a loop that runs a run-time number of times is not differentiated yet; break out and return after the loop.");
+  if (returning !== undefined) unsupported(codes.unsupportedSyntax, s.at, "a 'return' inside a loop that runs a run-time number of times is not differentiated yet; break out and return after the loop.");
   if (!frame.ended) exits.push({ kind: 'continue', guard: undefined, state: lo.snapshot() });
   frame.ended = false;
-  if (exits.length === 0) unsupported(codes.unsupportedSyntax, s, 'this loop body never finishes an iteration.');
+  if (exits.length === 0) unsupported(codes.unsupportedSyntax, s.at, 'this loop body never finishes an iteration.');
   // Stays: the first way out of the body that was taken is a continue (or the end of the body).
   let stays: Node = g.constant(exits[exits.length - 1]!.kind === 'continue' ? 1 : 0);
   for (let i = exits.length - 2; i >= 0; i--) {
@@ -400,16 +424,16 @@ function iterate(
   const breaks = exits.filter((e) => e.kind === 'break');
   let going: State | undefined;
   if (continues.length > 0) {
-    lo.restore(lo.joinAll(continues, scope, s));
+    lo.restore(lo.joinAll(continues, scope, s.at));
     next?.();
     going = lo.snapshot();
   }
-  const leaving = breaks.length > 0 ? lo.joinAll(breaks, scope, s) : undefined;
-  const joined = going !== undefined && leaving !== undefined ? lo.join(g.call('!', stays), leaving, going, scope, s) : (going ?? leaving)!;
+  const leaving = breaks.length > 0 ? lo.joinAll(breaks, scope, s.at) : undefined;
+  const joined = going !== undefined && leaving !== undefined ? lo.join(g.call('!', stays), leaving, going, scope, s.at) : (going ?? leaving)!;
   // Writes at the counter into arrays of run-time length are maps over this loop.
-  const state = { ...joined, dynamic: mapsOfLoop(lo, loop, s, scope, joined, [...leaves.values()], readsFrom) };
+  const state = { ...joined, dynamic: mapsOfLoop(lo, loop, s.at, scope, joined, [...leaves.values()], readsFrom) };
   const carriedRefs = new Set([...slots.values()].map((h) => h.ref));
-  for (const [symbol, { ref, slot }] of slots) state.bindings.set(symbol, state.heap.get(ref)![slot]!);
+  for (const [v, { ref, slot }] of slots) state.bindings.set(v, state.heap.get(ref)![slot]!);
   for (const [ref, elements] of state.heap) {
     // Arrays and objects made in the body are the iteration's own; those from before must not change.
     if (scope.heap.has(ref) && scope.heap.get(ref) !== elements && !carriedRefs.has(ref)) {
@@ -417,22 +441,22 @@ function iterate(
       const what = lo.recordFields.has(ref) ? 'changes the fields of an object built in the marked function' : 'writes the elements of a local array';
       unsupported(
         codes.unsupportedSyntax,
-        s,
+        s.at,
         `a function called in this loop, which runs a run-time number of times, ${what}; that is not differentiated yet: make the change in the loop's own statements (\`s.v += a\`, \`p[0] = x\`).`,
       );
     }
   }
   lo.restore(state);
-  const nextValues = new Map<ts.Symbol, Node>();
-  for (const symbol of leaves.keys()) {
-    const value = state.bindings.get(symbol);
-    if (value === undefined || value.kind !== 'number') unsupported(codes.unsupportedSyntax, s, `'${symbol.getName()}' is not a number after an iteration of this loop.`);
-    nextValues.set(symbol, value.node);
+  const nextValues = new Map<Var, Node>();
+  for (const v of leaves.keys()) {
+    const value = state.bindings.get(v);
+    if (value === undefined || value.kind !== 'number') unsupported(codes.unsupportedSyntax, s.at, `'${v.name}' is not a number after an iteration of this loop.`);
+    nextValues.set(v, value.node);
   }
   return { leaves, next: nextValues, stays, breaks: breaks.length > 0, dynamic: state.dynamic };
 }
 
-export function loopBound(lo: Lowerer, shape: { bound: ts.Expression; offset: number }): Node {
+function loopBound(lo: Lowerer, shape: { bound: Expr; offset: number }): Node {
   const bound = lo.number(shape.bound);
   return shape.offset === 0 ? bound : lo.graph.sub(bound, lo.graph.constant(shape.offset));
 }
@@ -440,10 +464,10 @@ export function loopBound(lo: Lowerer, shape: { bound: ts.Expression; offset: nu
 /** What one iteration of a run-time loop does to the variables it carries. */
 interface Updates {
   readonly loop: Loop;
-  readonly leaves: ReadonlyMap<ts.Symbol, CarriedNode>;
+  readonly leaves: ReadonlyMap<Var, CarriedNode>;
   /** Each carried variable after an iteration, in terms of the leaves. */
-  readonly updated: ReadonlyMap<ts.Symbol, Node>;
-  readonly initial: (symbol: ts.Symbol) => { node: Node };
+  readonly updated: ReadonlyMap<Var, Node>;
+  readonly initial: (v: Var) => { node: Node };
 }
 
 /**
@@ -451,9 +475,9 @@ interface Updates {
  * maximum or minimum, from values that do not read the other updated variables. `undefined` if the
  * loop is not made of such reductions alone.
  */
-function reductions(lo: Lowerer, { loop, leaves, updated, initial }: Updates): Map<ts.Symbol, Value> | undefined {
+function reductions(lo: Lowerer, { loop, leaves, updated, initial }: Updates): Map<Var, Value> | undefined {
   const g = lo.graph;
-  const exitValues = new Map<ts.Symbol, Value>();
+  const exitValues = new Map<Var, Value>();
   const readsOthers = (n: Node) => [...leaves.values()].some((other) => dependsOn(n, other));
   for (const [symbol, leaf] of leaves) {
     const next = updated.get(symbol)!;
@@ -470,7 +494,7 @@ function reductions(lo: Lowerer, { loop, leaves, updated, initial }: Updates): M
     if (!isIncrementOf(next, leaf)) return undefined;
     const increment = substitute(g, next, new Map([[leaf, g.constant(0)]]));
     if (readsOthers(increment)) return undefined;
-    exitValues.set(symbol, { kind: 'number', node: splitSum(g, loop, increment, initial(symbol).node, symbol.getName()) });
+    exitValues.set(symbol, { kind: 'number', node: splitSum(g, loop, increment, initial(symbol).node, symbol.name) });
   }
   return exitValues;
 }
@@ -480,11 +504,11 @@ function reductions(lo: Lowerer, { loop, leaves, updated, initial }: Updates): M
  * iteration and neither `a` nor `b_i` reading what the loop carries, is `aⁿ·x₀ + Σ_t b_t·a^(n−1−t)`
  * after n iterations: a power and a sum, with no tape. `undefined` unless every variable is such.
  */
-function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): Map<ts.Symbol, Value> | undefined {
+function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): Map<Var, Value> | undefined {
   const g = lo.graph;
   const counter = g.index(loop);
   const free = (n: Node, also?: Node) => [...leaves.values()].every((leaf) => !dependsOn(n, leaf)) && (also === undefined || !dependsOn(n, also));
-  const forms = new Map<ts.Symbol, { a: Node; b: Node }>();
+  const forms = new Map<Var, { a: Node; b: Node }>();
   for (const [symbol, leaf] of leaves) {
     const form = affineIn(g, updated.get(symbol)!, leaf);
     if (form === undefined || !free(form.a, counter) || !free(form.b)) return undefined;
@@ -493,10 +517,10 @@ function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): 
   const trips = tripCount(g, loop);
   // The iteration number t of the counter's value i: the last iteration weighs a⁰.
   const remaining = g.sub(g.sub(trips, g.constant(1)), g.div(g.sub(counter, loop.start), g.constant(loop.step)));
-  const exits = new Map<ts.Symbol, Value>();
+  const exits = new Map<Var, Value>();
   for (const [symbol, { a, b }] of forms) {
     const carriedOver = g.mul(g.apply('**', [a, trips]), initial(symbol).node);
-    exits.set(symbol, { kind: 'number', node: splitSum(g, loop, g.mul(b, g.apply('**', [a, remaining])), carriedOver, symbol.getName()) });
+    exits.set(symbol, { kind: 'number', node: splitSum(g, loop, g.mul(b, g.apply('**', [a, remaining])), carriedOver, symbol.name) });
   }
   return exits;
 }
@@ -556,15 +580,15 @@ function tripCount(g: Graph, loop: Loop): Node {
  */
 function recurrence(
   lo: Lowerer,
-  s: ts.IterationStatement,
+  at: ts.Node,
   { loop, leaves, updated, initial }: Updates,
   ends: { readonly entry?: Node; readonly goOn?: Node },
   /** How many inner recurrences had been lowered before this loop's body. */
   innerBefore: number,
-): Map<ts.Symbol, Value> {
+): Map<Var, Value> {
   const g = lo.graph;
   refuseNested(lo, innerBefore, 'another such loop');
-  if (lo.runtimeLoops.length > 0) lo.innerRecurrences.push(s);
+  if (lo.runtimeLoops.length > 0) lo.innerRecurrences.push(at);
   const symbols = [...leaves.keys()];
   const node = g.recurrence(
     loop,
@@ -577,117 +601,60 @@ function recurrence(
 }
 
 /** The parts of `for (let i = a; i < n; i++)`; anything else is not a counted loop. */
-export function countedLoop(
-  lo: Lowerer,
-  s: ts.ForStatement,
-): { counter: ts.Symbol; counterName: string; bound: ts.Expression; offset: number; compare: Loop['compare']; step: number } | undefined {
-  const ts = lo.ts;
-  const cond = s.condition === undefined ? undefined : lo.skipParentheses(s.condition);
-  if (cond === undefined || !ts.isBinaryExpression(cond)) return undefined;
+function countedLoop(lo: Lowerer, s: CoreLoop): { counter: Var; bound: Expr; offset: number; compare: Loop['compare']; step: number } | undefined {
+  const cond = s.test;
+  if (cond === undefined || cond.kind !== 'binary') return undefined;
   const flip: Record<string, Loop['compare']> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
-  const op = ts.tokenToString(cond.operatorToken.kind) as Loop['compare'];
+  const op = cond.op as Loop['compare'];
   if (!(op in flip)) return undefined;
   // `i + c < n` counts like `i < n - c`.
-  const counterSide = (e: ts.Expression): [ts.Identifier, number] | undefined => {
-    const inner = lo.skipParentheses(e);
-    if (ts.isIdentifier(inner)) return [inner, 0];
-    if (ts.isBinaryExpression(inner) && ts.isIdentifier(inner.left) && ts.isNumericLiteral(inner.right)) {
-      const k = Number(inner.right.text);
-      if (inner.operatorToken.kind === ts.SyntaxKind.PlusToken) return [inner.left, k];
-      if (inner.operatorToken.kind === ts.SyntaxKind.MinusToken) return [inner.left, -k];
+  const counterSide = (e: Expr): [Var, number] | undefined => {
+    const inner = plain(e);
+    if (inner.kind === 'var') return [inner.var, 0];
+    if (inner.kind === 'binary' && (inner.op === '+' || inner.op === '-') && plain(inner.left).kind === 'var' && inner.right.kind === 'number') {
+      return [(plain(inner.left) as Extract<Expr, { kind: 'var' }>).var, inner.op === '+' ? inner.right.value : -inner.right.value];
     }
     return undefined;
   };
   const onLeft = counterSide(cond.left);
   const onRight = onLeft === undefined ? counterSide(cond.right) : undefined;
   if (onLeft === undefined && onRight === undefined) return undefined;
-  const [[counterId, offset], bound, compare] = onLeft !== undefined ? [onLeft, cond.right, op] : [onRight!, cond.left, flip[op]!];
-  const counter = lo.symbolOf(counterId);
-  const inc = s.incrementor === undefined ? undefined : lo.skipParentheses(s.incrementor);
-  let step: number | undefined;
-  if (inc !== undefined && (ts.isPostfixUnaryExpression(inc) || ts.isPrefixUnaryExpression(inc)) && ts.isIdentifier(inc.operand) && lo.symbolOf(inc.operand) === counter) {
-    step = inc.operator === ts.SyntaxKind.PlusPlusToken ? 1 : inc.operator === ts.SyntaxKind.MinusMinusToken ? -1 : undefined;
-  } else if (inc !== undefined && ts.isBinaryExpression(inc) && ts.isIdentifier(inc.left) && lo.symbolOf(inc.left) === counter) {
-    const amount = lo.number(inc.right);
-    const sign = inc.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken ? 1 : inc.operatorToken.kind === ts.SyntaxKind.MinusEqualsToken ? -1 : 0;
-    if (amount.kind === 'const' && sign !== 0) step = sign * amount.value;
-  }
-  const counts = step !== undefined && step !== 0 && ((step > 0 && (compare === '<' || compare === '<=')) || (step < 0 && (compare === '>' || compare === '>=')));
+  const [[counter, offset], bound, compare] = onLeft !== undefined ? [onLeft, cond.right, op] : [onRight!, cond.left, flip[op]!];
+  // The counter is stepped by the update alone, by a constant: `i++`, `i += 2`, `i = i - 1`.
+  if (s.update.length !== 1) return undefined;
+  const update = s.update[0]!;
+  if (update.kind !== 'assign' || update.var !== counter || update.value.kind !== 'binary' || (update.value.op !== '+' && update.value.op !== '-')) return undefined;
+  const stepped = plain(update.value.left);
+  if (stepped.kind !== 'var' || stepped.var !== counter) return undefined;
+  const amount = lo.number(update.value.right);
+  if (amount.kind !== 'const') return undefined;
+  const step = (update.value.op === '+' ? 1 : -1) * amount.value;
+  const counts = step !== 0 && Number.isFinite(step) && ((step > 0 && (compare === '<' || compare === '<=')) || (step < 0 && (compare === '>' || compare === '>=')));
   if (!counts) return undefined;
-  return { counter, counterName: counterId.text, bound, offset, compare, step: step! };
+  let assignedInBody = false;
+  walk(s.body, (st) => (assignedInBody ||= st.kind === 'assign' && st.var === counter));
+  return assignedInBody ? undefined : { counter, bound, offset, compare, step };
 }
 
-/** Calls `target` on what each assignment, `++` and `--` in `parts` writes (not inside nested functions). */
-function forEachAssignmentTarget(lo: Lowerer, parts: readonly ts.Node[], target: (e: ts.Expression) => void): void {
-  const ts = lo.ts;
-  const visit = (n: ts.Node): void => {
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) target(n.left);
-    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) target(n.operand);
-    if (ts.isFunctionLike(n)) return;
-    ts.forEachChild(n, visit);
-  };
-  parts.forEach(visit);
+/** `+e` is `e` for the numbers a counter holds. */
+function plain(e: Expr): Expr {
+  return e.kind === 'unary' && e.op === 'plus' ? e.operand : e;
 }
 
-/** Variables declared before `body` that it assigns (the loop's carried variables). */
-export function assignedOutside(lo: Lowerer, parts: readonly ts.Node[], scope: State): ts.Symbol[] {
-  const ts = lo.ts;
-  const found = new Set<ts.Symbol>();
-  const target = (e: ts.Expression): void => {
-    const inner = lo.skipParentheses(e);
-    if (!ts.isIdentifier(inner)) return;
-    const symbol = lo.checker.getSymbolAtLocation(inner);
-    if (symbol !== undefined && (scope.bindings.has(symbol) || lo.outerBinding(symbol) !== undefined)) found.add(symbol);
-  };
-  forEachAssignmentTarget(lo, parts, target);
-  return [...found];
-}
-
-/** `for (const v of array)`: unrolled over a local array, whose length is known at compile time. */
-export function forOf(lo: Lowerer, s: ts.ForOfStatement): void {
-  const ts = lo.ts;
-  const iterable = lo.expression(s.expression);
-  const declarations = ts.isVariableDeclarationList(s.initializer) ? s.initializer.declarations : undefined;
-  const target = declarations?.[0]?.name;
-  if (declarations === undefined || declarations.length !== 1 || target === undefined || !ts.isIdentifier(target)) {
-    unsupported(codes.unsupportedSyntax, s.initializer, "write the loop variable as 'for (const v of array)'.");
-  }
-  const symbol = lo.symbolOf(target);
-  if (iterable.kind === 'paramArray') {
-    // Over a parameter's elements: `for (let i = 0; i < xs.length; i++) { const v = xs[i]; ... }`.
-    const g = lo.graph;
-    const length = g.opaque({ kind: 'property', base: { kind: 'param', index: iterable.index }, name: 'length', node: undefined });
-    countedRuntimeLoop(lo, s, {
-      start: g.constant(0),
-      bound: () => length,
-      boundAt: s.expression,
-      compare: '<',
-      step: 1,
-      counterName: 'i',
-      body: (index) => {
-        lo.bind(symbol, { kind: 'number', node: g.load(iterable.index, iterable.name, index) }, target.text);
-        lo.statement(s.statement);
-      },
-    });
-    return;
-  }
-  if (iterable.kind !== 'array') unsupported(codes.unsupportedSyntax, s.expression, "'for...of' loops over arrays only.");
-  let index = 0;
-  unroll(lo, s, {
-    test: () => lo.graph.constant(+(index < elementsOf(lo, iterable.ref).length)),
-    body: () => {
-      lo.bind(symbol, elementsOf(lo, iterable.ref)[index]!, target.text);
-      lo.statement(s.statement);
-    },
-    next: () => void index++,
+/** Variables declared before `parts` that they assign (the loop's carried variables). */
+function assignedOutside(lo: Lowerer, parts: readonly Stmt[], scope: State): Var[] {
+  const found = new Set<Var>();
+  walk(parts, (st) => {
+    if (st.kind === 'assign' && (scope.bindings.has(st.var) || lo.outerBinding(st.var) !== undefined)) found.add(st.var);
   });
+  return [...found];
 }
 
 /**
  * The loop's reductions or closed forms, if it has them. A maximum or a closed form reads the body
  * at another iteration (the one that won, the last one), which an inner loop on the tape cannot give.
  */
-function reducedOrNested(lo: Lowerer, updates: Updates, innerBefore: number): Map<ts.Symbol, Value> | undefined {
+function reducedOrNested(lo: Lowerer, updates: Updates, innerBefore: number): Map<Var, Value> | undefined {
   try {
     return reductions(lo, updates) ?? closedForms(lo, updates);
   } catch (e) {

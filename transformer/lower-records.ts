@@ -10,40 +10,18 @@ import type { Node } from './ir.js';
 import type { Lowerer, Value } from './lower.js';
 import { elementsOf, newArray, writeElement } from './lower-arrays.js';
 
-export function objectLiteral(lo: Lowerer, e: ts.ObjectLiteralExpression): Value {
-  const ts = lo.ts;
-  const fields: string[] = [];
+export function objectLiteral(lo: Lowerer, fields: readonly (readonly [string, Value, ts.Node])[]): Value {
+  const names: string[] = [];
   const values: Value[] = [];
-  for (const property of e.properties) {
-    let name: string | undefined;
-    let value: Value | undefined;
-    if (ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name) || ts.isNumericLiteral(property.name))) {
-      name = property.name.text;
-      value = lo.expression(property.initializer);
-    } else if (ts.isShorthandPropertyAssignment(property)) {
-      name = property.name.text;
-      value = lo.expression(property.name);
-    } else {
-      unsupported(
-        codes.unsupportedSyntax,
-        property,
-        'the objects a marked function builds may only list fields (`{ x: a, y }`); spreads, computed names, methods and accessors are not differentiated.',
-      );
-    }
+  for (const [name, value, at] of fields) {
     if (value.kind !== 'number') {
-      unsupported(codes.unsupportedSyntax, property, `the field '${name}' is not a number; the objects a marked function builds hold numbers only (pass other values in as parameters).`);
+      unsupported(codes.unsupportedSyntax, at, `the field '${name}' is not a number; the objects a marked function builds hold numbers only here (pass other values in as parameters).`);
     }
-    const earlier = fields.indexOf(name);
-    if (earlier >= 0) {
-      // `{ x: 1, x: 2 }` keeps the later value, in the earlier position.
-      values[earlier] = value;
-      continue;
-    }
-    fields.push(name);
+    names.push(name);
     values.push(value);
   }
   const record = newArray(lo, 'array', values) as { kind: 'array'; ref: number };
-  lo.recordFields.set(record.ref, fields);
+  lo.recordFields.set(record.ref, names);
   return record;
 }
 

@@ -1,20 +1,18 @@
 /**
- * lower: TypeScript AST → IR (DESIGN.md §3, §4). Walks a marked function's body in order, keeping
- * each local's current SSA value, and inlines the functions it calls whose source is in the program.
- * Anything it cannot lower is an `Unsupported` error at that node (never a crash, never a guess).
+ * lower: the core (`core.ts`) → IR (DESIGN.md §3, §4). Walks a marked function's core in order,
+ * keeping each variable's current SSA value, and inlines the functions it calls. Anything it cannot
+ * lower is an `Unsupported` error at that node (never a crash, never a guess); the pipeline then
+ * hands the function to the operation tape.
  */
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
-import { Graph, isConst, opaqueKey, type Loop, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
-import { arrayLiteral, arrayMethod, constantIndex, elementsOf, newExpression, writeElement } from './lower-arrays.js';
-import { conditionalLoop, forOf, runtimeLoop, unrollOr } from './lower-loops.js';
+import type { Call, CoreFunction, CoreProgram, Expr, Loop as CoreLoop, Shape, Stmt, Var } from './core.js';
+import { Graph, opaqueKey, type Loop, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
+import { arrayLiteral, arrayMethod, constantIndex, elementsOf, newArrayOf, setLength, writeElement } from './lower-arrays.js';
+import { loop } from './lower-loops.js';
 import { fieldWrite, objectLiteral, readField, recordPhi } from './lower-records.js';
-import { dynamicOf, fillDynamic, joinDynamic, readDynamic, writeDynamic, type DynamicArray } from './lower-maps.js';
-import { mathConstants, primitive, type PrimitiveName } from './rules.js';
-import { calleeDeclaration, checkedParameter, enclosesCompanion, isIntegerType, isNumberType, mathOperation, refuseNumbersInside, skipOuter, unsupportedStatement } from './source.js';
-
-export type { FunctionLike } from './source.js';
-import type { FunctionLike } from './source.js';
+import { dynamicOf, joinDynamic, readDynamic, writeDynamic, type DynamicArray } from './lower-maps.js';
+import type { PrimitiveName } from './rules.js';
 
 export interface LoweredParameter {
   readonly name: string;
@@ -22,6 +20,8 @@ export interface LoweredParameter {
   readonly node: ParamNode | undefined;
   /** For an array parameter: the elements read, by index; the gradient is an array of the same length. */
   readonly elements: ReadonlyMap<number, ParamNode> | undefined;
+  /** A `number` parameter that decides a trip count, an index or a length: its derivative is 0. */
+  readonly discrete: boolean;
   /** A literal default value, reproduced on the companion's parameter. */
   readonly defaultValue: ts.Expression | undefined;
 }
@@ -40,8 +40,8 @@ export interface LoweredFunction {
 
 /**
  * A lowered value: a number or a condition (DAG nodes), an inactive object read at run time, a local
- * array (its elements live in the lowerer's heap, so that aliases see each other's writes), or an
- * array parameter (its elements are inputs).
+ * array (its elements live in the lowerer's heap, so that aliases see each other's writes), an
+ * array parameter (its elements are inputs), or `undefined` and string constants, which only steer.
  */
 export type Value =
   | { readonly kind: 'number'; readonly node: Node }
@@ -50,11 +50,13 @@ export type Value =
   | { readonly kind: 'array'; readonly ref: number }
   /** A local array of run-time length (`lower-maps.ts`). */
   | { readonly kind: 'dynArray'; readonly ref: number }
-  | { readonly kind: 'paramArray'; readonly index: number; readonly name: string; readonly float32: boolean };
+  | { readonly kind: 'paramArray'; readonly index: number; readonly name: string; readonly float32: boolean }
+  | { readonly kind: 'undefined' }
+  | { readonly kind: 'string'; readonly value: string };
 
 /** What a statement list may change: the current frame's variables and the contents of local arrays. */
 export interface State {
-  readonly bindings: Map<ts.Symbol, Value | undefined>;
+  readonly bindings: Map<Var, Value>;
   readonly heap: Map<number, readonly Value[]>;
   readonly dynamic: Map<number, DynamicArray>;
 }
@@ -66,7 +68,6 @@ export interface LoopExit {
   readonly state: State;
 }
 
-
 /** A `return` met on the way: the function returned `value` if `guard` held (and no earlier return did). */
 interface PendingReturn {
   readonly guard: Node | undefined;
@@ -76,83 +77,38 @@ interface PendingReturn {
 }
 
 export class Frame {
-  bindings = new Map<ts.Symbol, Value | undefined>();
+  bindings = new Map<Var, Value>();
   /** Returns so far, in program order: the first whose guard holds is the function's result. */
   readonly returns: PendingReturn[] = [];
   /** Every path reaching the current statement has left it: by `return`, `break` or `continue`. */
   ended = false;
   /** The conjunction of branch conditions leading here; `undefined` at the top of the body. */
   path: Node | undefined = undefined;
-  /** Exits met in the bodies of this function's loops being unrolled, innermost last. */
+  /** Exits met in the bodies of this function's loops being lowered, innermost last, with their loops. */
   readonly loops: LoopExit[][] = [];
+  readonly loopsLowered: CoreLoop[] = [];
   /**
    * For run-time loops whose body returns: the variables a `return` sets before leaving the loop
    * like a `break`, and that loop's exits; the function returns after the loop if the flag is set.
    */
-  readonly returnsThrough: { readonly flag: ts.Symbol; readonly value: ts.Symbol; readonly exits: LoopExit[] }[] = [];
+  readonly returnsThrough: { readonly flag: Var; readonly value: Var; readonly exits: LoopExit[] }[] = [];
   constructor(
-    readonly fn: FunctionLike,
+    readonly fn: CoreFunction,
     /** `this` inside the function; `undefined` where it has none the companion can rebuild. */
     readonly thisValue: Value | undefined,
   ) {}
 }
 
-interface OperatorTables {
-  /** `a op b` */
-  readonly binary: ReadonlyMap<ts.SyntaxKind, PrimitiveName>;
-  /** `a op b` giving a boolean */
-  readonly comparison: ReadonlyMap<ts.SyntaxKind, PrimitiveName>;
-  /** `a op= b` */
-  readonly compound: ReadonlyMap<ts.SyntaxKind, PrimitiveName>;
+export function lowerFunction(program: CoreProgram): LoweredFunction {
+  return new Lowerer(program).run();
 }
 
-// Keyed by the TypeScript instance, whose SyntaxKind numbers are its own.
-const operatorTables = new WeakMap<typeof ts, OperatorTables>();
-
-function operatorsOf(tsApi: typeof ts): OperatorTables {
-  const cached = operatorTables.get(tsApi);
-  if (cached !== undefined) return cached;
-  const k = tsApi.SyntaxKind;
-  const tables: OperatorTables = {
-    binary: new Map<ts.SyntaxKind, PrimitiveName>([
-      [k.PlusToken, '+'], [k.MinusToken, '-'], [k.AsteriskToken, '*'], [k.SlashToken, '/'], [k.PercentToken, '%'],
-      [k.AsteriskAsteriskToken, '**'], [k.AmpersandToken, '&'], [k.BarToken, '|'], [k.CaretToken, '^'],
-      [k.LessThanLessThanToken, '<<'], [k.GreaterThanGreaterThanToken, '>>'], [k.GreaterThanGreaterThanGreaterThanToken, '>>>'],
-    ]),
-    comparison: new Map<ts.SyntaxKind, PrimitiveName>([
-      [k.LessThanToken, '<'], [k.LessThanEqualsToken, '<='], [k.GreaterThanToken, '>'], [k.GreaterThanEqualsToken, '>='],
-      [k.EqualsEqualsEqualsToken, '==='], [k.ExclamationEqualsEqualsToken, '!=='],
-      // Between numbers, loose equality is strict equality.
-      [k.EqualsEqualsToken, '==='], [k.ExclamationEqualsToken, '!=='],
-    ]),
-    compound: new Map<ts.SyntaxKind, PrimitiveName>([
-      [k.PlusEqualsToken, '+'], [k.MinusEqualsToken, '-'], [k.AsteriskEqualsToken, '*'], [k.SlashEqualsToken, '/'],
-      [k.PercentEqualsToken, '%'], [k.AsteriskAsteriskEqualsToken, '**'], [k.AmpersandEqualsToken, '&'], [k.BarEqualsToken, '|'],
-      [k.CaretEqualsToken, '^'], [k.LessThanLessThanEqualsToken, '<<'], [k.GreaterThanGreaterThanEqualsToken, '>>'],
-      [k.GreaterThanGreaterThanGreaterThanEqualsToken, '>>>'],
-    ]),
-  };
-  operatorTables.set(tsApi, tables);
-  return tables;
-}
-
-export function lowerFunction(
-  tsApi: typeof ts,
-  checker: ts.TypeChecker,
-  fn: FunctionLike,
-  companionFile: ts.SourceFile,
-): LoweredFunction {
-  return new Lowerer(tsApi, checker, fn, companionFile).run();
-}
-
-/** The lowering of one marked function; `lower-loops.ts` and `lower-arrays.ts` extend it. */
+/** The lowering of one marked function; `lower-loops.ts`, `lower-arrays.ts`, ... extend it. */
 export class Lowerer {
   readonly graph = new Graph();
   readonly stack: Frame[] = [];
   readonly nameHints = new Map<Node, string>();
   readonly freeNames = new Set<string>();
-  readonly folding = new Set<ts.Symbol>();
-  readonly operators: OperatorTables;
   /** Contents of local arrays, by reference. An array's element list is replaced, never mutated. */
   heap = new Map<number, readonly Value[]>();
   /** Arrays of run-time length, by reference: their fill value and writes. */
@@ -165,15 +121,9 @@ export class Lowerer {
   /** Run-time loops being lowered, outermost first. */
   readonly runtimeLoops: Loop[] = [];
   /** Loops lowered inside another run-time loop that became recurrences on the tape, in order. */
-  readonly innerRecurrences: ts.IterationStatement[] = [];
+  readonly innerRecurrences: ts.Node[] = [];
   /** How each loop was classified and why, for the report. */
   readonly loopReport: string[] = [];
-
-  /** Notes a loop's class in the report, with its line. */
-  classify(at: ts.Node, text: string): void {
-    const line = at.getSourceFile().getLineAndCharacterOfPosition(at.getStart()).line + 1;
-    this.loopReport.push(`line ${line}: ${text}`);
-  }
   /** Whether a local array is a plain array or a typed array (which fixes its length and rounding). */
   readonly arrayKinds = new Map<number, 'array' | 'float64' | 'float32'>();
   /** The field names of the local arrays that are records built from object literals. */
@@ -181,88 +131,53 @@ export class Lowerer {
   /** Records that a branch chose between (and the records it made of them): no longer written. */
   readonly frozenRecords = new Set<number>();
 
-  constructor(
-    readonly ts: typeof import('typescript'),
-    readonly checker: ts.TypeChecker,
-    readonly fn: FunctionLike,
-    readonly companionFile: ts.SourceFile,
-  ) {
-    this.operators = operatorsOf(ts);
+  constructor(readonly program: CoreProgram) {}
+
+  /** Notes a loop's class in the report, with its line. */
+  classify(at: ts.Node, text: string): void {
+    const line = at.getSourceFile().getLineAndCharacterOfPosition(at.getStart()).line + 1;
+    this.loopReport.push(`line ${line}: ${text}`);
   }
 
   run(): LoweredFunction {
-    const ts = this.ts;
-    const fn = this.fn;
-    const thisValue: Value | undefined = ts.isArrowFunction(fn) ? this.lexicalThis(fn) : { kind: 'object', expr: { kind: 'this' } };
-    const frame = new Frame(fn, thisValue);
-    const params = fn.parameters.map((p, index) => this.parameter(p, index, frame));
+    const main = this.program.main;
+    const frame = new Frame(main, { kind: 'object', expr: { kind: 'this' } });
+    const params = main.params.map((p, index) => this.parameter(p.var, index, p.companionDefault, frame));
     const output = this.callBody(frame);
-    if (output.kind !== 'number') {
-      unsupported(codes.noNumericResult, fn.name ?? fn, 'a marked function must return a number; this one returns an object.');
-    }
+    if (output.kind !== 'number') unsupported(codes.noNumericResult, main.decl.name ?? main.decl, 'a marked function must return a number; this one returns something else.');
     return { graph: this.graph, params, output: output.node, nameHints: this.nameHints, freeNames: this.freeNames, loops: this.loopReport };
   }
 
   // ---- parameters -------------------------------------------------------------------------------
 
-  parameter(p: ts.ParameterDeclaration, index: number, frame: Frame): LoweredParameter {
-    const ts = this.ts;
-    const { name, type } = checkedParameter(ts, this.checker, p);
-    const defaultValue = p.initializer;
-    const symbol = this.symbolOf(p.name as ts.Identifier);
-    if (isIntegerType(ts, type)) {
-      frame.bindings.set(symbol, this.opaqueValue({ kind: 'param', index }, type));
-      return { name, node: undefined, elements: undefined, defaultValue };
+  private parameter(v: Var, index: number, defaultValue: ts.Expression | undefined, frame: Frame): LoweredParameter {
+    const shape = v.shape;
+    const discrete = this.program.discrete.has(v);
+    const base = { name: v.name, node: undefined, elements: undefined, discrete, defaultValue };
+    if (shape.kind === 'number' && !shape.int && !discrete) {
+      const node = this.graph.param(index, v.name);
+      frame.bindings.set(v, { kind: 'number', node });
+      return { ...base, node };
     }
-    if (this.isNumber(type)) {
-      const node = this.graph.param(index, name);
-      frame.bindings.set(symbol, { kind: 'number', node });
-      return { name, node, elements: undefined, defaultValue };
-    }
-    const arrayKind = this.numberArrayKind(type);
-    if (arrayKind !== undefined) {
+    if (shape.kind === 'array') {
       const elements = new Map<number, ParamNode>();
       this.paramElements.set(index, elements);
-      frame.bindings.set(symbol, { kind: 'paramArray', index, name, float32: arrayKind === 'float32' });
-      return { name, node: undefined, elements, defaultValue };
+      frame.bindings.set(v, { kind: 'paramArray', index, name: v.name, float32: shape.storage === 'float32' });
+      return { ...base, elements };
     }
-    refuseNumbersInside(ts, this.checker, p, name, type);
-    // Booleans, strings, functions: passed through, no derivative (`undefined` in the gradient).
-    frame.bindings.set(symbol, this.opaqueValue({ kind: 'param', index }, type));
-    return { name, node: undefined, elements: undefined, defaultValue };
-  }
-
-  isArrayType(type: ts.Type): boolean {
-    const name = type.getSymbol()?.getName();
-    return name === 'Float64Array' || name === 'Float32Array' || this.checker.isArrayType(type) || this.checker.isTupleType(type);
-  }
-
-  /** `number[]`, `readonly number[]`, `Float64Array`, `Float32Array`: which, if the type is one. */
-  numberArrayKind(type: ts.Type): 'array' | 'float64' | 'float32' | undefined {
-    const name = type.getSymbol()?.getName();
-    if (name === 'Float64Array') return 'float64';
-    if (name === 'Float32Array') return 'float32';
-    if (!this.checker.isArrayType(type) && !this.checker.isTupleType(type)) return undefined;
-    const element = this.checker.getIndexTypeOfType(type, this.ts.IndexKind.Number);
-    return element !== undefined && this.isNumber(element) ? 'array' : undefined;
+    // Sizes, booleans, strings, objects read as constants: passed through, no derivative.
+    frame.bindings.set(v, this.opaqueValue({ kind: 'param', index }, shape));
+    return base;
   }
 
   /** A value read at run time: a constant number, a condition, or an object to read fields of. */
-  opaqueValue(expr: OpaqueExpr, type: ts.Type): Value {
-    if (this.isNumber(type)) return { kind: 'number', node: this.graph.opaque(expr) };
-    if (type.flags & this.ts.TypeFlags.BooleanLike) return { kind: 'boolean', node: this.graph.opaque(expr) };
+  opaqueValue(expr: OpaqueExpr, shape: Shape): Value {
+    if (shape.kind === 'number') return { kind: 'number', node: this.graph.opaque(expr) };
+    if (shape.kind === 'boolean') return { kind: 'boolean', node: this.graph.opaque(expr) };
     return { kind: 'object', expr };
   }
 
-
-
-  isNumber(type: ts.Type): boolean {
-    return isNumberType(this.ts, type);
-  }
-
-
-
-  // ---- statements -------------------------------------------------------------------------------
+  // ---- functions --------------------------------------------------------------------------------
 
   get frame(): Frame {
     return this.stack[this.stack.length - 1]!;
@@ -270,20 +185,10 @@ export class Lowerer {
 
   /** Lowers a function body in `frame` and returns its result. */
   callBody(frame: Frame): Value {
-    const ts = this.ts;
-    const fn = frame.fn;
     this.stack.push(frame);
     try {
-      if (fn.body === undefined) unsupported(codes.unknownCallee, fn, 'this function has no body to differentiate.');
-      if (fn.asteriskToken || fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
-        unsupported(codes.unsupportedSyntax, fn, 'generators and async functions cannot be differentiated; make it a plain function.');
-      }
-      if (ts.isBlock(fn.body)) this.statements(fn.body.statements);
-      else this.returnValue(this.expression(fn.body), fn.body);
-      if (!frame.ended) {
-        unsupported(codes.noNumericResult, fn.name ?? fn, 'this function does not return a value on every path; end every path with a `return` of a number.');
-      }
-      return this.foldReturns(frame.returns, fn);
+      this.statements(frame.fn.body);
+      return this.foldReturns(frame.returns, frame.fn.decl);
     } finally {
       this.stack.pop();
     }
@@ -334,12 +239,16 @@ export class Lowerer {
     frame.ended = true;
   }
 
+  // ---- branches ---------------------------------------------------------------------------------
+
   /** `c ? a : b` on lowered values. */
   phi(c: Node, a: Value, b: Value, at: ts.Node): Value {
     if (a.kind === 'number' && b.kind === 'number') return { kind: 'number', node: this.graph.call('select', c, a.node, b.node) };
     if (a.kind === 'boolean' && b.kind === 'boolean') return { kind: 'boolean', node: this.graph.call('select', c, a.node, b.node) };
     if (a.kind === 'object' && b.kind === 'object' && opaqueKey(a.expr) === opaqueKey(b.expr)) return a;
     if ((a.kind === 'array' || a.kind === 'dynArray') && b.kind === a.kind && a.ref === b.ref) return a;
+    if (a.kind === 'undefined' && b.kind === 'undefined') return a;
+    if (a.kind === 'string' && b.kind === 'string' && a.value === b.value) return a;
     if (a.kind === 'array' && b.kind === 'array') {
       const chosen = recordPhi(this, c, [a.ref, this.heap], [b.ref, this.heap], at);
       if (chosen !== undefined) {
@@ -348,6 +257,9 @@ export class Lowerer {
       }
     }
     if (a.kind === 'paramArray' && b.kind === 'paramArray' && a.index === b.index) return a;
+    if (a.kind === 'undefined' || b.kind === 'undefined') {
+      unsupported(codes.unsupportedSyntax, at, 'a value here is `undefined` on some paths (read before it is assigned, or a path that returns nothing); give it a number on every path.');
+    }
     if (a.kind !== b.kind && (a.kind === 'number' || a.kind === 'boolean') && (b.kind === 'number' || b.kind === 'boolean')) {
       unsupported(codes.unsupportedSyntax, at, 'the two branches give a number and a boolean; give both the same type.');
     }
@@ -394,24 +306,23 @@ export class Lowerer {
 
   /** `cond ? a : b` on whole states; variables declared after `scope` are out of scope and dropped. */
   join(cond: Node, a: State, b: State, scope: State, at: ts.Node): State {
-    const bindings = new Map<ts.Symbol, Value | undefined>();
+    const bindings = new Map<Var, Value>();
     const chosenRecords = new Map<number, readonly Value[]>();
-    for (const symbol of scope.bindings.keys()) {
-      const v1 = a.bindings.get(symbol);
-      const v2 = b.bindings.get(symbol);
-      const chosen = v1?.kind === 'array' && v2?.kind === 'array' && v1.ref !== v2.ref ? recordPhi(this, cond, [v1.ref, a.heap], [v2.ref, b.heap], at) : undefined;
+    for (const v of scope.bindings.keys()) {
+      const v1 = a.bindings.get(v);
+      const v2 = b.bindings.get(v);
+      if (v1 === undefined || v2 === undefined) continue;
+      const chosen = v1.kind === 'array' && v2.kind === 'array' && v1.ref !== v2.ref ? recordPhi(this, cond, [v1.ref, a.heap], [v2.ref, b.heap], at) : undefined;
       if (chosen !== undefined) chosenRecords.set(chosen.ref, chosen.elements);
-      bindings.set(symbol, chosen !== undefined ? { kind: 'array', ref: chosen.ref } : v1 === v2 ? v1 : v1 === undefined || v2 === undefined ? undefined : this.phi(cond, v1, v2, at));
+      // A variable `undefined` on one side stays so until it is read (then it is reported).
+      const joined = chosen !== undefined ? { kind: 'array' as const, ref: chosen.ref } : v1 === v2 ? v1 : v1.kind === 'undefined' || v2.kind === 'undefined' ? undefinedValue : this.phi(cond, v1, v2, at);
+      bindings.set(v, joined);
     }
     // An array or object made in one arm only is kept: a value chosen from that arm may refer to it.
     const heap = new Map<number, readonly Value[]>([...b.heap, ...chosenRecords]);
     for (const [ref, e1] of a.heap) {
       const e2 = b.heap.get(ref);
-      if (e2 === undefined) {
-        heap.set(ref, e1);
-        continue;
-      }
-      if (e1 === e2) {
+      if (e2 === undefined || e1 === e2) {
         heap.set(ref, e1);
         continue;
       }
@@ -435,566 +346,355 @@ export class Lowerer {
     return state;
   }
 
-
-
-
-
-
   /** A variable's value in an enclosing frame (a closure's captured variable), if any. */
-  outerBinding(symbol: ts.Symbol): Value | undefined {
+  outerBinding(v: Var): Value | undefined {
     for (let i = this.stack.length - 2; i >= 0; i--) {
-      const bindings = this.stack[i]!.bindings;
-      if (bindings.has(symbol)) return bindings.get(symbol);
+      const value = this.stack[i]!.bindings.get(v);
+      if (value !== undefined) return value;
     }
     return undefined;
   }
 
   /** Rebinds a variable of the current frame (after a loop). */
-  assignExisting(symbol: ts.Symbol, value: Value): void {
-    if (!this.frame.bindings.has(symbol)) {
-      unsupported(codes.mutation, this.fn, `a loop changes '${symbol.getName()}' of the function that calls it; return the value instead.`);
+  assignExisting(v: Var, value: Value, at: ts.Node): void {
+    if (!this.frame.bindings.has(v)) {
+      unsupported(codes.mutation, at, `a loop changes '${v.name}' of the function that calls it; return the value instead.`);
     }
-    this.bind(symbol, value, symbol.getName());
+    this.bind(v, value);
   }
 
+  // ---- statements -------------------------------------------------------------------------------
 
-  /** A condition: a boolean, or a number read by truthiness as JavaScript does. */
-  condition(e: ts.Expression): Node {
-    const v = this.expression(e);
-    if (v.kind !== 'number' && v.kind !== 'boolean') unsupported(codes.unsupportedSyntax, e, 'a condition on an object or array cannot be differentiated; compare numbers instead.');
-    return v.node;
-  }
-
-  statements(list: readonly ts.Statement[]): void {
+  statements(list: readonly Stmt[]): void {
     for (const s of list) {
       if (this.frame.ended) return;
       this.statement(s);
     }
   }
 
-  statement(s: ts.Statement): void {
-    const ts = this.ts;
-    if (ts.isVariableStatement(s)) {
-      for (const d of s.declarationList.declarations) this.variable(d);
-    } else if (ts.isExpressionStatement(s)) {
-      this.expressionStatement(s.expression);
-    } else if (ts.isReturnStatement(s)) {
-      if (s.expression === undefined) unsupported(codes.noNumericResult, s, 'a marked function must return a number here.');
-      this.returnValue(this.expression(s.expression), s);
-    } else if (ts.isIfStatement(s)) {
-      const cond = this.condition(s.expression);
-      this.branch(cond, s, () => this.statement(s.thenStatement), () => s.elseStatement !== undefined && this.statement(s.elseStatement));
-    } else if (ts.isBlock(s)) {
-      this.statements(s.statements);
-    } else if (
-      ts.isFunctionDeclaration(s) || ts.isEmptyStatement(s) || ts.isInterfaceDeclaration(s) ||
-      ts.isTypeAliasDeclaration(s) || ts.isClassDeclaration(s)
-    ) {
-      // Declarations: functions are lowered where they are called.
-    } else if (ts.isForStatement(s)) {
-      if (s.initializer !== undefined) {
-        if (ts.isVariableDeclarationList(s.initializer)) s.initializer.declarations.forEach((d) => this.variable(d));
-        else this.expression(s.initializer);
-      }
-      // A loop whose first test is not a constant runs a run-time number of times.
-      if (s.condition !== undefined && this.condition(s.condition).kind !== 'const') {
-        runtimeLoop(this, s);
+  statement(s: Stmt): void {
+    switch (s.kind) {
+      case 'let':
+        this.bind(s.var, this.value(s.init));
+        return;
+      case 'assign': {
+        const value = this.value(s.value);
+        this.assign(s.var, value, s.at);
         return;
       }
-      const loop = {
-        test: () => (s.condition === undefined ? this.graph.constant(1) : this.condition(s.condition)),
-        body: () => this.statement(s.statement),
-        next: () => s.incrementor !== undefined && this.expression(s.incrementor),
-      };
-      unrollOr(this, s, loop, () => conditionalLoop(this, s, { test: s.condition, ...(s.incrementor !== undefined ? { next: s.incrementor } : {}), testFirst: true }));
-    } else if (ts.isWhileStatement(s)) {
-      const loop = { test: () => this.condition(s.expression), body: () => this.statement(s.statement) };
-      unrollOr(this, s, loop, () => conditionalLoop(this, s, { test: s.expression, testFirst: true }));
-    } else if (ts.isDoStatement(s)) {
-      const loop = { test: () => this.condition(s.expression), body: () => this.statement(s.statement), testAfterBody: true };
-      unrollOr(this, s, loop, () => conditionalLoop(this, s, { test: s.expression, testFirst: false }));
-    } else if (ts.isForOfStatement(s)) {
-      forOf(this, s);
-    } else if (ts.isBreakStatement(s) || ts.isContinueStatement(s)) {
-      if (s.label !== undefined) unsupported(codes.unsupportedSyntax, s, 'labelled break and continue are not supported yet; restructure the loops with a flag.');
-      const exits = this.frame.loops[this.frame.loops.length - 1]!;
-      exits.push({ kind: ts.isBreakStatement(s) ? 'break' : 'continue', guard: this.frame.path, state: this.snapshot() });
-      this.frame.ended = true;
-    } else if (ts.isLabeledStatement(s)) {
-      unsupported(codes.unsupportedSyntax, s, 'labelled statements are not supported yet; restructure the loops with a flag.');
-    } else {
-      unsupportedStatement(ts, s);
+      case 'store':
+        this.store(s);
+        return;
+      case 'effect':
+        this.value(s.call);
+        return;
+      case 'if': {
+        const cond = this.condition(s.test);
+        this.branch(cond, s.at, () => this.statements(s.then), () => this.statements(s.else));
+        return;
+      }
+      case 'loop':
+        loop(this, s);
+        return;
+      case 'break':
+      case 'continue': {
+        const frame = this.frame;
+        if (frame.loopsLowered[frame.loopsLowered.length - 1] !== s.loop) {
+          unsupported(codes.unsupportedSyntax, s.at, `a labelled '${s.kind}' out of an inner loop is not coarsened yet; restructure the loops with a flag.`);
+        }
+        frame.loops[frame.loops.length - 1]!.push({ kind: s.kind, guard: frame.path, state: this.snapshot() });
+        frame.ended = true;
+        return;
+      }
+      case 'return':
+        this.returnValue(this.expression(s.value), s.at);
+        return;
     }
   }
 
-  variable(d: ts.VariableDeclaration): void {
-    const ts = this.ts;
-    if (!ts.isIdentifier(d.name)) {
-      unsupported(codes.unsupportedSyntax, d.name, 'destructuring is not supported yet; declare each variable on its own.');
+  /** A variable's new value: an expression, or a call, which only a declaration or an assignment takes. */
+  value(e: Expr): Value {
+    if (e.kind === 'call') return this.call(e);
+    if (e.kind === 'arrayMethod') {
+      const array = this.expression(e.array);
+      const args = e.args.map((a) => this.expression(a));
+      return arrayMethod(this, e, array, args);
     }
-    // A local function is lowered where it is called, like a nested function declaration.
-    if (d.initializer !== undefined && (ts.isArrowFunction(d.initializer) || ts.isFunctionExpression(d.initializer))) return;
-    const symbol = this.symbolOf(d.name);
-    if (d.initializer === undefined) {
-      this.frame.bindings.set(symbol, undefined);
-      return;
-    }
-    this.bind(symbol, this.expression(d.initializer), d.name.text);
+    return this.expression(e);
   }
 
-  bind(symbol: ts.Symbol, value: Value, name: string): void {
-    this.frame.bindings.set(symbol, value);
-    if (value.kind === 'number' && value.node.kind === 'apply' && !this.nameHints.has(value.node)) {
-      this.nameHints.set(value.node, name);
+  /** Stores `value` into the local `v` of the current function. */
+  assign(v: Var, value: Value, at: ts.Node): void {
+    if (!this.frame.bindings.has(v)) {
+      const owner = this.stack.find((f) => f.bindings.has(v));
+      unsupported(
+        codes.mutation,
+        at,
+        owner !== undefined
+          ? `a called function assigns '${v.name}' of the function that calls it; closures that change captured numbers cannot be differentiated, so return the new value instead.`
+          : `'${v.name}' is assigned before it is declared here.`,
+      );
     }
+    this.bind(v, value);
   }
 
-  expressionStatement(e: ts.Expression): void {
-    const ts = this.ts;
-    const inner = this.skipParentheses(e);
-    if (ts.isCallExpression(inner) && this.isConsoleCall(inner)) {
-      // Logging has no effect on the value; the primal still logs, the companion does not.
-      return;
-    }
-    if (ts.isBinaryExpression(inner) || ts.isPrefixUnaryExpression(inner) || ts.isPostfixUnaryExpression(inner)) {
-      this.expression(inner);
-      return;
-    }
-    if (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && this.isArrayType(this.checker.getTypeAtLocation(inner.expression.expression))) {
-      this.expression(inner);
-      return;
-    }
-    unsupported(codes.unsupportedSyntax, e, 'this statement is not an assignment, so it can only matter through side effects, which cannot be differentiated; remove it from the marked function.');
+  bind(v: Var, value: Value): void {
+    this.frame.bindings.set(v, value);
+    if (!v.temporary && value.kind === 'number' && value.node.kind === 'apply' && !this.nameHints.has(value.node)) this.nameHints.set(value.node, v.name);
   }
 
-  isConsoleCall(call: ts.CallExpression): boolean {
-    const ts = this.ts;
-    const callee = call.expression;
-    if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression)) return false;
-    return callee.expression.text === 'console' && this.isGlobal(callee.expression);
+  /** `object[index] = value`, `object.name = value`: only the function's own arrays and objects. */
+  private store(s: Extract<Stmt, { kind: 'store' }>): void {
+    const target = this.expression(s.object);
+    if (target.kind === 'paramArray') {
+      unsupported(codes.mutation, s.at, `writing to the parameter array '${target.name}' cannot be differentiated; copy it into a local array first.`);
+    }
+    if (s.key.kind === 'field') {
+      if (target.kind === 'array' && s.key.name === 'length') {
+        setLength(this, target.ref, this.number(s.value), s.at);
+        return;
+      }
+      const write = target.kind === 'array' ? fieldWrite(this, target.ref, s.key.name, s.at) : undefined;
+      if (write === undefined) unsupported(codes.mutation, s.at, 'a marked function may only write its own local variables and the fields of objects it builds; writing to objects from outside cannot be differentiated, so return the value instead.');
+      write(this.expression(s.value));
+      return;
+    }
+    if (target.kind === 'dynArray') {
+      const index = this.number(s.key.index);
+      const value = this.expression(s.value);
+      if (value.kind !== 'number') unsupported(codes.unsupportedSyntax, s.at, 'only numbers can be stored in the arrays of a marked function.');
+      writeDynamic(this, target.ref, index, value.node);
+      return;
+    }
+    if (target.kind !== 'array') {
+      unsupported(codes.mutation, s.at, 'a marked function may only write elements of its own local arrays; writing to objects or outer state cannot be differentiated.');
+    }
+    const index = constantIndex(this, this.number(s.key.index), s.key.index.at);
+    writeElement(this, target.ref, index, this.expression(s.value), s.at);
   }
 
   // ---- expressions ------------------------------------------------------------------------------
 
-  number(e: ts.Expression): Node {
+  /** A condition: a boolean, or a number read by truthiness as JavaScript does. */
+  condition(e: Expr): Node {
     const v = this.expression(e);
-    // `+(a < b)`: a condition read as 1 or 0.
-    if (v.kind === 'boolean') return this.graph.call('select', v.node, this.graph.constant(1), this.graph.constant(0));
-    if (v.kind !== 'number') {
-      unsupported(codes.unsupportedSyntax, e, `expected a number here, found '${this.checker.typeToString(this.checker.getTypeAtLocation(e))}'.`);
-    }
+    if (v.kind === 'undefined') return this.graph.constant(0);
+    if (v.kind !== 'number' && v.kind !== 'boolean') unsupported(codes.unsupportedSyntax, e.at, 'a condition on an object or array cannot be differentiated; compare numbers instead.');
     return v.node;
   }
 
-  expression(e: ts.Expression): Value {
-    const ts = this.ts;
+  number(e: Expr): Node {
+    const v = this.expression(e);
+    // `+(a < b)`: a condition read as 1 or 0.
+    if (v.kind === 'boolean') return this.graph.call('select', v.node, this.graph.constant(1), this.graph.constant(0));
+    if (v.kind === 'undefined') unsupported(codes.unsupportedSyntax, e.at, 'this value is `undefined` here (read before it is assigned?); give it a number first.');
+    if (v.kind !== 'number') unsupported(codes.unsupportedSyntax, e.at, 'expected a number here.');
+    return v.node;
+  }
+
+  expression(e: Expr): Value {
     const g = this.graph;
     const num = (node: Node): Value => ({ kind: 'number', node });
-    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isTypeAssertionExpression(e) ||
-        ts.isNonNullExpression(e) || ts.isSatisfiesExpression(e)) {
-      return this.expression(e.expression);
+    switch (e.kind) {
+      case 'number':
+        return num(g.constant(e.value, e.name));
+      case 'boolean':
+        return { kind: 'boolean', node: g.constant(e.value ? 1 : 0) };
+      case 'string':
+        return { kind: 'string', value: e.value };
+      case 'undefined':
+        return undefinedValue;
+      case 'var':
+        return this.variable(e.var, e.at);
+      case 'free':
+        this.freeNames.add(e.name);
+        return this.opaqueValue({ kind: 'free', name: e.name, node: e.node }, e.shape);
+      case 'this': {
+        const self = this.thisOf(e.owner);
+        if (self === undefined) unsupported(codes.unreachableName, e.at, "'this' here is not the marked function's 'this'; pass the value as a parameter.");
+        return self;
+      }
+      case 'unary':
+        switch (e.op) {
+          case 'neg':
+            return num(g.neg(this.number(e.operand)));
+          case 'plus':
+            return num(this.number(e.operand));
+          case '~':
+            return num(g.call('~', this.number(e.operand)));
+          case '!':
+            return { kind: 'boolean', node: g.call('!', this.condition(e.operand)) };
+        }
+      // eslint-disable-next-line no-fallthrough
+      case 'binary':
+        return this.binary(e);
+      case 'logical':
+        return this.logical(e);
+      case 'conditional': {
+        const cond = this.condition(e.test);
+        return this.phi(cond, this.expression(e.whenTrue), this.expression(e.whenFalse), e.at);
+      }
+      case 'isUndefined':
+        return this.isUndefined(e);
+      case 'math':
+        return num(g.apply(e.op, e.args.map((a) => this.number(a))));
+      case 'field':
+        return this.field(e);
+      case 'element':
+        return this.element(e);
+      case 'arrayLiteral':
+        return arrayLiteral(this, e.elements.map((x) => this.expression(x)), e.at);
+      case 'objectLiteral':
+        return objectLiteral(this, e.fields.map(([name, x]) => [name, this.expression(x), x.at] as const));
+      case 'newArray':
+        return newArrayOf(this, e.storage, e.arg === undefined ? undefined : this.expression(e.arg), e.copy, e.at);
+      case 'slice':
+        unsupported(codes.unsupportedSyntax, e.at, "'slice' is not coarsened yet; copy the elements in a loop.");
+      // eslint-disable-next-line no-fallthrough
+      case 'call':
+      case 'arrayMethod':
+        // The front end leaves calls only where a statement takes their value.
+        throw new Error(`coarsegrad: a ${e.kind} inside an expression`);
     }
-    if (ts.isNumericLiteral(e)) return num(g.constant(Number(e.text)));
-    if (ts.isIdentifier(e)) return this.identifier(e);
-    if (e.kind === ts.SyntaxKind.ThisKeyword) {
-      const thisValue = this.frame.thisValue;
-      if (thisValue === undefined) unsupported(codes.unreachableName, e, "'this' here is not the marked function's 'this'; pass the value as a parameter.");
-      return thisValue;
-    }
-    if (ts.isArrayLiteralExpression(e)) return arrayLiteral(this, e);
-    if (ts.isObjectLiteralExpression(e)) return objectLiteral(this, e);
-    if (ts.isNewExpression(e)) return newExpression(this, e);
-    if (ts.isPropertyAccessExpression(e)) return this.propertyAccess(e);
-    if (ts.isElementAccessExpression(e)) return this.elementAccess(e);
-    if (ts.isCallExpression(e)) return this.call(e);
-    if (ts.isPrefixUnaryExpression(e)) return this.prefixUnary(e);
-    if (ts.isPostfixUnaryExpression(e)) {
-      const old = this.number(e.operand);
-      this.assign(e.operand, num(g.apply(e.operator === ts.SyntaxKind.PlusPlusToken ? '+' : '-', [old, g.constant(1)])));
-      return num(old);
-    }
-    if (ts.isBinaryExpression(e)) return this.binary(e);
-    if (e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword) {
-      return { kind: 'boolean', node: g.constant(e.kind === ts.SyntaxKind.TrueKeyword ? 1 : 0) };
-    }
-    if (ts.isConditionalExpression(e)) {
-      const cond = this.condition(e.condition);
-      const [a, b] = this.branch(cond, e, () => this.expression(e.whenTrue), () => this.expression(e.whenFalse));
-      return this.phi(cond, a, b, e);
-    }
-    unsupported(codes.unsupportedSyntax, e, `this expression (${ts.SyntaxKind[e.kind]}) cannot be differentiated; compute it outside the marked function and pass it in.`);
   }
 
-  prefixUnary(e: ts.PrefixUnaryExpression): Value {
-    const ts = this.ts;
-    const g = this.graph;
-    switch (e.operator) {
-      case ts.SyntaxKind.MinusToken: {
-        const operand = this.number(e.operand);
-        // `-3` is a literal, not an operation.
-        return { kind: 'number', node: operand.kind === 'const' ? g.constant(-operand.value) : g.neg(operand) };
-      }
-      case ts.SyntaxKind.PlusToken:
-        return { kind: 'number', node: this.number(e.operand) };
-      case ts.SyntaxKind.TildeToken:
-        return { kind: 'number', node: g.call('~', this.number(e.operand)) };
-      case ts.SyntaxKind.PlusPlusToken:
-      case ts.SyntaxKind.MinusMinusToken: {
-        const op = e.operator === ts.SyntaxKind.PlusPlusToken ? '+' : '-';
-        const value = g.apply(op, [this.number(e.operand), g.constant(1)]);
-        this.assign(e.operand, { kind: 'number', node: value });
-        return { kind: 'number', node: value };
-      }
-      case ts.SyntaxKind.ExclamationToken:
-        return { kind: 'boolean', node: g.call('!', this.condition(e.operand)) };
-      default:
-        unsupported(codes.unsupportedSyntax, e, `the operator '${ts.tokenToString(e.operator)}' cannot be differentiated.`);
+  private variable(v: Var, at: ts.Node): Value {
+    for (let i = this.stack.length - 1; i >= 0; i--) {
+      const value = this.stack[i]!.bindings.get(v);
+      if (value !== undefined) return value;
     }
+    unsupported(codes.unsupportedSyntax, at, `'${v.name}' is read before it is declared.`);
   }
 
-  binary(e: ts.BinaryExpression): Value {
-    const ts = this.ts;
+  /** `this` of `owner`: an inlined method's object, or the companion's own where it is the marked function's. */
+  private thisOf(owner: CoreFunction['thisOwner']): Value | undefined {
+    for (let i = this.stack.length - 1; i >= 0; i--) {
+      const frame = this.stack[i]!;
+      if (frame.fn.decl === owner) return frame.thisValue;
+    }
+    return owner === this.program.main.thisOwner ? { kind: 'object', expr: { kind: 'this' } } : undefined;
+  }
+
+  private binary(e: Extract<Expr, { kind: 'binary' }>): Value {
     const g = this.graph;
-    const kind = e.operatorToken.kind;
-    if (kind === ts.SyntaxKind.EqualsToken) {
-      const write = this.assignTarget(e.left);
-      const value = this.expression(e.right);
-      write(value);
-      return value;
-    }
-    const compound = this.operators.compound.get(kind);
-    if (compound !== undefined) {
-      const value = g.apply(compound, [this.number(e.left), this.number(e.right)]);
-      this.assign(e.left, { kind: 'number', node: value });
-      return { kind: 'number', node: value };
-    }
-    const op = this.operators.binary.get(kind);
-    if (op !== undefined) {
-      if (op === '+' && !this.isNumber(this.checker.getTypeAtLocation(e))) {
-        unsupported(codes.unsupportedSyntax, e, "string concatenation cannot be differentiated; build strings outside the marked function.");
+    if (e.op === 'concat') unsupported(codes.unsupportedSyntax, e.at, 'string concatenation is not coarsened; build strings outside the marked function.');
+    const left = this.expression(e.left);
+    const right = this.expression(e.right);
+    if (e.op === '===' || e.op === '!==') {
+      // Strings are compared as constants (an option passed as a literal); numbers at run time.
+      if (left.kind === 'string' && right.kind === 'string') return { kind: 'boolean', node: g.constant(+((left.value === right.value) === (e.op === '==='))) };
+      if (left.kind === 'undefined' || right.kind === 'undefined') {
+        if (left.kind === right.kind) return { kind: 'boolean', node: g.constant(e.op === '===' ? 1 : 0) };
+        return this.isUndefined({ kind: 'isUndefined', operand: left.kind === 'undefined' ? e.right : e.left, orNull: false, at: e.at }, e.op === '!==');
       }
-      const left = this.number(e.left);
-      return { kind: 'number', node: g.apply(op, [left, this.number(e.right)]) };
     }
-    const comparison = this.operators.comparison.get(kind);
-    if (comparison !== undefined) {
-      const left = this.number(e.left);
-      return { kind: 'boolean', node: g.apply(comparison, [left, this.number(e.right)]) };
-    }
-    if (kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken) return this.logical(e, kind === ts.SyntaxKind.AmpersandAmpersandToken);
-    if (kind === ts.SyntaxKind.CommaToken) {
-      this.expression(e.left);
-      return this.expression(e.right);
-    }
-    unsupported(codes.unsupportedSyntax, e.operatorToken, `the operator '${e.operatorToken.getText()}' cannot be differentiated in a marked function.`);
+    const a = this.asNumber(left, e.left);
+    const b = this.asNumber(right, e.right);
+    return { kind: isBooleanOp(e.op) ? 'boolean' : 'number', node: g.apply(e.op as PrimitiveName, [a, b]) };
+  }
+
+  private asNumber(v: Value, e: Expr): Node {
+    if (v.kind === 'number') return v.node;
+    if (v.kind === 'boolean') return this.graph.call('select', v.node, this.graph.constant(1), this.graph.constant(0));
+    unsupported(codes.unsupportedSyntax, e.at, 'expected a number here.');
+  }
+
+  /** `v === undefined` (`v == null`): known for what the lowering computed, a run-time test on a value read from outside. */
+  private isUndefined(e: Extract<Expr, { kind: 'isUndefined' }>, negate = false): Value {
+    const g = this.graph;
+    const v = this.expression(e.operand);
+    let node: Node;
+    if (v.kind === 'undefined') node = g.constant(1);
+    else if (v.kind === 'number' && (v.node.kind === 'opaque' || v.node.kind === 'param')) node = g.call(e.orNull ? 'isNullish' : 'isUndefined', v.node);
+    else if (v.kind === 'object') node = g.call(e.orNull ? 'isNullish' : 'isUndefined', g.opaque(v.expr));
+    else node = g.constant(0);
+    return { kind: 'boolean', node: negate ? g.call('!', node) : node };
   }
 
   /**
-   * `a && b`, `a || b`. On conditions, the logical operation; on numbers, JavaScript's selector:
-   * `a && b` is `a ? b : a` and `a || b` is `a ? a : b`. The right side is evaluated only when needed.
+   * `a && b`, `a || b`, `a ?? b`. On conditions, the logical operation; on numbers, JavaScript's
+   * selector: `a && b` is `a ? b : a`, `a || b` is `a ? a : b`, `a ?? b` is `a == null ? b : a`.
    */
-  logical(e: ts.BinaryExpression, and: boolean): Value {
+  private logical(e: Extract<Expr, { kind: 'logical' }>): Value {
+    const g = this.graph;
     const left = this.expression(e.left);
+    if (e.op === '??') {
+      const missing = this.isUndefined({ kind: 'isUndefined', operand: e.left, orNull: true, at: e.at });
+      if (missing.kind === 'boolean' && missing.node.kind === 'const') return missing.node.value ? this.expression(e.right) : left;
+      return this.phi((missing as { node: Node }).node, this.expression(e.right), left, e.at);
+    }
     if (left.kind !== 'number' && left.kind !== 'boolean') {
-      unsupported(codes.unsupportedSyntax, e.left, 'a logical operator on an object or array cannot be differentiated; compare numbers instead.');
+      unsupported(codes.unsupportedSyntax, e.left.at, 'a logical operator on an object or array cannot be differentiated; compare numbers instead.');
     }
-    const [whenTrue, whenFalse] = this.branch(
-      left.node,
-      e,
-      () => (and ? this.expression(e.right) : left),
-      () => (and ? left : this.expression(e.right)),
-    );
-    const right = and ? whenTrue : whenFalse;
-    if (left.kind === 'boolean' && right.kind === 'boolean') return { kind: 'boolean', node: this.graph.call(and ? '&&' : '||', left.node, right.node) };
-    return this.phi(left.node, whenTrue, whenFalse, e);
+    const and = e.op === '&&';
+    const right = this.expression(e.right);
+    if (left.kind === 'boolean' && right.kind === 'boolean') return { kind: 'boolean', node: g.call(and ? '&&' : '||', left.node, right.node) };
+    return and ? this.phi(left.node, right, left, e.at) : this.phi(left.node, left, right, e.at);
   }
 
-  /** Stores `value` into the local named by `target`. */
-  assign(target: ts.Expression, value: Value): void {
-    this.assignTarget(target)(value);
-  }
-
-  /** Checks that the marked function may write `target`, and returns the write. */
-  assignTarget(target: ts.Expression): (value: Value) => void {
-    const ts = this.ts;
-    const inner = this.skipParentheses(target);
-    if (ts.isElementAccessExpression(inner)) {
-      const array = this.expression(inner.expression);
-      if (array.kind === 'paramArray') {
-        unsupported(codes.mutation, target, `writing to the parameter array '${array.name}' cannot be differentiated; copy it into a local array first.`);
-      }
-      if (array.kind === 'dynArray') {
-        const index = this.number(inner.argumentExpression);
-        return (value) => {
-          if (value.kind !== 'number') unsupported(codes.unsupportedSyntax, target, 'only numbers can be stored in the arrays of a marked function.');
-          writeDynamic(this, array.ref, index, value.node);
-        };
-      }
-      if (array.kind !== 'array') {
-        unsupported(codes.mutation, target, 'a marked function may only write elements of its own local arrays; writing to objects or outer state cannot be differentiated.');
-      }
-      const index = constantIndex(this, inner.argumentExpression);
-      return (value) => writeElement(this, array.ref, index, value, target);
-    }
-    if (ts.isPropertyAccessExpression(inner)) {
-      const base = this.expression(inner.expression);
-      const write = base.kind === 'array' ? fieldWrite(this, base.ref, inner.name.text, target) : undefined;
-      if (write !== undefined) return write;
-    }
-    const symbol = this.assignableSymbol(target);
-    return (value) => this.bind(symbol, value, (inner as ts.Identifier).text);
-  }
-
-  /** The local `target` names, if the marked function may assign it. */
-  assignableSymbol(target: ts.Expression): ts.Symbol {
-    const ts = this.ts;
-    const inner = this.skipParentheses(target);
-    if (!ts.isIdentifier(inner)) {
-      unsupported(codes.mutation, target, 'a marked function may only assign its own local variables and parameters; writing to objects or outer state cannot be differentiated.');
-    }
-    const symbol = this.symbolOf(inner);
-    if (!this.frame.bindings.has(symbol)) {
-      const owner = this.stack.find((f) => f.bindings.has(symbol));
-      unsupported(
-        codes.mutation,
-        target,
-        owner !== undefined
-          ? `a called function assigns '${inner.text}' of the function that calls it; closures that change captured numbers cannot be differentiated, so return the new value instead.`
-          : `'${inner.text}' is not a local variable of the marked function; writing to outer state cannot be differentiated, so return the value instead.`,
-      );
-    }
-    return symbol;
-  }
-
-  identifier(e: ts.Identifier): Value {
+  private field(e: Extract<Expr, { kind: 'field' }>): Value {
     const g = this.graph;
-    if (e.text === 'undefined' && this.isGlobal(e)) {
-      unsupported(codes.unsupportedSyntax, e, "'undefined' is not a number; use a number here.");
-    }
-    if ((e.text === 'NaN' || e.text === 'Infinity') && this.isGlobal(e)) {
-      return { kind: 'number', node: g.constant(e.text === 'NaN' ? NaN : Infinity) };
-    }
-    const symbol = this.symbolOf(e);
-    for (let i = this.stack.length - 1; i >= 0; i--) {
-      const bindings = this.stack[i]!.bindings;
-      if (bindings.has(symbol)) {
-        const value = bindings.get(symbol);
-        if (value === undefined) unsupported(codes.unsupportedSyntax, e, `'${e.text}' is read before it is assigned.`);
-        return value;
-      }
-    }
-    return this.freeIdentifier(e, symbol);
-  }
-
-  /** A name declared outside every function being lowered: read at run time, or folded if constant. */
-  freeIdentifier(e: ts.Identifier, symbol: ts.Symbol): Value {
-    const ts = this.ts;
-    const decl = symbol.valueDeclaration ?? symbol.declarations?.[0];
-    if (decl === undefined) unsupported(codes.unreachableName, e, `cannot find the declaration of '${e.text}'.`);
-    const type = this.checker.getTypeAtLocation(e);
-    const global = decl.getSourceFile().isDeclarationFile;
-    const visible = global || (decl.getSourceFile() === this.companionFile && this.enclosesCompanion(decl));
-    if (visible) {
-      const local = decl.getSourceFile() === this.companionFile && e.getSourceFile() === this.companionFile;
-      const expr: OpaqueExpr = { kind: 'free', name: e.text, node: local ? e : undefined };
-      this.freeNames.add(e.text);
-      return this.opaqueValue(expr, type);
-    }
-    // A constant declared elsewhere (another module, or inside a callee's scope): fold its value.
-    if (ts.isVariableDeclaration(decl) && decl.initializer !== undefined && ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const && !this.folding.has(symbol)) {
-      this.folding.add(symbol);
-      try {
-        const v = this.expression(decl.initializer);
-        if (v.kind === 'number' && isConst(v.node)) return v;
-      } catch {
-        // Not a constant: fall through to the diagnostic below.
-      } finally {
-        this.folding.delete(symbol);
-      }
-    }
-    unsupported(
-      codes.unreachableName,
-      e,
-      `'${e.text}' is declared where the gradient code cannot read it (another module or an inner scope) and is not a constant; pass it as a parameter.`,
-    );
-  }
-
-  /** Is `decl` in a scope that also contains the marked function, so the companion sees the same binding? */
-  enclosesCompanion(decl: ts.Node): boolean {
-    return enclosesCompanion(this.ts, decl, this.fn);
-  }
-
-  propertyAccess(e: ts.PropertyAccessExpression): Value {
-    const ts = this.ts;
-    const g = this.graph;
-    if (ts.isIdentifier(e.expression) && e.expression.text === 'Math' && this.isGlobal(e.expression)) {
-      const value = mathConstants[e.name.text];
-      if (value === undefined) unsupported(codes.unsupportedSyntax, e, `Math.${e.name.text} is not a number.`);
-      return { kind: 'number', node: g.constant(value, e.name.text) };
-    }
-    if (e.questionDotToken) unsupported(codes.unsupportedSyntax, e, "optional chaining ('?.') is not supported in a marked function.");
-    const base = this.expression(e.expression);
-    const field = base.kind === 'array' ? readField(this, base.ref, e.name.text, e) : undefined;
+    const base = this.expression(e.object);
+    const field = base.kind === 'array' ? readField(this, base.ref, e.name, e.at) : undefined;
     if (field !== undefined) return field;
-    if (e.name.text === 'length' && base.kind === 'array') return { kind: 'number', node: g.constant(elementsOf(this, base.ref).length) };
-    if (e.name.text === 'length' && base.kind === 'dynArray') return { kind: 'number', node: dynamicOf(this, base.ref).length };
-    if (e.name.text === 'length' && base.kind === 'paramArray') {
-      return { kind: 'number', node: g.opaque({ kind: 'property', base: { kind: 'param', index: base.index }, name: 'length', node: e.name }) };
+    if (e.name === 'length') {
+      if (base.kind === 'array') return { kind: 'number', node: g.constant(elementsOf(this, base.ref).length) };
+      if (base.kind === 'dynArray') return { kind: 'number', node: dynamicOf(this, base.ref).length };
+      if (base.kind === 'paramArray') return { kind: 'number', node: g.opaque({ kind: 'property', base: { kind: 'param', index: base.index }, name: 'length', node: undefined }) };
     }
-    if (base.kind !== 'object') {
-      unsupported(codes.unsupportedSyntax, e, `'${e.name.text}' of a number cannot be differentiated.`);
-    }
-    return this.opaqueValue({ kind: 'property', base: base.expr, name: e.name.text, node: e.name }, this.checker.getTypeAtLocation(e));
+    if (base.kind !== 'object') unsupported(codes.unsupportedSyntax, e.at, `'${e.name}' of this value cannot be differentiated.`);
+    return this.opaqueValue({ kind: 'property', base: base.expr, name: e.name, node: undefined }, e.shape);
   }
 
-  elementAccess(e: ts.ElementAccessExpression): Value {
-    const ts = this.ts;
-    const base = this.expression(e.expression);
-    const key = this.skipParentheses(e.argumentExpression);
-    if (base.kind === 'object' && ts.isStringLiteral(key)) {
-      return this.opaqueValue({ kind: 'property', base: base.expr, name: key.text, node: undefined }, this.checker.getTypeAtLocation(e));
-    }
+  private element(e: Extract<Expr, { kind: 'element' }>): Value {
+    const base = this.expression(e.array);
     if (base.kind === 'paramArray') {
-      const at = this.number(e.argumentExpression);
+      const at = this.number(e.index);
       if (at.kind !== 'const') return { kind: 'number', node: this.graph.load(base.index, base.name, at) };
-    }
-    if (base.kind === 'dynArray') return { kind: 'number', node: readDynamic(this, base.ref, this.number(e.argumentExpression)) };
-    const index = constantIndex(this, e.argumentExpression);
-    switch (base.kind) {
-      case 'object':
-        return this.opaqueValue({ kind: 'property', base: base.expr, name: String(index), node: undefined }, this.checker.getTypeAtLocation(e));
-      case 'array':
-        // Past the end, JavaScript reads `undefined`, which arithmetic turns into NaN.
-        return elementsOf(this, base.ref)[index] ?? { kind: 'number', node: this.graph.constant(NaN) };
-      case 'paramArray': {
-        const elements = this.paramElements.get(base.index)!;
-        let node = elements.get(index);
-        if (node === undefined) {
-          node = this.graph.param(base.index, base.name, index);
-          elements.set(index, node);
-        }
-        return { kind: 'number', node };
+      const index = constantIndex(this, at, e.index.at);
+      const elements = this.paramElements.get(base.index)!;
+      let node = elements.get(index);
+      if (node === undefined) {
+        node = this.graph.param(base.index, base.name, index);
+        elements.set(index, node);
       }
-      default:
-        unsupported(codes.unsupportedSyntax, e, 'only arrays can be indexed in a marked function.');
+      return { kind: 'number', node };
     }
+    if (base.kind === 'dynArray') return { kind: 'number', node: readDynamic(this, base.ref, this.number(e.index)) };
+    const index = constantIndex(this, this.number(e.index), e.index.at);
+    if (base.kind === 'object') return this.opaqueValue({ kind: 'property', base: base.expr, name: String(index), node: undefined }, e.shape);
+    if (base.kind === 'array') {
+      // Past the end, JavaScript reads `undefined`, which arithmetic turns into NaN.
+      return elementsOf(this, base.ref)[index] ?? { kind: 'number', node: this.graph.constant(NaN) };
+    }
+    unsupported(codes.unsupportedSyntax, e.at, 'only arrays can be indexed in a marked function.');
   }
-
-
-
-
-
-
-
 
   // ---- calls ------------------------------------------------------------------------------------
 
-  call(e: ts.CallExpression): Value {
-    const ts = this.ts;
-    const callee = this.skipParentheses(e.expression);
-    if (e.arguments.some((a) => ts.isSpreadElement(a))) {
-      unsupported(codes.unsupportedSyntax, e, 'spread arguments are not supported in a marked function; pass the arguments one by one.');
-    }
-    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Math' && this.isGlobal(callee.expression)) {
-      return { kind: 'number', node: this.mathCall(e, callee.name.text) };
-    }
-    if (ts.isPropertyAccessExpression(callee) && this.isArrayType(this.checker.getTypeAtLocation(callee.expression))) {
-      const array = this.expression(callee.expression);
-      if (array.kind === 'paramArray') {
-        unsupported(codes.unsupportedSyntax, e, `'${callee.name.text}' on the parameter array '${array.name}' is not differentiated yet; read its elements by index.`);
-      }
-      if (array.kind === 'array') return arrayMethod(this, e, array, callee.name.text);
-      if (array.kind === 'dynArray' && callee.name.text === 'fill' && e.arguments.length === 1) {
-        fillDynamic(this, array.ref, this.number(e.arguments[0]!), e);
-        return array;
-      }
-      if (array.kind === 'dynArray') unsupported(codes.unsupportedSyntax, e, `'${callee.name.text}' on an array of run-time length is not differentiated yet; write it as a loop.`);
-    }
-    const declaration = this.calleeDeclaration(e);
-    let thisValue: Value | undefined;
-    if (ts.isArrowFunction(declaration)) {
-      thisValue = this.lexicalThis(declaration);
-    } else if (ts.isMethodDeclaration(declaration)) {
-      if (!ts.isPropertyAccessExpression(callee) && !ts.isElementAccessExpression(callee)) {
-        unsupported(codes.unknownCallee, e, 'a method called without its object cannot be differentiated through; call it as obj.method(...).');
-      }
-      thisValue = this.expression(callee.expression);
-    }
-    if (this.stack.some((f) => f.fn === declaration)) {
-      unsupported(codes.recursion, e, 'recursion cannot be differentiated yet; rewrite it as straight-line code.');
-    }
-    const args = e.arguments.map((a) => this.expression(a));
-    const frame = new Frame(declaration, thisValue);
-    declaration.parameters.forEach((p, i) => {
-      if (!ts.isIdentifier(p.name) || p.dotDotDotToken) {
-        unsupported(codes.unsupportedSyntax, p, 'a function called from a marked function must take plain named parameters (no destructuring or rest).');
-      }
-      const symbol = this.symbolOf(p.name);
-      let value = args[i];
-      if (value === undefined) {
-        if (p.initializer === undefined) unsupported(codes.unsupportedSyntax, e, `argument '${p.name.text}' is missing; pass every parameter.`);
-        this.stack.push(frame);
-        try {
-          value = this.expression(p.initializer);
-        } finally {
-          this.stack.pop();
-        }
-      }
-      frame.bindings.set(symbol, value);
-      if (value.kind === 'number' && value.node.kind === 'apply' && !this.nameHints.has(value.node)) this.nameHints.set(value.node, p.name.text);
+  call(e: Call): Value {
+    const fn = e.fn;
+    const args = e.args.map((a) => this.expression(a));
+    const receiver = e.receiver === undefined ? undefined : this.expression(e.receiver);
+    const thisValue = fn.thisOwner === fn.decl ? receiver : this.thisOf(fn.thisOwner);
+    const frame = new Frame(fn, thisValue);
+    fn.params.forEach((p, i) => {
+      const value = args[i]!;
+      frame.bindings.set(p.var, value);
+      if (value.kind === 'number' && value.node.kind === 'apply' && !this.nameHints.has(value.node)) this.nameHints.set(value.node, p.var.name);
     });
     return this.callBody(frame);
   }
 
-  mathCall(e: ts.CallExpression, name: string): Node {
-    const g = this.graph;
-    const op = mathOperation(e, name);
-    const args = e.arguments.map((a) => this.number(a));
-    const rule = primitive(op);
-    if (rule.arity === 'variadic') {
-      if (args.length === 0) return g.constant(name === 'max' ? -Infinity : name === 'min' ? Infinity : 0);
-      if (args.length === 1 && name !== 'hypot') return args[0]!;
-      return g.apply(op, args);
-    }
-    if (args.length < rule.arity) {
-      unsupported(codes.unsupportedSyntax, e, `Math.${name} takes ${rule.arity} argument${rule.arity === 1 ? '' : 's'}.`);
-    }
-    return g.apply(op, args.slice(0, rule.arity));
+  /** Lowers `loop`'s pieces for `lower-loops.ts`: the test (with the statements it needs) in the current state. */
+  test(l: CoreLoop): Node {
+    this.statements(l.testing);
+    return l.test === undefined ? this.graph.constant(1) : this.condition(l.test);
   }
+}
 
-  /** The function a call runs, when its source is in the program. */
-  calleeDeclaration(e: ts.CallExpression): FunctionLike {
-    return calleeDeclaration(this.ts, this.checker, e);
-  }
+const undefinedValue: Value = { kind: 'undefined' };
 
-  /** `this` inside an arrow function is its enclosing function's `this`, if that function is being lowered. */
-  lexicalThis(arrow: ts.ArrowFunction): Value | undefined {
-    const ts = this.ts;
-    let container: ts.Node = arrow.parent;
-    while (!ts.isSourceFile(container) && !(ts.isFunctionLike(container) && !ts.isArrowFunction(container))) container = container.parent;
-    const frame = this.stack.find((f) => f.fn === container);
-    if (frame !== undefined) return frame.thisValue;
-    // The marked arrow itself: its companion is an arrow in the same scope, so `this` is shared.
-    return arrow === this.fn ? { kind: 'object', expr: { kind: 'this' } } : undefined;
-  }
-
-  // ---- helpers ----------------------------------------------------------------------------------
-
-  symbolOf(id: ts.Identifier): ts.Symbol {
-    // In `{ x }`, the name is the property's; the value is the variable's.
-    const shorthand = this.ts.isShorthandPropertyAssignment(id.parent) && id.parent.name === id;
-    const symbol = shorthand ? this.checker.getShorthandAssignmentValueSymbol(id.parent) : this.checker.getSymbolAtLocation(id);
-    if (symbol === undefined) unsupported(codes.unreachableName, id, `cannot resolve '${id.text}'.`);
-    return symbol;
-  }
-
-  isGlobal(id: ts.Identifier): boolean {
-    const symbol = this.checker.getSymbolAtLocation(id);
-    const decl = symbol?.declarations?.[0];
-    return decl === undefined ? id.text === 'undefined' : decl.getSourceFile().isDeclarationFile;
-  }
-
-  skipParentheses(e: ts.Expression): ts.Expression {
-    return skipOuter(this.ts, e);
-  }
+function isBooleanOp(op: string): boolean {
+  return op === '<' || op === '<=' || op === '>' || op === '>=' || op === '===' || op === '!==';
 }

@@ -5,11 +5,15 @@
 import type ts from 'typescript';
 import { Unsupported } from './diagnostics.js';
 import { emitCompanion, ScheduleCycle, type CompanionBody, type Gradient } from './emit.js';
+import type { CoreProgram } from './core.js';
+import { printFunction } from './core-print.js';
+import { desugar } from './desugar.js';
 import { emitFineCompanion } from './fine.js';
 import { show, operationCount, type Node } from './ir.js';
 import { primitive } from './rules.js';
 import { newStats, type SimplifyOptions, type SimplifyStats } from './simplify.js';
-import { lowerFunction, type FunctionLike, type LoweredFunction } from './lower.js';
+import { lowerFunction, type LoweredFunction } from './lower.js';
+import type { FunctionLike } from './source.js';
 import { segmentsOfInterest, wholeFunction, type Segmentation } from './soi.js';
 import { differentiate, type Derivative } from './symbolic.js';
 
@@ -35,6 +39,8 @@ export interface PipelineContext {
   readonly segmentLimit: number;
   /** Guarded simplification of small partials by Algebrite (`simplify.ts`), with the build's budget; none if undefined. */
   readonly simplify: SimplifyOptions | undefined;
+  /** Add the front end's core to the trace. */
+  readonly debug: boolean;
 }
 
 /**
@@ -44,15 +50,23 @@ export interface PipelineContext {
  * stands.
  */
 export function compileFunction(ctx: PipelineContext, fn: FunctionLike, name: string): CompiledFunction {
-  if (ctx.mode === 'fine') return compileFine(ctx, fn, name, `${name}: fine-grained mode; every operation on the operation tape`);
+  const program = desugar(ctx.ts, ctx.checker, fn, ctx.file);
+  const compiled = compileProgram(ctx, program, name);
+  const discrete = [...program.discrete].map(([v, why]) => `  ${v.name}: taken as discrete (an integer), its gradient entry is 0: ${why}`);
+  if (ctx.debug) discrete.push('  core, from the front end:', ...printFunction(program.main).split('\n').map((line) => `    ${line}`));
+  return discrete.length === 0 ? compiled : { ...compiled, trace: [compiled.trace, ...discrete].join('\n') };
+}
+
+function compileProgram(ctx: PipelineContext, program: CoreProgram, name: string): CompiledFunction {
+  if (ctx.mode === 'fine') return compileFine(ctx, program, `${name}: fine-grained mode; every operation on the operation tape`);
   try {
-    return compileCoarse(ctx, fn, name);
+    return compileCoarse(ctx, program, name);
   } catch (coarse) {
     if (!(coarse instanceof Unsupported) && !(coarse instanceof ScheduleCycle)) throw coarse;
     const why = coarse instanceof Unsupported ? `coarsening stopped at line ${lineOf(coarse.node)}: ${coarse.message}` : `the coarse companion could not be scheduled: ${coarse.message}`;
     let fine: CompiledFunction;
     try {
-      fine = compileFine(ctx, fn, name, `${name}: residue: the whole function is differentiated on the operation tape, because ${why}`);
+      fine = compileFine(ctx, program, `${name}: residue: the whole function is differentiated on the operation tape, because ${why}`);
     } catch (fine) {
       // What the tape cannot take either keeps the coarse diagnostic; a bug in the fine mode surfaces.
       throw fine instanceof Unsupported ? coarse : fine;
@@ -66,20 +80,21 @@ function lineOf(node: ts.Node): number {
   return file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1;
 }
 
-function compileFine(ctx: PipelineContext, fn: FunctionLike, name: string, trace: string): CompiledFunction {
-  const source = { fn, file: ctx.file, runtime: ctx.runtime };
-  const emit = (withValue: boolean, wrt?: readonly number[]) => emitFineCompanion(ctx.ts, ctx.checker, ctx.factory, source, withValue, wrt);
-  return { valueAndGrad: emit(true), grad: emit(false), specialize: (wrt, withValue) => emit(withValue, wrt), arity: fn.parameters.length, trace };
+function compileFine(ctx: PipelineContext, program: CoreProgram, trace: string): CompiledFunction {
+  const source = { program, file: ctx.file, runtime: ctx.runtime };
+  const emit = (withValue: boolean, wrt?: readonly number[]) => emitFineCompanion(ctx.ts, ctx.factory, source, withValue, wrt);
+  return { valueAndGrad: emit(true), grad: emit(false), specialize: (wrt, withValue) => emit(withValue, wrt), arity: program.main.params.length, trace };
 }
 
-function compileCoarse(ctx: PipelineContext, fn: FunctionLike, name: string): CompiledFunction {
-  const lowered = lowerFunction(ctx.ts, ctx.checker, fn, ctx.file);
+function compileCoarse(ctx: PipelineContext, program: CoreProgram, name: string): CompiledFunction {
+  const lowered = lowerFunction(program);
   const primalNodeCount = lowered.graph.nodes.length;
   const segmentation = segmentsOfInterest([lowered.output], wholeFunction, ctx.segmentLimit);
   const stats = newStats();
   const derivative = differentiate(lowered.graph, [[lowered.output, lowered.graph.constant(1)]], wholeFunction, { limit: ctx.segmentLimit, simplify: ctx.simplify, stats });
   const zero = lowered.graph.constant(0);
   const gradients = lowered.params.map((p, index): Gradient => {
+    if (p.discrete) return zero;
     if (p.node !== undefined) return derivative.adjoints.get(p.node) ?? zero;
     if (p.elements === undefined) return undefined;
     return {

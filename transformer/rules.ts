@@ -53,6 +53,8 @@ export type PrimitiveName =
   | '||'
   | '!'
   | 'select'
+  | 'isUndefined'
+  | 'isNullish'
   | 'sin'
   | 'cos'
   | 'tan'
@@ -123,6 +125,10 @@ const table: Readonly<Record<PrimitiveName, Primitive>> = {
    * arm is evaluated, in the primal and in the companion.
    */
   select: { arity: 3, partials: (g, [c]) => [null, g.call('select', c!, g.constant(1), g.constant(0)), g.call('select', c!, g.constant(0), g.constant(1))] },
+
+  /** `v === undefined` and `v == null` on a value read at run time (a default, `??`): conditions only. */
+  isUndefined: { arity: 1, boolean: true, partials: zero },
+  isNullish: { arity: 1, boolean: true, partials: zero },
 
   // Trigonometric.
   sin: { arity: 1, mathName: 'sin', partials: (g, [u]) => [g.call('cos', u!)] },
