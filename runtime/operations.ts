@@ -74,10 +74,11 @@ export class OperationTape {
     adjoint[output] = 1;
     const operands = this.operands;
     const partials = this.partials;
-    // Zero adjoints are not skipped: 0 times an infinite partial is NaN here exactly as in the coarse
-    // mode's chain rule, so the two modes agree bit for bit in kind.
+    // An entry no adjoint reaches is skipped: a value computed and never used (or used only where
+    // its derivative is 0) must not send `0 * NaN` from its own infinite partial into the gradient.
     for (let k = output; k > 0; k--) {
       const a = adjoint[k]!;
+      if (a === 0) continue;
       const at = 2 * k;
       adjoint[operands[at]!]! += partials[at]! * a;
       adjoint[operands[at + 1]!]! += partials[at + 1]! * a;

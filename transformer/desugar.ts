@@ -574,7 +574,7 @@ class Body {
     const op = e.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken ? '&&' : e.operatorToken.kind === ts.SyntaxKind.BarBarToken ? '||' : '??';
     const left = this.expression(e.left);
     const right = this.collectValue(() => this.expression(e.right));
-    const shape = this.front.shape(e);
+    const shape = joinShapes(shapeOf(left), shapeOf(right.value), this.front.shape(e));
     if (right.statements.length === 0) return { kind: 'logical', op, left, right: right.value, shape, at: e };
     // The right side has effects: `let t = a; if (t) { ...; t = b; }`.
     const result = this.front.temporary('either', shape, e);
@@ -589,7 +589,7 @@ class Body {
     const test = this.expression(e.condition);
     const whenTrue = this.collectValue(() => this.expression(e.whenTrue));
     const whenFalse = this.collectValue(() => this.expression(e.whenFalse));
-    const shape = this.front.shape(e);
+    const shape = joinShapes(shapeOf(whenTrue.value), shapeOf(whenFalse.value), this.front.shape(e));
     if (whenTrue.statements.length === 0 && whenFalse.statements.length === 0) {
       return { kind: 'conditional', test, whenTrue: whenTrue.value, whenFalse: whenFalse.value, shape, at: e };
     }
@@ -951,6 +951,17 @@ function numberAt(value: number, at: ts.Node): Expr {
 
 function undefinedAt(at: ts.Node): Expr {
   return { kind: 'undefined', at };
+}
+
+/**
+ * The shape of a value that is one of two (`a && b`, `c ? a : b`): a number if either is one (a
+ * `false` or `undefined` on the other side reads as a number where it is used as one), else what
+ * the checker says the expression is.
+ */
+function joinShapes(a: Shape, b: Shape, checked: Shape): Shape {
+  if (checked.kind !== 'other') return checked;
+  if (a.kind === 'number' || b.kind === 'number') return shapes.number;
+  return checked;
 }
 
 function isNumeric(s: Shape): boolean {

@@ -62,7 +62,7 @@ export function activeVariables(fn: CoreFunction, seeds: ReadonlySet<Var>, outer
       case 'arrayMethod':
         return e.method === 'fill';
       case 'call':
-        return e.args.some(isActive) || (e.receiver !== undefined && e.receiver.kind !== 'this' && isActive(e.receiver)) || e.fn.closure;
+        return callIsActive(e, isActive);
       default:
         return false;
     }
@@ -84,6 +84,15 @@ export function activeVariables(fn: CoreFunction, seeds: ReadonlySet<Var>, outer
   return { active, counters };
 }
 
+
+/**
+ * A call's result may be active: an argument or its object is, the callee reads variables around
+ * it, or it returns an array or an object (which may be one it built, always active).
+ */
+export function callIsActive(e: Extract<Expr, { kind: 'call' }>, isActive: (x: Expr) => boolean): boolean {
+  if (e.fn.result.kind === 'array' || e.fn.result.kind === 'record') return true;
+  return e.args.some(isActive) || (e.receiver !== undefined && e.receiver.kind !== 'this' && isActive(e.receiver)) || e.fn.closure;
+}
 
 /** `let i = ...` in a loop's initialiser, stepped only as `i = i ± c` in its update. */
 function loopCounters(fn: CoreFunction): Set<Var> {

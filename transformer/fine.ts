@@ -14,7 +14,7 @@
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
 import type { CoreFunction, CoreProgram, Expr, Loop, Shape, Stmt, Var } from './core.js';
-import { activeVariables, type Activity } from './fine-activity.js';
+import { activeVariables, callIsActive, type Activity } from './fine-activity.js';
 import { partialsOf } from './fine-partials.js';
 import { identifiersIn, Namer } from './names.js';
 import type { CompanionBody } from './emit.js';
@@ -181,7 +181,7 @@ class FineEmitter {
     const kind = kindOf(fn.result);
     const seeds = new Set(fn.params.filter((_, i) => args[i]!.s !== undefined).map((p) => p.var));
     const outer = (v: Var) => this.stack.some((fr) => fr.bindings.get(v)?.shadow !== undefined);
-    const activeResult = (args.some((a) => a.s !== undefined) || fn.closure || (receiver?.s !== undefined)) && kind !== 'other';
+    const activeResult = callIsActive(call, (x) => (x === call.receiver ? receiver : args[call.args.indexOf(x)])?.s !== undefined) && kind !== 'other';
     const target: ReturnTarget = {
       label: this.namer.fresh(`${fn.name}Body`),
       value: this.namer.fresh(fn.name),

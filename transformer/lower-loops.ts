@@ -75,6 +75,8 @@ function unroll(lo: Lowerer, at: ts.Node, loop: { core: CoreLoop; test: () => No
   let left: Node | undefined;
   /** The states in which iterations left by `break`, under "left in that iteration". */
   const broken: { guard: Node | undefined; state: State }[] = [];
+  /** Some iteration returned from the function; `undefined` while none can have. */
+  let returned: Node | undefined;
   let finishes = false;
   let iterations = 0;
   for (let first = true; ; first = false) {
@@ -108,6 +110,7 @@ function unroll(lo: Lowerer, at: ts.Node, loop: { core: CoreLoop; test: () => No
     }
     const breaks = exits.filter((e) => e.kind === 'break');
     if (breaks.length > 0) broken.push({ guard: g.call('!', stays), state: lo.joinAll(breaks, scope, at) });
+    for (const exit of exits) if (exit.kind === 'return') returned = returned === undefined ? (exit.guard ?? g.constant(1)) : g.call('||', returned, exit.guard ?? g.constant(1));
     const continues = exits.filter((e) => e.kind === 'continue');
     if (continues.length === 0) break;
     lo.restore(lo.joinAll(continues, scope, at));
@@ -117,12 +120,15 @@ function unroll(lo: Lowerer, at: ts.Node, loop: { core: CoreLoop; test: () => No
     left = left === undefined ? leftNow : g.call('||', left, leftNow);
     if (left.kind === 'const' && left.value) break;
   }
-  frame.path = entryPath;
+  // What follows the loop runs where no iteration returned.
+  const notReturned = returned === undefined ? undefined : g.call('!', returned);
+  frame.path = notReturned === undefined ? entryPath : entryPath === undefined ? notReturned : g.call('&&', entryPath, notReturned);
   lo.classify(at, `unrolled, ${iterations} iteration${iterations === 1 ? '' : 's'}: the trip count is known at compile time`);
   const outcomes = finishes ? [...broken, { guard: undefined, state: lo.snapshot() }] : broken;
   // Every path left by `return`: nothing runs after the loop.
-  if (outcomes.length === 0) {
+  if (outcomes.length === 0 || (frame.path?.kind === 'const' && !frame.path.value)) {
     frame.ended = true;
+    frame.path = entryPath;
     return;
   }
   lo.restore(lo.joinAll(outcomes, scope, at));
@@ -303,7 +309,7 @@ function returnAfter(lo: Lowerer, at: ts.Node, through: { flag: Var; value: Var 
   const flag = frame.bindings.get(through.flag) as { node: Node };
   const value = frame.bindings.get(through.value)!;
   const returned = g.call('===', flag.node, g.constant(1));
-  frame.returns.push({ guard: frame.path === undefined ? returned : g.call('&&', frame.path, returned), value });
+  frame.returns.push({ guard: frame.path === undefined ? returned : g.call('&&', frame.path, returned), value, state: lo.snapshot() });
   frame.bindings.delete(through.flag);
   frame.bindings.delete(through.value);
 }

@@ -69,11 +69,13 @@ export interface LoopExit {
 }
 
 /** A `return` met on the way: the function returned `value` if `guard` held (and no earlier return did). */
-interface PendingReturn {
+export interface PendingReturn {
   readonly guard: Node | undefined;
   readonly value: Value;
   /** For an array or object returned: its contents as they were when it was returned. */
   readonly contents?: readonly Value[];
+  /** The arrays and objects as the return left them: what the caller sees of a called function's changes. */
+  readonly state: State;
 }
 
 export class Frame {
@@ -194,8 +196,19 @@ export class Lowerer {
     }
   }
 
-  /** The function's result: the first return whose guard holds, as nested φs. */
+  /**
+   * The function's result: the first return whose guard holds, as nested φs. The arrays and objects
+   * it changed are, likewise, as the return taken left them.
+   */
   foldReturns(returns: readonly PendingReturn[], at: ts.Node): Value {
+    if (returns.length > 1) {
+      const joined = this.joinAll(returns, { bindings: new Map(), heap: new Map(), dynamic: new Map() }, at);
+      this.heap = new Map(joined.heap);
+      this.dynamic = new Map(joined.dynamic);
+    } else {
+      this.heap = new Map(returns[0]!.state.heap);
+      this.dynamic = new Map(returns[0]!.state.dynamic);
+    }
     const last = returns[returns.length - 1]!;
     let result = last.value;
     let contents = last.contents;
@@ -233,9 +246,12 @@ export class Lowerer {
     if (through !== undefined) {
       unsupported(codes.unsupportedSyntax, at, "a 'return' inside a loop that is itself inside a loop that runs a run-time number of times is not differentiated yet; break out and return after the loops.");
     }
-    frame.returns.push({ guard: frame.path, value, ...(value.kind === 'array' ? { contents: this.heap.get(value.ref)! } : {}) });
-    // A return inside a loop also leaves the loop: later iterations must not run on that path.
-    frame.loops[frame.loops.length - 1]?.push({ kind: 'return', guard: frame.path, state: this.snapshot() });
+    frame.returns.push({ guard: frame.path, value, state: this.snapshot(), ...(value.kind === 'array' ? { contents: this.heap.get(value.ref)! } : {}) });
+    // A return inside loops also leaves each of them: later iterations must not run on that path.
+    if (frame.loops.length > 0) {
+      const state = this.snapshot();
+      for (const exits of frame.loops) exits.push({ kind: 'return', guard: frame.path, state });
+    }
     frame.ended = true;
   }
 
@@ -272,25 +288,35 @@ export class Lowerer {
    * (`return`, `break`, `continue`) leaves the other arm's state to the code after the branch, so
    * that code is lowered once.
    */
-  branch<T>(cond: Node, at: ts.Node, thenArm: () => T, elseArm: () => T): [T, T] {
+  branch(cond: Node, at: ts.Node, thenArm: () => void, elseArm: () => void): void {
     const frame = this.frame;
     const g = this.graph;
+    // A condition known at compile time: the arm not taken is never lowered (it may not even make sense).
+    if (cond.kind === 'const') {
+      (cond.value ? thenArm : elseArm)();
+      return;
+    }
     const before = this.snapshot();
     const path = frame.path;
-    frame.path = path === undefined ? cond : g.call('&&', path, cond);
-    const thenResult = thenArm();
+    const within = (c: Node) => (path === undefined ? c : g.call('&&', path, c));
+    frame.path = within(cond);
+    thenArm();
     const [thenState, thenEnded] = [this.snapshot(), frame.ended];
     this.restore(before);
     frame.ended = false;
     const notCond = g.call('!', cond);
-    frame.path = path === undefined ? notCond : g.call('&&', path, notCond);
-    const elseResult = elseArm();
+    frame.path = within(notCond);
+    elseArm();
     const [elseState, elseEnded] = [this.snapshot(), frame.ended];
-    frame.path = path;
     frame.ended = thenEnded && elseEnded;
-    if (thenEnded || elseEnded) this.restore(thenEnded ? elseState : thenState);
-    else this.restore(this.join(cond, thenState, elseState, before, at));
-    return [thenResult, elseResult];
+    if (thenEnded || elseEnded) {
+      // Only the arm that goes on reaches what follows, so what follows runs under its condition.
+      frame.path = frame.ended ? path : within(thenEnded ? notCond : cond);
+      this.restore(thenEnded ? elseState : thenState);
+    } else {
+      frame.path = path;
+      this.restore(this.join(cond, thenState, elseState, before, at));
+    }
   }
 
   /** The current frame's variables and the local arrays, as they are now. */

@@ -54,9 +54,12 @@ export function enclosesCompanion(ts: typeof import('typescript'), decl: ts.Node
   return false;
 }
 
-/** Does a value of this type carry numbers a user may expect a derivative for? */
-export function holdsNumbers(ts: typeof import('typescript'), checker: ts.TypeChecker, type: ts.Type): boolean {
-  if (type.isUnion()) return type.types.some((t) => holdsNumbers(ts, checker, t));
+/** Does a value of this type carry numbers a user may expect a derivative for, at any depth? */
+export function holdsNumbers(ts: typeof import('typescript'), checker: ts.TypeChecker, type: ts.Type, depth = 0): boolean {
+  // Deep enough for any real parameter, and an end for recursive types.
+  if (depth > 6) return false;
+  if (type.isUnion()) return type.types.some((t) => holdsNumbers(ts, checker, t, depth));
+  if (depth > 0 && isNumberType(ts, type)) return true;
   if (checker.isArrayLikeType(type)) return true;
   const name = type.getSymbol()?.getName();
   if (name === 'Float64Array' || name === 'Float32Array') return true;
@@ -64,7 +67,7 @@ export function holdsNumbers(ts: typeof import('typescript'), checker: ts.TypeCh
   if (type.flags & ts.TypeFlags.Object) {
     return type.getProperties().some((prop) => {
       const decl = prop.valueDeclaration;
-      return decl !== undefined && isNumberType(ts, checker.getTypeOfSymbolAtLocation(prop, decl));
+      return decl !== undefined && holdsNumbers(ts, checker, checker.getTypeOfSymbolAtLocation(prop, decl), depth + 1);
     });
   }
   return false;
