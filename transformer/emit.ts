@@ -11,7 +11,7 @@ import type { LoweredFunction } from './lower.js';
 import { Namer } from './names.js';
 import { primitive } from './rules.js';
 import { infix, numberLiteral } from './syntax.js';
-import { commonRegion, isPhi, passOf, place, type Placement, type Region } from './schedule.js';
+import { commonRegion, isPhi, passOf, place, ScheduleCycle, type Placement, type Region } from './schedule.js';
 
 /**
  * The gradient of an array parameter: the adjoint of each element read at a constant index, and the
@@ -687,7 +687,7 @@ function scheduleIn(outer: Region, items: readonly Item[], out: Item[]): void {
         if (cost === 0) break;
       }
     }
-    if (best < 0) throw new ScheduleCycle();
+    if (best < 0) throw new ScheduleCycle('the passes over its loops depend on each other in a cycle');
     const unit = pending.splice(best, 1)[0]!;
     if (unit.loop) {
       scheduleIn(unit.region, unit.items, out);
@@ -838,18 +838,6 @@ interface Frame {
   readonly statements: ts.Statement[];
   /** A closed arm whose sibling arm may follow, making an `if`/`else`. */
   open?: { readonly cond: Node; readonly polarity: boolean; readonly statements: ts.Statement[] };
-}
-
-/**
- * The companion's statements cannot be ordered: a pass over a loop would need what a later pass
- * computes (a sum feeding a recurrence whose adjoint the same pass reads). Not wrong code, no code:
- * the pipeline differentiates such a function on the operation tape instead.
- */
-export class ScheduleCycle extends Error {
-  constructor() {
-    super('the passes over its loops depend on each other in a cycle');
-    this.name = 'ScheduleCycle';
-  }
 }
 
 /** A number as a literal expression; NaN, the infinities and -0 included. */

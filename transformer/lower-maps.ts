@@ -74,6 +74,8 @@ function elementAt(lo: Lowerer, array: DynamicArray, index: Node): Node {
 /** Does the counted loop take the value `i` (an integer)? */
 function inRange(lo: Lowerer, loop: Loop, i: Node): Node {
   const g = lo.graph;
+  // The counter of a loop over the same range (a map read by the next loop over the same array).
+  if (i.kind === 'index' && i.loop.start === loop.start && i.loop.bound === loop.bound && i.loop.compare === loop.compare && i.loop.step === loop.step) return g.constant(1);
   const both = (a: Node, b: Node) => g.call('&&', a, b);
   switch (loop.compare) {
     case '<':

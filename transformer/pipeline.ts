@@ -4,7 +4,8 @@
  */
 import type ts from 'typescript';
 import { Unsupported } from './diagnostics.js';
-import { emitCompanion, ScheduleCycle, type CompanionBody, type Gradient } from './emit.js';
+import { emitCompanion, type CompanionBody, type Gradient } from './emit.js';
+import { ScheduleCycle } from './schedule.js';
 import type { CoreProgram } from './core.js';
 import { printFunction } from './core-print.js';
 import { desugar } from './desugar.js';

@@ -7,6 +7,18 @@
  */
 import { dependsOn, loopsOf, operands, reads, type ApplyNode, type Loop, type Node, type RecurrenceNode } from './ir.js';
 
+/**
+ * The companion's statements cannot be ordered or placed: a pass over a loop would need what a later
+ * pass computes (a sum feeding a recurrence whose adjoint the same pass reads). Not wrong code, no
+ * code: the pipeline differentiates such a function on the operation tape instead.
+ */
+export class ScheduleCycle extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScheduleCycle';
+  }
+}
+
 /** A region of code: the whole companion, an arm of a branch, or the body of a loop. */
 export class Region {
   private readonly arms = new Map<string, Region>();
@@ -192,7 +204,7 @@ export function place(roots: readonly Node[], recurrenceOf: (loop: Loop) => Recu
     if (needed.length === 0) continue;
     const unique = new Set(needed);
     const covered = cover(needed.reduce(commonRegion), unique);
-    const moved = [...new Set(covered.map((p) => inLoops(p, n)))];
+    const moved = [...new Set(covered.map((p) => inLoops(outsideOwnLoop(p, n), n)))];
     if (moved.some((p) => !covered.includes(p))) hoisted.add(n);
     // Moved out of a loop, a placement may now enclose another: the outer one serves both.
     const places = moved.filter((p) => !moved.some((q) => q !== p && q.encloses(p)));
@@ -218,6 +230,20 @@ export function place(roots: readonly Node[], recurrenceOf: (loop: Loop) => Recu
     }
   }
   return { root, regions, reads: readCounts, hoisted };
+}
+
+/**
+ * A sum, a scan or a recurrence over a loop is never computed inside a body of that same loop: its
+ * own pass would rebind the counter that the code around it reads. It moves out to where the loop
+ * is not running, which is only moving pure work out of arms (a value the arm not taken never
+ * reads). Where it reads a loop nested in that one, it cannot move, and the function goes to the tape.
+ */
+function outsideOwnLoop(region: Region, n: Node): Region {
+  if ((n.kind !== 'sum' && n.kind !== 'scan' && n.kind !== 'recurrence') || !region.within(n.loop)) return region;
+  let outside = region;
+  while (outside.within(n.loop)) outside = outside.parent!;
+  if (inLoops(outside, n).within(n.loop)) throw new ScheduleCycle('a sum over a loop is needed inside that same loop, under a loop it reads');
+  return outside;
 }
 
 /**
