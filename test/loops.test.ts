@@ -150,6 +150,23 @@ loops('a constant loop is unrolled into straight-line code, with no loop left in
   assert.equal(unrolled.grad(unrolled.f)(2), [1 + 4 + 12]);
 });
 
+loops('a constant loop past the unrolling budget is lowered as a loop: a recurrence on the tape, the rest coarse', () => {
+  const source = `${prelude}/** @differentiable */\nexport function f(x: number): number {\n  let s = x;\n  for (let i = 0; i < 700; i++) s = s * 0.99 + Math.sin(s) * 1e-3 + 0.01 * x;\n  return s * s;\n}\n`;
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (text: string) => void lines.push(text);
+  try {
+    compile({ 'main.ts': source }, { plugin: { report: true } });
+  } finally {
+    console.log = log;
+  }
+  const report = lines.join('\n');
+  assert.match(report, /line 6: recurrence on the tape, carrying s/);
+  assert.not.match(report, /residue: the whole function/);
+  const m700 = build(source);
+  for (const x of [0.3, -0.2]) assertClose(m700.grad(m700.f)(x)[0], finiteDifference(m700.f, [x], 0), `700 steps at ${x}`);
+});
+
 loops('a derivative that swells exponentially as a tree stays linear as a DAG: emitted code grows linearly', () => {
   const swelling = (n: number) =>
     `${prelude}/** @differentiable */\nexport function f(x: number): number {\n  let a = x;\n  for (let i = 0; i < ${n}; i++) a = Math.sin(a) * a + x;\n  return a;\n}\n`;

@@ -56,12 +56,6 @@ const programs: Record<string, Program> = {
     points: [[0.7, 5], [0.2, 3]],
     wrt: [0],
   },
-  pastTheUnrollingBudget: {
-    params: 'x: number',
-    body: 'let s = x;\n  for (let i = 0; i < 100000; i++) s = s * 0.5 + Math.sin(s) * 1e-3;\n  return s;',
-    points: [[0.3]],
-    wrt: [0],
-  },
   aBranchChoosingBetweenOpaqueObjects: {
     params: 'x: number, p: { name: string }, q: { name: string }',
     body: 'const o = x > 0 ? p : q;\n  return o.name.length * x * x;',

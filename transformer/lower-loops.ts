@@ -12,11 +12,16 @@ import { codes, unsupported, Unsupported } from './diagnostics.js';
 import { dependsOn, LoopReuse, extremumOf, isConst, isIncrementOf, substitute, type CarriedNode, type Graph, type Loop, type Node } from './ir.js';
 import type { LoopExit, Lowerer, State, Value } from './lower.js';
 
-/** Unrolling stops past this many iterations in one marked function, or this many DAG nodes. */
-const unrollBudget = { iterations: 4096, nodes: 200_000 };
+/**
+ * A loop with a constant trip count is unrolled while that stays small: at most this many of its
+ * iterations, this many new DAG nodes, and this many iterations unrolled in the whole function.
+ * Past that it is lowered as a loop, as one whose trip count is known only at run time is: compile
+ * time and the companion's size stay bounded whatever the trip count.
+ */
+const unrollBudget = { iterations: 64, nodes: 4000, total: 4096 };
 
-/** Unrolling met a test that is not a constant: the loop runs a run-time number of times. */
-export class TripCountUnknown extends Unsupported {
+/** Unrolling met a test that is not a constant, or ran past its budget: the loop is lowered as a loop. */
+class TripCountUnknown extends Unsupported {
   constructor(at: ts.Node) {
     super(codes.unsupportedSyntax, at, 'the number of times this loop runs is not known at compile time.');
   }
@@ -34,7 +39,7 @@ export function loop(lo: Lowerer, s: CoreLoop): void {
     return;
   }
   const steps = { core: s, test: () => lo.test(s), body: () => lo.statements(s.body), next: () => lo.statements(s.update), testAfterBody: !s.testFirst };
-  unrollOr(lo, s.at, steps, () => conditionalLoop(lo, s));
+  unrollOr(lo, s.at, steps, () => (s.testFirst && s.testing.length === 0 ? runtimeLoop(lo, s) : conditionalLoop(lo, s)));
 }
 
 /**
@@ -79,6 +84,7 @@ function unroll(lo: Lowerer, at: ts.Node, loop: { core: CoreLoop; test: () => No
   let returned: Node | undefined;
   let finishes = false;
   let iterations = 0;
+  const nodesBefore = g.nodes.length;
   for (let first = true; ; first = false) {
     if (!(first && loop.testAfterBody)) {
       const test = loop.test();
@@ -91,9 +97,7 @@ function unroll(lo: Lowerer, at: ts.Node, loop: { core: CoreLoop; test: () => No
       }
     }
     iterations++;
-    if (++lo.unrolledIterations > unrollBudget.iterations || g.nodes.length > unrollBudget.nodes) {
-      unsupported(codes.unsupportedSyntax, at, `this loop runs too many times to unroll at compile time (the budget is ${unrollBudget.iterations} iterations in all); loops that run at run time are not differentiated yet.`);
-    }
+    if (iterations > unrollBudget.iterations || g.nodes.length - nodesBefore > unrollBudget.nodes || ++lo.unrolledIterations > unrollBudget.total) throw new TripCountUnknown(at);
     frame.path = left === undefined ? entryPath : entryPath === undefined ? g.call('!', left) : g.call('&&', entryPath, g.call('!', left));
     frame.loops.push([]);
     frame.loopsLowered.push(loop.core);

@@ -223,10 +223,15 @@ export const mathConstants: Readonly<Record<string, number>> = {
 
 /**
  * ∂(a^b): b·a^(b-1) w.r.t. a, and a^b·ln a w.r.t. b. The exponent partial is taken as 0 where a = 0
- * (the limit from the right for b > 0), so `0 ** y` does not produce `0 * -Infinity`.
+ * (the limit from the right for b > 0), so `0 ** y` does not produce `0 * -Infinity`; the base
+ * partial is 0 where b = 0 (a⁰ is 1 everywhere), so `0 ** 0` does not produce `0 * Infinity` (the
+ * closed form of an affine recurrence at a = 0 raises a to the power 0).
  */
 function powPartials(g: Graph, a: Node, b: Node, r: Node): (Node | null)[] {
-  const da = b.kind === 'const' ? g.mul(b, g.apply('**', [a, g.constant(b.value - 1)])) : g.mul(b, g.apply('**', [a, g.sub(b, g.constant(1))]));
+  const da =
+    b.kind === 'const'
+      ? g.mul(b, g.apply('**', [a, g.constant(b.value - 1)]))
+      : g.call('select', g.call('===', b, g.constant(0)), g.constant(0), g.mul(b, g.apply('**', [a, g.sub(b, g.constant(1))])));
   if (!b.active) return [da, null];
   const db = g.call('select', g.call('===', a, g.constant(0)), g.constant(0), g.mul(r, g.call('log', a)));
   return [da, db];

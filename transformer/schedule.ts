@@ -2,8 +2,9 @@
  * Where each value of a companion is computed (DESIGN.md §5, "laziness is semantics"). A φ node
  * `c ? a : b` evaluates `a` only in the region where `c` holds and `b` only where it does not; a
  * value is placed in the region where every path needs it, so that no work moves out of an arm
- * into code that runs when the arm is not taken. A value needed on some paths of a region but not
- * on all is placed separately in each region that needs it.
+ * into code that runs when the arm is not taken. A value needed in arms of different branches is
+ * placed once, where they meet: each value is computed in one place, so the companion's size stays
+ * linear in the function's.
  */
 import { dependsOn, loopsOf, operands, reads, type ApplyNode, type Loop, type Node, type RecurrenceNode } from './ir.js';
 
@@ -203,7 +204,14 @@ export function place(roots: readonly Node[], recurrenceOf: (loop: Loop) => Recu
     readCounts.set(n, needed.length);
     if (needed.length === 0) continue;
     const unique = new Set(needed);
-    const covered = cover(needed.reduce(commonRegion), unique);
+    const common = needed.reduce(commonRegion);
+    let covered = cover(common, unique);
+    // Needed in arms of different branches: computed once where they meet. Placing it in each arm
+    // would place its operands in each arm too, and nested branches multiply the copies (code
+    // exponential in the number of branches); computing a value is pure, and the arm not taken
+    // never reads it.
+    // (A value that reads a loop's counter is computed in each pass over the loop that needs it.)
+    if (covered.length > 1) covered = [...groupBy(covered, (r) => loopInstance(r, loopsOf(n))).values()].map((group) => group.reduce(commonRegion));
     const moved = [...new Set(covered.map((p) => inLoops(outsideOwnLoop(p, n), n)))];
     if (moved.some((p) => !covered.includes(p))) hoisted.add(n);
     // Moved out of a loop, a placement may now enclose another: the outer one serves both.
@@ -285,6 +293,23 @@ export function passOf(n: Node, loop: Loop): number {
   visit(n);
   memo.set(n, pass);
   return pass;
+}
+
+/** The innermost body, around `region`, of a loop whose counter a value reads: one run of that loop. */
+function loopInstance(region: Region, loops: ReadonlySet<Loop>): Region | undefined {
+  for (let r: Region | undefined = region; r !== undefined; r = r.parent) if (r.loop !== undefined && loops.has(r.loop)) return r;
+  return undefined;
+}
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group === undefined) groups.set(k, [item]);
+    else group.push(item);
+  }
+  return groups;
 }
 
 /** The outermost regions within `region` whose every path needs the value. */

@@ -10,7 +10,7 @@ export function horner(x, c) {
 }
 /** Gradient companion of horner, written by coarsegrad: returns [value, gradient]. */
 function horner$valueAndGrad(x, c) {
-    let t, t3, t4, value, t5, t6, t7;
+    let t, t3, t4, value, dx;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
@@ -18,40 +18,31 @@ function horner$valueAndGrad(x, c) {
     const t2 = t1 - 1;
     value = 0 * x ** t1;
     // reverse sweep: adjoints flow from cut to cut
-    t6 = 0;
-    t7 = 0;
+    dx = 0;
     for (let i1 = i; i1 >= 0; i1--) {
         t = c[i1];
         t3 = t2 + (i1 - i);
         t4 = x ** t3;
         dc[i1] += t4;
         value += t * t4;
-        t5 = x ** (t3 - 1);
-        t6 += t * t5;
-        t7 += t * i1 * t5;
+        dx += t3 === 0 ? 0 : t * t3 * x ** (t3 - 1);
     }
-    const dx = t2 * t6 + t7 - i * t6;
     return [value, [dx, dc]];
 }
 /** Gradient companion of horner, written by coarsegrad: returns the gradient. */
 function horner$grad(x, c) {
-    let t, t2, t3, t4, t5;
+    let t1, dx;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
-    const t1 = Math.max(0, Math.floor(i) + 1) - 1;
+    const t = Math.max(0, Math.floor(i) + 1) - 1;
     // reverse sweep: adjoints flow from cut to cut
-    t4 = 0;
-    t5 = 0;
+    dx = 0;
     for (let i1 = i; i1 >= 0; i1--) {
-        t = c[i1];
-        t2 = t1 + (i1 - i);
-        dc[i1] += x ** t2;
-        t3 = x ** (t2 - 1);
-        t4 += t * t3;
-        t5 += t * i1 * t3;
+        t1 = t + (i1 - i);
+        dc[i1] += x ** t1;
+        dx += t1 === 0 ? 0 : c[i1] * t1 * x ** (t1 - 1);
     }
-    const dx = t1 * t4 + t5 - i * t4;
     return [dx, dc];
 }
 export const hornerGrad = horner$grad;
