@@ -13,6 +13,7 @@ import type {
 } from './types.js';
 
 export { register } from './registry.js';
+export { checkSources, registerSources } from './versions.js';
 export { tape } from './tape.js';
 export { operations } from './operations.js';
 export type { Gradient, GradientTuple, GradOptions, Int, NumericFunction, ParameterIndex, SelectedGradients } from './types.js';

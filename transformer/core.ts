@@ -188,8 +188,12 @@ export interface CoreProgram {
    * integer-valued, so not differentiated (their gradient entry is 0), with the reason (DESIGN.md §4).
    */
   readonly discrete: ReadonlyMap<Var, string>;
-  /** The functions the marked function reaches, itself included, for the staleness check of other files. */
-  readonly reached: ReadonlySet<FunctionLike>;
+  /**
+   * Every declaration the companion is derived from: the functions the marked function reaches
+   * (itself included) and the constants folded into it. A change to one from another file makes
+   * the companion stale (`versions.ts`).
+   */
+  readonly sources: ReadonlySet<ts.Node>;
 }
 
 export function isNumberShape(s: Shape): boolean {

@@ -16,7 +16,7 @@ import { calleeDeclaration, checkedParameter, enclosesCompanion, mathOperation, 
 export function desugar(tsApi: typeof ts, checker: ts.TypeChecker, main: FunctionLike, companionFile: ts.SourceFile): CoreProgram {
   const front = new FrontEnd(tsApi, checker, main, companionFile);
   const core = front.function(main, main);
-  return { main: core, discrete: findDiscrete(core), reached: new Set(front.functions.keys()) };
+  return { main: core, discrete: findDiscrete(core), sources: new Set<ts.Node>([...front.functions.keys(), ...front.constants]) };
 }
 
 /** What one marked function's desugaring shares across the functions it reaches. */
@@ -28,6 +28,8 @@ class FrontEnd {
   private nextVar = 0;
   /** Constants being folded, against a constant defined by itself. */
   readonly folding = new Set<ts.Symbol>();
+  /** The declarations of the constants folded in. */
+  readonly constants = new Set<ts.Node>();
   readonly binary: ReadonlyMap<ts.SyntaxKind, BinaryOp>;
   readonly compound: ReadonlyMap<ts.SyntaxKind, BinaryOp>;
 
@@ -503,7 +505,10 @@ class Body {
       front.folding.add(target);
       try {
         const folded = this.collectValue(() => this.expression(definition.initializer!));
-        if (folded.statements.length === 0 && isConstant(folded.value)) return folded.value;
+        if (folded.statements.length === 0 && isConstant(folded.value)) {
+          front.constants.add(definition);
+          return folded.value;
+        }
       } catch {
         // Not a constant: reported below.
       } finally {

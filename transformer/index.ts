@@ -7,6 +7,7 @@ import { codes } from './diagnostics.js';
 import { transformFile } from './inject.js';
 import { defaultSegmentLimit } from './soi.js';
 import { simplifyOptions } from './simplify.js';
+import { ProgramIndex } from './versions.js';
 
 /** Options of the plugin entry in tsconfig.json. */
 export interface CoarsegradOptions {
@@ -54,6 +55,8 @@ export default function coarsegrad(
         ? `segmentLimit must be a whole number of operations, at least 1 (default ${defaultSegmentLimit}); got ${JSON.stringify(config.segmentLimit)}.`
         : undefined;
   const checker = program.getTypeChecker();
+  // What every marked function of the program is desugared to, and which files' code they inline.
+  const index = new ProgramIndex(tsApi, program, checker);
   // One budget of Algebrite time for the whole build.
   const simplify = config.algebrite === true ? simplifyOptions() : undefined;
   const trace = config.report === true || config.debug === true ? (text: string) => console.log(text) : undefined;
@@ -68,7 +71,7 @@ export default function coarsegrad(
       return file;
     }
     try {
-      return transformFile({ ts: tsApi, checker, context, addDiagnostic, trace, mode, segmentLimit, simplify, debug: config.debug === true }, file);
+      return transformFile({ ts: tsApi, checker, index, context, addDiagnostic, trace, mode, segmentLimit, simplify, debug: config.debug === true }, file);
     } catch (error) {
       // A bug in coarsegrad: report it, leave the file as plain tsc would emit it.
       const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -11,10 +11,13 @@ import { identifiersIn, Namer } from './names.js';
 import { compileFunction, type CompiledFunction } from './pipeline.js';
 import type { CompanionBody } from './emit.js';
 import type { SimplifyOptions } from './simplify.js';
+import { versionsOf, type ProgramIndex } from './versions.js';
 
 export interface FileContext {
   readonly ts: typeof ts;
   readonly checker: ts.TypeChecker;
+  /** The program's marked functions, desugared, and what each file's code was inlined into. */
+  readonly index: ProgramIndex;
   readonly context: ts.TransformationContext;
   readonly addDiagnostic: (d: ts.Diagnostic) => void;
   /** Receives each function's stage trace when `report` or `debug` is on. */
@@ -41,7 +44,10 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
   const f = fc.context.factory;
   const { marked, bad } = findMarked(ts, checker, file);
   for (const b of bad) fc.addDiagnostic(diagnosticAt(ts, b.node, codes.unsupportedSyntax, b.message));
-  if (marked.length === 0) return file;
+  // Declarations of this file that companions elsewhere were derived from: their versions are
+  // registered when it loads, so that a companion built from an older version is caught (versions.ts).
+  const inlined = fc.index.inlinedFrom(file);
+  if (marked.length === 0 && inlined.length === 0) return file;
 
   const namer = new Namer(identifiersIn(file.text));
   const runtime = f.createIdentifier(namer.fresh('__coarsegrad'));
@@ -58,7 +64,7 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
       specialized: new Map(),
     });
   }
-  if (companions.size === 0) return file;
+  if (companions.size === 0 && inlined.length === 0) return file;
 
   /** `grad(f)`, `valueAndGrad(f)` and their `{ wrt: [...] }` forms on a marked function of this file. */
   const callSite = (call: ts.CallExpression) => {
@@ -224,8 +230,26 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
     f.createImportClause(false, undefined, f.createNamespaceImport(runtime)),
     f.createStringLiteral('coarsegrad'),
   );
+  const versionCall = (name: string, args: ts.Expression[]) => f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(runtime, name), undefined, args));
+  const versionsLiteral = (statements: Iterable<ts.Statement>) =>
+    f.createObjectLiteralExpression(Object.entries(versionsOf(ts, statements)).map(([name, version]) => f.createPropertyAssignment(f.createStringLiteral(name), f.createStringLiteral(version))));
+  const self = f.createStringLiteral(fc.index.key(file));
+  const versions: ts.Statement[] = [];
+  if (inlined.length > 0) versions.push(versionCall('registerSources', [self, versionsLiteral(inlined)]));
+  // What this file's companions were derived from in other files, checked when it loads.
+  const derivedFrom = new Map<ts.SourceFile, Set<ts.Statement>>();
+  for (const c of companions.values()) {
+    for (const [source, statements] of fc.index.foreignSources(fc.index.core(c.marked.fn))) {
+      const set = derivedFrom.get(source) ?? new Set<ts.Statement>();
+      for (const s of statements) set.add(s);
+      derivedFrom.set(source, set);
+    }
+  }
+  for (const [source, statements] of derivedFrom) {
+    versions.push(versionCall('checkSources', [self, f.createStringLiteral(fc.index.key(source)), versionsLiteral([...statements].sort((a, b) => a.pos - b.pos))]));
+  }
   // After the file's own imports, so that a header comment stays at the top of the file.
-  return f.updateSourceFile(file, statements(file.statements, [importRuntime]));
+  return f.updateSourceFile(file, statements(file.statements, [importRuntime, ...versions]));
 }
 
 /** Each function's report, with the companions it gets (the report's last part, DESIGN.md §8). */
@@ -247,7 +271,8 @@ function report(fc: FileContext, file: ts.SourceFile, companions: ReadonlyMap<ts
 /** Runs the pipeline on one function; what it cannot do becomes a diagnostic, never an exception. */
 function compileGuarded(fc: FileContext, file: ts.SourceFile, m: Marked, runtime: string): CompiledFunction | undefined {
   try {
-    return compileFunction({ ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file, runtime, mode: fc.mode, segmentLimit: fc.segmentLimit, simplify: fc.simplify, debug: fc.debug }, m.fn, m.name);
+    const context = { ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file, runtime, mode: fc.mode, segmentLimit: fc.segmentLimit, simplify: fc.simplify, debug: fc.debug };
+    return compileFunction(context, fc.index.core(m.fn), m.name);
   } catch (error) {
     if (error instanceof Unsupported) {
       fc.addDiagnostic(diagnosticAt(fc.ts, error.node, error.code, error.message));

@@ -8,13 +8,11 @@ import { emitCompanion, type CompanionBody, type Gradient } from './emit.js';
 import { ScheduleCycle } from './schedule.js';
 import type { CoreProgram } from './core.js';
 import { printFunction } from './core-print.js';
-import { desugar } from './desugar.js';
 import { emitFineCompanion } from './fine.js';
 import { show, operationCount, type Node } from './ir.js';
 import { primitive } from './rules.js';
 import { newStats, type SimplifyOptions, type SimplifyStats } from './simplify.js';
 import { lowerFunction, type LoweredFunction } from './lower.js';
-import type { FunctionLike } from './source.js';
 import { segmentsOfInterest, wholeFunction, type Segmentation } from './soi.js';
 import { differentiate, type Derivative } from './symbolic.js';
 
@@ -50,8 +48,7 @@ export interface PipelineContext {
  * differentiate it, and the report says why; if that cannot take it either, the coarse diagnostic
  * stands.
  */
-export function compileFunction(ctx: PipelineContext, fn: FunctionLike, name: string): CompiledFunction {
-  const program = desugar(ctx.ts, ctx.checker, fn, ctx.file);
+export function compileFunction(ctx: PipelineContext, program: CoreProgram, name: string): CompiledFunction {
   const compiled = compileProgram(ctx, program, name);
   const discrete = [...program.discrete].map(([v, why]) => `  ${v.name}: taken as discrete (an integer), its gradient entry is 0: ${why}`);
   if (ctx.debug) discrete.push('  core, from the front end:', ...printFunction(program.main).split('\n').map((line) => `    ${line}`));
