@@ -11,38 +11,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { describe, root, run, tspcCommand, type Ran } from './projects.js';
 
-const root = path.resolve(__dirname, '..', '..');
 const tmpRoot = path.join(root, 'test', '.tmp');
-
-/** tspc as a command line: ts-patch's script through this node when present, else the bin link. */
-function tspcCommand(): [string, string[]] {
-  const script = path.join(root, 'node_modules', 'ts-patch', 'bin', 'tspc.js');
-  if (fs.existsSync(script)) return [process.execPath, [script]];
-  return [path.join(root, 'node_modules', '.bin', 'tspc'), []];
-}
-
-interface Ran {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(command: string, args: readonly string[], cwd: string): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', (error) => resolve({ status: null, stdout, stderr: `${stderr}${String(error)}` }));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-function describe(ran: Ran): string {
-  return `exit ${String(ran.status)}\n--- stdout\n${ran.stdout}\n--- stderr\n${ran.stderr}`;
-}
 
 /** The helper's body at each step; its signature never changes. */
 const helperBodies = ['x * x', 'x * x * x', 'Math.sin(x)'] as const;

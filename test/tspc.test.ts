@@ -5,47 +5,14 @@
  * resolution for ESM and CommonJS, how tspc loads and configures the plugin, and what a user's
  * terminal shows for diagnostics.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { describe, root, run, tspcCommand, type Ran } from './projects.js';
 
-const root = path.resolve(__dirname, '..', '..');
 const tmpRoot = path.join(root, 'test', '.tmp');
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-
-/** tspc as a command line: ts-patch's script through this node when present, else the bin link. */
-function tspcCommand(): [string, string[]] {
-  const script = path.join(root, 'node_modules', 'ts-patch', 'bin', 'tspc.js');
-  if (fs.existsSync(script)) return [process.execPath, [script]];
-  return [path.join(root, 'node_modules', '.bin', 'tspc'), []];
-}
-
-interface Ran {
-  /** Exit code, or null when the process was killed or never started. */
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Never rejects: a failed start is reported like a failed run, so no promise is left unhandled. */
-function run(command: string, args: readonly string[], cwd: string): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', (error) => resolve({ status: null, stdout, stderr: `${stderr}${String(error)}` }));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 function tspc(project: string): Promise<Ran> {
   const [command, prefix] = tspcCommand();
@@ -53,9 +20,6 @@ function tspc(project: string): Promise<Ran> {
   return run(command, [...prefix, '-p', project, '--pretty', 'false'], project);
 }
 
-function describe(ran: Ran): string {
-  return `exit ${String(ran.status)}\n--- stdout\n${ran.stdout}\n--- stderr\n${ran.stderr}`;
-}
 
 /** A consumer project that depends on this repository the way an installed package would. */
 function createProject(name: string, packageJson: object, compilerOptions: object, files: Readonly<Record<string, string>>): string {

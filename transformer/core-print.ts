@@ -11,11 +11,6 @@ export function printFunction(fn: CoreFunction): string {
   return `function ${fn.name}(${params}) ${block(fn.body, names, '')}`;
 }
 
-export function printStatements(body: readonly Stmt[]): string {
-  const names = new Namer();
-  return body.map((s) => statement(s, names, '')).join('\n');
-}
-
 class Namer {
   private readonly names = new Map<Var, string>();
   private readonly used = new Map<string, number>();

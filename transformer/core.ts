@@ -196,23 +196,6 @@ export interface CoreProgram {
   readonly sources: ReadonlySet<ts.Node>;
 }
 
-export function isNumberShape(s: Shape): boolean {
-  return s.kind === 'number';
-}
-
-export function shapeText(s: Shape): string {
-  switch (s.kind) {
-    case 'number':
-      return s.int ? 'Int' : s.optional ? 'number | undefined' : 'number';
-    case 'array':
-      return s.storage === 'array' ? 'number[]' : s.storage === 'float64' ? 'Float64Array' : 'Float32Array';
-    case 'other':
-      return s.text;
-    default:
-      return s.kind;
-  }
-}
-
 /** The shape of a core expression. */
 export function shapeOf(e: Expr): Shape {
   switch (e.kind) {
@@ -247,7 +230,3 @@ export function shapeOf(e: Expr): Shape {
 }
 
 const comparisons = new Set<BinaryOp>(['<', '<=', '>', '>=', '===', '!==']);
-
-export function isComparison(op: BinaryOp): boolean {
-  return comparisons.has(op);
-}
