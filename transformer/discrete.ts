@@ -109,15 +109,25 @@ export function findDiscrete(main: CoreFunction): Map<Var, string> {
       if (x.kind === 'element') sink(x.index, 'it is an array index');
       if (x.kind === 'newArray' && !x.copy && x.arg !== undefined) sink(x.arg, 'it is the length of an array');
       if (x.kind === 'slice') x.args.forEach((a) => sink(a, 'it is an index of slice'));
-      if (x.kind === 'binary' && (x.op === '<' || x.op === '<=' || x.op === '>' || x.op === '>=' || x.op === '===' || x.op === '!==')) {
-        if (isCounter(x.left, counters)) sink(x.right, 'it decides a trip count');
-        if (isCounter(x.right, counters)) sink(x.left, 'it decides a trip count');
-      }
+    });
+  };
+  /** A loop's test comparing a counter the loop steps with a bound: the bound decides the trip count. */
+  const visitTest = (loop: Extract<Stmt, { kind: 'loop' }>): void => {
+    const stepped = new Set<Var>();
+    walk([...loop.body, ...loop.update], (s) => {
+      if (s.kind === 'assign' && counters.has(s.var)) stepped.add(s.var);
+    });
+    if (loop.test === undefined) return;
+    forEachExpr(loop.test, (x) => {
+      if (x.kind !== 'binary' || !(x.op === '<' || x.op === '<=' || x.op === '>' || x.op === '>=' || x.op === '===' || x.op === '!==')) return;
+      if (isCounter(x.left, stepped)) sink(x.right, 'it decides a trip count');
+      if (isCounter(x.right, stepped)) sink(x.left, 'it decides a trip count');
     });
   };
   for (const fn of functions) {
     walk(fn.body, (s) => {
       for (const e of expressionsOf(s)) visitExpr(e);
+      if (s.kind === 'loop') visitTest(s);
       if (s.kind === 'store' && s.key.kind === 'element') sink(s.key.index, 'it is an array index');
       if (s.kind === 'store' && s.key.kind === 'field' && s.key.name === 'length') sink(s.value, 'it is the length of an array');
     });

@@ -116,14 +116,18 @@ class FineEmitter {
     const seeds = new Set(positions.filter(differentiable).map((i) => params[i]!.var));
     const result: ReturnTarget = { label: this.namer.fresh('body'), value: this.namer.fresh('value'), shadow: this.namer.fresh('valueSlot'), kind: 'num' };
     // The companion of a marked arrow is an arrow in the same place: `this` is the same there too.
-    const frame = new Frame(main, activeVariables(main, seeds, () => false), f.createThis(), result);
+    const activity = activeVariables(main, seeds, () => false);
+    const frame = new Frame(main, activity, f.createThis(), result);
     const prologue: ts.Statement[] = [this.declaration(this.tape.text, f.createPropertyAccessExpression(f.createIdentifier(this.source.runtime), 'operations'), true), f.createExpressionStatement(this.method('begin', []))];
     /** Each differentiated parameter's input slots, kept apart from its shadow, which an assignment moves on. */
     const inputs = new Map<Var, string>();
     for (const p of params) {
       const outside = p.kind === 'arr' ? `the parameter array '${p.var.name}'` : undefined;
       if (!seeds.has(p.var)) {
-        frame.bindings.set(p.var, { kind: p.kind, name: p.name, shadow: undefined, outside });
+        // Not differentiated, but it may be given active values later (`n = n * x`): a shadow from 0.
+        const later = activity.active.has(p.var) && p.kind === 'num' ? this.namer.fresh(`${p.name}$`) : undefined;
+        if (later !== undefined) prologue.push(this.declaration(later, f.createNumericLiteral(0), false));
+        frame.bindings.set(p.var, { kind: p.kind, name: p.name, shadow: later, outside });
         continue;
       }
       const input = this.namer.fresh(`${p.name}$input`);
@@ -209,8 +213,10 @@ class FineEmitter {
     if (target.kind === 'num' && value.kind !== 'num' && value.kind !== 'other') unsupported(codes.noNumericResult, at, 'this must be a number.');
     if (target.kind === 'arr') target.outside ??= value.outside ?? (value.s === undefined && target.shadow !== undefined ? borrowed : undefined);
     this.out.push(this.assignment(f.createIdentifier(target.value), value.v));
+    // Without a shadow for the result, the call reads no active value (no active argument, no
+    // variables around it): what it returns has a slot only through objects it built, whose slots
+    // then hold constants.
     if (target.shadow !== undefined) this.out.push(this.assignment(f.createIdentifier(target.shadow), this.shadowFor(target.kind, value, at)));
-    else if (value.s !== undefined) throw new Error('coarsegrad fine mode: an active value returned where the analysis found none');
   }
 
   // ---- statements ---------------------------------------------------------------------------------

@@ -312,10 +312,13 @@ function returnAfter(lo: Lowerer, at: ts.Node, through: { flag: Var; value: Var 
   const frame = lo.frame;
   const flag = frame.bindings.get(through.flag) as { node: Node };
   const value = frame.bindings.get(through.value)!;
-  const returned = g.call('===', flag.node, g.constant(1));
-  frame.returns.push({ guard: frame.path === undefined ? returned : g.call('&&', frame.path, returned), value, state: lo.snapshot() });
   frame.bindings.delete(through.flag);
   frame.bindings.delete(through.value);
+  const returned = g.call('===', flag.node, g.constant(1));
+  const within = (c: Node) => (frame.path === undefined ? c : g.call('&&', frame.path, c));
+  lo.recordReturn(within(returned), value);
+  // What follows the loop runs where it did not return.
+  frame.path = within(g.call('!', returned));
 }
 
 /**
@@ -411,9 +414,12 @@ function iterate(
   frame.loopsLowered.push(s);
   if (returns !== undefined) frame.returnsThrough.push({ ...returns, exits: loopExits });
   lo.runtimeLoops.push(loop);
+  // The body runs under conditions of its own iteration; the loop as a whole under the path around it.
+  const entryPath = frame.path;
   try {
     body();
   } finally {
+    frame.path = entryPath;
     lo.runtimeLoops.pop();
     frame.loopsLowered.pop();
     if (returns !== undefined) frame.returnsThrough.pop();

@@ -246,13 +246,17 @@ export class Lowerer {
     if (through !== undefined) {
       unsupported(codes.unsupportedSyntax, at, "a 'return' inside a loop that is itself inside a loop that runs a run-time number of times is not differentiated yet; break out and return after the loops.");
     }
-    frame.returns.push({ guard: frame.path, value, state: this.snapshot(), ...(value.kind === 'array' ? { contents: this.heap.get(value.ref)! } : {}) });
-    // A return inside loops also leaves each of them: later iterations must not run on that path.
-    if (frame.loops.length > 0) {
-      const state = this.snapshot();
-      for (const exits of frame.loops) exits.push({ kind: 'return', guard: frame.path, state });
-    }
+    this.recordReturn(frame.path, value);
     frame.ended = true;
+  }
+
+  /** The function returns `value` where `guard` holds (and no earlier return did). */
+  recordReturn(guard: Node | undefined, value: Value): void {
+    const frame = this.frame;
+    const state = this.snapshot();
+    frame.returns.push({ guard, value, state, ...(value.kind === 'array' ? { contents: this.heap.get(value.ref)! } : {}) });
+    // A return inside loops also leaves each of them: later iterations must not run on that path.
+    for (const exits of frame.loops) exits.push({ kind: 'return', guard, state });
   }
 
   // ---- branches ---------------------------------------------------------------------------------
