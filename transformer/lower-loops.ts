@@ -201,7 +201,10 @@ function countedRuntimeLoop(
   const initial = (v: Var) => (scope.bindings.get(v) ?? lo.outerBinding(v)) as { kind: 'number'; node: Node };
   const updates: Updates = { loop, leaves: step.leaves, updated: step.next, initial };
   const reduced = step.breaks ? undefined : reducedOrNested(lo, updates, innerBefore);
-  if (reduced !== undefined && [...step.dynamic].some(([ref, written]) => scope.dynamic.get(ref) !== written)) {
+  // A maximum reads the iteration that won, and a map every iteration, after the loop: an inner
+  // loop on the tape keeps only the last.
+  const keepsExtremum = [...step.leaves].some(([v, leaf]) => extremumOf(step.next.get(v)!, leaf) !== undefined);
+  if (reduced !== undefined && (keepsExtremum || [...step.dynamic].some(([ref, written]) => scope.dynamic.get(ref) !== written))) {
     refuseNested(lo, innerBefore, 'a loop that keeps a maximum, a minimum or a last value, or writes an array');
   }
   const carried = [...step.leaves.keys()].map((v) => v.name).join(', ') || 'nothing';

@@ -136,16 +136,17 @@ export function place(roots: readonly Node[], recurrenceOf: (loop: Loop) => Recu
     else list.push(region);
   };
   const running: RecurrenceNode[] = [];
-  // A reverse loop that other gradients need runs once, where they need it: a scatter into it
-  // keeps its guards from outside the loop as conditions inside it, rather than opening a second
-  // run of the loop under them (which would start from the adjoints the first run left).
-  const others = roots.filter((r) => r.kind !== 'scatter');
+  // A reverse loop that several gradients need (another gradient, or another scatter into an
+  // array's gradient) runs once, where they need it: a scatter into it keeps its guards from
+  // outside the loop as conditions inside it, rather than opening a second run of the loop under
+  // them (which would start from the adjoints the first run left).
   const sharedMemo = new Map<RecurrenceNode, boolean>();
   const shared = (recurrence: RecurrenceNode): boolean => {
     let known = sharedMemo.get(recurrence);
     if (known === undefined) {
       const memo = new Map<Node, boolean>();
-      sharedMemo.set(recurrence, (known = others.some((r) => dependsOn(r, recurrence, memo))));
+      // Its users: what reads the loop's result, and the scatters made inside the loop itself.
+      sharedMemo.set(recurrence, (known = roots.filter((r) => dependsOn(r, recurrence, memo) || (r.kind === 'scatter' && loopsOf(r).has(recurrence.loop))).length > 1));
     }
     return known;
   };

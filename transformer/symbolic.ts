@@ -5,7 +5,7 @@
  * `adj(in_j) += adj(out) * ∂out/∂in_j`.
  */
 import { cancellingProduct, splitSum } from './algebra.js';
-import { isConst, operationCount, substitute, type Graph, type Node, type RecurrenceNode, type ScatterNode } from './ir.js';
+import { isConst, loopsOf, operationCount, substitute, type Graph, type Node, type RecurrenceNode, type ScatterNode } from './ir.js';
 import { primitive } from './rules.js';
 import { newStats, simplifyGuarded, type SimplifyOptions, type SimplifyStats } from './simplify.js';
 import { bodyInputs, bodyOf, defaultSegmentLimit, differentiableArgs, segmentsOfInterest, wholeFunction, type Scope, type Segment } from './soi.js';
@@ -122,7 +122,12 @@ export function differentiate(
         const perIteration = body.adjoints.get(input);
         if (perIteration !== undefined) accumulate(g, adjoints, input, splitSum(g, root.loop, perIteration, g.constant(0), 'adjoint'));
       }
-      scatters.push(...body.scatters);
+      // A scatter is made once per iteration: one that reads neither the counter nor anything that
+      // changes with it would be moved out of the loop as if it were made once, so it adds the sum
+      // over the iterations instead.
+      for (const scatter of body.scatters) {
+        scatters.push(loopsOf(scatter).has(root.loop) ? scatter : g.scatter(scatter.param, scatter.index, splitSum(g, root.loop, scatter.value, g.constant(0), 'adjoint')));
+      }
       continue;
     }
     for (const [input, partial] of partials) accumulate(g, adjoints, input, scale(g, adjoint, partial));
