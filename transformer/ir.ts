@@ -290,7 +290,9 @@ export class Graph {
     more: { readonly forward?: RecurrenceNode; readonly entry?: Node; readonly goOn?: Node } = {},
   ): RecurrenceNode {
     const active = inits.some((n) => n.active) || next.some((n) => n.active);
-    return this.intern(`rec${loop.id}`, (id) => ({ id, kind: 'recurrence', active, loop, carried, inits, next, ...more }));
+    const node = this.intern(`rec${loop.id}`, (id): RecurrenceNode => ({ id, kind: 'recurrence', active, loop, carried, inits, next, ...more }));
+    recurrences.set(loop, node);
+    return node;
   }
 
   openLoop(counter: string, within: readonly Loop[] = []): Loop {
@@ -352,6 +354,13 @@ export class Graph {
   call(op: PrimitiveName, ...args: Node[]): Node {
     return this.apply(op, args);
   }
+}
+
+const recurrences = new WeakMap<Loop, RecurrenceNode>();
+
+/** The recurrence a loop runs, if it is on the tape: what its carried values start from. */
+export function recurrenceOf(loop: Loop): RecurrenceNode | undefined {
+  return recurrences.get(loop);
 }
 
 /** Is `n` a constant (with exactly this value, if given)? Not a type guard: false says nothing of `kind`. */

@@ -6,7 +6,7 @@
  * placed once, where they meet: each value is computed in one place, so the companion's size stays
  * linear in the function's.
  */
-import { dependsOn, loopsOf, operands, reads, type ApplyNode, type Loop, type Node, type RecurrenceNode } from './ir.js';
+import { dependsOn, loopsOf, operands, reads, recurrenceOf, type ApplyNode, type Loop, type Node, type RecurrenceNode } from './ir.js';
 
 /**
  * The companion's statements cannot be ordered or placed: a pass over a loop would need what a later
@@ -288,6 +288,12 @@ export function passOf(n: Node, loop: Loop): number {
     if (m !== n && (m.kind === 'sum' || m.kind === 'scan') && m.loop === loop) {
       pass = Math.max(pass, passOf(m, loop) + 1);
       return;
+    }
+    // What runs inside a loop on the tape reads its carried values, which start from the
+    // recurrence's initial values (an adjoint seeded by a sum): those decide the pass too.
+    if (m.kind === 'carried' && m.loop !== loop) {
+      const recurrence = recurrenceOf(m.loop);
+      if (recurrence !== undefined) visit(recurrence);
     }
     reads(m).forEach(visit);
   };

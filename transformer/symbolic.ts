@@ -5,7 +5,7 @@
  * `adj(in_j) += adj(out) * ∂out/∂in_j`.
  */
 import { cancellingProduct, splitSum } from './algebra.js';
-import { isConst, loopsOf, operationCount, substitute, type Graph, type Node, type RecurrenceNode, type ScatterNode } from './ir.js';
+import { dependsOn, isConst, loopsOf, operationCount, substitute, type Graph, type Node, type RecurrenceNode, type ScatterNode } from './ir.js';
 import { primitive } from './rules.js';
 import { newStats, simplifyGuarded, type SimplifyOptions, type SimplifyStats } from './simplify.js';
 import { bodyInputs, bodyOf, defaultSegmentLimit, differentiableArgs, segmentsOfInterest, wholeFunction, type Scope, type Segment } from './soi.js';
@@ -161,27 +161,48 @@ function reverseRecurrence(g: Graph, forward: RecurrenceNode, adjoints: Map<Node
     exitAdjoints = exitAdjoints.map((a) => (isConst(a, 0) ? a : (a as Node & { args: Node[] }).args[guard.taken ? 1 : 2]!));
   }
   const guarded = (n: Node) => guards.reduceRight((v, { cond, taken }) => (taken ? g.call('select', cond, v, zero) : g.call('select', cond, zero, v)), n);
+  // Only the state that reaches a used exit has an adjoint: a variable the loop carries but nothing
+  // after it reads would otherwise send `0 · ∂next` (NaN where the partial is infinite) into the rest.
+  const live = liveSlots(forward, exitAdjoints);
   const reverse = g.reverseLoop(forward.loop);
-  const seeds = forward.carried.map((c, k) => g.carried(reverse, `d${c.name}`, k));
-  const step = differentiate(g, forward.next.map((n, k) => [n, seeds[k]!] as const), bodyOf(forward), options);
+  const seeds = live.map((k, slot) => g.carried(reverse, `d${forward.carried[k]!.name}`, slot));
+  const step = differentiate(g, live.map((k, slot) => [forward.next[k]!, seeds[slot]!] as const), bodyOf(forward), options);
   // The step reads the forward state and counter as the reverse loop pops them.
   const popped = new Map<Node, Node>([[g.index(forward.loop), g.index(reverse)], ...forward.carried.map((c, k) => [c, g.carried(reverse, c.name, k, true)] as const)]);
   const backwards = (n: Node) => substitute(g, n, popped);
   const inputs = bodyInputs(forward).filter((u) => step.adjoints.has(u));
-  const width = forward.carried.length;
+  const width = live.length;
   const accumulators = inputs.map((u, j) => g.carried(reverse, `d${u.kind === 'param' ? u.name : 'in'}`, width + j));
   const backward = g.recurrence(
     reverse,
     [...seeds, ...accumulators],
-    [...exitAdjoints, ...inputs.map(() => zero)],
-    [...forward.carried.map((c) => backwards(step.adjoints.get(c) ?? zero)), ...inputs.map((u, j) => g.add(accumulators[j]!, backwards(step.adjoints.get(u)!)))],
+    [...live.map((k) => exitAdjoints[k]!), ...inputs.map(() => zero)],
+    [...live.map((k) => backwards(step.adjoints.get(forward.carried[k]!) ?? zero)), ...inputs.map((u, j) => g.add(accumulators[j]!, backwards(step.adjoints.get(u)!)))],
     { forward },
   );
-  forward.inits.forEach((init, k) => {
-    if (init.active) accumulate(g, adjoints, init, guarded(g.exit(backward, k)));
+  live.forEach((k, slot) => {
+    const init = forward.inits[k]!;
+    if (init.active) accumulate(g, adjoints, init, guarded(g.exit(backward, slot)));
   });
   inputs.forEach((u, j) => accumulate(g, adjoints, u, guarded(g.exit(backward, width + j))));
   return step.scatters.map((s) => g.scatter(s.param, backwards(s.index), guarded(backwards(s.value))));
+}
+
+/** The slots of a recurrence's state whose adjoints are not zero: those with a used exit, and what their updates read. */
+function liveSlots(forward: RecurrenceNode, exitAdjoints: readonly Node[]): number[] {
+  const live = new Set(exitAdjoints.flatMap((a, k) => (isConst(a, 0) ? [] : [k])));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const k of [...live]) {
+      forward.carried.forEach((c, j) => {
+        if (!live.has(j) && dependsOn(forward.next[k]!, c)) {
+          live.add(j);
+          grew = true;
+        }
+      });
+    }
+  }
+  return [...live].sort((a, b) => a - b);
 }
 
 /** The branch every nonzero adjoint sits in, as `φ(c, a, 0)` or `φ(c, 0, a)`, if they share one. */

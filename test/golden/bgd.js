@@ -24,7 +24,7 @@ export function bgd(x, y, r, T) {
 }
 /** Gradient companion of bgd, written by coarsegrad: returns [value, gradient]. */
 function bgd$valueAndGrad(x, y, r, T) {
-    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t12, t13, t14, t15, c1, t16, t17, t18, k1, w, kCount, tapeMark, dk, dw, dr, din, din1;
+    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t12, t13, t14, t15, c1, t16, t17, t18, k1, w, kCount, tapeMark, dw, dr, din, din1;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
@@ -75,7 +75,6 @@ function bgd$valueAndGrad(x, y, r, T) {
     const t10 = Math.sqrt(t9);
     const value = t10 / length;
     const t11 = 1 / length / t10;
-    dk = 0;
     dw = t11 * w * t13 - t11 * t12;
     dr = 0;
     din = 0;
@@ -104,12 +103,10 @@ function bgd$valueAndGrad(x, y, r, T) {
             t17 = dw * t14;
             t18 = -2 * dw * t14 * wThen;
         }
-        const dkNext = dk;
         const dwNext = dw * (1 + t16);
         const drNext = dr + (c1 ? 0 : dw * t15);
         const dinNext = din + t17;
         const dinNext1 = din1 + t18;
-        dk = dkNext;
         dw = dwNext;
         dr = drNext;
         din = dinNext;
@@ -127,7 +124,7 @@ function bgd$valueAndGrad(x, y, r, T) {
 }
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad(x, y, r, T) {
-    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t11, t12, t13, t14, c1, t15, t16, t17, k1, w, kCount, tapeMark, dk, dw, dr, din, din1;
+    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t11, t12, t13, t14, c1, t15, t16, t17, k1, w, kCount, tapeMark, dw, dr, din, din1;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
@@ -176,7 +173,6 @@ function bgd$grad(x, y, r, T) {
         t12 += t6 * t6;
     }
     const t10 = 1 / length / Math.sqrt(t9);
-    dk = 0;
     dw = t10 * w * t12 - t10 * t11;
     dr = 0;
     din = 0;
@@ -205,12 +201,10 @@ function bgd$grad(x, y, r, T) {
             t16 = dw * t13;
             t17 = -2 * dw * t13 * wThen;
         }
-        const dkNext = dk;
         const dwNext = dw * (1 + t15);
         const drNext = dr + (c1 ? 0 : dw * t14);
         const dinNext = din + t16;
         const dinNext1 = din1 + t17;
-        dk = dkNext;
         dw = dwNext;
         dr = drNext;
         din = dinNext;
@@ -228,7 +222,7 @@ function bgd$grad(x, y, r, T) {
 }
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad$2(x, y, r, T) {
-    let k, t, t1, t3, d, c, t4, t5, t6, t8, t9, t10, t11, c1, t12, t13, t14, k1, w, kCount, tapeMark, dk, dw, dr, din, din1;
+    let k, t, t1, t3, d, c, t4, t5, t6, t8, t9, t10, t11, c1, t12, t13, t14, k1, w, kCount, tapeMark, dw, dr, din, din1;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const length = x.length;
@@ -272,7 +266,6 @@ function bgd$grad$2(x, y, r, T) {
         t9 += t5 * t5;
     }
     const t7 = 1 / length / Math.sqrt(t6);
-    dk = 0;
     dw = t7 * w * t9 - t7 * t8;
     dr = 0;
     din = 0;
@@ -293,12 +286,10 @@ function bgd$grad$2(x, y, r, T) {
             t13 = dw * t10;
             t14 = -2 * dw * t10 * wThen;
         }
-        const dkNext = dk;
         const dwNext = dw * (1 + t12);
         const drNext = dr + (c1 ? 0 : dw * t11);
         const dinNext = din + t13;
         const dinNext1 = din1 + t14;
-        dk = dkNext;
         dw = dwNext;
         dr = drNext;
         din = dinNext;
