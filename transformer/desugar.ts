@@ -322,7 +322,7 @@ class Body {
         if (!ts.isIdentifier(key) && !ts.isStringLiteral(key) && !ts.isNumericLiteral(key)) unsupported(codes.unsupportedSyntax, key, 'computed names in destructuring are not supported; read the field directly.');
         part = { kind: 'field', object: source, name: key.text, shape: this.front.shape(element.name), at: element };
       } else {
-        part = { kind: 'element', array: source, index: numberAt(index, element), shape: this.front.shape(element.name), at: element };
+        part = { kind: 'element', array: source, index: numberAt(index, element), shape: elementShape(source, this.front.shape(element.name)), at: element };
       }
       if (element.initializer !== undefined) {
         const holder = this.front.temporary('part', this.front.shape(element.name), element);
@@ -459,7 +459,7 @@ class Body {
         return { kind: 'field', object: this.expression(e.expression), name: key.text, shape: front.shape(e), at: e };
       }
       const [array, index] = this.operands([() => this.expression(e.expression), () => this.expression(e.argumentExpression)]);
-      return { kind: 'element', array: array!, index: index!, shape: front.shape(e), at: e };
+      return { kind: 'element', array: array!, index: index!, shape: elementShape(array!, front.shape(e)), at: e };
     }
     if (isFunctionLiteral(ts, e)) {
       unsupported(codes.unsupportedSyntax, e, 'functions as values are not differentiated yet; declare the function and call it by name.');
@@ -776,7 +776,7 @@ class Body {
         if (ts.isSpreadElement(element)) unsupported(codes.unsupportedSyntax, element, 'rest elements in destructuring are not supported in a marked function; read the elements you need by index.');
         const target = ts.isBinaryExpression(element) && element.operatorToken.kind === ts.SyntaxKind.EqualsToken ? element.left : element;
         if (target !== element) unsupported(codes.unsupportedSyntax, element, 'defaults in destructuring assignments are not supported; assign and test the value.');
-        this.assignTo(target, () => ({ kind: 'element', array: source, index: numberAt(index, element), shape: this.front.shape(element), at: element }), 'effect');
+        this.assignTo(target, () => ({ kind: 'element', array: source, index: numberAt(index, element), shape: elementShape(source, this.front.shape(element)), at: element }), 'effect');
       });
       return;
     }
@@ -823,7 +823,7 @@ class Body {
       const index = ts.isElementAccessExpression(inner) ? this.stableCopy(this.expression(inner.argumentExpression), inner.argumentExpression, 'at') : undefined;
       const read: Expr =
         index !== undefined
-          ? { kind: 'element', array: object, index, shape: this.front.shape(inner), at: inner }
+          ? { kind: 'element', array: object, index, shape: elementShape(object, this.front.shape(inner)), at: inner }
           : { kind: 'field', object, name: (inner as ts.PropertyAccessExpression).name.text, shape: this.front.shape(inner), at: inner };
       let old: Expr | undefined;
       const next = modify(() => (old = postfix && place !== 'effect' ? this.copy(read, inner, 'before') : read));
@@ -967,6 +967,11 @@ function joinShapes(a: Shape, b: Shape, checked: Shape): Shape {
   if (checked.kind !== 'other') return checked;
   if (a.kind === 'number' || b.kind === 'number') return shapes.number;
   return checked;
+}
+
+/** An element of an array of numbers is a number, whatever the checker says (`new Array(n).fill(0)` is `any[]`). */
+function elementShape(array: Expr, checked: Shape): Shape {
+  return shapeOf(array).kind === 'array' && checked.kind !== 'number' ? shapes.number : checked;
 }
 
 function isNumeric(s: Shape): boolean {

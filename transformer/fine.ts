@@ -304,7 +304,8 @@ class FineEmitter {
   /** Declares a variable (and its shadow, if active) holding `value`. */
   private declare(v: Var, value: Val, at: ts.Node): void {
     const f = this.f;
-    const kind = kindOf(v.shape);
+    // A variable the checker could not type (`any`) holds what it is given.
+    const kind = v.shape.kind === 'other' ? value.kind : kindOf(v.shape);
     const activity = this.frame.activity;
     const active = activity.active.has(v) && kind !== 'other';
     // A loop counter is an integer: whatever it starts from, it carries no derivative.

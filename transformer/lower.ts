@@ -303,22 +303,26 @@ export class Lowerer {
     const before = this.snapshot();
     const path = frame.path;
     const within = (c: Node) => (path === undefined ? c : g.call('&&', path, c));
-    frame.path = within(cond);
+    const thenPath = within(cond);
+    frame.path = thenPath;
     thenArm();
-    const [thenState, thenEnded] = [this.snapshot(), frame.ended];
+    const [thenState, thenEnded, thenRest] = [this.snapshot(), frame.ended, frame.path];
     this.restore(before);
     frame.ended = false;
     const notCond = g.call('!', cond);
-    frame.path = within(notCond);
+    const elsePath = within(notCond);
+    frame.path = elsePath;
     elseArm();
-    const [elseState, elseEnded] = [this.snapshot(), frame.ended];
+    const [elseState, elseEnded, elseRest] = [this.snapshot(), frame.ended, frame.path];
     frame.ended = thenEnded && elseEnded;
     if (thenEnded || elseEnded) {
       // Only the arm that goes on reaches what follows, so what follows runs under its condition.
-      frame.path = frame.ended ? path : within(thenEnded ? notCond : cond);
+      frame.path = frame.ended ? path : thenEnded ? elseRest : thenRest;
       this.restore(thenEnded ? elseState : thenState);
     } else {
-      frame.path = path;
+      // An arm left on some of its paths (a `break` in a branch inside it): what follows runs
+      // where one of the arms went on.
+      frame.path = thenRest === thenPath && elseRest === elsePath ? path : g.call('||', thenRest!, elseRest!);
       this.restore(this.join(cond, thenState, elseState, before, at));
     }
   }

@@ -165,6 +165,11 @@ export function place(roots: readonly Node[], recurrenceOf: (loop: Loop) => Recu
         const taken = isZero(v.args[2]!);
         const cond = v.args[0]!;
         if (runsElsewhere && ![...loopsOf(n)].some((loop) => loopsOf(cond).has(loop))) break;
+        // A branch opens inside the loops its condition reads; a loop of the scatter that encloses
+        // those (a reverse loop around a sum re-run inside it) would have to open first, so the
+        // guard stays a condition on the value instead.
+        const innermost = Math.min(...[...loopsOf(cond)].map(nesting));
+        if ([...loopsOf(n)].some((loop) => !loopsOf(cond).has(loop) && nesting(loop) < innermost)) break;
         for (const loop of loopsOf(cond)) if (!outside.has(loop)) outside.set(loop, region);
         // The branch opens inside the loops its condition reads, where the condition is computed.
         region = inLoops(region, cond);
@@ -263,10 +268,13 @@ function outsideOwnLoop(region: Region, n: Node): Region {
 function inLoops(region: Region, n: Node): Region {
   const loops = loopsOf(n);
   while (region.loop !== undefined && !loops.has(region.loop) && !(n.kind === 'opaque' && n.expr.kind === 'property')) region = region.parent!;
-  // Outer loops first: loops are made outside in, and a reverse loop nests where its forward loop does.
-  const nesting = (loop: Loop) => (loop.reverses ?? loop).id;
   for (const loop of [...loops].sort((a, b) => nesting(a) - nesting(b))) if (!region.within(loop)) region = region.body(loop, passOf(n, loop));
   return region;
+}
+
+/** Outer loops first: loops are made outside in, and a reverse loop nests where its forward loop does. */
+function nesting(loop: Loop): number {
+  return (loop.reverses ?? loop).id;
 }
 
 const passes = new Map<Loop, Map<Node, number>>();
@@ -279,25 +287,33 @@ export function passOf(n: Node, loop: Loop): number {
   let memo = passes.get(loop);
   if (memo === undefined) passes.set(loop, (memo = new Map()));
   const known = memo.get(n);
-  if (known !== undefined) return known;
+  if (known !== undefined) return Math.max(known, 0);
+  // In progress: a sum met again through a recurrence's state reads only what came before it.
+  memo.set(n, -1);
   let pass = 0;
-  const seen = new Set<Node>();
-  const visit = (m: Node): void => {
-    if (seen.has(m)) return;
-    seen.add(m);
+  const seen = new Set<Node>([n]);
+  const pending: Node[] = [n];
+  // Iteratively: chains of nodes can be deeper than the stack.
+  while (pending.length > 0) {
+    const m = pending.pop()!;
     if (m !== n && (m.kind === 'sum' || m.kind === 'scan') && m.loop === loop) {
       pass = Math.max(pass, passOf(m, loop) + 1);
-      return;
+      continue;
     }
+    const next = [...reads(m)];
     // What runs inside a loop on the tape reads its carried values, which start from the
     // recurrence's initial values (an adjoint seeded by a sum): those decide the pass too.
     if (m.kind === 'carried' && m.loop !== loop) {
       const recurrence = recurrenceOf(m.loop);
-      if (recurrence !== undefined) visit(recurrence);
+      if (recurrence !== undefined) next.push(recurrence);
     }
-    reads(m).forEach(visit);
-  };
-  visit(n);
+    for (const r of next) {
+      if (!seen.has(r)) {
+        seen.add(r);
+        pending.push(r);
+      }
+    }
+  }
   memo.set(n, pass);
   return pass;
 }
