@@ -30,6 +30,14 @@ export interface CompileResult {
 }
 
 export function compile(files: Readonly<Record<string, string>>, options: CompileOptions = {}): CompileResult {
+  return compileModes(files, [options.plugin], options)[0]!;
+}
+
+/**
+ * Compiles one program once and emits it once per plugin configuration (`false`: plain tsc), so
+ * that the modes share the parse and the type check. The results are what `compile` gives for each.
+ */
+export function compileModes(files: Readonly<Record<string, string>>, plugins: readonly (CoarsegradOptions | false | undefined)[], options: Omit<CompileOptions, 'plugin'> = {}): CompileResult[] {
   const compilerOptions: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
     module: options.module ?? ts.ModuleKind.CommonJS,
@@ -68,20 +76,23 @@ export function compile(files: Readonly<Record<string, string>>, options: Compil
     });
 
   const program = ts.createProgram([...virtual.keys()], compilerOptions, host);
-  const pluginDiagnostics: ts.Diagnostic[] = [];
-  const js: Record<string, string> = {};
-  const transformers = options.plugin === false ? undefined : { before: [coarsegrad(program, options.plugin ?? {}, { ts, addDiagnostic: (d) => void pluginDiagnostics.push(d) })] };
-  program.emit(
-    undefined,
-    (fileName, text) => {
-      if (fileName.endsWith('.js')) js[path.relative('/out', fileName).replace(/\.js$/, '.ts')] = text;
-    },
-    undefined,
-    false,
-    transformers,
-  );
-  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...pluginDiagnostics];
-  return { js, diagnostics, pluginDiagnostics };
+  const emitted = plugins.map((plugin) => {
+    const pluginDiagnostics: ts.Diagnostic[] = [];
+    const js: Record<string, string> = {};
+    const transformers = plugin === false ? undefined : { before: [coarsegrad(program, plugin ?? {}, { ts, addDiagnostic: (d) => void pluginDiagnostics.push(d) })] };
+    program.emit(
+      undefined,
+      (fileName, text) => {
+        if (fileName.endsWith('.js')) js[path.relative('/out', fileName).replace(/\.js$/, '.ts')] = text;
+      },
+      undefined,
+      false,
+      transformers,
+    );
+    return { js, pluginDiagnostics };
+  });
+  const typeDiagnostics = ts.getPreEmitDiagnostics(program);
+  return emitted.map(({ js, pluginDiagnostics }) => ({ js, diagnostics: [...typeDiagnostics, ...pluginDiagnostics], pluginDiagnostics }));
 }
 
 /** Formats diagnostics as `file(line,col): message` lines, for assertions and failure messages. */
