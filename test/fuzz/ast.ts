@@ -148,6 +148,9 @@ export class Printer {
       case 'this':
         return 'this';
       case 'bin':
+        // `a < (b > c) ...` can parse as the instantiation expression `a<(b>c)...`, which
+        // TypeScript then emits as nonsense without a diagnostic: written `(b > c) > a` instead.
+        if (e.op === '<' && !atomic(e.b)) return `${this.operand(e.b)} > ${this.operand(e.a)}`;
         return `${this.operand(e.a)} ${e.op} ${this.operand(e.b)}`;
       case 'unary':
         return `${e.op}${this.operand(e.a)}`;

@@ -143,7 +143,10 @@ export function fuzz(options: FuzzOptions): FuzzReport {
         return;
       }
       let failures = options.strictRefusals ? [...r.failures, ...refusalsAsFailures(r)] : r.failures;
-      if (failures.length > 0) {
+      // Compile errors are already this program's: TS95999 by its position, a crash or a module
+      // that does not parse or load by bisecting the batch down to this program alone.
+      const attributed = (f: Failure): boolean => /^(internal|crash|parse|load):/.test(f.oracle);
+      if (failures.length > 0 && !failures.every(attributed)) {
         // Alone, to be sure it is this program's (and to have its own messages).
         const alone = checkBatch([spec])[0]!;
         const aloneFailures = options.strictRefusals ? [...alone.failures, ...refusalsAsFailures(alone)] : alone.failures;

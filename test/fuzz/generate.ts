@@ -366,7 +366,10 @@ export class Generator {
         return member(id(o.name), rng.pick(['x', 'y']));
       }
       case 'len': {
-        const a = rng.pick(env.arrays);
+        // Not of an array of length n or k: those stay trip counts only, with gradient 0.
+        const sized = env.arrays.filter((a) => a.len !== 'n' && a.len !== 'k');
+        if (sized.length === 0) return this.literal();
+        const a = rng.pick(sized);
         this.f('read:length');
         return bin('*', member(id(a.name), 'length'), num(rng.pick([0.1, 0.25, 0.5])));
       }
@@ -826,6 +829,7 @@ export class Generator {
       [deep && env.loopDepth < 3 ? 2 : 0, 'cloop'],
       [deep && env.loopDepth < 2 && runtimeSources.length > 0 ? 3.5 : 0, 'rloop'],
       [deep && env.loopDepth < 2 ? 0.8 : 0, 'wloop'],
+      [deep && env.loopDepth === 0 && env.arrays.some((a) => a.len === 'L') ? 0.6 : 0, 'descent'],
       [1.6, 'larr'],
       [writableArrays.length > 0 ? 1.5 : 0, 'awrite'],
       [env.arrays.some((a) => a.pushable) && env.blockDepth === 0 ? 0.8 : 0, 'push'],
@@ -929,7 +933,9 @@ export class Generator {
       }
       const others = env.nums.filter((w) => w.mutable && w !== v && (!env.inArrow || w.kind === 'local'));
       if (others.length === 0) return [exprStmt(u)];
-      return [assign(id(rng.pick(others).name), '+=', bin('*', u, num(0.5)))];
+      const w = rng.pick(others);
+      this.paramWrite(env, w);
+      return [assign(id(w.name), '+=', bin('*', u, num(0.5)))];
     },
     if(env) {
       const rng = this.rng;
@@ -963,6 +969,9 @@ export class Generator {
     },
     wloop(env) {
       return this.whileOnState(env);
+    },
+    descent(env) {
+      return this.descent(env);
     },
     larr(env) {
       return this.localArray(env);
@@ -1330,6 +1339,8 @@ export class Generator {
       [0.7, 'min'],
       [0.8, 'ifmax'],
       [2.5, 'recur'],
+      [1.2, 'affine'],
+      [1.5, 'polysum'],
       [0.4, 'fieldsum'],
       [0.4, 'elemsum'],
     ]);
@@ -1358,6 +1369,20 @@ export class Generator {
         if (form === 2) return [assign(self, '=', bin('+', self, bin('*', num(0.1), math('sin', bin('*', self, this.num(env, 1))))))];
         return [assign(self, '=', bin('*', self, bin('+', num(0.9), bin('*', num(0.1), this.bounded(env, 1)))))];
       }
+      case 'affine': {
+        // x = a·x + b_i with `a` the same in every iteration (a closed form), or a[i]·x + b_i.
+        const self = id(s);
+        const invariant = env.nums.filter((v) => (v.kind === 'param' || v.kind === 'const' || v.kind === 'field' || (v.kind === 'local' && !v.mutable)) && !env.loop!.accumulators.includes(v.name));
+        const reads = this.counterReads(env);
+        const a = reads.length > 0 && rng.chance(0.4) ? rng.pick(reads) : invariant.length > 0 ? this.varRead(env, rng.pick(invariant)) : num(rng.pick([0.7, 1.1, -0.8]));
+        this.f(a.t === 'index' ? 'loop:affine-recurrence-array' : 'loop:affine-recurrence');
+        return [assign(self, '=', bin('+', bin('*', self, a), rng.chance(0.5) ? this.poly(env, 2) : e()))];
+      }
+      case 'polysum': {
+        // A sum of a polynomial in values from outside the loop: split into sums that do not change with them.
+        this.f('loop:polynomial-sum');
+        return [assign(id(s), rng.pick(['+=', '+=', '-=']), this.poly(env, 3))];
+      }
       case 'fieldsum': {
         const objs = env.objs.filter((o) => o.writable);
         if (objs.length === 0) return [assign(id(s), '+=', e())];
@@ -1377,6 +1402,77 @@ export class Generator {
         this.f('loop:reduce-sum');
         return [assign(id(s), '+=', e())];
     }
+  }
+
+  /** Element reads at the loop's counters (`xs[i]`, `out[i]`). */
+  private counterReads(env: Env): Expr[] {
+    const out: Expr[] = [];
+    for (const c of env.counters) {
+      if (c.lo < 0) continue;
+      const i = (c.offset ?? 0) === 0 ? id(c.name) : bin('-', id(c.name), num(c.offset!));
+      for (const a of env.arrays) if (fits(c.bound, a)) out.push(index(id(a.name), structuredClone(i), this.rng.chance(0.5)));
+    }
+    for (const v of env.nums) if (v.kind === 'forof') out.push(id(v.name));
+    return out;
+  }
+
+  /** A polynomial (+, -, * of depth `d`) in element reads at the counters, outer values and literals. */
+  private poly(env: Env, d: number): Expr {
+    const rng = this.rng;
+    const reads = this.counterReads(env);
+    const outer = env.nums.filter((v) => v.kind !== 'counter' && !env.loop?.accumulators.includes(v.name));
+    const leaf = (): Expr => {
+      const r = rng.next();
+      if (r < 0.45 && reads.length > 0) return structuredClone(rng.pick(reads));
+      if (r < 0.85 && outer.length > 0) return this.varRead(env, rng.pick(outer));
+      return num(rng.pick([2, 0.5, 3, 1.5]));
+    };
+    const go = (k: number): Expr => (k <= 0 || rng.chance(0.25) ? leaf() : bin(rng.weighted([[2, '*'], [1, '+'], [1, '-']]), go(k - 1), go(k - 1)));
+    return go(d);
+  }
+
+  /**
+   * Gradient descent: a loop whose state `w` is a recurrence, each step of which is a sum over a
+   * parameter array of a polynomial in `w` (BGDHyperOpt's shape).
+   */
+  private descent(env: Env): Stmt[] {
+    const rng = this.rng;
+    const arrays = env.arrays.filter((a) => a.len === 'L');
+    const sources = this.runtimeSources(env).filter((s) => !arrays.some((a) => a.name === s.name));
+    if (arrays.length === 0) return [];
+    this.f('loop:descent');
+    const w = this.fresh('w');
+    const g = this.fresh('g');
+    const out: Stmt[] = [decl('let', w, this.num(env, 1))];
+    const wv: NumVar = { name: w, kind: 'local', mutable: true };
+    env.nums.push(wv);
+    // The outer loop: a run-time count, or a constant one.
+    const i = this.counterName(env);
+    const outer = copyEnv(env);
+    outer.loop = { runtime: true, accumulators: [w] };
+    outer.loopDepth++;
+    const src = sources.length > 0 && rng.chance(0.7) ? rng.pick(sources) : undefined;
+    const steps: Expr = src !== undefined ? id(src.name) : num(rng.int(2, 5));
+    outer.counters.push({ name: i, lo: 0, bound: src?.len ?? (steps as { v: number }).v });
+    const inner = copyEnv(outer);
+    inner.loopDepth++;
+    const gv: NumVar = { name: g, kind: 'local', mutable: true };
+    inner.nums.push(gv);
+    inner.loop = { runtime: true, accumulators: [g] };
+    const j = this.counterName(outer);
+    const a = rng.pick(arrays);
+    inner.counters.push({ name: j, lo: 0, bound: 'L' });
+    const innerBody: Stmt[] = [assign(id(g), '+=', this.poly(inner, 3))];
+    if (rng.chance(0.3)) innerBody.push(...this.block(inner, 0, 1));
+    const outerBody: Stmt[] = [
+      decl('let', g, num(0)),
+      { t: 'for', init: decl('let', j, num(0)), cond: bin('<', id(j), member(id(a.name), 'length')), step: { t: 'update', op: '++', prefix: false, target: id(j) }, body: innerBody },
+      assign(id(w), '-=', bin('*', num(rng.pick([0.1, 0.05, 0.2])), rng.chance(0.4) ? id(g) : math('tanh', id(g)))),
+    ];
+    if (rng.chance(0.3)) outerBody.push(...this.block(outer, 0, 1));
+    mergeArrays(env, outer);
+    out.push({ t: 'for', init: decl('let', i, num(0)), cond: bin('<', id(i), steps), step: { t: 'update', op: '++', prefix: false, target: id(i) }, body: outerBody });
+    return out;
   }
 
   /** `while (<condition on state> && c < cap) { c++; ... }`, or the `do` form. */

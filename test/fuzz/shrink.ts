@@ -63,28 +63,36 @@ function at(root: unknown, path: Path): any {
 }
 
 /** Every statement list and every expression slot of the program, outermost first. */
-function sites(program: Program): { lists: Path[]; exprs: Path[] } {
+function sites(program: Program): { lists: Path[]; exprs: Path[]; heads: Set<string> } {
   const lists: Path[] = [];
   const exprs: Path[] = [];
-  const walk = (o: unknown, path: Path, lvalue: boolean): void => {
+  const heads: string[] = [];
+  // `lvalue`: an assignment's target, left alone; `head`: a loop's head, where only literals
+  // are simplified (so that loops keep terminating).
+  const walk = (o: unknown, path: Path, lvalue: boolean, head: boolean): void => {
     if (Array.isArray(o)) {
       if (o.length > 0 && o.every((x) => typeof x === 'object' && x !== null && stmtKinds.has((x as { t: string }).t))) lists.push(path);
-      o.forEach((x, i) => walk(x, [...path, i], false));
+      o.forEach((x, i) => walk(x, [...path, i], false, head));
       return;
     }
     if (typeof o !== 'object' || o === null) return;
     const node = o as Record<string, unknown>;
-    if (typeof node.t === 'string' && exprKinds.has(node.t) && !lvalue) exprs.push(path);
+    // The expression of an expression statement is only ever dropped with its statement.
+    const statementLevel = path.at(-1) === 'e' && (at(program, path.slice(0, -1)) as { t?: string }).t === 'expr';
+    if (typeof node.t === 'string' && exprKinds.has(node.t) && !lvalue && !statementLevel && (!head || node.t === 'num')) {
+      exprs.push(path);
+      if (head) heads.push(JSON.stringify(path));
+    }
     for (const [k, v] of Object.entries(node)) {
       if (k === 't') continue;
-      // Assignment and update targets stay as they are.
       const isTarget = (node.t === 'assign' || node.t === 'update') && k === 'target';
-      walk(v, [...path, k], isTarget);
+      const isHead = (node.t === 'for' && (k === 'init' || k === 'cond' || k === 'step')) || ((node.t === 'while' || node.t === 'do') && k === 'c');
+      walk(v, [...path, k], isTarget, head || isHead);
     }
   };
-  walk(program.helpers, ['helpers'], false);
-  walk(program.target.body, ['target', 'body'], false);
-  return { lists, exprs };
+  walk(program.helpers, ['helpers'], false, false);
+  walk(program.target.body, ['target', 'body'], false, false);
+  return { lists, exprs, heads: new Set(heads) };
 }
 
 function clone(s: State): State {
@@ -131,7 +139,7 @@ function edits(state: State): Edit[] {
       return c;
     }),
   );
-  const { lists, exprs } = sites(program);
+  const { lists, exprs, heads } = sites(program);
   // Statements: drop halves of long lists, then single statements, then unwrap.
   for (const list of lists) {
     const n = (at(program, list) as Stmt[]).length;
@@ -183,7 +191,12 @@ function edits(state: State): Edit[] {
     if (e.t !== 'num') replacements.push(() => num(1));
     const firstNum = program.target.params.find((p, i) => program.kinds[i] === 'num');
     if (firstNum !== undefined && !(e.t === 'id' && e.name === firstNum.name) && e.t !== 'num') replacements.push(() => ({ t: 'id', name: firstNum.name }));
-    if (e.t === 'num') for (const v of [0, 1, 2, 0.5, Math.round(e.v)]) if (v !== e.v) replacements.push(() => num(v));
+    if (e.t === 'num') {
+      // In a loop's head, only smaller trip counts.
+      const simpler = heads.has(JSON.stringify(path)) ? [0, 1, 2].filter((v) => Number.isInteger(e.v) && v < e.v) : [0, 1, 2, 0.5, Math.round(e.v)];
+      for (const v of simpler) if (v !== e.v) replacements.push(() => num(v));
+    }
+    if (heads.has(JSON.stringify(path)) && e.t !== 'num') continue;
     for (const r of replacements)
       out.push((s) => {
         const c = clone(s);
@@ -249,7 +262,7 @@ function smaller(a: [number, number], b: [number, number]): boolean {
 /** Whether `s` type-checks and still fails `oracle`; the failure's message if so. */
 export function stillFails(s: State, oracle: string): string | undefined {
   const spec = specOf(s.program, shrunkId, s.points);
-  const [r] = checkBatch([spec], { builds: buildsFor(oracle) });
+  const [r] = checkBatch([spec], { builds: buildsFor(oracle), timeoutMs: 400 });
   if (r === undefined || r.generatorErrors.length > 0) return undefined;
   return r.failures.find((f) => f.oracle === oracle)?.message;
 }

@@ -1,0 +1,79 @@
+/**
+ * The differential fuzzer (test/fuzz/): a bounded sample of random programs over everything
+ * README.md says is supported, with a fixed seed, each compiled in both modes and checked coarse
+ * against fine, both against finite differences, valueAndGrad's value against the primal, the
+ * arguments for changes and the emitted modules for syntax (test/fuzz/check.ts lists the oracles).
+ * A failure is re-checked alone and shrunk, and the test fails listing each shrunk program.
+ *
+ * Then every program the fuzzer ever found failing (test/fuzz/regressions.ts) is a test of its own.
+ *
+ * KNOWN FAILING: the code as checked out still has the bugs listed as `known` in regressions.ts,
+ * so this suite fails today: the regression tests marked [KNOWN BUG], and the bounded sample, whose
+ * failures are labelled with the known bug of the same class where there is one. A fix makes its
+ * regression test pass; then delete its `known` line.
+ *
+ * Long runs: `npm run fuzz -- --n 10000 --seed S` (test/fuzz/run.ts).
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { describeFound, failureClass, fuzz, summary } from './fuzz/fuzz.js';
+import { checkRegression, regressions } from './fuzz/regressions.js';
+
+const seed = 20261127;
+const programs = 200;
+
+/** Features the sample must contain, each at least twice: the README's language, as the generator names it. */
+const required = [
+  'spelling:decl', 'spelling:arrow', 'spelling:fnexpr', 'spelling:wrapper', 'spelling:method',
+  'param:num', 'param:arr', 'param:roarr', 'param:f64', 'param:f32', 'param:int', 'param:count', 'param:bool', 'param:default',
+  'stmt:param-reassign', 'stmt:const', 'stmt:let', 'stmt:let-untyped-later', 'stmt:let-typed-later', 'stmt:assigned-in-branches',
+  'op:+', 'op:-', 'op:*', 'op:/', 'op:%', 'op:**', 'op:unary-minus',
+  'assign:+=', 'assign:-=', 'assign:*=', 'assign:/=',
+  'stmt:update', 'expr:update-value', 'expr:index-postincrement-local', 'expr:index-postincrement-param',
+  'expr:ternary', 'expr:select&&', 'expr:select||', 'cond:compare', 'cond:not', 'cond:&&', 'cond:||', 'cond:boolean-param',
+  'stmt:if', 'stmt:if-else', 'stmt:else-if', 'stmt:early-return', 'stmt:early-return-in-arm', 'stmt:return-in-loop',
+  'loop:const-for', 'loop:const-while', 'loop:const-do', 'loop:const-for-of', 'stmt:break-const', 'stmt:continue-const',
+  'loop:runtime-for', 'loop:runtime-for-count', 'loop:runtime-for-of', 'loop:runtime-from1', 'loop:while-on-state', 'loop:do-on-state',
+  'stmt:break-runtime', 'stmt:continue-runtime',
+  'loop:reduce-sum', 'loop:reduce-minus', 'loop:reduce-max', 'loop:reduce-min', 'loop:reduce-if-max', 'loop:recurrence',
+  'array:literal', 'array:f64', 'array:fill-typed', 'array:fill-any', 'stmt:push', 'stmt:array-write-const',
+  'map:float64array', 'map:array-fill', 'map:in-branches',
+  'stmt:object', 'expr:object-literal', 'expr:object-shorthand', 'stmt:object-field-update', 'call:helper-returns-object',
+  'call:helper-object-to-object', 'call:helper-object', 'stmt:object-chosen-by-branch',
+  'call:helper', 'call:helper-array', 'call:helper-changes-array', 'helper:function', 'helper:arrow', 'helper:local-arrow', 'helper:default-param',
+  'read:module-const', 'read:this-field', 'read:length', 'read:param-array', 'read:local-array', 'read:counter',
+  ...['sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'sinh', 'cosh', 'tanh', 'asinh', 'acosh', 'atanh', 'exp', 'expm1', 'log', 'log1p', 'log2', 'log10', 'sqrt', 'cbrt', 'pow', 'hypot', 'abs', 'sign', 'min', 'max', 'floor', 'ceil', 'round', 'trunc', 'fround'].map((f) => `math:${f}`),
+];
+
+/** Each known bug's class, to label the sample's failures. */
+const knownClasses = new Map(regressions.filter((r) => r.known !== undefined).map((r) => [failureClass({ oracle: r.oracle, message: r.known! }), r.name]));
+
+const sample = suite('fuzz: a bounded sample');
+const report = fuzz({ seed, n: programs, shrink: { maxCandidates: 80, timeMs: 6000 }, shrinksPerClass: 1, maxShrinks: 8 });
+
+sample(`${programs} random programs (seed ${seed}) pass every oracle`, () => {
+  console.log(summary(report));
+  assert.equal(report.generatorErrors.map((g) => `program ${g.index}: ${g.messages[0]}`), [], 'the generator wrote programs that do not type-check, or whose primal throws: a bug in test/fuzz/generate.ts');
+  const lines = report.found.map((f) => {
+    const known = knownClasses.get(f.cls ?? f.oracle);
+    const label = known !== undefined ? `[KNOWN BUG, regression '${known}'] ` : '[NEW] ';
+    return f.shrunk !== undefined ? `${label}${describeFound(f)}` : `${label}seed ${f.seed}, program ${f.index}: ${f.cls ?? f.oracle}`;
+  });
+  assert.ok(report.found.length === 0, `${report.found.length} of ${programs} programs fail:\n\n${lines.join('\n\n')}\n`);
+});
+
+sample('the sample covers the README’s language', () => {
+  const missing = required.filter((f) => (report.coverage[f] ?? 0) < 2);
+  assert.equal(missing, [], 'features the sample has fewer than two programs of');
+});
+
+sample.run();
+
+const found = suite('fuzz: regressions (programs the fuzzer found, shrunk)');
+for (const r of regressions) {
+  found(`${r.known !== undefined ? '[KNOWN BUG] ' : ''}${r.name}: ${r.oracle}`, () => {
+    const { text } = checkRegression(r);
+    assert.ok(text.length === 0, `${r.name}${r.known !== undefined ? ` (known bug: ${r.known})` : ''} fails:\n  ${text.join('\n  ')}\n${r.source}`);
+  });
+}
+found.run();
