@@ -16,11 +16,13 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { checkBatch, type CaseSpec } from './fuzz/check.js';
 import { describeFound, failureClass, fuzz, summary } from './fuzz/fuzz.js';
 import { checkRegression, regressions } from './fuzz/regressions.js';
 
 const seed = 20261127;
-const programs = 200;
+/** FUZZ_PROGRAMS overrides the sample's size (the seed stays). */
+const programs = Number(process.env.FUZZ_PROGRAMS ?? 200);
 
 /** Features the sample must contain, each at least twice: the README's language, as the generator names it. */
 const required = [
@@ -47,6 +49,78 @@ const required = [
 
 /** Each known bug's class, to label the sample's failures. */
 const knownClasses = new Map(regressions.filter((r) => r.known !== undefined).map((r) => [failureClass({ oracle: r.oracle, message: r.known! }), r.name]));
+
+const oracles = suite('fuzz: the oracles catch what they should');
+
+/** A correct marked function whose companions are then replaced by `companions` (registered after the plugin's). */
+function faked(companions: string): CaseSpec {
+  return {
+    id: 'q',
+    call: 'fn',
+    kinds: ['num', 'f64'],
+    points: [[0.5, [0.25, -1, 1.5]]],
+    source: `import { register } from 'coarsegrad';
+/** @differentiable */
+export function q(x: number, xs: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += Math.sin(x * xs[i]!);
+  return s * x;
+}
+const right = (x: number, xs: Float64Array): [number, [number, Float64Array]] => {
+  let s = 0, ds = 0;
+  const d = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) { s += Math.sin(x * xs[i]!); ds += Math.cos(x * xs[i]!) * xs[i]!; d[i] = Math.cos(x * xs[i]!) * x * x; }
+  return [s * x, [s + x * ds, d]];
+};
+void right;
+${companions}
+`,
+  };
+}
+
+const oracleCases: [string, string, string | undefined][] = [
+  ['a right companion passes', `register(q, right, (x: number, xs: Float64Array) => right(x, xs)[1], 2);`, undefined],
+  ['a wrong gradient', `register(q, (x: number, xs: Float64Array) => { const [v, [g, d]] = right(x, xs); return [v, [g * 1.001, d]]; }, (x: number, xs: Float64Array) => { const [g, d] = right(x, xs)[1]; return [g * 1.001, d]; }, 2);`, 'fd:both'],
+  ['a wrong value', `register(q, (x: number, xs: Float64Array) => { const [v, g] = right(x, xs); return [v + 1e-9, g]; }, (x: number, xs: Float64Array) => right(x, xs)[1], 2);`, 'value:coarse'],
+  ['grad differing from valueAndGrad', `register(q, right, (x: number, xs: Float64Array) => { const [g, d] = right(x, xs)[1]; return [g + 1e-6, d]; }, 2);`, 'grad-vs-vag:coarse'],
+  ['a changed argument', `register(q, (x: number, xs: Float64Array) => { const r = right(x, xs); xs[0] = 7; return r; }, (x: number, xs: Float64Array) => right(x, xs)[1], 2);`, 'mutation:coarse'],
+  ['a gradient of the wrong shape', `register(q, (x: number, xs: Float64Array) => { const [v, [g]] = right(x, xs); return [v, [g, Array.from(xs)]]; }, (x: number, xs: Float64Array) => right(x, xs)[1], 2);`, 'shape:coarse'],
+  ['a companion that throws', `register(q, () => { throw new Error('boom'); }, (x: number, xs: Float64Array) => right(x, xs)[1], 2);`, 'throw:coarse'],
+  ['a companion that never returns', `register(q, () => { for (;;) {} }, (x: number, xs: Float64Array) => right(x, xs)[1], 2);`, 'hang:coarse'],
+  ['a NaN where finite differences are finite', `register(q, (x: number, xs: Float64Array) => { const [v, [g, d]] = right(x, xs); return [v, [NaN, d]]; }, (x: number, xs: Float64Array) => [NaN, right(x, xs)[1][1]], 2);`, 'nonfinite:coarse'],
+];
+
+for (const [what, companions, oracle] of oracleCases) {
+  oracles(what, () => {
+    const [r] = checkBatch([faked(companions)], { timeoutMs: 300 });
+    assert.equal(r!.generatorErrors, []);
+    const seen = r!.failures.map((f) => f.oracle);
+    if (oracle === undefined) assert.equal(seen, [], r!.failures.map((f) => f.message).join('\n'));
+    else assert.ok(seen.includes(oracle), `expected ${oracle}, got ${seen.join(', ') || 'nothing'}`);
+  });
+}
+
+oracles('a kink at the point is not compared with finite differences (they average its two slopes)', () => {
+  const spec: CaseSpec = { id: 'k', call: 'fn', kinds: ['num', 'num'], points: [[0.5, 0.5]], source: '/** @differentiable */\nexport function k(x: number, y: number): number {\n  return Math.max(x, y) * 2;\n}\n' };
+  const [r] = checkBatch([spec]);
+  assert.equal(r!.failures, []);
+  assert.is(r!.stats.fdChecked, 0);
+  assert.is(r!.stats.fdUnstable, 2);
+});
+
+oracles('batch problems are attributed to their program', () => {
+  // An internal error by its position, and only that program loses its companion.
+  const specs: CaseSpec[] = [
+    { id: 'a', call: 'fn', kinds: ['num'], points: [[0.5]], source: '/** @differentiable */\nexport function a(x: number): number {\n  return x * x;\n}\n' },
+    { id: 'b', call: 'fn', kinds: ['num'], points: [[0.5]], source: '/** @differentiable */\nexport function b(x: number): number {\n  switch (x) { default: return x; }\n}\n' },
+  ];
+  const [a, b] = checkBatch(specs);
+  assert.equal(a!.failures, []);
+  assert.equal(a!.refusals, []);
+  assert.equal(b!.refusals.map((f) => f.code), [95001, 95001]);
+});
+
+oracles.run();
 
 const sample = suite('fuzz: a bounded sample');
 const report = fuzz({ seed, n: programs, shrink: { maxCandidates: 80, timeMs: 6000 }, shrinksPerClass: 1, maxShrinks: 8 });

@@ -85,6 +85,22 @@ export function primaryFailure(failures: readonly Failure[]): Failure | undefine
   return failures.slice().sort((a, b) => rank(a) - rank(b))[0];
 }
 
+/**
+ * A failure's class, to count and to shrink a few of each: numeric oracles by the oracle alone,
+ * compile errors and exceptions by their message too, with names and numbers blanked.
+ */
+export function failureClass(f: Failure): string {
+  const kind = f.oracle.split(':')[0]!;
+  if (['fd', 'cmp', 'value', 'nonfinite', 'grad-vs-vag', 'primal', 'mutation', 'tape', 'shape', 'callsite'].includes(kind)) return f.oracle;
+  const line = f.message
+    .split('\n')[0]!
+    .replace(/at point \d+ \(.*?\): /, 'at point N: ')
+    .replace(/'[^']*'/g, "'…'")
+    .replace(/\(\/[^)]*\)/g, '')
+    .replace(/\d+/g, 'N');
+  return `${f.oracle} ${line}`;
+}
+
 // -----------------------------------------------------------------------------------------------
 // Building
 

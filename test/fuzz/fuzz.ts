@@ -4,7 +4,9 @@
  * it, and counts outcomes. `run.ts` is its command line, `../fuzz.test.ts` runs a bounded sample.
  */
 import type { Program } from './ast.js';
-import { checkBatch, primaryFailure, type CaseResult, type CaseSpec, type Failure } from './check.js';
+import { checkBatch, failureClass, primaryFailure, type CaseResult, type CaseSpec, type Failure } from './check.js';
+
+export { failureClass };
 import { generatePoints, generateProgram } from './generate.js';
 import { shrink, specOf, type ShrinkOptions, type ShrinkResult } from './shrink.js';
 
@@ -75,22 +77,6 @@ function normaliseRefusal(message: string): string {
     .replace(/'[^']*'/g, "'…'")
     .replace(/`[^`]*`/g, '`…`')
     .replace(/\d+/g, 'N');
-}
-
-/**
- * A failure's class, to count and to shrink a few of each: numeric oracles by the oracle alone,
- * compile errors and exceptions by their message too, with names and numbers blanked.
- */
-export function failureClass(f: Failure): string {
-  const kind = f.oracle.split(':')[0]!;
-  if (['fd', 'cmp', 'value', 'nonfinite', 'grad-vs-vag', 'primal', 'mutation', 'tape', 'shape', 'callsite'].includes(kind)) return f.oracle;
-  const line = f.message
-    .split('\n')[0]!
-    .replace(/at point \d+ \(.*?\): /, 'at point N: ')
-    .replace(/'[^']*'/g, "'…'")
-    .replace(/\(\/[^)]*\)/g, '')
-    .replace(/\d+/g, 'N');
-  return `${f.oracle} ${line}`;
 }
 
 function refusalsAsFailures(r: CaseResult): Failure[] {
@@ -176,7 +162,7 @@ export function fuzz(options: FuzzOptions): FuzzReport {
       if (options.shrink !== false && shrinks < (options.maxShrinks ?? Infinity) && seen < (options.shrinksPerClass ?? Infinity)) {
         shrinks++;
         const pts = primary.point !== undefined ? [spec.points[primary.point]!] : spec.points.slice(0, 1);
-        found.shrunk = shrink(program, pts, primary.oracle, options.shrink ?? {});
+        found.shrunk = shrink(program, pts, primary, options.shrink ?? {});
         log(`  program ${index}: ${primary.oracle}, shrunk ${spec.source.length} → ${found.shrunk.spec.source.length} characters (${found.shrunk.candidates} candidates, ${(found.shrunk.ms / 1000).toFixed(1)} s)`);
       } else log(`  program ${index}: ${primary.oracle}`);
       report.found.push(found);

@@ -5,7 +5,7 @@
  * oracle; each candidate is compiled alone, in the builds that oracle needs.
  */
 import { num, printProgram, type Expr, type Program, type Stmt } from './ast.js';
-import { checkBatch, type BuildKind, type CaseSpec } from './check.js';
+import { checkBatch, failureClass, type BuildKind, type CaseSpec, type Failure } from './check.js';
 import type { PointValue } from './generate.js';
 
 export interface ShrinkOptions {
@@ -259,21 +259,26 @@ function smaller(a: [number, number], b: [number, number]): boolean {
   return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 }
 
-/** Whether `s` type-checks and still fails `oracle`; the failure's message if so. */
-export function stillFails(s: State, oracle: string): string | undefined {
+/**
+ * Whether `s` type-checks and still fails as `failure` did: the same oracle, and for compile errors
+ * and exceptions the same class of message (`failureClass`); the new message if so.
+ */
+export function stillFails(s: State, failure: Failure): string | undefined {
   const spec = specOf(s.program, shrunkId, s.points);
-  const [r] = checkBatch([spec], { builds: buildsFor(oracle), timeoutMs: 400 });
+  const [r] = checkBatch([spec], { builds: buildsFor(failure.oracle), timeoutMs: 400 });
   if (r === undefined || r.generatorErrors.length > 0) return undefined;
-  return r.failures.find((f) => f.oracle === oracle)?.message;
+  const cls = failureClass(failure);
+  const all = failure.oracle.startsWith('refused:') ? r.refusals.map((f) => ({ oracle: `refused:${f.mode}`, message: `TS${f.code}: ${f.message}` })) : r.failures;
+  return all.find((f) => failureClass(f) === cls)?.message;
 }
 
 /** Shrinks `program` (failing `oracle` at `points`, the failing point first). */
-export function shrink(program: Program, points: PointValue[][], oracle: string, options: ShrinkOptions = {}): ShrinkResult {
+export function shrink(program: Program, points: PointValue[][], failure: Failure, options: ShrinkOptions = {}): ShrinkResult {
   const started = Date.now();
   const maxCandidates = options.maxCandidates ?? 3000;
   const timeMs = options.timeMs ?? 120_000;
   let current: State = { program: structuredClone(program), points: structuredClone(points) };
-  let message = stillFails(current, oracle) ?? '(the program no longer fails alone)';
+  let message = stillFails(current, failure) ?? '(the program no longer fails alone)';
   let candidates = 0;
   let accepted = 0;
   const seen = new Set<string>();
@@ -289,7 +294,7 @@ export function shrink(program: Program, points: PointValue[][], oracle: string,
       if (seen.has(key) || !smaller(size(next), size(current))) continue;
       seen.add(key);
       candidates++;
-      const m = stillFails(next, oracle);
+      const m = stillFails(next, failure);
       if (m !== undefined) {
         current = next;
         message = m;
