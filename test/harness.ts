@@ -12,6 +12,7 @@ const runtimeTypes = path.join(root, 'dist', 'runtime', 'index.d.ts');
 const virtualDir = '/virtual';
 
 const libCache = new Map<string, ts.SourceFile>();
+const resolutionCache = new Map<string, ts.ResolvedModuleFull | undefined>();
 
 export interface CompileOptions {
   /** Plugin options; `false` compiles with plain tsc (no plugin). */
@@ -71,8 +72,10 @@ export function compileModes(files: Readonly<Record<string, string>>, plugins: r
       const base = path.resolve(path.dirname(containingFile), name).replace(/\.js$/, '');
       const found = [`${base}.ts`, path.join(base, 'index.ts')].find((candidate) => virtual.has(candidate));
       if (found !== undefined) return { resolvedFileName: found, extension: ts.Extension.Ts };
-      // The runtime's own declaration files import each other.
-      return ts.resolveModuleName(name, containingFile, compilerOptions, host).resolvedModule;
+      // The runtime's own declaration files import each other (resolved once per process).
+      const key = `${options.module ?? ts.ModuleKind.CommonJS}:${containingFile}:${name}`;
+      if (!resolutionCache.has(key)) resolutionCache.set(key, ts.resolveModuleName(name, containingFile, compilerOptions, host).resolvedModule);
+      return resolutionCache.get(key);
     });
 
   const program = ts.createProgram([...virtual.keys()], compilerOptions, host);

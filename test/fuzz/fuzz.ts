@@ -27,6 +27,8 @@ export interface FuzzOptions {
    * exceptions, the same message with names and numbers blanked (`failureClass`).
    */
   shrinksPerClass?: number;
+  /** Failure classes not to shrink (known bugs, already shrunk in regressions.ts). */
+  dontShrink?: (cls: string) => boolean;
   /** Refusals (TS95001–95008) count as failures. */
   strictRefusals?: boolean;
   /** Generator features to avoid (see `generateProgram`): to look past known bugs. */
@@ -159,7 +161,7 @@ export function fuzz(options: FuzzOptions): FuzzReport {
       found.cls = cls;
       const seen = perClass.get(cls) ?? 0;
       perClass.set(cls, seen + 1);
-      if (options.shrink !== false && shrinks < (options.maxShrinks ?? Infinity) && seen < (options.shrinksPerClass ?? Infinity)) {
+      if (options.shrink !== false && shrinks < (options.maxShrinks ?? Infinity) && seen < (options.shrinksPerClass ?? Infinity) && !options.dontShrink?.(cls)) {
         shrinks++;
         const pts = primary.point !== undefined ? [spec.points[primary.point]!] : spec.points.slice(0, 1);
         found.shrunk = shrink(program, pts, primary, options.shrink ?? {});
