@@ -94,11 +94,15 @@ export function failureClass(f: Failure): string {
   if (['fd', 'cmp', 'value', 'nonfinite', 'grad-vs-vag', 'primal', 'mutation', 'tape', 'shape', 'callsite'].includes(kind)) return f.oracle;
   const line = f.message
     .split('\n')[0]!
+    .replace(/^coarsegrad: internal error while differentiating '[^']*'; please report it with this function\. /, '')
     .replace(/at point \d+ \(.*?\): /, 'at point N: ')
+    // Expressions quoted in internal errors (`emit: <node> (node 292) is read in ...`).
+    .replace(/(emit: ).* (\(node \d+\))/, '$1… $2')
     .replace(/'[^']*'/g, "'…'")
+    .replace(/`[^`]*`/g, '`…`')
     .replace(/\(\/[^)]*\)/g, '')
     .replace(/\d+/g, 'N');
-  return `${f.oracle} ${line}`;
+  return `${f.oracle} ${line.length > 240 ? line.slice(0, 240) + '…' : line}`;
 }
 
 // -----------------------------------------------------------------------------------------------
