@@ -807,6 +807,17 @@ export class Generator {
     const n = this.rng.int(min, max);
     for (let i = 0; i < n && (this.stmtBudget > 0 || out.length === 0); i++) out.push(...this.statement(inner));
     mergeArrays(env, inner);
+    // Values computed in the block flow out of it, into a variable of the enclosing scope.
+    const fresh = inner.nums.filter((v) => v.kind === 'local' && !env.nums.includes(v) && !env.nums.some((w) => w.name === v.name));
+    const targets = env.nums.filter((v) => v.mutable && (v.kind === 'local' || (v.kind === 'param' && !env.inArrow)) && (!env.inArrow || v.kind === 'local'));
+    if (fresh.length > 0 && targets.length > 0 && this.rng.chance(0.7)) {
+      const t = this.rng.pick(targets);
+      this.paramWrite(env, t);
+      this.f('stmt:block-result-out');
+      let e: Expr = id(this.rng.pick(fresh).name);
+      for (const v of fresh) if (this.rng.chance(0.4) && (e.t !== 'id' || e.name !== v.name)) e = bin('+', e, id(v.name));
+      out.push(assign(id(t.name), this.rng.pick(['+=', '+=', '-=', '=']), this.rng.chance(0.4) ? math('tanh', e) : e));
+    }
     return out;
   }
 
@@ -1452,7 +1463,7 @@ export class Generator {
     outer.loop = { runtime: true, accumulators: [w] };
     outer.loopDepth++;
     const src = sources.length > 0 && rng.chance(0.7) ? rng.pick(sources) : undefined;
-    const steps: Expr = src !== undefined ? id(src.name) : num(rng.int(2, 5));
+    const steps: Expr = src === undefined ? num(rng.int(2, 5)) : env.arrays.some((b) => b.name === src.name) ? member(id(src.name), 'length') : id(src.name);
     outer.counters.push({ name: i, lo: 0, bound: src?.len ?? (steps as { v: number }).v });
     const inner = copyEnv(outer);
     inner.loopDepth++;
