@@ -483,7 +483,8 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
     if (entries.plain !== undefined) {
       for (const mode of modes) {
         try {
-          const mine = entries[mode]!.primal(...materialize(spec.kinds, point));
+          const args = materialize(spec.kinds, point);
+          const mine = call(() => entries[mode]!.primal(...args), timeoutMs);
           if (!Object.is(mine, value)) fail(`primal:${mode}`, `the primal built in the ${mode} mode gives ${mine}, without the plugin ${value}, ${where}`, p);
         } catch (error) {
           fail(`primal:${mode}`, `the primal built in the ${mode} mode throws ${where}: ${errorText(error)}`, p);
@@ -557,6 +558,7 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
     }
 
     // Finite differences, where two step sizes agree.
+    const usesFround = spec.source.includes('Math.fround');
     const f = (q: PointValue[]): number => truth.primal(...materialize(spec.kinds, q));
     for (const c of coordinates(spec.kinds, point)) {
       const x0 = c[1] === undefined ? (point[c[0]] as number) : (point[c[0]] as number[])[c[1]]!;
@@ -585,7 +587,11 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
       }
       // Stable: the two steps agree (no jump nearby), and so do the two sides (no kink at the
       // point itself, where a central difference averages the slopes and AD takes one of them).
+      // With Math.fround, a function flat at float32 resolution says nothing of the convention
+      // that fround's derivative is 1.
+      const flat = usesFround && [...memo.values()].every((v) => v === value);
       const stable =
+        !flat &&
         [d1, d2, forward, backward].every(Number.isFinite) &&
         Math.abs(d1 - d2) <= tolerances.fdAgree * Math.abs(d2) + tolerances.fdAgreeAbs &&
         Math.abs(forward - backward) <= tolerances.fdRel * Math.abs(d2) + tolerances.fdAbs;

@@ -27,6 +27,8 @@ export interface FuzzOptions {
    * exceptions, the same message with names and numbers blanked (`failureClass`).
    */
   shrinksPerClass?: number;
+  /** Whether to re-check alone a failure of this class (default: every one). */
+  recheck?: (cls: string) => boolean;
   /** Failure classes not to shrink (known bugs, already shrunk in regressions.ts). */
   dontShrink?: (cls: string) => boolean;
   /** Refusals (TS95001–95008) count as failures. */
@@ -134,7 +136,7 @@ export function fuzz(options: FuzzOptions): FuzzReport {
       // Compile errors are already this program's: TS95999 by its position, a crash or a module
       // that does not parse or load by bisecting the batch down to this program alone.
       const attributed = (f: Failure): boolean => /^(internal|crash|parse|load):/.test(f.oracle);
-      if (failures.length > 0 && !failures.every(attributed)) {
+      if (failures.length > 0 && !failures.every(attributed) && (options.recheck?.(failureClass(primaryFailure(failures)!)) ?? true)) {
         // Alone, to be sure it is this program's (and to have its own messages).
         const alone = checkBatch([spec])[0]!;
         const aloneFailures = options.strictRefusals ? [...alone.failures, ...refusalsAsFailures(alone)] : alone.failures;
@@ -175,21 +177,21 @@ export function fuzz(options: FuzzOptions): FuzzReport {
   return report;
 }
 
-/** A shrunk failure as an entry of `regressions.ts`, ready to paste. */
-export function regressionEntry(f: Found): string {
+/** A shrunk failure as an entry of `regressions.ts`, ready to paste (`pad`: the entry's indentation). */
+export function regressionEntry(f: Found, pad = '  '): string {
   const spec = f.shrunk?.spec ?? f.original;
   const message = (f.shrunk?.message ?? f.message).split('\n')[0]!.replace(/\s+/g, ' ');
   return [
-    '  {',
-    `    name: 'seed ${f.seed}, program ${f.index}',`,
-    `    oracle: '${f.oracle}',`,
-    `    known: ${JSON.stringify(message)},`,
-    `    id: '${spec.id}',`,
-    `    call: '${spec.call}',`,
-    `    kinds: ${JSON.stringify(spec.kinds)},`,
-    `    points: ${JSON.stringify(spec.points)},`,
-    `    source: \`\n${spec.source}\`,`,
-    '  },',
+    `${pad}{`,
+    `${pad}  name: 'seed ${f.seed}, program ${f.index}',`,
+    `${pad}  oracle: '${f.oracle}',`,
+    `${pad}  known: ${JSON.stringify(message)},`,
+    `${pad}  id: '${spec.id}',`,
+    `${pad}  call: '${spec.call}',`,
+    `${pad}  kinds: ${JSON.stringify(spec.kinds)},`,
+    `${pad}  points: ${JSON.stringify(spec.points)},`,
+    `${pad}  source: \`\n${spec.source}\`,`,
+    `${pad}},`,
   ].join('\n');
 }
 

@@ -338,7 +338,7 @@ export class Generator {
   private leaf(env: Env): Expr {
     const rng = this.rng;
     const readable = env.nums;
-    const mutable = env.nums.filter((v) => v.mutable && v.kind === 'local' && !env.inArrow);
+    const mutable = writableNums(env).filter((v) => v.kind === 'local');
     const kind = rng.weighted<string>([
       [2, 'lit'],
       [readable.length > 0 ? 7 : 0, 'var'],
@@ -809,7 +809,7 @@ export class Generator {
     mergeArrays(env, inner);
     // Values computed in the block flow out of it, into a variable of the enclosing scope.
     const fresh = inner.nums.filter((v) => v.kind === 'local' && !env.nums.includes(v) && !env.nums.some((w) => w.name === v.name));
-    const targets = env.nums.filter((v) => v.mutable && (v.kind === 'local' || (v.kind === 'param' && !env.inArrow)) && (!env.inArrow || v.kind === 'local'));
+    const targets = writableNums(env).filter((v) => v.kind === 'local' || v.kind === 'param');
     if (fresh.length > 0 && targets.length > 0 && this.rng.chance(0.7)) {
       const t = this.rng.pick(targets);
       this.paramWrite(env, t);
@@ -825,7 +825,7 @@ export class Generator {
     const rng = this.rng;
     this.stmtBudget--;
     const deep = env.blockDepth < 4;
-    const mutable = env.nums.filter((v) => v.mutable && (!env.inArrow || v.kind === 'local'));
+    const mutable = writableNums(env);
     const writableArrays = env.arrays.filter((a) => a.local && a.writable);
     const runtimeSources = this.runtimeSources(env);
     const inLoop = env.loop !== null;
@@ -887,7 +887,7 @@ export class Generator {
     },
     assign(env) {
       const rng = this.rng;
-      const mutable = env.nums.filter((v) => v.mutable && (!env.inArrow || v.kind === 'local'));
+      const mutable = writableNums(env);
       const v = rng.pick(mutable);
       this.paramWrite(env, v);
       const op = rng.weighted([
@@ -923,7 +923,7 @@ export class Generator {
     },
     update(env) {
       const rng = this.rng;
-      const mutable = env.nums.filter((v) => v.mutable && (!env.inArrow || v.kind === 'local'));
+      const mutable = writableNums(env);
       const v = rng.pick(mutable);
       this.f('stmt:update');
       this.paramWrite(env, v);
@@ -931,7 +931,7 @@ export class Generator {
     },
     updval(env) {
       const rng = this.rng;
-      const mutable = env.nums.filter((v) => v.mutable && (!env.inArrow || v.kind === 'local'));
+      const mutable = writableNums(env);
       const v = rng.pick(mutable);
       const u: Expr = { t: 'update', op: rng.pick(['++', '--'] as const), prefix: rng.chance(0.4), target: id(v.name) };
       this.f('expr:update-value');
@@ -942,7 +942,7 @@ export class Generator {
         env.nums.push({ name, kind: 'local', mutable: false });
         return [s];
       }
-      const others = env.nums.filter((w) => w.mutable && w !== v && (!env.inArrow || w.kind === 'local'));
+      const others = writableNums(env).filter((w) => w !== v);
       if (others.length === 0) return [exprStmt(u)];
       const w = rng.pick(others);
       this.paramWrite(env, w);
@@ -1265,7 +1265,7 @@ export class Generator {
       inner.loop!.accumulators.push(name);
     }
     // Existing mutable locals can be accumulated into as well.
-    for (const v of outer.nums) if (v.mutable && v.kind === 'local' && !inner.loop!.accumulators.includes(v.name) && rng.chance(0.3)) inner.loop!.accumulators.push(v.name);
+    for (const v of outer.nums) if (v.mutable && v.kind === 'local' && !v.untyped && !inner.loop!.accumulators.includes(v.name) && rng.chance(0.3)) inner.loop!.accumulators.push(v.name);
     return out;
   }
 
@@ -1617,6 +1617,15 @@ function ret_(e: Expr): Stmt {
 
 function copyEnvFor(env: Env): Env {
   return copyEnv(env);
+}
+
+/**
+ * Number variables a statement may assign: not those of the enclosing function inside a local
+ * arrow, and not a `let h;` without a type inside a loop (whose evolving type TypeScript may then
+ * find circular, TS7022).
+ */
+function writableNums(env: Env): NumVar[] {
+  return env.nums.filter((v) => v.mutable && (!env.inArrow || v.kind === 'local') && !(v.untyped === true && env.loop !== null));
 }
 
 /** Whether a counter with values below `bound` indexes `a` in range. */

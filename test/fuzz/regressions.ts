@@ -483,4 +483,177 @@ export const f = differentiable((x: number, k: Int): number => {
 });
 `,
   },
+  {
+    name: 'seed 12, program 61',
+    oracle: 'grad-vs-vag:coarse',
+    known: "coarse mode: the gradient-only companion (grad) differs from valueAndGrad's, which is right, for `(Math.hypot(1, x) % 2) ** 2` (0.586 vs 2)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num"],
+    points: [[1]],
+    source: `
+/** @differentiable */
+export function f(x: number): number {
+  const c9 = Math.hypot(1, x) % 2;
+  return c9 * c9;
+}
+`,
+  },
+  {
+    name: 'seed 12, program 267',
+    oracle: 'fd:coarse',
+    known: "coarse mode: an early return on a parameter before a sum over an array that is a polynomial in x (`g += ys[j] * x + 1`) gives a wrong d/dx (2.056 vs 2.561); probably the cause of the other early-return entries",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num", "f32", "num", "f64"],
+    points: [[1, [-0.078125, -0.625], 1, [-0.40625, -1.296875]]],
+    source: `
+/** @differentiable */
+export function f(x: number, xs: Float32Array, y: number, ys: Float64Array): number {
+  if (!y) {
+    return 0;
+  }
+  let w11 = x;
+  let g12 = 0;
+  for (let j = 0; j < xs.length; j++) {
+    g12 += (ys[j] * x) + 1;
+  }
+  w11 -= Math.tanh(g12);
+  return w11;
+}
+`,
+  },
+  {
+    name: 'seed 12, program 687',
+    oracle: 'internal:coarse',
+    known: "coarse mode: TS95999 \"coarsegrad emit: (y * (s9@loop1 ** \u2026)) is read in root but computed in root/loop0\" for an affine recurrence whose coefficient is a helper with a loop of its own",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num", "f32"],
+    points: [[1, [-1.4375]]],
+    source: `
+function f_h2(a: Float32Array, u: number = 0.5): number {
+  let s9 = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (s9) {
+    } else {
+      s9 += u;
+    }
+  }
+  return s9;
+}
+/** @differentiable */
+export function f(y: number, xs: Float32Array): number {
+  let a5 = y;
+  for (let i = 0; i < xs.length; i++) {
+    a5 = a5 * f_h2(xs, y);
+  }
+  return a5;
+}
+`,
+  },
+  {
+    name: 'seed 11, program 118',
+    oracle: 'internal:coarse',
+    known: "coarse mode: TS95999 \"coarsegrad emit: \u2026 is read in root but computed in root/loop0/loop2\" for a maximum of a helper's results inside a do loop",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num", "roarr", "roarr"],
+    points: [[1, [-0.8125], [0.015625]]],
+    source: `
+const f_h1 = (a: readonly number[], u: number = 2): number => {
+  let p1 = 1;
+  let m2 = 0;
+  for (let i = 0; i < a.length; i++) {
+    m2 += p1;
+    p1 += 0;
+  }
+  return p1;
+};
+/** @differentiable */
+export function f(x: number, xs: readonly number[], ys: readonly number[]): number {
+  let c6 = 0;
+  do {
+    c6++;
+    let s16 = 0;
+    for (let j = 1; j < ys.length; j++) {
+      const e17 = f_h1(ys, 1);
+      if (e17 > s16) {
+        s16 = e17;
+      }
+    }
+    x += s16;
+  } while (c6 < 2);
+  const o29 = { x: 1, y: Math.pow(x, xs[1]) };
+  return o29.y;
+}
+`,
+  },
+  {
+    name: 'seed 11, program 1267',
+    oracle: 'internal:coarse',
+    known: "coarse mode: TS95999 \"TypeError: Cannot read properties of undefined (reading 'kind')\" (a crash) for a `return` inside a `do` loop inside a loop",
+    id: 'f',
+    call: 'fn',
+    kinds: [],
+    points: [[]],
+    source: `
+/** @differentiable */
+export function f(): number {
+  let c7 = 0;
+  do {
+    let c8 = 0;
+    do {
+      return 1;
+    } while (c8 < 4);
+  } while (c7 < 2);
+}
+`,
+  },
+  {
+    name: 'seed 12, program 2513',
+    oracle: 'grad-vs-vag:coarse',
+    known: "coarse mode: grad gives 4, valueAndGrad 2 (right) for a map written at one constant index whose last element a later loop keeps",
+    id: 'f',
+    call: 'fn',
+    kinds: ["arr", "num"],
+    points: [[[-1.390625, -0.5625], 1]],
+    source: `
+/** @differentiable */
+export function f(ys: number[], y: number): number {
+  const out1 = new Float64Array(ys.length);
+  out1[1] = y;
+  let s6 = 0;
+  for (let i = 0; i < ys.length; i++) {
+    const c7 = out1[i];
+    s6 = c7;
+  }
+  return s6 * s6;
+}
+`,
+  },
+  {
+    name: 'seed 12, program 128',
+    oracle: 'internal:coarse',
+    known: "coarse mode: TS95999 ScheduleCycle for a loop whose state is a recurrence of sums (gradient descent) followed by `new Array(4).fill(0)`",
+    id: 'f',
+    call: 'fn',
+    kinds: ["count", "f32", "num"],
+    points: [[4, [1.5], 1]],
+    source: `
+/** @differentiable */
+export function f(n: number, xs: Float32Array, x: number): number {
+  let w2 = 1;
+  for (let i = 0; i < n; i++) {
+    let g3 = 0;
+    for (let j = 0; j < xs.length; j++) {
+      g3 += x;
+    }
+    w2 -= g3;
+  }
+  const a4: number[] = new Array(4).fill(0);
+  return w2;
+}
+`,
+  },
 ];

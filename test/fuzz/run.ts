@@ -100,7 +100,7 @@ if (shrunk.length > 0) {
         "import type { Regression } from '../regressions.js';",
         '',
         'export const regression: Regression =',
-        regressionEntry(f).replace(/^  /gm, '').replace(/,$/, ';'),
+        regressionEntry(f, '').replace(/,$/, ';'),
         '',
         '/** The program as generated, before shrinking. */',
         `export const original = { points: ${JSON.stringify(f.original.points)}, source: \`\n${f.original.source}\` };`,
