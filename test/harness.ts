@@ -12,6 +12,7 @@ const runtimeTypes = path.join(root, 'dist', 'runtime', 'index.d.ts');
 const virtualDir = '/virtual';
 
 const libCache = new Map<string, ts.SourceFile>();
+const resolutionCache = new Map<string, ts.ResolvedModuleFull | undefined>();
 
 export interface CompileOptions {
   /** Plugin options; `false` compiles with plain tsc (no plugin). */
@@ -30,6 +31,14 @@ export interface CompileResult {
 }
 
 export function compile(files: Readonly<Record<string, string>>, options: CompileOptions = {}): CompileResult {
+  return compileModes(files, [options.plugin], options)[0]!;
+}
+
+/**
+ * Compiles one program once and emits it once per plugin configuration (`false`: plain tsc), so
+ * that the modes share the parse and the type check. The results are what `compile` gives for each.
+ */
+export function compileModes(files: Readonly<Record<string, string>>, plugins: readonly (CoarsegradOptions | false | undefined)[], options: Omit<CompileOptions, 'plugin'> = {}): CompileResult[] {
   const compilerOptions: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
     module: options.module ?? ts.ModuleKind.CommonJS,
@@ -63,25 +72,30 @@ export function compile(files: Readonly<Record<string, string>>, options: Compil
       const base = path.resolve(path.dirname(containingFile), name).replace(/\.js$/, '');
       const found = [`${base}.ts`, path.join(base, 'index.ts')].find((candidate) => virtual.has(candidate));
       if (found !== undefined) return { resolvedFileName: found, extension: ts.Extension.Ts };
-      // The runtime's own declaration files import each other.
-      return ts.resolveModuleName(name, containingFile, compilerOptions, host).resolvedModule;
+      // The runtime's own declaration files import each other (resolved once per process).
+      const key = `${options.module ?? ts.ModuleKind.CommonJS}:${containingFile}:${name}`;
+      if (!resolutionCache.has(key)) resolutionCache.set(key, ts.resolveModuleName(name, containingFile, compilerOptions, host).resolvedModule);
+      return resolutionCache.get(key);
     });
 
   const program = ts.createProgram([...virtual.keys()], compilerOptions, host);
-  const pluginDiagnostics: ts.Diagnostic[] = [];
-  const js: Record<string, string> = {};
-  const transformers = options.plugin === false ? undefined : { before: [coarsegrad(program, options.plugin ?? {}, { ts, addDiagnostic: (d) => void pluginDiagnostics.push(d) })] };
-  program.emit(
-    undefined,
-    (fileName, text) => {
-      if (fileName.endsWith('.js')) js[path.relative('/out', fileName).replace(/\.js$/, '.ts')] = text;
-    },
-    undefined,
-    false,
-    transformers,
-  );
-  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...pluginDiagnostics];
-  return { js, diagnostics, pluginDiagnostics };
+  const emitted = plugins.map((plugin) => {
+    const pluginDiagnostics: ts.Diagnostic[] = [];
+    const js: Record<string, string> = {};
+    const transformers = plugin === false ? undefined : { before: [coarsegrad(program, plugin ?? {}, { ts, addDiagnostic: (d) => void pluginDiagnostics.push(d) })] };
+    program.emit(
+      undefined,
+      (fileName, text) => {
+        if (fileName.endsWith('.js')) js[path.relative('/out', fileName).replace(/\.js$/, '.ts')] = text;
+      },
+      undefined,
+      false,
+      transformers,
+    );
+    return { js, pluginDiagnostics };
+  });
+  const typeDiagnostics = ts.getPreEmitDiagnostics(program);
+  return emitted.map(({ js, pluginDiagnostics }) => ({ js, diagnostics: [...typeDiagnostics, ...pluginDiagnostics], pluginDiagnostics }));
 }
 
 /** Formats diagnostics as `file(line,col): message` lines, for assertions and failure messages. */

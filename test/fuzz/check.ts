@@ -1,0 +1,681 @@
+/**
+ * The fuzzer's oracles. A batch of programs is compiled as one file in each mode (no plugin, coarse,
+ * fine); every compile-level problem is attributed to the program it concerns (by the diagnostic's
+ * position, or by bisecting the batch), and each program is then run at its sample points:
+ *
+ * 1. compile: no crash, no TS95999; other coarsegrad codes are refusals; type errors are bugs of the
+ *    generator;
+ * 2. every emitted module parses (`vm.Script`) and loads;
+ * 3. the primal is finite at the point (else the point is skipped), and the same, to the bit, in the
+ *    module built without the plugin and in each mode's module;
+ * 4. `valueAndGrad`'s value is the primal's to 1e-12 relative (absolute below 1); `grad` equals
+ *    `valueAndGrad`'s gradient; the call-site rewrite gives the same companion;
+ * 5. coarse and fine gradients agree to 1e-9 of the largest entry;
+ * 6. both agree with 5-point central differences where those are stable (two steps agree);
+ * 7. no NaN/Infinity in a gradient entry whose finite difference is finite;
+ * 8. no call changes its arguments; a companion leaves the tape as it found it;
+ * 9. the gradient has the parameters' shape; a companion neither throws nor hangs.
+ */
+import * as vm from 'node:vm';
+import ts from 'typescript';
+import type { ParamKind } from './ast.js';
+import type { PointValue } from './generate.js';
+import { compile, compileModes, describeDiagnostics, load, prelude, runtimeEntry, type CompileResult } from '../harness.js';
+
+export type Mode = 'coarse' | 'fine';
+export type BuildKind = Mode | 'plain';
+
+/** One program to check: its module-level source, how to call it, and its sample points. */
+export interface CaseSpec {
+  /** The marked function's name (`<id>_C` for the class of the method spellings). */
+  id: string;
+  source: string;
+  call: 'fn' | 'method' | 'static';
+  kinds: ParamKind[];
+  points: PointValue[][];
+}
+
+export interface Failure {
+  /** `oracle:mode`, e.g. `fd:coarse`, `internal:fine`, `cmp`. */
+  oracle: string;
+  message: string;
+  point?: number;
+}
+
+export interface Refusal {
+  mode: Mode;
+  code: number;
+  message: string;
+}
+
+export interface CaseResult {
+  id: string;
+  failures: Failure[];
+  refusals: Refusal[];
+  /** Type errors, or a primal that throws or changes its arguments: bugs of the generator. */
+  generatorErrors: string[];
+  stats: { points: number; skippedPoints: number; fdChecked: number; fdUnstable: number };
+}
+
+export interface CheckOptions {
+  /** Builds to make; a case is checked in the modes built. Default: all three. */
+  builds?: readonly BuildKind[];
+  /** Milliseconds a companion call may take. */
+  timeoutMs?: number;
+}
+
+export const tolerances = {
+  value: 1e-12,
+  modes: 1e-9,
+  gradVsValueAndGrad: 1e-12,
+  fdAgree: 1e-6,
+  fdAgreeAbs: 1e-8,
+  fdRel: 1e-5,
+  fdAbs: 1e-7,
+};
+
+/** Oracles in order of precedence: a program's first failure by this order is its class. */
+export const oracleOrder = ['crash', 'internal', 'parse', 'load', 'missing', 'hang', 'throw', 'shape', 'nonfinite', 'fd', 'cmp', 'value', 'grad-vs-vag', 'callsite', 'primal', 'mutation', 'tape'];
+
+export function primaryFailure(failures: readonly Failure[]): Failure | undefined {
+  const rank = (f: Failure): number => {
+    const i = oracleOrder.indexOf(f.oracle.split(':')[0]!);
+    return i < 0 ? oracleOrder.length : i;
+  };
+  return failures.slice().sort((a, b) => rank(a) - rank(b))[0];
+}
+
+/**
+ * A failure's class, to count and to shrink a few of each: numeric oracles by the oracle alone,
+ * compile errors and exceptions by their message too, with names and numbers blanked.
+ */
+export function failureClass(f: Failure): string {
+  const kind = f.oracle.split(':')[0]!;
+  if (['fd', 'cmp', 'value', 'nonfinite', 'grad-vs-vag', 'primal', 'mutation', 'tape', 'shape', 'callsite'].includes(kind)) return f.oracle;
+  const line = f.message
+    .split('\n')[0]!
+    .replace(/^coarsegrad: internal error while differentiating '[^']*'; please report it with this function\. /, '')
+    .replace(/at point \d+ \(.*?\): /, 'at point N: ')
+    // Expressions quoted in internal errors (`emit: <node> (node 292) is read in ...`).
+    .replace(/(emit: ).* (\(node \d+\))/, '$1… $2')
+    .replace(/'[^']*'/g, "'…'")
+    .replace(/`[^`]*`/g, '`…`')
+    .replace(/\(\/[^)]*\)/g, '')
+    .replace(/\d+/g, 'N');
+  return `${f.oracle} ${line.length > 240 ? line.slice(0, 240) + '…' : line}`;
+}
+
+// -----------------------------------------------------------------------------------------------
+// Building
+
+const header = prelude + "import { type Int } from 'coarsegrad';\n";
+
+/** The file of a batch, and where each case's text starts and ends in it. */
+export function batchSource(cases: readonly CaseSpec[]): { text: string; spans: { id: string; start: number; end: number }[] } {
+  let text = header;
+  const spans: { id: string; start: number; end: number }[] = [];
+  for (const c of cases) {
+    const start = text.length;
+    text += `\n${c.source}`;
+    if (c.call === 'fn') text += `export const ${c.id}$g = () => grad(${c.id});\nexport const ${c.id}$vg = () => valueAndGrad(${c.id});\n`;
+    spans.push({ id: c.id, start, end: text.length });
+  }
+  return { text, spans };
+}
+
+interface Build {
+  diagnostics: readonly ts.Diagnostic[];
+  pluginDiagnostics: readonly ts.Diagnostic[];
+  module?: Record<string, any>;
+  /** What went wrong with the whole file: the compiler threw, or the module does not parse or load. */
+  problem?: { kind: 'crash' | 'parse' | 'load'; message: string };
+  source: ReturnType<typeof batchSource>;
+}
+
+function firstLine(text: string, max = 400): string {
+  const line = text.split('\n')[0] ?? '';
+  return line.length > max ? line.slice(0, max) + '…' : line;
+}
+
+const pluginFor = (kind: BuildKind) => (kind === 'plain' ? false : { mode: kind });
+
+function build(cases: readonly CaseSpec[], kind: BuildKind): Build {
+  return buildAll(cases, [kind])[kind]!;
+}
+
+/** Builds the batch once per kind, sharing the parse and type check between them. */
+function buildAll(cases: readonly CaseSpec[], kinds: readonly BuildKind[]): Partial<Record<BuildKind, Build>> {
+  const source = batchSource(cases);
+  const files = { 'main.ts': source.text };
+  let shared: CompileResult[] | undefined;
+  try {
+    shared = compileModes(files, kinds.map(pluginFor));
+  } catch {
+    shared = undefined; // one of them throws: compile each alone to see which
+  }
+  const out: Partial<Record<BuildKind, Build>> = {};
+  kinds.forEach((kind, i) => {
+    let result = shared?.[i];
+    if (result === undefined) {
+      try {
+        result = compile(files, { plugin: pluginFor(kind) });
+      } catch (error) {
+        out[kind] = { diagnostics: [], pluginDiagnostics: [], problem: { kind: 'crash', message: errorText(error) }, source };
+        return;
+      }
+    }
+    out[kind] = finish(result, kind, source);
+  });
+  return out;
+}
+
+function finish(result: CompileResult, kind: BuildKind, source: Build['source']): Build {
+  const js = result.js['main.ts'];
+  if (js === undefined) return { diagnostics: result.diagnostics, pluginDiagnostics: result.pluginDiagnostics, problem: { kind: 'crash', message: 'no JavaScript emitted' }, source };
+  try {
+    new vm.Script(js, { filename: `${kind}.js` });
+  } catch (error) {
+    return { diagnostics: result.diagnostics, pluginDiagnostics: result.pluginDiagnostics, problem: { kind: 'parse', message: errorText(error) }, source };
+  }
+  let module: Record<string, any>;
+  try {
+    module = load(result.js);
+  } catch (error) {
+    return { diagnostics: result.diagnostics, pluginDiagnostics: result.pluginDiagnostics, problem: { kind: 'load', message: errorText(error) }, source };
+  }
+  return { diagnostics: result.diagnostics, pluginDiagnostics: result.pluginDiagnostics, module, source };
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const at = error.stack?.split('\n').find((l) => l.includes('/transformer/'))?.trim();
+    return `${error.name}: ${firstLine(error.message)}${at !== undefined ? ` (${at})` : ''}`;
+  }
+  return String(error);
+}
+
+/**
+ * The cases a whole-file problem comes from: halves of the batch are rebuilt until single cases
+ * are left. A problem that only a combination of cases shows is given to all of them.
+ */
+function culprits(cases: readonly CaseSpec[], problemOf: (subset: readonly CaseSpec[]) => string | undefined, first: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const rec = (subset: readonly CaseSpec[], message: string): void => {
+    if (subset.length === 1) {
+      out.set(subset[0]!.id, message);
+      return;
+    }
+    const mid = subset.length >> 1;
+    let any = false;
+    for (const part of [subset.slice(0, mid), subset.slice(mid)]) {
+      const m = problemOf(part);
+      if (m !== undefined) {
+        any = true;
+        rec(part, m);
+      }
+    }
+    if (!any) for (const c of subset) out.set(c.id, `${message} (only together with other programs of the batch)`);
+  };
+  rec(cases, first);
+  return out;
+}
+
+/** Builds `cases` in `kind`, taking out (and reporting) the cases that break the whole file. */
+function robustBuild(cases: readonly CaseSpec[], kind: BuildKind, first: Build, onProblem: (id: string, kind: string, message: string) => void): { build: Build; cases: readonly CaseSpec[] } {
+  let live = cases;
+  let b = first;
+  for (;;) {
+    if (b.problem === undefined || live.length === 0) return { build: b, cases: live };
+    const problemKind = b.problem.kind;
+    const found = culprits(
+      live,
+      (subset) => {
+        const p = build(subset, kind).problem;
+        return p?.kind === problemKind ? p.message : undefined;
+      },
+      b.problem.message,
+    );
+    for (const [id, message] of found) onProblem(id, problemKind, message);
+    live = live.filter((c) => !found.has(c.id));
+    b = build(live, kind);
+  }
+}
+
+function caseAt(spans: Build['source']['spans'], d: ts.Diagnostic): string | undefined {
+  if (d.start === undefined) return undefined;
+  return spans.find((s) => d.start! >= s.start && d.start! < s.end)?.id;
+}
+
+// -----------------------------------------------------------------------------------------------
+// Running
+
+interface Entry {
+  primal: (...args: unknown[]) => number;
+  vag: (...args: unknown[]) => [number, unknown[]];
+  grad: (...args: unknown[]) => unknown[];
+  /** The companion that `grad(f)` in the same file was rewritten to, for the function spellings. */
+  direct?: () => unknown;
+  registryGrad?: () => unknown;
+}
+
+function entry(m: Record<string, any>, spec: CaseSpec): Entry {
+  if (spec.call === 'fn') {
+    const f = m[spec.id];
+    if (typeof f !== 'function') throw new Error(`module has no function ${spec.id}`);
+    return {
+      primal: (...a) => f(...a),
+      vag: (...a) => m.valueAndGrad(f)(...a),
+      grad: (...a) => m.grad(f)(...a),
+      direct: () => m[`${spec.id}$g`](),
+      registryGrad: () => m.grad(f),
+    };
+  }
+  const C = m[`${spec.id}_C`];
+  if (typeof C !== 'function') throw new Error(`module has no class ${spec.id}_C`);
+  const self = spec.call === 'method' ? new C() : C;
+  return {
+    primal: (...a) => self.m(...a),
+    vag: (...a) => m.valueAndGrad(self.m).call(self, ...a),
+    grad: (...a) => m.grad(self.m).call(self, ...a),
+  };
+}
+
+const runtime = require(runtimeEntry) as { tape: { size: number; seek(n: number): void } };
+const context = vm.createContext({ __fn: undefined as unknown, __result: undefined as unknown });
+const runner = new vm.Script('__result = __fn();');
+
+/** Runs `fn` with a watchdog: a companion that loops forever is a failure, not a hang of the fuzzer. */
+function timed<T>(fn: () => T, ms: number): T {
+  context.__fn = fn;
+  context.__result = undefined;
+  try {
+    runner.runInContext(context, { timeout: ms });
+    return context.__result as T;
+  } finally {
+    context.__fn = undefined;
+    context.__result = undefined;
+  }
+}
+
+class Hang extends Error {}
+
+function call<T>(fn: () => T, ms: number): T {
+  try {
+    return timed(fn, ms);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw new Hang(`no result after ${ms} ms`);
+    throw error;
+  }
+}
+
+export function materialize(kinds: readonly ParamKind[], point: readonly PointValue[]): unknown[] {
+  return point.map((v, i) => {
+    switch (kinds[i]) {
+      case 'f64':
+        return new Float64Array(v as number[]);
+      case 'f32':
+        return new Float32Array(v as number[]);
+      case 'arr':
+      case 'roarr':
+        return (v as number[]).slice();
+      default:
+        return v;
+    }
+  });
+}
+
+function mutated(kinds: readonly ParamKind[], point: readonly PointValue[], args: readonly unknown[]): string | undefined {
+  for (let i = 0; i < point.length; i++) {
+    const v = point[i];
+    const a = args[i];
+    if (Array.isArray(v)) {
+      const arr = a as ArrayLike<number>;
+      const want = kinds[i] === 'f32' ? v.map(Math.fround) : v;
+      if (arr.length !== want.length) return `argument ${i} changed length ${want.length} → ${arr.length}`;
+      for (let j = 0; j < want.length; j++) if (!Object.is(arr[j], want[j])) return `argument ${i}[${j}] changed ${want[j]} → ${arr[j]}`;
+    } else if (!Object.is(a, v)) return `argument ${i} changed`;
+  }
+  return undefined;
+}
+
+function showPoint(point: readonly PointValue[]): string {
+  return `(${point.map((v) => (Array.isArray(v) ? `[${v.join(', ')}]` : String(v))).join(', ')})`;
+}
+
+function numbersOf(g: unknown): number[] {
+  if (typeof g === 'number') return [g];
+  if (g === undefined || g === null) return [];
+  if (ArrayBuffer.isView(g) || Array.isArray(g)) return Array.from(g as ArrayLike<number>);
+  return [];
+}
+
+function showGradient(g: readonly unknown[]): string {
+  return `[${g.map((e) => (typeof e === 'number' || e === undefined ? String(e) : ArrayBuffer.isView(e) ? `F64[${Array.from(e as Float64Array).join(', ')}]` : JSON.stringify(e))).join(', ')}]`;
+}
+
+/** Entries of two gradients differ beyond `tol` of the largest entry; returns where, or undefined. */
+function compareNormwise(a: readonly unknown[], b: readonly unknown[], tol: number): string | undefined {
+  if (a.length !== b.length) return `${a.length} entries vs ${b.length}`;
+  const all = [...a, ...b].flatMap(numbersOf).filter(Number.isFinite).map(Math.abs);
+  const scale = Math.max(0, ...all);
+  for (let i = 0; i < a.length; i++) {
+    if ((a[i] === undefined) !== (b[i] === undefined)) {
+      // An integer-only parameter is 0 in one, undefined in the other: the harness's convention.
+      if ((a[i] === undefined && b[i] === 0) || (b[i] === undefined && a[i] === 0)) continue;
+      return `entry ${i}: ${String(a[i])} vs ${String(b[i])}`;
+    }
+    const x = numbersOf(a[i]);
+    const y = numbersOf(b[i]);
+    if (x.length !== y.length) return `entry ${i}: ${x.length} numbers vs ${y.length}`;
+    for (let k = 0; k < x.length; k++) {
+      const u = x[k]!;
+      const v = y[k]!;
+      if (Object.is(u, v) || (Number.isNaN(u) && Number.isNaN(v))) continue;
+      if (Number.isFinite(u) && Number.isFinite(v) && Math.abs(u - v) <= tol * scale) continue;
+      return `entry ${i}${typeof a[i] === 'number' ? '' : `[${k}]`}: ${u} vs ${v}`;
+    }
+  }
+  return undefined;
+}
+
+function checkShape(kinds: readonly ParamKind[], args: readonly unknown[], g: unknown, mode: Mode): string | undefined {
+  if (!Array.isArray(g)) return `gradient is ${g === null ? 'null' : typeof g}, not an array`;
+  if (g.length !== kinds.length) return `${g.length} gradient entries for ${kinds.length} parameters`;
+  for (let i = 0; i < kinds.length; i++) {
+    const e = g[i];
+    switch (kinds[i]) {
+      case 'num':
+        if (typeof e !== 'number') return `entry ${i} (number parameter) is ${describe(e)}`;
+        break;
+      case 'arr':
+      case 'roarr':
+      case 'f64':
+      case 'f32':
+        if (!(e instanceof Float64Array)) return `entry ${i} (array parameter) is ${describe(e)}, not a Float64Array`;
+        if (e.length !== (args[i] as ArrayLike<number>).length) return `entry ${i} has length ${e.length}, the array ${(args[i] as ArrayLike<number>).length}`;
+        break;
+      case 'int':
+      case 'bool':
+        if (!(e === undefined || (mode === 'fine' && e === 0))) return `entry ${i} (${kinds[i] === 'int' ? 'Int' : 'boolean'} parameter) is ${describe(e)}, not undefined`;
+        break;
+      case 'count':
+        if (!(e === undefined || e === 0)) return `entry ${i} (a number used only as a trip count) is ${describe(e)}, not 0`;
+        break;
+    }
+  }
+  return undefined;
+}
+
+function describe(e: unknown): string {
+  if (e === undefined) return 'undefined';
+  if (typeof e === 'number') return String(e);
+  if (ArrayBuffer.isView(e)) return `${e.constructor.name}(${(e as Float64Array).length})`;
+  return typeof e;
+}
+
+/** The coordinates finite differences move: number parameters and array elements. */
+function coordinates(kinds: readonly ParamKind[], point: readonly PointValue[]): [number, number | undefined][] {
+  const out: [number, number | undefined][] = [];
+  kinds.forEach((k, i) => {
+    if (k === 'num') out.push([i, undefined]);
+    else if (k === 'arr' || k === 'roarr' || k === 'f64' || k === 'f32') (point[i] as number[]).forEach((_, j) => out.push([i, j]));
+  });
+  return out;
+}
+
+function moved(point: readonly PointValue[], [i, j]: [number, number | undefined], delta: number): PointValue[] {
+  return point.map((v, n) => {
+    if (n !== i) return Array.isArray(v) ? v.slice() : v;
+    if (j === undefined) return (v as number) + delta;
+    const copy = (v as number[]).slice();
+    copy[j] = copy[j]! + delta;
+    return copy;
+  });
+}
+
+function gradientEntry(g: readonly unknown[], [i, j]: [number, number | undefined]): number | undefined {
+  const e = g[i];
+  if (j === undefined) return typeof e === 'number' ? e : undefined;
+  return e instanceof Float64Array ? e[j] : undefined;
+}
+
+function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<string, any>>>, result: CaseResult, timeoutMs: number): void {
+  const fail = (oracle: string, message: string, point?: number): void => {
+    if (result.failures.some((f) => f.oracle === oracle && f.point === point)) return;
+    result.failures.push(point === undefined ? { oracle, message } : { oracle, message, point });
+  };
+  const entries: Partial<Record<BuildKind, Entry>> = {};
+  for (const kind of ['plain', 'coarse', 'fine'] as const) {
+    const m = modules[kind];
+    if (m === undefined) continue;
+    try {
+      entries[kind] = entry(m, spec);
+    } catch (error) {
+      if (kind === 'plain') result.generatorErrors.push(`no entry: ${errorText(error)}`);
+      else fail(`load:${kind}`, errorText(error));
+    }
+  }
+  const truth = entries.plain ?? entries.coarse ?? entries.fine;
+  if (truth === undefined) return;
+  const modes = (['coarse', 'fine'] as const).filter((m) => entries[m] !== undefined);
+
+  spec.points.forEach((point, p) => {
+    const where = `at point ${p} ${showPoint(point)}`;
+    result.stats.points++;
+    let value: number;
+    const args0 = materialize(spec.kinds, point);
+    try {
+      value = call(() => truth.primal(...args0), timeoutMs);
+    } catch (error) {
+      result.generatorErrors.push(`the primal ${error instanceof Hang ? 'hangs' : 'throws'} ${where}: ${errorText(error)}`);
+      return;
+    }
+    const primalMutation = mutated(spec.kinds, point, args0);
+    if (primalMutation !== undefined) {
+      result.generatorErrors.push(`the primal changes its arguments ${where}: ${primalMutation}`);
+      return;
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      result.stats.skippedPoints++;
+      return;
+    }
+    // The primal is untouched by the plugin.
+    if (entries.plain !== undefined) {
+      for (const mode of modes) {
+        try {
+          const args = materialize(spec.kinds, point);
+          const mine = call(() => entries[mode]!.primal(...args), timeoutMs);
+          if (!Object.is(mine, value)) fail(`primal:${mode}`, `the primal built in the ${mode} mode gives ${mine}, without the plugin ${value}, ${where}`, p);
+        } catch (error) {
+          fail(`primal:${mode}`, `the primal built in the ${mode} mode throws ${where}: ${errorText(error)}`, p);
+        }
+      }
+    }
+
+    const gradients: Partial<Record<Mode, unknown[]>> = {};
+    for (const mode of modes) {
+      const e = entries[mode]!;
+      const run = <T>(what: 'valueAndGrad' | 'grad', fn: (...a: unknown[]) => T): { out: T; args: unknown[] } | undefined => {
+        const args = materialize(spec.kinds, point);
+        const before = runtime.tape.size;
+        let out: T;
+        try {
+          out = call(() => fn(...args), timeoutMs);
+        } catch (error) {
+          runtime.tape.seek(before);
+          if (error instanceof Hang) fail(`hang:${mode}`, `${what} ${where}: ${error.message}`, p);
+          else if (/has no gradient companion/.test(String((error as Error)?.message))) fail(`missing:${mode}`, `${what}: ${errorText(error)}`, p);
+          else fail(`throw:${mode}`, `${what} ${where}: ${errorText(error)}`, p);
+          return undefined;
+        }
+        if (runtime.tape.size !== before) {
+          fail(`tape:${mode}`, `${what} ${where} leaves ${runtime.tape.size - before} values on the tape`, p);
+          runtime.tape.seek(before);
+        }
+        const m = mutated(spec.kinds, point, args);
+        if (m !== undefined) fail(`mutation:${mode}`, `${what} ${where}: ${m}`, p);
+        return { out, args };
+      };
+      const vg = run('valueAndGrad', e.vag);
+      if (vg === undefined) continue;
+      const [v, g] = Array.isArray(vg.out) ? vg.out : [undefined, undefined];
+      if (typeof v !== 'number' || !(Math.abs(v - value) <= tolerances.value * Math.max(1, Math.abs(value)))) {
+        fail(`value:${mode}`, `valueAndGrad's value ${where} is ${String(v)}, the primal's ${value}`, p);
+      }
+      const shape = checkShape(spec.kinds, vg.args, g, mode);
+      if (shape !== undefined) {
+        fail(`shape:${mode}`, `valueAndGrad ${where}: ${shape}`, p);
+        continue;
+      }
+      const gr = run('grad', e.grad);
+      if (gr !== undefined) {
+        const s2 = checkShape(spec.kinds, gr.args, gr.out, mode);
+        if (s2 !== undefined) fail(`shape:${mode}`, `grad ${where}: ${s2}`, p);
+        else {
+          const d = compareNormwise(gr.out, g as unknown[], tolerances.gradVsValueAndGrad);
+          if (d !== undefined) fail(`grad-vs-vag:${mode}`, `grad and valueAndGrad's gradient differ ${where}: ${d}\n  grad ${showGradient(gr.out)}\n  valueAndGrad ${showGradient(g as unknown[])}`, p);
+        }
+      }
+      if (e.direct !== undefined && e.registryGrad !== undefined && p === 0) {
+        try {
+          const direct = e.direct();
+          if (direct !== e.registryGrad()) {
+            const args = materialize(spec.kinds, point);
+            const out = call(() => (direct as (...a: unknown[]) => unknown[])(...args), timeoutMs);
+            const d = compareNormwise(out, g as unknown[], tolerances.gradVsValueAndGrad);
+            if (d !== undefined) fail(`callsite:${mode}`, `grad(f) written in the same file gives another gradient ${where}: ${d}`, p);
+          }
+        } catch (error) {
+          fail(`callsite:${mode}`, `grad(f) written in the same file: ${errorText(error)}`, p);
+        }
+      }
+      gradients[mode] = g as unknown[];
+    }
+
+    if (gradients.coarse !== undefined && gradients.fine !== undefined) {
+      const d = compareNormwise(gradients.coarse, gradients.fine, tolerances.modes);
+      if (d !== undefined) fail('cmp', `coarse and fine gradients differ ${where}: ${d}\n  coarse ${showGradient(gradients.coarse)}\n  fine   ${showGradient(gradients.fine)}`, p);
+    }
+
+    // Finite differences, where two step sizes agree.
+    const usesFround = spec.source.includes('Math.fround');
+    const f = (q: PointValue[]): number => truth.primal(...materialize(spec.kinds, q));
+    for (const c of coordinates(spec.kinds, point)) {
+      const x0 = c[1] === undefined ? (point[c[0]] as number) : (point[c[0]] as number[])[c[1]]!;
+      const h = 2 ** (Math.ceil(Math.log2(Math.max(1, Math.abs(x0)))) - 8);
+      // f at x + k·h/2.
+      const memo = new Map<number, number>(usesFround ? [] : [[0, value]]);
+      const at = (k: number): number => {
+        let v = memo.get(k);
+        if (v === undefined) memo.set(k, (v = f(moved(point, c, (k * h) / 2))));
+        return v;
+      };
+      let d1: number;
+      let d2: number;
+      let forward: number;
+      let backward: number;
+      // Math.fround's derivative is 1 by convention (README): finite differences see a function
+      // that is flat at float32 resolution, so they are taken with fround as the identity.
+      const fround = Math.fround;
+      if (usesFround) Math.fround = (v: number) => v;
+      try {
+        // Central 5-point differences at steps h and h/2, and one-sided 5-point differences at
+        // step h/2 to each side.
+        d1 = (-at(4) + 8 * at(2) - 8 * at(-2) + at(-4)) / (12 * h);
+        d2 = (-at(2) + 8 * at(1) - 8 * at(-1) + at(-2)) / (6 * h);
+        forward = (-25 * at(0) + 48 * at(1) - 36 * at(2) + 16 * at(3) - 3 * at(4)) / (6 * h);
+        backward = -(-25 * at(0) + 48 * at(-1) - 36 * at(-2) + 16 * at(-3) - 3 * at(-4)) / (6 * h);
+      } catch {
+        result.stats.fdUnstable++;
+        continue;
+      } finally {
+        Math.fround = fround;
+      }
+      // Stable: the two steps agree (no jump nearby), and so do the two sides (no kink at the
+      // point itself, where a central difference averages the slopes and AD takes one of them).
+      const stable =
+        [d1, d2, forward, backward].every(Number.isFinite) &&
+        Math.abs(d1 - d2) <= tolerances.fdAgree * Math.abs(d2) + tolerances.fdAgreeAbs &&
+        Math.abs(forward - backward) <= tolerances.fdRel * Math.abs(d2) + tolerances.fdAbs;
+      if (!stable) {
+        result.stats.fdUnstable++;
+        continue;
+      }
+      result.stats.fdChecked++;
+      const label = c[1] === undefined ? `∂/∂arg${c[0]}` : `∂/∂arg${c[0]}[${c[1]}]`;
+      const bad: Mode[] = [];
+      for (const mode of modes) {
+        const g = gradients[mode];
+        if (g === undefined) continue;
+        const v = gradientEntry(g, c);
+        if (v === undefined) continue;
+        if (!Number.isFinite(v)) {
+          fail(`nonfinite:${mode}`, `${label} ${where} is ${v}, finite differences give ${d2}`, p);
+          continue;
+        }
+        if (!(Math.abs(v - d2) <= tolerances.fdRel * Math.abs(d2) + tolerances.fdAbs)) bad.push(mode);
+      }
+      const show = (mode: Mode): string => `${mode} ${gradients[mode] === undefined ? 'none' : gradientEntry(gradients[mode], c)}`;
+      if (bad.length === 2 && gradients.coarse !== undefined && gradients.fine !== undefined && compareNormwise([gradientEntry(gradients.coarse, c)], [gradientEntry(gradients.fine, c)], tolerances.modes) === undefined) {
+        fail('fd:both', `${label} ${where}: finite differences ${d2}, ${show('coarse')}, ${show('fine')}`, p);
+      } else {
+        for (const mode of bad) fail(`fd:${mode}`, `${label} ${where}: finite differences ${d2} (step ${h / 2}; at step ${h}: ${d1}), ${show(mode)}${gradients[mode === 'coarse' ? 'fine' : 'coarse'] !== undefined ? `, ${show(mode === 'coarse' ? 'fine' : 'coarse')}` : ''}`, p);
+      }
+    }
+  });
+}
+
+// -----------------------------------------------------------------------------------------------
+// The batch
+
+export function checkBatch(cases: readonly CaseSpec[], options: CheckOptions = {}): CaseResult[] {
+  const builds = options.builds ?? ['plain', 'coarse', 'fine'];
+  const timeoutMs = options.timeoutMs ?? 3000;
+  const results = new Map<string, CaseResult>(cases.map((c) => [c.id, { id: c.id, failures: [], refusals: [], generatorErrors: [], stats: { points: 0, skippedPoints: 0, fdChecked: 0, fdUnstable: 0 } }]));
+  const modules: Partial<Record<BuildKind, { module: Record<string, any>; ids: Set<string> }>> = {};
+  let typeErrorsFrom: BuildKind | undefined;
+  const first = buildAll(cases, builds);
+  for (const kind of builds) {
+    const { build: b, cases: live } = robustBuild(cases, kind, first[kind]!, (id, problem, message) => {
+      const r = results.get(id)!;
+      if (kind === 'plain') r.generatorErrors.push(`without the plugin: ${problem}: ${message}`);
+      else r.failures.push({ oracle: `${problem}:${kind}`, message });
+    });
+    const ids = new Set(live.map((c) => c.id));
+    // Type errors come from one build (the first that compiled); plugin diagnostics from each mode.
+    if (typeErrorsFrom === undefined && b.problem === undefined) {
+      typeErrorsFrom = kind;
+      const text = describeDiagnostics(b.diagnostics.filter((d) => !b.pluginDiagnostics.includes(d) && (d.code < 95000 || d.code > 95999)));
+      b.diagnostics.forEach((d) => {
+        if (b.pluginDiagnostics.includes(d) || (d.code >= 95000 && d.code <= 95999)) return;
+        const id = caseAt(b.source.spans, d);
+        const message = text.shift()!;
+        if (id === undefined) for (const r of results.values()) r.generatorErrors.push(message);
+        else results.get(id)!.generatorErrors.push(message);
+      });
+    }
+    if (kind !== 'plain') {
+      const mode = kind;
+      for (const d of b.pluginDiagnostics) {
+        const id = caseAt(b.source.spans, d);
+        const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+        const targets = id === undefined ? [...ids] : [id];
+        for (const t of targets) {
+          const r = results.get(t)!;
+          if (d.code === 95999) r.failures.push({ oracle: `internal:${mode}`, message: firstLine(message, 600) + (message.includes('\n') ? `\n    ${message.split('\n').slice(1, 4).map((l) => l.trim()).join('\n    ')}` : '') });
+          else r.refusals.push({ mode, code: d.code, message: firstLine(message) });
+          ids.delete(t);
+        }
+      }
+    }
+    if (b.module !== undefined) modules[kind] = { module: b.module, ids };
+  }
+  for (const c of cases) {
+    const r = results.get(c.id)!;
+    if (r.generatorErrors.length > 0) continue;
+    const mods: Partial<Record<BuildKind, Record<string, any>>> = {};
+    for (const kind of builds) if (modules[kind]?.ids.has(c.id)) mods[kind] = modules[kind]!.module;
+    checkCase(c, mods, r, timeoutMs);
+  }
+  return cases.map((c) => results.get(c.id)!);
+}

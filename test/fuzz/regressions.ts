@@ -1,0 +1,659 @@
+/**
+ * Programs the fuzzer found failing, shrunk: each is a regression test in `../fuzz.test.ts`, which
+ * checks it with every oracle of `check.ts` (not only the one it failed). `npm run fuzz` writes new
+ * entries, ready to paste, to test/fuzz/found/<seed>-<index>.ts.
+ *
+ * `known` describes a bug that the code as checked out still has: such an entry fails until the bug
+ * is fixed, and then stays as a regression test (delete the `known` line then).
+ */
+import type { ParamKind } from './ast.js';
+import { checkBatch, type CaseSpec, type Failure } from './check.js';
+import type { PointValue } from './generate.js';
+
+export interface Regression {
+  name: string;
+  /** The oracle it failed when found. */
+  oracle: string;
+  /** The bug, while it is not fixed. */
+  known?: string;
+  id: string;
+  call: CaseSpec['call'];
+  kinds: ParamKind[];
+  points: PointValue[][];
+  source: string;
+}
+
+/** Every failure (refusals included) of a regression program, checked alone in all builds. */
+export function checkRegression(r: Regression): { failures: Failure[]; text: string[] } {
+  const [result] = checkBatch([{ id: r.id, source: r.source, call: r.call, kinds: r.kinds, points: r.points }]);
+  const failures = [
+    ...result!.failures,
+    ...result!.generatorErrors.map((message) => ({ oracle: 'generator', message })),
+    ...result!.refusals.map((f) => ({ oracle: `refused:${f.mode}`, message: `TS${f.code}: ${f.message}` })),
+  ];
+  return { failures, text: failures.map((f) => `${f.oracle}: ${f.message}`) };
+}
+
+export const regressions: Regression[] = [
+  {
+    name: "seed 3, program 91",
+    oracle: "throw:fine",
+    known: "fine mode: a companion throws \"Assignment to constant variable\" when the function assigns to a number parameter",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num"],
+    points: [[1]],
+    source: `
+/** @differentiable */
+export function f(x: number): number {
+  x += 1;
+  return 1;
+}
+`,
+  },
+  {
+    name: "seed 2, program 15",
+    oracle: "throw:coarse",
+    known: "both modes: `y--` on a number parameter makes the companion throw \"Assignment to constant variable\" (in the coarse mode once the function goes to the operation tape, as the statement `1;` makes it)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num"],
+    points: [[1]],
+    source: `
+/** @differentiable */
+export function f(y: number): number {
+  y--;
+  1;
+  return 1;
+}
+`,
+  },
+  {
+    name: "seed 2, program 0",
+    oracle: "internal:fine",
+    known: "both modes: TS95999 \"'h1' is assigned an active value but the analysis found it constant\" for `let h;` declared without a type and assigned later",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num"],
+    points: [[1]],
+    source: `
+/** @differentiable */
+export function f(x: number): number {
+  let h1;
+  h1 = x;
+  return 0;
+}
+`,
+  },
+  {
+    name: "seed 1, program 3",
+    oracle: "internal:fine",
+    known: "fine mode: TS95999 \"'b3' holds an active value but the analysis found it constant\" for a local arrow that reads a parameter of the enclosing marked function",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num", "num"],
+    points: [[1, 1]],
+    source: `
+export const f = differentiable((x: number, y: number): number => {
+  const g1 = (u2: number): number => {
+    const b3 = x;
+    return y;
+  };
+  let p4 = g1(x);
+  return x;
+});
+`,
+  },
+  {
+    name: "seed 3, program 69",
+    oracle: "internal:fine",
+    known: "both modes: TS95999 \"an active value returned where the analysis found none\" for a helper returning an object whose result is not used",
+    id: 'f',
+    call: 'fn',
+    kinds: [],
+    points: [[]],
+    source: `
+interface f_V { x: number; y: number }
+function f_h1(u: number, v: number = 0.5): f_V {
+  return { x: v, y: 2 };
+}
+/** @differentiable */
+export function f(): number {
+  const o1 = f_h1(0);
+  return 1;
+}
+`,
+  },
+  {
+    name: "seed 2, program 11",
+    oracle: "internal:coarse",
+    known: "both modes: TS95999 \"an active value returned where the analysis found none\" for a helper, called as a statement, that builds an object",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num"],
+    points: [[1]],
+    source: `
+interface f_V { x: number; y: number }
+function f_h1(u: number): number {
+  const o4: f_V = { y: u, x: u };
+  return o4.x;
+}
+/** @differentiable */
+export function f(x: number): number {
+  f_h1(1);
+  return x;
+}
+`,
+  },
+  {
+    name: "seed 2, program 33",
+    oracle: "parse:coarse",
+    known: "both modes: `(-1) ** 2` is emitted as `-1 ** 2`, a syntax error, so the whole module does not load",
+    id: 'f',
+    call: 'fn',
+    kinds: [],
+    points: [[]],
+    source: `
+export const f = differentiable((): number => {
+  let p7 = (-1) ** 2;
+  return p7;
+});
+`,
+  },
+  {
+    name: "seed 6, program 530",
+    oracle: "parse:coarse",
+    known: "coarse mode: the closed form of `s -= s + s` in a loop is emitted with a unary minus before `**` unparenthesised, a syntax error",
+    id: 'f',
+    call: 'fn',
+    kinds: ["int"],
+    points: [[3]],
+    source: `
+export const f = differentiable((k: Int): number => {
+  let s1 = 0;
+  for (let i = 0; i < k; i++) {
+    s1 -= s1 + s1;
+  }
+  return s1;
+});
+`,
+  },
+  {
+    name: "seed 2, program 17",
+    oracle: "fd:both",
+    known: "both modes: a postfix decrement used as a value (`x * s3--`) is differentiated as if it were the decremented value (the fine mode always; the coarse mode on the operation tape, where `1;` sends the function)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num"],
+    points: [[1]],
+    source: `
+export const f = differentiable((x: number): number => {
+  let s3 = 0;
+  1;
+  return x * s3--;
+});
+`,
+  },
+  {
+    name: "seed 3, program 12",
+    oracle: "fd:both",
+    known: "both modes: `xs[j++]` reads the element after the one JavaScript reads (the gradient goes to xs[1], the value is wrong)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["f64"],
+    points: [[[-1.40625]]],
+    source: `
+/** @differentiable */
+export function f(xs: Float64Array): number {
+  let j2 = 0;
+  const z3 = xs[j2++];
+  return z3;
+}
+`,
+  },
+  {
+    name: "seed 3, program 153",
+    oracle: "value:fine",
+    known: "fine mode: `return s7++` returns the incremented value (valueAndGrad gives 1, the function 0)",
+    id: 'f',
+    call: 'fn',
+    kinds: [],
+    points: [[]],
+    source: `
+/** @differentiable */
+export function f(): number {
+  let s7 = 0;
+  return s7++;
+}
+`,
+  },
+  {
+    name: "seed 3, program 85",
+    oracle: "fd:fine",
+    known: "fine mode: `p3 = Math.tanh(p3++)` differentiates tanh at the incremented value",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num"],
+    points: [[1]],
+    source: `
+/** @differentiable */
+export function f(x: number): number {
+  let p3 = x;
+  p3 = Math.tanh(p3++);
+  return p3;
+}
+`,
+  },
+  {
+    name: "seed 3, program 7",
+    oracle: "value:coarse",
+    known: "both modes: `s += ++s` reads s after the increment (valueAndGrad gives 2, JavaScript 1; the coarse mode on the operation tape, where `1;` sends the function)",
+    id: 'f',
+    call: 'fn',
+    kinds: [],
+    points: [[]],
+    source: `
+/** @differentiable */
+export function f(): number {
+  1;
+  let s11 = 0;
+  s11 += ++s11;
+  return s11;
+}
+`,
+  },
+  {
+    name: "seed 5, program 97",
+    oracle: "fd:coarse",
+    known: "coarse mode: the closed form of the affine recurrence `s = s * y + 1` over a parameter array gives d/dy 2 instead of 3 (with an early return before the loop)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num", "num", "f64"],
+    points: [[1, 0.5, [-0.359375, -1.125]]],
+    source: `
+/** @differentiable */
+export function f(x: number, y: number, xs: Float64Array): number {
+  if (x < x) {
+    return y;
+  }
+  let s4 = 0;
+  for (let i = 0; i < xs.length; i++) {
+    s4 = (s4 * y) + 1;
+  }
+  return s4 * s4;
+}
+`,
+  },
+  {
+    name: "seed 6, program 343",
+    oracle: "nonfinite:coarse",
+    known: "coarse mode: the closed form of `m = m * z + 1` gives NaN for d/dz at z = 0 (finite differences: 1)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num", "f64"],
+    points: [[0, [-1.015625]]],
+    source: `
+/** @differentiable */
+export function f(z: number, xs: Float64Array): number {
+  let m3 = 1;
+  for (let i = 0; i < xs.length; i++) {
+    m3 = (m3 * z) + 1;
+  }
+  return m3;
+}
+`,
+  },
+  {
+    name: "seed 6, program 614",
+    oracle: "fd:coarse",
+    known: "coarse mode: a sum over an array inside a loop that is a recurrence (`g += xs[j] + i; w -= g`) sends one step's adjoint to xs instead of k steps' (-1 instead of -5)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["int", "arr", "num"],
+    points: [[5, [0.921875], 1]],
+    source: `
+export const f = differentiable((k: Int, xs: number[], y: number): number => {
+  let w1 = y;
+  for (let i = 0; i < k; i++) {
+    let g2 = 0;
+    for (let j = 0; j < xs.length; j++) {
+      g2 += xs[j]! + i;
+    }
+    w1 -= g2;
+  }
+  return w1;
+});
+`,
+  },
+  {
+    name: "seed 5, program 59",
+    oracle: "fd:coarse",
+    known: "coarse mode: a sum of xs[j] * xs[i] (i a local 0) before a branch on a parameter: wrong d/dxs[0]",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num", "num", "f64"],
+    points: [[1, 1, [-0.109375, 0.890625]]],
+    source: `
+/** @differentiable */
+export function f(x: number, y: number, xs: Float64Array): number {
+  let w5 = 0;
+  let i = 0;
+  let g6 = 0;
+  for (let j = 0; j < xs.length; j++) {
+    g6 += (xs[j] * xs[i]) + x;
+  }
+  w5 -= Math.tanh(g6);
+  if (!x) {
+    return y;
+  }
+  return w5;
+}
+`,
+  },
+  {
+    name: "seed 6, program 139",
+    oracle: "internal:coarse",
+    known: "coarse mode: TS95999 ScheduleCycle \"the passes over its loops depend on each other in a cycle\": a sum, then a loop over an array of length k adding that sum",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num", "f64", "int"],
+    points: [[1, [1.15625], 3]],
+    source: `
+/** @differentiable */
+export function f(x: number, ys: Float64Array, k: Int): number {
+  let s3 = 0;
+  for (let i = 0; i < ys.length; i += 2) {
+    s3 += x;
+  }
+  const out4: number[] = new Array(k).fill(0);
+  let p5 = 1;
+  for (let i = 0; i < out4.length; i++) {
+    p5 += s3;
+  }
+  return p5;
+}
+`,
+  },
+  {
+    name: "seed 6, program 285",
+    oracle: "grad-vs-vag:coarse",
+    known: "coarse mode: grad and valueAndGrad disagree (0.00987 vs 0.41997, the right one) for a map of length k summed by a later loop",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num", "int"],
+    points: [[1, 3]],
+    source: `
+export const f = differentiable((x: number, k: Int): number => {
+  const out3 = new Float64Array(k);
+  let i = 0;
+  out3[i] = x;
+  const out5 = new Float64Array(out3.length);
+  let s6 = 0;
+  for (let i = 0; i < out5.length; i++) {
+    s6 = s6 + out3[i]!;
+  }
+  return Math.tanh(s6);
+});
+`,
+  },
+  {
+    name: "seed 6, program 391",
+    oracle: "shape:coarse",
+    known: "coarse mode: a plain number used only as a trip count (the length of an array a loop runs over) gets a nonzero derivative (-21.49) from the closed form of an affine recurrence",
+    id: 'f',
+    call: 'fn',
+    kinds: ["count"],
+    points: [[5]],
+    source: `
+/** @differentiable */
+export function f(n: number): number {
+  const out6: number[] = new Array(n);
+  let m7 = 2;
+  for (let i = out6.length - 1; i >= 0; i--) {
+    m7 = (2 * m7) + 1;
+  }
+  return m7;
+}
+`,
+  },
+  {
+    name: "seed 6, program 162",
+    oracle: "nonfinite:coarse",
+    known: "coarse mode: NaN in d/dxs[0] for a helper keeping a maximum, called in a loop over n (finite differences: -0.024)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["count", "f32", "num"],
+    points: [[4, [0.5625], 1]],
+    source: `
+function f_h1(a: Float32Array, u: number = 2): number {
+  let p6 = 0;
+  for (const v7 of a) {
+    p6 = Math.max(p6, 0);
+    p6 += v7;
+  }
+  return p6;
+}
+/** @differentiable */
+export function f(n: number, xs: Float32Array, y: number): number {
+  let m5 = y;
+  for (let i = 0; i < n; i++) {
+    m5 += f_h1(xs);
+  }
+  let w12 = 0;
+  let g13 = 0;
+  g13 += m5;
+  w12 -= Math.tanh(g13);
+  return w12;
+}
+`,
+  },
+  {
+    name: "seed 3, program 123",
+    oracle: "nonfinite:fine",
+    known: "fine mode: an unused value with an infinite partial (Math.cbrt at 0, in an object field never read) makes the gradient NaN; the coarse mode gives 0",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num"],
+    points: [[1]],
+    source: `
+interface f_V { x: number; y: number }
+const f_h1 = (u: number, v: number = 0.5): f_V => ({ y: Math.cbrt(u), x: u });
+/** @differentiable */
+export function f(y: number): number {
+  const o2 = f_h1(1 - y, 0);
+  return 0 * y;
+}
+`,
+  },
+  {
+    name: "seed 6, program 250",
+    oracle: "cmp",
+    known: "the modes disagree at a singular point: Math.cbrt(x) at x = 0 in a loop over k gives Infinity in the coarse mode, NaN in the fine one",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num", "int"],
+    points: [[0, 2]],
+    source: `
+export const f = differentiable((x: number, k: Int): number => {
+  let b1: number = 3;
+  for (let i = 0; i < k; i++) {
+    b1 = Math.cbrt(x);
+  }
+  return b1;
+});
+`,
+  },
+  {
+    name: 'seed 12, program 61',
+    oracle: 'grad-vs-vag:coarse',
+    known: "coarse mode: the gradient-only companion (grad) differs from valueAndGrad's, which is right, for `(Math.hypot(1, x) % 2) ** 2` (0.586 vs 2)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num"],
+    points: [[1]],
+    source: `
+/** @differentiable */
+export function f(x: number): number {
+  const c9 = Math.hypot(1, x) % 2;
+  return c9 * c9;
+}
+`,
+  },
+  {
+    name: 'seed 12, program 267',
+    oracle: 'fd:coarse',
+    known: "coarse mode: an early return on a parameter before a sum over an array that is a polynomial in x (`g += ys[j] * x + 1`) gives a wrong d/dx (2.056 vs 2.561); probably the cause of the other early-return entries",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num", "f32", "num", "f64"],
+    points: [[1, [-0.078125, -0.625], 1, [-0.40625, -1.296875]]],
+    source: `
+/** @differentiable */
+export function f(x: number, xs: Float32Array, y: number, ys: Float64Array): number {
+  if (!y) {
+    return 0;
+  }
+  let w11 = x;
+  let g12 = 0;
+  for (let j = 0; j < xs.length; j++) {
+    g12 += (ys[j] * x) + 1;
+  }
+  w11 -= Math.tanh(g12);
+  return w11;
+}
+`,
+  },
+  {
+    name: 'seed 12, program 687',
+    oracle: 'internal:coarse',
+    known: "coarse mode: TS95999 \"coarsegrad emit: (y * (s9@loop1 ** \u2026)) is read in root but computed in root/loop0\" for an affine recurrence whose coefficient is a helper with a loop of its own",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num", "f32"],
+    points: [[1, [-1.4375]]],
+    source: `
+function f_h2(a: Float32Array, u: number = 0.5): number {
+  let s9 = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (s9) {
+    } else {
+      s9 += u;
+    }
+  }
+  return s9;
+}
+/** @differentiable */
+export function f(y: number, xs: Float32Array): number {
+  let a5 = y;
+  for (let i = 0; i < xs.length; i++) {
+    a5 = a5 * f_h2(xs, y);
+  }
+  return a5;
+}
+`,
+  },
+  {
+    name: 'seed 11, program 118',
+    oracle: 'internal:coarse',
+    known: "coarse mode: TS95999 \"coarsegrad emit: \u2026 is read in root but computed in root/loop0/loop2\" for a maximum of a helper's results inside a do loop",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num", "roarr", "roarr"],
+    points: [[1, [-0.8125], [0.015625]]],
+    source: `
+const f_h1 = (a: readonly number[], u: number = 2): number => {
+  let p1 = 1;
+  let m2 = 0;
+  for (let i = 0; i < a.length; i++) {
+    m2 += p1;
+    p1 += 0;
+  }
+  return p1;
+};
+/** @differentiable */
+export function f(x: number, xs: readonly number[], ys: readonly number[]): number {
+  let c6 = 0;
+  do {
+    c6++;
+    let s16 = 0;
+    for (let j = 1; j < ys.length; j++) {
+      const e17 = f_h1(ys, 1);
+      if (e17 > s16) {
+        s16 = e17;
+      }
+    }
+    x += s16;
+  } while (c6 < 2);
+  const o29 = { x: 1, y: Math.pow(x, xs[1]) };
+  return o29.y;
+}
+`,
+  },
+  {
+    name: 'seed 11, program 1267',
+    oracle: 'internal:coarse',
+    known: "coarse mode: TS95999 \"TypeError: Cannot read properties of undefined (reading 'kind')\" (a crash) for a `return` inside a `do` loop inside a loop",
+    id: 'f',
+    call: 'fn',
+    kinds: [],
+    points: [[]],
+    source: `
+/** @differentiable */
+export function f(): number {
+  let c7 = 0;
+  do {
+    let c8 = 0;
+    do {
+      return 1;
+    } while (c8 < 4);
+  } while (c7 < 2);
+}
+`,
+  },
+  {
+    name: 'seed 12, program 2513',
+    oracle: 'grad-vs-vag:coarse',
+    known: "coarse mode: grad gives 4, valueAndGrad 2 (right) for a map written at one constant index whose last element a later loop keeps",
+    id: 'f',
+    call: 'fn',
+    kinds: ["arr", "num"],
+    points: [[[-1.390625, -0.5625], 1]],
+    source: `
+/** @differentiable */
+export function f(ys: number[], y: number): number {
+  const out1 = new Float64Array(ys.length);
+  out1[1] = y;
+  let s6 = 0;
+  for (let i = 0; i < ys.length; i++) {
+    const c7 = out1[i];
+    s6 = c7;
+  }
+  return s6 * s6;
+}
+`,
+  },
+  {
+    name: 'seed 12, program 128',
+    oracle: 'internal:coarse',
+    known: "coarse mode: TS95999 ScheduleCycle for a loop whose state is a recurrence of sums (gradient descent) followed by `new Array(4).fill(0)`",
+    id: 'f',
+    call: 'fn',
+    kinds: ["count", "f32", "num"],
+    points: [[4, [1.5], 1]],
+    source: `
+/** @differentiable */
+export function f(n: number, xs: Float32Array, x: number): number {
+  let w2 = 1;
+  for (let i = 0; i < n; i++) {
+    let g3 = 0;
+    for (let j = 0; j < xs.length; j++) {
+      g3 += x;
+    }
+    w2 -= g3;
+  }
+  const a4: number[] = new Array(4).fill(0);
+  return w2;
+}
+`,
+  },
+];
