@@ -149,6 +149,11 @@ export interface ScatterNode extends NodeBase {
   readonly param: number;
   readonly index: Node;
   readonly value: Node;
+  /**
+   * The loops it is made in, outermost first, as differentiation met them: a sum re-run inside a
+   * reverse loop nests there, whatever order the loops were made in.
+   */
+  readonly within: readonly Loop[];
 }
 
 /** The values a node is computed from, in the scope it is computed in (a sum's body is its own scope). */
@@ -318,8 +323,8 @@ export class Graph {
     return this.intern(`scan${extremum}${loop.id}(${body.id},${init.id})`, (id) => ({ id, kind: 'scan', active: false, loop, body, init, extremum }));
   }
 
-  scatter(param: number, index: Node, value: Node): ScatterNode {
-    return this.intern(`scatter${param}[${index.id}](${value.id})`, (id) => ({ id, kind: 'scatter', active: false, param, index, value }));
+  scatter(param: number, index: Node, value: Node, within: readonly Loop[] = []): ScatterNode {
+    return this.intern(`scatter${param}[${index.id}](${value.id})in${within.map((l) => l.id).join(',')}`, (id) => ({ id, kind: 'scatter', active: false, param, index, value, within }));
   }
 
   /** `op(args)`, simplified by exact rewrites, then hash-consed. */
@@ -391,6 +396,16 @@ function simplifyPhi(g: Graph, c: Node, whenTrue: Node, whenFalse: Node): Node |
   if (c.kind === 'apply' && c.op === '!') return g.call('select', c.args[0]!, whenFalse, whenTrue);
   if (isPhi(whenTrue) && whenTrue.args[0] === c) return g.call('select', c, whenTrue.args[1]!, whenFalse);
   if (isPhi(whenFalse) && whenFalse.args[0] === c) return g.call('select', c, whenTrue, whenFalse.args[2]!);
+  // Inside an arm, `c` is decided: a nested condition that tests it again (`!c && d`, the path of
+  // what follows `if (c) return`) is simpler there.
+  for (const [arm, value] of [[whenTrue, true], [whenFalse, false]] as const) {
+    if (!isPhi(arm)) continue;
+    const decided = decide(g, arm.args[0]!, c, value, 8);
+    if (decided !== arm.args[0]) {
+      const simpler = g.call('select', decided, arm.args[1]!, arm.args[2]!);
+      return value ? g.call('select', c, simpler, whenFalse) : g.call('select', c, whenTrue, simpler);
+    }
+  }
   if (whenTrue.kind === 'apply' && whenFalse.kind === 'apply' && whenTrue.op === whenFalse.op && (whenTrue.op === '*' || whenTrue.op === '+')) {
     const [a1, a2] = whenTrue.args as [Node, Node];
     const [b1, b2] = whenFalse.args as [Node, Node];
@@ -401,6 +416,17 @@ function simplifyPhi(g: Graph, c: Node, whenTrue: Node, whenFalse: Node): Node |
     if (a2 === b1) return combine(a2, a1, b2);
   }
   return undefined;
+}
+
+/** Condition `n` where `c` is known to be `value`: `c` and `!c` among its `&&`/`||` operands fold. */
+function decide(g: Graph, n: Node, c: Node, value: boolean, depth: number): Node {
+  if (n === c) return g.constant(value ? 1 : 0);
+  if (n.kind !== 'apply' || depth === 0) return n;
+  if (n.op === '!' && n.args[0] === c) return g.constant(value ? 0 : 1);
+  if (n.op !== '&&' && n.op !== '||') return n;
+  const a = decide(g, n.args[0]!, c, value, depth - 1);
+  const b = decide(g, n.args[1]!, c, value, depth - 1);
+  return a === n.args[0] && b === n.args[1] ? n : g.call(n.op, a, b);
 }
 
 /** `c * x` with a constant `c`. */

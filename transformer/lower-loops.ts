@@ -9,7 +9,7 @@ import { shapes, type Expr, type Loop as CoreLoop, type Stmt, type Var } from '.
 import { walk } from './core-walk.js';
 import { mapsOfLoop } from './lower-maps.js';
 import { codes, unsupported, Unsupported } from './diagnostics.js';
-import { dependsOn, LoopReuse, extremumOf, isConst, isIncrementOf, substitute, type CarriedNode, type Graph, type Loop, type Node } from './ir.js';
+import { dependsOn, LoopReuse, extremumOf, isConst, isIncrementOf, loopsOf, substitute, type CarriedNode, type Graph, type Loop, type Node } from './ir.js';
 import type { LoopExit, Lowerer, State, Value } from './lower.js';
 
 /**
@@ -530,7 +530,9 @@ function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): 
   const forms = new Map<Var, { a: Node; b: Node }>();
   for (const [symbol, leaf] of leaves) {
     const form = affineIn(g, updated.get(symbol)!, leaf);
-    if (form === undefined || !free(form.a, counter) || !free(form.b)) return undefined;
+    // `a` is raised to the trip count after the loop: it must be computable there, not the result
+    // of a loop on the tape that runs in each iteration (a helper's loop), whatever it reads.
+    if (form === undefined || !free(form.a, counter) || !free(form.b) || loopsOf(form.a).has(loop)) return undefined;
     forms.set(symbol, form);
   }
   const trips = tripCount(g, loop);

@@ -43,8 +43,11 @@ export function fillDynamic(lo: Lowerer, ref: number, value: Node, at: ts.Node):
   lo.dynamic.set(ref, { ...array, fill: array.kind === 'float32' ? lo.graph.call('fround', value) : value });
 }
 
-export function writeDynamic(lo: Lowerer, ref: number, index: Node, value: Node): void {
+export function writeDynamic(lo: Lowerer, ref: number, index: Node, value: Node, at: ts.Node): void {
   const array = dynamicOf(lo, ref);
+  // Outside a run-time loop a write is at one index, which may be past the end (a typed array then
+  // ignores it, a plain array grows): not modelled. A loop's writes are maps, checked there.
+  if (lo.runtimeLoops.length === 0) unsupported(codes.unsupportedSyntax, at, 'a write to an array whose length is known only at run time, outside a loop over it, is not coarsened (it may fall past the end).');
   const stored = array.kind === 'float32' ? lo.graph.call('fround', value) : value;
   lo.dynamic.set(ref, { ...array, writes: [...array.writes, { index, value: stored }] });
 }
@@ -113,6 +116,10 @@ export function mapsOfLoop(lo: Lowerer, loop: Loop, at: ts.Node, before: State, 
       if (carried.some((leaf) => dependsOn(w.value, leaf))) {
         unsupported(codes.unsupportedSyntax, at, 'the values this loop writes into an array depend on a variable the loop also changes; write values computed from the counter and from what does not change in the loop.');
       }
+      // Past the end a typed array ignores a write and a plain array grows: every index must be inside.
+      if (!inside(lo, loop, offset, array.length)) {
+        unsupported(codes.unsupportedSyntax, at, "this loop may write past the end of an array whose length is known only at run time; loop over the array's length (`i < out.length`).");
+      }
       return { index: w.index, value: w.value, loop, offset };
     });
     // Reading, in the body, an element that another iteration writes would read through the loop.
@@ -124,6 +131,31 @@ export function mapsOfLoop(lo: Lowerer, loop: Loop, at: ts.Node, before: State, 
     result.set(ref, { ...array, writes: [...old.writes, ...maps] });
   }
   return result;
+}
+
+/** Does every index `counter + offset` the loop takes fall in `[0, length)`? Only what is known at compile time counts. */
+function inside(lo: Lowerer, loop: Loop, offset: number, length: Node): boolean {
+  const below = (n: Node) => lengthMinus(n, length);
+  if (loop.step > 0) {
+    if (loop.start.kind !== 'const' || loop.start.value + offset < 0) return false;
+    const c = below(loop.bound);
+    // i < length - c: the last index is length - c - 1 + offset.
+    return c !== undefined && (loop.compare === '<' ? offset <= c : offset <= c - 1);
+  }
+  if (loop.bound.kind !== 'const' || loop.bound.value + (loop.compare === '>' ? 1 : 0) + offset < 0) return false;
+  const c = below(loop.start);
+  // From length - c down: the first index is length - c + offset.
+  return c !== undefined && offset <= c - 1;
+}
+
+/** `c` when `n` is `length - c` (`length` itself: 0), read off the DAG. */
+function lengthMinus(n: Node, length: Node): number | undefined {
+  if (n === length) return 0;
+  if (n.kind !== 'apply') return undefined;
+  const [a, b] = n.args as [Node, Node];
+  if (n.op === '-' && a === length && b.kind === 'const') return b.value;
+  if (n.op === '+' && a === length && b.kind === 'const') return -b.value;
+  return undefined;
 }
 
 /** `c` when `index` is `counter + c` (or `counter - c`, or `counter`). */

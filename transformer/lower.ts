@@ -497,7 +497,7 @@ export class Lowerer {
       const index = this.number(s.key.index);
       const value = this.expression(s.value);
       if (value.kind !== 'number') unsupported(codes.unsupportedSyntax, s.at, 'only numbers can be stored in the arrays of a marked function.');
-      writeDynamic(this, target.ref, index, value.node);
+      writeDynamic(this, target.ref, index, value.node, s.at);
       return;
     }
     if (target.kind !== 'array') {

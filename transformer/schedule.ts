@@ -161,24 +161,32 @@ export function place(roots: readonly Node[], recurrenceOf: (loop: Loop) => Recu
         const recurrence = recurrenceOf(loop);
         return recurrence !== undefined && shared(recurrence);
       });
+      // Its loops, outermost first: as differentiation made it, then any others as they were made.
+      const loops = loopsOf(n);
+      const order = [...n.within.filter((l) => loops.has(l)), ...[...loops].filter((l) => !n.within.includes(l)).sort((a, b) => nesting(a) - nesting(b))];
+      const opened = (r: Region, count: number): Region => {
+        for (const loop of order.slice(0, count)) if (!r.within(loop)) r = r.body(loop, passOf(n, loop));
+        return r;
+      };
       for (let v = n.value; isPhi(v) && (isZero(v.args[1]!) || isZero(v.args[2]!)); ) {
         const taken = isZero(v.args[2]!);
         const cond = v.args[0]!;
         if (runsElsewhere && ![...loopsOf(n)].some((loop) => loopsOf(cond).has(loop))) break;
-        // A branch opens inside the loops its condition reads; a loop of the scatter that encloses
-        // those (a reverse loop around a sum re-run inside it) would have to open first, so the
-        // guard stays a condition on the value instead.
-        const innermost = Math.min(...[...loopsOf(cond)].map(nesting));
-        if ([...loopsOf(n)].some((loop) => !loopsOf(cond).has(loop) && nesting(loop) < innermost)) break;
-        for (const loop of loopsOf(cond)) if (!outside.has(loop)) outside.set(loop, region);
-        // The branch opens inside the loops its condition reads, where the condition is computed.
-        region = inLoops(region, cond);
+        // A branch opens inside the loops its condition reads, which must be the scatter's
+        // outermost ones: a loop of the scatter around them (a reverse loop around a sum re-run
+        // inside it) would have to open first, so the guard stays a condition on the value instead.
+        const condLoops = loopsOf(cond);
+        const depth = order.filter((l) => condLoops.has(l)).length;
+        if ([...condLoops].some((l) => !loops.has(l)) || order.slice(0, depth).some((l) => !condLoops.has(l))) break;
+        for (const loop of condLoops) if (!outside.has(loop)) outside.set(loop, region);
+        region = opened(region, depth);
         demand(cond, region);
         region = region.arm(cond, taken);
         v = v.args[taken ? 1 : 2]!;
       }
+      region = opened(region, order.length);
     }
-    demand(n, inLoops(region, n));
+    demand(n, n.kind === 'scatter' ? region : inLoops(region, n));
     if (n.kind === 'scatter') {
       for (const loop of loopsOf(n)) {
         const recurrence = recurrenceOf(loop);

@@ -126,7 +126,11 @@ export function differentiate(
       // changes with it would be moved out of the loop as if it were made once, so it adds the sum
       // over the iterations instead.
       for (const scatter of body.scatters) {
-        scatters.push(loopsOf(scatter).has(root.loop) ? scatter : g.scatter(scatter.param, scatter.index, splitSum(g, root.loop, scatter.value, g.constant(0), 'adjoint')));
+        scatters.push(
+          loopsOf(scatter).has(root.loop)
+            ? g.scatter(scatter.param, scatter.index, scatter.value, [root.loop, ...scatter.within])
+            : g.scatter(scatter.param, scatter.index, splitSum(g, root.loop, scatter.value, g.constant(0), 'adjoint'), scatter.within),
+        );
       }
       continue;
     }
@@ -185,7 +189,7 @@ function reverseRecurrence(g: Graph, forward: RecurrenceNode, adjoints: Map<Node
     if (init.active) accumulate(g, adjoints, init, guarded(g.exit(backward, slot)));
   });
   inputs.forEach((u, j) => accumulate(g, adjoints, u, guarded(g.exit(backward, width + j))));
-  return step.scatters.map((s) => g.scatter(s.param, backwards(s.index), guarded(backwards(s.value))));
+  return step.scatters.map((s) => g.scatter(s.param, backwards(s.index), guarded(backwards(s.value)), [reverse, ...s.within]));
 }
 
 /** The slots of a recurrence's state whose adjoints are not zero: those with a used exit, and what their updates read. */

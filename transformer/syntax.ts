@@ -31,5 +31,49 @@ export function infix(ts: typeof import('typescript'), f: ts.NodeFactory, left: 
   // `-a ** b`, `typeof a ** b` and `<T>a ** b` are syntax errors: the base of `**` cannot be unary.
   const unary = ts.isPrefixUnaryExpression(left) || ts.isTypeOfExpression(left) || ts.isVoidExpression(left) || ts.isDeleteExpression(left) || ts.isAwaitExpression(left) || ts.isTypeAssertionExpression(left);
   const base = token === ts.SyntaxKind.AsteriskAsteriskToken && unary ? f.createParenthesizedExpression(left) : left;
-  return f.createBinaryExpression(base, token, right);
+  // The factory drops the parentheses of `a * (b % c * d)` and `a + (b + c)`, taking `*` and `+` to
+  // be associative: the first then reads `(a * b) % c * d`, and in floating point neither regroups
+  // exactly. A right operand of the same precedence keeps its own (`**` groups to the right).
+  const operand = ts.isBinaryExpression(right) && token !== ts.SyntaxKind.AsteriskAsteriskToken && precedence(ts, right.operatorToken.kind) === precedence(ts, token) ? f.createParenthesizedExpression(right) : right;
+  return f.createBinaryExpression(base, token, operand);
+}
+
+/** How tightly a binary operator binds, for the operators companions are written with. */
+function precedence(ts: typeof import('typescript'), token: ts.SyntaxKind): number {
+  const k = ts.SyntaxKind;
+  switch (token) {
+    case k.AsteriskAsteriskToken:
+      return 15;
+    case k.AsteriskToken:
+    case k.SlashToken:
+    case k.PercentToken:
+      return 14;
+    case k.PlusToken:
+    case k.MinusToken:
+      return 13;
+    case k.LessThanLessThanToken:
+    case k.GreaterThanGreaterThanToken:
+    case k.GreaterThanGreaterThanGreaterThanToken:
+      return 12;
+    case k.LessThanToken:
+    case k.LessThanEqualsToken:
+    case k.GreaterThanToken:
+    case k.GreaterThanEqualsToken:
+      return 11;
+    case k.EqualsEqualsEqualsToken:
+    case k.ExclamationEqualsEqualsToken:
+      return 10;
+    case k.AmpersandToken:
+      return 9;
+    case k.CaretToken:
+      return 8;
+    case k.BarToken:
+      return 7;
+    case k.AmpersandAmpersandToken:
+      return 6;
+    case k.BarBarToken:
+      return 5;
+    default:
+      return 0;
+  }
 }

@@ -52,7 +52,7 @@ function bgd$valueAndGrad(x, y, r, T) {
             __coarsegrad.tape.push(w);
             kCount++;
             k = k1 + 1;
-            d = (t3 - 2 * w * t4) / length;
+            d = (t3 - 2 * (w * t4)) / length;
             c = d < 0.001;
             const kNext = k;
             const wNext = c ? w : w + r * d;
@@ -75,7 +75,7 @@ function bgd$valueAndGrad(x, y, r, T) {
     const t10 = Math.sqrt(t9);
     const value = t10 / length;
     const t11 = 1 / length / t10;
-    dw = t11 * w * t13 - t11 * t12;
+    dw = t11 * (w * t13) - t11 * t12;
     dr = 0;
     din = 0;
     din1 = 0;
@@ -85,12 +85,12 @@ function bgd$valueAndGrad(x, y, r, T) {
         t7 = w * t6;
         t8 = t5 - t7;
         dy[j] += t8 * t11;
-        dx[j] -= t11 * w * t8;
+        dx[j] -= t11 * (w * t8);
     }
     __coarsegrad.tape.seek(tapeMark + kCount);
     for (let step = kCount; step > 0; step--) {
         const wThen = __coarsegrad.tape.pop();
-        t15 = (t3 - 2 * t4 * wThen) / length;
+        t15 = (t3 - 2 * (t4 * wThen)) / length;
         c1 = t15 < 0.001;
         if (c1) {
             t16 = 0;
@@ -99,9 +99,9 @@ function bgd$valueAndGrad(x, y, r, T) {
         }
         else {
             t14 = r / length;
-            t16 = -2 * t4 * t14;
+            t16 = -2 * (t4 * t14);
             t17 = dw * t14;
-            t18 = -2 * dw * t14 * wThen;
+            t18 = -2 * (dw * (t14 * wThen));
         }
         const dwNext = dw * (1 + t16);
         const drNext = dr + (c1 ? 0 : dw * t15);
@@ -115,9 +115,9 @@ function bgd$valueAndGrad(x, y, r, T) {
     for (let i = 0; i < length; i++) {
         t = x[i];
         t1 = y[i];
-        dx[i] += 2 * t * din1;
-        dx[i] += 2 * t1 * din;
-        dy[i] += 2 * t * din;
+        dx[i] += 2 * (t * din1);
+        dx[i] += 2 * (t1 * din);
+        dy[i] += 2 * (t * din);
     }
     __coarsegrad.tape.seek(tapeStart);
     return [value, [dx, dy, dr, 0]];
@@ -152,7 +152,7 @@ function bgd$grad(x, y, r, T) {
             __coarsegrad.tape.push(w);
             kCount++;
             k = k1 + 1;
-            d = (t3 - 2 * w * t4) / length;
+            d = (t3 - 2 * (w * t4)) / length;
             c = d < 0.001;
             const kNext = k;
             const wNext = c ? w : w + r * d;
@@ -173,7 +173,7 @@ function bgd$grad(x, y, r, T) {
         t12 += t6 * t6;
     }
     const t10 = 1 / length / Math.sqrt(t9);
-    dw = t10 * w * t12 - t10 * t11;
+    dw = t10 * (w * t12) - t10 * t11;
     dr = 0;
     din = 0;
     din1 = 0;
@@ -183,12 +183,12 @@ function bgd$grad(x, y, r, T) {
         t7 = w * t6;
         t8 = t5 - t7;
         dy[j] += t8 * t10;
-        dx[j] -= t10 * w * t8;
+        dx[j] -= t10 * (w * t8);
     }
     __coarsegrad.tape.seek(tapeMark + kCount);
     for (let step = kCount; step > 0; step--) {
         const wThen = __coarsegrad.tape.pop();
-        t14 = (t3 - 2 * t4 * wThen) / length;
+        t14 = (t3 - 2 * (t4 * wThen)) / length;
         c1 = t14 < 0.001;
         if (c1) {
             t15 = 0;
@@ -197,9 +197,9 @@ function bgd$grad(x, y, r, T) {
         }
         else {
             t13 = r / length;
-            t15 = -2 * t4 * t13;
+            t15 = -2 * (t4 * t13);
             t16 = dw * t13;
-            t17 = -2 * dw * t13 * wThen;
+            t17 = -2 * (dw * (t13 * wThen));
         }
         const dwNext = dw * (1 + t15);
         const drNext = dr + (c1 ? 0 : dw * t14);
@@ -213,9 +213,9 @@ function bgd$grad(x, y, r, T) {
     for (let i = 0; i < length; i++) {
         t = x[i];
         t1 = y[i];
-        dx[i] += 2 * t * din1;
-        dx[i] += 2 * t1 * din;
-        dy[i] += 2 * t * din;
+        dx[i] += 2 * (t * din1);
+        dx[i] += 2 * (t1 * din);
+        dy[i] += 2 * (t * din);
     }
     __coarsegrad.tape.seek(tapeStart);
     return [dx, dy, dr, 0];
@@ -247,7 +247,7 @@ function bgd$grad$2(x, y, r, T) {
             __coarsegrad.tape.push(w);
             kCount++;
             k = k1 + 1;
-            d = (t2 - 2 * w * t3) / length;
+            d = (t2 - 2 * (w * t3)) / length;
             c = d < 0.001;
             const kNext = k;
             const wNext = c ? w : w + r * d;
@@ -266,14 +266,14 @@ function bgd$grad$2(x, y, r, T) {
         t9 += t5 * t5;
     }
     const t7 = 1 / length / Math.sqrt(t6);
-    dw = t7 * w * t9 - t7 * t8;
+    dw = t7 * (w * t9) - t7 * t8;
     dr = 0;
     din = 0;
     din1 = 0;
     __coarsegrad.tape.seek(tapeMark + kCount);
     for (let step = kCount; step > 0; step--) {
         const wThen = __coarsegrad.tape.pop();
-        t11 = (t2 - 2 * t3 * wThen) / length;
+        t11 = (t2 - 2 * (t3 * wThen)) / length;
         c1 = t11 < 0.001;
         if (c1) {
             t12 = 0;
@@ -282,9 +282,9 @@ function bgd$grad$2(x, y, r, T) {
         }
         else {
             t10 = r / length;
-            t12 = -2 * t3 * t10;
+            t12 = -2 * (t3 * t10);
             t13 = dw * t10;
-            t14 = -2 * dw * t10 * wThen;
+            t14 = -2 * (dw * (t10 * wThen));
         }
         const dwNext = dw * (1 + t12);
         const drNext = dr + (c1 ? 0 : dw * t11);

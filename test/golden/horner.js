@@ -25,7 +25,7 @@ function horner$valueAndGrad(x, c) {
         t4 = x ** t3;
         dc[i1] += t4;
         value += t * t4;
-        dx += t3 === 0 ? 0 : t * t3 * x ** (t3 - 1);
+        dx += t3 === 0 ? 0 : t * (t3 * x ** (t3 - 1));
     }
     return [value, [dx, dc]];
 }
@@ -41,7 +41,7 @@ function horner$grad(x, c) {
     for (let i1 = i; i1 >= 0; i1--) {
         t1 = t + (i1 - i);
         dc[i1] += x ** t1;
-        dx += t1 === 0 ? 0 : c[i1] * t1 * x ** (t1 - 1);
+        dx += t1 === 0 ? 0 : c[i1] * (t1 * x ** (t1 - 1));
     }
     return [dx, dc];
 }

@@ -35,8 +35,8 @@ function cell$valueAndGrad(x, c) {
         t = Math.tanh(x * accThen + c[i2]);
         t1 = 1 - t * t;
         dc[i2] += dacc * t1;
-        const daccNext = dacc * x * t1;
-        const dxNext = dx + dacc * accThen * t1;
+        const daccNext = dacc * (x * t1);
+        const dxNext = dx + dacc * (accThen * t1);
         dacc = daccNext;
         dx = dxNext;
     }
@@ -70,8 +70,8 @@ function cell$grad(x, c) {
         t = Math.tanh(x * accThen + c[i2]);
         t1 = 1 - t * t;
         dc[i2] += dacc * t1;
-        const daccNext = dacc * x * t1;
-        const dxNext = dx + dacc * accThen * t1;
+        const daccNext = dacc * (x * t1);
+        const dxNext = dx + dacc * (accThen * t1);
         dacc = daccNext;
         dx = dxNext;
     }

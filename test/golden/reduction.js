@@ -31,16 +31,16 @@ function springEnergy$valueAndGrad(p, k) {
         t7 += t6 ** 2;
         c = d === 0;
         if (!c) {
-            t8 = k * t6 * (t5 / d);
+            t8 = k * (t6 * (t5 / d));
             dp[t3] += t8;
             dp[t4] -= t8;
-            t9 = k * t6 * (t2 / d);
+            t9 = k * (t6 * (t2 / d));
             dp[t] += t9;
             dp[t1] -= t9;
         }
     }
     const dk = 0.5 * t7;
-    const value = 0.5 * k * t7;
+    const value = 0.5 * (k * t7);
     return [value, [dp, dk]];
 }
 /** Gradient companion of springEnergy, written by coarsegrad: returns the gradient. */
@@ -62,10 +62,10 @@ function springEnergy$grad(p, k) {
         t7 += t6 ** 2;
         c = d === 0;
         if (!c) {
-            t8 = k * t6 * (t5 / d);
+            t8 = k * (t6 * (t5 / d));
             dp[t3] += t8;
             dp[t4] -= t8;
-            t9 = k * t6 * (t2 / d);
+            t9 = k * (t6 * (t2 / d));
             dp[t] += t9;
             dp[t1] -= t9;
         }

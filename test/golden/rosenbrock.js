@@ -13,7 +13,7 @@ function rosen$valueAndGrad(x, y) {
     const value = t ** 2 + 100 * t1 ** 2;
     // reverse sweep: adjoints flow from cut to cut
     const dy = 200 * t1;
-    const dx = -400 * x * t1 - 2 * t;
+    const dx = -400 * (x * t1) - 2 * t;
     return [value, [dx, dy]];
 }
 /** Gradient companion of rosen, written by coarsegrad: returns the gradient. */
@@ -22,7 +22,7 @@ function rosen$grad(x, y) {
     const t = y - x * x;
     // reverse sweep: adjoints flow from cut to cut
     const dy = 200 * t;
-    const dx = -400 * x * t - 2 * (1 - x);
+    const dx = -400 * (x * t) - 2 * (1 - x);
     return [dx, dy];
 }
 export const rosenGrad = rosen$grad;
