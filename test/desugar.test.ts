@@ -214,7 +214,7 @@ desugar('a number parameter that decides a trip count is reported as discrete', 
   } finally {
     console.log = log;
   }
-  assert.match(lines.join('\n'), /steps: taken as discrete \(an integer\), its gradient entry is 0: it decides a trip count at line 7/);
+  assert.match(lines.join('\n'), /steps \(parameter 1\): taken as discrete \(an integer\), its gradient entry is 0: it decides a trip count at line 7/);
 });
 
 desugar.run();

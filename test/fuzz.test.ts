@@ -8,12 +8,10 @@
  * purpose; last, every program the fuzzer ever found failing (test/fuzz/regressions.ts) is a test
  * of its own.
  *
- * KNOWN FAILING: the code as checked out still has the bugs listed as `known` in regressions.ts,
- * so this suite fails today: the regression tests marked [KNOWN BUG], and the bounded sample (most
- * of its 200 programs hit one of them). Its failures are labelled [KNOWN BUG, regression '…'] when
- * their compile error or exception is a known bug's; wrong numbers cannot be told apart by a
- * message, and are labelled [WRONG NUMBERS]. A fix makes its regression test pass; then delete its
- * `known` line.
+ * A regression whose bug is not fixed yet has a `known` line in regressions.ts; its test and the
+ * sample's failures of the same class (by compile error or exception message) are labelled
+ * [KNOWN BUG]. Wrong numbers cannot be told apart by a message, and are labelled [WRONG NUMBERS].
+ * A fix makes its regression test pass; its `known` line is then renamed `fixed`.
  *
  * Long runs: `npm run fuzz -- --n 10000 --seed S` (test/fuzz/run.ts).
  */

@@ -272,18 +272,24 @@ function report(fc: FileContext, file: ts.SourceFile, companions: ReadonlyMap<ts
 function compileGuarded(fc: FileContext, file: ts.SourceFile, m: Marked, runtime: string): CompiledFunction | undefined {
   try {
     const context = { ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file, runtime, mode: fc.mode, segmentLimit: fc.segmentLimit, simplify: fc.simplify, debug: fc.debug };
-    return compileFunction(context, fc.index.core(m.fn), m.name);
+    return compileFunction(context, fc.index.core(m.fn), displayName(fc.ts, m));
   } catch (error) {
     if (error instanceof Unsupported) {
       fc.addDiagnostic(diagnosticAt(fc.ts, error.node, error.code, error.message));
     } else {
       const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
       fc.addDiagnostic(
-        diagnosticAt(fc.ts, m.fn.name ?? m.fn, codes.internal, `internal error while differentiating '${m.name}'; please report it with this function. ${detail}`),
+        diagnosticAt(fc.ts, m.fn.name ?? m.fn, codes.internal, `internal error while differentiating '${displayName(fc.ts, m)}'; please report it with this function. ${detail}`),
       );
     }
     return undefined;
   }
+}
+
+/** A marked function as the report and messages name it: a method with its class (`Model.loss`). */
+function displayName(ts: typeof import('typescript'), m: Marked): string {
+  const owner = m.spelling === 'method' ? m.fn.parent : undefined;
+  return owner !== undefined && ts.isClassLike(owner) && owner.name !== undefined ? `${owner.name.text}.${m.name}` : m.name;
 }
 
 /**

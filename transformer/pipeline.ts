@@ -6,7 +6,7 @@ import type ts from 'typescript';
 import { Unsupported } from './diagnostics.js';
 import { emitCompanion, type CompanionBody, type Gradient } from './emit.js';
 import { ScheduleCycle } from './schedule.js';
-import type { CoreProgram } from './core.js';
+import type { CoreProgram, Var } from './core.js';
 import { printFunction } from './core-print.js';
 import { emitFineCompanion } from './fine.js';
 import { show, operationCount, type Node } from './ir.js';
@@ -50,7 +50,8 @@ export interface PipelineContext {
  */
 export function compileFunction(ctx: PipelineContext, program: CoreProgram, name: string): CompiledFunction {
   const compiled = compileProgram(ctx, program, name);
-  const discrete = [...program.discrete].map(([v, why]) => `  ${v.name}: taken as discrete (an integer), its gradient entry is 0: ${why}`);
+  const position = (v: Var) => program.main.params.findIndex((p) => p.var === v);
+  const discrete = [...program.discrete].map(([v, why]) => `  ${v.name} (parameter ${position(v)}): taken as discrete (an integer), its gradient entry is 0: ${why}`);
   if (ctx.debug) discrete.push('  core, from the front end:', ...printFunction(program.main).split('\n').map((line) => `    ${line}`));
   return discrete.length === 0 ? compiled : { ...compiled, trace: [compiled.trace, ...discrete].join('\n') };
 }

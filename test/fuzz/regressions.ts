@@ -4,7 +4,7 @@
  * entries, ready to paste, to test/fuzz/found/<seed>-<index>.ts.
  *
  * `known` describes a bug that the code as checked out still has: such an entry fails until the bug
- * is fixed, and then stays as a regression test (delete the `known` line then).
+ * is fixed, and then stays as a regression test, its `known` line renamed `fixed`.
  */
 import type { ParamKind } from './ast.js';
 import { checkBatch, type CaseSpec, type Failure } from './check.js';
@@ -16,6 +16,8 @@ export interface Regression {
   oracle: string;
   /** The bug, while it is not fixed. */
   known?: string;
+  /** The bug it found, since fixed. */
+  fixed?: string;
   id: string;
   call: CaseSpec['call'];
   kinds: ParamKind[];
@@ -38,7 +40,7 @@ export const regressions: Regression[] = [
   {
     name: "seed 3, program 91",
     oracle: "throw:fine",
-    known: "fine mode: a companion throws \"Assignment to constant variable\" when the function assigns to a number parameter",
+    fixed: "fine mode: a companion throws \"Assignment to constant variable\" when the function assigns to a number parameter",
     id: 'f',
     call: 'fn',
     kinds: ["num"],
@@ -54,7 +56,7 @@ export function f(x: number): number {
   {
     name: "seed 2, program 15",
     oracle: "throw:coarse",
-    known: "both modes: `y--` on a number parameter makes the companion throw \"Assignment to constant variable\" (in the coarse mode once the function goes to the operation tape, as the statement `1;` makes it)",
+    fixed: "both modes: `y--` on a number parameter makes the companion throw \"Assignment to constant variable\" (in the coarse mode once the function goes to the operation tape, as the statement `1;` makes it)",
     id: 'f',
     call: 'fn',
     kinds: ["num"],
@@ -71,7 +73,7 @@ export function f(y: number): number {
   {
     name: "seed 2, program 0",
     oracle: "internal:fine",
-    known: "both modes: TS95999 \"'h1' is assigned an active value but the analysis found it constant\" for `let h;` declared without a type and assigned later",
+    fixed: "both modes: TS95999 \"'h1' is assigned an active value but the analysis found it constant\" for `let h;` declared without a type and assigned later",
     id: 'f',
     call: 'fn',
     kinds: ["num"],
@@ -88,7 +90,7 @@ export function f(x: number): number {
   {
     name: "seed 1, program 3",
     oracle: "internal:fine",
-    known: "fine mode: TS95999 \"'b3' holds an active value but the analysis found it constant\" for a local arrow that reads a parameter of the enclosing marked function",
+    fixed: "fine mode: TS95999 \"'b3' holds an active value but the analysis found it constant\" for a local arrow that reads a parameter of the enclosing marked function",
     id: 'f',
     call: 'fn',
     kinds: ["num", "num"],
@@ -107,7 +109,7 @@ export const f = differentiable((x: number, y: number): number => {
   {
     name: "seed 3, program 69",
     oracle: "internal:fine",
-    known: "both modes: TS95999 \"an active value returned where the analysis found none\" for a helper returning an object whose result is not used",
+    fixed: "both modes: TS95999 \"an active value returned where the analysis found none\" for a helper returning an object whose result is not used",
     id: 'f',
     call: 'fn',
     kinds: [],
@@ -127,7 +129,7 @@ export function f(): number {
   {
     name: "seed 2, program 11",
     oracle: "internal:coarse",
-    known: "both modes: TS95999 \"an active value returned where the analysis found none\" for a helper, called as a statement, that builds an object",
+    fixed: "both modes: TS95999 \"an active value returned where the analysis found none\" for a helper, called as a statement, that builds an object",
     id: 'f',
     call: 'fn',
     kinds: ["num"],
@@ -148,7 +150,7 @@ export function f(x: number): number {
   {
     name: "seed 2, program 33",
     oracle: "parse:coarse",
-    known: "both modes: `(-1) ** 2` is emitted as `-1 ** 2`, a syntax error, so the whole module does not load",
+    fixed: "both modes: `(-1) ** 2` is emitted as `-1 ** 2`, a syntax error, so the whole module does not load",
     id: 'f',
     call: 'fn',
     kinds: [],
@@ -163,7 +165,7 @@ export const f = differentiable((): number => {
   {
     name: "seed 6, program 530",
     oracle: "parse:coarse",
-    known: "coarse mode: the closed form of `s -= s + s` in a loop is emitted with a unary minus before `**` unparenthesised, a syntax error",
+    fixed: "coarse mode: the closed form of `s -= s + s` in a loop is emitted with a unary minus before `**` unparenthesised, a syntax error",
     id: 'f',
     call: 'fn',
     kinds: ["int"],
@@ -181,7 +183,7 @@ export const f = differentiable((k: Int): number => {
   {
     name: "seed 2, program 17",
     oracle: "fd:both",
-    known: "both modes: a postfix decrement used as a value (`x * s3--`) is differentiated as if it were the decremented value (the fine mode always; the coarse mode on the operation tape, where `1;` sends the function)",
+    fixed: "both modes: a postfix decrement used as a value (`x * s3--`) is differentiated as if it were the decremented value (the fine mode always; the coarse mode on the operation tape, where `1;` sends the function)",
     id: 'f',
     call: 'fn',
     kinds: ["num"],
@@ -197,7 +199,7 @@ export const f = differentiable((x: number): number => {
   {
     name: "seed 3, program 12",
     oracle: "fd:both",
-    known: "both modes: `xs[j++]` reads the element after the one JavaScript reads (the gradient goes to xs[1], the value is wrong)",
+    fixed: "both modes: `xs[j++]` reads the element after the one JavaScript reads (the gradient goes to xs[1], the value is wrong)",
     id: 'f',
     call: 'fn',
     kinds: ["f64"],
@@ -214,7 +216,7 @@ export function f(xs: Float64Array): number {
   {
     name: "seed 3, program 153",
     oracle: "value:fine",
-    known: "fine mode: `return s7++` returns the incremented value (valueAndGrad gives 1, the function 0)",
+    fixed: "fine mode: `return s7++` returns the incremented value (valueAndGrad gives 1, the function 0)",
     id: 'f',
     call: 'fn',
     kinds: [],
@@ -230,7 +232,7 @@ export function f(): number {
   {
     name: "seed 3, program 85",
     oracle: "fd:fine",
-    known: "fine mode: `p3 = Math.tanh(p3++)` differentiates tanh at the incremented value",
+    fixed: "fine mode: `p3 = Math.tanh(p3++)` differentiates tanh at the incremented value",
     id: 'f',
     call: 'fn',
     kinds: ["num"],
@@ -247,7 +249,7 @@ export function f(x: number): number {
   {
     name: "seed 3, program 7",
     oracle: "value:coarse",
-    known: "both modes: `s += ++s` reads s after the increment (valueAndGrad gives 2, JavaScript 1; the coarse mode on the operation tape, where `1;` sends the function)",
+    fixed: "both modes: `s += ++s` reads s after the increment (valueAndGrad gives 2, JavaScript 1; the coarse mode on the operation tape, where `1;` sends the function)",
     id: 'f',
     call: 'fn',
     kinds: [],
@@ -265,7 +267,7 @@ export function f(): number {
   {
     name: "seed 5, program 97",
     oracle: "fd:coarse",
-    known: "coarse mode: the closed form of the affine recurrence `s = s * y + 1` over a parameter array gives d/dy 2 instead of 3 (with an early return before the loop)",
+    fixed: "coarse mode: the closed form of the affine recurrence `s = s * y + 1` over a parameter array gives d/dy 2 instead of 3 (with an early return before the loop)",
     id: 'f',
     call: 'fn',
     kinds: ["num", "num", "f64"],
@@ -287,7 +289,7 @@ export function f(x: number, y: number, xs: Float64Array): number {
   {
     name: "seed 6, program 343",
     oracle: "nonfinite:coarse",
-    known: "coarse mode: the closed form of `m = m * z + 1` gives NaN for d/dz at z = 0 (finite differences: 1)",
+    fixed: "coarse mode: the closed form of `m = m * z + 1` gives NaN for d/dz at z = 0 (finite differences: 1)",
     id: 'f',
     call: 'fn',
     kinds: ["num", "f64"],
@@ -306,7 +308,7 @@ export function f(z: number, xs: Float64Array): number {
   {
     name: "seed 6, program 614",
     oracle: "fd:coarse",
-    known: "coarse mode: a sum over an array inside a loop that is a recurrence (`g += xs[j] + i; w -= g`) sends one step's adjoint to xs instead of k steps' (-1 instead of -5)",
+    fixed: "coarse mode: a sum over an array inside a loop that is a recurrence (`g += xs[j] + i; w -= g`) sends one step's adjoint to xs instead of k steps' (-1 instead of -5)",
     id: 'f',
     call: 'fn',
     kinds: ["int", "arr", "num"],
@@ -328,7 +330,7 @@ export const f = differentiable((k: Int, xs: number[], y: number): number => {
   {
     name: "seed 5, program 59",
     oracle: "fd:coarse",
-    known: "coarse mode: a sum of xs[j] * xs[i] (i a local 0) before a branch on a parameter: wrong d/dxs[0]",
+    fixed: "coarse mode: a sum of xs[j] * xs[i] (i a local 0) before a branch on a parameter: wrong d/dxs[0]",
     id: 'f',
     call: 'fn',
     kinds: ["num", "num", "f64"],
@@ -353,7 +355,7 @@ export function f(x: number, y: number, xs: Float64Array): number {
   {
     name: "seed 6, program 139",
     oracle: "internal:coarse",
-    known: "coarse mode: TS95999 ScheduleCycle \"the passes over its loops depend on each other in a cycle\": a sum, then a loop over an array of length k adding that sum",
+    fixed: "coarse mode: TS95999 ScheduleCycle \"the passes over its loops depend on each other in a cycle\": a sum, then a loop over an array of length k adding that sum",
     id: 'f',
     call: 'fn',
     kinds: ["num", "f64", "int"],
@@ -377,7 +379,7 @@ export function f(x: number, ys: Float64Array, k: Int): number {
   {
     name: "seed 6, program 285",
     oracle: "grad-vs-vag:coarse",
-    known: "coarse mode: grad and valueAndGrad disagree (0.00987 vs 0.41997, the right one) for a map of length k summed by a later loop",
+    fixed: "coarse mode: grad and valueAndGrad disagree (0.00987 vs 0.41997, the right one) for a map of length k summed by a later loop",
     id: 'f',
     call: 'fn',
     kinds: ["num", "int"],
@@ -399,7 +401,7 @@ export const f = differentiable((x: number, k: Int): number => {
   {
     name: "seed 6, program 391",
     oracle: "shape:coarse",
-    known: "coarse mode: a plain number used only as a trip count (the length of an array a loop runs over) gets a nonzero derivative (-21.49) from the closed form of an affine recurrence",
+    fixed: "coarse mode: a plain number used only as a trip count (the length of an array a loop runs over) gets a nonzero derivative (-21.49) from the closed form of an affine recurrence",
     id: 'f',
     call: 'fn',
     kinds: ["count"],
@@ -419,7 +421,7 @@ export function f(n: number): number {
   {
     name: "seed 6, program 162",
     oracle: "nonfinite:coarse",
-    known: "coarse mode: NaN in d/dxs[0] for a helper keeping a maximum, called in a loop over n (finite differences: -0.024)",
+    fixed: "coarse mode: NaN in d/dxs[0] for a helper keeping a maximum, called in a loop over n (finite differences: -0.024)",
     id: 'f',
     call: 'fn',
     kinds: ["count", "f32", "num"],
@@ -450,7 +452,7 @@ export function f(n: number, xs: Float32Array, y: number): number {
   {
     name: "seed 3, program 123",
     oracle: "nonfinite:fine",
-    known: "fine mode: an unused value with an infinite partial (Math.cbrt at 0, in an object field never read) makes the gradient NaN; the coarse mode gives 0",
+    fixed: "fine mode: an unused value with an infinite partial (Math.cbrt at 0, in an object field never read) makes the gradient NaN; the coarse mode gives 0",
     id: 'f',
     call: 'fn',
     kinds: ["num"],
@@ -468,7 +470,7 @@ export function f(y: number): number {
   {
     name: "seed 6, program 250",
     oracle: "cmp",
-    known: "the modes disagree at a singular point: Math.cbrt(x) at x = 0 in a loop over k gives Infinity in the coarse mode, NaN in the fine one",
+    fixed: "the modes disagree at a singular point: Math.cbrt(x) at x = 0 in a loop over k gives Infinity in the coarse mode, NaN in the fine one",
     id: 'f',
     call: 'fn',
     kinds: ["num", "int"],
@@ -486,7 +488,7 @@ export const f = differentiable((x: number, k: Int): number => {
   {
     name: 'seed 12, program 61',
     oracle: 'grad-vs-vag:coarse',
-    known: "coarse mode: the gradient-only companion (grad) differs from valueAndGrad's, which is right, for `(Math.hypot(1, x) % 2) ** 2` (0.586 vs 2)",
+    fixed: "coarse mode: the gradient-only companion (grad) differs from valueAndGrad's, which is right, for `(Math.hypot(1, x) % 2) ** 2` (0.586 vs 2)",
     id: 'f',
     call: 'fn',
     kinds: ["num"],
@@ -502,7 +504,7 @@ export function f(x: number): number {
   {
     name: 'seed 12, program 267',
     oracle: 'fd:coarse',
-    known: "coarse mode: an early return on a parameter before a sum over an array that is a polynomial in x (`g += ys[j] * x + 1`) gives a wrong d/dx (2.056 vs 2.561); probably the cause of the other early-return entries",
+    fixed: "coarse mode: an early return on a parameter before a sum over an array that is a polynomial in x (`g += ys[j] * x + 1`) gives a wrong d/dx (2.056 vs 2.561); probably the cause of the other early-return entries",
     id: 'f',
     call: 'fn',
     kinds: ["num", "f32", "num", "f64"],
@@ -526,7 +528,7 @@ export function f(x: number, xs: Float32Array, y: number, ys: Float64Array): num
   {
     name: 'seed 12, program 687',
     oracle: 'internal:coarse',
-    known: "coarse mode: TS95999 \"coarsegrad emit: (y * (s9@loop1 ** \u2026)) is read in root but computed in root/loop0\" for an affine recurrence whose coefficient is a helper with a loop of its own",
+    fixed: "coarse mode: TS95999 \"coarsegrad emit: (y * (s9@loop1 ** \u2026)) is read in root but computed in root/loop0\" for an affine recurrence whose coefficient is a helper with a loop of its own",
     id: 'f',
     call: 'fn',
     kinds: ["num", "f32"],
@@ -555,7 +557,7 @@ export function f(y: number, xs: Float32Array): number {
   {
     name: 'seed 11, program 118',
     oracle: 'internal:coarse',
-    known: "coarse mode: TS95999 \"coarsegrad emit: \u2026 is read in root but computed in root/loop0/loop2\" for a maximum of a helper's results inside a do loop",
+    fixed: "coarse mode: TS95999 \"coarsegrad emit: \u2026 is read in root but computed in root/loop0/loop2\" for a maximum of a helper's results inside a do loop",
     id: 'f',
     call: 'fn',
     kinds: ["num", "roarr", "roarr"],
@@ -592,7 +594,7 @@ export function f(x: number, xs: readonly number[], ys: readonly number[]): numb
   {
     name: 'seed 11, program 1267',
     oracle: 'internal:coarse',
-    known: "coarse mode: TS95999 \"TypeError: Cannot read properties of undefined (reading 'kind')\" (a crash) for a `return` inside a `do` loop inside a loop",
+    fixed: "coarse mode: TS95999 \"TypeError: Cannot read properties of undefined (reading 'kind')\" (a crash) for a `return` inside a `do` loop inside a loop",
     id: 'f',
     call: 'fn',
     kinds: [],
@@ -613,7 +615,7 @@ export function f(): number {
   {
     name: 'seed 12, program 2513',
     oracle: 'grad-vs-vag:coarse',
-    known: "coarse mode: grad gives 4, valueAndGrad 2 (right) for a map written at one constant index whose last element a later loop keeps",
+    fixed: "coarse mode: grad gives 4, valueAndGrad 2 (right) for a map written at one constant index whose last element a later loop keeps",
     id: 'f',
     call: 'fn',
     kinds: ["arr", "num"],
@@ -635,7 +637,7 @@ export function f(ys: number[], y: number): number {
   {
     name: 'seed 12, program 128',
     oracle: 'internal:coarse',
-    known: "coarse mode: TS95999 ScheduleCycle for a loop whose state is a recurrence of sums (gradient descent) followed by `new Array(4).fill(0)`",
+    fixed: "coarse mode: TS95999 ScheduleCycle for a loop whose state is a recurrence of sums (gradient descent) followed by `new Array(4).fill(0)`",
     id: 'f',
     call: 'fn',
     kinds: ["count", "f32", "num"],

@@ -112,6 +112,18 @@ function childExprs(e: Expr): Expr[] {
   return out;
 }
 
+/** Math functions finite and smooth only on part of the line, and the operators likewise. */
+const restricted = new Set(['Math.asin', 'Math.acos', 'Math.atanh', 'Math.acosh', 'Math.log', 'Math.log1p', 'Math.log2', 'Math.log10', 'Math.sqrt', 'Math.cbrt', 'Math.atan2', 'Math.pow', 'Math.tan']);
+
+/** Is the expression at `path` an argument (or a divisor, or a base or exponent) whose shape keeps its function on a safe domain? */
+function guardedArgument(program: Program, path: Path): boolean {
+  if (path.length < 2) return false;
+  const holder = at(program, path.slice(0, -2));
+  if (holder?.t === 'call' && path.at(-2) === 'args' && restricted.has(holder.callee)) return true;
+  const parent = at(program, path.slice(0, -1));
+  return parent?.t === 'bin' && ((parent.op === '/' && path.at(-1) === 'b') || parent.op === '**');
+}
+
 function bodiesOf(s: Stmt): Stmt[][] {
   switch (s.t) {
     case 'if':
@@ -183,8 +195,10 @@ function edits(state: State): Edit[] {
         });
     });
   }
-  // Expressions: by a subexpression, by a leaf.
+  // Expressions: by a subexpression, by a leaf; not the argument of a function the generator keeps
+  // on a safe domain (`Math.acos(0.9 * Math.sin(a))` must not become `Math.acos(a)`).
   for (const path of exprs) {
+    if (guardedArgument(program, path)) continue;
     const e = at(program, path) as Expr;
     const children = childExprs(e);
     const replacements: (() => Expr)[] = children.map((ch) => () => structuredClone(ch));
