@@ -658,4 +658,436 @@ export function f(n: number, xs: Float32Array, x: number): number {
 }
 `,
   },
+  {
+    name: 'seed 11, program 4',
+    oracle: 'internal:fine',
+    fixed: "both modes: a helper that builds an object, called with no active argument, returned a value with a slot (an internal error)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num","num"],
+    points: [[1,1,1]],
+    source: `
+interface f_V { x: number; y: number }
+const f_h7 = (u: number, v: number): f_V => ({ y: v, x: u });
+const f_h6 = (u: number): number => {
+const o8 = f_h7(u, u);
+return o8.y;
+};
+const f_h2 = function (u: number, v: number = 0.5): f_V {
+return { x: f_h6(0), y: v };
+};
+/** @differentiable */
+export function f(x: number, y: number, w: number): number {
+const o4 = f_h2(w, x);
+return y;
+}
+`,
+  },
+  {
+    name: 'seed 11, program 13',
+    oracle: 'internal:coarse',
+    fixed: "both modes: a helper returning an object built from constants inside a run-time loop (an internal error)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["int"],
+    points: [[2]],
+    source: `
+function f_h1(u: number, v: number): number {
+let p9 = Math.cos(v);
+let c10 = 0;
+while ((p9 < 2) && (c10 < 2)) {
+  c10++;
+}
+const a13: number[] = new Array(4);
+return a13[1];
+}
+function f_h2(u: number, v: number): number {
+const o14 = { y: u, x: f_h1(0, 0) };
+return 1;
+}
+export const f = differentiable((k: Int): number => {
+for (let i = 0; i < k; i++) {
+  return f_h2(1, 0);
+}
+return 1;
+});
+`,
+  },
+  {
+    name: 'seed 11, program 75',
+    oracle: 'internal:fine',
+    fixed: "a number parameter compared with a constant variable outside any loop test was taken as discrete, and its later active values had no shadow (an internal error)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","roarr"],
+    points: [[1,[0.875]]],
+    source: `
+/** @differentiable */
+export function f(x: number, ys: readonly number[]): number {
+let w1 = ys[2];
+let i = 0;
+if (i < x) {
+}
+x += w1;
+return x;
+}
+`,
+  },
+  {
+    name: 'seed 11, program 101',
+    oracle: 'internal:coarse',
+    fixed: "a number parameter of a helper reassigned with active values inside a loop (an internal error)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","arr"],
+    points: [[1,[0.203125]]],
+    source: `
+const f_h1 = (u: number, v: number): number => {
+let p3 = u;
+let c4 = 0;
+do {
+} while ((p3 < 2) && (c4 < 4));
+let i = 0;
+u += (i < p3) ? 3 : i;
+return v;
+};
+/** @differentiable */
+export function f(y: number, xs: number[]): number {
+let p5 = 1;
+for (let i = 1; i < xs.length; i++) {
+  p5 = i * p5;
+  let a12 = f_h1(y, 1);
+}
+y = xs[1];
+return 1;
+}
+`,
+  },
+  {
+    name: 'seed 11, program 50',
+    oracle: 'internal:coarse',
+    fixed: "coarse: a return inside a run-time loop under a branch left the loop body's path behind for what followed (an internal error)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["roarr","num","f32"],
+    points: [[[0.734375],1,[-1.015625]]],
+    source: `
+/** @differentiable */
+export function f(xs: readonly number[], x: number, ys: Float32Array): number {
+let s2 = 0;
+let s3 = xs[1]!;
+for (let i = 1; i < ys.length; i++) {
+  if (x) {
+    s2 += --x;
+    return 1;
+  }
+}
+return s3;
+}
+`,
+  },
+  {
+    name: 'seed 11, program 2',
+    oracle: 'internal:coarse',
+    fixed: "coarse: two calls of a helper whose constant loop returns early (an internal error)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["roarr","f64"],
+    points: [[[-0.3125],[1.109375]]],
+    source: `
+const f_h1 = (a: Float64Array, u: number): number => {
+let s3 = 0;
+for (const v4 of a) {
+  if (s3) {
+    return 1;
+  }
+  s3 = 1;
+}
+return 1;
+};
+/** @differentiable */
+export function f(xs: readonly number[], ys: Float64Array): number {
+let h1;
+h1 = f_h1(ys, 1);
+const t7 = xs[0];
+let p9 = 0;
+let m10 = t7;
+if (f_h1(ys, 0)) {
+} else {
+  let t26 = h1 ? m10 : 1;
+  p9 -= t26;
+}
+return p9;
+}
+`,
+  },
+  {
+    name: 'seed 11, program 145',
+    oracle: 'nonfinite:coarse',
+    fixed: "coarse: a reverse loop that two scatters need ran twice, the first time before its adjoint was seeded (NaN)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["f64"],
+    points: [[[-1.1875]]],
+    source: `
+/** @differentiable */
+export function f(xs: Float64Array): number {
+let m3 = 1;
+let i = 3;
+let s4 = 0;
+for (const v6 of xs) {
+  s4 = s4 * Math.pow(1 + Math.sin(v6), xs[i % 1]!);
+}
+m3 += s4;
+return m3;
+}
+`,
+  },
+  {
+    name: 'seed 11, program 180',
+    oracle: 'fd:coarse',
+    fixed: "coarse: a scatter that reads nothing of its loop was made once instead of once per iteration (gradient halved)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["roarr"],
+    points: [[[-1.359375,0.390625]]],
+    source: `
+/** @differentiable */
+export function f(xs: readonly number[]): number {
+let m13 = 0;
+for (let i = 0; i < xs.length; i++) {
+  for (let j = 0; j < xs.length; j++) {
+    let h14;
+    h14 = i;
+    m13 += h14;
+    m13 += xs[j];
+  }
+}
+return m13;
+}
+`,
+  },
+  {
+    name: 'seed 11, program 255',
+    oracle: 'fd:coarse',
+    fixed: "coarse: the same in a loop over the length of a map",
+    id: 'f',
+    call: 'fn',
+    kinds: ["arr","num","count"],
+    points: [[[-0.125],1,3]],
+    source: `
+export const f = differentiable((xs: number[], x: number, n: number): number => {
+const out1: number[] = new Array(n);
+const out2: number[] = new Array(out1.length);
+let w6 = x;
+for (let i = 0; i < out2.length; i++) {
+  let g7 = 0;
+  for (let j = 0; j < xs.length; j++) {
+    g7 += xs[j] + i;
+  }
+  w6 -= g7;
+}
+return w6;
+});
+`,
+  },
+  {
+    name: 'seed 11, program 118',
+    oracle: 'internal:coarse',
+    fixed: "coarse: a maximum over a loop that runs a helper's loop on the tape in each iteration (an internal error)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","roarr","roarr"],
+    points: [[1,[-0.8125],[0.015625]]],
+    source: `
+const f_h1 = (a: readonly number[], u: number = 2): number => {
+let p1 = 1;
+let m2 = 0;
+for (let i = 0; i < a.length; i++) {
+  m2 += p1;
+  p1 += 0;
+}
+return p1;
+};
+/** @differentiable */
+export function f(x: number, xs: readonly number[], ys: readonly number[]): number {
+let c6 = 0;
+do {
+  c6++;
+  let s16 = 0;
+  for (let j = 1; j < ys.length; j++) {
+    const e17 = f_h1(ys, 1);
+    if (e17 > s16) {
+      s16 = e17;
+    }
+  }
+  x += s16;
+} while (c6 < 2);
+const o29 = { x: 1, y: Math.pow(x, xs[1]) };
+return o29.y;
+}
+`,
+  },
+  {
+    name: 'seed 23, program 741',
+    oracle: 'nonfinite:coarse',
+    fixed: "coarse: a scatter inside a reverse loop ran in the pass before the one that seeds its adjoint (NaN)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["roarr"],
+    points: [[[-0.828125]]],
+    source: `
+function f_h4(a: readonly number[], u: number): number {
+let s16 = 0;
+for (const v17 of a) {
+  s16 = s16 * v17;
+}
+return s16;
+}
+/** @differentiable */
+export function f(xs: readonly number[]): number {
+let s1 = 0;
+for (let i = 0; i < xs.length; i++) {
+  s1 = f_h4(xs, 2);
+}
+return Math.tanh(s1);
+}
+`,
+  },
+  {
+    name: 'seed 23, program 90',
+    oracle: 'nonfinite:coarse',
+    fixed: "coarse: a carried variable nothing reads sent 0 \u00b7 infinity into the reverse loop (NaN)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num","f32"],
+    points: [[0,1,[-0.1875]]],
+    source: `
+/** @differentiable */
+export function f(x: number, y: number, xs: Float32Array): number {
+let m2 = 0;
+for (let i = xs.length - 1; i >= 0; i--) {
+  let h4;
+  h4 = Math.cbrt(x);
+  y += h4;
+  m2 -= Math.sign(m2);
+}
+return m2;
+}
+`,
+  },
+  {
+    name: 'seed 37, program 74',
+    oracle: 'internal:coarse',
+    fixed: "coarse: the pass of a sum met again through a recurrence's state recursed without end (stack overflow)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","roarr","arr"],
+    points: [[1,[0.53125],[-1.03125]]],
+    source: `
+export const f = differentiable((x: number, xs: readonly number[], ys: number[]): number => {
+let s1 = 0;
+let s2 = 1;
+for (const v3 of ys) {
+  s2 += 1;
+  let s4 = 0;
+  for (let j = 0; j < xs.length; j++) {
+    s4 += s2;
+  }
+  s1 += s4;
+  s1 = Math.max(s1, x);
+}
+return s1;
+});
+`,
+  },
+  {
+    name: 'seed 37, program 219',
+    oracle: 'internal:coarse',
+    fixed: "coarse: a guard inside a sum re-run in a reverse loop opened the loops in the wrong order (an internal error)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["f64"],
+    points: [[[0.859375]]],
+    source: `
+function f_h1(a: Float64Array, u: number = 2): number {
+let s2 = 0;
+for (let i = 0; i < a.length; i++) {
+  for (const v5 of a) {
+    s2 += v5 ? v5 : 1;
+  }
+  let p6 = i;
+  p6 += s2;
+  u = p6;
+}
+return u;
+}
+/** @differentiable */
+export function f(xs: Float64Array): number {
+let e1 = f_h1(xs, 0);
+return e1;
+}
+`,
+  },
+  {
+    name: 'seed 37, program 1130',
+    oracle: 'fd:coarse',
+    fixed: "coarse: a return after a break in a nested branch of a constant loop was always taken (a wrong value and gradient)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num"],
+    points: [[1]],
+    source: `
+/** @differentiable */
+export function f(x: number): number {
+for (let i = 0; i < 3; i++) {
+  if (x) {
+    if (x) {
+      break;
+    }
+  }
+  return 0;
+}
+return x;
+}
+`,
+  },
+  {
+    name: 'seed 37, program 1667',
+    oracle: 'fd:fine',
+    fixed: "fine: an element of new Array(n).fill(x), typed any[], had no shadow (gradient 0)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num"],
+    points: [[1]],
+    source: `
+/** @differentiable */
+export function f(x: number): number {
+const a5 = new Array(3).fill(x);
+let c6 = a5[2];
+return c6;
+}
+`,
+  },
+  {
+    name: 'seed 41, program 2165',
+    oracle: 'fd:coarse',
+    fixed: "coarse: a write past the end of new Array(x) did not grow it (a wrong value)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num"],
+    points: [[1,1]],
+    source: `
+/** @differentiable */
+export function f(x: number, y: number): number {
+const out3: number[] = new Array(x);
+out3[1] = 1;
+let s4 = y;
+for (let i = 1; i < out3.length; i++) {
+  s4 -= y;
+}
+return s4;
+}
+`,
+  },
 ];
