@@ -157,7 +157,7 @@ class FrontEnd {
 
 /** The function a declaration belongs to: where a `var`, `let` or parameter lives. */
 function ownerFunction(ts: typeof import('typescript'), decl: ts.Node): FunctionLike | undefined {
-  for (let n: ts.Node | undefined = ts.isParameter(decl) ? decl.parent : decl.parent; n !== undefined; n = n.parent) {
+  for (let n: ts.Node | undefined = decl.parent; n !== undefined; n = n.parent) {
     if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n)) return n;
     if (ts.isFunctionLike(n) || ts.isSourceFile(n) || ts.isClassStaticBlockDeclaration(n)) return undefined;
   }
@@ -198,8 +198,12 @@ class Body {
   functionBody(params: readonly CoreParameter[]): Stmt[] {
     const ts = this.ts;
     const fn = this.fn;
-    // `var`s live from the top of the function, `undefined` until assigned.
-    for (const name of hoistedVars(ts, fn)) this.out.push({ kind: 'let', var: this.front.variable(name, name.parent), init: undefinedAt(name), at: name });
+    // `var`s live from the top of the function, `undefined` until assigned (a `var` naming a
+    // parameter is the parameter).
+    for (const name of hoistedVars(ts, fn)) {
+      const v = this.front.variable(name, name.parent);
+      if (!params.some((p) => p.var === v)) this.out.push({ kind: 'let', var: v, init: undefinedAt(name), at: name });
+    }
     fn.parameters.forEach((p, i) => {
       const param = params[i]!;
       if (p.initializer !== undefined && param.companionDefault === undefined) {

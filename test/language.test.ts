@@ -1,0 +1,215 @@
+/**
+ * The language the README says is differentiated, construct by construct, as users write it: each
+ * program is built in both modes (`build` compares every gradient between them) and checked against
+ * 5-point finite differences, and `valueAndGrad`'s value against the primal. Constructs the front end
+ * rewrites (desugar.test.ts shows into what) are here checked for what they mean when run.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { assertClose, coordinates, finiteDifference, type Arg } from './gradcheck.js';
+import { build, prelude } from './harness.js';
+
+interface Program {
+  readonly source: string;
+  readonly points: readonly (readonly Arg[])[];
+  /** Other files of the program. */
+  readonly files?: Readonly<Record<string, string>>;
+}
+
+const programs: Record<string, Program> = {
+  'var declarations, hoisted, and a let declared without a value': {
+    source: `export function f(x: number, y: number): number {
+  let h;
+  if (x > 0) h = x * y;
+  else h = -x;
+  var acc: number | undefined;
+  for (var i = 0; i < 3; i++) acc = (acc ?? 0) + h * i;
+  return acc! + i;
+}`,
+    points: [[0.7, 1.3], [-0.4, 2]],
+  },
+  'destructuring of arrays and objects, with defaults, into locals and in assignments': {
+    source: `export function f(x: number, y: number): number {
+  const [a, b = 2] = [x * y];
+  const { p, q: r = 3 } = { p: x + y } as { p: number; q?: number };
+  let u = 0;
+  let v = 0;
+  [u, v] = [b * a, p * r];
+  ({ u } = { u: u + v });
+  return u * v + a;
+}`,
+    points: [[0.7, 1.3], [-1.1, 0.4]],
+  },
+  '++ and -- as values, on variables, elements and fields, and assignments as values': {
+    source: `export function f(x: number): number {
+  const xs = [x, 2 * x, x * x];
+  let i = 0;
+  const first = xs[i++]! * xs[i++]!;
+  const o = { n: x };
+  const before = o.n++;
+  let y = x;
+  const z = --y;
+  let w;
+  const t = (w = z * 2) + w;
+  return first + before * o.n + z * y + t + xs[--i]!;
+}`,
+    points: [[0.6], [1.7]],
+  },
+  '?? and || as number selectors, with their right sides run only when needed': {
+    source: `const options: { scale?: number; shift?: number } = { shift: 0.5 };
+function bump(a: number[]): number {
+  a[0] = a[0]! + 1;
+  return a[0]!;
+}
+export function f(x: number): number {
+  const a = [x];
+  const s = (options.scale ?? 2) * x + (options.shift ?? 7);
+  const t = (x > 1 && bump(a)) || 3;
+  return s * t * a[0]!;
+}`,
+    points: [[0.5], [1.5]],
+  },
+  'labelled break and continue out of nested loops': {
+    source: `export function f(x: number, xs: number[]): number {
+  let s = 0;
+  outer: for (let i = 0; i < xs.length; i++) {
+    for (let j = 0; j < xs.length; j++) {
+      if (j > i) continue outer;
+      if (xs[i]! * xs[j]! > 4) break outer;
+      s += xs[i]! * xs[j]! * x;
+    }
+  }
+  return s;
+}`,
+    points: [[0.8, [0.5, -1.2, 1.7, 0.3]], [1.3, [2.5, 1.9, 0.2]]],
+  },
+  'for...of over a local array and over a parameter, with break and continue': {
+    source: `export function f(x: number, xs: Float64Array): number {
+  let s = 0;
+  for (const v of [x, 2 * x, x * x]) {
+    if (v > 3) break;
+    s += v;
+  }
+  for (const v of xs) {
+    if (v < 0) continue;
+    s += Math.sin(v * x);
+  }
+  return s;
+}`,
+    points: [[0.7, Float64Array.from([0.5, -0.2, 1.1])], [1.9, Float64Array.from([0.3, 0.4])]],
+  },
+  'copies of arrays, slice, and setting the length of a plain array': {
+    source: `export function f(xs: number[], y: number): number {
+  const a = [xs[0]! * y, xs[1]!, y];
+  const b = a.slice(1);
+  const c = Float64Array.from(a);
+  const d = new Float64Array(a);
+  a.length = 2;
+  a.push(y * y);
+  return b[0]! * c[2]! + d[0]! + a[2]! + a.length;
+}`,
+    points: [[[0.5, 1.5], 0.7], [[-1.2, 0.3], 2]],
+  },
+  'a string option compared in a helper, and a console call': {
+    source: `function activate(u: number, kind: string): number {
+  if (kind === 'tanh') return Math.tanh(u);
+  return u > 0 ? u : 0.01 * u;
+}
+export function f(x: number, y: number): number {
+  console.log('f at', x, y);
+  return activate(x * y, 'tanh') + activate(x - y, 'leaky');
+}`,
+    points: [[0.7, 1.3], [-0.4, 0.9]],
+  },
+  'constants of other modules, folded, and helpers imported from them': {
+    files: {
+      'physics.ts': `export const G = 9.81;
+const HALF = 0.5;
+export function drop(t: number): number {
+  return HALF * G * t * t;
+}
+`,
+    },
+    source: `import { G, drop } from './physics.js';
+export function f(t: number, v: number): number {
+  return v * t - drop(t) + G * 0.1;
+}`,
+    points: [[0.7, 3], [1.4, -2]],
+  },
+  'a helper whose default applies when given undefined, with a destructured parameter': {
+    source: `interface Point { x: number; y: number }
+function scaled({ x, y }: Point, k = 2): number {
+  return k * (x * x + y);
+}
+export function f(a: number, b: number): number {
+  const none: number | undefined = a > 10 ? a : undefined;
+  return scaled({ x: a, y: b }) + scaled({ x: b, y: a }, none) + scaled({ x: a, y: a }, 3);
+}`,
+    points: [[0.7, 1.3], [-1.5, 0.2]],
+  },
+  'a helper that changes the array it is given, and a closure reading the enclosing variables': {
+    source: `function accumulate(into: number[], v: number): void {
+  into[0] = into[0]! + v;
+  into[1] = into[1]! * v;
+}
+export function f(x: number, y: number): number {
+  const acc = [0, 1];
+  const k = x * y;
+  const term = (u: number): number => k * u + x;
+  accumulate(acc, term(2));
+  accumulate(acc, term(y));
+  return acc[0]! + acc[1]!;
+}`,
+    points: [[0.7, 1.3], [-0.4, 2.1]],
+  },
+  'methods called on an object built in the function and on this': {
+    source: `class Spring {
+  constructor(readonly k: number) {}
+  energy(d: number): number {
+    return 0.5 * this.k * d * d;
+  }
+}
+const spring = new Spring(3);
+export function f(x: number, y: number): number {
+  return spring.energy(x - y) + spring.energy(x * y);
+}`,
+    points: [[0.7, 1.3], [-0.4, 2.1]],
+  },
+  'a constant loop past the unrolling budget, and a map over a length known at run time': {
+    source: `export function f(x: number, xs: Float64Array): number {
+  let y = x;
+  for (let i = 0; i < 200; i++) y = y * 0.99 + 0.01 * Math.sin(x + i);
+  const out = new Float64Array(xs.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.tanh(xs[i]! * y);
+  let s = 0;
+  for (let i = 0; i < out.length; i++) s += out[i]! * out[i]!;
+  return s;
+}`,
+    points: [[0.7, Float64Array.from([0.5, -0.2, 1.1])]],
+  },
+};
+
+const language = suite('the language the README lists');
+
+const names = Object.keys(programs);
+for (const name of names) {
+  language(name, () => {
+    const p = programs[name]!;
+    const m = build({ 'main.ts': `${prelude}/** @differentiable */\n${p.source}\n`, ...(p.files ?? {}) });
+    const f = m.f as (...a: Arg[]) => number;
+    for (const at of p.points) {
+      const [value, gradient] = m.valueAndGrad(f)(...at) as [number, unknown[]];
+      assertClose(value, f(...at), `${name}: value`, 1e-12, 1e-12);
+      const c = coordinates(at);
+      for (let k = 0; k < c.count; k++) {
+        const [i, j] = c.slot(k);
+        const g = gradient[i];
+        const got = j === undefined ? (g as number) : (g as Float64Array)[j]!;
+        const along = (...v: number[]) => f(...c.with(k, v[0]!));
+        assertClose(got, finiteDifference(along, [c.get(k)], 0), `${name}: ∂/∂(${i}${j === undefined ? '' : `[${j}]`}) at ${JSON.stringify(at.map((a) => (typeof a === 'number' ? a : Array.from(a))))}`);
+      }
+    }
+  });
+}
+
+language.run();
