@@ -5,7 +5,6 @@
  * rewrites (desugar.test.ts shows into what) are here checked for what they mean when run.
  */
 import { suite } from 'uvu';
-import * as assert from 'uvu/assert';
 import { assertClose, coordinates, finiteDifference, type Arg } from './gradcheck.js';
 import { build, prelude } from './harness.js';
 

@@ -424,10 +424,11 @@ export class Generator {
       case 'select': {
         const op = rng.pick(['||', '&&']);
         this.f(`expr:select${op}`);
-        // A literal on the left is always truthy: a type error (TS2872).
+        // A left side whose type is a literal is always truthy or always falsy: a type error
+        // (TS2872), as are a module constant (`const K = 0.75`) and a choice between literals.
         const left = sub();
-        const literalLeft = left.t === 'num' || (left.t === 'unary' && left.a.t === 'num');
-        return bin(op, literalLeft ? math('sin', left) : left, sub());
+        const literal = (e: Expr): boolean => e.t === 'num' || (e.t === 'unary' && literal(e.a)) || (e.t === 'id' && e.name.startsWith('@K')) || (e.t === 'cond' && literal(e.a) && literal(e.b));
+        return bin(op, literal(left) ? math('sin', left) : left, sub());
       }
       case 'helper':
         return this.helperCall(env, d);
