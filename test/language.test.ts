@@ -5,6 +5,7 @@
  * rewrites (desugar.test.ts shows into what) are here checked for what they mean when run.
  */
 import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
 import { assertClose, coordinates, finiteDifference, type Arg } from './gradcheck.js';
 import { build, prelude } from './harness.js';
 
@@ -13,6 +14,8 @@ interface Program {
   readonly points: readonly (readonly Arg[])[];
   /** Other files of the program. */
   readonly files?: Readonly<Record<string, string>>;
+  /** The program calls console.log. */
+  readonly logs?: boolean;
 }
 
 const programs: Record<string, Program> = {
@@ -110,6 +113,8 @@ export function f(x: number): number {
     points: [[[0.5, 1.5], 0.7], [[-1.2, 0.3], 2]],
   },
   'a string option compared in a helper, and a console call': {
+    // The harness compiles without lib.dom or @types/node, so console is declared as they declare it.
+    files: { 'console.d.ts': 'declare const console: { log(...data: unknown[]): void };\n' },
     source: `function activate(u: number, kind: string): number {
   if (kind === 'tanh') return Math.tanh(u);
   return u > 0 ? u : 0.01 * u;
@@ -119,6 +124,7 @@ export function f(x: number, y: number): number {
   return activate(x * y, 'tanh') + activate(x - y, 'leaky');
 }`,
     points: [[0.7, 1.3], [-0.4, 0.9]],
+    logs: true,
   },
   'constants of other modules, folded, and helpers imported from them': {
     files: {
@@ -194,20 +200,31 @@ const names = Object.keys(programs);
 for (const name of names) {
   language(name, () => {
     const p = programs[name]!;
-    const m = build({ 'main.ts': `${prelude}/** @differentiable */\n${p.source}\n`, ...(p.files ?? {}) });
+    // The mark goes on f, whatever the program declares before it.
+    const source = p.source.replace('export function f(', '/** @differentiable */\nexport function f(');
+    const m = build({ 'main.ts': `${prelude}${source}\n`, ...(p.files ?? {}) });
     const f = m.f as (...a: Arg[]) => number;
-    for (const at of p.points) {
-      const [value, gradient] = m.valueAndGrad(f)(...at) as [number, unknown[]];
-      assertClose(value, f(...at), `${name}: value`, 1e-12, 1e-12);
-      const c = coordinates(at);
-      for (let k = 0; k < c.count; k++) {
-        const [i, j] = c.slot(k);
-        const g = gradient[i];
-        const got = j === undefined ? (g as number) : (g as Float64Array)[j]!;
-        const along = (...v: number[]) => f(...c.with(k, v[0]!));
-        assertClose(got, finiteDifference(along, [c.get(k)], 0), `${name}: ∂/∂(${i}${j === undefined ? '' : `[${j}]`}) at ${JSON.stringify(at.map((a) => (typeof a === 'number' ? a : Array.from(a))))}`);
+    // What the programs log is counted, not printed.
+    const log = console.log;
+    let logged = 0;
+    console.log = () => void logged++;
+    try {
+      for (const at of p.points) {
+        const [value, gradient] = m.valueAndGrad(f)(...at) as [number, unknown[]];
+        assertClose(value, f(...at), `${name}: value`, 1e-12, 1e-12);
+        const c = coordinates(at);
+        for (let k = 0; k < c.count; k++) {
+          const [i, j] = c.slot(k);
+          const g = gradient[i];
+          const got = j === undefined ? (g as number) : (g as Float64Array)[j]!;
+          const along = (...v: number[]) => f(...c.with(k, v[0]!));
+          assertClose(got, finiteDifference(along, [c.get(k)], 0), `${name}: ∂/∂(${i}${j === undefined ? '' : `[${j}]`}) at ${JSON.stringify(at.map((a) => (typeof a === 'number' ? a : Array.from(a))))}`);
+        }
       }
+    } finally {
+      console.log = log;
     }
+    if (p.logs === true) assert.ok(logged > 0, `${name}: the primal logs`);
   });
 }
 
