@@ -5,7 +5,7 @@
  * `adj(in_j) += adj(out) * ∂out/∂in_j`.
  */
 import { cancellingProduct, splitSum } from './algebra.js';
-import { dependsOn, isConst, loopsOf, operationCount, substitute, type Graph, type Node, type RecurrenceNode, type ScatterNode } from './ir.js';
+import { dependsOn, isConst, loopsOf, operationCount, reads, substitute, type Graph, type Node, type RecurrenceNode, type ScatterNode } from './ir.js';
 import { primitive } from './rules.js';
 import { newStats, simplifyGuarded, type SimplifyOptions, type SimplifyStats } from './simplify.js';
 import { bodyInputs, bodyOf, defaultSegmentLimit, differentiableArgs, segmentsOfInterest, wholeFunction, type Scope, type Segment } from './soi.js';
@@ -41,7 +41,35 @@ export function scale(g: Graph, adjoint: Node, partial: Node): Node {
       return g.call('select', phi.args[0]!, arm(phi.args[1]!), arm(phi.args[2]!));
     }
   }
+  // An adjoint known only at run time may be 0 there (a reverse loop's state where the value it
+  // carries is not used on the path taken); `0 · ∂` is then 0, as the operation tape skips it, not
+  // NaN from a partial that is infinite where the primal's unused value is. A product is already
+  // inside the guard of the adjoint it scales (the guard is a φ with a zero arm, taken in above);
+  // where adjoints meet, a sum or a φ, is where a zero arrives again.
+  if (partial.kind !== 'const' && !isScaling(adjoint) && readsRuntimeAdjoint(adjoint)) {
+    const zero = g.constant(0);
+    return g.call('select', g.call('!==', adjoint, zero), cancellingProduct(g, adjoint, partial), zero);
+  }
   return cancellingProduct(g, adjoint, partial);
+}
+
+function isScaling(n: Node): boolean {
+  return n.kind === 'apply' && (n.op === '*' || n.op === '/' || n.op === 'neg');
+}
+
+const runtimeAdjoint = new WeakMap<Node, boolean>();
+
+/** Does `n` read an adjoint that only the run time knows: a reverse loop's state, or what it leaves? */
+function readsRuntimeAdjoint(n: Node): boolean {
+  const known = runtimeAdjoint.get(n);
+  if (known !== undefined) return known;
+  let result: boolean;
+  if (n.kind === 'carried') result = n.loop.reverses !== undefined && n.popped !== true;
+  else if (n.kind === 'exit') result = n.recurrence.forward !== undefined;
+  else if (n.kind === 'const' || n.kind === 'param' || n.kind === 'index' || n.kind === 'load' || n.kind === 'opaque') result = false;
+  else result = reads(n).some(readsRuntimeAdjoint);
+  runtimeAdjoint.set(n, result);
+  return result;
 }
 
 function hasZeroArm(phi: Node & { readonly args: readonly Node[] }): boolean {

@@ -64,8 +64,8 @@ export interface FuzzReport {
   failures: Record<string, number>;
   /** Programs per oracle, counting every oracle a program fails. */
   oracles: Record<string, number>;
-  /** Programs per refusal (mode, code, message with names blanked). */
-  refusals: Record<string, number>;
+  /** The programs refused with each refusal (mode, code, message with names blanked). */
+  refusals: Record<string, number[]>;
   found: Found[];
   generatorErrors: { index: number; messages: string[]; source: string }[];
   stats: { points: number; skippedPoints: number; fdChecked: number; fdUnstable: number };
@@ -125,7 +125,7 @@ export function fuzz(options: FuzzOptions): FuzzReport {
       const spec = specs[k]!;
       const program = programs.get(index)!;
       for (const key of ['points', 'skippedPoints', 'fdChecked', 'fdUnstable'] as const) report.stats[key] += r.stats[key];
-      for (const f of new Set(r.refusals.map((x) => `${x.mode} TS${x.code}: ${normaliseRefusal(x.message)}`))) report.refusals[f] = (report.refusals[f] ?? 0) + 1;
+      for (const f of new Set(r.refusals.map((x) => `${x.mode} TS${x.code}: ${normaliseRefusal(x.message)}`))) (report.refusals[f] ??= []).push(index);
       if (r.generatorErrors.length > 0) {
         report.outcomes.generator++;
         report.generatorErrors.push({ index, messages: r.generatorErrors, source: spec.source });
@@ -226,7 +226,11 @@ export function summary(report: FuzzReport): string {
   }
   if (Object.keys(report.refusals).length > 0) {
     out.push('  refusals (programs):');
-    for (const [k, v] of sorted(report.refusals)) out.push(`    ${String(v).padStart(5)}  ${k.length > 220 ? k.slice(0, 220) + '…' : k}`);
+    const byCount = Object.entries(report.refusals).sort((a, b) => b[1].length - a[1].length);
+    for (const [k, v] of byCount) {
+      out.push(`    ${String(v.length).padStart(5)}  ${k.length > 220 ? k.slice(0, 220) + '…' : k}`);
+      out.push(`           programs ${v.slice(0, 8).join(', ')}${v.length > 8 ? ', …' : ''}`);
+    }
   }
   return out.join('\n');
 }

@@ -24,7 +24,7 @@ export function bgd(x, y, r, T) {
 }
 /** Gradient companion of bgd, written by coarsegrad: returns [value, gradient]. */
 function bgd$valueAndGrad(x, y, r, T) {
-    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t12, t13, t14, t15, c1, t16, t17, t18, k1, w, kCount, tapeMark, dw, dr, din, din1;
+    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t12, t13, c1, t15, c2, k1, w, kCount, tapeMark, dw, dr, din, din1;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
@@ -39,6 +39,7 @@ function bgd$valueAndGrad(x, y, r, T) {
     // reverse sweep: adjoints flow from cut to cut
     t12 = 0;
     t13 = 0;
+    const t14 = r / length;
     for (let i = 0; i < length; i++) {
         t = x[i];
         t1 = y[i];
@@ -90,23 +91,13 @@ function bgd$valueAndGrad(x, y, r, T) {
     __coarsegrad.tape.seek(tapeMark + kCount);
     for (let step = kCount; step > 0; step--) {
         const wThen = __coarsegrad.tape.pop();
+        c1 = dw !== 0;
         t15 = (t3 - 2 * (t4 * wThen)) / length;
-        c1 = t15 < 0.001;
-        if (c1) {
-            t16 = 0;
-            t17 = 0;
-            t18 = 0;
-        }
-        else {
-            t14 = r / length;
-            t16 = -2 * (t4 * t14);
-            t17 = dw * t14;
-            t18 = -2 * (dw * (t14 * wThen));
-        }
-        const dwNext = dw * (1 + t16);
-        const drNext = dr + (c1 ? 0 : dw * t15);
-        const dinNext = din + t17;
-        const dinNext1 = din1 + t18;
+        c2 = t15 < 0.001;
+        const dwNext = c1 ? dw * (1 + (c2 ? 0 : -2 * (t4 * t14))) : 0;
+        const drNext = dr + (c2 ? 0 : c1 ? dw * t15 : 0);
+        const dinNext = din + (c2 ? 0 : c1 ? dw * t14 : 0);
+        const dinNext1 = din1 + (c2 ? 0 : c1 ? -2 * (dw * (t14 * wThen)) : 0);
         dw = dwNext;
         dr = drNext;
         din = dinNext;
@@ -115,16 +106,21 @@ function bgd$valueAndGrad(x, y, r, T) {
     for (let i = 0; i < length; i++) {
         t = x[i];
         t1 = y[i];
-        dx[i] += 2 * (t * din1);
         dx[i] += 2 * (t1 * din);
         dy[i] += 2 * (t * din);
+    }
+    if (din1 !== 0) {
+        for (let i = 0; i < length; i++) {
+            t = x[i];
+            dx[i] += 2 * (t * din1);
+        }
     }
     __coarsegrad.tape.seek(tapeStart);
     return [value, [dx, dy, dr, 0]];
 }
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad(x, y, r, T) {
-    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t11, t12, t13, t14, c1, t15, t16, t17, k1, w, kCount, tapeMark, dw, dr, din, din1;
+    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t11, t12, c1, t14, c2, k1, w, kCount, tapeMark, dw, dr, din, din1;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
@@ -139,6 +135,7 @@ function bgd$grad(x, y, r, T) {
     // reverse sweep: adjoints flow from cut to cut
     t11 = 0;
     t12 = 0;
+    const t13 = r / length;
     for (let i = 0; i < length; i++) {
         t = x[i];
         t1 = y[i];
@@ -188,23 +185,13 @@ function bgd$grad(x, y, r, T) {
     __coarsegrad.tape.seek(tapeMark + kCount);
     for (let step = kCount; step > 0; step--) {
         const wThen = __coarsegrad.tape.pop();
+        c1 = dw !== 0;
         t14 = (t3 - 2 * (t4 * wThen)) / length;
-        c1 = t14 < 0.001;
-        if (c1) {
-            t15 = 0;
-            t16 = 0;
-            t17 = 0;
-        }
-        else {
-            t13 = r / length;
-            t15 = -2 * (t4 * t13);
-            t16 = dw * t13;
-            t17 = -2 * (dw * (t13 * wThen));
-        }
-        const dwNext = dw * (1 + t15);
-        const drNext = dr + (c1 ? 0 : dw * t14);
-        const dinNext = din + t16;
-        const dinNext1 = din1 + t17;
+        c2 = t14 < 0.001;
+        const dwNext = c1 ? dw * (1 + (c2 ? 0 : -2 * (t4 * t13))) : 0;
+        const drNext = dr + (c2 ? 0 : c1 ? dw * t14 : 0);
+        const dinNext = din + (c2 ? 0 : c1 ? dw * t13 : 0);
+        const dinNext1 = din1 + (c2 ? 0 : c1 ? -2 * (dw * (t13 * wThen)) : 0);
         dw = dwNext;
         dr = drNext;
         din = dinNext;
@@ -213,16 +200,21 @@ function bgd$grad(x, y, r, T) {
     for (let i = 0; i < length; i++) {
         t = x[i];
         t1 = y[i];
-        dx[i] += 2 * (t * din1);
         dx[i] += 2 * (t1 * din);
         dy[i] += 2 * (t * din);
+    }
+    if (din1 !== 0) {
+        for (let i = 0; i < length; i++) {
+            t = x[i];
+            dx[i] += 2 * (t * din1);
+        }
     }
     __coarsegrad.tape.seek(tapeStart);
     return [dx, dy, dr, 0];
 }
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad$2(x, y, r, T) {
-    let k, t, t1, t3, d, c, t4, t5, t6, t8, t9, t10, t11, c1, t12, t13, t14, k1, w, kCount, tapeMark, dw, dr, din, din1;
+    let k, t, t1, t3, d, c, t4, t5, t6, t8, t9, c1, t11, c2, k1, w, kCount, tapeMark, dw, dr, din, din1;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const length = x.length;
@@ -235,6 +227,7 @@ function bgd$grad$2(x, y, r, T) {
     // reverse sweep: adjoints flow from cut to cut
     t8 = 0;
     t9 = 0;
+    const t10 = r / length;
     for (let i = 0; i < length; i++) {
         t = x[i];
         t1 += t * y[i];
@@ -273,23 +266,13 @@ function bgd$grad$2(x, y, r, T) {
     __coarsegrad.tape.seek(tapeMark + kCount);
     for (let step = kCount; step > 0; step--) {
         const wThen = __coarsegrad.tape.pop();
+        c1 = dw !== 0;
         t11 = (t2 - 2 * (t3 * wThen)) / length;
-        c1 = t11 < 0.001;
-        if (c1) {
-            t12 = 0;
-            t13 = 0;
-            t14 = 0;
-        }
-        else {
-            t10 = r / length;
-            t12 = -2 * (t3 * t10);
-            t13 = dw * t10;
-            t14 = -2 * (dw * (t10 * wThen));
-        }
-        const dwNext = dw * (1 + t12);
-        const drNext = dr + (c1 ? 0 : dw * t11);
-        const dinNext = din + t13;
-        const dinNext1 = din1 + t14;
+        c2 = t11 < 0.001;
+        const dwNext = c1 ? dw * (1 + (c2 ? 0 : -2 * (t3 * t10))) : 0;
+        const drNext = dr + (c2 ? 0 : c1 ? dw * t11 : 0);
+        const dinNext = din + (c2 ? 0 : c1 ? dw * t10 : 0);
+        const dinNext1 = din1 + (c2 ? 0 : c1 ? -2 * (dw * (t10 * wThen)) : 0);
         dw = dwNext;
         dr = drNext;
         din = dinNext;

@@ -10,7 +10,7 @@ export function cell(x, c) {
 }
 /** Gradient companion of cell, written by coarsegrad: returns [value, gradient]. */
 function cell$valueAndGrad(x, c) {
-    let t, t1, acc, iCount, dacc, dx, tapeMark;
+    let c1, t, t1, t2, t3, acc, iCount, dacc, dx, tapeMark;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
@@ -32,11 +32,20 @@ function cell$valueAndGrad(x, c) {
     for (let step = iCount; step > 0; step--) {
         const i2 = __coarsegrad.tape.pop();
         const accThen = __coarsegrad.tape.pop();
-        t = Math.tanh(x * accThen + c[i2]);
-        t1 = 1 - t * t;
-        dc[i2] += dacc * t1;
-        const daccNext = dacc * (x * t1);
-        const dxNext = dx + dacc * (accThen * t1);
+        c1 = dacc !== 0;
+        if (c1) {
+            t = Math.tanh(x * accThen + c[i2]);
+            t1 = 1 - t * t;
+            t2 = dacc * (x * t1);
+            t3 = dacc * (accThen * t1);
+            dc[i2] += dacc * t1;
+        }
+        else {
+            t2 = 0;
+            t3 = 0;
+        }
+        const daccNext = t2;
+        const dxNext = dx + t3;
         dacc = daccNext;
         dx = dxNext;
     }
@@ -45,7 +54,7 @@ function cell$valueAndGrad(x, c) {
 }
 /** Gradient companion of cell, written by coarsegrad: returns the gradient. */
 function cell$grad(x, c) {
-    let t, t1, acc, iCount, dacc, dx, tapeMark;
+    let c1, t, t1, t2, t3, acc, iCount, dacc, dx, tapeMark;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
@@ -67,11 +76,20 @@ function cell$grad(x, c) {
     for (let step = iCount; step > 0; step--) {
         const i2 = __coarsegrad.tape.pop();
         const accThen = __coarsegrad.tape.pop();
-        t = Math.tanh(x * accThen + c[i2]);
-        t1 = 1 - t * t;
-        dc[i2] += dacc * t1;
-        const daccNext = dacc * (x * t1);
-        const dxNext = dx + dacc * (accThen * t1);
+        c1 = dacc !== 0;
+        if (c1) {
+            t = Math.tanh(x * accThen + c[i2]);
+            t1 = 1 - t * t;
+            t2 = dacc * (x * t1);
+            t3 = dacc * (accThen * t1);
+            dc[i2] += dacc * t1;
+        }
+        else {
+            t2 = 0;
+            t3 = 0;
+        }
+        const daccNext = t2;
+        const dxNext = dx + t3;
         dacc = daccNext;
         dx = dxNext;
     }
