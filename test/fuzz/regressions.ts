@@ -1090,4 +1090,61 @@ return s4;
 }
 `,
   },
+  {
+    name: 'seed 303, program 1392',
+    oracle: 'nonfinite:coarse',
+    fixed: "coarse: a reverse loop's state that is 0 on the path taken (y, unused after `if (x) return x`) times a partial that is NaN there (sin of y minus an overflowed s1) gave NaN; the tape skips zero adjoints",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num","count"],
+    points: [[1,1,6]],
+    source: `
+interface f_V { x: number; y: number }
+const f_h3 = (u: number): number => {
+  let a5 = [2, u];
+  return a5[0]!;
+};
+const f_h2 = (u: number, v: number): f_V => ({ x: f_h3(u), y: v });
+const f_h1 = (u: number, v: number): number => {
+  let o4 = f_h2(0, 3);
+  return o4.x;
+};
+/** @differentiable */
+export function f(x: number, y: number, n: number): number {
+  let s1 = 0;
+  for (let i = 0; i < n; i++) {
+    y = Math.sin(y - s1);
+    s1 = Math.max(s1, f_h1(i, 0));
+    x -= 1;
+    s1 *= s1;
+    s1 = s1 * s1;
+  }
+  if (x) {
+    return x;
+  }
+  return y;
+}
+`,
+  },
+  {
+    name: 'seed 404, program 2978',
+    oracle: 'cmp',
+    fixed: "fuzzer: the modes differed by 3e-17 in a gradient entry of 2e-8, what is left of terms that cancelled (s1 + (s1 + 1)·k with 1 + k near 0), added by the modes in different orders; rounding at the value's scale is no disagreement",
+    id: 'f',
+    call: 'fn',
+    kinds: ["f32","arr"],
+    points: [[[-0.015625,-0.546875,-0.6875,-0.921875,0.828125],[-0.4375,0.59375,-1.1875]]],
+    source: `
+/** @differentiable */
+export function f(xs: Float32Array, ys: number[]): number {
+  let s1 = -0.9;
+  for (const v2 of xs) {
+    s1 += ((++s1) * ys[2]) * Math.cos(ys[1]!);
+  }
+  let h3: number;
+  h3 = s1;
+  return h3;
+}
+`,
+  },
 ];
