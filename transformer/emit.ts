@@ -418,7 +418,7 @@ class Emitter {
       const after = reversedHere ? undefined : f.createExpressionStatement(tape('seek', [f.createIdentifier(this.markName(n))]));
       // The mark is taken just before the loop runs: another loop's pushes may come between this
       // loop's start and its run.
-      const before = f.createExpressionStatement(f.createAssignment(f.createIdentifier(this.markName(n)), f.createPropertyAccessExpression(this.tapeExpression(), 'size')));
+      const before = [f.createExpressionStatement(f.createAssignment(f.createIdentifier(this.markName(n)), f.createPropertyAccessExpression(this.tapeExpression(), 'size')))];
       return { prologue, epilogue, before, ...(guard !== undefined ? { guard } : {}), ...(after !== undefined ? { after } : {}) };
     }
     const forward = n.forward;
@@ -428,11 +428,24 @@ class Emitter {
       ...(counted ? [constant(this.loopName(loop), tape('pop', []))] : []),
       ...slots.slice().reverse().map((k) => constant(this.poppedName(loop, k, forward), tape('pop', []))),
     ];
-    // The reverse loop starts at the end of its forward loop's values, wherever the tape stands.
+    const reverse = { prologue, epilogue, trips: this.tripName(forward), steps: this.memoName(`steps${loop.id}`, 'step', false) };
     const width = slots.length + (counted ? 1 : 0);
+    if (width === 0) return reverse;
+    // The reverse loop starts at the end of its forward loop's values, wherever the tape stands, and
+    // pops down to their start. Values pushed above them since (a later forward loop whose reverse
+    // loop runs after this one) stay on the tape: the top goes back up to them, or the next push
+    // would overwrite them.
     const trips = f.createIdentifier(this.tripName(forward));
-    const end = f.createAdd(f.createIdentifier(this.markName(forward)), width === 1 ? trips : f.createMultiply(trips, f.createNumericLiteral(width)));
-    return { prologue, epilogue, trips: this.tripName(forward), steps: this.memoName(`steps${loop.id}`, 'step', false), before: f.createExpressionStatement(tape('seek', [end])) };
+    const top = this.memoName(`top${loop.id}`, 'tapeTop');
+    const end = this.memoName(`end${loop.id}`, 'tapeEnd');
+    const assign = (name: string, value: ts.Expression) => f.createExpressionStatement(f.createAssignment(f.createIdentifier(name), value));
+    const before = [
+      assign(top, f.createPropertyAccessExpression(this.tapeExpression(), 'size')),
+      assign(end, f.createAdd(f.createIdentifier(this.markName(forward)), width === 1 ? trips : f.createMultiply(trips, f.createNumericLiteral(width)))),
+      f.createExpressionStatement(tape('seek', [f.createIdentifier(end)])),
+    ];
+    const after = f.createIfStatement(f.createGreaterThan(f.createIdentifier(top), f.createIdentifier(end)), f.createExpressionStatement(tape('seek', [f.createIdentifier(top)])));
+    return { ...reverse, before, after };
   }
 
   /**
@@ -758,7 +771,7 @@ class BlockBuilder {
       const parts = this.loopParts(loop, frame.region);
       const body = [...(parts?.prologue ?? []), ...frame.statements, ...(parts?.epilogue ?? [])];
       const statement = parts?.trips !== undefined ? this.backwards(parts.trips, parts.steps!, body) : this.forStatement(loop, parent.region, body);
-      if (parts?.before !== undefined) parent.statements.push(parts.before);
+      if (parts?.before !== undefined) parent.statements.push(...parts.before);
       const around = parts?.after !== undefined ? [statement, parts.after] : [statement];
       parent.statements.push(...(parts?.guard !== undefined ? [this.f.createIfStatement(parts.guard, this.f.createBlock(around, true))] : around));
       return;
@@ -827,8 +840,8 @@ interface LoopParts {
   readonly steps?: string;
   /** Whether the loop runs at all: a `while` loop's first test. */
   readonly guard?: ts.Expression;
-  /** A statement just before the loop. */
-  readonly before?: ts.Statement;
+  /** Statements just before the loop. */
+  readonly before?: readonly ts.Statement[];
   /** A statement just after the loop. */
   readonly after?: ts.Statement;
 }

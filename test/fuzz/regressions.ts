@@ -1147,4 +1147,44 @@ export function f(xs: Float32Array, ys: number[]): number {
 }
 `,
   },
+  {
+    name: 'seed 202, program 387',
+    oracle: 'nonfinite:coarse',
+    fixed: "coarse: a reverse loop that ran before a later forward loop left the top of the tape at its own start, so that loop's pushes overwrote the values of another loop whose reverse loop had not run yet (NaN and wrong gradients)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num","f64","bool"],
+    points: [[-1.015625,-0.5,[-0.84375,-0.34375,-0.3125,1.484375],false]],
+    source: `
+function h1(a: Float64Array, u: number): number {
+  let m4 = Math.asin(0.9 * Math.tanh(u));
+  let m5 = Math.asinh(a[1]!);
+  for (let i = 0; i < a.length; i++) {
+    let s6 = Math.cosh(Math.sin(m5));
+    m5 += Math.tanh(s6);
+    m5 += a[i] * a[a.length - 1]!;
+  }
+  return m5 + (0.5 * m4);
+}
+/** @differentiable */
+export function f(x: number, y: number, xs: Float64Array, flag: boolean): number {
+  if (x < 0) {
+    let p1 = y;
+    let c2 = 0;
+    do {
+      c2++;
+      p1 = (p1 * 0.8) - (0.1 * Math.sin(y ** 3));
+    } while ((Math.abs(p1) < 1) && (c2 < 6));
+    return p1 * h1(xs, xs[2]!);
+  }
+  let s10 = 0;
+  let m11 = 0;
+  for (let i = 0; i < xs.length; i++) {
+    m11 = (m11 * x) + ((xs[i]! * 1.5) * (y * y));
+    x -= s10;
+  }
+  return m11 + s10 + x;
+}
+`,
+  },
 ];

@@ -24,7 +24,7 @@ export function bgd(x, y, r, T) {
 }
 /** Gradient companion of bgd, written by coarsegrad: returns [value, gradient]. */
 function bgd$valueAndGrad(x, y, r, T) {
-    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t12, t13, c1, t15, c2, k1, w, kCount, tapeMark, dw, dr, din, din1;
+    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t12, t13, c1, t15, c2, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
@@ -88,7 +88,9 @@ function bgd$valueAndGrad(x, y, r, T) {
         dy[j] += t8 * t11;
         dx[j] -= t11 * (w * t8);
     }
-    __coarsegrad.tape.seek(tapeMark + kCount);
+    tapeTop = __coarsegrad.tape.size;
+    tapeEnd = tapeMark + kCount;
+    __coarsegrad.tape.seek(tapeEnd);
     for (let step = kCount; step > 0; step--) {
         const wThen = __coarsegrad.tape.pop();
         c1 = dw !== 0;
@@ -103,6 +105,8 @@ function bgd$valueAndGrad(x, y, r, T) {
         din = dinNext;
         din1 = dinNext1;
     }
+    if (tapeTop > tapeEnd)
+        __coarsegrad.tape.seek(tapeTop);
     for (let i = 0; i < length; i++) {
         t = x[i];
         t1 = y[i];
@@ -120,7 +124,7 @@ function bgd$valueAndGrad(x, y, r, T) {
 }
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad(x, y, r, T) {
-    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t11, t12, c1, t14, c2, k1, w, kCount, tapeMark, dw, dr, din, din1;
+    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t11, t12, c1, t14, c2, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
@@ -182,7 +186,9 @@ function bgd$grad(x, y, r, T) {
         dy[j] += t8 * t10;
         dx[j] -= t10 * (w * t8);
     }
-    __coarsegrad.tape.seek(tapeMark + kCount);
+    tapeTop = __coarsegrad.tape.size;
+    tapeEnd = tapeMark + kCount;
+    __coarsegrad.tape.seek(tapeEnd);
     for (let step = kCount; step > 0; step--) {
         const wThen = __coarsegrad.tape.pop();
         c1 = dw !== 0;
@@ -197,6 +203,8 @@ function bgd$grad(x, y, r, T) {
         din = dinNext;
         din1 = dinNext1;
     }
+    if (tapeTop > tapeEnd)
+        __coarsegrad.tape.seek(tapeTop);
     for (let i = 0; i < length; i++) {
         t = x[i];
         t1 = y[i];
@@ -214,7 +222,7 @@ function bgd$grad(x, y, r, T) {
 }
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad$2(x, y, r, T) {
-    let k, t, t1, t3, d, c, t4, t5, t6, t8, t9, c1, t11, c2, k1, w, kCount, tapeMark, dw, dr, din, din1;
+    let k, t, t1, t3, d, c, t4, t5, t6, t8, t9, c1, t11, c2, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const length = x.length;
@@ -263,7 +271,9 @@ function bgd$grad$2(x, y, r, T) {
     dr = 0;
     din = 0;
     din1 = 0;
-    __coarsegrad.tape.seek(tapeMark + kCount);
+    tapeTop = __coarsegrad.tape.size;
+    tapeEnd = tapeMark + kCount;
+    __coarsegrad.tape.seek(tapeEnd);
     for (let step = kCount; step > 0; step--) {
         const wThen = __coarsegrad.tape.pop();
         c1 = dw !== 0;
@@ -278,6 +288,8 @@ function bgd$grad$2(x, y, r, T) {
         din = dinNext;
         din1 = dinNext1;
     }
+    if (tapeTop > tapeEnd)
+        __coarsegrad.tape.seek(tapeTop);
     __coarsegrad.tape.seek(tapeStart);
     return [dr];
 }

@@ -10,7 +10,7 @@ export function cell(x, c) {
 }
 /** Gradient companion of cell, written by coarsegrad: returns [value, gradient]. */
 function cell$valueAndGrad(x, c) {
-    let c1, t, t1, t2, t3, acc, iCount, dacc, dx, tapeMark;
+    let c1, t, t1, t2, t3, acc, iCount, dacc, dx, tapeMark, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
@@ -28,7 +28,9 @@ function cell$valueAndGrad(x, c) {
     // reverse sweep: adjoints flow from cut to cut
     dacc = 1;
     dx = 0;
-    __coarsegrad.tape.seek(tapeMark + iCount * 2);
+    tapeTop = __coarsegrad.tape.size;
+    tapeEnd = tapeMark + iCount * 2;
+    __coarsegrad.tape.seek(tapeEnd);
     for (let step = iCount; step > 0; step--) {
         const i2 = __coarsegrad.tape.pop();
         const accThen = __coarsegrad.tape.pop();
@@ -49,12 +51,14 @@ function cell$valueAndGrad(x, c) {
         dacc = daccNext;
         dx = dxNext;
     }
+    if (tapeTop > tapeEnd)
+        __coarsegrad.tape.seek(tapeTop);
     __coarsegrad.tape.seek(tapeStart);
     return [acc, [dx, dc]];
 }
 /** Gradient companion of cell, written by coarsegrad: returns the gradient. */
 function cell$grad(x, c) {
-    let c1, t, t1, t2, t3, acc, iCount, dacc, dx, tapeMark;
+    let c1, t, t1, t2, t3, acc, iCount, dacc, dx, tapeMark, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
@@ -72,7 +76,9 @@ function cell$grad(x, c) {
     // reverse sweep: adjoints flow from cut to cut
     dacc = 1;
     dx = 0;
-    __coarsegrad.tape.seek(tapeMark + iCount * 2);
+    tapeTop = __coarsegrad.tape.size;
+    tapeEnd = tapeMark + iCount * 2;
+    __coarsegrad.tape.seek(tapeEnd);
     for (let step = iCount; step > 0; step--) {
         const i2 = __coarsegrad.tape.pop();
         const accThen = __coarsegrad.tape.pop();
@@ -93,6 +99,8 @@ function cell$grad(x, c) {
         dacc = daccNext;
         dx = dxNext;
     }
+    if (tapeTop > tapeEnd)
+        __coarsegrad.tape.seek(tapeTop);
     __coarsegrad.tape.seek(tapeStart);
     return [dx, dc];
 }
