@@ -11,9 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { describe, root, run, tspcCommand, type Ran } from './projects.js';
+import { createConsumer, describe, run, tspcCommand, type Ran } from './projects.js';
 
-const tmpRoot = path.join(root, 'test', '.tmp');
 
 /** The helper's body at each step; its signature never changes. */
 const helperBodies = ['x * x', 'x * x * x', 'Math.sin(x)'] as const;
@@ -51,28 +50,7 @@ console.log(JSON.stringify(result));
 
 /** A CommonJS consumer project with coarsegrad linked into node_modules, helper at step 0. */
 function createProject(name: string, compilerOptions: object): string {
-  const dir = path.join(tmpRoot, name);
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
-  fs.mkdirSync(path.join(dir, 'src'), { recursive: true });
-  fs.symlinkSync(path.relative(path.join(dir, 'node_modules'), root), path.join(dir, 'node_modules', 'coarsegrad'), 'dir');
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ private: true, name: `${name}-consumer` }, null, 2));
-  const tsconfig = {
-    compilerOptions: {
-      target: 'es2022',
-      module: 'node20',
-      strict: true,
-      rootDir: 'src',
-      outDir: 'out',
-      types: [],
-      plugins: [{ transform: 'coarsegrad/transformer' }],
-      ...compilerOptions,
-    },
-    include: ['src'],
-  };
-  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
-  fs.writeFileSync(path.join(dir, 'src', 'helper.ts'), helperSource(helperBodies[0]));
-  fs.writeFileSync(path.join(dir, 'src', 'main.ts'), mainSource);
+  const dir = createConsumer(name, { name: `${name}-consumer` }, compilerOptions, { 'helper.ts': helperSource(helperBodies[0]), 'main.ts': mainSource });
   fs.writeFileSync(path.join(dir, 'check.cjs'), checkSource);
   return dir;
 }

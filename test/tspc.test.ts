@@ -9,9 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { describe, root, run, tspcCommand, type Ran } from './projects.js';
+import { createConsumer, describe, root, run, tspcCommand, tmpRoot, type Ran } from './projects.js';
 
-const tmpRoot = path.join(root, 'test', '.tmp');
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 
 function tspc(project: string): Promise<Ran> {
@@ -20,35 +19,6 @@ function tspc(project: string): Promise<Ran> {
   return run(command, [...prefix, '-p', project, '--pretty', 'false'], project);
 }
 
-
-/** A consumer project that depends on this repository the way an installed package would. */
-function createProject(name: string, packageJson: object, compilerOptions: object, files: Readonly<Record<string, string>>): string {
-  const dir = path.join(tmpRoot, name);
-  fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
-  // Relative, so the link survives the checkout being moved or mounted elsewhere.
-  fs.symlinkSync(path.relative(path.join(dir, 'node_modules'), root), path.join(dir, 'node_modules', 'coarsegrad'), 'dir');
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ private: true, ...packageJson }, null, 2));
-  const tsconfig = {
-    compilerOptions: {
-      target: 'es2022',
-      module: 'node20',
-      strict: true,
-      rootDir: 'src',
-      outDir: 'out',
-      // Keeps the repository's own @types (found by walking up from test/.tmp) out of the consumer.
-      types: [],
-      plugins: [{ transform: 'coarsegrad/transformer' }],
-      ...compilerOptions,
-    },
-    include: ['src'],
-  };
-  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
-  for (const [file, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, 'src', file)), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'src', file), text);
-  }
-  return dir;
-}
 
 /** 1-based `(line,col)` of `needle` in `text`, searched from the first `after`, as tsc prints it. */
 function positionOf(text: string, needle: string, after = ''): string {
@@ -219,9 +189,9 @@ let started: Builds | undefined;
 function builds(): Builds {
   if (started !== undefined) return started;
   fs.rmSync(tmpRoot, { recursive: true, force: true });
-  const esm = createProject('esm', { name: 'esm-consumer', type: 'module' }, {}, { 'main.ts': consumerProgram });
-  const cjs = createProject('cjs', { name: 'cjs-consumer' }, {}, { 'main.ts': consumerProgram });
-  const rejected = createProject(
+  const esm = createConsumer('esm', { name: 'esm-consumer', type: 'module' }, {}, { 'main.ts': consumerProgram });
+  const cjs = createConsumer('cjs', { name: 'cjs-consumer' }, {}, { 'main.ts': consumerProgram });
+  const rejected = createConsumer(
     'rejected',
     { name: 'rejected-consumer' },
     {},
@@ -229,7 +199,7 @@ function builds(): Builds {
   );
   // A .ts and a .cts file in a module package resolve `coarsegrad` through its `import` and its
   // `require` conditions, so one tsc run checks the types both kinds of consumer see.
-  const types = createProject(
+  const types = createConsumer(
     'types',
     { name: 'types-consumer', type: 'module' },
     { noEmit: true, skipLibCheck: false },
