@@ -1185,4 +1185,55 @@ export function f(x: number): number {
   [{ args: [1.5], value: 3, gradient: [2] }],
 );
 
+// A field holding an element of `new Array(n).fill(0)` is typed `any`: the operation tape took it for
+// no number and dropped its derivative (a silent 0 in the fine mode). The front end now gives a field
+// the shape of the value the object was built with, and a helper's result the shape its returns give.
+const anyFields = `
+function make(x: number) {
+  const pad = new Array(1).fill(0);
+  return { x, y: x + pad[0] };
+}
+
+/** @differentiable */
+export function builtHere(x: number, y: number): number {
+  const pad = new Array(1).fill(0);
+  const o = { x, y: x * y + pad[pad.length - 1] };
+  return Math.sin(o.y);
+}
+
+/** @differentiable */
+export function builtByAHelper(x: number, y: number): number {
+  const o = make(x * y);
+  return o.y * o.y;
+}
+`;
+// sin(xy): cos(xy)·(y, x); at (0.5, 2), cos(1)·(2, 0.5).
+gradientTest('a field typed any, of an object built in the function', anyFields, 'builtHere', [
+  { args: [0.5, 2], value: Math.sin(1), gradient: [2 * Math.cos(1), 0.5 * Math.cos(1)] },
+]);
+// (xy)²: 2xy·(y, x); at (0.5, 2), (4, 1).
+gradientTest('a field typed any, of an object a helper returns', anyFields, 'builtByAHelper', [{ args: [0.5, 2], value: 1, gradient: [4, 1] }]);
+
+// An object in a `let` may be given another later, so its field typed `any` stays unknown: the
+// operation tape refuses it at the read rather than drop its derivative; the coarse mode, which sees
+// what the object holds, differentiates it.
+{
+  const { program, line, column } = marked(`
+/** @differentiable */
+export function f(x: number, y: number): number {
+  const pad = new Array(1).fill(0);
+  let o = { x, y: x * y + pad[0] };
+  return Math.sin(§o.y);
+}
+`);
+  regressions('a field typed any of an object in a let: refused at the read by the fine mode, differentiated by the coarse', () => {
+    const fine = describeDiagnostics(compile({ 'main.ts': prelude + program }, { plugin: { mode: 'fine' } }).diagnostics);
+    assert.equal(fine.length, 1, fine.join('\n'));
+    assert.ok(fine[0]!.startsWith(`main.ts(${line},${column}): TS95001: coarsegrad: the field 'y' is typed 'any'`), fine[0]);
+    const coarse = compile({ 'main.ts': prelude + program }, { plugin: { mode: 'coarse' } });
+    assert.equal(describeDiagnostics(coarse.diagnostics), []);
+    checkPoints(load(coarse.js), 'coarse', 'f', [{ args: [0.5, 2], value: Math.sin(1), gradient: [2 * Math.cos(1), 0.5 * Math.cos(1)] }]);
+  });
+}
+
 regressions.run();

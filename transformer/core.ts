@@ -33,8 +33,12 @@ export type Shape =
   | { readonly kind: 'undefined' }
   /** An array of numbers: a plain array or a typed array. */
   | { readonly kind: 'array'; readonly storage: ArrayStorage }
-  /** An object read for its fields (a local record, `this`, an options object). */
-  | { readonly kind: 'record' }
+  /**
+   * An object read for its fields (a local record, `this`, an options object). `fields`: the shapes
+   * of an object literal's values, where the front end saw them built (the checker types a field
+   * holding an element of `new Array(n).fill(0)` as `any`).
+   */
+  | { readonly kind: 'record'; readonly fields?: ReadonlyMap<string, Shape> }
   | { readonly kind: 'function' }
   /** Anything else: passed along, never differentiated. `text` is its type, for messages. */
   | { readonly kind: 'other'; readonly text: string };
@@ -177,7 +181,7 @@ export interface CoreFunction {
   readonly thisOwner: FunctionLike | undefined;
   /** Declared inside another function, whose variables it may read. */
   readonly closure: boolean;
-  readonly result: Shape;
+  result: Shape;
 }
 
 /** A marked function and what the front end found about it. */
@@ -217,7 +221,7 @@ export function shapeOf(e: Expr): Shape {
     case 'arrayLiteral':
       return shapes.array('array');
     case 'objectLiteral':
-      return shapes.record;
+      return { kind: 'record', fields: new Map(e.fields.map(([name, value]) => [name, shapeOf(value)])) };
     case 'newArray':
       return shapes.array(e.storage);
     case 'slice':

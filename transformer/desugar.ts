@@ -8,6 +8,7 @@
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
 import { shapes, shapeOf, type ArrayStorage, type BinaryOp, type Call, type CoreFunction, type CoreParameter, type CoreProgram, type Expr, type Loop, type Shape, type Stmt, type Var } from './core.js';
+import { walk } from './core-walk.js';
 import { findDiscrete } from './discrete.js';
 import { mathConstants, primitive } from './rules.js';
 import { shapeOfType } from './shapes.js';
@@ -98,6 +99,7 @@ class FrontEnd {
     } finally {
       this.active.pop();
     }
+    core.result = returnedShape(core.result, core.body);
     return core;
   }
 
@@ -293,7 +295,7 @@ class Body {
           continue;
         }
         const init = this.expression(d.initializer, 'init');
-        this.refine(v, init);
+        this.refine(v, init, (list.flags & ts.NodeFlags.Const) !== 0);
         this.out.push(hoisted ? { kind: 'assign', var: v, value: init, at: d } : { kind: 'let', var: v, init, at: d });
         continue;
       }
@@ -303,9 +305,14 @@ class Body {
     }
   }
 
-  /** A variable declared without a type or a value (`let h;`) takes the shape of what it is first given. */
-  private refine(v: Var, value: Expr): void {
-    if (v.shape.kind === 'other' && v.shape.text === 'any') (v as { shape: Shape }).shape = shapeOf(value);
+  /**
+   * A variable declared without a type or a value (`let h;`) takes the shape of what it is first
+   * given; a `const` object takes the shapes of the fields it was built with.
+   */
+  private refine(v: Var, value: Expr, constant = false): void {
+    const given = shapeOf(value);
+    if (v.shape.kind === 'other' && v.shape.text === 'any') (v as { shape: Shape }).shape = given;
+    else if (constant && v.shape.kind === 'record' && given.kind === 'record' && given.fields !== undefined) (v as { shape: Shape }).shape = given;
   }
 
   /** `const { x, y: [a, b = 1] } = source`: one declaration per name, reading `source` (a stable expression). */
@@ -324,7 +331,7 @@ class Body {
       if (ts.isObjectBindingPattern(pattern)) {
         const key = element.propertyName ?? element.name;
         if (!ts.isIdentifier(key) && !ts.isStringLiteral(key) && !ts.isNumericLiteral(key)) unsupported(codes.unsupportedSyntax, key, 'computed names in destructuring are not supported; read the field directly.');
-        part = { kind: 'field', object: source, name: key.text, shape: this.front.shape(element.name), at: element };
+        part = { kind: 'field', object: source, name: key.text, shape: fieldShape(source, key.text, this.front.shape(element.name)), at: element };
       } else {
         part = { kind: 'element', array: source, index: numberAt(index, element), shape: elementShape(source, this.front.shape(element.name)), at: element };
       }
@@ -460,7 +467,8 @@ class Body {
       if (e.questionDotToken) unsupported(codes.unsupportedSyntax, e, "optional chaining ('?.') is not supported in a marked function.");
       const key = skipOuter(ts, e.argumentExpression);
       if (ts.isStringLiteral(key) || ts.isNoSubstitutionTemplateLiteral(key)) {
-        return { kind: 'field', object: this.expression(e.expression), name: key.text, shape: front.shape(e), at: e };
+        const object = this.expression(e.expression);
+        return { kind: 'field', object, name: key.text, shape: fieldShape(object, key.text, front.shape(e)), at: e };
       }
       const [array, index] = this.operands([() => this.expression(e.expression), () => this.expression(e.argumentExpression)]);
       return { kind: 'element', array: array!, index: index!, shape: elementShape(array!, front.shape(e)), at: e };
@@ -623,7 +631,8 @@ class Body {
     }
     if (e.questionDotToken) unsupported(codes.unsupportedSyntax, e, "optional chaining ('?.') is not supported in a marked function.");
     if (ts.isPrivateIdentifier(e.name)) unsupported(codes.unsupportedSyntax, e.name, 'private fields (#name) are not read by the gradient code; use a plain field.');
-    return { kind: 'field', object: this.expression(e.expression), name: e.name.text, shape: this.front.shape(e), at: e };
+    const object = this.expression(e.expression);
+    return { kind: 'field', object, name: e.name.text, shape: fieldShape(object, e.name.text, this.front.shape(e)), at: e };
   }
 
   private objectLiteral(e: ts.ObjectLiteralExpression): Expr {
@@ -699,7 +708,8 @@ class Body {
     const values = this.operands([...(receiver !== undefined ? [receiver] : []), ...e.arguments.map((a) => () => this.expression(a))]);
     const self = receiver !== undefined ? values.shift() : undefined;
     const fn = front.function(decl, e);
-    const call: Call = { kind: 'call', fn, args: fn.params.map((_, i) => values[i] ?? undefinedAt(e)), receiver: self, shape: front.shape(e), at: e };
+    const checked = front.shape(e);
+    const call: Call = { kind: 'call', fn, args: fn.params.map((_, i) => values[i] ?? undefinedAt(e)), receiver: self, shape: vague(checked) ? fn.result : checked, at: e };
     return this.placed(call, place, fn.name);
   }
 
@@ -786,10 +796,10 @@ class Body {
     }
     for (const p of pattern.properties) {
       if (ts.isShorthandPropertyAssignment(p) && p.objectAssignmentInitializer === undefined) {
-        this.assignTo(p.name, () => ({ kind: 'field', object: source, name: p.name.text, shape: this.front.shape(p.name), at: p }), 'effect');
+        this.assignTo(p.name, () => ({ kind: 'field', object: source, name: p.name.text, shape: fieldShape(source, p.name.text, this.front.shape(p.name)), at: p }), 'effect');
       } else if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) {
         const name = p.name.text;
-        this.assignTo(p.initializer, () => ({ kind: 'field', object: source, name, shape: this.front.shape(p.initializer), at: p }), 'effect');
+        this.assignTo(p.initializer, () => ({ kind: 'field', object: source, name, shape: fieldShape(source, name, this.front.shape(p.initializer)), at: p }), 'effect');
       } else {
         unsupported(codes.unsupportedSyntax, p, 'only plain fields can be destructured in an assignment in a marked function.');
       }
@@ -828,7 +838,7 @@ class Body {
       const read: Expr =
         index !== undefined
           ? { kind: 'element', array: object, index, shape: elementShape(object, this.front.shape(inner)), at: inner }
-          : { kind: 'field', object, name: (inner as ts.PropertyAccessExpression).name.text, shape: this.front.shape(inner), at: inner };
+          : { kind: 'field', object, name: (inner as ts.PropertyAccessExpression).name.text, shape: fieldShape(object, (inner as ts.PropertyAccessExpression).name.text, this.front.shape(inner)), at: inner };
       let old: Expr | undefined;
       const next = modify(() => (old = postfix && place !== 'effect' ? this.copy(read, inner, 'before') : read));
       const stored = this.store(inner, object, index, next, place === 'effect' ? 'effect' : 'value', at);
@@ -974,6 +984,39 @@ function joinShapes(a: Shape, b: Shape, checked: Shape): Shape {
 }
 
 /** An element of an array of numbers is a number, whatever the checker says (`new Array(n).fill(0)` is `any[]`). */
+/** `any`, or an object whose fields' shapes are not known: what the checker says where the front end may know better. */
+function vague(s: Shape): boolean {
+  return (s.kind === 'other' && s.text === 'any') || (s.kind === 'record' && s.fields === undefined);
+}
+
+/** A function's result where the checker's is vague: the shape every `return` gives, if they agree. */
+function returnedShape(declared: Shape, body: readonly Stmt[]): Shape {
+  if (!vague(declared)) return declared;
+  const given: Shape[] = [];
+  walk(body, (s) => {
+    if (s.kind === 'return') given.push(shapeOf(s.value));
+  });
+  const first = given[0];
+  if (first === undefined || !given.every((g) => shapeKey(g) === shapeKey(first))) return declared;
+  // An object stays an object: only its fields' shapes are learnt.
+  return declared.kind === 'record' && first.kind !== 'record' ? declared : first;
+}
+
+function shapeKey(s: Shape): string {
+  if (s.kind === 'number') return `number${s.int ? ':int' : ''}${s.optional ? '?' : ''}`;
+  if (s.kind === 'array') return `array:${s.storage}`;
+  if (s.kind === 'other') return `other:${s.text}`;
+  if (s.kind === 'record') return `{${[...(s.fields ?? [])].map(([k, v]) => `${k}:${shapeKey(v)}`).join(',')}}`;
+  return s.kind;
+}
+
+/** A field's shape: the checker's, or where it says `any`, that of the value the object was built with. */
+function fieldShape(object: Expr, name: string, checked: Shape): Shape {
+  if (checked.kind !== 'other' || checked.text !== 'any') return checked;
+  const record = shapeOf(object);
+  return (record.kind === 'record' ? record.fields?.get(name) : undefined) ?? checked;
+}
+
 function elementShape(array: Expr, checked: Shape): Shape {
   return shapeOf(array).kind === 'array' && checked.kind !== 'number' ? shapes.number : checked;
 }

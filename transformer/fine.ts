@@ -573,6 +573,10 @@ class FineEmitter {
     const kind = base.s === undefined ? outsideKind(e.shape) : kindOf(e.shape);
     if (base.kind === 'arr' || e.name === 'length') return { kind: 'num', v: f.createPropertyAccessExpression(base.v, e.name) };
     if (base.kind === 'num') unsupported(codes.unsupportedSyntax, e.at, `'${e.name}' of a number cannot be differentiated.`);
+    // The shadow holds the field only if it holds a number or an array, which its type must say.
+    if (base.s !== undefined && e.shape.kind === 'other' && e.shape.text === 'any') {
+      unsupported(codes.unsupportedSyntax, e.at, `the field '${e.name}' is typed 'any', so the operation tape cannot tell whether it holds a number; give the object a type (for example ${e.name}: number).`);
+    }
     return { kind, v: f.createPropertyAccessExpression(base.v, e.name), s: base.s === undefined || kind === 'other' ? undefined : f.createPropertyAccessExpression(base.s, e.name) };
   }
 
