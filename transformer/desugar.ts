@@ -983,7 +983,6 @@ function joinShapes(a: Shape, b: Shape, checked: Shape): Shape {
   return checked;
 }
 
-/** An element of an array of numbers is a number, whatever the checker says (`new Array(n).fill(0)` is `any[]`). */
 /** `any`, or an object whose fields' shapes are not known: what the checker says where the front end may know better. */
 function vague(s: Shape): boolean {
   return (s.kind === 'other' && s.text === 'any') || (s.kind === 'record' && s.fields === undefined);
@@ -1017,6 +1016,7 @@ function fieldShape(object: Expr, name: string, checked: Shape): Shape {
   return (record.kind === 'record' ? record.fields?.get(name) : undefined) ?? checked;
 }
 
+/** An element of an array of numbers is a number, whatever the checker says (`new Array(n).fill(0)` is `any[]`). */
 function elementShape(array: Expr, checked: Shape): Shape {
   return shapeOf(array).kind === 'array' && checked.kind !== 'number' ? shapes.number : checked;
 }
