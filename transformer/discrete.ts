@@ -1,8 +1,8 @@
 /**
  * Discrete parameters (DESIGN.md §2, §4): a `number` parameter of the marked function whose value
- * decides a trip count (it is compared with a loop counter), an index or the length of an array is
- * integer-valued, whatever arithmetic it also takes part in, and is not differentiated: its gradient
- * entry is 0. What passes through `Math.floor`, `round`, `ceil`, `trunc` or a bitwise operation is
+ * decides a trip count (it is compared with a loop counter, or a counter starts from it), an index
+ * or the length of an array is integer-valued, whatever arithmetic it also takes part in, and is not
+ * differentiated: its gradient entry is 0. What passes through `Math.floor`, `round`, `ceil`, `trunc` or a bitwise operation is
  * rounded by the program itself and stays continuous.
  *
  * A forward data-flow analysis on the core, over every function the marked function reaches: which
@@ -19,6 +19,7 @@ export function findDiscrete(main: CoreFunction): Map<Var, string> {
   for (const v of sources) from.set(v, new Set([v]));
   const returns = new Map<CoreFunction, Set<Var>>();
   const counters = counterVariables(functions);
+  const startsCounter = new Set(functions.flatMap((fn) => [...loopCounters(fn)]));
 
   const depsOf = (e: Expr): Set<Var> => {
     const out = new Set<Var>();
@@ -123,6 +124,11 @@ export function findDiscrete(main: CoreFunction): Map<Var, string> {
       if (isCounter(x.left, stepped)) sink(x.right, 'it decides a trip count');
       if (isCounter(x.right, stepped)) sink(x.left, 'it decides a trip count');
     });
+    // Where a counter starts decides the trip count as much as what it is compared with
+    // (`for (let i = n - 1; i >= 0; i--)`).
+    for (const init of loop.init) {
+      if (init.kind === 'let' && startsCounter.has(init.var)) sink(init.init, 'it decides a trip count');
+    }
   };
   for (const fn of functions) {
     walk(fn.body, (s) => {
@@ -189,4 +195,33 @@ function reachedFunctions(main: CoreFunction): CoreFunction[] {
 function lineOf(e: Expr): number {
   const file = e.at.getSourceFile();
   return file.getLineAndCharacterOfPosition(e.at.getStart(file)).line + 1;
+}
+
+/**
+ * `let i = ...` in a loop's initialiser, stepped only as `i = i ± c` in its update: a loop counter,
+ * which carries no derivative in either mode, whatever it starts from.
+ */
+export function loopCounters(fn: CoreFunction): Set<Var> {
+  const counters = new Set<Var>();
+  const assigned = new Map<Var, number>();
+  walk(fn.body, (s) => {
+    if (s.kind === 'assign') assigned.set(s.var, (assigned.get(s.var) ?? 0) + 1);
+  });
+  walk(fn.body, (s) => {
+    if (s.kind !== 'loop') return;
+    for (const init of s.init) {
+      if (init.kind !== 'let') continue;
+      const steps = s.update.filter((u) => u.kind === 'assign' && u.var === init.var && isStep(u.value, init.var));
+      // Stepped once per iteration by the update, and nowhere else.
+      if (steps.length === 1 && assigned.get(init.var) === 1) counters.add(init.var);
+    }
+  });
+  return counters;
+}
+
+/** `v + c`, `v - c` (`+v + c` after `v++`) with a constant `c`. */
+function isStep(e: Expr, v: Var): boolean {
+  if (e.kind !== 'binary' || (e.op !== '+' && e.op !== '-') || e.right.kind !== 'number') return false;
+  const base = e.left.kind === 'unary' && e.left.op === 'plus' ? e.left.operand : e.left;
+  return base.kind === 'var' && base.var === v;
 }

@@ -10,6 +10,7 @@
  */
 import type { CoreFunction, Expr, Var } from './core.js';
 import { walk } from './core-walk.js';
+import { loopCounters } from './discrete.js';
 
 /** Math functions whose derivative is zero everywhere they have one: their results are inactive. */
 const piecewiseConstant = new Set(['floor', 'ceil', 'round', 'trunc', 'sign']);
@@ -92,30 +93,4 @@ export function activeVariables(fn: CoreFunction, seeds: ReadonlySet<Var>, outer
 export function callIsActive(e: Extract<Expr, { kind: 'call' }>, isActive: (x: Expr) => boolean): boolean {
   if (e.fn.result.kind === 'array' || e.fn.result.kind === 'record') return true;
   return e.args.some(isActive) || (e.receiver !== undefined && e.receiver.kind !== 'this' && isActive(e.receiver)) || e.fn.closure;
-}
-
-/** `let i = ...` in a loop's initialiser, stepped only as `i = i ± c` in its update. */
-function loopCounters(fn: CoreFunction): Set<Var> {
-  const counters = new Set<Var>();
-  const assigned = new Map<Var, number>();
-  walk(fn.body, (s) => {
-    if (s.kind === 'assign') assigned.set(s.var, (assigned.get(s.var) ?? 0) + 1);
-  });
-  walk(fn.body, (s) => {
-    if (s.kind !== 'loop') return;
-    for (const init of s.init) {
-      if (init.kind !== 'let') continue;
-      const steps = s.update.filter((u) => u.kind === 'assign' && u.var === init.var && isStep(u.value, init.var));
-      // Stepped once per iteration by the update, and nowhere else.
-      if (steps.length === 1 && assigned.get(init.var) === 1) counters.add(init.var);
-    }
-  });
-  return counters;
-}
-
-/** `v + c`, `v - c` (`+v + c` after `v++`) with a constant `c`. */
-function isStep(e: Expr, v: Var): boolean {
-  if (e.kind !== 'binary' || (e.op !== '+' && e.op !== '-') || e.right.kind !== 'number') return false;
-  const base = e.left.kind === 'unary' && e.left.op === 'plus' ? e.left.operand : e.left;
-  return base.kind === 'var' && base.var === v;
 }

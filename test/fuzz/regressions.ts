@@ -1187,4 +1187,50 @@ export function f(x: number, y: number, xs: Float64Array, flag: boolean): number
 }
 `,
   },
+  {
+    name: 'seed 808, program 2381',
+    oracle: 'shape:coarse',
+    fixed: "both modes (coarse wrong): a number parameter that only says where a loop's counter starts (for (let i = n - 1; i >= 0; i--)) decides the trip count, so it is discrete; the affine closed form differentiated 2^n in it",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","count"],
+    points: [[1,3]],
+    source: `
+/** @differentiable */
+export function f(y: number, n: number): number {
+  let s3 = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    s3 += y + s3;
+  }
+  return s3;
+}
+`,
+  },
+  {
+    name: 'seed 707, program 312',
+    oracle: 'fd:coarse',
+    fixed: "fuzzer: values exploding to 1e39, whose gradient is what terms of 1e52 cancel to; the modes sum them in different orders (coarse 6e-5 off the exact rational answer, fine on it); past 1e30 the gradients are not compared",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","f64"],
+    points: [[1,[-0.140625,1.03125,-0.921875]]],
+    source: `
+/** @differentiable */
+export function f(x: number, xs: Float64Array): number {
+  for (let i = 0; i < 3; i++) {
+    let g2 = 0;
+    for (let j = 0; j < xs.length; j++) {
+      g2 += x * (xs[j] - xs[i]);
+      x *= g2 + g2;
+    }
+    let s3 = 0;
+    for (let j = 0; j < 4; j += 2) {
+      s3 += x - 2;
+    }
+    x += s3;
+  }
+  return x;
+}
+`,
+  },
 ];
