@@ -1214,19 +1214,36 @@ gradientTest('a field typed any, of an object built in the function', anyFields,
 // (xy)²: 2xy·(y, x); at (0.5, 2), (4, 1).
 gradientTest('a field typed any, of an object a helper returns', anyFields, 'builtByAHelper', [{ args: [0.5, 2], value: 1, gradient: [4, 1] }]);
 
-// An object in a `let` may be given another later, so its field typed `any` stays unknown: the
-// operation tape refuses it at the read rather than drop its derivative; the coarse mode, which sees
-// what the object holds, differentiates it.
+// sin(xy) again, the object in a let that is never given another.
+gradientTest(
+  'a field typed any, of an object in a let',
+  `
+/** @differentiable */
+export function f(x: number, y: number): number {
+  const pad = new Array(1).fill(0);
+  let o = { x, y: x * y + pad[0] };
+  o.x = 2 * x;
+  return Math.sin(o.y);
+}
+`,
+  'f',
+  [{ args: [0.5, 2], value: Math.sin(1), gradient: [2 * Math.cos(1), 0.5 * Math.cos(1)] }],
+);
+
+// An object in a `let` given another later may hold anything in a field typed `any`: the operation
+// tape refuses it at the read rather than drop its derivative; the coarse mode, which sees what the
+// object holds, differentiates it.
 {
   const { program, line, column } = marked(`
 /** @differentiable */
 export function f(x: number, y: number): number {
   const pad = new Array(1).fill(0);
   let o = { x, y: x * y + pad[0] };
+  if (x > 1) o = { x, y: y + pad[0] };
   return Math.sin(§o.y);
 }
 `);
-  regressions('a field typed any of an object in a let: refused at the read by the fine mode, differentiated by the coarse', () => {
+  regressions('a field typed any of an object in a let given another: refused at the read by the fine mode, differentiated by the coarse', () => {
     const fine = describeDiagnostics(compile({ 'main.ts': prelude + program }, { plugin: { mode: 'fine' } }).diagnostics);
     assert.equal(fine.length, 1, fine.join('\n'));
     assert.ok(fine[0]!.startsWith(`main.ts(${line},${column}): TS95001: coarsegrad: the field 'y' is typed 'any'`), fine[0]);

@@ -295,7 +295,7 @@ class Body {
           continue;
         }
         const init = this.expression(d.initializer, 'init');
-        this.refine(v, init, (list.flags & ts.NodeFlags.Const) !== 0);
+        this.refine(v, init, (list.flags & ts.NodeFlags.Const) !== 0 || !this.reassigned(d.name));
         this.out.push(hoisted ? { kind: 'assign', var: v, value: init, at: d } : { kind: 'let', var: v, init, at: d });
         continue;
       }
@@ -305,9 +305,33 @@ class Body {
     }
   }
 
+  /** Is the variable `name` declares assigned anywhere after its declaration (`o = ...`)? */
+  private reassigned(name: ts.Identifier): boolean {
+    const ts = this.ts;
+    const symbol = this.front.symbolOf(name);
+    const scope = ownerFunction(ts, name) ?? name.getSourceFile();
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+        const targets = ts.isIdentifier(skipOuter(ts, n.left)) ? [skipOuter(ts, n.left)] : ts.isArrayLiteralExpression(n.left) || ts.isObjectLiteralExpression(n.left) ? [n.left] : [];
+        // A destructuring assignment may write it too: any name of the same symbol in it counts.
+        for (const t of targets) {
+          const names: ts.Identifier[] = [];
+          const collect = (m: ts.Node): void => (ts.isIdentifier(m) ? void names.push(m) : m.forEachChild(collect));
+          collect(t);
+          if (names.some((id) => this.front.checker.getSymbolAtLocation(id) === symbol || (ts.isShorthandPropertyAssignment(id.parent) && this.front.checker.getShorthandAssignmentValueSymbol(id.parent) === symbol))) found = true;
+        }
+      }
+      n.forEachChild(visit);
+    };
+    scope.forEachChild(visit);
+    return found;
+  }
+
   /**
    * A variable declared without a type or a value (`let h;`) takes the shape of what it is first
-   * given; a `const` object takes the shapes of the fields it was built with.
+   * given; an object never given another takes the shapes of the fields it was built with.
    */
   private refine(v: Var, value: Expr, constant = false): void {
     const given = shapeOf(value);
