@@ -513,10 +513,17 @@ function simplify(g: Graph, op: PrimitiveName, args: readonly Node[]): Node | un
     case '&&':
       if (a.kind === 'const') return a.value ? b : a;
       if (b.kind === 'const' && b.value) return a;
+      // Falsy whatever a boolean `a` is: `c && 0`, and `!c && c`, the path of code after
+      // `if (c) return` inside a branch on `c` again (unrolled loops make many).
+      if (b.kind === 'const' && isBoolean(a)) return g.constant(0);
+      if (isBoolean(b) && a.kind === 'apply' && a.op === '!' && a.args[0] === b) return g.constant(0);
+      if (isBoolean(a) && b.kind === 'apply' && b.op === '!' && b.args[0] === a) return g.constant(0);
       return a === b ? a : undefined;
     case '||':
       if (a.kind === 'const') return a.value ? a : b;
       if (b.kind === 'const' && !b.value) return a;
+      if (isBoolean(b) && a.kind === 'apply' && a.op === '!' && a.args[0] === b) return g.constant(1);
+      if (isBoolean(a) && b.kind === 'apply' && b.op === '!' && b.args[0] === a) return g.constant(1);
       return a === b ? a : undefined;
     default:
       return undefined;

@@ -1233,4 +1233,32 @@ export function f(x: number, xs: Float64Array): number {
 }
 `,
   },
+  {
+    name: 'seed 4242, program 5081',
+    oracle: 'nonfinite:coarse',
+    fixed: "coarse: in a constant loop unrolled around `if (c) return`, conditions like `c || !c && c` and `!c && c` were not folded, so the adjoints of the path never taken were zero only at run time, times partials that overflowed there (NaN); `!c && c` is now 0 and `!c || c` 1 for a boolean c",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num"],
+    points: [[1.25]],
+    source: `
+/** @differentiable */
+export function f(x: number): number {
+  let s12 = 0;
+  s12 = x;
+  let m14 = 1;
+  for (let i = 0; i < 7; i++) {
+    if (1 >= x) {
+      return s12;
+    }
+    for (let j = 0; j < 3; j++) {
+      s12 += m14 * s12;
+      const t19: number = s12;
+      m14 -= t19;
+    }
+  }
+  return 1;
+}
+`,
+  },
 ];
