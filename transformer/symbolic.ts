@@ -46,12 +46,31 @@ export function scale(g: Graph, adjoint: Node, partial: Node): Node {
   // NaN from a partial that is infinite where the primal's unused value is. A product is already
   // inside the guard of the adjoint it scales (the guard is a φ with a zero arm, taken in above);
   // where adjoints meet, a sum or a φ, is where a zero arrives again.
-  if (partial.kind !== 'const' && !isScaling(adjoint) && readsRuntimeAdjoint(adjoint)) {
+  if (partial.kind !== 'const' && !isScaling(adjoint) && (readsRuntimeAdjoint(adjoint) || zeroOnSomePath(adjoint))) {
     const zero = g.constant(0);
     return g.call('select', g.call('!==', adjoint, zero), cancellingProduct(g, adjoint, partial), zero);
   }
   return cancellingProduct(g, adjoint, partial);
 }
+
+/**
+ * An adjoint that is 0 on some path: a φ with an arm that is (or is 0 on some path itself), or a
+ * sum of such adjoints (where the branches took none of its terms). It is then 0 at run time though
+ * not at compile time.
+ */
+function zeroOnSomePath(n: Node): boolean {
+  if (n.kind !== 'apply') return false;
+  const known = zeroSomewhere.get(n);
+  if (known !== undefined) return known;
+  let result = false;
+  if (n.op === 'select') result = hasZeroArm(n) || zeroOnSomePath(n.args[1]!) || zeroOnSomePath(n.args[2]!);
+  else if (n.op === '+' || n.op === '-') result = n.args.every(zeroOnSomePath);
+  else if (n.op === 'neg') result = zeroOnSomePath(n.args[0]!);
+  zeroSomewhere.set(n, result);
+  return result;
+}
+
+const zeroSomewhere = new WeakMap<Node, boolean>();
 
 function isScaling(n: Node): boolean {
   return n.kind === 'apply' && (n.op === '*' || n.op === '/' || n.op === 'neg');
