@@ -1261,4 +1261,34 @@ export function f(x: number): number {
 }
 `,
   },
+  {
+    name: 'seed 4242, program 5081, shrunk again',
+    oracle: 'nonfinite:coarse',
+    fixed: "coarse: with `else if (x) break` the paths of the unrolled loop are known only at run time; an adjoint 0 there (a φ whose arm is a φ with a zero arm) times a partial that overflowed gave NaN",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num"],
+    points: [[1.25]],
+    source: `
+/** @differentiable */
+export function f(x: number): number {
+  let s12 = 0;
+  s12 = x;
+  let m14 = 1;
+  for (let i = 0; i < 7; i++) {
+    if (m14 >= x) {
+      return s12;
+    } else if (x) {
+      break;
+    }
+    for (let j = 0; j < 3; j++) {
+      s12 += m14 * s12;
+      const t19: number = s12;
+      m14 -= t19;
+    }
+  }
+  return 1;
+}
+`,
+  },
 ];
