@@ -295,7 +295,8 @@ class Body {
           continue;
         }
         const init = this.expression(d.initializer, 'init');
-        this.refine(v, init, (list.flags & ts.NodeFlags.Const) !== 0 || !this.reassigned(d.name));
+        const name = d.name;
+        this.refine(v, init, () => (list.flags & ts.NodeFlags.Const) !== 0 || !this.reassigned(name));
         this.out.push(hoisted ? { kind: 'assign', var: v, value: init, at: d } : { kind: 'let', var: v, init, at: d });
         continue;
       }
@@ -333,10 +334,11 @@ class Body {
    * A variable declared without a type or a value (`let h;`) takes the shape of what it is first
    * given; an object never given another takes the shapes of the fields it was built with.
    */
-  private refine(v: Var, value: Expr, constant = false): void {
+  private refine(v: Var, value: Expr, neverReassigned: () => boolean = () => false): void {
     const given = shapeOf(value);
     if (v.shape.kind === 'other' && v.shape.text === 'any') (v as { shape: Shape }).shape = given;
-    else if (constant && v.shape.kind === 'record' && given.kind === 'record' && given.fields !== undefined) (v as { shape: Shape }).shape = given;
+    // Asked last: it reads the whole function around the declaration.
+    else if (v.shape.kind === 'record' && given.kind === 'record' && given.fields !== undefined && neverReassigned()) (v as { shape: Shape }).shape = given;
   }
 
   /** `const { x, y: [a, b = 1] } = source`: one declaration per name, reading `source` (a stable expression). */
