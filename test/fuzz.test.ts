@@ -126,6 +126,19 @@ oracles('a kink at the point is not compared with finite differences (they avera
   assert.is(r!.stats.fdUnstable, 2);
 });
 
+oracles('a switch of || at an exact 0 is not compared with finite differences, and the points beside it are', () => {
+  // At u = 0 the second `s || u` returns u (derivative 3 in all); around it, s (4): the README's
+  // convention differentiates the operand returned.
+  const source = '/** @differentiable */\nexport function w(u: number): number {\n  let s = u;\n  for (let i = 0; i < 2; i++) s = s + (s || u);\n  return s;\n}\n';
+  const [at, beside] = [0, 0.25].map((u) => checkBatch([{ id: 'w', call: 'fn', kinds: ['num'], points: [[u]], source }])[0]);
+  assert.equal(at!.failures, []);
+  assert.is(at!.stats.switchPoints, 1);
+  assert.is(at!.stats.fdChecked, 0);
+  assert.equal(beside!.failures, []);
+  assert.is(beside!.stats.switchPoints, 0);
+  assert.is(beside!.stats.fdChecked, 1);
+});
+
 oracles('batch problems are attributed to their program', () => {
   // An internal error by its position, and only that program loses its companion.
   const specs: CaseSpec[] = [

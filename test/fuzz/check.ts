@@ -14,8 +14,9 @@
  * 5. coarse and fine gradients agree to 1e-9 of the largest entry, or within 16 times what that
  *    nudge moves the fine gradient by;
  * 6. both agree with 5-point central differences where those are stable (three steps agree, and
- *    the two sides), within what rounding in the values differenced allows; a parameter the report
- *    takes as discrete (a trip count, an index, a length) is 0 in both modes instead;
+ *    the two sides) and the point is not at a switch of `||` or `&&` (switchProbe), within what
+ *    rounding in the values differenced allows; a parameter the report takes as discrete (a trip
+ *    count, an index, a length) is 0 in both modes instead;
  * 7. no NaN/Infinity in a gradient entry whose finite difference is finite;
  * 8. no call changes its arguments; a companion leaves the tape as it found it;
  * 9. the gradient has the parameters' shape; a companion neither throws nor hangs.
@@ -58,8 +59,20 @@ export interface CaseResult {
   refusals: Refusal[];
   /** Type errors, or a primal that throws or changes its arguments: bugs of the generator. */
   generatorErrors: string[];
-  stats: { points: number; skippedPoints: number; hugePoints: number; fdChecked: number; fdUnstable: number };
+  stats: CheckStats;
 }
+
+export interface CheckStats {
+  points: number;
+  skippedPoints: number;
+  hugePoints: number;
+  /** Points where an `a || b` or `a && b` met an `a` of exactly 0: finite differences not compared. */
+  switchPoints: number;
+  fdChecked: number;
+  fdUnstable: number;
+}
+
+export const noStats = (): CheckStats => ({ points: 0, skippedPoints: 0, hugePoints: 0, switchPoints: 0, fdChecked: 0, fdUnstable: 0 });
 
 export interface CheckOptions {
   /** Builds to make; a case is checked in the modes built. Default: all three. */
@@ -313,6 +326,44 @@ function entry(m: Record<string, any>, spec: CaseSpec): Entry {
   };
 }
 
+/**
+ * `a || b` and `a && b` switch on `a` being 0: at an `a` of exactly 0 the value is one operand's,
+ * and around it, generically, the other's. Both modes take the derivative of the operand returned
+ * (README, conventions at kinks), as JAX's `where` and every tape do: in reverse mode no rule gives
+ * the neighbourhood's partials in general, which can come from `a` along one coordinate and from
+ * `b` along another. Finite differences see the neighbourhood, so at such a point they are not
+ * compared. The probe is the program built without the plugin, each left side of `||` and `&&`
+ * passed through a function that counts the zeros it sees; undefined where there is neither.
+ */
+function switchProbe(spec: CaseSpec): { at(args: unknown[]): boolean } | undefined {
+  if (!/\|\||&&/.test(spec.source)) return undefined;
+  const counting: ts.TransformerFactory<ts.SourceFile> = (context) => (file) => {
+    const f = context.factory;
+    const visit = (node: ts.Node): ts.Node => {
+      if (ts.isBinaryExpression(node) && (node.operatorToken.kind === ts.SyntaxKind.BarBarToken || node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)) {
+        const left = f.createCallExpression(f.createIdentifier('__switch'), undefined, [ts.visitNode(node.left, visit) as ts.Expression]);
+        return f.updateBinaryExpression(node, left, node.operatorToken, ts.visitNode(node.right, visit) as ts.Expression);
+      }
+      return ts.visitEachChild(node, visit, context);
+    };
+    return ts.visitNode(file, visit) as ts.SourceFile;
+  };
+  const counter = 'let __zeros = 0;\nfunction __switch(v) { if (v === 0) __zeros++; return v; }\nexport function __switchZeros() { const n = __zeros; __zeros = 0; return n; }\n';
+  const js = ts.transpileModule(header + counter + spec.source, {
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS },
+    transformers: { before: [counting] },
+  }).outputText;
+  const m = load({ 'main.ts': js });
+  const primal = entry(m, spec).primal;
+  return {
+    at(args) {
+      m.__switchZeros();
+      primal(...args);
+      return m.__switchZeros() > 0;
+    },
+  };
+}
+
 const runtime = require(runtimeEntry) as { tape: { size: number; seek(n: number): void } };
 const context = vm.createContext({ __fn: undefined as unknown, __result: undefined as unknown });
 const runner = new vm.Script('__result = __fn();');
@@ -519,6 +570,7 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
   const truth = entries.plain ?? entries.coarse ?? entries.fine;
   if (truth === undefined) return;
   const modes = (['coarse', 'fine'] as const).filter((m) => entries[m] !== undefined);
+  let probe: ReturnType<typeof switchProbe> | null | undefined;
 
   spec.points.forEach((point, p) => {
     const where = `at point ${p} ${showPoint(point)}`;
@@ -657,9 +709,27 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
       if (d !== undefined) fail('cmp', `coarse and fine gradients differ ${where}: ${d}\n  coarse ${showGradient(gradients.coarse)}\n  fine   ${showGradient(gradients.fine)}`, p);
     }
 
-    // Finite differences, where two step sizes agree, and only where the derivative is steady at the
-    // scale of the nudge: one that changes there (cos(y) of a y near 10^12, whose period is below
-    // y's rounding) varies far faster than any step can follow.
+    // Finite differences: not at a switch of `||` or `&&` (switchProbe); only where two step sizes
+    // agree, and only where the derivative is steady at the scale of the nudge: one that changes
+    // there (cos(y) of a y near 10^12, whose period is below y's rounding) varies far faster than
+    // any step can follow.
+    if (probe === undefined) {
+      try {
+        probe = switchProbe(spec) ?? null;
+      } catch {
+        probe = null; // a probe that cannot be built leaves every point to the checks below
+      }
+    }
+    let atSwitch = false;
+    try {
+      atSwitch = probe !== null && call(() => probe!.at(materialize(spec.kinds, point)), timeoutMs);
+    } catch {
+      atSwitch = false;
+    }
+    if (atSwitch) {
+      result.stats.switchPoints++;
+      return;
+    }
     const scale = Math.max(0, ...(reference === undefined ? [] : (gradients[reference] ?? []).flatMap(numbersOf).filter(Number.isFinite).map(Math.abs)));
     if (!Number.isFinite(drift) || drift > 1e-6 * scale + 1e-9) {
       result.stats.fdUnstable += coordinates(spec.kinds, point).length;
@@ -777,7 +847,7 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
 export function checkBatch(cases: readonly CaseSpec[], options: CheckOptions = {}): CaseResult[] {
   const builds = options.builds ?? ['plain', 'coarse', 'fine'];
   const timeoutMs = options.timeoutMs ?? 3000;
-  const results = new Map<string, CaseResult>(cases.map((c) => [c.id, { id: c.id, failures: [], refusals: [], generatorErrors: [], stats: { points: 0, skippedPoints: 0, hugePoints: 0, fdChecked: 0, fdUnstable: 0 } }]));
+  const results = new Map<string, CaseResult>(cases.map((c) => [c.id, { id: c.id, failures: [], refusals: [], generatorErrors: [], stats: noStats() }]));
   const modules: Partial<Record<BuildKind, { module: Record<string, any>; ids: Set<string> }>> = {};
   const discrete = new Map<string, Set<number>>();
   let typeErrorsFrom: BuildKind | undefined;

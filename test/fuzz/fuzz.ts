@@ -4,7 +4,7 @@
  * it, and counts outcomes. `run.ts` is its command line, `../fuzz.test.ts` runs a bounded sample.
  */
 import type { Program } from './ast.js';
-import { checkBatch, failureClass, primaryFailure, type CaseResult, type CaseSpec, type Failure } from './check.js';
+import { checkBatch, failureClass, noStats, primaryFailure, type CaseResult, type CaseSpec, type CheckStats, type Failure } from './check.js';
 
 export { failureClass };
 import { generatePoints, generateProgram } from './generate.js';
@@ -68,7 +68,7 @@ export interface FuzzReport {
   refusals: Record<string, number[]>;
   found: Found[];
   generatorErrors: { index: number; messages: string[]; source: string }[];
-  stats: { points: number; skippedPoints: number; hugePoints: number; fdChecked: number; fdUnstable: number };
+  stats: CheckStats;
   /** Programs per generator feature. */
   coverage: Record<string, number>;
 }
@@ -105,7 +105,7 @@ export function fuzz(options: FuzzOptions): FuzzReport {
     refusals: {},
     found: [],
     generatorErrors: [],
-    stats: { points: 0, skippedPoints: 0, hugePoints: 0, fdChecked: 0, fdUnstable: 0 },
+    stats: noStats(),
     coverage: {},
   };
   let shrinks = 0;
@@ -124,7 +124,7 @@ export function fuzz(options: FuzzOptions): FuzzReport {
       let r = results[k]!;
       const spec = specs[k]!;
       const program = programs.get(index)!;
-      for (const key of ['points', 'skippedPoints', 'hugePoints', 'fdChecked', 'fdUnstable'] as const) report.stats[key] += r.stats[key];
+      for (const key of Object.keys(report.stats) as (keyof CheckStats)[]) report.stats[key] += r.stats[key];
       for (const f of new Set(r.refusals.map((x) => `${x.mode} TS${x.code}: ${normaliseRefusal(x.message)}`))) (report.refusals[f] ??= []).push(index);
       if (r.generatorErrors.length > 0) {
         report.outcomes.generator++;
@@ -216,7 +216,7 @@ export function summary(report: FuzzReport): string {
   out.push(`seed ${report.seed}: ${report.programs} programs in ${(report.elapsedMs / 1000).toFixed(1)} s (${per1000.toFixed(1)} s per 1000)`);
   out.push(`  passed ${o.passed}, refused ${o.refused}, failed ${o.failed}, generator bugs ${o.generator}, vacuous (no finite point) ${o.vacuous}`);
   const s = report.stats;
-  out.push(`  points ${s.points} (${s.skippedPoints} skipped: primal not finite; ${s.hugePoints} beyond 1e30, gradients not compared), finite-difference checks ${s.fdChecked} (${s.fdUnstable} coordinates unstable, not compared)`);
+  out.push(`  points ${s.points} (${s.skippedPoints} skipped: primal not finite; ${s.hugePoints} beyond 1e30, gradients not compared; ${s.switchPoints} at a switch of || or &&, finite differences not compared), finite-difference checks ${s.fdChecked} (${s.fdUnstable} coordinates unstable, not compared)`);
   const sorted = (r: Record<string, number>) => Object.entries(r).sort((a, b) => b[1] - a[1]);
   if (Object.keys(report.failures).length > 0) {
     out.push('  failures by first oracle:');
