@@ -1253,4 +1253,56 @@ export function f(x: number, y: number): number {
   });
 }
 
+// A loop that keeps its last value (`s = e_i`) was a sum of each e_i times a power of 0: an earlier
+// element that is infinite (x / 0) made 0·∞, a NaN value and gradient where the primal is finite.
+gradientTest(
+  'a last value after an element that is infinite: the value and gradient of the last element alone',
+  `
+/** @differentiable */
+export function f(x: number, ds: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < ds.length; i++) s = x / ds[i]!;
+  return s;
+}
+`,
+  'f',
+  [
+    { args: [1, Float64Array.from([0, 2])], value: 0.5, gradient: [0.5, [0, -0.25]] },
+    { args: [1, new Float64Array(0)], value: 0, gradient: [0, []] },
+  ],
+  exact,
+);
+
+// A logistic whose exp overflows: the adjoint of exp(-z) is -1/(1 + ∞)² = 0, and 0 times the
+// partial exp(-z) = ∞ was NaN in the coarse mode's segment; the true derivative is e^-800, i.e. 0.
+gradientTest(
+  'a logistic at z = -800: gradient 0, not NaN',
+  `
+/** @differentiable */
+export function logistic(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
+`,
+  'logistic',
+  [{ args: [-800], value: 0, gradient: [0] }, { args: [0], value: 0.5, gradient: [0.25] }],
+  exact,
+);
+gradientTest(
+  'a logistic at z = -800 summed in a loop: gradient 0 there, not NaN',
+  `
+function logistic(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
+/** @differentiable */
+export function f(w: number, xs: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += logistic(w * xs[i]!);
+  return s;
+}
+`,
+  'f',
+  [{ args: [1, Float64Array.from([-800, 0])], value: 0.5, gradient: [0, [0, 0.25]] }],
+  exact,
+);
+
 regressions.run();

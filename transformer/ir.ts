@@ -506,6 +506,11 @@ function simplify(g: Graph, op: PrimitiveName, args: readonly Node[]): Node | un
       return undefined;
     case 'select':
       return simplifyPhi(g, args[0]!, args[1]!, args[2]!);
+    case '===':
+    case '!==':
+      // -x is 0 where x is (-0 === 0).
+      if (isNeg(a) && isConst(b, 0)) return g.call(op, a.args[0]!, b);
+      return undefined;
     case '!':
       // !!c is c only for a boolean c; for a number it is the number's truthiness.
       if (a.kind === 'apply' && a.op === '!' && isBoolean(a.args[0]!)) return a.args[0];

@@ -538,9 +538,20 @@ function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): 
   const trips = tripCount(g, loop);
   // The iteration number t of the counter's value i: the last iteration weighs a⁰.
   const remaining = g.sub(g.sub(trips, g.constant(1)), g.div(g.sub(counter, loop.start), g.constant(loop.step)));
+  const zero = g.constant(0);
   const exits = new Map<Var, Value>();
   for (const [symbol, { a, b }] of forms) {
-    const carriedOver = g.mul(g.apply('**', [a, trips]), initial(symbol).node);
+    const x0 = initial(symbol).node;
+    if (isConst(a, 0)) {
+      // `x = b_i`: the last iteration's b, or x₀ where the loop runs none. A φ, differentiated as
+      // one; as a sum weighted by powers of 0, an earlier b that is infinite would make 0·∞.
+      const last = g.add(loop.start, g.mul(g.sub(trips, g.constant(1)), g.constant(loop.step)));
+      exits.set(symbol, { kind: 'number', node: g.call('select', g.call('>', trips, zero), substitute(g, b, new Map([[counter, last]])), x0) });
+      continue;
+    }
+    // An `a` that is 0 only at run time multiplies in the loop as well: an infinite x there is NaN
+    // in the primal too.
+    const carriedOver = g.mul(g.apply('**', [a, trips]), x0);
     exits.set(symbol, { kind: 'number', node: splitSum(g, loop, g.mul(b, g.apply('**', [a, remaining])), carriedOver, symbol.name) });
   }
   return exits;

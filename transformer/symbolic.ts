@@ -46,7 +46,9 @@ export function scale(g: Graph, adjoint: Node, partial: Node): Node {
   // NaN from a partial that is infinite where the primal's unused value is. A product is already
   // inside the guard of the adjoint it scales (the guard is a φ with a zero arm, taken in above);
   // where adjoints meet, a sum or a φ, is where a zero arrives again.
-  if (partial.kind !== 'const' && !isScaling(adjoint) && (readsRuntimeAdjoint(adjoint) || zeroOnSomePath(adjoint))) {
+  // And a partial that reads a value which may have overflowed (`exp(-z)` of a logistic at z = −800)
+  // meets an adjoint that the saturation after it made 0 (`−1/(1 + ∞)²`): the tape skips it too.
+  if (partial.kind !== 'const' && ((!isScaling(adjoint) && readsRuntimeAdjoint(adjoint)) || zeroOnSomePath(adjoint) || (adjoint.kind !== 'const' && mayOverflow(partial)))) {
     const zero = g.constant(0);
     return g.call('select', g.call('!==', adjoint, zero), cancellingProduct(g, adjoint, partial), zero);
   }
@@ -54,11 +56,13 @@ export function scale(g: Graph, adjoint: Node, partial: Node): Node {
 }
 
 /**
- * An adjoint that is 0 on some path: a φ with an arm that is (or is 0 on some path itself), or a
- * sum of such adjoints (where the branches took none of its terms). It is then 0 at run time though
- * not at compile time.
+ * An adjoint that is 0 on some path: a φ with an arm that is (or is 0 on some path itself), a sum
+ * of such adjoints (where the branches took none of its terms), a loop's sum from 0 (where the loop
+ * runs no iteration), or a constant times one of these. It is then 0 at run time though not at
+ * compile time.
  */
 function zeroOnSomePath(n: Node): boolean {
+  if (n.kind === 'sum') return isConst(n.init, 0);
   if (n.kind !== 'apply') return false;
   const known = zeroSomewhere.get(n);
   if (known !== undefined) return known;
@@ -66,11 +70,38 @@ function zeroOnSomePath(n: Node): boolean {
   if (n.op === 'select') result = hasZeroArm(n) || zeroOnSomePath(n.args[1]!) || zeroOnSomePath(n.args[2]!);
   else if (n.op === '+' || n.op === '-') result = n.args.every(zeroOnSomePath);
   else if (n.op === 'neg') result = zeroOnSomePath(n.args[0]!);
+  else if (n.op === '*') result = (isConst(n.args[0]!) && zeroOnSomePath(n.args[1]!)) || (isConst(n.args[1]!) && zeroOnSomePath(n.args[0]!));
   zeroSomewhere.set(n, result);
   return result;
 }
 
 const zeroSomewhere = new WeakMap<Node, boolean>();
+
+/** Functions whose value overflows to ±∞ from a finite argument, where what follows can still be finite. */
+const overflowing = new Set(['exp', 'expm1', 'cosh', 'sinh', 'pow', '**']);
+/** Functions whose value is finite whatever their finite or infinite arguments. */
+const bounded = new Set(['sin', 'cos', 'tanh', 'atan', 'atan2', 'sign', '<', '<=', '>', '>=', '===', '!==', '!', '&&', '||', 'isUndefined', 'isNullish']);
+
+/**
+ * May `n` be ±∞ where the primal is finite: an overflowing function's value, or what is computed
+ * from one, short of a function that bounds it or a denominator (`1 / (1 + e)` is finite). Products
+ * of finite numbers that overflow are not followed: their primal overflows with them.
+ */
+function mayOverflow(n: Node): boolean {
+  if (n.kind === 'const') return !Number.isFinite(n.value);
+  if (n.kind !== 'apply') return false;
+  const known = overflows.get(n);
+  if (known !== undefined) return known;
+  let result: boolean;
+  if (bounded.has(n.op)) result = false;
+  else if (overflowing.has(n.op)) result = !n.args.every((a) => a.kind === 'const');
+  else if (n.op === '/') result = mayOverflow(n.args[0]!);
+  else result = n.args.some(mayOverflow);
+  overflows.set(n, result);
+  return result;
+}
+
+const overflows = new WeakMap<Node, boolean>();
 
 function isScaling(n: Node): boolean {
   return n.kind === 'apply' && (n.op === '*' || n.op === '/' || n.op === 'neg');

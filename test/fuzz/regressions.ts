@@ -1291,4 +1291,132 @@ export function f(x: number): number {
 }
 `,
   },
+  {
+    name: 'seed 4242, program 4935',
+    oracle: 'nonfinite:coarse',
+    fixed: "coarse mode: a logistic `1 / (1 + Math.exp(-v))` where `exp` overflows: the product of the adjoint (0, from `-1/(1 + ∞)²`) and the partial `exp(-v)` (∞) was NaN inside a segment; the operation tape skips a zero adjoint",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num","num","arr"],
+    points: [[1,1,1,[-0.171875,0.8125,-0.671875,-0.34375]]],
+    source: `
+/** @differentiable */
+export function f(x: number, y: number, z: number, xs: number[]): number {
+  for (let i = 0; i < 2; i++) {
+    let p3 = y;
+    for (let j = 0; j < xs.length; j++) {
+      p3 += i - (x * x);
+      let c7 = 0;
+      while (c7 < 2) {
+        c7++;
+        x += 1;
+        z += 1 / (1 + Math.exp(-(p3 + p3)));
+      }
+    }
+  }
+  return z;
+}
+`,
+  },
+  {
+    name: 'seed 20261202, program 9357',
+    oracle: 'nonfinite:coarse',
+    fixed: "coarse mode: the same 0·∞ of a logistic whose argument comes from helpers with loops",
+    id: 'f',
+    call: 'fn',
+    kinds: ["f64"],
+    points: [[[1.09375,-0.0625,-0.328125,0.53125,-1]]],
+    source: `
+const f_h4 = (a: Float64Array, u: number): number => {
+  let m16 = 1;
+  for (let i = 0; i < a.length; i++) {
+    for (let j = 2; j >= 0; j--) {
+      let c20 = 0;
+      while (c20 < 3) {
+        c20++;
+        if (m16--) {
+        }
+      }
+    }
+  }
+  return m16;
+};
+const f_h3 = (a: Float64Array, u: number = 1.5): number => {
+  let p13 = 0;
+  let p14 = a[1];
+  for (let i = 0; i < a.length; i++) {
+    p13 = (p13 * u) + f_h4(a, 1);
+  }
+  return p13 - p14;
+};
+const f_h2 = (a: Float64Array, u: number = 2): number => {
+  let m10 = 1;
+  m10 = f_h3(a);
+  return 2 * m10;
+};
+/** @differentiable */
+export const f = (ys: Float64Array): number => 1 / (1 + Math.exp(-f_h2(ys, 1)));
+`,
+  },
+  {
+    name: 'seed 20261202, program 2076',
+    oracle: 'cmp',
+    fixed: "coarse mode: the same 0·∞ of a logistic in a recurrence whose state overflows",
+    id: 'f',
+    call: 'fn',
+    kinds: ["f32","num"],
+    points: [[[-0.984375,1.25,-0.03125,0.171875],-1]],
+    source: `
+/** @differentiable */
+export function f(ys: Float32Array, z: number): number {
+  let m6 = z;
+  for (let i = 0; i < ys.length; i++) {
+    for (const v8 of ys) {
+      m6 = m6 * z;
+    }
+    z--;
+    m6 += 1 / (1 + Math.exp(-m6));
+  }
+  let m13 = m6;
+  return m13;
+}
+`,
+  },
+  {
+    name: 'seed 90210, program 3981',
+    oracle: 'nonfinite:coarse',
+    fixed: "coarse mode: a map's elements read by a loop that runs no iteration have an adjoint that is a sum of nothing, 0 at run time, which multiplied a partial that is NaN where the helper computing the elements overflows",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","count"],
+    points: [[1,1]],
+    source: `
+function f_h1(u: number = 1.5): number {
+  let c2 = 0;
+  while (c2 < 2) {
+    c2++;
+    for (let j = 0; j < 4; j++) {
+      let p5 = 1;
+      for (let q = 0; q < 4; q++) {
+        p5 = (p5 * u) + 1;
+      }
+      u -= p5;
+    }
+  }
+  return u;
+}
+/** @differentiable */
+export function f(x: number, n: number): number {
+  const out1 = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    out1[i] = f_h1(x);
+  }
+  let s13 = 0;
+  for (let i = 1; i < out1.length; i++) {
+    s13 = out1[i]!;
+  }
+  return s13;
+}
+`,
+  },
 ];
