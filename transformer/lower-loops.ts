@@ -546,7 +546,12 @@ function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): 
       // `x = b_i`: the last iteration's b, or x₀ where the loop runs none. A φ, differentiated as
       // one; as a sum weighted by powers of 0, an earlier b that is infinite would make 0·∞.
       const last = g.add(loop.start, g.mul(g.sub(trips, g.constant(1)), g.constant(loop.step)));
-      exits.set(symbol, { kind: 'number', node: g.call('select', g.call('>', trips, zero), substitute(g, b, new Map([[counter, last]])), x0) });
+      const atLast = substitute(g, b, new Map([[counter, last]]));
+      const ran = g.call('>', trips, zero);
+      // A b computed by a loop that runs in each iteration (a helper's) exists only inside the
+      // loop: there, each iteration's b is chosen or not, never multiplied.
+      const node = !loopsOf(atLast).has(loop) ? g.call('select', ran, atLast, x0) : splitSum(g, loop, g.call('select', g.call('===', remaining, zero), b, zero), g.call('select', ran, zero, x0), symbol.name);
+      exits.set(symbol, { kind: 'number', node });
       continue;
     }
     // An `a` that is 0 only at run time multiplies in the loop as well: an infinite x there is NaN

@@ -9,12 +9,15 @@
  * 3. the primal is finite at the point (else the point is skipped), and the same, to the bit, in the
  *    module built without the plugin and in each mode's module;
  * 4. `valueAndGrad`'s value is the primal's to 1e-12 relative (absolute below 1), or to what moving
- *    the point by a relative 2^-40 moves the primal by (ill-conditioned programs); `grad` equals
- *    `valueAndGrad`'s gradient; the call-site rewrite gives the same companion;
+ *    the point by a relative 2^-40 either way moves the primal by, or the gradient times that nudge
+ *    (ill-conditioned programs); `grad` equals `valueAndGrad`'s gradient; the call-site rewrite
+ *    gives the same companion;
  * 5. coarse and fine gradients agree to 1e-9 of the largest entry, or within 16 times what that
- *    nudge moves the fine gradient by;
+ *    nudge moves the fine gradient by (not compared where a mode's value is further than 1e-9 from
+ *    the primal's, by rounding alone: a chaotic program);
  * 6. both agree with 5-point central differences where those are stable (three steps agree, and
- *    the two sides) and the point is not at a switch of `||` or `&&` (switchProbe), within what
+ *    the two sides, and the nudge moves the entry by less than a millionth) and the point is not at
+ *    a switch of `||` or `&&` (switchProbe), within what
  *    rounding in the values differenced allows; a parameter the report takes as discrete (a trip
  *    count, an index, a length) is 0 in both modes instead;
  * 7. no NaN/Infinity in a gradient entry whose finite difference is finite;
@@ -68,11 +71,13 @@ export interface CheckStats {
   hugePoints: number;
   /** Points where an `a || b` or `a && b` met an `a` of exactly 0: finite differences not compared. */
   switchPoints: number;
+  /** Points where a mode's value left the primal's by rounding alone (a chaotic program): gradients not compared. */
+  divergedPoints: number;
   fdChecked: number;
   fdUnstable: number;
 }
 
-export const noStats = (): CheckStats => ({ points: 0, skippedPoints: 0, hugePoints: 0, switchPoints: 0, fdChecked: 0, fdUnstable: 0 });
+export const noStats = (): CheckStats => ({ points: 0, skippedPoints: 0, hugePoints: 0, switchPoints: 0, divergedPoints: 0, fdChecked: 0, fdUnstable: 0 });
 
 export interface CheckOptions {
   /** Builds to make; a case is checked in the modes built. Default: all three. */
@@ -528,9 +533,25 @@ function gradientEntry(g: readonly unknown[], [i, j]: [number, number | undefine
  * the gradients move under it is how far rounding can move them, in programs as ill-conditioned as
  * random ones get (a value of 500 with a derivative of 10^11).
  */
-function nudged(kinds: readonly ParamKind[], point: readonly PointValue[]): PointValue[] {
-  const by = (v: number) => v * (1 + 2 ** -40);
-  return point.map((v, i) => (kinds[i] === 'num' ? by(v as number) : kinds[i] === 'arr' || kinds[i] === 'roarr' || kinds[i] === 'f64' ? (v as number[]).map(by) : Array.isArray(v) ? v.slice() : v));
+function nudged(kinds: readonly ParamKind[], point: readonly PointValue[], sign: 1 | -1 = 1): PointValue[] {
+  const by = (v: number) => v * (1 + sign * nudge);
+  return point.map((v, i) => (kinds[i] === 'num' ? by(v as number) : nudges(kinds[i]!) ? (v as number[]).map(by) : Array.isArray(v) ? v.slice() : v));
+}
+
+const nudge = 2 ** -40;
+/** Arrays whose elements a nudge moves: a Float32Array's would round back. */
+const nudges = (k: ParamKind): boolean => k === 'arr' || k === 'roarr' || k === 'f64';
+
+/** How far the nudge moves the value to first order: Σ |∂f/∂x · x| · 2^-40 over what it moves. */
+function firstOrderNoise(kinds: readonly ParamKind[], point: readonly PointValue[], gradient: readonly unknown[]): number {
+  let sum = 0;
+  for (const c of coordinates(kinds, point)) {
+    if (c[1] !== undefined && !nudges(kinds[c[0]]!)) continue;
+    const x = c[1] === undefined ? (point[c[0]] as number) : (point[c[0]] as number[])[c[1]]!;
+    const d = gradientEntry(gradient, c);
+    if (d !== undefined && Number.isFinite(d)) sum += Math.abs(d * x) * nudge;
+  }
+  return sum;
 }
 
 /** The largest difference between two gradient tuples' numbers (infinite where shapes differ). */
@@ -605,20 +626,29 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
       }
     }
 
-    // How far rounding can move the value: the primal at the nudged point (computed when needed).
+    // How far rounding can move the value (computed when needed): the primal at the point nudged
+    // either way, or, to first order, the gradient times the nudge. A chaotic program (sin(x²) at
+    // x near 10^8) lands anywhere under a nudge, near its value too by chance; the gradient says
+    // how far it can go.
     let noise: number | undefined;
-    const valueNoise = (): number => {
+    const valueNoise = (gradient: unknown[] | undefined): number => {
       if (noise === undefined) {
-        try {
-          const moved = call(() => truth.primal(...materialize(spec.kinds, nudged(spec.kinds, point))), timeoutMs);
-          noise = typeof moved === 'number' && Number.isFinite(moved) ? Math.abs(moved - value) : 0;
-        } catch {
-          noise = 0;
+        noise = 0;
+        for (const sign of [1, -1] as const) {
+          try {
+            const moved = call(() => truth.primal(...materialize(spec.kinds, nudged(spec.kinds, point, sign))), timeoutMs);
+            if (typeof moved === 'number' && Number.isFinite(moved)) noise = Math.max(noise, Math.abs(moved - value));
+          } catch {
+            // No value there: no measure of rounding from this side.
+          }
         }
       }
-      return noise;
+      return Math.max(noise, gradient === undefined ? 0 : firstOrderNoise(spec.kinds, point, gradient));
     };
     const gradients: Partial<Record<Mode, unknown[]>> = {};
+    // A mode whose value is the primal's only within rounding's reach, and further than 1e-9 from
+    // it, followed another trajectory of a chaotic program: its gradient is that trajectory's.
+    let diverged = false;
     for (const mode of modes) {
       const e = entries[mode]!;
       const run = <T>(what: 'valueAndGrad' | 'grad', fn: (...a: unknown[]) => T): { out: T; args: unknown[] } | undefined => {
@@ -645,9 +675,10 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
       const vg = run('valueAndGrad', e.vag);
       if (vg === undefined) continue;
       const [v, g] = Array.isArray(vg.out) ? vg.out : [undefined, undefined];
-      if (typeof v !== 'number' || !(Math.abs(v - value) <= tolerances.value * Math.max(1, Math.abs(value)) + valueNoise())) {
-        fail(`value:${mode}`, `valueAndGrad's value ${where} is ${String(v)}, the primal's ${value} (rounding moves it by ${valueNoise()})`, p);
-      }
+      const vgGradient = Array.isArray(g) ? (g as unknown[]) : undefined;
+      if (typeof v !== 'number' || !(Math.abs(v - value) <= tolerances.value * Math.max(1, Math.abs(value)) + valueNoise(vgGradient))) {
+        fail(`value:${mode}`, `valueAndGrad's value ${where} is ${String(v)}, the primal's ${value} (rounding moves it by ${valueNoise(vgGradient)})`, p);
+      } else if (Math.abs(v - value) > 1e-9 * Math.max(1, Math.abs(value))) diverged = true;
       const shape = checkShape(spec.kinds, vg.args, g, mode);
       if (shape !== undefined) {
         fail(`shape:${mode}`, `valueAndGrad ${where}: ${shape}`, p);
@@ -681,10 +712,12 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
     // How far the gradient moves when the point is nudged (by a relative 2^-40): rounding's reach.
     const reference = modes.includes('fine') ? 'fine' : modes[0];
     let drift = 0;
+    let nudgedGradient: unknown[] | undefined;
     if (reference !== undefined && gradients[reference] !== undefined) {
       try {
         const at = nudged(spec.kinds, point);
         const out = call(() => entries[reference]!.vag(...materialize(spec.kinds, at)), timeoutMs) as [number, unknown[]];
+        nudgedGradient = out[1];
         drift = spread(out[1], gradients[reference]);
       } catch {
         drift = 0;
@@ -695,6 +728,10 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
     // finite differences can say which order of summation is right: the numbers are not compared.
     if (Math.abs(value) > 1e30) {
       result.stats.hugePoints++;
+      return;
+    }
+    if (diverged) {
+      result.stats.divergedPoints++;
       return;
     }
     if (gradients.coarse !== undefined && gradients.fine !== undefined) {
@@ -763,6 +800,15 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
           const entry = gradients[mode] === undefined ? undefined : gradientEntry(gradients[mode], c);
           if (entry !== undefined && entry !== 0) fail(`discrete:${mode}`, `∂/∂arg${c[0]} ${where} is ${entry}, but the report takes the parameter as discrete (0)`, p);
         }
+        continue;
+      }
+      // An entry that the nudge moves by more than a millionth of itself (cos(P·x) of a phase P·x
+      // past 10^17, whose period is below the rounding of x) varies faster than any step can follow,
+      // though the gradient as a whole, dominated by larger entries, is steady.
+      const here = gradientEntry(gradients[reference!]!, c);
+      const there = nudgedGradient === undefined ? undefined : gradientEntry(nudgedGradient, c);
+      if (here !== undefined && there !== undefined && Number.isFinite(here) && Number.isFinite(there) && Math.abs(there - here) > 1e-6 * Math.abs(here) + 1e-9) {
+        result.stats.fdUnstable++;
         continue;
       }
       const x0 = c[1] === undefined ? (point[c[0]] as number) : (point[c[0]] as number[])[c[1]]!;

@@ -7,7 +7,7 @@ import type { Program } from './ast.js';
 import { checkBatch, failureClass, noStats, primaryFailure, type CaseResult, type CaseSpec, type CheckStats, type Failure } from './check.js';
 
 export { failureClass };
-import { generatePoints, generateProgram } from './generate.js';
+import { generatePoints, generateProgram, type PointRange } from './generate.js';
 import { shrink, specOf, type ShrinkOptions, type ShrinkResult } from './shrink.js';
 
 export interface FuzzOptions {
@@ -37,6 +37,8 @@ export interface FuzzOptions {
   avoid?: readonly string[];
   /** Only these program indices. */
   only?: readonly number[];
+  /** Where the points' numbers come from (`generatePoints`). */
+  range?: PointRange;
   log?: (line: string) => void;
 }
 
@@ -52,6 +54,8 @@ export interface Found {
   /** Its class (see `failureClass`). */
   cls?: string;
   avoid?: readonly string[];
+  /** Found at wide-range points (`--wide`). */
+  wide?: boolean;
   shrunk?: ShrinkResult;
 }
 
@@ -117,7 +121,7 @@ export function fuzz(options: FuzzOptions): FuzzReport {
       const program = generateProgram(seed, index, options.avoid);
       programs.set(index, program);
       for (const f of program.features) report.coverage[f] = (report.coverage[f] ?? 0) + 1;
-      return specOf(program, idOf(index), generatePoints(program.kinds, seed, index, pointCount));
+      return specOf(program, idOf(index), generatePoints(program.kinds, seed, index, pointCount, options.range));
     });
     const results = checkBatch(specs);
     batch.forEach((index, k) => {
@@ -158,7 +162,7 @@ export function fuzz(options: FuzzOptions): FuzzReport {
       const oracles = [...new Set(failures.map((f) => f.oracle))];
       report.failures[primary.oracle] = (report.failures[primary.oracle] ?? 0) + 1;
       for (const o of oracles) report.oracles[o] = (report.oracles[o] ?? 0) + 1;
-      const found: Found = { seed, index, oracle: primary.oracle, oracles, message: primary.message, original: spec, program, ...(options.avoid !== undefined ? { avoid: options.avoid } : {}) };
+      const found: Found = { seed, index, oracle: primary.oracle, oracles, message: primary.message, original: spec, program, ...(options.avoid !== undefined ? { avoid: options.avoid } : {}), ...(options.range === 'wide' ? { wide: true } : {}) };
       const cls = failureClass(primary);
       found.cls = cls;
       const seen = perClass.get(cls) ?? 0;
@@ -201,7 +205,7 @@ export function describeFound(f: Found): string {
   const lines = [
     `seed ${f.seed}, program ${f.index}: ${f.oracle}${f.oracles.length > 1 ? ` (also ${f.oracles.filter((o) => o !== f.oracle).join(', ')})` : ''}`,
     `  ${(f.shrunk?.message ?? f.message).split('\n').join('\n  ')}`,
-    `  reproduce: npm run fuzz -- --seed ${f.seed} --only ${f.index}${f.avoid !== undefined && f.avoid.length > 0 ? ` --avoid ${f.avoid.join(',')}` : ''}`,
+    `  reproduce: npm run fuzz -- --seed ${f.seed} --only ${f.index}${f.avoid !== undefined && f.avoid.length > 0 ? ` --avoid ${f.avoid.join(',')}` : ''}${f.wide === true ? ' --wide' : ''}`,
     f.shrunk !== undefined ? `  shrunk (${f.original.source.length} → ${spec.source.length} characters), at ${JSON.stringify(spec.points)}:` : `  at ${JSON.stringify(spec.points)}:`,
     ...spec.source.trimEnd().split('\n').map((l) => `    ${l}`),
   ];
@@ -216,7 +220,7 @@ export function summary(report: FuzzReport): string {
   out.push(`seed ${report.seed}: ${report.programs} programs in ${(report.elapsedMs / 1000).toFixed(1)} s (${per1000.toFixed(1)} s per 1000)`);
   out.push(`  passed ${o.passed}, refused ${o.refused}, failed ${o.failed}, generator bugs ${o.generator}, vacuous (no finite point) ${o.vacuous}`);
   const s = report.stats;
-  out.push(`  points ${s.points} (${s.skippedPoints} skipped: primal not finite; ${s.hugePoints} beyond 1e30, gradients not compared; ${s.switchPoints} at a switch of || or &&, finite differences not compared), finite-difference checks ${s.fdChecked} (${s.fdUnstable} coordinates unstable, not compared)`);
+  out.push(`  points ${s.points} (${s.skippedPoints} skipped: primal not finite; ${s.hugePoints} beyond 1e30 and ${s.divergedPoints} chaotic, a mode's value off the primal's by rounding alone, gradients not compared; ${s.switchPoints} at a switch of || or &&, finite differences not compared), finite-difference checks ${s.fdChecked} (${s.fdUnstable} coordinates unstable, not compared)`);
   const sorted = (r: Record<string, number>) => Object.entries(r).sort((a, b) => b[1] - a[1]);
   if (Object.keys(report.failures).length > 0) {
     out.push('  failures by first oracle:');

@@ -1676,12 +1676,31 @@ export type PointValue = number | boolean | number[];
  * differences (powers of two) move them exactly, in a `Float32Array` too; all array parameters of a
  * point share one length L (3 to 6), and the trip counts `n`, `k` are at most L.
  */
-export function generatePoints(kinds: readonly ParamKind[], seed: number, index: number, count: number): PointValue[][] {
-  const rng = new Rng(seedFor('points', seed, index));
+/**
+ * Where the numbers of a point come from: `unit`, multiples of 1/64 in [-1.5, 1.5]; `wide`, those
+ * one time in three, else numbers where arithmetic leaves the finite or the normal range (an exp
+ * overflowing at ±800, a square overflowing past 1e154 or underflowing below 1e-162, 1e±300,
+ * subnormals, zeros of both signs), to find gradients that are not finite where the primal is.
+ */
+export type PointRange = 'unit' | 'wide';
+
+const extremes: readonly ((u: number) => number)[] = [
+  (u) => 700 + 200 * u,
+  (u) => 1e154 * (1 + 9 * u),
+  (u) => 1e-162 * (1 + 9 * u),
+  (u) => 1e300 * (1 + u),
+  (u) => 1e-300 * (1 + u),
+  (u) => 5e-324 * (1 + Math.floor(1000 * u)),
+  () => 0,
+];
+
+export function generatePoints(kinds: readonly ParamKind[], seed: number, index: number, count: number, range: PointRange = 'unit'): PointValue[][] {
+  const rng = new Rng(seedFor(range === 'unit' ? 'points' : 'wide-points', seed, index));
   const points: PointValue[][] = [];
   for (let p = 0; p < count; p++) {
     const L = rng.int(3, 6);
-    const value = (): number => rng.int(-96, 96) / 64;
+    const unit = (): number => rng.int(-96, 96) / 64;
+    const value = range === 'unit' ? unit : (): number => (rng.chance(1 / 3) ? unit() : (rng.chance(0.5) ? -1 : 1) * rng.pick(extremes)(rng.next()));
     points.push(
       kinds.map((k): PointValue => {
         switch (k) {

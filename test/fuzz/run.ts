@@ -16,6 +16,8 @@
  *   --avoid F[,F...]    generate programs without these features (names from --coverage; `prefix*`
  *                       matches a family), to look past known bugs; changes the programs
  *   --out DIR           where shrunk failures go (default test/fuzz/found)
+ *   --wide              draw the points' numbers from wide ranges too (±800, 1e±300, subnormals,
+ *                       zeros): gradients that are not finite where the primal is
  *   --print K           print program K of the seed and exit
  *   --coverage          print how many programs use each generator feature
  *   --quiet             no progress lines
@@ -51,11 +53,13 @@ const avoid = value('avoid')
   .map((s) => s.trim())
   .filter((s) => s !== '');
 
+const range = flag('wide') ? 'wide' : 'unit';
+
 if (value('print') !== undefined) {
   const k = int('print', 0);
   const p = generateProgram(seed, k, avoid);
   console.log(printProgram(p, `p${k}`));
-  console.log(`// points: ${JSON.stringify(generatePoints(p.kinds, seed, k, int('points', 3)))}`);
+  console.log(`// points: ${JSON.stringify(generatePoints(p.kinds, seed, k, int('points', 3), range))}`);
   console.log(`// features: ${p.features.join(' ')}`);
   process.exit(0);
 }
@@ -64,7 +68,7 @@ const only = value('only')
   ?.split(',')
   .map((s) => Number(s.trim()));
 const out = path.resolve(root, value('out') ?? 'test/fuzz/found');
-console.log(`coarsegrad fuzz: seed ${seed}${only !== undefined ? `, programs ${only.join(', ')}` : `, ${int('n', 1000)} programs from ${int('start', 0)}`}`);
+console.log(`coarsegrad fuzz: seed ${seed}${range === 'wide' ? ' (wide-range points)' : ''}${only !== undefined ? `, programs ${only.join(', ')}` : `, ${int('n', 1000)} programs from ${int('start', 0)}`}`);
 const report = fuzz({
   seed,
   n: int('n', 1000),
@@ -77,6 +81,7 @@ const report = fuzz({
   strictRefusals: flag('strict-refusals'),
   ...(only !== undefined ? { only } : {}),
   ...(avoid !== undefined ? { avoid } : {}),
+  range,
   log: flag('quiet') ? () => {} : (line) => console.log(line),
 });
 
@@ -95,7 +100,7 @@ if (shrunk.length > 0) {
       [
         `// coarsegrad fuzz failure: seed ${f.seed}, program ${f.index}, oracle ${f.oracle}${f.oracles.length > 1 ? ` (also ${f.oracles.filter((o) => o !== f.oracle).join(', ')})` : ''}`,
         `// ${(f.shrunk?.message ?? f.message).split('\n').join('\n// ')}`,
-        `// reproduce: npm run fuzz -- --seed ${f.seed} --only ${f.index}${avoid !== undefined ? ` --avoid ${avoid.join(',')}` : ''}`,
+        `// reproduce: npm run fuzz -- --seed ${f.seed} --only ${f.index}${avoid !== undefined ? ` --avoid ${avoid.join(',')}` : ''}${range === 'wide' ? ' --wide' : ''}`,
         '// Paste the entry into test/fuzz/regressions.ts.',
         "import type { Regression } from '../regressions.js';",
         '',
