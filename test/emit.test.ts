@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import ts from 'typescript';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { build, compile, describeDiagnostics, prelude } from './harness.js';
+import { build, compile, describeDiagnostics, load, prelude } from './harness.js';
 
 const goldenDir = path.resolve(__dirname, '..', '..', 'test', 'golden');
 const programsDir = path.resolve(__dirname, '..', '..', 'test', 'programs');
@@ -69,14 +69,18 @@ function firstFunction(n: ts.Node): ts.Node | undefined {
   return ts.isFunctionLike(n) ? n : ts.forEachChild(n, firstFunction);
 }
 
-emit('quotients along a chain of partials cancel: the logistic loss needs one division', () => {
-  const js = compile({
-    'main.ts': `${prelude}const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));\n/** @differentiable */\nexport function loss(w: number, b: number): number {\n  return -Math.log(sigmoid(2 * w + b));\n}\n`,
-  }).js['main.ts']!;
+emit('quotients along a chain of partials cancel: the logistic loss needs two divisions, in a form that never overflows', () => {
+  const source = `${prelude}const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));\n/** @differentiable */\nexport function loss(w: number, b: number): number {\n  return -Math.log(sigmoid(2 * w + b));\n}\n`;
+  const js = compile({ 'main.ts': source }).js['main.ts']!;
   const gradOnly = js.slice(js.indexOf('function loss$grad'));
-  // ∂/∂z of -log σ(z) is σ(z) - 1 = -t/(1 + t) with t = exp(-z), as one would write it by hand.
-  assert.is(gradOnly.match(/ \/ /g)?.length, 1, gradOnly);
+  // ∂/∂z of -log σ(z) is σ(z) - 1 = -t/(1 + t) with t = exp(-z), written -1/(1 + 1/t): one division
+  // more than by hand, and -1 where t overflows (z = -800), not ∞/∞.
+  assert.is(gradOnly.match(/ \/ /g)?.length, 2, gradOnly);
+  assert.is(gradOnly.match(/Math\.exp/g)?.length, 1, gradOnly);
   assert.not.match(gradOnly, /Math\.log/);
+  const m = load(compile({ 'main.ts': source }).js);
+  assert.equal(m.grad(m.loss)(-350, 0), [-2, -1]);
+  assert.equal(m.grad(m.loss)(400, 0), [-0, -0]);
 });
 
 emit("the runtime import goes after the file's own imports, below its header comment", () => {

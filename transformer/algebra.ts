@@ -4,7 +4,7 @@
  * with integer exponents, finds them. Used only for derivative terms, never for the primal: it may
  * turn `0/0` into a number, never a number into NaN or an infinity.
  */
-import { loopsOf, type ApplyNode, type ConstNode, type Graph, type Loop, type Node } from './ir.js';
+import { isConst, loopsOf, type ApplyNode, type ConstNode, type Graph, type Loop, type Node } from './ir.js';
 
 interface Monomial {
   coefficient: number;
@@ -47,14 +47,62 @@ function collect(n: Node, exponent: number, into: Monomial, walk: Walk): void {
   else into.factors.set(n, e);
 }
 
-function monomial(nodes: readonly Node[]): { monomial: Monomial; cancelled: boolean } {
+function monomial(g: Graph, nodes: readonly Node[]): { monomial: Monomial; cancelled: boolean } {
   const m: Monomial = { coefficient: 1, factors: new Map() };
   const walk: Walk = { budget: maxFactors, occurrences: 0 };
   for (const n of nodes) collect(n, 1, m, walk);
   let remaining = 0;
   for (const e of m.factors.values()) remaining += Math.abs(e);
   // An exhausted budget left products unopened, whose factors might not really cancel.
-  return { monomial: m, cancelled: walk.budget > 0 && remaining < walk.occurrences };
+  const complete = walk.budget > 0;
+  const stabilised = complete && stabilise(g, m);
+  return { monomial: m, cancelled: stabilised || (complete && remaining < walk.occurrences) };
+}
+
+/**
+ * `e / (1 + e)` for an `e ≥ 0` is written `1 / (1 + 1/e)`: the same number wherever the first is
+ * finite, and 1 where `e` overflows (the first is ∞/∞). This is where the derivatives of a logistic
+ * (`e·(1 + e)⁻²`) and of a softplus (`e·(1 + e)⁻¹`), `e = exp(·)`, meet it. True if a pair was found.
+ */
+function stabilise(g: Graph, m: Monomial): boolean {
+  let found = false;
+  for (const [d, de] of [...m.factors]) {
+    if (de >= 0 || d.kind !== 'apply' || d.op !== '+') continue;
+    const [x, y] = d.args as [Node, Node];
+    const e = isConst(x, 1) ? y : isConst(y, 1) ? x : undefined;
+    if (e === undefined || !nonNegative(e)) continue;
+    const ee = m.factors.get(e) ?? 0;
+    const pairs = Math.min(ee, -de);
+    if (pairs <= 0) continue;
+    const share = g.div(g.constant(1), g.add(g.constant(1), g.div(g.constant(1), e)));
+    const set = (n: Node, k: number) => (k === 0 ? m.factors.delete(n) : m.factors.set(n, k));
+    set(e, ee - pairs);
+    set(d, de + pairs);
+    set(share, (m.factors.get(share) ?? 0) + pairs);
+    found = true;
+  }
+  return found;
+}
+
+/** Is `n` never negative (nor -0 in a way that matters): `exp`, `cosh`, `abs`, `hypot`, `sqrt`, squares, and sums and products of these. */
+function nonNegative(n: Node): boolean {
+  if (n.kind === 'const') return n.value >= 0;
+  if (n.kind !== 'apply') return false;
+  switch (n.op) {
+    case 'exp':
+    case 'cosh':
+    case 'abs':
+    case 'hypot':
+    case 'sqrt':
+      return true;
+    case '*':
+      return n.args[0] === n.args[1] || n.args.every(nonNegative);
+    case '+':
+    case '/':
+      return n.args.every(nonNegative);
+    default:
+      return false;
+  }
 }
 
 /** `c / d` with a constant `c`. */
@@ -71,10 +119,11 @@ function power(g: Graph, base: Node, exponent: number): Node {
  * product is rebuilt from what is left (`c · (numerator / denominator)`).
  */
 export function cancellingProduct(g: Graph, a: Node, b: Node): Node {
-  const { monomial: m, cancelled } = monomial([a, b]);
+  const { monomial: m, cancelled } = monomial(g, [a, b]);
   if (!cancelled || !Number.isFinite(m.coefficient)) {
-    // a · (c / d) = c · (a / d): one division instead of a division and a multiplication.
-    const [x, q] = isConstantOver(b) ? [a, b] : isConstantOver(a) ? [b, a] : [undefined, undefined];
+    // a · (c / d) = c · (a / d): one division instead of a division and a multiplication. Not for a
+    // constant `a`: `c / d` is then shared with the other terms that scale it.
+    const [x, q] = isConstantOver(b) && a.kind !== 'const' ? [a, b] : isConstantOver(a) && b.kind !== 'const' ? [b, a] : [undefined, undefined];
     if (x !== undefined && q !== undefined) return g.mul(q.args[0], g.div(x, q.args[1]!));
     return g.mul(a, b);
   }

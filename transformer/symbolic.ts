@@ -46,13 +46,16 @@ export function scale(g: Graph, adjoint: Node, partial: Node): Node {
   // NaN from a partial that is infinite where the primal's unused value is. A product is already
   // inside the guard of the adjoint it scales (the guard is a φ with a zero arm, taken in above);
   // where adjoints meet, a sum or a φ, is where a zero arrives again.
-  // And a partial that reads a value which may have overflowed (`exp(-z)` of a logistic at z = −800)
-  // meets an adjoint that the saturation after it made 0 (`−1/(1 + ∞)²`): the tape skips it too.
-  if (partial.kind !== 'const' && ((!isScaling(adjoint) && readsRuntimeAdjoint(adjoint)) || zeroOnSomePath(adjoint) || (adjoint.kind !== 'const' && mayOverflow(partial)))) {
+  // And a product that may still be infinite (`(1 − tanh²(e))·e` of an `e = exp(x)` that
+  // overflowed) where the adjoint may be 0 because such a value saturated (1 − tanh²(∞)): the tape
+  // skips that adjoint too. The products of a logistic or a softplus are finite by their form
+  // (`cancellingProduct`) and need no guard.
+  const product = cancellingProduct(g, adjoint, partial);
+  if (partial.kind !== 'const' && ((!isScaling(adjoint) && readsRuntimeAdjoint(adjoint)) || zeroOnSomePath(adjoint) || (saturates(adjoint) && mayOverflow(product)))) {
     const zero = g.constant(0);
-    return g.call('select', g.call('!==', adjoint, zero), cancellingProduct(g, adjoint, partial), zero);
+    return g.call('select', g.call('!==', adjoint, zero), product, zero);
   }
-  return cancellingProduct(g, adjoint, partial);
+  return product;
 }
 
 /**
@@ -102,6 +105,24 @@ function mayOverflow(n: Node): boolean {
 }
 
 const overflows = new WeakMap<Node, boolean>();
+
+/**
+ * May `n` be 0 because a value that may overflow saturated: read as a denominator (`1 / (1 + ∞)`),
+ * by a bounded function (`1 − tanh²(∞)`) or by an overflowing one (`exp(−∞)`).
+ */
+function saturates(n: Node): boolean {
+  if (n.kind !== 'apply') return false;
+  const known = saturating.get(n);
+  if (known !== undefined) return known;
+  let result: boolean;
+  if (n.op === '/') result = mayOverflow(n.args[1]!) || n.args.some(saturates);
+  else if (bounded.has(n.op) || overflowing.has(n.op)) result = n.args.some((a) => mayOverflow(a) || saturates(a));
+  else result = n.args.some(saturates);
+  saturating.set(n, result);
+  return result;
+}
+
+const saturating = new WeakMap<Node, boolean>();
 
 function isScaling(n: Node): boolean {
   return n.kind === 'apply' && (n.op === '*' || n.op === '/' || n.op === 'neg');

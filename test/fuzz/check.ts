@@ -805,7 +805,8 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
       // An entry that the nudge moves by more than a millionth of itself (cos(P·x) of a phase P·x
       // past 10^17, whose period is below the rounding of x) varies faster than any step can follow,
       // though the gradient as a whole, dominated by larger entries, is steady.
-      const here = gradientEntry(gradients[reference!]!, c);
+      const referenceGradient = reference === undefined ? undefined : gradients[reference];
+      const here = referenceGradient === undefined ? undefined : gradientEntry(referenceGradient, c);
       const there = nudgedGradient === undefined ? undefined : gradientEntry(nudgedGradient, c);
       if (here !== undefined && there !== undefined && Number.isFinite(here) && Number.isFinite(there) && Math.abs(there - here) > 1e-6 * Math.abs(here) + 1e-9) {
         result.stats.fdUnstable++;
