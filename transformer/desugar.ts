@@ -12,6 +12,7 @@ import { walk } from './core-walk.js';
 import { findDiscrete } from './discrete.js';
 import { mathConstants, primitive } from './rules.js';
 import { shapeOfType } from './shapes.js';
+import { stable } from './stable.js';
 import { calleeDeclaration, checkedParameter, enclosesCompanion, mathOperation, refuseNumbersInside, skipOuter, unsupportedStatement, type FunctionLike } from './source.js';
 
 export function desugar(tsApi: typeof ts, checker: ts.TypeChecker, main: FunctionLike, companionFile: ts.SourceFile): CoreProgram {
@@ -608,7 +609,7 @@ class Body {
   private operate(op: BinaryOp, left: () => Expr, right: () => Expr, at: ts.BinaryExpression | ts.Node): Expr {
     const [a, b] = this.operands([left, right]);
     const concat = op === '+' && (shapeOf(a!).kind === 'string' || shapeOf(b!).kind === 'string');
-    return { kind: 'binary', op: concat ? 'concat' : op, left: a!, right: b!, at };
+    return stable({ kind: 'binary', op: concat ? 'concat' : op, left: a!, right: b!, at });
   }
 
   /** `a && b`, `a || b`, `a ?? b`: the right side runs only when needed. */
@@ -762,7 +763,7 @@ class Body {
     }
     if (args.length < rule.arity) unsupported(codes.unsupportedSyntax, e, `Math.${name} takes ${rule.arity} argument${rule.arity === 1 ? '' : 's'}.`);
     // Arguments past the ones it reads are still evaluated, and dropped, as JavaScript does.
-    return { kind: 'math', op, name, args: args.slice(0, rule.arity), at: e };
+    return stable({ kind: 'math', op, name, args: args.slice(0, rule.arity), at: e });
   }
 
   private arrayMethod(e: ts.CallExpression, callee: ts.PropertyAccessExpression, place: Place): Expr {

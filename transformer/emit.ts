@@ -593,8 +593,10 @@ class Emitter {
             this.expression(b, region.arm(c, false)),
           );
         }
-        const args = n.args.map((a) => this.expression(a, region));
         const rule = primitive(n.op);
+        // A stable form's value is the expression as written, its first argument.
+        if (rule.stable === true) return this.expression(n.args[0]!, region);
+        const args = n.args.map((a) => this.expression(a, region));
         if (n.op === 'neg') return f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, args[0]!);
         if (n.op === '~') return f.createPrefixUnaryExpression(ts.SyntaxKind.TildeToken, args[0]!);
         if (n.op === '!') return f.createLogicalNot(args[0]!);

@@ -18,7 +18,7 @@ import { activeVariables, callIsActive, type Activity } from './fine-activity.js
 import { partialsOf } from './fine-partials.js';
 import { identifiersIn, Namer } from './names.js';
 import type { CompanionBody } from './emit.js';
-import { hasZeroDerivative, type PrimitiveName } from './rules.js';
+import { hasZeroDerivative, primitive, type PrimitiveName } from './rules.js';
 import { infix, numberLiteral } from './syntax.js';
 
 type Kind = 'num' | 'arr' | 'rec' | 'other';
@@ -559,11 +559,20 @@ class FineEmitter {
 
   private mathCall(e: Extract<Expr, { kind: 'math' }>): Val {
     const f = this.f;
+    if (primitive(e.op).stable === true) return this.stableForm(e);
     const args = e.args.map((a) => this.expression(a));
     const call = (xs: readonly ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Math'), e.name), undefined, [...xs]);
     // Rounding and sign are piecewise constant: nothing to record.
     if (hasZeroDerivative(e.op)) return { kind: 'num', v: call(args.map((a) => a.v)) };
     return this.apply(e.op, args, call);
+  }
+
+  /** A stable form: its value as written, with nothing recorded, then one operation with the form's partials. */
+  private stableForm(e: Extract<Expr, { kind: 'math' }>): Val {
+    const [written, ...of] = e.args;
+    const value = this.simple(this.condition(written!), 'written');
+    const args = of.map((a) => this.expression(a));
+    return this.apply(e.op, [{ kind: 'num', v: value }, ...args], (values) => values[0]!);
   }
 
   private field(e: Extract<Expr, { kind: 'field' }>): Val {

@@ -22,6 +22,11 @@ export interface Primitive {
   readonly mathName?: string;
   /** Exact evaluation on constants, for folding; absent where folding could differ from run time. */
   readonly fold?: (...values: number[]) => number;
+  /**
+   * A stable form (`stable.ts`): its value is its first argument, the expression as the user wrote
+   * it, through which no adjoint flows; its partials w.r.t. the other arguments are the form's own.
+   */
+  readonly stable?: true;
   readonly partials: Partials;
 }
 
@@ -85,7 +90,11 @@ export type PrimitiveName =
   | 'ceil'
   | 'round'
   | 'trunc'
-  | 'fround';
+  | 'fround'
+  | 'norm'
+  | 'softplus'
+  | 'logaddexp'
+  | 'unit';
 
 const table: Readonly<Record<PrimitiveName, Primitive>> = {
   // Arithmetic.
@@ -191,6 +200,22 @@ const table: Readonly<Record<PrimitiveName, Primitive>> = {
   trunc: { arity: 1, mathName: 'trunc', partials: zero },
   // Rounding to float32 is the identity up to rounding: derivative 1, as in every AD tool.
   fround: { arity: 1, mathName: 'fround', partials: (g) => [g.constant(1)] },
+
+  // Stable forms (`stable.ts`): [the value as written, ...what it is a function of].
+  // `Math.sqrt(a*a + b*b + ...)`: ∂/∂aᵢ = aᵢ/r, and 0 at the origin, as for hypot (not ∞·0).
+  norm: { arity: 'variadic', stable: true, partials: (g, [, ...a], r) => [null, ...primitive('hypot').partials(g, a, r)] },
+  // `Math.log(1 + Math.exp(z))`: the logistic 1/(1 + 1/e), 1 where e overflows (not ∞/∞).
+  softplus: { arity: 2, stable: true, partials: (g, [, z]) => [null, g.div(g.constant(1), g.add(g.constant(1), g.div(g.constant(1), g.call('exp', z!))))] },
+  // `Math.log(Math.exp(a) + Math.exp(b))`: the softmax of (a, b), 1/(1 + e^(b−a)), finite where
+  // either exponential overflows.
+  logaddexp: {
+    arity: 3,
+    stable: true,
+    partials: (g, [, a, b]) => [null, g.div(g.constant(1), g.add(g.constant(1), g.call('exp', g.sub(b!, a!)))), g.div(g.constant(1), g.add(g.constant(1), g.call('exp', g.sub(a!, b!))))],
+  },
+  // `x / Math.abs(x)`: ±1 wherever it is defined, derivative 0 (the quotient rule's 1/|x| − 1/|x| is
+  // ∞ − ∞ below 1e-154).
+  unit: { arity: 2, stable: true, partials: zero },
 };
 
 export function primitive(name: PrimitiveName): Primitive {

@@ -224,6 +224,7 @@ function evaluate(n: Node, env: ReadonlyMap<Node, number>): number {
     case '**':
     case 'pow': return x[0]! ** x[1]!;
     default: {
+      if (primitive(n.op).stable === true) return x[0]!;
       const name = primitive(n.op).mathName;
       const fn = name === undefined ? undefined : (Math as unknown as Record<string, (...v: number[]) => number>)[name];
       return fn === undefined ? NaN : fn(...x);

@@ -1,0 +1,131 @@
+/**
+ * Stable forms (transformer/stable.ts, DESIGN.md §5): each written as users write it, at the inputs
+ * where the chain rule breaks down (exp overflowing at ±800, a norm at the origin, a quotient by a
+ * tiny |x|) and at ordinary ones, in both modes, against the exact derivative. The value stays the
+ * primal's to the bit, Infinity included.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compile, describeDiagnostics, load, prelude } from './harness.js';
+
+const forms = suite('stable forms');
+
+const program = `
+/** @differentiable */
+export function logistic(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
+/** @differentiable */
+export function softplus(z: number): number {
+  return Math.log(1 + Math.exp(z));
+}
+/** @differentiable */
+export function softplusRight(z: number): number {
+  return Math.log(Math.exp(z) + 1);
+}
+/** @differentiable */
+export function softplus1p(z: number): number {
+  return Math.log1p(Math.exp(z));
+}
+/** @differentiable */
+export function logAddExp(a: number, b: number): number {
+  return Math.log(Math.exp(a) + Math.exp(b));
+}
+/** @differentiable */
+export function distance(x: number, y: number): number {
+  return Math.sqrt(x * x + y * y);
+}
+/** @differentiable */
+export function length3(v: Float64Array): number {
+  return Math.sqrt(v[0]! ** 2 + v[1]! ** 2 + Math.pow(v[2]!, 2));
+}
+/** @differentiable */
+export function direction(x: number): number {
+  return x / Math.abs(x);
+}
+/** The energy of springs of rest length 1 between consecutive points (x, y) of a flat array. */
+/** @differentiable */
+export function springs(p: Float64Array): number {
+  let e = 0;
+  for (let i = 0; i + 3 < p.length; i += 2) {
+    const dx = p[i + 2]! - p[i]!;
+    const dy = p[i + 3]! - p[i + 1]!;
+    const d = Math.sqrt(dx * dx + dy * dy);
+    e += (d - 1) ** 2;
+  }
+  return e;
+}
+`;
+
+type Mode = 'coarse' | 'fine';
+const modules = new Map<Mode, Record<string, any>>();
+for (const mode of ['coarse', 'fine'] as const) {
+  const result = compile({ 'main.ts': prelude + program }, { plugin: { mode } });
+  modules.set(mode, { ...load(result.js), diagnostics: describeDiagnostics(result.diagnostics) });
+}
+
+const σ = (z: number): number => 1 / (1 + Math.exp(-z));
+
+/** name, arguments, expected gradient (numbers, or arrays for array parameters). */
+const cases: [string, unknown[], (number | number[])[]][] = [
+  ['logistic', [-800], [0]],
+  ['logistic', [800], [0]],
+  ['logistic', [0], [0.25]],
+  ['logistic', [3], [σ(3) * (1 - σ(3))]],
+  ['softplus', [800], [1]],
+  ['softplus', [-800], [0]],
+  ['softplus', [0], [0.5]],
+  ['softplus', [-3], [σ(-3)]],
+  ['softplusRight', [800], [1]],
+  ['softplusRight', [2], [σ(2)]],
+  ['softplus1p', [800], [1]],
+  ['softplus1p', [-1], [σ(-1)]],
+  ['logAddExp', [800, 801], [σ(-1), σ(1)]],
+  ['logAddExp', [-800, -801], [σ(1), σ(-1)]],
+  ['logAddExp', [0, 1], [σ(-1), σ(1)]],
+  ['distance', [0, 0], [0, 0]],
+  ['distance', [3, 4], [0.6, 0.8]],
+  ['distance', [-1e-200, 0], [0, 0]],
+  ['length3', [Float64Array.from([0, 0, 0])], [[0, 0, 0]]],
+  ['length3', [Float64Array.from([2, 3, 6])], [[2 / 7, 3 / 7, 6 / 7]]],
+  ['direction', [1e-200], [0]],
+  ['direction', [-3], [0]],
+  // Two coincident points: d = 0, where the norm's derivative is taken as 0 (README, conventions).
+  ['springs', [Float64Array.from([0, 0, 0, 0, 1, 0])], [[0, 0, 0, 0, 0, 0]]],
+  ['springs', [Float64Array.from([0, 0, 3, 4])], [[-4.8, -6.4, 4.8, 6.4]]],
+];
+
+for (const mode of ['coarse', 'fine'] as const) {
+  forms(`${mode}: the functions compile without a diagnostic`, () => {
+    assert.equal(modules.get(mode)!.diagnostics, []);
+  });
+  for (const [name, args, expected] of cases) {
+    forms(`${mode}: ${name}(${args.map((a) => (ArrayBuffer.isView(a) ? `[${Array.from(a as Float64Array).join(', ')}]` : String(a))).join(', ')})`, () => {
+      const m = modules.get(mode)!;
+      const copy = () => args.map((a) => (ArrayBuffer.isView(a) ? Float64Array.from(a as Float64Array) : a));
+      const [value, gradient] = m.valueAndGrad(m[name])(...copy()) as [number, unknown[]];
+      assert.ok(Object.is(value, m[name](...copy())), `value ${value}, primal ${m[name](...copy())}`);
+      expected.forEach((e, i) => {
+        const got = gradient[i];
+        const want = typeof e === 'number' ? [e] : e;
+        const have = typeof got === 'number' ? [got] : Array.from(got as Float64Array);
+        assert.is(have.length, want.length, `∂/∂${i}`);
+        have.forEach((h, k) => assert.ok(Math.abs(h - want[k]!) <= 1e-12 * Math.max(1, Math.abs(want[k]!)), `∂/∂${i}[${k}]: got ${h}, expected ${want[k]}`));
+      });
+    });
+  }
+}
+
+forms('the forms are recognised in the companion: one exp for a softplus, no chain through the norm', () => {
+  const js = compile({ 'main.ts': prelude + program }).js['main.ts']!;
+  const companion = (name: string): string => {
+    const start = js.indexOf(`function ${name}(`);
+    return js.slice(start, js.indexOf('\n}\n', start));
+  };
+  const softplusGrad = companion('softplus$grad');
+  assert.is(softplusGrad.match(/Math\.exp/g)?.length, 1, softplusGrad);
+  assert.not.match(softplusGrad, /Math\.log/, softplusGrad);
+  assert.match(companion('distance$grad'), /=== 0/);
+});
+
+forms.run();
