@@ -132,10 +132,10 @@ oracles('a switch of || at an exact 0 is not compared with finite differences, a
   const source = '/** @differentiable */\nexport function w(u: number): number {\n  let s = u;\n  for (let i = 0; i < 2; i++) s = s + (s || u);\n  return s;\n}\n';
   const [at, beside] = [0, 0.25].map((u) => checkBatch([{ id: 'w', call: 'fn', kinds: ['num'], points: [[u]], source }])[0]);
   assert.equal(at!.failures, []);
-  assert.is(at!.stats.switchPoints, 1);
+  assert.is(at!.stats.blindPoints, 1);
   assert.is(at!.stats.fdChecked, 0);
   assert.equal(beside!.failures, []);
-  assert.is(beside!.stats.switchPoints, 0);
+  assert.is(beside!.stats.blindPoints, 0);
   assert.is(beside!.stats.fdChecked, 1);
 });
 

@@ -94,7 +94,7 @@ export type PrimitiveName =
   | 'norm'
   | 'softplus'
   | 'logaddexp'
-  | 'unit';
+  | 'flat';
 
 const table: Readonly<Record<PrimitiveName, Primitive>> = {
   // Arithmetic.
@@ -213,9 +213,10 @@ const table: Readonly<Record<PrimitiveName, Primitive>> = {
     stable: true,
     partials: (g, [, a, b]) => [null, g.div(g.constant(1), g.add(g.constant(1), g.call('exp', g.sub(b!, a!)))), g.div(g.constant(1), g.add(g.constant(1), g.call('exp', g.sub(a!, b!))))],
   },
-  // `x / Math.abs(x)`: ±1 wherever it is defined, derivative 0 (the quotient rule's 1/|x| − 1/|x| is
-  // ∞ − ∞ below 1e-154).
-  unit: { arity: 2, stable: true, partials: zero },
+  // `x - x`, `x / x`, `x / Math.abs(x)`: constant wherever defined, derivative 0. The chain rule's
+  // terms cancel only in exact arithmetic: 1/|x| − 1/|x| is ∞ − ∞ below 1e-154, and the adjoint of
+  // `x - x` times 1 and −1 adds a large number to a gradient and takes it away again.
+  flat: { arity: 2, stable: true, partials: zero },
 };
 
 export function primitive(name: PrimitiveName): Primitive {

@@ -11,7 +11,9 @@
  *   whose derivative is 1 where exp overflows (the chain rule gives 0 or ∞/∞);
  * - `Math.log(Math.exp(a) + Math.exp(b))`: `logaddexp`, the softmax of (a, b) where either
  *   exponential overflows;
- * - `x / Math.abs(x)`, `Math.abs(x) / x`: `unit`, derivative 0 (the quotient rule's ∞ − ∞ for tiny x).
+ * - `x - x`, `x / x`, `x / Math.abs(x)`, `Math.abs(x) / x`: `flat`, derivative 0 (the chain rule's
+ *   terms cancel only in exact arithmetic: ∞ − ∞ for a tiny x, and a large adjoint added to a
+ *   gradient and taken away again).
  */
 import type { Expr } from './core.js';
 import type { PrimitiveName } from './rules.js';
@@ -42,10 +44,11 @@ function recognise(e: Expr): { op: PrimitiveName; args: Expr[] } | undefined {
     if (zl !== undefined && isOne(r)) return { op: 'softplus', args: [zl] };
     return undefined;
   }
+  if (e.kind === 'binary' && (e.op === '-' || e.op === '/') && same(e.left, e.right)) return { op: 'flat', args: [e.left] };
   if (e.kind === 'binary' && e.op === '/') {
     const [num, den] = [e.left, e.right];
-    if (den.kind === 'math' && den.op === 'abs' && same(den.args[0]!, num)) return { op: 'unit', args: [num] };
-    if (num.kind === 'math' && num.op === 'abs' && same(num.args[0]!, den)) return { op: 'unit', args: [den] };
+    if (den.kind === 'math' && den.op === 'abs' && same(den.args[0]!, num)) return { op: 'flat', args: [num] };
+    if (num.kind === 'math' && num.op === 'abs' && same(num.args[0]!, den)) return { op: 'flat', args: [den] };
   }
   return undefined;
 }

@@ -46,12 +46,12 @@ export function scale(g: Graph, adjoint: Node, partial: Node): Node {
   // NaN from a partial that is infinite where the primal's unused value is. A product is already
   // inside the guard of the adjoint it scales (the guard is a φ with a zero arm, taken in above);
   // where adjoints meet, a sum or a φ, is where a zero arrives again.
-  // And a product that may still be infinite (`(1 − tanh²(e))·e` of an `e = exp(x)` that
-  // overflowed) where the adjoint may be 0 because such a value saturated (1 − tanh²(∞)): the tape
-  // skips that adjoint too. The products of a logistic or a softplus are finite by their form
-  // (`cancellingProduct`) and need no guard.
+  // And a partial that may be infinite (`(1 − tanh²(e))·e` of an `e = exp(x)` that overflowed),
+  // times an adjoint that may be 0 because such a value saturated (1 − tanh²(∞)): the tape skips
+  // that adjoint too. Unless the product is finite by its form, as a logistic's or a softplus's is
+  // (`cancellingProduct`); a partial that reads only inputs (`x` of `tanh(w * x)`) is finite.
   const product = cancellingProduct(g, adjoint, partial);
-  if (partial.kind !== 'const' && ((!isScaling(adjoint) && readsRuntimeAdjoint(adjoint)) || zeroOnSomePath(adjoint) || (saturates(adjoint) && mayOverflow(product)))) {
+  if (partial.kind !== 'const' && ((!isScaling(adjoint) && readsRuntimeAdjoint(adjoint)) || zeroOnSomePath(adjoint) || (saturates(adjoint) && mayOverflow(partial) && mayOverflow(product)))) {
     const zero = g.constant(0);
     return g.call('select', g.call('!==', adjoint, zero), product, zero);
   }
@@ -86,9 +86,9 @@ const overflowing = new Set(['exp', 'expm1', 'cosh', 'sinh', 'pow', '**']);
 const bounded = new Set(['sin', 'cos', 'tanh', 'atan', 'atan2', 'sign', '<', '<=', '>', '>=', '===', '!==', '!', '&&', '||', 'isUndefined', 'isNullish']);
 
 /**
- * May `n` be ±∞ where the primal is finite: an overflowing function's value, or what is computed
- * from one, short of a function that bounds it or a denominator (`1 / (1 + e)` is finite). Products
- * of finite numbers that overflow are not followed: their primal overflows with them.
+ * May `n` be ±∞ where the primal is finite: an overflowing function's value, a product of two values
+ * that vary (`s * s` squared in a loop), or what is computed from one, short of a function that
+ * bounds it or a denominator (`1 / (1 + e)` is finite).
  */
 function mayOverflow(n: Node): boolean {
   if (n.kind === 'const') return !Number.isFinite(n.value);
@@ -98,6 +98,7 @@ function mayOverflow(n: Node): boolean {
   let result: boolean;
   if (bounded.has(n.op)) result = false;
   else if (overflowing.has(n.op)) result = !n.args.every((a) => a.kind === 'const');
+  else if (n.op === '*') result = n.args.every((a) => a.kind !== 'const') || n.args.some(mayOverflow);
   else if (n.op === '/') result = mayOverflow(n.args[0]!);
   else result = n.args.some(mayOverflow);
   overflows.set(n, result);
@@ -106,9 +107,12 @@ function mayOverflow(n: Node): boolean {
 
 const overflows = new WeakMap<Node, boolean>();
 
+/** Functions that tend to a constant at ±∞, so that their derivative there is 0 (`sin` is NaN there). */
+const flattening = new Set(['tanh', 'atan', 'atan2', 'exp', 'expm1']);
+
 /**
  * May `n` be 0 because a value that may overflow saturated: read as a denominator (`1 / (1 + ∞)`),
- * by a bounded function (`1 − tanh²(∞)`) or by an overflowing one (`exp(−∞)`).
+ * or by a function that flattens out there (`1 − tanh²(∞)`, `exp(−∞)`).
  */
 function saturates(n: Node): boolean {
   if (n.kind !== 'apply') return false;
@@ -116,7 +120,7 @@ function saturates(n: Node): boolean {
   if (known !== undefined) return known;
   let result: boolean;
   if (n.op === '/') result = mayOverflow(n.args[1]!) || n.args.some(saturates);
-  else if (bounded.has(n.op) || overflowing.has(n.op)) result = n.args.some((a) => mayOverflow(a) || saturates(a));
+  else if (flattening.has(n.op)) result = n.args.some((a) => mayOverflow(a) || saturates(a));
   else result = n.args.some(saturates);
   saturating.set(n, result);
   return result;

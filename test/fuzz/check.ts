@@ -9,7 +9,8 @@
  * 3. the primal is finite at the point (else the point is skipped), and the same, to the bit, in the
  *    module built without the plugin and in each mode's module;
  * 4. `valueAndGrad`'s value is the primal's to 1e-12 relative (absolute below 1), or to what moving
- *    the point by a relative 2^-40 either way moves the primal by, or the gradient times that nudge
+ *    the point by a relative 2^-40 either way moves the primal by (Float32Array elements, which
+ *    round back, by a float32 ulp, scaled down), or the gradient times that nudge
  *    (ill-conditioned programs); `grad` equals `valueAndGrad`'s gradient; the call-site rewrite
  *    gives the same companion;
  * 5. coarse and fine gradients agree to 1e-9 of the largest entry, or within 16 times what that
@@ -17,7 +18,7 @@
  *    the primal's, by rounding alone: a chaotic program);
  * 6. both agree with 5-point central differences where those are stable (three steps agree, and
  *    the two sides, and the nudge moves the entry by less than a millionth) and the point is not at
- *    a switch of `||` or `&&` (switchProbe), within what
+ *    a switch of `||` or `&&` or a remainder past rounding (blindProbe), within what
  *    rounding in the values differenced allows; a parameter the report takes as discrete (a trip
  *    count, an index, a length) is 0 in both modes instead;
  * 7. no NaN/Infinity in a gradient entry whose finite difference is finite;
@@ -69,15 +70,15 @@ export interface CheckStats {
   points: number;
   skippedPoints: number;
   hugePoints: number;
-  /** Points where an `a || b` or `a && b` met an `a` of exactly 0: finite differences not compared. */
-  switchPoints: number;
+  /** Points where finite differences cannot see the derivative (`blindProbe`): not compared with them. */
+  blindPoints: number;
   /** Points where a mode's value left the primal's by rounding alone (a chaotic program): gradients not compared. */
   divergedPoints: number;
   fdChecked: number;
   fdUnstable: number;
 }
 
-export const noStats = (): CheckStats => ({ points: 0, skippedPoints: 0, hugePoints: 0, switchPoints: 0, divergedPoints: 0, fdChecked: 0, fdUnstable: 0 });
+export const noStats = (): CheckStats => ({ points: 0, skippedPoints: 0, hugePoints: 0, blindPoints: 0, divergedPoints: 0, fdChecked: 0, fdUnstable: 0 });
 
 export interface CheckOptions {
   /** Builds to make; a case is checked in the modes built. Default: all three. */
@@ -332,39 +333,59 @@ function entry(m: Record<string, any>, spec: CaseSpec): Entry {
 }
 
 /**
- * `a || b` and `a && b` switch on `a` being 0: at an `a` of exactly 0 the value is one operand's,
- * and around it, generically, the other's. Both modes take the derivative of the operand returned
- * (README, conventions at kinks), as JAX's `where` and every tape do: in reverse mode no rule gives
- * the neighbourhood's partials in general, which can come from `a` along one coordinate and from
- * `b` along another. Finite differences see the neighbourhood, so at such a point they are not
- * compared. The probe is the program built without the plugin, each left side of `||` and `&&`
- * passed through a function that counts the zeros it sees; undefined where there is neither.
+ * Points where finite differences cannot see the derivative, which the probe finds:
+ *
+ * - `a || b` and `a && b` switch on `a` being 0: at an `a` of exactly 0 the value is one operand's,
+ *   and around it, generically, the other's. Both modes take the derivative of the operand returned
+ *   (README, conventions at kinks), as JAX's `where` and every tape do: in reverse mode no rule
+ *   gives the neighbourhood's partials in general, which can come from `a` along one coordinate and
+ *   from `b` along another.
+ * - `a % b` of an `a` past 2^52 times `b`: the remainder is what rounding left of `a` (0 for an
+ *   integer-valued float), a sawtooth far finer than any step; its derivative in `a` is 1.
+ *
+ * The probe is the program built without the plugin, each left side of `||` and `&&` and each `%`
+ * passed through a function that counts such cases; undefined where there are none to count.
  */
-function switchProbe(spec: CaseSpec): { at(args: unknown[]): boolean } | undefined {
-  if (!/\|\||&&/.test(spec.source)) return undefined;
+function blindProbe(spec: CaseSpec): { at(args: unknown[]): boolean } | undefined {
+  if (!/\|\||&&|%/.test(spec.source)) return undefined;
   const counting: ts.TransformerFactory<ts.SourceFile> = (context) => (file) => {
     const f = context.factory;
     const visit = (node: ts.Node): ts.Node => {
-      if (ts.isBinaryExpression(node) && (node.operatorToken.kind === ts.SyntaxKind.BarBarToken || node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)) {
-        const left = f.createCallExpression(f.createIdentifier('__switch'), undefined, [ts.visitNode(node.left, visit) as ts.Expression]);
-        return f.updateBinaryExpression(node, left, node.operatorToken, ts.visitNode(node.right, visit) as ts.Expression);
+      if (ts.isBinaryExpression(node)) {
+        const op = node.operatorToken.kind;
+        const left = ts.visitNode(node.left, visit) as ts.Expression;
+        const right = ts.visitNode(node.right, visit) as ts.Expression;
+        if (op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.AmpersandAmpersandToken) {
+          return f.updateBinaryExpression(node, f.createCallExpression(f.createIdentifier('__switch'), undefined, [left]), node.operatorToken, right);
+        }
+        if (op === ts.SyntaxKind.PercentToken) return f.createCallExpression(f.createIdentifier('__remainder'), undefined, [left, right]);
+        return f.updateBinaryExpression(node, left, node.operatorToken, right);
       }
       return ts.visitEachChild(node, visit, context);
     };
     return ts.visitNode(file, visit) as ts.SourceFile;
   };
-  const counter = 'let __zeros = 0;\nfunction __switch(v) { if (v === 0) __zeros++; return v; }\nexport function __switchZeros() { const n = __zeros; __zeros = 0; return n; }\n';
-  const js = ts.transpileModule(header + counter + spec.source, {
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS },
-    transformers: { before: [counting] },
-  }).outputText;
+  // Added after the transform, which would otherwise route the counter's own `%` through itself.
+  const counter = [
+    'let __blind = 0;',
+    'function __switch(v) { if (v === 0) __blind++; return v; }',
+    'function __remainder(a, b) { if (Math.abs(a) >= 2 ** 52 * Math.abs(b)) __blind++; return a % b; }',
+    'exports.__blindCount = () => { const n = __blind; __blind = 0; return n; };',
+    '',
+  ].join('\n');
+  const js =
+    counter +
+    ts.transpileModule(header + spec.source, {
+      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS },
+      transformers: { before: [counting] },
+    }).outputText;
   const m = load({ 'main.ts': js });
   const primal = entry(m, spec).primal;
   return {
     at(args) {
-      m.__switchZeros();
+      m.__blindCount();
       primal(...args);
-      return m.__switchZeros() > 0;
+      return m.__blindCount() > 0;
     },
   };
 }
@@ -539,6 +560,17 @@ function nudged(kinds: readonly ParamKind[], point: readonly PointValue[], sign:
 }
 
 const nudge = 2 ** -40;
+
+/**
+ * The point with its Float32Array elements moved by a relative 2^-22 (a float32 ulp or two; a
+ * smaller nudge rounds back), and what to scale a difference it makes by to read it as a nudge of
+ * 2^-40; undefined if there are none to move.
+ */
+function nudged32(kinds: readonly ParamKind[], point: readonly PointValue[]): { point: PointValue[]; scale: number } | undefined {
+  if (!kinds.includes('f32')) return undefined;
+  const moved = point.map((v, i) => (kinds[i] === 'f32' ? (v as number[]).map((x) => Math.fround(x * (1 + 2 ** -22))) : Array.isArray(v) ? v.slice() : v));
+  return { point: moved, scale: nudge / 2 ** -22 };
+}
 /** Arrays whose elements a nudge moves: a Float32Array's would round back. */
 const nudges = (k: ParamKind): boolean => k === 'arr' || k === 'roarr' || k === 'f64';
 
@@ -591,7 +623,7 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
   const truth = entries.plain ?? entries.coarse ?? entries.fine;
   if (truth === undefined) return;
   const modes = (['coarse', 'fine'] as const).filter((m) => entries[m] !== undefined);
-  let probe: ReturnType<typeof switchProbe> | null | undefined;
+  let probe: ReturnType<typeof blindProbe> | null | undefined;
 
   spec.points.forEach((point, p) => {
     const where = `at point ${p} ${showPoint(point)}`;
@@ -634,10 +666,16 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
     const valueNoise = (gradient: unknown[] | undefined): number => {
       if (noise === undefined) {
         noise = 0;
-        for (const sign of [1, -1] as const) {
+        const at32 = nudged32(spec.kinds, point);
+        const nudges = [
+          { at: nudged(spec.kinds, point, 1), scale: 1 },
+          { at: nudged(spec.kinds, point, -1), scale: 1 },
+          ...(at32 === undefined ? [] : [{ at: at32.point, scale: at32.scale }]),
+        ];
+        for (const { at, scale } of nudges) {
           try {
-            const moved = call(() => truth.primal(...materialize(spec.kinds, nudged(spec.kinds, point, sign))), timeoutMs);
-            if (typeof moved === 'number' && Number.isFinite(moved)) noise = Math.max(noise, Math.abs(moved - value));
+            const moved = call(() => truth.primal(...materialize(spec.kinds, at)), timeoutMs);
+            if (typeof moved === 'number' && Number.isFinite(moved)) noise = Math.max(noise, Math.abs(moved - value) * scale);
           } catch {
             // No value there: no measure of rounding from this side.
           }
@@ -719,6 +757,11 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
         const out = call(() => entries[reference]!.vag(...materialize(spec.kinds, at)), timeoutMs) as [number, unknown[]];
         nudgedGradient = out[1];
         drift = spread(out[1], gradients[reference]);
+        const at32 = nudged32(spec.kinds, point);
+        if (at32 !== undefined) {
+          const out32 = call(() => entries[reference]!.vag(...materialize(spec.kinds, at32.point)), timeoutMs) as [number, unknown[]];
+          drift = Math.max(drift, spread(out32[1], gradients[reference]) * at32.scale);
+        }
       } catch {
         drift = 0;
       }
@@ -746,13 +789,13 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
       if (d !== undefined) fail('cmp', `coarse and fine gradients differ ${where}: ${d}\n  coarse ${showGradient(gradients.coarse)}\n  fine   ${showGradient(gradients.fine)}`, p);
     }
 
-    // Finite differences: not at a switch of `||` or `&&` (switchProbe); only where two step sizes
+    // Finite differences: not where they cannot see the derivative (blindProbe); only where two step sizes
     // agree, and only where the derivative is steady at the scale of the nudge: one that changes
     // there (cos(y) of a y near 10^12, whose period is below y's rounding) varies far faster than
     // any step can follow.
     if (probe === undefined) {
       try {
-        probe = switchProbe(spec) ?? null;
+        probe = blindProbe(spec) ?? null;
       } catch {
         probe = null; // a probe that cannot be built leaves every point to the checks below
       }
@@ -764,7 +807,7 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
       atSwitch = false;
     }
     if (atSwitch) {
-      result.stats.switchPoints++;
+      result.stats.blindPoints++;
       return;
     }
     const scale = Math.max(0, ...(reference === undefined ? [] : (gradients[reference] ?? []).flatMap(numbersOf).filter(Number.isFinite).map(Math.abs)));

@@ -1419,4 +1419,79 @@ export function f(x: number, n: number): number {
 }
 `,
   },
+  {
+    name: 'seed 20261205, program 2267',
+    oracle: 'nonfinite:coarse',
+    fixed: "coarse mode: a value squared in a loop overflows and `Math.tanh` saturates it: 0 (1 − tanh²(∞)) times the partial of the squares (∞) was NaN; a product of two varying values is now taken as one that may overflow",
+    id: 'f',
+    call: 'fn',
+    kinds: ["arr"],
+    points: [[[1.46875]]],
+    source: `
+/** @differentiable */
+export function f(ys: number[]): number {
+  let s1 = 0;
+  for (let i = 0; i < 7; i++) {
+    for (let j = 1; j >= 0; j--) {
+      s1 *= s1;
+    }
+    let j = 0;
+    s1 += ys[j]!;
+  }
+  return Math.tanh(s1);
+}
+`,
+  },
+  {
+    name: 'seed 20261205, program 5792',
+    oracle: 'value:coarse',
+    fixed: "coarse mode: the closed form of `s = s * x` from 0 multiplied xⁿ, which overflowed, by the initial 0: a NaN value where the primal is 0",
+    id: 'f',
+    call: 'fn',
+    kinds: ["arr","num","count"],
+    points: [[[-1.015625,0.03125,0.71875,1.0625,-0.265625],1,5]],
+    source: `
+export const f = differentiable((xs: number[], x: number, n: number): number => {
+  let p1 = 1;
+  for (let i = 0; i < n; i++) {
+    x += x;
+    x += p1 + (x + x);
+    p1 -= (x * x) * x;
+  }
+  let s4 = 0;
+  for (let i = 0; i < xs.length; i++) {
+    s4 = s4 * x;
+  }
+  return s4;
+});
+`,
+  },
+  {
+    name: 'seed 20261205, program 8647',
+    oracle: 'fd:both',
+    fixed: "both modes: the adjoint of `x - x` (large: x grows in the loop) was added to x's gradient and taken away again, leaving 1e-4 of rounding; `x - x` is now a stable form with derivative 0",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num","int"],
+    points: [[1,1,6]],
+    source: `
+/** @differentiable */
+export function f(x: number, y: number, k: Int): number {
+  let a1 = y;
+  let s2 = 0;
+  let c3 = 0;
+  while (c3 < k) {
+    c3++;
+    s2 = x - x;
+    for (let j = 0; j < k; j++) {
+      const z6 = x * Math.acos(0 * 1);
+      x += z6;
+      a1 -= (s2 + y) * x;
+    }
+  }
+  s2 += a1;
+  return s2;
+}
+`,
+  },
 ];

@@ -10,22 +10,21 @@ export function horner(x, c) {
 }
 /** Gradient companion of horner, written by coarsegrad: returns [value, gradient]. */
 function horner$valueAndGrad(x, c) {
-    let t, t3, t4, value, dx;
+    let t, t2, t3, value, dx;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
-    const t1 = Math.max(0, Math.floor(i) + 1);
-    const t2 = t1 - 1;
-    value = 0 * x ** t1;
+    const t1 = Math.max(0, Math.floor(i) + 1) - 1;
+    value = 0;
     // reverse sweep: adjoints flow from cut to cut
     dx = 0;
     for (let i1 = i; i1 >= 0; i1--) {
         t = c[i1];
-        t3 = t2 + (i1 - i);
-        t4 = x ** t3;
-        dc[i1] += t4;
-        value += t * t4;
-        dx += t3 === 0 ? 0 : t * (t3 * x ** (t3 - 1));
+        t2 = t1 + (i1 - i);
+        t3 = x ** t2;
+        dc[i1] += t3;
+        value += t * t3;
+        dx += t2 === 0 ? 0 : t * (t2 * x ** (t2 - 1));
     }
     return [value, [dx, dc]];
 }
