@@ -18,7 +18,8 @@
  *    the primal's, by rounding alone: a chaotic program);
  * 6. both agree with 5-point central differences where those are stable (three steps agree, and
  *    the two sides, and the nudge moves the entry by less than a millionth) and the point is not at
- *    a switch of `||` or `&&` or a remainder past rounding (blindProbe), within what
+ *    one where finite differences cannot see the derivative (blindProbe), and, for a coordinate
+ *    below the finest step, a difference at its own scale agrees, within what
  *    rounding in the values differenced allows; a parameter the report takes as discrete (a trip
  *    count, an index, a length) is 0 in both modes instead;
  * 7. no NaN/Infinity in a gradient entry whose finite difference is finite;
@@ -342,34 +343,54 @@ function entry(m: Record<string, any>, spec: CaseSpec): Entry {
  *   from `b` along another.
  * - `a % b` of an `a` past 2^52 times `b`: the remainder is what rounding left of `a` (0 for an
  *   integer-valued float), a sawtooth far finer than any step; its derivative in `a` is 1.
+ * - `a + b` or `a - b` with a nonzero operand below the other's rounding (`1 + 1e154`): it is
+ *   absorbed, and the value does not move with it, though the derivative says it does.
  *
- * The probe is the program built without the plugin, each left side of `||` and `&&` and each `%`
- * passed through a function that counts such cases; undefined where there are none to count.
+ * The probe is the program built without the plugin, each left side of `||` and `&&`, each `%`,
+ * `+` and `-` (and `%=`, `+=`, `-=` on a name) passed through a function that counts such cases.
  */
 function blindProbe(spec: CaseSpec): { at(args: unknown[]): boolean } | undefined {
-  if (!/\|\||&&|%/.test(spec.source)) return undefined;
+  const k = ts.SyntaxKind;
+  const counted = new Map<ts.SyntaxKind, string>([
+    [k.PercentToken, '__remainder'],
+    [k.PlusToken, '__sum'],
+    [k.MinusToken, '__difference'],
+  ]);
+  const compound = new Map<ts.SyntaxKind, string>([
+    [k.PercentEqualsToken, '__divisor'],
+    [k.PlusEqualsToken, '__addend'],
+    [k.MinusEqualsToken, '__addend'],
+  ]);
   const counting: ts.TransformerFactory<ts.SourceFile> = (context) => (file) => {
     const f = context.factory;
+    const call = (name: string, args: ts.Expression[]) => f.createCallExpression(f.createIdentifier(name), undefined, args);
     const visit = (node: ts.Node): ts.Node => {
       if (ts.isBinaryExpression(node)) {
         const op = node.operatorToken.kind;
         const left = ts.visitNode(node.left, visit) as ts.Expression;
         const right = ts.visitNode(node.right, visit) as ts.Expression;
-        if (op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.AmpersandAmpersandToken) {
-          return f.updateBinaryExpression(node, f.createCallExpression(f.createIdentifier('__switch'), undefined, [left]), node.operatorToken, right);
-        }
-        if (op === ts.SyntaxKind.PercentToken) return f.createCallExpression(f.createIdentifier('__remainder'), undefined, [left, right]);
+        if (op === k.BarBarToken || op === k.AmpersandAmpersandToken) return f.updateBinaryExpression(node, call('__switch', [left]), node.operatorToken, right);
+        const wrapped = counted.get(op);
+        if (wrapped !== undefined) return call(wrapped, [left, right]);
+        // `s += e` on a name: the right side is checked against the name's value, then applied.
+        const into = compound.get(op);
+        if (into !== undefined && ts.isIdentifier(node.left)) return f.updateBinaryExpression(node, left, node.operatorToken, call(into, [f.createIdentifier(node.left.text), right]));
         return f.updateBinaryExpression(node, left, node.operatorToken, right);
       }
       return ts.visitEachChild(node, visit, context);
     };
     return ts.visitNode(file, visit) as ts.SourceFile;
   };
-  // Added after the transform, which would otherwise route the counter's own `%` through itself.
+  // Added after the transform, which would otherwise route the counter's own operators through it.
   const counter = [
     'let __blind = 0;',
+    'const __absorbs = (a, b) => typeof a === "number" && typeof b === "number" && a !== 0 && b !== 0 && Math.min(Math.abs(a), Math.abs(b)) < 2 ** -52 * Math.max(Math.abs(a), Math.abs(b));',
     'function __switch(v) { if (v === 0) __blind++; return v; }',
     'function __remainder(a, b) { if (Math.abs(a) >= 2 ** 52 * Math.abs(b)) __blind++; return a % b; }',
+    'function __divisor(a, b) { if (Math.abs(a) >= 2 ** 52 * Math.abs(b)) __blind++; return b; }',
+    'function __sum(a, b) { if (__absorbs(a, b)) __blind++; return a + b; }',
+    'function __difference(a, b) { if (__absorbs(a, b)) __blind++; return a - b; }',
+    'function __addend(a, b) { if (__absorbs(a, b)) __blind++; return b; }',
     'exports.__blindCount = () => { const n = __blind; __blind = 0; return n; };',
     '',
   ].join('\n');
@@ -870,6 +891,9 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
       let tiny: number;
       let forward: number;
       let backward: number;
+      // For a coordinate smaller than even the finest step (1e-300), a difference at its own scale:
+      // the function may change shape there (tanh(x·1e154) is linear only below 1e-154).
+      let own: { d: number; roundoff: number } | undefined;
       // Math.fround's derivative is 1 by convention (README): finite differences see a function
       // that is flat at float32 resolution, so they are taken with fround as the identity.
       const fround = Math.fround;
@@ -885,6 +909,11 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
         tiny = (at(2 ** -19) - at(-(2 ** -19))) / (h * 2 ** -19);
         forward = (-25 * at(0) + 48 * at(1) - 36 * at(2) + 16 * at(3) - 3 * at(4)) / (6 * h);
         backward = -(-25 * at(0) + 48 * at(-1) - 36 * at(-2) + 16 * at(-3) - 3 * at(-4)) / (6 * h);
+        if (x0 !== 0 && Math.abs(x0) < h * 2 ** -19) {
+          const step = Math.abs(x0) * 2 ** -20;
+          const [up, down] = [f(moved(point, c, step)), f(moved(point, c, -step))];
+          own = { d: (up - down) / (2 * step), roundoff: (64 * Number.EPSILON * Math.max(Math.abs(up), Math.abs(down), Math.abs(value))) / step };
+        }
       } catch {
         result.stats.fdUnstable++;
         continue;
@@ -902,7 +931,8 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
         Math.abs(tiny - d2) <= tolerances.fdRel * Math.abs(d2) + tolerances.fdAbs + roundoff * 2 ** 20 &&
         Math.abs(d1 - d2) <= tolerances.fdAgree * Math.abs(d2) + tolerances.fdAgreeAbs + roundoff &&
         Math.abs(d4 - d2) <= tolerances.fdAgree * Math.abs(d2) + tolerances.fdAgreeAbs + 2 * roundoff &&
-        Math.abs(forward - backward) <= (tolerances.fdRel + stored) * Math.abs(d2) + tolerances.fdAbs + roundoff;
+        Math.abs(forward - backward) <= (tolerances.fdRel + stored) * Math.abs(d2) + tolerances.fdAbs + roundoff &&
+        (own === undefined || !Number.isFinite(own.d) || Math.abs(own.d - d2) <= tolerances.fdRel * Math.abs(d2) + tolerances.fdAbs + roundoff + own.roundoff);
       if (!stable) {
         result.stats.fdUnstable++;
         continue;

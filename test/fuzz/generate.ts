@@ -1711,6 +1711,12 @@ export function generatePoints(kinds: readonly ParamKind[], seed: number, index:
             return rng.chance(0.1) ? 0 : rng.int(1, L);
           case 'bool':
             return rng.chance(0.5);
+          case 'f32':
+            // Numbers a Float32Array can hold: past 3.4e38 its element would be an infinite input.
+            return Array.from({ length: L }, () => {
+              const v = value();
+              return Number.isFinite(Math.fround(v)) ? v : unit();
+            });
           default:
             return Array.from({ length: L }, value);
         }
