@@ -179,13 +179,15 @@ const table: Readonly<Record<PrimitiveName, Primitive>> = {
   // Roots and norms.
   sqrt: { arity: 1, mathName: 'sqrt', partials: (g, _, r) => [g.div(g.constant(0.5), r)] },
   cbrt: { arity: 1, mathName: 'cbrt', partials: (g, _, r) => [g.div(g.constant(1), g.mul(g.constant(3), g.mul(r, r)))] },
-  // ∂hypot/∂aᵢ = aᵢ/h; at the origin the subgradient 0 is taken instead of 0/0.
+  // ∂hypot/∂aᵢ = aᵢ/h; at the origin the subgradient 0 is taken instead of 0/0, as aᵢ/(h + 1)
+  // there: a value, not a branch, so that what the adjoint multiplies is not computed in an arm
+  // (where a loop-invariant factor would be recomputed in every iteration).
   hypot: {
     arity: 'variadic',
     mathName: 'hypot',
     partials: (g, args, h) => {
-      const atOrigin = g.call('===', h, g.constant(0));
-      return args.map((a) => g.call('select', atOrigin, g.constant(0), g.div(a, h)));
+      const denominator = g.add(h, g.call('select', g.call('===', h, g.constant(0)), g.constant(1), g.constant(0)));
+      return args.map((a) => g.div(a, denominator));
     },
   },
 

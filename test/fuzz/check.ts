@@ -17,7 +17,7 @@
  *    nudge moves the fine gradient by (not compared where a mode's value is further than 1e-9 from
  *    the primal's, by rounding alone: a chaotic program);
  * 6. both agree with 5-point central differences where those are stable (three steps agree, and
- *    the two sides, and the nudge moves the entry by less than a millionth) and the point is not at
+ *    the two sides, and the nudge moves the entry by less than a millionth) and the point is not
  *    one where finite differences cannot see the derivative (blindProbe), and, for a coordinate
  *    below the finest step, a difference at its own scale agrees, within what
  *    rounding in the values differenced allows; a parameter the report takes as discrete (a trip

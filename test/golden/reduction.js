@@ -14,7 +14,7 @@ export function springEnergy(p, k) {
 }
 /** Gradient companion of springEnergy, written by coarsegrad: returns [value, gradient]. */
 function springEnergy$valueAndGrad(p, k) {
-    let t, t1, t2, t3, t4, t5, d, t6, t7, c, t8, t9;
+    let t, t1, t2, t3, t4, t5, d, t6, t7, t8, t9, t10;
     // forward sweep: values used more than once
     const dp = new Float64Array(p.length);
     const n = p.length / 2;
@@ -29,15 +29,13 @@ function springEnergy$valueAndGrad(p, k) {
         d = Math.hypot(t2, t5);
         t6 = d - 1;
         t7 += t6 ** 2;
-        c = d === 0;
-        if (!c) {
-            t8 = k * (t6 * (t5 / d));
-            dp[t3] += t8;
-            dp[t4] -= t8;
-            t9 = k * (t6 * (t2 / d));
-            dp[t] += t9;
-            dp[t1] -= t9;
-        }
+        t8 = d + (d === 0 ? 1 : 0);
+        t9 = k * (t6 * (t5 / t8));
+        dp[t3] += t9;
+        dp[t4] -= t9;
+        t10 = k * (t6 * (t2 / t8));
+        dp[t] += t10;
+        dp[t1] -= t10;
     }
     const dk = 0.5 * t7;
     const value = 0.5 * (k * t7);
@@ -45,7 +43,7 @@ function springEnergy$valueAndGrad(p, k) {
 }
 /** Gradient companion of springEnergy, written by coarsegrad: returns the gradient. */
 function springEnergy$grad(p, k) {
-    let t, t1, t2, t3, t4, t5, d, t6, t7, c, t8, t9;
+    let t, t1, t2, t3, t4, t5, d, t6, t7, t8, t9, t10;
     // forward sweep: values used more than once
     const dp = new Float64Array(p.length);
     const n = p.length / 2;
@@ -60,15 +58,13 @@ function springEnergy$grad(p, k) {
         d = Math.hypot(t2, t5);
         t6 = d - 1;
         t7 += t6 ** 2;
-        c = d === 0;
-        if (!c) {
-            t8 = k * (t6 * (t5 / d));
-            dp[t3] += t8;
-            dp[t4] -= t8;
-            t9 = k * (t6 * (t2 / d));
-            dp[t] += t9;
-            dp[t1] -= t9;
-        }
+        t8 = d + (d === 0 ? 1 : 0);
+        t9 = k * (t6 * (t5 / t8));
+        dp[t3] += t9;
+        dp[t4] -= t9;
+        t10 = k * (t6 * (t2 / t8));
+        dp[t] += t10;
+        dp[t1] -= t10;
     }
     const dk = 0.5 * t7;
     return [dp, dk];
