@@ -145,8 +145,15 @@ export function place(roots: readonly Node[], recurrenceOf: (loop: Loop) => Recu
     let known = sharedMemo.get(recurrence);
     if (known === undefined) {
       const memo = new Map<Node, boolean>();
-      // Its users: what reads the loop's result, and the scatters made inside the loop itself.
-      sharedMemo.set(recurrence, (known = roots.filter((r) => dependsOn(r, recurrence, memo) || (r.kind === 'scatter' && loopsOf(r).has(recurrence.loop))).length > 1));
+      // Its users: what reads the loop's result, the scatters made inside the loop itself, and the
+      // scatters made inside another reverse loop that starts from what this one leaves.
+      const runsFrom = (r: Node): boolean =>
+        r.kind === 'scatter' &&
+        [...loopsOf(r)].some((loop) => {
+          const other = recurrenceOf(loop);
+          return other !== undefined && other !== recurrence && dependsOn(other, recurrence, memo);
+        });
+      sharedMemo.set(recurrence, (known = roots.filter((r) => dependsOn(r, recurrence, memo) || (r.kind === 'scatter' && loopsOf(r).has(recurrence.loop)) || runsFrom(r)).length > 1));
     }
     return known;
   };

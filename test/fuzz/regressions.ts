@@ -1494,4 +1494,34 @@ export function f(x: number, y: number, k: Int): number {
 }
 `,
   },
+  {
+    name: 'seed 20261207, program 1378',
+    oracle: 'cmp',
+    fixed: "coarse mode: a reverse loop whose scatter is guarded by a loop-invariant condition (`if (x) return xs[i]`) ran twice, once for the state another reverse loop starts from and once under the guard, the second from the adjoints the first had left: the element's gradient was 0 instead of 1; such a loop is now shared and runs once",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","f32","count"],
+    points: [[1,[1.140625],3]],
+    source: `
+/** @differentiable */
+export function f(x: number, xs: Float32Array, n: number): number {
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < n; i++) {
+    s2 %= 1;
+    s1 += xs[i];
+  }
+  const out15 = new Float64Array(n);
+  let s16 = 0;
+  for (let i = 0; i < out15.length; i++) {
+    s16 = s2;
+    if (x) {
+      return xs[i];
+    }
+  }
+  s1 -= s16;
+  return s1;
+}
+`,
+  },
 ];
