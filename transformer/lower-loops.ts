@@ -555,10 +555,10 @@ function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): 
       continue;
     }
     // An `a` that is 0 only at run time multiplies in the loop as well: an infinite x there is NaN
-    // in the primal too. But aⁿ overflows where the loop's own products stay finite, and an x₀ of 0
-    // (`s = s * x` from 0) stays 0 there: 0, not 0·∞.
-    const power = g.apply('**', [a, trips]);
-    const carriedOver = isConst(x0, 0) ? zero : a.kind === 'const' && Math.abs(a.value) <= 1 ? g.mul(power, x0) : g.call('select', g.call('!==', x0, zero), g.mul(power, x0), zero);
+    // in the primal too. But aⁿ overflows where the loop's own products stay finite, and a constant
+    // x₀ of 0 (`s = s * x` from 0) stays 0 there: 0, not 0·∞. (An x₀ that is 0 only at run time keeps
+    // the product: its derivative aⁿ must survive.)
+    const carriedOver = isConst(x0, 0) ? zero : g.mul(g.apply('**', [a, trips]), x0);
     exits.set(symbol, { kind: 'number', node: splitSum(g, loop, g.mul(b, g.apply('**', [a, remaining])), carriedOver, symbol.name) });
   }
   return exits;

@@ -1524,4 +1524,42 @@ export function f(x: number, xs: Float32Array, n: number): number {
 }
 `,
   },
+  {
+    name: 'seed 20261208, program 1133',
+    oracle: 'cmp',
+    fixed: "coarse mode (this session, before its fix): the closed form of `p2 = p2 * a + b_i` chose 0 where p2 starts at a run-time 0, to keep 0 · ∞ out, and with it dropped the derivative aⁿ with respect to that start; only a constant initial 0 is now taken as 0",
+    id: "f",
+    call: "method",
+    kinds: ["num","num","f64"],
+    points: [[-1,-0.65625,[1.140625,-1,0.21875,0.734375,-1.21875,0.0625]]],
+    source: `
+export class f_C {
+  k1 = 1.2;
+  @differentiable
+  m(x: number, y: number, xs: Float64Array): number {
+    ++x;
+    y = xs[2];
+    const out1 = new Float64Array(xs.length);
+    for (let i = 0; i < xs.length; i++) {
+      if (!(Math.acosh(1.5 + (this.k1 * this.k1)) <= (x - this.k1))) {
+        out1[i] = this.k1 - Math.acos(0.9 * Math.sin(x));
+      } else {
+        out1[i] = Math.asin(0.9 * Math.tanh((Math.PI * 0.25) - this.k1));
+      }
+    }
+    let p2 = Math.tan(0.6 * Math.tanh(x));
+    let s3 = 0;
+    for (let i = 0; i < out1.length; i++) {
+      p2 = (p2 * out1[i]) + (((out1.length * 0.5) >= out1[(i + 2) % out1.length]!) ? 0.1 : 0.9);
+    }
+    s3 *= 0.8 + (0.2 * (((1.5 + Math.cos(y)) ** Math.sin(xs[0]!)) / (1 + (((1.5 + Math.cos(y)) ** Math.sin(xs[0]!)) * ((1.5 + Math.cos(y)) ** Math.sin(xs[0]!))))));
+    if ((Math.cbrt(2 + Math.sin(1.5)) <= (0.75 * y)) || ((this.k1 - y) <= (xs.length * 0.1))) {
+      return Math.expm1(Math.sin(xs[2]));
+    }
+    let e4 = this.k1;
+    return (((out1[2] + (0.3 * x)) + (2 * s3)) + p2) + (0.3 * e4);
+  }
+}
+`,
+  },
 ];
