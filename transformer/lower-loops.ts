@@ -106,6 +106,12 @@ function unroll(lo: Lowerer, at: ts.Node, loop: { core: CoreLoop; test: () => No
     const exits = frame.loops.pop()!;
     if (!frame.ended) exits.push({ kind: 'continue', guard: undefined, state: lo.snapshot() });
     frame.ended = false;
+    // Every path through the body returned, each recorded where it returned: nothing of the loop,
+    // nor after it, runs again.
+    if (exits.length === 0) {
+      returned = g.constant(1);
+      break;
+    }
     // Stays in the loop: the first way out of the body that was taken is a continue (or the end).
     let stays: Node = g.constant(exits[exits.length - 1]!.kind === 'continue' ? 1 : 0);
     for (let i = exits.length - 2; i >= 0; i--) {

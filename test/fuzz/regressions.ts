@@ -1562,4 +1562,30 @@ export class f_C {
 }
 `,
   },
+  {
+    name: 'seed 20261209, program 7484',
+    oracle: 'internal:coarse',
+    fixed: "coarse mode: a constant loop whose body returns on every path (a branch whose condition folds to true, with run-time loops before the return) left no exit to read, and the lowering threw (TS95999); such a loop now ends the function",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num"],
+    points: [[1,1]],
+    source: `
+/** @differentiable */
+export function f(x: number, y: number): number {
+  for (let i = 0; i < 4; i++) {
+    if (x >= x) {
+      for (let j = 0; j < 2; j++) {
+        let c20 = 0;
+        while (c20 < 4) {
+          c20++;
+        }
+      }
+      return y;
+    }
+  }
+  return x;
+}
+`,
+  },
 ];
