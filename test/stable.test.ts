@@ -55,6 +55,53 @@ export function springs(p: Float64Array): number {
   }
   return e;
 }
+/** Log-sum-exp as a textbook writes it (stable-sums.ts): a loop's sum of exponentials, then its log. */
+/** @differentiable */
+export function logSumExp(x: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += Math.exp(x[i]!);
+  return Math.log(s);
+}
+/** @differentiable */
+export function logSumExpOf(x: number[]): number {
+  let total = 0;
+  for (const v of x) total = total + Math.exp(v);
+  return Math.log(total);
+}
+/** Softmax cross-entropy over the rows of a batch of logits, K classes per row. */
+/** @differentiable */
+export function crossEntropy(logits: Float64Array, K: number, labels: Float64Array): number {
+  let loss = 0;
+  const n = logits.length / K;
+  for (let r = 0; r < n; r++) {
+    let s = 0;
+    for (let k = 0; k < K; k++) s += Math.exp(logits[r * K + k]!);
+    loss += Math.log(s) - logits[r * K + labels[r]!]!;
+  }
+  return loss / n;
+}
+function score(w: number, v: number): number {
+  return w * v + 1;
+}
+/** A while loop with its counter outside, the term in a local, the exponent from a helper. */
+/** @differentiable */
+export function temperedLse(x: Float64Array, w: number): number {
+  let s = 0;
+  let i = 0;
+  while (i < x.length) {
+    const e = Math.exp(score(w, x[i]!));
+    s += e;
+    i++;
+  }
+  return 2 * Math.log(s);
+}
+/** Softmax probabilities read the sum too: not the form, and left as written. */
+/** @differentiable */
+export function firstProbability(x: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += Math.exp(x[i]!);
+  return Math.exp(x[0]!) / s + Math.log(s);
+}
 `;
 
 type Mode = 'coarse' | 'fine';
@@ -65,6 +112,18 @@ for (const mode of ['coarse', 'fine'] as const) {
 }
 
 const σ = (z: number): number => 1 / (1 + Math.exp(-z));
+/** The softmax, shifted by the largest entry: finite for any finite x. */
+const softmax = (x: number[]): number[] => {
+  const m = Math.max(...x);
+  const e = x.map((v) => Math.exp(v - m));
+  const t = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / t);
+};
+const crossEntropyGradient = (logits: number[], K: number, labels: number[]): number[] => {
+  const n = logits.length / K;
+  return logits.flatMap((_, i) => (i % K === 0 ? softmax(logits.slice(i, i + K)).map((p, k) => (p - (labels[i / K] === k ? 1 : 0)) / n) : []));
+};
+const f64 = (xs: number[]): Float64Array => Float64Array.from(xs);
 
 /** name, arguments, expected gradient (numbers, or arrays for array parameters). */
 const cases: [string, unknown[], (number | number[])[]][] = [
@@ -93,6 +152,20 @@ const cases: [string, unknown[], (number | number[])[]][] = [
   // Two coincident points: d = 0, where the norm's derivative is taken as 0 (README, conventions).
   ['springs', [Float64Array.from([0, 0, 0, 0, 1, 0])], [[0, 0, 0, 0, 0, 0]]],
   ['springs', [Float64Array.from([0, 0, 3, 4])], [[-4.8, -6.4, 4.8, 6.4]]],
+  // The sum overflows (value Infinity) or underflows (value -Infinity): the derivative is the softmax.
+  ['logSumExp', [f64([800, 801])], [softmax([800, 801])]],
+  ['logSumExp', [f64([-800, -801, -1000])], [softmax([-800, -801, -1000])]],
+  ['logSumExp', [f64([1, 2, 3])], [softmax([1, 2, 3])]],
+  ['logSumExp', [f64([710, -5])], [softmax([710, -5])]],
+  ['logSumExpOf', [[800, 801]], [softmax([800, 801])]],
+  ['logSumExpOf', [[0.5, -0.25]], [softmax([0.5, -0.25])]],
+  ['crossEntropy', [f64([800, 801, -3, 700]), 2, f64([1, 0])], [crossEntropyGradient([800, 801, -3, 700], 2, [1, 0]), 0, [0, 0]]],
+  ['crossEntropy', [f64([1, 2, 3, -4]), 2, f64([0, 1])], [crossEntropyGradient([1, 2, 3, -4], 2, [0, 1]), 0, [0, 0]]],
+  // d/dxᵢ = 2w·softmax(wx + 1)ᵢ, d/dw = 2 Σ softmax(wx + 1)ᵢ xᵢ.
+  ['temperedLse', [f64([1, 2]), -900], [softmax([-899, -1799]).map((p) => -1800 * p), 2 * (softmax([-899, -1799])[0]! + 2 * softmax([-899, -1799])[1]!)]],
+  ['temperedLse', [f64([800, 801]), 1], [softmax([801, 802]).map((p) => 2 * p), 2 * (800 * softmax([801, 802])[0]! + 801 * softmax([801, 802])[1]!)]],
+  ['temperedLse', [f64([0.5, 1]), 2], [softmax([2, 3]).map((p) => 4 * p), 2 * (0.5 * softmax([2, 3])[0]! + softmax([2, 3])[1]!)]],
+  ['firstProbability', [f64([0, 1])], [[softmax([0, 1])[0]! * (1 - softmax([0, 1])[0]!) + softmax([0, 1])[0]!, -softmax([0, 1])[0]! * softmax([0, 1])[1]! + softmax([0, 1])[1]!]]],
 ];
 
 for (const mode of ['coarse', 'fine'] as const) {
@@ -126,6 +199,14 @@ forms('the forms are recognised in the companion: one exp for a softplus, no cha
   assert.is(softplusGrad.match(/Math\.exp/g)?.length, 1, softplusGrad);
   assert.not.match(softplusGrad, /Math\.log/, softplusGrad);
   assert.match(companion('distance$grad'), /=== 0/);
+  // Log-sum-exp: where the sum is finite, the loop as written and one test; the reruns with the
+  // shift are in the branch where it is not, and the softmax output that reads the sum has none.
+  const lse = companion('logSumExp$grad');
+  const test = lse.indexOf('< Infinity');
+  assert.ok(test > 0, lse);
+  assert.is(lse.slice(0, test).match(/for \(/g)?.length, 1, lse);
+  assert.is(lse.match(/for \(/g)?.length, 5, lse);
+  assert.not.match(companion('firstProbability$grad'), /Infinity/);
 });
 
 forms.run();

@@ -13,6 +13,7 @@ import { findDiscrete } from './discrete.js';
 import { mathConstants, primitive } from './rules.js';
 import { shapeOfType } from './shapes.js';
 import { stable } from './stable.js';
+import { stableSums } from './stable-sums.js';
 import { calleeDeclaration, checkedParameter, enclosesCompanion, mathOperation, refuseNumbersInside, skipOuter, unsupportedStatement, type FunctionLike } from './source.js';
 
 export function desugar(tsApi: typeof ts, checker: ts.TypeChecker, main: FunctionLike, companionFile: ts.SourceFile): CoreProgram {
@@ -96,7 +97,7 @@ class FrontEnd {
     this.functions.set(decl, core);
     this.active.push(decl);
     try {
-      core.body = body.functionBody(params);
+      core.body = stableSums(body.functionBody(params), (name, shape, at) => this.temporary(name, shape, at));
     } finally {
       this.active.pop();
     }

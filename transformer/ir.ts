@@ -316,6 +316,12 @@ export class Graph {
   sum(loop: Loop, body: Node, init: Node, name: string): Node {
     // Nothing added: the initial value itself.
     if (isConst(body, 0)) return init;
+    // A branch on a condition the loop does not change is taken in every iteration or in none: the
+    // sum of one arm or of the other, so that the arm not taken is not computed at all.
+    if (body.kind === 'apply' && body.op === 'select' && !loopsOf(body.args[0]!).has(loop)) {
+      const [c, a, b] = body.args as [Node, Node, Node];
+      return this.apply('select', [c, this.sum(loop, a, init, name), this.sum(loop, b, init, name)]);
+    }
     return this.intern(`sum${loop.id}(${body.id},${init.id})`, (id) => ({ id, kind: 'sum', active: body.active || init.active, loop, body, init, name }));
   }
 

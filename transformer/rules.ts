@@ -94,7 +94,9 @@ export type PrimitiveName =
   | 'norm'
   | 'softplus'
   | 'logaddexp'
-  | 'flat';
+  | 'flat'
+  | 'stop'
+  | 'reexpressed';
 
 const table: Readonly<Record<PrimitiveName, Primitive>> = {
   // Arithmetic.
@@ -219,6 +221,12 @@ const table: Readonly<Record<PrimitiveName, Primitive>> = {
   // terms cancel only in exact arithmetic: 1/|x| − 1/|x| is ∞ − ∞ below 1e-154, and the adjoint of
   // `x - x` times 1 and −1 adds a large number to a gradient and takes it away again.
   flat: { arity: 2, stable: true, partials: zero },
+  // The value with no derivative: the shift of a log-sum-exp (`stable-sums.ts`), whose derivative
+  // is 0 in exact arithmetic.
+  stop: { arity: 1, stable: true, partials: zero },
+  // The value as written, with the derivative of the same quantity computed another way (a
+  // log-sum-exp's m + log Σ exp(xᵢ − m), where the sum as written overflowed).
+  reexpressed: { arity: 2, stable: true, partials: (g) => [null, g.constant(1)] },
 };
 
 export function primitive(name: PrimitiveName): Primitive {
