@@ -239,6 +239,13 @@ function constKey(value: number): string {
  * `x * 1`, `x - 0`, double negation, ...), so the companion's value agrees with the primal's.
  */
 export class Graph {
+  /**
+   * Products may be reassociated, constants gathered in front (c₁·(c₂·u) = (c₁c₂)·u, (c·u)·v =
+   * c·(u·v)): in derivatives, whose order of operations is the compiler's to choose; in the values
+   * the function computes only as far as `gathers` allows. Reassociation is exact only up to
+   * rounding and the edges of the range: x·(0·x) is 0 where 0·(x·x) is NaN, because x·x overflows.
+   */
+  reassociate = false;
   private readonly table = new Map<string, Node>();
   private nextId = 0;
 
@@ -453,6 +460,16 @@ function negated(g: Graph, n: Node): Node {
 }
 
 /** Exact rewrites only; `undefined` means "no simpler form". */
+/**
+ * May the constant `c` of a product move to the front of it? Always in derivatives; in values, only
+ * an integer 2 ≤ |c| ≤ 2⁵³ (a loop's `2 * x[i] * y[i]` becomes `2 * Σ`): then c·(u·v) overflows only
+ * where (c·u)·v does, and differs from it by rounding alone, where a 0 or a fraction would not
+ * (0·(x·x) is NaN where x·(0·x) is 0; 0.5·(u·v) overflows where (0.5·u)·v does not).
+ */
+function gathers(g: Graph, c: ConstNode): boolean {
+  return g.reassociate || (Number.isInteger(c.value) && Math.abs(c.value) >= 2 && Math.abs(c.value) <= 2 ** 53);
+}
+
 function simplify(g: Graph, op: PrimitiveName, args: readonly Node[]): Node | undefined {
   const rule = primitive(op);
   if (rule.fold !== undefined && args.every((a) => a.kind === 'const')) {
@@ -488,10 +505,10 @@ function simplify(g: Graph, op: PrimitiveName, args: readonly Node[]): Node | un
       if (isNeg(b)) return g.neg(g.mul(a, b.args[0]!));
       // Constants first: `2 * x` reads like maths, and folds with a constant already in front.
       if (b.kind === 'const' && a.kind !== 'const') return g.mul(b, a);
-      if (a.kind === 'const' && isScaled(b)) return g.mul(g.constant(a.value * b.args[0].value), b.args[1]!);
+      if (a.kind === 'const' && isScaled(b) && gathers(g, a) && gathers(g, b.args[0])) return g.mul(g.constant(a.value * b.args[0].value), b.args[1]!);
       // Constants gather in front of a product: (c·u)·v = c·(u·v).
-      if (a.kind !== 'const' && isScaled(a)) return g.mul(a.args[0], g.mul(a.args[1]!, b));
-      if (a.kind !== 'const' && isScaled(b)) return g.mul(b.args[0], g.mul(a, b.args[1]!));
+      if (a.kind !== 'const' && isScaled(a) && gathers(g, a.args[0])) return g.mul(a.args[0], g.mul(a.args[1]!, b));
+      if (a.kind !== 'const' && isScaled(b) && gathers(g, b.args[0])) return g.mul(b.args[0], g.mul(a, b.args[1]!));
       return undefined;
     case '/':
       if (isConst(b, 1)) return a;

@@ -1588,4 +1588,24 @@ export function f(x: number, y: number): number {
 }
 `,
   },
+  {
+    name: 'seed 31, program 427',
+    oracle: 'cmp',
+    fixed: "coarse mode: products were reassociated in the function's own values, constants gathered in front: `x * (0 * x)` became `0 * (x * x)`, NaN where x·x overflows (x = 1.6e300), so a truthiness test took the other arm and the value and the gradient were wrong; values now keep the order written, but for integer factors 2 ≤ |c| ≤ 2⁵³",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num"],
+    points: [[1.599713578587398e+300]],
+    source: `
+/** @differentiable */
+export function f(x: number): number {
+  let s6 = 0;
+  let s7 = s6 * x;
+  let e9 = 1 + (x * s7);
+  s7 -= e9;
+  let s13 = s7;
+  return s13 || x;
+}
+`,
+  },
 ];

@@ -37,8 +37,8 @@ function springEnergy$valueAndGrad(p, k) {
         dp[t] += t10;
         dp[t1] -= t10;
     }
+    const value = 0.5 * k * t7;
     const dk = 0.5 * t7;
-    const value = 0.5 * (k * t7);
     return [value, [dp, dk]];
 }
 /** Gradient companion of springEnergy, written by coarsegrad: returns the gradient. */
