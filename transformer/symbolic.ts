@@ -92,6 +92,9 @@ const bounded = new Set(['sin', 'cos', 'tanh', 'atan', 'atan2', 'sign', '<', '<=
  */
 function mayOverflow(n: Node): boolean {
   if (n.kind === 'const') return !Number.isFinite(n.value);
+  // A loop's sum of values that may overflow (`Σ x·x[j]²`), and a loop's state on the tape (`s *= x[i]`).
+  if (n.kind === 'sum') return mayOverflow(n.body) || mayOverflow(n.init);
+  if (n.kind === 'exit') return true;
   if (n.kind !== 'apply') return false;
   const known = overflows.get(n);
   if (known !== undefined) return known;
@@ -115,6 +118,7 @@ const flattening = new Set(['tanh', 'atan', 'atan2', 'exp', 'expm1']);
  * or by a function that flattens out there (`1 − tanh²(∞)`, `exp(−∞)`).
  */
 function saturates(n: Node): boolean {
+  if (n.kind === 'sum') return saturates(n.body) || saturates(n.init);
   if (n.kind !== 'apply') return false;
   const known = saturating.get(n);
   if (known !== undefined) return known;

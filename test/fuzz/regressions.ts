@@ -1608,4 +1608,67 @@ export function f(x: number): number {
 }
 `,
   },
+  {
+    name: 'seed 31, program 10',
+    oracle: 'cmp',
+    fixed: "coarse mode: an adjoint that saturated (1 − tanh²(∞), the tanh of a loop's sum that overflowed) times a partial that was itself a loop's sum of products overflowing: 0·∞, NaN where the tape gives 0; a loop's sum now may overflow (and saturate) when its terms may, and such a product is guarded as the tape skips a zero adjoint",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","arr"],
+    points: [[1,[1.5069897521752866e+300]]],
+    source: `
+/** @differentiable */
+export function f(x: number, xs: number[]): number {
+  let w3 = 1;
+  let g4 = 0;
+  for (let j = 0; j < xs.length; j++) {
+    g4 += xs[j]! * (xs[j]! * x);
+  }
+  w3 -= Math.tanh(g4);
+  return w3;
+}
+`,
+  },
+  {
+    name: 'seed 31, program 1308',
+    oracle: 'cmp',
+    fixed: "coarse mode: an adjoint that saturated (1 − tanh²(∞), the tanh of a loop's sum that overflowed) times a partial that was itself a loop's sum of products overflowing: 0·∞, NaN where the tape gives 0; a loop's sum now may overflow (and saturate) when its terms may, and such a product is guarded as the tape skips a zero adjoint",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","arr"],
+    points: [[1,[-1.4715685106348248e+300]]],
+    source: `
+/** @differentiable */
+export function f(x: number, xs: number[]): number {
+  let w2 = 1;
+  let g3 = 0;
+  for (let j = 0; j < xs.length; j++) {
+    g3 += x * (xs[j] * xs[j]);
+  }
+  w2 -= Math.tanh(g3);
+  return w2;
+}
+`,
+  },
+  {
+    name: 'seed 31, program 1530',
+    oracle: 'cmp',
+    fixed: "coarse mode: an adjoint that saturated (1 − tanh²(∞), the tanh of a loop's sum that overflowed) times a partial that was itself a loop's sum of products overflowing: 0·∞, NaN where the tape gives 0; a loop's sum now may overflow (and saturate) when its terms may, and such a product is guarded as the tape skips a zero adjoint",
+    id: 'f',
+    call: 'fn',
+    kinds: ["arr","num"],
+    points: [[[-7.804043544456363e+154],1]],
+    source: `
+/** @differentiable */
+export function f(xs: number[], x: number): number {
+  let w3 = 1;
+  let g4 = 0;
+  for (let j = 0; j < xs.length; j++) {
+    g4 += xs[j] * (xs[j] * x);
+  }
+  w3 -= g4;
+  return Math.tanh(w3);
+}
+`,
+  },
 ];

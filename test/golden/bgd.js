@@ -24,7 +24,7 @@ export function bgd(x, y, r, T) {
 }
 /** Gradient companion of bgd, written by coarsegrad: returns [value, gradient]. */
 function bgd$valueAndGrad(x, y, r, T) {
-    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t12, t13, c1, t15, c2, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
+    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t12, t13, c2, t14, c3, dr, k1, w, kCount, tapeMark, dw, dr1, din, din1, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
@@ -36,10 +36,6 @@ function bgd$valueAndGrad(x, y, r, T) {
     w = 0;
     kCount = 0;
     t9 = 0;
-    // reverse sweep: adjoints flow from cut to cut
-    t12 = 0;
-    t13 = 0;
-    const t14 = r / length;
     for (let i = 0; i < length; i++) {
         t = x[i];
         t1 = y[i];
@@ -70,61 +66,70 @@ function bgd$valueAndGrad(x, y, r, T) {
         t7 = w * t6;
         t8 = t5 - t7;
         t9 += t8 ** 2;
-        t12 += t5 * t6;
-        t13 += t6 * t6;
     }
     const t10 = Math.sqrt(t9);
     const value = t10 / length;
+    // reverse sweep: adjoints flow from cut to cut
     const t11 = 1 / length / t10;
-    dw = t11 * (w * t13) - t11 * t12;
-    dr = 0;
-    din = 0;
-    din1 = 0;
-    for (let j = 0; j < length; j++) {
-        t5 = y[j];
-        t6 = x[j];
-        t7 = w * t6;
-        t8 = t5 - t7;
-        dy[j] += t8 * t11;
-        dx[j] -= t11 * (w * t8);
-    }
-    tapeTop = __coarsegrad.tape.size;
-    tapeEnd = tapeMark + kCount;
-    __coarsegrad.tape.seek(tapeEnd);
-    for (let step = kCount; step > 0; step--) {
-        const wThen = __coarsegrad.tape.pop();
-        c1 = dw !== 0;
-        t15 = (t3 - 2 * (t4 * wThen)) / length;
-        c2 = t15 < 0.001;
-        const dwNext = c1 ? dw * (1 + (c2 ? 0 : -2 * (t4 * t14))) : 0;
-        const drNext = dr + (c2 ? 0 : c1 ? dw * t15 : 0);
-        const dinNext = din + (c2 ? 0 : c1 ? dw * t14 : 0);
-        const dinNext1 = din1 + (c2 ? 0 : c1 ? -2 * (dw * (t14 * wThen)) : 0);
-        dw = dwNext;
-        dr = drNext;
-        din = dinNext;
-        din1 = dinNext1;
-    }
-    if (tapeTop > tapeEnd)
-        __coarsegrad.tape.seek(tapeTop);
-    for (let i = 0; i < length; i++) {
-        t = x[i];
-        t1 = y[i];
-        dx[i] += 2 * (t1 * din);
-        dy[i] += 2 * (t * din);
-    }
-    if (din1 !== 0) {
+    const c1 = 0.5 * t11 !== 0;
+    if (c1) {
+        t12 = 0;
+        t13 = r / length;
+        for (let j = 0; j < length; j++) {
+            t5 = y[j];
+            t6 = x[j];
+            t7 = w * t6;
+            t8 = t5 - t7;
+            dy[j] += t8 * t11;
+            dx[j] -= t11 * (w * t8);
+            t12 += -(t11 * (t6 * t8));
+        }
+        dw = t12;
+        dr1 = 0;
+        din = 0;
+        din1 = 0;
+        tapeTop = __coarsegrad.tape.size;
+        tapeEnd = tapeMark + kCount;
+        __coarsegrad.tape.seek(tapeEnd);
+        for (let step = kCount; step > 0; step--) {
+            const wThen = __coarsegrad.tape.pop();
+            c2 = dw !== 0;
+            t14 = (t3 - 2 * (t4 * wThen)) / length;
+            c3 = t14 < 0.001;
+            const dwNext = c2 ? dw * (1 + (c3 ? 0 : -2 * (t4 * t13))) : 0;
+            const drNext = dr1 + (c3 ? 0 : c2 ? dw * t14 : 0);
+            const dinNext = din + (c3 ? 0 : c2 ? dw * t13 : 0);
+            const dinNext1 = din1 + (c3 ? 0 : c2 ? -2 * (dw * (t13 * wThen)) : 0);
+            dw = dwNext;
+            dr1 = drNext;
+            din = dinNext;
+            din1 = dinNext1;
+        }
+        if (tapeTop > tapeEnd)
+            __coarsegrad.tape.seek(tapeTop);
+        dr = dr1;
         for (let i = 0; i < length; i++) {
             t = x[i];
-            dx[i] += 2 * (t * din1);
+            t1 = y[i];
+            dx[i] += 2 * (t1 * din);
+            dy[i] += 2 * (t * din);
         }
+        if (din1 !== 0) {
+            for (let i = 0; i < length; i++) {
+                t = x[i];
+                dx[i] += 2 * (t * din1);
+            }
+        }
+    }
+    else {
+        dr = 0;
     }
     __coarsegrad.tape.seek(tapeStart);
     return [value, [dx, dy, dr, 0]];
 }
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad(x, y, r, T) {
-    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t11, t12, c1, t14, c2, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
+    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t11, t12, c2, t13, c3, dr, k1, w, kCount, tapeMark, dw, dr1, din, din1, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
@@ -136,10 +141,6 @@ function bgd$grad(x, y, r, T) {
     w = 0;
     kCount = 0;
     t9 = 0;
-    // reverse sweep: adjoints flow from cut to cut
-    t11 = 0;
-    t12 = 0;
-    const t13 = r / length;
     for (let i = 0; i < length; i++) {
         t = x[i];
         t1 = y[i];
@@ -170,59 +171,68 @@ function bgd$grad(x, y, r, T) {
         t7 = w * t6;
         t8 = t5 - t7;
         t9 += t8 ** 2;
-        t11 += t5 * t6;
-        t12 += t6 * t6;
     }
+    // reverse sweep: adjoints flow from cut to cut
     const t10 = 1 / length / Math.sqrt(t9);
-    dw = t10 * (w * t12) - t10 * t11;
-    dr = 0;
-    din = 0;
-    din1 = 0;
-    for (let j = 0; j < length; j++) {
-        t5 = y[j];
-        t6 = x[j];
-        t7 = w * t6;
-        t8 = t5 - t7;
-        dy[j] += t8 * t10;
-        dx[j] -= t10 * (w * t8);
-    }
-    tapeTop = __coarsegrad.tape.size;
-    tapeEnd = tapeMark + kCount;
-    __coarsegrad.tape.seek(tapeEnd);
-    for (let step = kCount; step > 0; step--) {
-        const wThen = __coarsegrad.tape.pop();
-        c1 = dw !== 0;
-        t14 = (t3 - 2 * (t4 * wThen)) / length;
-        c2 = t14 < 0.001;
-        const dwNext = c1 ? dw * (1 + (c2 ? 0 : -2 * (t4 * t13))) : 0;
-        const drNext = dr + (c2 ? 0 : c1 ? dw * t14 : 0);
-        const dinNext = din + (c2 ? 0 : c1 ? dw * t13 : 0);
-        const dinNext1 = din1 + (c2 ? 0 : c1 ? -2 * (dw * (t13 * wThen)) : 0);
-        dw = dwNext;
-        dr = drNext;
-        din = dinNext;
-        din1 = dinNext1;
-    }
-    if (tapeTop > tapeEnd)
-        __coarsegrad.tape.seek(tapeTop);
-    for (let i = 0; i < length; i++) {
-        t = x[i];
-        t1 = y[i];
-        dx[i] += 2 * (t1 * din);
-        dy[i] += 2 * (t * din);
-    }
-    if (din1 !== 0) {
+    const c1 = 0.5 * t10 !== 0;
+    if (c1) {
+        t11 = 0;
+        t12 = r / length;
+        for (let j = 0; j < length; j++) {
+            t5 = y[j];
+            t6 = x[j];
+            t7 = w * t6;
+            t8 = t5 - t7;
+            dy[j] += t8 * t10;
+            dx[j] -= t10 * (w * t8);
+            t11 += -(t10 * (t6 * t8));
+        }
+        dw = t11;
+        dr1 = 0;
+        din = 0;
+        din1 = 0;
+        tapeTop = __coarsegrad.tape.size;
+        tapeEnd = tapeMark + kCount;
+        __coarsegrad.tape.seek(tapeEnd);
+        for (let step = kCount; step > 0; step--) {
+            const wThen = __coarsegrad.tape.pop();
+            c2 = dw !== 0;
+            t13 = (t3 - 2 * (t4 * wThen)) / length;
+            c3 = t13 < 0.001;
+            const dwNext = c2 ? dw * (1 + (c3 ? 0 : -2 * (t4 * t12))) : 0;
+            const drNext = dr1 + (c3 ? 0 : c2 ? dw * t13 : 0);
+            const dinNext = din + (c3 ? 0 : c2 ? dw * t12 : 0);
+            const dinNext1 = din1 + (c3 ? 0 : c2 ? -2 * (dw * (t12 * wThen)) : 0);
+            dw = dwNext;
+            dr1 = drNext;
+            din = dinNext;
+            din1 = dinNext1;
+        }
+        if (tapeTop > tapeEnd)
+            __coarsegrad.tape.seek(tapeTop);
+        dr = dr1;
         for (let i = 0; i < length; i++) {
             t = x[i];
-            dx[i] += 2 * (t * din1);
+            t1 = y[i];
+            dx[i] += 2 * (t1 * din);
+            dy[i] += 2 * (t * din);
         }
+        if (din1 !== 0) {
+            for (let i = 0; i < length; i++) {
+                t = x[i];
+                dx[i] += 2 * (t * din1);
+            }
+        }
+    }
+    else {
+        dr = 0;
     }
     __coarsegrad.tape.seek(tapeStart);
     return [dx, dy, dr, 0];
 }
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad$2(x, y, r, T) {
-    let k, t, t1, t3, d, c, t4, t5, t6, t8, t9, c1, t11, c2, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
+    let k, t, t1, t3, d, c, t4, t5, t6, t7, t8, t10, t11, c1, t12, c2, dr, k1, w, kCount, tapeMark, dw, dr1, din, din1, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const length = x.length;
@@ -231,11 +241,7 @@ function bgd$grad$2(x, y, r, T) {
     k1 = 0;
     w = 0;
     kCount = 0;
-    t6 = 0;
-    // reverse sweep: adjoints flow from cut to cut
     t8 = 0;
-    t9 = 0;
-    const t10 = r / length;
     for (let i = 0; i < length; i++) {
         t = x[i];
         t1 += t * y[i];
@@ -262,34 +268,50 @@ function bgd$grad$2(x, y, r, T) {
     for (let j = 0; j < length; j++) {
         t4 = y[j];
         t5 = x[j];
-        t6 += (t4 - w * t5) ** 2;
-        t8 += t4 * t5;
-        t9 += t5 * t5;
+        t6 = w * t5;
+        t7 = t4 - t6;
+        t8 += t7 ** 2;
     }
-    const t7 = 1 / length / Math.sqrt(t6);
-    dw = t7 * (w * t9) - t7 * t8;
-    dr = 0;
-    din = 0;
-    din1 = 0;
-    tapeTop = __coarsegrad.tape.size;
-    tapeEnd = tapeMark + kCount;
-    __coarsegrad.tape.seek(tapeEnd);
-    for (let step = kCount; step > 0; step--) {
-        const wThen = __coarsegrad.tape.pop();
-        c1 = dw !== 0;
-        t11 = (t2 - 2 * (t3 * wThen)) / length;
-        c2 = t11 < 0.001;
-        const dwNext = c1 ? dw * (1 + (c2 ? 0 : -2 * (t3 * t10))) : 0;
-        const drNext = dr + (c2 ? 0 : c1 ? dw * t11 : 0);
-        const dinNext = din + (c2 ? 0 : c1 ? dw * t10 : 0);
-        const dinNext1 = din1 + (c2 ? 0 : c1 ? -2 * (dw * (t10 * wThen)) : 0);
-        dw = dwNext;
-        dr = drNext;
-        din = dinNext;
-        din1 = dinNext1;
+    // reverse sweep: adjoints flow from cut to cut
+    const t9 = 1 / length / Math.sqrt(t8);
+    if (0.5 * t9 !== 0) {
+        t10 = 0;
+        t11 = r / length;
+        for (let j = 0; j < length; j++) {
+            t4 = y[j];
+            t5 = x[j];
+            t6 = w * t5;
+            t7 = t4 - t6;
+            t10 += -(t9 * (t5 * t7));
+        }
+        dw = t10;
+        dr1 = 0;
+        din = 0;
+        din1 = 0;
+        tapeTop = __coarsegrad.tape.size;
+        tapeEnd = tapeMark + kCount;
+        __coarsegrad.tape.seek(tapeEnd);
+        for (let step = kCount; step > 0; step--) {
+            const wThen = __coarsegrad.tape.pop();
+            c1 = dw !== 0;
+            t12 = (t2 - 2 * (t3 * wThen)) / length;
+            c2 = t12 < 0.001;
+            const dwNext = c1 ? dw * (1 + (c2 ? 0 : -2 * (t3 * t11))) : 0;
+            const drNext = dr1 + (c2 ? 0 : c1 ? dw * t12 : 0);
+            const dinNext = din + (c2 ? 0 : c1 ? dw * t11 : 0);
+            const dinNext1 = din1 + (c2 ? 0 : c1 ? -2 * (dw * (t11 * wThen)) : 0);
+            dw = dwNext;
+            dr1 = drNext;
+            din = dinNext;
+            din1 = dinNext1;
+        }
+        if (tapeTop > tapeEnd)
+            __coarsegrad.tape.seek(tapeTop);
+        dr = dr1;
     }
-    if (tapeTop > tapeEnd)
-        __coarsegrad.tape.seek(tapeTop);
+    else {
+        dr = 0;
+    }
     __coarsegrad.tape.seek(tapeStart);
     return [dr];
 }
