@@ -76,12 +76,21 @@ export class OperationTape {
     const partials = this.partials;
     // An entry no adjoint reaches is skipped: a value computed and never used (or used only where
     // its derivative is 0) must not send `0 * NaN` from its own infinite partial into the gradient.
+    // And an adjoint that overflowed (a long chain of products, each finite) sends nothing along a
+    // partial that is 0: the true product is 0, not ∞·0.
     for (let k = output; k > 0; k--) {
       const a = adjoint[k]!;
       if (a === 0) continue;
       const at = 2 * k;
-      adjoint[operands[at]!]! += partials[at]! * a;
-      adjoint[operands[at + 1]!]! += partials[at + 1]! * a;
+      const da = partials[at]!;
+      const db = partials[at + 1]!;
+      if (a - a === 0) {
+        adjoint[operands[at]!]! += da * a;
+        adjoint[operands[at + 1]!]! += db * a;
+      } else {
+        if (da !== 0) adjoint[operands[at]!]! += da * a;
+        if (db !== 0) adjoint[operands[at + 1]!]! += db * a;
+      }
     }
   }
 

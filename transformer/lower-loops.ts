@@ -564,8 +564,12 @@ function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): 
     // in the primal too. But aⁿ overflows where the loop's own products stay finite, and a constant
     // x₀ of 0 (`s = s * x` from 0) stays 0 there: 0, not 0·∞. (An x₀ that is 0 only at run time keeps
     // the product: its derivative aⁿ must survive.)
-    const carriedOver = isConst(x0, 0) ? zero : g.mul(g.apply('**', [a, trips]), x0);
-    exits.set(symbol, { kind: 'number', node: splitSum(g, loop, g.mul(b, g.apply('**', [a, remaining])), carriedOver, symbol.name) });
+    // And an x₀ that is 0 only at run time (a state an outer loop carries) stays 0 too: there its
+    // value is x₀ itself, and its derivative still aⁿ (`stop`: with respect to a it is 0).
+    const power = g.apply('**', [a, trips]);
+    const carriedOver = isConst(x0, 0) ? zero : g.call('select', g.call('===', x0, zero), g.call('reexpressed', x0, g.mul(x0, g.call('stop', power))), g.mul(power, x0));
+    // Nothing added (`s = s * x`): the carried-over value alone, not 0·aⁿ⁻¹⁻ᵗ, NaN where that overflows.
+    exits.set(symbol, { kind: 'number', node: isConst(b, 0) ? carriedOver : splitSum(g, loop, g.mul(b, g.apply('**', [a, remaining])), carriedOver, symbol.name) });
   }
   return exits;
 }

@@ -50,10 +50,15 @@ export function scale(g: Graph, adjoint: Node, partial: Node): Node {
   // times an adjoint that may be 0 because such a value saturated (1 − tanh²(∞)): the tape skips
   // that adjoint too. Unless the product is finite by its form, as a logistic's or a softplus's is
   // (`cancellingProduct`); a partial that reads only inputs (`x` of `tanh(w * x)`) is finite.
+  // A reverse loop's adjoint can also overflow, a product of many finite partials (`s = s * x[i]`
+  // from 0: the adjoint of s is Π x[j], the partial for x[i] the state 0): it then sends nothing
+  // along a partial that is 0, as the tape does, the true product being 0 and not ∞·0.
   const product = cancellingProduct(g, adjoint, partial);
-  if (partial.kind !== 'const' && ((!isScaling(adjoint) && readsRuntimeAdjoint(adjoint)) || zeroOnSomePath(adjoint) || (saturates(adjoint) && mayOverflow(partial) && mayOverflow(product)))) {
+  const runtime = !isScaling(adjoint) && readsRuntimeAdjoint(adjoint);
+  if (partial.kind !== 'const' && (runtime || zeroOnSomePath(adjoint) || (saturates(adjoint) && mayOverflow(partial) && mayOverflow(product)))) {
     const zero = g.constant(0);
-    return g.call('select', g.call('!==', adjoint, zero), product, zero);
+    const sent = runtime ? g.call('select', g.call('!==', partial, zero), product, zero) : product;
+    return g.call('select', g.call('!==', adjoint, zero), sent, zero);
   }
   return product;
 }

@@ -345,21 +345,37 @@ function entry(m: Record<string, any>, spec: CaseSpec): Entry {
  *   integer-valued float), a sawtooth far finer than any step; its derivative in `a` is 1.
  * - `a + b` or `a - b` with a nonzero operand below the other's rounding (`1 + 1e154`): it is
  *   absorbed, and the value does not move with it, though the derivative says it does.
+ * - `a * b` or `a / b` of nonzero operands that underflows past the normal range (`1e-300 * 1e-162`):
+ *   the value lost what moves it, and a derivative that multiplies the other operand by an adjoint
+ *   grown past the range can be infinite (the true one is, as a double) where the value is flat.
+ * - a test (`if`, a loop's, `?:`, `!`) on a number that is exactly 0: as `||` and `&&` above.
  *
  * The probe is the program built without the plugin, each left side of `||` and `&&`, each `%`,
- * `+` and `-` (and `%=`, `+=`, `-=` on a name) passed through a function that counts such cases.
+ * `+`, `-`, `*` and `/` (and `%=`, `+=`, `-=`, `*=`, `/=` on a name), and each test, passed through a
+ * function that counts such cases.
  */
-function blindProbe(spec: CaseSpec): { at(args: unknown[]): boolean } | undefined {
+/** What the probe found at a point: a switch or rounding finite differences cannot see, an underflow. */
+interface Blindness {
+  readonly blind: boolean;
+  /** A product or quotient underflowed: the gradient there may be beyond the range of doubles. */
+  readonly underflow: boolean;
+}
+
+function blindProbe(spec: CaseSpec): { at(args: unknown[]): Blindness } | undefined {
   const k = ts.SyntaxKind;
   const counted = new Map<ts.SyntaxKind, string>([
     [k.PercentToken, '__remainder'],
     [k.PlusToken, '__sum'],
     [k.MinusToken, '__difference'],
+    [k.AsteriskToken, '__product'],
+    [k.SlashToken, '__quotient'],
   ]);
   const compound = new Map<ts.SyntaxKind, string>([
     [k.PercentEqualsToken, '__divisor'],
     [k.PlusEqualsToken, '__addend'],
     [k.MinusEqualsToken, '__addend'],
+    [k.AsteriskEqualsToken, '__factor'],
+    [k.SlashEqualsToken, '__divisorOf'],
   ]);
   const counting: ts.TransformerFactory<ts.SourceFile> = (context) => (file) => {
     const f = context.factory;
@@ -377,6 +393,12 @@ function blindProbe(spec: CaseSpec): { at(args: unknown[]): boolean } | undefine
         if (into !== undefined && ts.isIdentifier(node.left)) return f.updateBinaryExpression(node, left, node.operatorToken, call(into, [f.createIdentifier(node.left.text), right]));
         return f.updateBinaryExpression(node, left, node.operatorToken, right);
       }
+      const tested = (e: ts.Expression) => call('__test', [ts.visitNode(e, visit) as ts.Expression]);
+      if (ts.isIfStatement(node)) return f.updateIfStatement(node, tested(node.expression), ts.visitNode(node.thenStatement, visit) as ts.Statement, node.elseStatement && (ts.visitNode(node.elseStatement, visit) as ts.Statement));
+      if (ts.isWhileStatement(node)) return f.updateWhileStatement(node, tested(node.expression), ts.visitNode(node.statement, visit) as ts.Statement);
+      if (ts.isDoStatement(node)) return f.updateDoStatement(node, ts.visitNode(node.statement, visit) as ts.Statement, tested(node.expression));
+      if (ts.isConditionalExpression(node)) return f.updateConditionalExpression(node, tested(node.condition), node.questionToken, ts.visitNode(node.whenTrue, visit) as ts.Expression, node.colonToken, ts.visitNode(node.whenFalse, visit) as ts.Expression);
+      if (ts.isPrefixUnaryExpression(node) && node.operator === k.ExclamationToken) return f.updatePrefixUnaryExpression(node, tested(node.operand));
       return ts.visitEachChild(node, visit, context);
     };
     return ts.visitNode(file, visit) as ts.SourceFile;
@@ -391,7 +413,14 @@ function blindProbe(spec: CaseSpec): { at(args: unknown[]): boolean } | undefine
     'function __sum(a, b) { if (__absorbs(a, b)) __blind++; return a + b; }',
     'function __difference(a, b) { if (__absorbs(a, b)) __blind++; return a - b; }',
     'function __addend(a, b) { if (__absorbs(a, b)) __blind++; return b; }',
-    'exports.__blindCount = () => { const n = __blind; __blind = 0; return n; };',
+    'let __lost = 0;',
+    'const __underflows = (a, b, r) => typeof r === "number" && a !== 0 && b !== 0 && Number.isFinite(a) && Number.isFinite(b) && Math.abs(r) < 2 ** -1022;',
+    'function __product(a, b) { const r = a * b; if (__underflows(a, b, r)) __lost++; return r; }',
+    'function __quotient(a, b) { const r = a / b; if (__underflows(a, b, r)) __lost++; return r; }',
+    'function __factor(a, b) { if (__underflows(a, b, a * b)) __lost++; return b; }',
+    'function __divisorOf(a, b) { if (__underflows(a, b, a / b)) __lost++; return b; }',
+    'function __test(v) { if (v === 0) __blind++; return v; }',
+    'exports.__blindCount = () => { const n = [__blind, __lost]; __blind = 0; __lost = 0; return n; };',
     '',
   ].join('\n');
   const js =
@@ -406,7 +435,8 @@ function blindProbe(spec: CaseSpec): { at(args: unknown[]): boolean } | undefine
     at(args) {
       m.__blindCount();
       primal(...args);
-      return m.__blindCount() > 0;
+      const [blind, lost] = m.__blindCount() as [number, number];
+      return { blind: blind > 0 || lost > 0, underflow: lost > 0 };
     },
   };
 }
@@ -798,7 +828,24 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
       result.stats.divergedPoints++;
       return;
     }
-    if (gradients.coarse !== undefined && gradients.fine !== undefined) {
+    if (probe === undefined) {
+      try {
+        probe = blindProbe(spec) ?? null;
+      } catch {
+        probe = null; // a probe that cannot be built leaves every point to the checks below
+      }
+    }
+    let blindness: Blindness = { blind: false, underflow: false };
+    try {
+      if (probe !== null) blindness = call(() => probe!.at(materialize(spec.kinds, point)), timeoutMs);
+    } catch {
+      blindness = { blind: false, underflow: false };
+    }
+    // Where a product underflowed, the true gradient can be past the range of doubles (an adjoint
+    // grown to 1e700 times a partial of 1e-400): ∞, NaN (∞ − ∞) and 0 are each what some order of
+    // the same arithmetic gives, and the modes are compared only where both are finite.
+    const beyondRange = blindness.underflow && [gradients.coarse, gradients.fine].some((g) => g !== undefined && g.flatMap(numbersOf).some((v) => !Number.isFinite(v)));
+    if (gradients.coarse !== undefined && gradients.fine !== undefined && !beyondRange) {
       let d = compareNormwise(gradients.coarse, gradients.fine, tolerances.modes);
       // Beyond 1e-9, allowed only as far as rounding moves the fine gradient at the nudged point, or
       // within a few ulps of the value's own scale: a gradient entry far smaller than the value is
@@ -810,24 +857,11 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
       if (d !== undefined) fail('cmp', `coarse and fine gradients differ ${where}: ${d}\n  coarse ${showGradient(gradients.coarse)}\n  fine   ${showGradient(gradients.fine)}`, p);
     }
 
-    // Finite differences: not where they cannot see the derivative (blindProbe); only where two step sizes
-    // agree, and only where the derivative is steady at the scale of the nudge: one that changes
-    // there (cos(y) of a y near 10^12, whose period is below y's rounding) varies far faster than
-    // any step can follow.
-    if (probe === undefined) {
-      try {
-        probe = blindProbe(spec) ?? null;
-      } catch {
-        probe = null; // a probe that cannot be built leaves every point to the checks below
-      }
-    }
-    let atSwitch = false;
-    try {
-      atSwitch = probe !== null && call(() => probe!.at(materialize(spec.kinds, point)), timeoutMs);
-    } catch {
-      atSwitch = false;
-    }
-    if (atSwitch) {
+    // Finite differences: not where they cannot see the derivative (blindProbe, above); only where two
+    // step sizes agree, and only where the derivative is steady at the scale of the nudge: one that
+    // changes there (cos(y) of a y near 10^12, whose period is below y's rounding) varies far faster
+    // than any step can follow.
+    if (blindness.blind) {
       result.stats.blindPoints++;
       return;
     }

@@ -1671,4 +1671,91 @@ export function f(xs: number[], x: number): number {
 }
 `,
   },
+  {
+    name: 'seed 31, program 533',
+    oracle: 'cmp',
+    fixed: "coarse mode: the closed form of `s = s * a` added Σ 0·aᵏ, and multiplied aⁿ by a start that is 0 at run time (a state an outer loop carries): both NaN where aⁿ overflows, while the loop's own products stay 0 (value NaN instead of 0); nothing is added now, and a run-time 0 start is kept as itself with derivative aⁿ",
+    id: 'f',
+    call: 'fn',
+    kinds: ["arr","f64","num"],
+    points: [[[-1.03125,0.3125],[-1.3226684932596983e-300,1.2217533886432649e+300],1]],
+    source: `
+/** @differentiable */
+export function f(xs: number[], ys: Float64Array, y: number): number {
+  let s7 = 0;
+  for (let i = xs.length - 1; i >= 0; i--) {
+    for (const v14 of ys) {
+      s7 = s7 * ys[i];
+    }
+  }
+  y = s7;
+  return y;
+}
+`,
+  },
+  {
+    name: 'seed 31, program 678',
+    oracle: 'nonfinite:coarse',
+    fixed: "both modes: `s = s * x[i]` from 0 on the tape: the adjoint of s grew to Π x[j], past the range (1e154 · 1e300), and times the partial for x[i], the state 0, gave NaN instead of 0; an adjoint that is not finite now sends nothing along a zero partial on the tape, and a reverse loop's products are guarded by their partial too",
+    id: 'f',
+    call: 'fn',
+    kinds: ["arr"],
+    points: [[[1.209015257190913e+154,-0.515625,4.969515060540288e-162,-1.2760815029032529e+300,-1.078125,-9.47216842113994e+154]]],
+    source: `
+/** @differentiable */
+export function f(xs: number[]): number {
+  let s2 = 0;
+  for (let i = 0; i < xs.length; i++) {
+    s2 = s2 * xs[i];
+  }
+  let w4 = s2;
+  return w4;
+}
+`,
+  },
+  {
+    name: 'seed 31, program 1907',
+    oracle: 'cmp',
+    fixed: "coarse mode: reduction splitting in the function's own values turned Σ ys[j]·(x·xs[j] + w), whose products underflow to 0, into x·Σ ys·xs + w·Σ ys: value 4 instead of 0; the fuzzer also compared the modes where a product underflowed and the true gradient is past the range of doubles (1e700 × 1e-400), now points where finite differences are blind and gradients are compared only where finite",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","roarr","f64"],
+    points: [[-1.020575778093189e-300,[807.6284790877253,-9.137664112495258e-162],[3.6687615106347945e-162,-1.4488116709981114e+300]]],
+    source: `
+/** @differentiable */
+export function f(x: number, xs: readonly number[], ys: Float64Array): number {
+  let w11 = 0;
+  for (let i = 0; i < 5; i++) {
+    let g12 = 0;
+    for (let j = 0; j < ys.length; j++) {
+      g12 += ys[j] * ((x * xs[j]!) + w11);
+    }
+    w11 -= Math.tanh(g12);
+  }
+  return w11;
+}
+`,
+  },
+  {
+    name: 'seed 31, program 1868',
+    oracle: 'fd:both',
+    fixed: "fuzzer: `if (x) break` at x = 0 exactly is a switch finite differences cannot see (as `x || y` at 0): the probe now counts tests of a number that is 0 in `if`, loops, `?:` and `!`",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","int"],
+    points: [[0,1]],
+    source: `
+/** @differentiable */
+export function f(x: number, k: Int): number {
+  let s4 = 0;
+  for (let j = k - 1; j >= 0; j--) {
+    if (x) {
+      break;
+    }
+    s4 -= x;
+  }
+  return s4;
+}
+`,
+  },
 ];

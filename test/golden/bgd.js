@@ -24,7 +24,7 @@ export function bgd(x, y, r, T) {
 }
 /** Gradient companion of bgd, written by coarsegrad: returns [value, gradient]. */
 function bgd$valueAndGrad(x, y, r, T) {
-    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t12, t13, c2, t14, c3, dr, k1, w, kCount, tapeMark, dw, dr1, din, din1, tapeTop, tapeEnd;
+    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t12, t13, c2, t14, c3, t15, t16, t17, t18, t19, dr, k1, w, kCount, tapeMark, dw, dr1, din, din1, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
@@ -96,10 +96,30 @@ function bgd$valueAndGrad(x, y, r, T) {
             c2 = dw !== 0;
             t14 = (t3 - 2 * (t4 * wThen)) / length;
             c3 = t14 < 0.001;
-            const dwNext = c2 ? dw * (1 + (c3 ? 0 : -2 * (t4 * t13))) : 0;
-            const drNext = dr1 + (c3 ? 0 : c2 ? dw * t14 : 0);
-            const dinNext = din + (c3 ? 0 : c2 ? dw * t13 : 0);
-            const dinNext1 = din1 + (c3 ? 0 : c2 ? -2 * (dw * (t13 * wThen)) : 0);
+            if (c2) {
+                t15 = 1 + (c3 ? 0 : -2 * (t4 * t13));
+                t16 = t15 !== 0 ? dw * t15 : 0;
+            }
+            else {
+                t16 = 0;
+            }
+            if (c3) {
+                t19 = 0;
+            }
+            else {
+                if (c2) {
+                    t17 = t13 * wThen;
+                    t18 = -2 * t17 !== 0 ? -2 * (dw * t17) : 0;
+                }
+                else {
+                    t18 = 0;
+                }
+                t19 = t18;
+            }
+            const dwNext = t16;
+            const drNext = dr1 + (c3 ? 0 : c2 ? t14 !== 0 ? dw * t14 : 0 : 0);
+            const dinNext = din + (c3 ? 0 : c2 ? t13 !== 0 ? dw * t13 : 0 : 0);
+            const dinNext1 = din1 + t19;
             dw = dwNext;
             dr1 = drNext;
             din = dinNext;
@@ -117,7 +137,9 @@ function bgd$valueAndGrad(x, y, r, T) {
         if (din1 !== 0) {
             for (let i = 0; i < length; i++) {
                 t = x[i];
-                dx[i] += 2 * (t * din1);
+                if (2 * t !== 0) {
+                    dx[i] += 2 * (t * din1);
+                }
             }
         }
     }
@@ -129,7 +151,7 @@ function bgd$valueAndGrad(x, y, r, T) {
 }
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad(x, y, r, T) {
-    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t11, t12, c2, t13, c3, dr, k1, w, kCount, tapeMark, dw, dr1, din, din1, tapeTop, tapeEnd;
+    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t11, t12, c2, t13, c3, t14, t15, t16, t17, t18, dr, k1, w, kCount, tapeMark, dw, dr1, din, din1, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
@@ -199,10 +221,30 @@ function bgd$grad(x, y, r, T) {
             c2 = dw !== 0;
             t13 = (t3 - 2 * (t4 * wThen)) / length;
             c3 = t13 < 0.001;
-            const dwNext = c2 ? dw * (1 + (c3 ? 0 : -2 * (t4 * t12))) : 0;
-            const drNext = dr1 + (c3 ? 0 : c2 ? dw * t13 : 0);
-            const dinNext = din + (c3 ? 0 : c2 ? dw * t12 : 0);
-            const dinNext1 = din1 + (c3 ? 0 : c2 ? -2 * (dw * (t12 * wThen)) : 0);
+            if (c2) {
+                t14 = 1 + (c3 ? 0 : -2 * (t4 * t12));
+                t15 = t14 !== 0 ? dw * t14 : 0;
+            }
+            else {
+                t15 = 0;
+            }
+            if (c3) {
+                t18 = 0;
+            }
+            else {
+                if (c2) {
+                    t16 = t12 * wThen;
+                    t17 = -2 * t16 !== 0 ? -2 * (dw * t16) : 0;
+                }
+                else {
+                    t17 = 0;
+                }
+                t18 = t17;
+            }
+            const dwNext = t15;
+            const drNext = dr1 + (c3 ? 0 : c2 ? t13 !== 0 ? dw * t13 : 0 : 0);
+            const dinNext = din + (c3 ? 0 : c2 ? t12 !== 0 ? dw * t12 : 0 : 0);
+            const dinNext1 = din1 + t18;
             dw = dwNext;
             dr1 = drNext;
             din = dinNext;
@@ -220,7 +262,9 @@ function bgd$grad(x, y, r, T) {
         if (din1 !== 0) {
             for (let i = 0; i < length; i++) {
                 t = x[i];
-                dx[i] += 2 * (t * din1);
+                if (2 * t !== 0) {
+                    dx[i] += 2 * (t * din1);
+                }
             }
         }
     }
@@ -232,7 +276,7 @@ function bgd$grad(x, y, r, T) {
 }
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad$2(x, y, r, T) {
-    let k, t, t1, t3, d, c, t4, t5, t6, t7, t8, t10, t11, c1, t12, c2, dr, k1, w, kCount, tapeMark, dw, dr1, din, din1, tapeTop, tapeEnd;
+    let k, t, t1, t3, d, c, t4, t5, t6, t7, t8, t10, t11, c1, t12, c2, t13, t14, t15, t16, t17, dr, k1, w, kCount, tapeMark, dw, dr1, din, din1, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const length = x.length;
@@ -296,10 +340,30 @@ function bgd$grad$2(x, y, r, T) {
             c1 = dw !== 0;
             t12 = (t2 - 2 * (t3 * wThen)) / length;
             c2 = t12 < 0.001;
-            const dwNext = c1 ? dw * (1 + (c2 ? 0 : -2 * (t3 * t11))) : 0;
-            const drNext = dr1 + (c2 ? 0 : c1 ? dw * t12 : 0);
-            const dinNext = din + (c2 ? 0 : c1 ? dw * t11 : 0);
-            const dinNext1 = din1 + (c2 ? 0 : c1 ? -2 * (dw * (t11 * wThen)) : 0);
+            if (c1) {
+                t13 = 1 + (c2 ? 0 : -2 * (t3 * t11));
+                t14 = t13 !== 0 ? dw * t13 : 0;
+            }
+            else {
+                t14 = 0;
+            }
+            if (c2) {
+                t17 = 0;
+            }
+            else {
+                if (c1) {
+                    t15 = t11 * wThen;
+                    t16 = -2 * t15 !== 0 ? -2 * (dw * t15) : 0;
+                }
+                else {
+                    t16 = 0;
+                }
+                t17 = t16;
+            }
+            const dwNext = t14;
+            const drNext = dr1 + (c2 ? 0 : c1 ? t12 !== 0 ? dw * t12 : 0 : 0);
+            const dinNext = din + (c2 ? 0 : c1 ? t11 !== 0 ? dw * t11 : 0 : 0);
+            const dinNext1 = din1 + t17;
             dw = dwNext;
             dr1 = drNext;
             din = dinNext;

@@ -10,7 +10,7 @@ export function cell(x, c) {
 }
 /** Gradient companion of cell, written by coarsegrad: returns [value, gradient]. */
 function cell$valueAndGrad(x, c) {
-    let c1, t, t1, t2, t3, acc, iCount, dacc, dx, tapeMark, tapeTop, tapeEnd;
+    let c1, t, t1, t2, t3, t4, t5, acc, iCount, dacc, dx, tapeMark, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
@@ -38,16 +38,20 @@ function cell$valueAndGrad(x, c) {
         if (c1) {
             t = Math.tanh(x * accThen + c[i2]);
             t1 = 1 - t * t;
-            t2 = dacc * (x * t1);
-            t3 = dacc * (accThen * t1);
-            dc[i2] += dacc * t1;
+            t2 = x * t1;
+            t3 = t2 !== 0 ? dacc * t2 : 0;
+            t4 = accThen * t1;
+            t5 = t4 !== 0 ? dacc * t4 : 0;
+            if (t1 !== 0) {
+                dc[i2] += dacc * t1;
+            }
         }
         else {
-            t2 = 0;
             t3 = 0;
+            t5 = 0;
         }
-        const daccNext = t2;
-        const dxNext = dx + t3;
+        const daccNext = t3;
+        const dxNext = dx + t5;
         dacc = daccNext;
         dx = dxNext;
     }
@@ -58,7 +62,7 @@ function cell$valueAndGrad(x, c) {
 }
 /** Gradient companion of cell, written by coarsegrad: returns the gradient. */
 function cell$grad(x, c) {
-    let c1, t, t1, t2, t3, acc, iCount, dacc, dx, tapeMark, tapeTop, tapeEnd;
+    let c1, t, t1, t2, t3, t4, t5, acc, iCount, dacc, dx, tapeMark, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
@@ -86,16 +90,20 @@ function cell$grad(x, c) {
         if (c1) {
             t = Math.tanh(x * accThen + c[i2]);
             t1 = 1 - t * t;
-            t2 = dacc * (x * t1);
-            t3 = dacc * (accThen * t1);
-            dc[i2] += dacc * t1;
+            t2 = x * t1;
+            t3 = t2 !== 0 ? dacc * t2 : 0;
+            t4 = accThen * t1;
+            t5 = t4 !== 0 ? dacc * t4 : 0;
+            if (t1 !== 0) {
+                dc[i2] += dacc * t1;
+            }
         }
         else {
-            t2 = 0;
             t3 = 0;
+            t5 = 0;
         }
-        const daccNext = t2;
-        const dxNext = dx + t3;
+        const daccNext = t3;
+        const dxNext = dx + t5;
         dacc = daccNext;
         dx = dxNext;
     }
