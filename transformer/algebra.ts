@@ -157,7 +157,7 @@ const maxTerms = 8;
  * polynomial in values computed outside the loop, `Σ 2x(y − xw) = 2·Σxy − 2w·Σx²`. The sums left
  * read only what the loop reads per iteration, so they are invariant in any loop around this one
  * that changes `w`, and placement computes them once before it. (In values, only where there is such
- * a loop: `Graph.reassociate`.)
+ * a loop: `Graph.derivatives`.)
  */
 export function splitSum(g: Graph, loop: Loop, body: Node, init: Node, name: string): Node {
   const terms = expand(g, body, loop);
@@ -165,7 +165,7 @@ export function splitSum(g: Graph, loop: Loop, body: Node, init: Node, name: str
   // In the function's own values a split changes the order of operations, and at the edges of the
   // range the result (an x·y[i] that underflows to 0 in the loop is not 0 in x·Σy): there only where
   // it pays, where the sums it leaves are invariant in an enclosing loop that changes an outer factor.
-  const pays = g.reassociate || terms?.some((t) => t.outer.some((factor) => loopsOf(factor).size > 0));
+  const pays = g.derivatives || terms?.some((t) => t.outer.some((factor) => loopsOf(factor).size > 0));
   if (!worth || !pays) return g.sum(loop, body, init, name);
   let result = init;
   for (const term of terms!) {

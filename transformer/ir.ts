@@ -240,12 +240,14 @@ function constKey(value: number): string {
  */
 export class Graph {
   /**
-   * Products may be reassociated, constants gathered in front (c₁·(c₂·u) = (c₁c₂)·u, (c·u)·v =
-   * c·(u·v)): in derivatives, whose order of operations is the compiler's to choose; in the values
-   * the function computes only as far as `gathers` allows. Reassociation is exact only up to
-   * rounding and the edges of the range: x·(0·x) is 0 where 0·(x·x) is NaN, because x·x overflows.
+   * Nodes are being made for derivatives, not for the values the function computes. Derivatives'
+   * order of operations is the compiler's to choose, so products may be reassociated there,
+   * constants gathered in front (c₁·(c₂·u) = (c₁c₂)·u, (c·u)·v = c·(u·v)); in values only as far
+   * as `gathers` allows, since reassociation is exact only up to rounding and the edges of the
+   * range (x·(0·x) is 0 where 0·(x·x) is NaN, because x·x overflows). And nothing differentiates a
+   * derivative again: a stable form there is just its value.
    */
-  reassociate = false;
+  derivatives = false;
   private readonly table = new Map<string, Node>();
   private nextId = 0;
 
@@ -403,9 +405,16 @@ function isPhi(n: Node): n is ApplyNode & { readonly op: 'select' } {
  * condition swaps the arms; a φ nested in an arm of a φ on the same condition is that arm; a factor
  * or a term common to both arms moves out of the φ.
  */
+/** What a stable form's value is: its first argument (`rules.ts`). */
+function valueNode(n: Node): Node {
+  return n.kind === 'apply' && primitive(n.op).stable === true ? valueNode(n.args[0]!) : n;
+}
+
 function simplifyPhi(g: Graph, c: Node, whenTrue: Node, whenFalse: Node): Node | undefined {
   if (c.kind === 'const') return c.value ? whenTrue : whenFalse;
   if (whenTrue === whenFalse) return whenTrue;
+  // `c ? stop(w) : w` in a derivative (a closed form's weight, kept from 0·∞ in one arm) is w.
+  if (g.derivatives && valueNode(whenTrue) === valueNode(whenFalse)) return valueNode(whenFalse);
   if (c.kind === 'apply' && c.op === '!') return g.call('select', c.args[0]!, whenFalse, whenTrue);
   if (isPhi(whenTrue) && whenTrue.args[0] === c) return g.call('select', c, whenTrue.args[1]!, whenFalse);
   if (isPhi(whenFalse) && whenFalse.args[0] === c) return g.call('select', c, whenTrue, whenFalse.args[2]!);
@@ -467,7 +476,7 @@ function negated(g: Graph, n: Node): Node {
  * (0·(x·x) is NaN where x·(0·x) is 0; 0.5·(u·v) overflows where (0.5·u)·v does not).
  */
 function gathers(g: Graph, c: ConstNode): boolean {
-  return g.reassociate || (Number.isInteger(c.value) && Math.abs(c.value) >= 2 && Math.abs(c.value) <= 2 ** 53);
+  return g.derivatives || (Number.isInteger(c.value) && Math.abs(c.value) >= 2 && Math.abs(c.value) <= 2 ** 53);
 }
 
 function simplify(g: Graph, op: PrimitiveName, args: readonly Node[]): Node | undefined {

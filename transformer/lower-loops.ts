@@ -569,7 +569,11 @@ function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): 
     const power = g.apply('**', [a, trips]);
     const carriedOver = isConst(x0, 0) ? zero : g.call('select', g.call('===', x0, zero), g.call('reexpressed', x0, g.mul(x0, g.call('stop', power))), g.mul(power, x0));
     // Nothing added (`s = s * x`): the carried-over value alone, not 0·aⁿ⁻¹⁻ᵗ, NaN where that overflows.
-    exits.set(symbol, { kind: 'number', node: isConst(b, 0) ? carriedOver : splitSum(g, loop, g.mul(b, g.apply('**', [a, remaining])), carriedOver, symbol.name) });
+    // A b that is 0 at run time (`s = s * a + j` at j = 0) adds nothing either, as in the loop, where
+    // it is added to a product that stays finite (its derivative is still the power, `stop`ped).
+    const weight = g.apply('**', [a, remaining]);
+    const term = b.kind === 'const' ? g.mul(b, weight) : g.call('select', g.call('===', b, zero), g.call('reexpressed', zero, g.mul(b, g.call('stop', weight))), g.mul(b, weight));
+    exits.set(symbol, { kind: 'number', node: isConst(b, 0) ? carriedOver : splitSum(g, loop, term, carriedOver, symbol.name) });
   }
   return exits;
 }

@@ -86,7 +86,7 @@ function zeroOnSomePath(n: Node): boolean {
 const zeroSomewhere = new WeakMap<Node, boolean>();
 
 /** Functions whose value overflows to ±∞ from a finite argument, where what follows can still be finite. */
-const overflowing = new Set(['exp', 'expm1', 'cosh', 'sinh', 'pow', '**']);
+const overflowing = new Set(['exp', 'expm1', 'cosh', 'sinh', 'pow', '**', 'fround']);
 /** Functions whose value is finite whatever their finite or infinite arguments. */
 const bounded = new Set(['sin', 'cos', 'tanh', 'atan', 'atan2', 'sign', '<', '<=', '>', '>=', '===', '!==', '!', '&&', '||', 'isUndefined', 'isNullish']);
 

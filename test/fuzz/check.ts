@@ -928,6 +928,7 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
       // For a coordinate smaller than even the finest step (1e-300), a difference at its own scale:
       // the function may change shape there (tanh(x·1e154) is linear only below 1e-154).
       let own: { d: number; roundoff: number } | undefined;
+      let finest: number | undefined;
       // Math.fround's derivative is 1 by convention (README): finite differences see a function
       // that is flat at float32 resolution, so they are taken with fround as the identity.
       const fround = Math.fround;
@@ -943,8 +944,22 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
         tiny = (at(2 ** -19) - at(-(2 ** -19))) / (h * 2 ** -19);
         forward = (-25 * at(0) + 48 * at(1) - 36 * at(2) + 16 * at(3) - 3 * at(4)) / (6 * h);
         backward = -(-25 * at(0) + 48 * at(-1) - 36 * at(-2) + 16 * at(-3) - 3 * at(-4)) / (6 * h);
+        // And finer still, down to where the values' rounding allows: a function whose shape is at a
+        // scale far below every step above (cbrt(2 + x·y) of an x of 1e154, in y) is linear at each
+        // of them, and they agree on the wrong slope.
+        for (let step = h * 2 ** -40; step > 1e-300; step *= 2 ** -20) {
+          const noise = (64 * Number.EPSILON * Math.max(Math.abs(value), Number.MIN_VALUE)) / step;
+          if (!(noise <= 1e-7 * Math.abs(d2))) break;
+          const finer = (f(moved(point, c, step)) - f(moved(point, c, -step))) / (2 * step);
+          if (!(Math.abs(finer - d2) <= tolerances.fdRel * Math.abs(d2) + tolerances.fdAbs + noise)) {
+            finest = finer;
+            break;
+          }
+        }
         if (x0 !== 0 && Math.abs(x0) < h * 2 ** -19) {
-          const step = Math.abs(x0) * 2 ** -20;
+          // A 256th of the coordinate: finer, the rounding of the values differenced hides what a
+          // function with a kink at a larger scale (cbrt(2 + x·y) of a y of 1e-162) does there.
+          const step = Math.abs(x0) * 2 ** -8;
           const [up, down] = [f(moved(point, c, step)), f(moved(point, c, -step))];
           own = { d: (up - down) / (2 * step), roundoff: (64 * Number.EPSILON * Math.max(Math.abs(up), Math.abs(down), Math.abs(value))) / step };
         }
@@ -966,6 +981,7 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
         Math.abs(d1 - d2) <= tolerances.fdAgree * Math.abs(d2) + tolerances.fdAgreeAbs + roundoff &&
         Math.abs(d4 - d2) <= tolerances.fdAgree * Math.abs(d2) + tolerances.fdAgreeAbs + 2 * roundoff &&
         Math.abs(forward - backward) <= (tolerances.fdRel + stored) * Math.abs(d2) + tolerances.fdAbs + roundoff &&
+        finest === undefined &&
         (own === undefined || !Number.isFinite(own.d) || Math.abs(own.d - d2) <= tolerances.fdRel * Math.abs(d2) + tolerances.fdAbs + roundoff + own.roundoff);
       if (!stable) {
         result.stats.fdUnstable++;

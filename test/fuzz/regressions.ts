@@ -1758,4 +1758,61 @@ export function f(x: number, k: Int): number {
 }
 `,
   },
+  {
+    name: 'seed 32, program 1030',
+    oracle: 'cmp',
+    fixed: "coarse mode: Math.fround of a number past float32's range is ±∞, which the 0·∞ guard did not know: 1 − tanh²(∞) times fround(x) inside one segment's partial gave NaN (the tape gives 0); fround now counts as a function that may overflow",
+    id: 'f',
+    call: 'fn',
+    kinds: ["f64"],
+    points: [[[-0.703125,-0.640625,-1.287589040817693e-300,-1.428130373125896e+300]]],
+    source: `
+/** @differentiable */
+export function f(xs: Float64Array): number {
+  let s2 = 0;
+  for (let i = 0; i < xs.length; i++) {
+    s2 = Math.tanh((s2 * Math.fround(xs[i])) + 1);
+  }
+  return s2;
+}
+`,
+  },
+  {
+    name: 'seed 32, program 1147',
+    oracle: 'value:coarse',
+    fixed: "coarse mode: the closed form of `s = s * a + j` summed j·aⁿ⁻¹⁻ʲ, 0·∞ at j = 0 where a² overflows, though the loop adds 0 to a finite product: value NaN instead of 1.5e300; a b that is 0 at run time now adds nothing (its derivative still the power)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["arr"],
+    points: [[[-1.4775737242307514e+300,3.08e-321,-1.2762442626990378e-300]]],
+    source: `
+/** @differentiable */
+export function f(xs: number[]): number {
+  let s1 = 1;
+  let i = 0;
+  let s3 = 0;
+  for (let j = 0; j < xs.length; j++) {
+    s3 = (s3 * xs[i]!) + j;
+  }
+  s1 -= s3;
+  return s1;
+}
+`,
+  },
+  {
+    name: 'seed 32, program 1081',
+    oracle: 'fd:both',
+    fixed: "fuzzer: finite differences at steps far above the scale of the function's shape (cbrt(2 + x·y) in y, x = 1.2e154) agreed on the slope of its asymptote; a ladder of finer steps, down to where rounding allows, must now agree too",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num"],
+    points: [[-1.221992809092626e+154,0]],
+    source: `
+export const f = differentiable((x: number, y: number): number => {
+  const z1 = y * x;
+  let t8: number = Math.cbrt(2 + z1);
+  return z1 - t8;
+});
+`,
+  },
 ];

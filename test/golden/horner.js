@@ -10,7 +10,7 @@ export function horner(x, c) {
 }
 /** Gradient companion of horner, written by coarsegrad: returns [value, gradient]. */
 function horner$valueAndGrad(x, c) {
-    let t, t2, t3, value, dx;
+    let t, t2, t3, c1, value, dx;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
@@ -23,24 +23,26 @@ function horner$valueAndGrad(x, c) {
         t2 = t1 + (i1 - i);
         t3 = x ** t2;
         dc[i1] += t3;
-        value += t * t3;
-        dx += t2 === 0 ? 0 : t * (t2 * x ** (t2 - 1));
+        c1 = t === 0;
+        value += c1 ? 0 : t * t3;
+        dx += c1 ? 0 : t2 === 0 ? 0 : t * (t2 * x ** (t2 - 1));
     }
     return [value, [dx, dc]];
 }
 /** Gradient companion of horner, written by coarsegrad: returns the gradient. */
 function horner$grad(x, c) {
-    let t1, dx;
+    let t, t2, dx;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
-    const t = Math.max(0, Math.floor(i) + 1) - 1;
+    const t1 = Math.max(0, Math.floor(i) + 1) - 1;
     // reverse sweep: adjoints flow from cut to cut
     dx = 0;
     for (let i1 = i; i1 >= 0; i1--) {
-        t1 = t + (i1 - i);
-        dc[i1] += x ** t1;
-        dx += t1 === 0 ? 0 : c[i1] * (t1 * x ** (t1 - 1));
+        t = c[i1];
+        t2 = t1 + (i1 - i);
+        dc[i1] += x ** t2;
+        dx += t === 0 ? 0 : t2 === 0 ? 0 : t * (t2 * x ** (t2 - 1));
     }
     return [dx, dc];
 }
