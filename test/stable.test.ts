@@ -32,6 +32,10 @@ export function logAddExp(a: number, b: number): number {
   return Math.log(Math.exp(a) + Math.exp(b));
 }
 /** @differentiable */
+export function logisticRatio(z: number): number {
+  return Math.exp(z) / (1 + Math.exp(z));
+}
+/** @differentiable */
 export function distance(x: number, y: number): number {
   return Math.sqrt(x * x + y * y);
 }
@@ -144,7 +148,12 @@ const cases: [string, unknown[], (number | number[])[]][] = [
   ['logAddExp', [0, 1], [σ(-1), σ(1)]],
   ['distance', [0, 0], [0, 0]],
   ['distance', [3, 4], [0.6, 0.8]],
-  ['distance', [-1e-200, 0], [0, 0]],
+  // The squares underflow and the value is 0, but the norm is 1e-200: its derivative, not the origin's.
+  ['distance', [-1e-200, 0], [-1, 0]],
+  ['distance', [1e-300, 1e-300], [Math.SQRT1_2, Math.SQRT1_2]],
+  ['logisticRatio', [400], [1 / (1 + Math.exp(400)) / (1 + Math.exp(-400))]],
+  ['logisticRatio', [800], [0]],
+  ['logisticRatio', [-2], [σ(-2) * (1 - σ(-2))]],
   ['length3', [Float64Array.from([0, 0, 0])], [[0, 0, 0]]],
   ['length3', [Float64Array.from([2, 3, 6])], [[2 / 7, 3 / 7, 6 / 7]]],
   ['direction', [1e-200], [0]],

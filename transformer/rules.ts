@@ -94,6 +94,7 @@ export type PrimitiveName =
   | 'norm'
   | 'softplus'
   | 'logaddexp'
+  | 'logistic'
   | 'flat'
   | 'stop'
   | 'reexpressed';
@@ -148,12 +149,19 @@ const table: Readonly<Record<PrimitiveName, Primitive>> = {
   asin: { arity: 1, mathName: 'asin', partials: (g, [u]) => [g.div(g.constant(1), g.call('sqrt', g.sub(g.constant(1), g.mul(u!, u!))))] },
   acos: { arity: 1, mathName: 'acos', partials: (g, [u]) => [g.neg(g.div(g.constant(1), g.call('sqrt', g.sub(g.constant(1), g.mul(u!, u!)))))] },
   atan: { arity: 1, mathName: 'atan', partials: (g, [u]) => [g.div(g.constant(1), g.add(g.constant(1), g.mul(u!, u!)))] },
+  // ∂atan2(y, x) = (x, −y)/(x² + y²); where x² + y² over- or underflows (1e300, 1e-300), the same
+  // from arguments scaled by 2^∓600 and their hypot, in a branch taken only there.
   atan2: {
     arity: 2,
     mathName: 'atan2',
     partials: (g, [y, x]) => {
       const r2 = g.add(g.mul(x!, x!), g.mul(y!, y!));
-      return [g.div(x!, r2), g.neg(g.div(y!, r2))];
+      const usable = g.call('&&', g.call('>', r2, g.constant(2 ** -1000)), g.call('<', r2, g.constant(Infinity)));
+      const s = g.call('select', g.call('<', r2, g.constant(1)), g.constant(2 ** 600), g.constant(2 ** -600));
+      const [xs, ys] = [g.mul(s, x!), g.mul(s, y!)];
+      const h = g.call('hypot', xs, ys);
+      const over = (a: Node) => g.mul(g.div(g.div(a, h), h), s);
+      return [g.call('select', usable, g.div(x!, r2), over(xs)), g.call('select', usable, g.neg(g.div(y!, r2)), g.neg(over(ys)))];
     },
   },
 
@@ -161,7 +169,15 @@ const table: Readonly<Record<PrimitiveName, Primitive>> = {
   sinh: { arity: 1, mathName: 'sinh', partials: (g, [u]) => [g.call('cosh', u!)] },
   cosh: { arity: 1, mathName: 'cosh', partials: (g, [u]) => [g.call('sinh', u!)] },
   tanh: { arity: 1, mathName: 'tanh', partials: (g, _, r) => [g.sub(g.constant(1), g.mul(r, r))] },
-  asinh: { arity: 1, mathName: 'asinh', partials: (g, [u]) => [g.div(g.constant(1), g.call('sqrt', g.add(g.mul(u!, u!), g.constant(1))))] },
+  // 1/√(u² + 1), which is 1/|u| past 2^500, where u² overflows.
+  asinh: {
+    arity: 1,
+    mathName: 'asinh',
+    partials: (g, [u]) => {
+      const magnitude = g.call('abs', u!);
+      return [g.call('select', g.call('>', magnitude, g.constant(2 ** 500)), g.div(g.constant(1), magnitude), g.div(g.constant(1), g.call('sqrt', g.add(g.mul(u!, u!), g.constant(1)))))];
+    },
+  },
   // 1/√(u-1)·1/√(u+1) rather than 1/√(u²-1): no cancellation near u = 1.
   acosh: {
     arity: 1,
@@ -172,7 +188,8 @@ const table: Readonly<Record<PrimitiveName, Primitive>> = {
 
   // Exponential and logarithmic.
   exp: { arity: 1, mathName: 'exp', partials: (_g, _, r) => [r] },
-  expm1: { arity: 1, mathName: 'expm1', partials: (g, _, r) => [g.add(r, g.constant(1))] },
+  // eᵘ = r + 1 from the result, but where r is near −1 (u below −0.7) that cancels: eᵘ itself.
+  expm1: { arity: 1, mathName: 'expm1', partials: (g, [u], r) => [g.call('select', g.call('>', r, g.constant(-0.5)), g.add(r, g.constant(1)), g.call('exp', u!))] },
   log: { arity: 1, mathName: 'log', partials: (g, [u]) => [g.div(g.constant(1), u!)] },
   log1p: { arity: 1, mathName: 'log1p', partials: (g, [u]) => [g.div(g.constant(1), g.add(g.constant(1), u!))] },
   log2: { arity: 1, mathName: 'log2', partials: (g, [u]) => [g.div(g.constant(1), g.mul(u!, g.constant(Math.LN2, 'LN2')))] },
@@ -181,17 +198,7 @@ const table: Readonly<Record<PrimitiveName, Primitive>> = {
   // Roots and norms.
   sqrt: { arity: 1, mathName: 'sqrt', partials: (g, _, r) => [g.div(g.constant(0.5), r)] },
   cbrt: { arity: 1, mathName: 'cbrt', partials: (g, _, r) => [g.div(g.constant(1), g.mul(g.constant(3), g.mul(r, r)))] },
-  // ∂hypot/∂aᵢ = aᵢ/h; at the origin the subgradient 0 is taken instead of 0/0, as aᵢ/(h + 1)
-  // there: a value, not a branch, so that what the adjoint multiplies is not computed in an arm
-  // (where a loop-invariant factor would be recomputed in every iteration).
-  hypot: {
-    arity: 'variadic',
-    mathName: 'hypot',
-    partials: (g, args, h) => {
-      const denominator = g.add(h, g.call('select', g.call('===', h, g.constant(0)), g.constant(1), g.constant(0)));
-      return args.map((a) => g.div(a, denominator));
-    },
-  },
+  hypot: { arity: 'variadic', mathName: 'hypot', partials: (g, args, h) => radialPartials(g, args, h) },
 
   // Piecewise: |x|' = sign(x) (0 at 0); max/min send the adjoint to the first extremal argument.
   abs: { arity: 1, mathName: 'abs', partials: (g, [u]) => [g.call('sign', u!)] },
@@ -207,7 +214,7 @@ const table: Readonly<Record<PrimitiveName, Primitive>> = {
 
   // Stable forms (`stable.ts`): [the value as written, ...what it is a function of].
   // `Math.sqrt(a*a + b*b + ...)`: ∂/∂aᵢ = aᵢ/r, and 0 at the origin, as for hypot (not ∞·0).
-  norm: { arity: 'variadic', stable: true, partials: (g, [, ...a], r) => [null, ...primitive('hypot').partials(g, a, r)] },
+  norm: { arity: 'variadic', stable: true, partials: (g, [, ...a], r) => [null, ...radialPartials(g, a, r)] },
   // `Math.log(1 + Math.exp(z))`: the logistic 1/(1 + 1/e), 1 where e overflows (not ∞/∞).
   softplus: { arity: 2, stable: true, partials: (g, [, z]) => [null, g.div(g.constant(1), g.add(g.constant(1), g.div(g.constant(1), g.call('exp', z!))))] },
   // `Math.log(Math.exp(a) + Math.exp(b))`: the softmax of (a, b), 1/(1 + e^(b−a)), finite where
@@ -216,6 +223,17 @@ const table: Readonly<Record<PrimitiveName, Primitive>> = {
     arity: 3,
     stable: true,
     partials: (g, [, a, b]) => [null, g.div(g.constant(1), g.add(g.constant(1), g.call('exp', g.sub(b!, a!)))), g.div(g.constant(1), g.add(g.constant(1), g.call('exp', g.sub(a!, b!))))],
+  },
+  // `Math.exp(u) / (1 + Math.exp(u))`: σ(u), with e = eᵘ (the written one), whose e/(1 + e)² is
+  // (1/(1 + 1/e))/(1 + e): nothing overflows before it is divided (1e-304 at e = 1e304, 0 at e = ∞
+  // and e = 0).
+  logistic: {
+    arity: 3,
+    stable: true,
+    partials: (g, [, , e]) => {
+      const one = g.constant(1);
+      return [null, g.div(g.div(one, g.add(one, g.div(one, e!))), g.add(one, e!)), null];
+    },
   },
   // `x - x`, `x / x`, `x / Math.abs(x)`: constant wherever defined, derivative 0. The chain rule's
   // terms cancel only in exact arithmetic: 1/|x| − 1/|x| is ∞ − ∞ below 1e-154, and the adjoint of
@@ -264,13 +282,32 @@ export const mathConstants: Readonly<Record<string, number>> = {
  * closed form of an affine recurrence at a = 0 raises a to the power 0).
  */
 function powPartials(g: Graph, a: Node, b: Node, r: Node): (Node | null)[] {
+  // A run-time b: b·r/a from the power itself where that is a normal number (a^(b−1) overflows for
+  // a subnormal a and b < 1), else b·a^(b−1) (a = 0, or an r that underflowed: (1e-300)²).
+  const zero = g.constant(0);
+  const normal = g.call('>=', g.call('abs', r), g.constant(2 ** -1022));
   const da =
     b.kind === 'const'
       ? g.mul(b, g.apply('**', [a, g.constant(b.value - 1)]))
-      : g.call('select', g.call('===', b, g.constant(0)), g.constant(0), g.mul(b, g.apply('**', [a, g.sub(b, g.constant(1))])));
+      : g.call('select', g.call('===', b, zero), zero, g.call('select', normal, g.div(g.mul(b, r), a), g.mul(b, g.apply('**', [a, g.sub(b, g.constant(1))]))));
   if (!b.active) return [da, null];
   const db = g.call('select', g.call('===', a, g.constant(0)), g.constant(0), g.mul(r, g.call('log', a)));
   return [da, db];
+}
+
+/**
+ * ∂‖a‖/∂aᵢ = aᵢ/r of a norm r (`Math.hypot`, or a `Math.sqrt` of squares). Below 2⁻⁵⁰⁰ r is no
+ * denominator for it: a `Math.sqrt(x*x + y*y)` whose squares underflowed is 0 at x = 1e-300, and a
+ * subnormal hypot keeps a few bits. There the arguments are scaled by 2⁶⁰⁰ and their hypot taken, in
+ * a branch taken only there; at the origin the subgradient 0 (aᵢ/(h + 1) with h = 0).
+ */
+function radialPartials(g: Graph, args: readonly Node[], r: Node): Node[] {
+  const [zero, one] = [g.constant(0), g.constant(1)];
+  const scaled = args.map((a) => g.mul(g.constant(2 ** 600), a));
+  const h = g.call('hypot', ...scaled);
+  const denominator = g.add(h, g.call('select', g.call('===', h, zero), one, zero));
+  const small = g.call('<', r, g.constant(2 ** -500));
+  return args.map((a, i) => g.call('select', small, g.div(scaled[i]!, denominator), g.div(a, r)));
 }
 
 /**

@@ -11,6 +11,10 @@
  *   whose derivative is 1 where exp overflows (the chain rule gives 0 or ∞/∞);
  * - `Math.log(Math.exp(a) + Math.exp(b))`: `logaddexp`, the softmax of (a, b) where either
  *   exponential overflows;
+ * - `Math.exp(u) / (1 + Math.exp(u))` (either order of the sum): the logistic, whose derivative
+ *   the quotient rule writes σ − σ², 0 where σ rounds to 1 (u = 400) though it is 1e-174 there.
+ *   (`1 / (1 + Math.exp(-u))` is left to each mode: the coarse one writes its derivative stably in
+ *   the segment, where it also cancels with what follows, a log-loss's 1/σ.)
  * - `x - x`, `x / x`, `x / Math.abs(x)`, `Math.abs(x) / x`: `flat`, derivative 0 (the chain rule's
  *   terms cancel only in exact arithmetic: ∞ − ∞ for a tiny x, and a large adjoint added to a
  *   gradient and taken away again).
@@ -44,6 +48,11 @@ function recognise(e: Expr): { op: PrimitiveName; args: Expr[] } | undefined {
     if (zl !== undefined && isOne(r)) return { op: 'softplus', args: [zl] };
     return undefined;
   }
+  if (e.kind === 'binary' && e.op === '/') {
+    const u = onePlusExp(e.right);
+    // σ(u) = eᵘ/(1 + eᵘ), as a function of u, with eᵘ for its derivative.
+    if (u !== undefined && exponent(e.left) !== undefined && same(exponent(e.left)!, u)) return { op: 'logistic', args: [u, e.left] };
+  }
   if (e.kind === 'binary' && (e.op === '-' || e.op === '/') && same(e.left, e.right)) return { op: 'flat', args: [e.left] };
   if (e.kind === 'binary' && e.op === '/') {
     const [num, den] = [e.left, e.right];
@@ -54,6 +63,20 @@ function recognise(e: Expr): { op: PrimitiveName; args: Expr[] } | undefined {
 }
 
 const isOne = (e: Expr): boolean => e.kind === 'number' && e.value === 1;
+
+/** `1 + Math.exp(u)` or `Math.exp(u) + 1`: the u. */
+function onePlusExp(e: Expr): Expr | undefined {
+  const term = exponential(e);
+  return term === undefined ? undefined : exponent(term);
+}
+
+/** The `Math.exp(u)` of `1 + Math.exp(u)` or `Math.exp(u) + 1`. */
+function exponential(e: Expr): Expr | undefined {
+  if (e.kind !== 'binary' || e.op !== '+') return undefined;
+  if (isOne(e.left) && exponent(e.right) !== undefined) return e.right;
+  if (isOne(e.right) && exponent(e.left) !== undefined) return e.left;
+  return undefined;
+}
 
 /** `Math.exp(z)`: the z. */
 function exponent(e: Expr): Expr | undefined {

@@ -941,7 +941,10 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
         d4 = (-at(1) + 8 * at(0.5) - 8 * at(-0.5) + at(-1)) / (3 * h);
         // And a central difference a million times finer: a term oscillating faster than the
         // steps above (sin(P·x) with P = 10^7) is averaged away by all three of them alike.
-        tiny = (at(2 ** -19) - at(-(2 ** -19))) / (h * 2 ** -19);
+        // (For a Float32Array element, no finer than a few float32 ulps: a finer move is rounded away
+        // when stored, and a sawtooth of period 1, `Math.floor(x) - x`, would look flat at 857.)
+        const fine32 = spec.kinds[c[0]] === 'f32' ? Math.max(1, (4 * 2 ** (Math.floor(Math.log2(Math.abs(x0) || 1)) - 23)) / (h * 2 ** -19)) : 1;
+        tiny = (at(fine32 * 2 ** -19) - at(-fine32 * 2 ** -19)) / (h * fine32 * 2 ** -19);
         forward = (-25 * at(0) + 48 * at(1) - 36 * at(2) + 16 * at(3) - 3 * at(4)) / (6 * h);
         backward = -(-25 * at(0) + 48 * at(-1) - 36 * at(-2) + 16 * at(-3) - 3 * at(-4)) / (6 * h);
         // And finer still, down to where the values' rounding allows: a function whose shape is at a

@@ -1815,4 +1815,26 @@ export const f = differentiable((x: number, y: number): number => {
 });
 `,
   },
+  {
+    name: 'seed 33, program 1031',
+    oracle: 'fd:both',
+    fixed: "fuzzer: a Float32Array element near 857 moved by steps finer than a float32 ulp is rounded back, and `Math.floor(x) - x` looked flat to every step (its period 1 divides the coarse ones); the finest step is now a few float32 ulps",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","f32","int"],
+    points: [[0,[796.6912063304335,857.0960275363177],2]],
+    source: `
+/** @differentiable */
+export function f(x: number, ys: Float32Array, k: Int): number {
+  let p4 = ys[1];
+  let m5 = x;
+  for (let i = 0; i < k; i++) {
+    m5 = ys[i]!;
+  }
+  let h11: number;
+  h11 = Math.floor(p4);
+  return h11 - m5;
+}
+`,
+  },
 ];

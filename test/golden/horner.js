@@ -25,13 +25,13 @@ function horner$valueAndGrad(x, c) {
         dc[i1] += t3;
         c1 = t === 0;
         value += c1 ? 0 : t * t3;
-        dx += c1 ? 0 : t2 === 0 ? 0 : t * (t2 * x ** (t2 - 1));
+        dx += c1 ? 0 : t2 === 0 ? 0 : t * (Math.abs(t3) >= 2.2250738585072014e-308 ? t2 * t3 / x : t2 * x ** (t2 - 1));
     }
     return [value, [dx, dc]];
 }
 /** Gradient companion of horner, written by coarsegrad: returns the gradient. */
 function horner$grad(x, c) {
-    let t, t2, dx;
+    let t, t2, t3, dx;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
@@ -41,8 +41,9 @@ function horner$grad(x, c) {
     for (let i1 = i; i1 >= 0; i1--) {
         t = c[i1];
         t2 = t1 + (i1 - i);
-        dc[i1] += x ** t2;
-        dx += t === 0 ? 0 : t2 === 0 ? 0 : t * (t2 * x ** (t2 - 1));
+        t3 = x ** t2;
+        dc[i1] += t3;
+        dx += t === 0 ? 0 : t2 === 0 ? 0 : t * (Math.abs(t3) >= 2.2250738585072014e-308 ? t2 * t3 / x : t2 * x ** (t2 - 1));
     }
     return [dx, dc];
 }

@@ -14,14 +14,14 @@ export function springEnergy(p, k) {
 }
 /** Gradient companion of springEnergy, written by coarsegrad: returns [value, gradient]. */
 function springEnergy$valueAndGrad(p, k) {
-    let t, t1, t2, t3, t4, t5, d, t7, t8, value, t9, t10, t11, t12, t13;
+    let t, t1, t2, t3, t4, t5, d, t7, t8, value, t9, t10, t11, t12, t13, c, t14, t15, t16, t17, t18;
     // forward sweep: values used more than once
     const dp = new Float64Array(p.length);
     const n = p.length / 2;
     const t6 = 0.5 * k;
     value = 0;
     // reverse sweep: adjoints flow from cut to cut
-    t13 = 0;
+    t18 = 0;
     for (let i = 0; i < n; i++) {
         t = 2 * ((i + 1) % n);
         t1 = 2 * i;
@@ -34,26 +34,38 @@ function springEnergy$valueAndGrad(p, k) {
         t8 = t7 ** 2;
         value += t6 * t8;
         t9 = k * t7;
-        t10 = d + (d === 0 ? 1 : 0);
-        t11 = t9 * (t2 / t10);
-        dp[t] += t11;
-        t12 = t9 * (t5 / t10);
-        dp[t3] += t12;
-        dp[t4] -= t12;
-        dp[t1] -= t11;
-        t13 += t8;
+        c = d < 3.054936363499605e-151;
+        t18 += t8;
+        if (c) {
+            t10 = 4.149515568880993e+180 * t2;
+            t11 = 4.149515568880993e+180 * t5;
+            t12 = Math.hypot(t10, t11);
+            t13 = t12 + (t12 === 0 ? 1 : 0);
+            t14 = t10 / t13;
+            t15 = t11 / t13;
+        }
+        else {
+            t14 = t2 / d;
+            t15 = t5 / d;
+        }
+        t16 = t9 * t14;
+        dp[t] += t16;
+        t17 = t9 * t15;
+        dp[t3] += t17;
+        dp[t4] -= t17;
+        dp[t1] -= t16;
     }
-    const dk = 0.5 * t13;
+    const dk = 0.5 * t18;
     return [value, [dp, dk]];
 }
 /** Gradient companion of springEnergy, written by coarsegrad: returns the gradient. */
 function springEnergy$grad(p, k) {
-    let t, t1, t2, t3, t4, t5, d, t6, t7, t8, t9, t10, t11;
+    let t, t1, t2, t3, t4, t5, d, t6, t7, t8, t9, t10, t11, c, t12, t13, t14, t15, t16;
     // forward sweep: values used more than once
     const dp = new Float64Array(p.length);
     const n = p.length / 2;
     // reverse sweep: adjoints flow from cut to cut
-    t11 = 0;
+    t16 = 0;
     for (let i = 0; i < n; i++) {
         t = 2 * ((i + 1) % n);
         t1 = 2 * i;
@@ -64,16 +76,28 @@ function springEnergy$grad(p, k) {
         d = Math.hypot(t2, t5);
         t6 = d - 1;
         t7 = k * t6;
-        t8 = d + (d === 0 ? 1 : 0);
-        t9 = t7 * (t2 / t8);
-        dp[t] += t9;
-        t10 = t7 * (t5 / t8);
-        dp[t3] += t10;
-        dp[t4] -= t10;
-        dp[t1] -= t9;
-        t11 += t6 ** 2;
+        c = d < 3.054936363499605e-151;
+        t16 += t6 ** 2;
+        if (c) {
+            t8 = 4.149515568880993e+180 * t2;
+            t9 = 4.149515568880993e+180 * t5;
+            t10 = Math.hypot(t8, t9);
+            t11 = t10 + (t10 === 0 ? 1 : 0);
+            t12 = t8 / t11;
+            t13 = t9 / t11;
+        }
+        else {
+            t12 = t2 / d;
+            t13 = t5 / d;
+        }
+        t14 = t7 * t12;
+        dp[t] += t14;
+        t15 = t7 * t13;
+        dp[t3] += t15;
+        dp[t4] -= t15;
+        dp[t1] -= t14;
     }
-    const dk = 0.5 * t11;
+    const dk = 0.5 * t16;
     return [dp, dk];
 }
 export const energyGrad = springEnergy$grad;
