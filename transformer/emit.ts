@@ -6,7 +6,7 @@
  * it by hand: the forward sweep, then the reverse sweep of adjoints.
  */
 import type ts from 'typescript';
-import { operands, show, type Loop, type Node, type OpaqueExpr, type RecurrenceNode, type ScatterNode } from './ir.js';
+import { show, valueOperands, type Loop, type Node, type OpaqueExpr, type RecurrenceNode, type ScatterNode } from './ir.js';
 import type { LoweredFunction } from './lower.js';
 import { Namer } from './names.js';
 import { primitive } from './rules.js';
@@ -233,7 +233,7 @@ class Emitter {
       const [c, a, b] = n.args as [Node, Node, Node];
       return this.readsInside(c, region, outer) || this.readsInside(a, region.arm(c, true), outer) || this.readsInside(b, region.arm(c, false), outer);
     }
-    return operands(n).some((arg) => this.readsInside(arg, region, outer));
+    return valueOperands(n).some((arg) => this.readsInside(arg, region, outer));
   }
 
   /** The placement of named `n` that is visible in `region`. */
@@ -284,8 +284,13 @@ class Emitter {
           // `s = init; for (...) { s += body; }`
           const start = this.item(p, n.id, () => assign(this.expression(n.init, p)), this.readsOf([n.init], p), []);
           const body = p.body(n.loop, passOf(n, n.loop));
-          const addition = () => f.createExpressionStatement(f.createBinaryExpression(name, this.ts.SyntaxKind.PlusEqualsToken, this.expression(n.body, body)));
-          items.push(this.own(n, start), this.own(n, this.item(body, n.id, addition, this.readsOf([n.body], body), [start])));
+          // Horner's form: `s = s * factor + body`.
+          const addition = () =>
+            n.factor !== undefined
+              ? f.createExpressionStatement(f.createAssignment(name, f.createAdd(f.createMultiply(name, this.expression(n.factor, body)), this.expression(n.body, body))))
+              : f.createExpressionStatement(f.createBinaryExpression(name, this.ts.SyntaxKind.PlusEqualsToken, this.expression(n.body, body)));
+          const read = n.factor !== undefined ? [n.body, n.factor] : [n.body];
+          items.push(this.own(n, start), this.own(n, this.item(body, n.id, addition, this.readsOf(read, body), [start])));
         } else if (n.kind === 'scan') {
           items.push(...this.scanItems(n, p, name).map((item) => this.own(n, item)));
         } else if (n.kind === 'recurrence') {
@@ -532,7 +537,7 @@ class Emitter {
       this.namedReads(a, region.arm(c, true), into);
       this.namedReads(b, region.arm(c, false), into);
     } else {
-      operands(n).forEach((arg) => this.namedReads(arg, region, into));
+      valueOperands(n).forEach((arg) => this.namedReads(arg, region, into));
     }
   }
 

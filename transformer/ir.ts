@@ -126,6 +126,13 @@ export interface SumNode extends NodeBase {
   readonly loop: Loop;
   readonly body: Node;
   readonly init: Node;
+  /**
+   * Horner's form: each iteration multiplies what is summed so far by this (loop-invariant) factor
+   * before adding (`acc = acc * factor + body`), the value of an affine recurrence computed as its
+   * loop computes it, where a closed form's powers would overflow (`closedForms`). No derivative is
+   * taken of it.
+   */
+  readonly factor?: Node;
   /** The reduced variable's name in the source. */
   readonly name: string;
 }
@@ -164,6 +171,7 @@ export function operands(n: Node): readonly Node[] {
     case 'load':
       return [n.index];
     case 'sum':
+      return [n.init, n.loop.start, n.loop.bound, ...(n.factor !== undefined ? [n.factor] : [])];
     case 'scan':
       return [n.init, n.loop.start, n.loop.bound];
     case 'scatter':
@@ -175,6 +183,11 @@ export function operands(n: Node): readonly Node[] {
     default:
       return [];
   }
+}
+
+/** What computing `n`'s value reads of its operands: a stable form's only its first (`rules.ts`). */
+export function valueOperands(n: Node): readonly Node[] {
+  return n.kind === 'apply' && primitive(n.op).stable === true ? [n.args[0]!] : operands(n);
 }
 
 /** Every node a computation of `n` reads, a sum's body included. */
@@ -320,6 +333,11 @@ export class Graph {
 
   load(param: number, name: string, index: Node): LoadNode {
     return this.intern(`load${param}[${index.id}]`, (id) => ({ id, kind: 'load', active: true, param, name, index }));
+  }
+
+  /** `init·factorⁿ + Σ_t body(t)·factor^(n−1−t)`, as the loop computes it: `acc = acc * factor + body`. */
+  horner(loop: Loop, body: Node, init: Node, factor: Node, name: string): Node {
+    return this.intern(`horner${loop.id}(${body.id},${init.id},${factor.id})`, (id) => ({ id, kind: 'sum', active: false, loop, body, init, factor, name }));
   }
 
   sum(loop: Loop, body: Node, init: Node, name: string): Node {
@@ -667,7 +685,10 @@ export function substitute(g: Graph, n: Node, map: ReadonlyMap<Node, Node>, memo
       result = g.load(n.param, n.name, substitute(g, n.index, map, memo));
       break;
     case 'sum':
-      result = g.sum(n.loop, substitute(g, n.body, map, memo), substitute(g, n.init, map, memo), n.name);
+      result =
+        n.factor !== undefined
+          ? g.horner(n.loop, substitute(g, n.body, map, memo), substitute(g, n.init, map, memo), substitute(g, n.factor, map, memo), n.name)
+          : g.sum(n.loop, substitute(g, n.body, map, memo), substitute(g, n.init, map, memo), n.name);
       break;
     case 'scan':
       result = g.scan(n.loop, substitute(g, n.body, map, memo), substitute(g, n.init, map, memo), n.extremum);
@@ -702,7 +723,7 @@ export function isIncrementOf(n: Node, leaf: Node): boolean {
     if (n.op === 'select') return free(a) && isIncrementOf(b, leaf) && isIncrementOf(c, leaf);
     return false;
   }
-  if (n.kind === 'sum') return isIncrementOf(n.init, leaf) && free(n.body);
+  if (n.kind === 'sum') return n.factor === undefined && isIncrementOf(n.init, leaf) && free(n.body);
   return false;
 }
 

@@ -527,7 +527,8 @@ function reductions(lo: Lowerer, { loop, leaves, updated, initial }: Updates): M
 /**
  * Closed forms (DESIGN.md §5): each variable updated as `x ← a·x + b_i`, with `a` the same in every
  * iteration and neither `a` nor `b_i` reading what the loop carries, is `aⁿ·x₀ + Σ_t b_t·a^(n−1−t)`
- * after n iterations: a power and a sum, with no tape. `undefined` unless every variable is such.
+ * after n iterations: a power and a sum, differentiated with no tape (the value itself is the
+ * loop's, in Horner's form). `undefined` unless every variable is such.
  */
 function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): Map<Var, Value> | undefined {
   const g = lo.graph;
@@ -573,7 +574,11 @@ function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): 
     // it is added to a product that stays finite (its derivative is still the power, `stop`ped).
     const weight = g.apply('**', [a, remaining]);
     const term = b.kind === 'const' ? g.mul(b, weight) : g.call('select', g.call('===', b, zero), g.call('reexpressed', zero, g.mul(b, g.call('stop', weight))), g.mul(b, weight));
-    exits.set(symbol, { kind: 'number', node: isConst(b, 0) ? carriedOver : splitSum(g, loop, term, carriedOver, symbol.name) });
+    const closed = isConst(b, 0) ? carriedOver : splitSum(g, loop, term, carriedOver, symbol.name);
+    // The value as the loop computes it, x ← a·x + b in Horner's form, and the closed form for the
+    // derivative only: its powers overflow where the loop's values do not, or to ∞ − ∞ where they
+    // overflow to one ∞ (a tanh after it then reads ±1, not NaN), and round differently for a < 0.
+    exits.set(symbol, { kind: 'number', node: g.call('reexpressed', g.horner(loop, b, x0, a, symbol.name), closed) });
   }
   return exits;
 }

@@ -6,7 +6,7 @@
  * placed once, where they meet: each value is computed in one place, so the companion's size stays
  * linear in the function's.
  */
-import { dependsOn, loopsOf, operands, reads, recurrenceOf, type ApplyNode, type Loop, type Node, type RecurrenceNode } from './ir.js';
+import { dependsOn, loopsOf, valueOperands, reads, recurrenceOf, type ApplyNode, type Loop, type Node, type RecurrenceNode } from './ir.js';
 
 /**
  * The companion's statements cannot be ordered or placed: a pass over a loop would need what a later
@@ -252,7 +252,7 @@ export function place(roots: readonly Node[], recurrenceOf: (loop: Loop) => Recu
         demand(a, p.arm(c, true));
         demand(b, p.arm(c, false));
       } else {
-        operands(n).forEach((arg) => demand(arg, p));
+        valueOperands(n).forEach((arg) => demand(arg, p));
         if (n.kind === 'sum' || n.kind === 'scan') demand(n.body, p.body(n.loop, passOf(n, n.loop)));
         if (n.kind === 'recurrence') [...n.next, ...(n.goOn !== undefined ? [n.goOn] : [])].forEach((next) => demand(next, p.body(n.loop, 0)));
       }

@@ -54,7 +54,7 @@ export function scale(g: Graph, adjoint: Node, partial: Node): Node {
   // from 0: the adjoint of s is Π x[j], the partial for x[i] the state 0): it then sends nothing
   // along a partial that is 0, as the tape does, the true product being 0 and not ∞·0.
   const product = cancellingProduct(g, adjoint, partial);
-  const runtime = !isScaling(adjoint) && readsRuntimeAdjoint(adjoint);
+  const runtime = !isScaling(unscaled(adjoint)) && readsRuntimeAdjoint(adjoint);
   if (partial.kind !== 'const' && (runtime || zeroOnSomePath(adjoint) || (saturates(adjoint) && mayOverflow(partial) && mayOverflow(product)))) {
     const zero = g.constant(0);
     const sent = runtime ? g.call('select', g.call('!==', partial, zero), product, zero) : product;
@@ -98,7 +98,7 @@ const bounded = new Set(['sin', 'cos', 'tanh', 'atan', 'atan2', 'sign', '<', '<=
 function mayOverflow(n: Node): boolean {
   if (n.kind === 'const') return !Number.isFinite(n.value);
   // A loop's sum of values that may overflow (`Σ x·x[j]²`), and a loop's state on the tape (`s *= x[i]`).
-  if (n.kind === 'sum') return mayOverflow(n.body) || mayOverflow(n.init);
+  if (n.kind === 'sum') return n.factor !== undefined || mayOverflow(n.body) || mayOverflow(n.init);
   if (n.kind === 'exit') return true;
   if (n.kind !== 'apply') return false;
   const known = overflows.get(n);
@@ -136,6 +136,18 @@ function saturates(n: Node): boolean {
 }
 
 const saturating = new WeakMap<Node, boolean>();
+
+/** `n` without constant factors and signs: `1.5 * d` is `d`, a carried adjoint no guard has seen yet. */
+function unscaled(n: Node): Node {
+  while (n.kind === 'apply') {
+    if (n.op === 'neg') n = n.args[0]!;
+    else if (n.op === '*' && n.args[0]!.kind === 'const') n = n.args[1]!;
+    else if (n.op === '*' && n.args[1]!.kind === 'const') n = n.args[0]!;
+    else if (n.op === '/' && n.args[1]!.kind === 'const') n = n.args[0]!;
+    else break;
+  }
+  return n;
+}
 
 function isScaling(n: Node): boolean {
   return n.kind === 'apply' && (n.op === '*' || n.op === '/' || n.op === 'neg');

@@ -1837,4 +1837,127 @@ export function f(x: number, ys: Float32Array, k: Int): number {
 }
 `,
   },
+  {
+    name: 'seed 34, program 153',
+    oracle: 'cmp',
+    fixed: "coarse mode: the closed form of an affine recurrence (`m = m * u + 1`) computed its value from powers of u that overflow where the loop's values do not, or to ∞ − ∞ where the loop's state overflows to one ∞ that a tanh then reads as ±1: value NaN; the value is now the loop's own, in Horner's form, and the closed form serves the derivative only",
+    id: 'f',
+    call: 'fn',
+    kinds: ["roarr","num"],
+    points: [[[7.656369045376778e+154,-7.988071505911649e+154,-0.609375],-5.82863056845963e+154]],
+    source: `
+const f_h1 = (a: readonly number[], u: number): number => {
+  let m1 = 1;
+  for (let i = 0; i < a.length; i++) {
+    m1 *= u;
+    let p4 = m1++;
+  }
+  return m1;
+};
+/** @differentiable */
+export function f(xs: readonly number[], x: number): number {
+  x *= Math.tanh(f_h1(xs, x));
+  let m12 = x;
+  let p14 = Math.cos(x);
+  let c15 = 0;
+  while ((p14 < 2) && (c15 < 4)) {
+    c15++;
+    m12 = 1;
+  }
+  return m12;
+}
+`,
+  },
+  {
+    name: 'seed 34, program 1471',
+    oracle: 'value:coarse',
+    fixed: "coarse mode: the closed form of an affine recurrence (`m = m * u + 1`) computed its value from powers of u that overflow where the loop's values do not, or to ∞ − ∞ where the loop's state overflows to one ∞ that a tanh then reads as ±1: value NaN; the value is now the loop's own, in Horner's form, and the closed form serves the derivative only",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","arr"],
+    points: [[4.3633906848263e+154,[1.94011714681983e-300,0.96875,0.671875]]],
+    source: `
+/** @differentiable */
+export function f(x: number, xs: number[]): number {
+  for (const v2 of xs) {
+    let s3 = 0;
+    for (const v4 of xs) {
+      s3 = (s3 * v2) + Math.fround(x);
+    }
+    x = Math.tanh(s3);
+  }
+  return x;
+}
+`,
+  },
+  {
+    name: 'seed 34, program 1578',
+    oracle: 'value:coarse',
+    fixed: "coarse mode: the closed form of an affine recurrence (`m = m * u + 1`) computed its value from powers of u that overflow where the loop's values do not, or to ∞ − ∞ where the loop's state overflows to one ∞ that a tanh then reads as ±1: value NaN; the value is now the loop's own, in Horner's form, and the closed form serves the derivative only",
+    id: 'f',
+    call: 'fn',
+    kinds: ["f64","num"],
+    points: [[[-1.537e-321,0.125,-0.921875,848.7750826403499],-3.346241217572242e+154]],
+    source: `
+function f_h1(a: Float64Array, u: number): number {
+  let m3 = u;
+  for (let i = 0; i < a.length; i++) {
+    m3 = (m3 * u) + 1;
+  }
+  return m3;
+}
+/** @differentiable */
+export function f(xs: Float64Array, x: number): number {
+  const b2 = f_h1(xs, x);
+  x += Math.tanh(b2);
+  return x;
+}
+`,
+  },
+  {
+    name: 'seed 33, program 1442',
+    oracle: 'value:coarse',
+    fixed: "coarse mode: the closed form of `s = s * u + i` summed i·u^(n−1−i), ∞ − ∞ where the loop's state overflows to −∞ (atan2 then gives −π/2): value NaN; the value is now the loop's own, in Horner's form",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","arr"],
+    points: [[1,[-4.08e-321,-1.055113620357588e+300,8.137920476030558e-162,4.867180970497429e-162,2.0818319455720483e-162]]],
+    source: `
+function f_h1(a: readonly number[], u: number): number {
+  let s8 = 0;
+  for (let i = 0; i < a.length; i++) {
+    s8 = (s8 * u) + i;
+  }
+  return s8;
+}
+/** @differentiable */
+export function f(y: number, xs: number[]): number {
+  const z6 = xs[1];
+  let p7 = f_h1(xs, z6);
+  let p9 = Math.atan2(++p7, 2 + y);
+  return p9;
+}
+`,
+  },
+  {
+    name: 'seed 34, program 214',
+    oracle: 'cmp',
+    fixed: "coarse mode: a reverse loop's adjoint that only constants had scaled (1.5 · ds) was taken as already guarded, so 0 (1 − tanh²(−∞)) times a partial that overflowed (1 − 2s at s = −∞) gave NaN; a constant multiple of a carried adjoint is now guarded as the adjoint itself",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","count"],
+    points: [[-1.1531098631676287e+300,4]],
+    source: `
+/** @differentiable */
+export function f(x: number, n: number): number {
+  let s1 = x;
+  for (let i = 0; i < n; i++) {
+    s1 -= s1 * s1;
+    s1 += s1 / (1 + 1);
+  }
+  let b2 = Math.tanh(s1);
+  return b2;
+}
+`,
+  },
 ];

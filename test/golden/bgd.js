@@ -24,7 +24,7 @@ export function bgd(x, y, r, T) {
 }
 /** Gradient companion of bgd, written by coarsegrad: returns [value, gradient]. */
 function bgd$valueAndGrad(x, y, r, T) {
-    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t12, t13, c2, t14, c3, t15, t16, t17, t18, t19, dr, k1, w, kCount, tapeMark, dw, dr1, din, din1, tapeTop, tapeEnd;
+    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t12, t13, c2, t14, c3, t15, t16, t17, t18, t19, dr, c4, k1, w, kCount, tapeMark, dw, dr1, din, din1, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
@@ -128,11 +128,18 @@ function bgd$valueAndGrad(x, y, r, T) {
         if (tapeTop > tapeEnd)
             __coarsegrad.tape.seek(tapeTop);
         dr = dr1;
-        for (let i = 0; i < length; i++) {
-            t = x[i];
-            t1 = y[i];
-            dx[i] += 2 * (t1 * din);
-            dy[i] += 2 * (t * din);
+        c4 = 2 * din !== 0;
+        if (c4) {
+            for (let i = 0; i < length; i++) {
+                t = x[i];
+                t1 = y[i];
+                if (t1 !== 0) {
+                    dx[i] += 2 * (t1 * din);
+                }
+                if (t !== 0) {
+                    dy[i] += 2 * (t * din);
+                }
+            }
         }
         if (din1 !== 0) {
             for (let i = 0; i < length; i++) {
@@ -151,7 +158,7 @@ function bgd$valueAndGrad(x, y, r, T) {
 }
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad(x, y, r, T) {
-    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t11, t12, c2, t13, c3, t14, t15, t16, t17, t18, dr, k1, w, kCount, tapeMark, dw, dr1, din, din1, tapeTop, tapeEnd;
+    let k, t, t1, t2, t4, d, c, t5, t6, t7, t8, t9, t11, t12, c2, t13, c3, t14, t15, t16, t17, t18, dr, c4, k1, w, kCount, tapeMark, dw, dr1, din, din1, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
@@ -253,11 +260,18 @@ function bgd$grad(x, y, r, T) {
         if (tapeTop > tapeEnd)
             __coarsegrad.tape.seek(tapeTop);
         dr = dr1;
-        for (let i = 0; i < length; i++) {
-            t = x[i];
-            t1 = y[i];
-            dx[i] += 2 * (t1 * din);
-            dy[i] += 2 * (t * din);
+        c4 = 2 * din !== 0;
+        if (c4) {
+            for (let i = 0; i < length; i++) {
+                t = x[i];
+                t1 = y[i];
+                if (t1 !== 0) {
+                    dx[i] += 2 * (t1 * din);
+                }
+                if (t !== 0) {
+                    dy[i] += 2 * (t * din);
+                }
+            }
         }
         if (din1 !== 0) {
             for (let i = 0; i < length; i++) {

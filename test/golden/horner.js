@@ -10,12 +10,12 @@ export function horner(x, c) {
 }
 /** Gradient companion of horner, written by coarsegrad: returns [value, gradient]. */
 function horner$valueAndGrad(x, c) {
-    let t, t2, t3, c1, value, dx;
+    let t, t2, t3, t4, dx;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
     const t1 = Math.max(0, Math.floor(i) + 1) - 1;
-    value = 0;
+    t4 = 0;
     // reverse sweep: adjoints flow from cut to cut
     dx = 0;
     for (let i1 = i; i1 >= 0; i1--) {
@@ -23,10 +23,10 @@ function horner$valueAndGrad(x, c) {
         t2 = t1 + (i1 - i);
         t3 = x ** t2;
         dc[i1] += t3;
-        c1 = t === 0;
-        value += c1 ? 0 : t * t3;
-        dx += c1 ? 0 : t2 === 0 ? 0 : t * (Math.abs(t3) >= 2.2250738585072014e-308 ? t2 * t3 / x : t2 * x ** (t2 - 1));
+        t4 = t4 * x + t;
+        dx += t === 0 ? 0 : t2 === 0 ? 0 : t * (Math.abs(t3) >= 2.2250738585072014e-308 ? t2 * t3 / x : t2 * x ** (t2 - 1));
     }
+    const value = t4;
     return [value, [dx, dc]];
 }
 /** Gradient companion of horner, written by coarsegrad: returns the gradient. */
