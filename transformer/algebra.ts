@@ -160,6 +160,11 @@ const maxTerms = 8;
  * a loop: `Graph.derivatives`.)
  */
 export function splitSum(g: Graph, loop: Loop, body: Node, init: Node, name: string): Node {
+  // A branch the loop does not change (a guard on an adjoint computed before it): each arm split.
+  if (body.kind === 'apply' && body.op === 'select' && !loopsOf(body.args[0]!).has(loop)) {
+    const [c, a, b] = body.args as [Node, Node, Node];
+    return g.call('select', c, splitSum(g, loop, a, init, name), splitSum(g, loop, b, init, name));
+  }
   const terms = expand(g, body, loop);
   const worth = terms !== undefined && terms.some((t) => t.outer.length > 0 && loopsOf(t.coefficient).has(loop));
   // In the function's own values a split changes the order of operations, and at the edges of the

@@ -260,8 +260,23 @@ export class Graph {
    * range (x·(0·x) is 0 where 0·(x·x) is NaN, because x·x overflows). And nothing differentiates a
    * derivative again: a stable form there is just its value.
    */
-  derivatives = false;
+  get derivatives(): boolean {
+    return this.primalNodes !== undefined;
+  }
+  /** How many nodes the function's own values made, when derivatives began (`beginDerivatives`). */
+  private primalNodes: number | undefined;
   private readonly table = new Map<string, Node>();
+
+  /** From here on, nodes are made for derivatives. */
+  beginDerivatives(): void {
+    this.primalNodes ??= this.nodes.length;
+  }
+
+  /** Was `n` made for the function's own values (before derivatives began)? */
+  isPrimal(n: Node): boolean {
+    return this.primalNodes === undefined || n.id < this.primalNodes;
+  }
+
   private nextId = 0;
 
   /** Every node in creation order, which is a topological order. */
@@ -418,16 +433,16 @@ function isPhi(n: Node): n is ApplyNode & { readonly op: 'select' } {
   return n.kind === 'apply' && n.op === 'select';
 }
 
-/**
- * The φ rules of DESIGN.md §5: a constant condition picks its arm; equal arms need no φ; a negated
- * condition swaps the arms; a φ nested in an arm of a φ on the same condition is that arm; a factor
- * or a term common to both arms moves out of the φ.
- */
 /** What a stable form's value is: its first argument (`rules.ts`). */
 function valueNode(n: Node): Node {
   return n.kind === 'apply' && primitive(n.op).stable === true ? valueNode(n.args[0]!) : n;
 }
 
+/**
+ * The φ rules of DESIGN.md §5: a constant condition picks its arm; equal arms need no φ; a negated
+ * condition swaps the arms; a φ nested in an arm of a φ on the same condition is that arm; a factor
+ * or a term common to both arms moves out of the φ.
+ */
 function simplifyPhi(g: Graph, c: Node, whenTrue: Node, whenFalse: Node): Node | undefined {
   if (c.kind === 'const') return c.value ? whenTrue : whenFalse;
   if (whenTrue === whenFalse) return whenTrue;
@@ -486,7 +501,6 @@ function negated(g: Graph, n: Node): Node {
   return g.neg(n);
 }
 
-/** Exact rewrites only; `undefined` means "no simpler form". */
 /**
  * May the constant `c` of a product move to the front of it? Always in derivatives; in values, only
  * an integer 2 ≤ |c| ≤ 2⁵³ (a loop's `2 * x[i] * y[i]` becomes `2 * Σ`): then c·(u·v) overflows only
@@ -497,6 +511,7 @@ function gathers(g: Graph, c: ConstNode): boolean {
   return g.derivatives || (Number.isInteger(c.value) && Math.abs(c.value) >= 2 && Math.abs(c.value) <= 2 ** 53);
 }
 
+/** Exact rewrites only; `undefined` means "no simpler form". */
 function simplify(g: Graph, op: PrimitiveName, args: readonly Node[]): Node | undefined {
   const rule = primitive(op);
   if (rule.fold !== undefined && args.every((a) => a.kind === 'const')) {

@@ -561,23 +561,19 @@ function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): 
       exits.set(symbol, { kind: 'number', node });
       continue;
     }
-    // An `a` that is 0 only at run time multiplies in the loop as well: an infinite x there is NaN
-    // in the primal too. But aⁿ overflows where the loop's own products stay finite, and a constant
-    // x₀ of 0 (`s = s * x` from 0) stays 0 there: 0, not 0·∞. (An x₀ that is 0 only at run time keeps
-    // the product: its derivative aⁿ must survive.)
-    // And an x₀ that is 0 only at run time (a state an outer loop carries) stays 0 too: there its
-    // value is x₀ itself, and its derivative still aⁿ (`stop`: with respect to a it is 0).
+    // The closed form serves the derivative; the value is the loop's own, x ← x·a + b in Horner's
+    // form, since the powers overflow where the loop's values do not, or to ∞ − ∞ where those
+    // overflow to one ∞ (that a tanh after the loop reads as ±1), and round differently for a < 0.
+    // And in the derivative a start or a term that is 0 stays 0 where its power overflows, not
+    // 0·∞: a constant x₀ of 0 (`s = s * x` from 0) and a constant b of 0 drop out; an x₀ or a b that
+    // is 0 at run time (a state an outer loop carries, `s = s * a + j` at j = 0) is that 0, with the
+    // power still its derivative (`stop`ped: with respect to a it is 0). An `a` that is 0 only at
+    // run time multiplies in the loop as well: an infinite x there is NaN in the primal too.
     const power = g.apply('**', [a, trips]);
     const carriedOver = isConst(x0, 0) ? zero : g.call('select', g.call('===', x0, zero), g.call('reexpressed', x0, g.mul(x0, g.call('stop', power))), g.mul(power, x0));
-    // Nothing added (`s = s * x`): the carried-over value alone, not 0·aⁿ⁻¹⁻ᵗ, NaN where that overflows.
-    // A b that is 0 at run time (`s = s * a + j` at j = 0) adds nothing either, as in the loop, where
-    // it is added to a product that stays finite (its derivative is still the power, `stop`ped).
     const weight = g.apply('**', [a, remaining]);
     const term = b.kind === 'const' ? g.mul(b, weight) : g.call('select', g.call('===', b, zero), g.call('reexpressed', zero, g.mul(b, g.call('stop', weight))), g.mul(b, weight));
     const closed = isConst(b, 0) ? carriedOver : splitSum(g, loop, term, carriedOver, symbol.name);
-    // The value as the loop computes it, x ← a·x + b in Horner's form, and the closed form for the
-    // derivative only: its powers overflow where the loop's values do not, or to ∞ − ∞ where they
-    // overflow to one ∞ (a tanh after it then reads ±1, not NaN), and round differently for a < 0.
     exits.set(symbol, { kind: 'number', node: g.call('reexpressed', g.horner(loop, b, x0, a, symbol.name), closed) });
   }
   return exits;

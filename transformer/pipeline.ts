@@ -90,7 +90,7 @@ function compileCoarse(ctx: PipelineContext, program: CoreProgram, name: string)
   const primalNodeCount = lowered.graph.nodes.length;
   const segmentation = segmentsOfInterest([lowered.output], wholeFunction, ctx.segmentLimit);
   const stats = newStats();
-  lowered.graph.derivatives = true;
+  lowered.graph.beginDerivatives();
   const derivative = differentiate(lowered.graph, [[lowered.output, lowered.graph.constant(1)]], wholeFunction, { limit: ctx.segmentLimit, simplify: ctx.simplify, stats });
   const zero = lowered.graph.constant(0);
   const gradients = lowered.params.map((p, index): Gradient => {

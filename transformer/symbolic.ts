@@ -55,7 +55,7 @@ export function scale(g: Graph, adjoint: Node, partial: Node): Node {
   // along a partial that is 0, as the tape does, the true product being 0 and not ∞·0.
   const product = cancellingProduct(g, adjoint, partial);
   const runtime = !isScaling(unscaled(adjoint)) && readsRuntimeAdjoint(adjoint);
-  if (partial.kind !== 'const' && (runtime || zeroOnSomePath(adjoint) || (saturates(adjoint) && mayOverflow(partial) && mayOverflow(product)))) {
+  if (partial.kind !== 'const' && (runtime || zeroOnSomePath(adjoint) || (saturates(adjoint, (n) => g.isPrimal(n)) && mayOverflow(partial) && mayOverflow(product)))) {
     const zero = g.constant(0);
     const sent = runtime ? g.call('select', g.call('!==', partial, zero), product, zero) : product;
     return g.call('select', g.call('!==', adjoint, zero), sent, zero);
@@ -119,23 +119,37 @@ const overflows = new WeakMap<Node, boolean>();
 const flattening = new Set(['tanh', 'atan', 'atan2', 'exp', 'expm1']);
 
 /**
- * May `n` be 0 because a value that may overflow saturated: read as a denominator (`1 / (1 + ∞)`),
- * or by a function that flattens out there (`1 − tanh²(∞)`, `exp(−∞)`).
+ * May `n` be 0 because a value that may overflow saturated: read as a denominator (`1 / (1 + ∞)`,
+ * the partial 1/(1 + u²) of `Math.atan`), or by a function that flattens out there
+ * (`1 − tanh²(∞)`, `exp(−∞)`). Not a derivative's division by a root the function computed
+ * (`0.5 / r` of `r = Math.sqrt(s)`, `1 / n / r` of a norm divided by n): that is 0 only where the
+ * root is ∞, where either the primal is not finite or a function that bounds the root follows,
+ * whose own saturation is what is found. (A division the function itself makes, `x / Math.sqrt(s)`,
+ * is 0 there with a finite value: `primal`.)
  */
-function saturates(n: Node): boolean {
-  if (n.kind === 'sum') return saturates(n.body) || saturates(n.init);
+function saturates(n: Node, primal: (n: Node) => boolean): boolean {
+  if (n.kind === 'sum') return saturates(n.body, primal) || saturates(n.init, primal);
   if (n.kind !== 'apply') return false;
   const known = saturating.get(n);
   if (known !== undefined) return known;
+  const inner = (a: Node) => saturates(a, primal);
   let result: boolean;
-  if (n.op === '/') result = mayOverflow(n.args[1]!) || n.args.some(saturates);
-  else if (flattening.has(n.op)) result = n.args.some((a) => mayOverflow(a) || saturates(a));
-  else result = n.args.some(saturates);
+  if (n.op === '/') result = (mayOverflow(n.args[1]!) && (primal(n) || !isRoot(n.args[1]!))) || n.args.some(inner);
+  else if (flattening.has(n.op)) result = n.args.some((a) => mayOverflow(a) || inner(a));
+  else result = n.args.some(inner);
   saturating.set(n, result);
   return result;
 }
 
 const saturating = new WeakMap<Node, boolean>();
+
+/** A root or norm, or a power or product of such: ∞ exactly where what it is taken of is. */
+function isRoot(n: Node): boolean {
+  if (n.kind !== 'apply') return false;
+  if (n.op === 'sqrt' || n.op === 'cbrt' || n.op === 'hypot' || n.op === 'norm') return true;
+  if (n.op === '*') return n.args.every((a) => a.kind === 'const' || isRoot(a));
+  return false;
+}
 
 /** `n` without constant factors and signs: `1.5 * d` is `d`, a carried adjoint no guard has seen yet. */
 function unscaled(n: Node): Node {
