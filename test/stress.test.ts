@@ -1,8 +1,9 @@
 /**
  * The stress corpus (issue 16): every primitive of the rule table and every stable form, evaluated
  * at the inputs where floating point breaks down (±800, ±1e-300, 0, subnormals, 1e300), in both
- * modes, against the derivative computed in the test with 400 significant digits (enough to reduce 1e300 for sin and cos exactly) and an exponent
- * range no double has (decimal.js), then rounded to a double. The rule: where the primal is finite,
+ * modes, against the derivative computed in the test with 400 significant digits (enough to reduce
+ * 1e300 for sin and cos exactly) and an exponent range no double has (decimal.js), then rounded to
+ * a double. The rule: where the primal is finite,
  * the gradient is the true derivative rounded (infinite where that overflows), and undefined only
  * where the true derivative is (then any value is accepted and none is asserted).
  *
