@@ -160,7 +160,8 @@ const table: Readonly<Record<PrimitiveName, Primitive>> = {
       const s = g.call('select', g.call('<', r2, g.constant(1)), g.constant(2 ** 600), g.constant(2 ** -600));
       const [xs, ys] = [g.mul(s, x!), g.mul(s, y!)];
       const h = g.call('hypot', xs, ys);
-      const over = (a: Node) => g.mul(g.div(g.div(a, h), h), s);
+      // An argument that is ±∞ itself (atan2(∞, x) = π/2): the partials' limit there, 0.
+      const over = (a: Node) => g.call('select', g.call('===', h, g.constant(Infinity)), g.constant(0), g.mul(g.div(g.div(a, h), h), s));
       return [g.call('select', usable, g.div(x!, r2), over(xs)), g.call('select', usable, g.neg(g.div(y!, r2)), g.neg(over(ys)))];
     },
   },

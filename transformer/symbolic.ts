@@ -97,9 +97,10 @@ const bounded = new Set(['sin', 'cos', 'tanh', 'atan', 'atan2', 'sign', '<', '<=
  */
 function mayOverflow(n: Node): boolean {
   if (n.kind === 'const') return !Number.isFinite(n.value);
-  // A loop's sum of values that may overflow (`Σ x·x[j]²`), and a loop's state on the tape (`s *= x[i]`).
+  // A loop's sum of values that may overflow (`Σ x·x[j]²`), and a loop's state on the tape (`s *= x[i]`),
+  // after the loop or inside it.
   if (n.kind === 'sum') return n.factor !== undefined || mayOverflow(n.body) || mayOverflow(n.init);
-  if (n.kind === 'exit') return true;
+  if (n.kind === 'exit' || n.kind === 'carried') return true;
   if (n.kind !== 'apply') return false;
   const known = overflows.get(n);
   if (known !== undefined) return known;
@@ -122,7 +123,8 @@ const flattening = new Set(['tanh', 'atan', 'atan2', 'exp', 'expm1']);
  * May `n` be 0 because a value that may overflow saturated: read as a denominator (`1 / (1 + ∞)`,
  * the partial 1/(1 + u²) of `Math.atan`), or by a function that flattens out there
  * (`1 − tanh²(∞)`, `exp(−∞)`). Not a derivative's division by a root the function computed
- * (`0.5 / r` of `r = Math.sqrt(s)`, `1 / n / r` of a norm divided by n): that is 0 only where the
+ * (`0.5 / r` of `r = Math.sqrt(s)`, `1 / n / r` of a norm divided by n; a root a rule makes, as
+ * `Math.atan2`'s past the range of squares, does count): that is 0 only where the
  * root is ∞, where either the primal is not finite or a function that bounds the root follows,
  * whose own saturation is what is found. (A division the function itself makes, `x / Math.sqrt(s)`,
  * is 0 there with a finite value: `primal`.)
@@ -134,7 +136,7 @@ function saturates(n: Node, primal: (n: Node) => boolean): boolean {
   if (known !== undefined) return known;
   const inner = (a: Node) => saturates(a, primal);
   let result: boolean;
-  if (n.op === '/') result = (mayOverflow(n.args[1]!) && (primal(n) || !isRoot(n.args[1]!))) || n.args.some(inner);
+  if (n.op === '/') result = (mayOverflow(n.args[1]!) && (primal(n) || !(isRoot(n.args[1]!) && primal(n.args[1]!)))) || n.args.some(inner);
   else if (flattening.has(n.op)) result = n.args.some((a) => mayOverflow(a) || inner(a));
   else result = n.args.some(inner);
   saturating.set(n, result);

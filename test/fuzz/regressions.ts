@@ -1960,4 +1960,46 @@ export function f(x: number, n: number): number {
 }
 `,
   },
+  {
+    name: 'seed 36, program 549',
+    oracle: 'cmp',
+    fixed: "coarse mode: Math.atan2(u * u, x) at u = 4e154, where u² is ∞ and atan2 is π/2: the partials' scaled fallback divided ∞ by ∞ (NaN, then times 2u); where an argument is ±∞ the partials are their limit, 0 — and a root a rule makes (the fallback's hypot) counts as saturating",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","f64","f64"],
+    points: [[0,[1.171875,-1.09375,1.3816966582089663e+300],[4.048553487285972e+154]]],
+    source: `
+function f_h1(a: Float64Array, u: number): number {
+  let p3 = u * u;
+  return p3;
+}
+/** @differentiable */
+export function f(y: number, xs: Float64Array, ys: Float64Array): number {
+  let h2;
+  h2 = Math.atan2(f_h1(ys, xs[xs.length - 1]!), 2 + Math.cos(y));
+  return h2;
+}
+`,
+  },
+  {
+    name: 'seed 36, program 64',
+    oracle: 'cmp',
+    fixed: "coarse mode: s = tanh(s * y[i]) from an s that overflowed (y[0]² = ∞): 1 − tanh² = 0 times the partial s = ∞ inside one step's segment gave NaN (the tape gives 0); a loop's carried state now may overflow for the 0·∞ guard",
+    id: 'f',
+    call: 'fn',
+    kinds: ["arr"],
+    points: [[[-1.2169060644228012e+300]]],
+    source: `
+/** @differentiable */
+export function f(ys: number[]): number {
+  let s2 = 0;
+  let i = 0;
+  s2 = ys[i] * ys[i];
+  for (let i = 0; i < ys.length; i += 2) {
+    s2 = Math.tanh(s2 * ys[i]!);
+  }
+  return s2;
+}
+`,
+  },
 ];

@@ -10,7 +10,7 @@ export function cell(x, c) {
 }
 /** Gradient companion of cell, written by coarsegrad: returns [value, gradient]. */
 function cell$valueAndGrad(x, c) {
-    let c1, t, t1, t2, t3, t4, t5, acc, iCount, dacc, dx, tapeMark, tapeTop, tapeEnd;
+    let c1, t, t1, t2, t3, c2, t4, t5, t6, acc, iCount, dacc, dx, tapeMark, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
@@ -35,23 +35,34 @@ function cell$valueAndGrad(x, c) {
         const i2 = __coarsegrad.tape.pop();
         const accThen = __coarsegrad.tape.pop();
         c1 = dacc !== 0;
+        t = Math.tanh(x * accThen + c[i2]);
+        t1 = 1 - t * t;
+        c2 = t1 !== 0;
         if (c1) {
-            t = Math.tanh(x * accThen + c[i2]);
-            t1 = 1 - t * t;
             t2 = x * t1;
             t3 = t2 !== 0 ? dacc * t2 : 0;
-            t4 = accThen * t1;
-            t5 = t4 !== 0 ? dacc * t4 : 0;
-            if (t1 !== 0) {
+            if (c2) {
                 dc[i2] += dacc * t1;
             }
         }
         else {
             t3 = 0;
-            t5 = 0;
+        }
+        if (c2) {
+            if (c1) {
+                t4 = accThen * t1;
+                t5 = t4 !== 0 ? dacc * t4 : 0;
+            }
+            else {
+                t5 = 0;
+            }
+            t6 = t5;
+        }
+        else {
+            t6 = 0;
         }
         const daccNext = t3;
-        const dxNext = dx + t5;
+        const dxNext = dx + t6;
         dacc = daccNext;
         dx = dxNext;
     }
@@ -62,7 +73,7 @@ function cell$valueAndGrad(x, c) {
 }
 /** Gradient companion of cell, written by coarsegrad: returns the gradient. */
 function cell$grad(x, c) {
-    let c1, t, t1, t2, t3, t4, t5, acc, iCount, dacc, dx, tapeMark, tapeTop, tapeEnd;
+    let c1, t, t1, t2, t3, c2, t4, t5, t6, acc, iCount, dacc, dx, tapeMark, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
@@ -87,23 +98,34 @@ function cell$grad(x, c) {
         const i2 = __coarsegrad.tape.pop();
         const accThen = __coarsegrad.tape.pop();
         c1 = dacc !== 0;
+        t = Math.tanh(x * accThen + c[i2]);
+        t1 = 1 - t * t;
+        c2 = t1 !== 0;
         if (c1) {
-            t = Math.tanh(x * accThen + c[i2]);
-            t1 = 1 - t * t;
             t2 = x * t1;
             t3 = t2 !== 0 ? dacc * t2 : 0;
-            t4 = accThen * t1;
-            t5 = t4 !== 0 ? dacc * t4 : 0;
-            if (t1 !== 0) {
+            if (c2) {
                 dc[i2] += dacc * t1;
             }
         }
         else {
             t3 = 0;
-            t5 = 0;
+        }
+        if (c2) {
+            if (c1) {
+                t4 = accThen * t1;
+                t5 = t4 !== 0 ? dacc * t4 : 0;
+            }
+            else {
+                t5 = 0;
+            }
+            t6 = t5;
+        }
+        else {
+            t6 = 0;
         }
         const daccNext = t3;
-        const dxNext = dx + t5;
+        const dxNext = dx + t6;
         dacc = daccNext;
         dx = dxNext;
     }
