@@ -99,6 +99,29 @@ export function temperedLse(x: Float64Array, w: number): number {
   }
   return 2 * Math.log(s);
 }
+/** A classifier written as its authors write it: a class, logits pushed into an array, an options
+ * object with a default, a for-of log-sum-exp with a temperature. */
+interface Options { temperature?: number }
+class Softmax {
+  constructor(readonly classes: number) {}
+  logits(w: Float64Array, x: number[]): number[] {
+    const out: number[] = [];
+    for (let k = 0; k < this.classes; k++) out.push(w[2 * k]! * x[0]! + w[2 * k + 1]! * x[1]!);
+    return out;
+  }
+  logPartition(z: number[], opts: Options = {}): number {
+    const t = opts.temperature ?? 1;
+    let total = 0;
+    for (const v of z) total += Math.exp(v / t);
+    return t * Math.log(total);
+  }
+}
+const model = new Softmax(3);
+/** @differentiable */
+export function softmaxNll(w: Float64Array, px: number, py: number, label: number): number {
+  const z = model.logits(w, [px, py]);
+  return model.logPartition(z, { temperature: 0.5 }) - z[label]!;
+}
 /** Softmax probabilities read the sum too: not the form, and left as written. */
 /** @differentiable */
 export function firstProbability(x: Float64Array): number {
@@ -174,6 +197,8 @@ const cases: [string, unknown[], (number | number[])[]][] = [
   ['temperedLse', [f64([1, 2]), -900], [softmax([-899, -1799]).map((p) => -1800 * p), 2 * (softmax([-899, -1799])[0]! + 2 * softmax([-899, -1799])[1]!)]],
   ['temperedLse', [f64([800, 801]), 1], [softmax([801, 802]).map((p) => 2 * p), 2 * (800 * softmax([801, 802])[0]! + 801 * softmax([801, 802])[1]!)]],
   ['temperedLse', [f64([0.5, 1]), 2], [softmax([2, 3]).map((p) => 4 * p), 2 * (0.5 * softmax([2, 3])[0]! + softmax([2, 3])[1]!)]],
+  // Logits [300, 700, 1100] at temperature 0.5: the sum overflows; the gradient is softmax − one-hot.
+  ['softmaxNll', [f64([1, 2, 3, 4, 5, 6]), 100, 100, 1], [[0, 0, -100, -100, 100, 100], 2, 2, 0]],
   ['firstProbability', [f64([0, 1])], [[softmax([0, 1])[0]! * (1 - softmax([0, 1])[0]!) + softmax([0, 1])[0]!, -softmax([0, 1])[0]! * softmax([0, 1])[1]! + softmax([0, 1])[1]!]]],
 ];
 

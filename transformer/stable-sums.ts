@@ -23,7 +23,7 @@
  */
 import type ts from 'typescript';
 import type { CoreFunction, Expr, Loop, Shape, Stmt, Var } from './core.js';
-import { expressionsOf, forEachExpr, walk } from './core-walk.js';
+import { expressionsOf, forEachExpr, mapExpr, mapStmt, walk } from './core-walk.js';
 import { shapes } from './core.js';
 
 type Temporary = (name: string, shape: Shape, at: ts.Node) => Var;
@@ -328,73 +328,4 @@ function substitute(e: Expr, renamed: ReadonlyMap<Var, Var>): Expr {
     const r = renamed.get(x.var);
     return r === undefined ? undefined : read(r, x.at);
   });
-}
-
-/** `e` with every subexpression that `f` replaces (returns a value for) replaced. */
-function mapExpr(e: Expr, f: (x: Expr) => Expr | undefined): Expr {
-  const replaced = f(e);
-  if (replaced !== undefined) return replaced;
-  const m = (x: Expr): Expr => mapExpr(x, f);
-  switch (e.kind) {
-    case 'unary':
-      return { ...e, operand: m(e.operand) };
-    case 'isUndefined':
-      return { ...e, operand: m(e.operand) };
-    case 'binary':
-      return { ...e, left: m(e.left), right: m(e.right) };
-    case 'logical':
-      return { ...e, left: m(e.left), right: m(e.right) };
-    case 'conditional':
-      return { ...e, test: m(e.test), whenTrue: m(e.whenTrue), whenFalse: m(e.whenFalse) };
-    case 'math':
-      return { ...e, args: e.args.map(m) };
-    case 'field':
-      return { ...e, object: m(e.object) };
-    case 'element':
-      return { ...e, array: m(e.array), index: m(e.index) };
-    case 'arrayLiteral':
-      return { ...e, elements: e.elements.map(m) };
-    case 'objectLiteral':
-      return { ...e, fields: e.fields.map(([name, v]) => [name, m(v)] as const) };
-    case 'newArray':
-      return { ...e, arg: e.arg === undefined ? undefined : m(e.arg) };
-    case 'slice':
-      return { ...e, array: m(e.array), args: e.args.map(m) };
-    case 'call':
-      return { ...e, receiver: e.receiver === undefined ? undefined : m(e.receiver), args: e.args.map(m) };
-    case 'arrayMethod':
-      return { ...e, array: m(e.array), args: e.args.map(m) };
-    default:
-      return e;
-  }
-}
-
-/** `st` with `f` applied to its expressions and those of the statements nested in it. */
-function mapStmt(st: Stmt, f: (x: Expr) => Expr | undefined): Stmt {
-  const m = (x: Expr): Expr => mapExpr(x, f);
-  const all = (xs: readonly Stmt[]): Stmt[] => xs.map((x) => mapStmt(x, f));
-  switch (st.kind) {
-    case 'let':
-      return { ...st, init: m(st.init) };
-    case 'assign':
-      return { ...st, value: m(st.value) };
-    case 'store':
-      return { ...st, object: m(st.object), key: st.key.kind === 'element' ? { kind: 'element', index: m(st.key.index) } : st.key, value: m(st.value) };
-    case 'effect':
-      return { ...st, call: m(st.call) as typeof st.call };
-    case 'if':
-      return { ...st, test: m(st.test), then: all(st.then), else: all(st.else) };
-    case 'return':
-      return { ...st, value: m(st.value) };
-    case 'loop':
-      // In place: `break` and `continue` statements refer to the loop object.
-      st.init.splice(0, st.init.length, ...all(st.init));
-      st.testing = all(st.testing);
-      st.test = st.test === undefined ? undefined : m(st.test);
-      st.body = all(st.body);
-      st.update = all(st.update);
-      return st;
-    default:
-      return st;
-  }
 }
