@@ -243,4 +243,69 @@ forms('the forms are recognised in the companion: one exp for a softplus, no cha
   assert.not.match(companion('firstProbability$grad'), /Infinity/);
 });
 
+// A norm below 2⁻⁵⁰⁰ is rare: the companion computes the usual partial, raises a flag where the
+// norm is that small, and runs again in its careful form only then (emit.ts, rules.ts `rare`).
+const rareProgram = `
+/** Springs of rest length 1 between consecutive points (x, y) of a flat array, stiffness k. */
+/** @differentiable */
+export function chain(p: Float64Array, k: number): number {
+  let e = 0;
+  for (let i = 0; i + 3 < p.length; i += 2) {
+    const d = Math.hypot(p[i + 2]! - p[i]!, p[i + 3]! - p[i + 1]!);
+    e += 0.5 * k * (d - 1) ** 2;
+  }
+  return e;
+}
+
+export class Anchor {
+  constructor(public x: number, public y: number) {}
+  @differentiable
+  pull(px: number, py: number): number {
+    const dx = px - this.x;
+    const dy = py - this.y;
+    return this.y * Math.sqrt(dx * dx + dy * dy);
+  }
+}
+`;
+
+const rare = suite('stable forms: rare cases run again');
+
+for (const mode of ['coarse', 'fine'] as const) {
+  const m = (() => {
+    const out = compile({ 'main.ts': prelude + rareProgram }, { plugin: { mode } });
+    assert.equal(out.diagnostics, [], describeDiagnostics(out.diagnostics).join('\n'));
+    return load(out.js);
+  })();
+  rare(`${mode}: one spring of length 1e-300 among ordinary ones, and a method`, () => {
+    // Springs (0,0)–(1e-300,0) and (1e-300,0)–(3,4): ∂/∂ of ½k(d−1)² is k(d−1)·(dx, dy)/d.
+    const p = Float64Array.from([0, 0, 1e-300, 0, 3, 4]);
+    const [value, [dp, dk]] = m.valueAndGrad(m.chain)(p, 2) as [number, [Float64Array, number]];
+    assert.ok(Object.is(value, m.chain(p, 2)));
+    const want = [2, 0, -2 - 8 * 0.6, -8 * 0.8, 8 * 0.6, 8 * 0.8];
+    Array.from(dp).forEach((g, i) => assert.ok(Math.abs(g - want[i]!) <= 1e-12 * Math.max(1, Math.abs(want[i]!)), `∂/∂p[${i}]: got ${g}, expected ${want[i]}`));
+    assert.ok(Math.abs(dk - (0.5 + 8)) <= 1e-12, `∂/∂k: ${dk}`);
+    // The next call, at ordinary points only, takes the usual path and is right too.
+    const [, [dq]] = m.valueAndGrad(m.chain)(Float64Array.from([0, 0, 3, 4]), 2) as [number, [Float64Array]];
+    assert.equal(Array.from(dq), [-4.8, -6.4, 4.8, 6.4]);
+    // In a method the careful run reads the same \`this\`: y·|(px, py) − (x, y)| at a tiny offset.
+    const anchor = new m.Anchor(0, 3);
+    assert.equal(m.grad(anchor.pull).call(anchor, 1e-300, 3), [3, 0]);
+    assert.equal(m.grad(anchor.pull).call(anchor, 0, 3), [0, 0]);
+    assert.equal(m.grad(anchor.pull).call(anchor, 4, 6), [3 * 0.8, 3 * 0.6]);
+  });
+}
+
+rare('the usual path computes no careful form: no hypot, one test per norm, the careful run after it', () => {
+  const js = compile({ 'main.ts': prelude + rareProgram }).js['main.ts']!;
+  const start = js.indexOf('function chain$grad(');
+  const body = js.slice(start, js.indexOf('\n}\n', start));
+  const rerun = body.indexOf('if (rare)');
+  assert.ok(rerun > 0, body);
+  const usual = body.slice(0, rerun);
+  assert.is(usual.match(/Math\.hypot/g)?.length, 1, body);
+  assert.is(usual.match(/< 3\.054936363499605e-151/g)?.length, 1, body);
+  assert.ok(body.slice(rerun).includes('4.149515568880993e+180'), body);
+});
+
 forms.run();
+rare.run();

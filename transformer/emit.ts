@@ -11,7 +11,7 @@ import type { LoweredFunction } from './lower.js';
 import { Namer } from './names.js';
 import { primitive } from './rules.js';
 import { infix, numberLiteral } from './syntax.js';
-import { commonRegion, isPhi, passOf, place, ScheduleCycle, type Placement, type Region } from './schedule.js';
+import { argsOf, commonRegion, isPhi, passOf, place, ScheduleCycle, type PhiNode, type Placement, type Region } from './schedule.js';
 
 /**
  * The gradient of an array parameter: the adjoint of each element read at a constant index, and the
@@ -48,7 +48,7 @@ export interface CompanionBody {
  * and work that only the value needs is not emitted.
  */
 export function emitCompanion(tsApi: typeof ts, factory: ts.NodeFactory, source: CompanionSource, withValue: boolean): CompanionBody {
-  return new Emitter(tsApi, factory, source, withValue).emit();
+  return new Emitter(tsApi, factory, source, withValue, false).emit();
 }
 
 /**
@@ -79,12 +79,20 @@ class Emitter {
   private readonly named = new Map<Node, boolean>();
   private readonly itemsOf = new Map<Node, Item[]>();
   private readonly hiddenNames: string[] = [];
+  /**
+   * Where the careful arm of a φ on a rare condition (`rules.ts`) would be computed, the usual
+   * companion only raises this flag, and runs again as the careful one once it is done.
+   */
+  private readonly raised: Node = { kind: 'opaque', id: -1, active: false, expr: { kind: 'free', name: 'rare', node: undefined } };
+  private rareFlag: string | undefined;
 
   constructor(
     private readonly ts: typeof import('typescript'),
     private readonly f: ts.NodeFactory,
     private readonly source: CompanionSource,
     private readonly withValue: boolean,
+    /** Computes both arms of a φ on a rare condition: the companion run again where one held. */
+    private readonly careful: boolean,
   ) {
     this.namer = new Namer(source.lowered.freeNames);
     this.paramNames = source.lowered.params.map((p) => this.namer.fresh(p.name));
@@ -93,7 +101,7 @@ class Emitter {
     this.roots = [...(withValue ? [lowered.output] : []), ...gradients.filter((g): g is Node => g !== undefined && !isArrayGradient(g))];
     const arrayRoots = gradients.flatMap((g) => (g !== undefined && isArrayGradient(g) ? [...g.elements.map(([, n]) => n), ...g.scatters] : []));
     const recurrences = new Map(source.lowered.graph.nodes.flatMap((n) => (n.kind === 'recurrence' ? [[n.loop, n] as const] : [])));
-    this.placement = place([...this.roots, ...arrayRoots], (loop) => recurrences.get(loop));
+    this.placement = place([...this.roots, ...arrayRoots], (loop) => recurrences.get(loop), (phi) => this.arms(phi));
     // In id order, so that a φ nested in an arm is decided before the φ around it.
     for (const n of [...this.placement.regions.keys()].sort((a, b) => a.id - b.id)) this.decideNaming(n);
   }
@@ -148,6 +156,7 @@ class Emitter {
     const tapeStart = this.usesTape ? this.namer.fresh('tapeStart') : undefined;
     // The tape as the companion found it: a reverse loop not run leaves values behind.
     if (tapeStart !== undefined) builder.add(root, f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(this.tapeExpression(), 'seek'), undefined, [f.createIdentifier(tapeStart)])));
+    if (this.rareFlag !== undefined) builder.add(root, this.rerun(this.rareFlag));
     builder.add(root, f.createReturnStatement(result));
 
     const declared = [...[...this.names].filter(([n]) => !this.isConst(n)).map(([, name]) => name), ...this.hiddenNames].map((name) => f.createVariableDeclaration(name));
@@ -160,6 +169,22 @@ class Emitter {
     return { parameters, body: f.createBlock(statements, true) };
   }
 
+  /**
+   * `if (rare) return (() => { … })();`: the careful companion, run from the start. It reads the
+   * same parameters (a companion writes none of them) and declares its own temporaries; an arrow
+   * keeps a method's `this`, and is made only on the rare path.
+   */
+  private rerun(flag: string): ts.Statement {
+    const f = this.f;
+    const careful = new Emitter(this.ts, f, this.source, this.withValue, true).emit();
+    const run = f.createCallExpression(
+      f.createParenthesizedExpression(f.createArrowFunction(undefined, undefined, [], undefined, f.createToken(this.ts.SyntaxKind.EqualsGreaterThanToken), careful.body)),
+      undefined,
+      [],
+    );
+    return this.comment(f.createIfStatement(f.createIdentifier(flag), f.createReturnStatement(run)), ' a rare input held (a norm below 2^-500, an argument past 2^500): again, with the careful partials');
+  }
+
   /** Zeros of the parameter's length, then the adjoint of each element read, added in. */
   private arrayGradientItems(g: ArrayGradient, name: string, param: number): Item[] {
     const f = this.f;
@@ -169,7 +194,7 @@ class Emitter {
     const allocation = this.item(root, -1, () => f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, zeros)], this.ts.NodeFlags.Const)), [], []);
     // `g[i] += v`, or `g[i] -= v` for a negated value.
     const add = (index: ts.Expression, value: Node, region: Region): ts.Statement => {
-      for (let known: boolean | undefined; isPhi(value) && (known = region.known(value.args[0]!)) !== undefined; ) value = value.args[known ? 1 : 2]!;
+      for (let known: boolean | undefined; isPhi(value) && (known = region.known(value.args[0]!)) !== undefined; ) value = this.arms(value)[known ? 1 : 2];
       const negated = value.kind === 'apply' && value.op === 'neg' && !this.names.has(value);
       const operator = negated ? this.ts.SyntaxKind.MinusEqualsToken : this.ts.SyntaxKind.PlusEqualsToken;
       const amount = this.expression(negated ? (value as Node & { args: Node[] }).args[0]! : value, region);
@@ -218,19 +243,19 @@ class Emitter {
   }
 
   /** Does an arm of this φ read a named value computed inside that arm? Then it is an `if`, not `?:`. */
-  private armsNeedWork(phi: Node & { readonly args: readonly Node[] }, regions: readonly Region[]): boolean {
-    const [c, a, b] = phi.args as [Node, Node, Node];
+  private armsNeedWork(phi: PhiNode, regions: readonly Region[]): boolean {
+    const [c, a, b] = this.arms(phi);
     return regions.some((p) => this.readsInside(a, p.arm(c, true), p) || this.readsInside(b, p.arm(c, false), p));
   }
 
   private readsInside(n: Node, region: Region, outer: Region): boolean {
     if (isPhi(n)) {
       const known = region.known(n.args[0]!);
-      if (known !== undefined) return this.readsInside(known ? n.args[1]! : n.args[2]!, region, outer);
+      if (known !== undefined) return this.readsInside(this.arms(n)[known ? 1 : 2], region, outer);
     }
     if (this.named.get(n)) return this.regionOf(n, region).depth > outer.depth;
     if (isPhi(n)) {
-      const [c, a, b] = n.args as [Node, Node, Node];
+      const [c, a, b] = this.arms(n);
       return this.readsInside(c, region, outer) || this.readsInside(a, region.arm(c, true), outer) || this.readsInside(b, region.arm(c, false), outer);
     }
     return valueOperands(n).some((arg) => this.readsInside(arg, region, outer));
@@ -296,10 +321,11 @@ class Emitter {
         } else if (n.kind === 'recurrence') {
           items.push(...this.recurrenceItems(n, p).map((item) => this.own(n, item)));
         } else if (this.blockForm.get(n)) {
-          const [c, a, b] = (n as Node & { args: Node[] }).args as [Node, Node, Node];
+          const [c, a, b] = this.arms(n as PhiNode);
           for (const [arm, polarity] of [[a, true], [b, false]] as const) {
             const region = p.arm(c, polarity);
-            items.push(this.own(n, this.item(region, n.id, () => assign(this.expression(arm, region)), this.readsOf([arm], region), [])));
+            const statement = () => (arm === this.raised ? f.createExpressionStatement(this.raise()) : assign(this.expression(arm, region)));
+            items.push(this.own(n, this.item(region, n.id, statement, this.readsOf([arm], region), [])));
           }
         } else {
           const statement = (): ts.Statement =>
@@ -525,14 +551,14 @@ class Emitter {
   private namedReads(n: Node, region: Region, into: Set<Node>, defining = false): void {
     if (isPhi(n)) {
       const known = region.known(n.args[0]!);
-      if (known !== undefined) return this.namedReads(known ? n.args[1]! : n.args[2]!, region, into);
+      if (known !== undefined) return this.namedReads(this.arms(n)[known ? 1 : 2], region, into);
     }
     if (!defining && this.named.get(n)) {
       into.add(n);
       return;
     }
     if (isPhi(n)) {
-      const [c, a, b] = n.args as [Node, Node, Node];
+      const [c, a, b] = this.arms(n);
       this.namedReads(c, region, into);
       this.namedReads(a, region.arm(c, true), into);
       this.namedReads(b, region.arm(c, false), into);
@@ -551,7 +577,7 @@ class Emitter {
   private expression(n: Node, region: Region): ts.Expression {
     if (isPhi(n)) {
       const known = region.known(n.args[0]!);
-      if (known !== undefined) return this.expression(known ? n.args[1]! : n.args[2]!, region);
+      if (known !== undefined) return this.expression(this.arms(n)[known ? 1 : 2], region);
     }
     const name = this.names.get(n);
     if (name !== undefined) return this.f.createIdentifier(name);
@@ -562,6 +588,7 @@ class Emitter {
   private definition(n: Node, region: Region): ts.Expression {
     const f = this.f;
     const ts = this.ts;
+    if (n === this.raised) return f.createParenthesizedExpression(this.raise());
     switch (n.kind) {
       case 'const':
         return n.name !== undefined ? f.createPropertyAccessExpression(f.createIdentifier('Math'), n.name) : this.numberLiteral(n.value);
@@ -589,7 +616,7 @@ class Emitter {
         throw new Error(`coarsegrad emit: a ${n.kind} node is not an expression`);
       case 'apply': {
         if (n.op === 'select') {
-          const [c, a, b] = n.args as [Node, Node, Node];
+          const [c, a, b] = this.arms(n as PhiNode);
           return f.createConditionalExpression(
             this.expression(c, region),
             f.createToken(ts.SyntaxKind.QuestionToken),
@@ -611,6 +638,18 @@ class Emitter {
         return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Math'), rule.mathName!), undefined, args);
       }
     }
+  }
+
+  /** A φ's condition and the arms this companion computes: in the usual one, a flag for a careful arm. */
+  private arms(phi: PhiNode): readonly [Node, Node, Node] {
+    const [c, a, b] = argsOf(phi);
+    return !this.careful && c.kind === 'apply' && c.op === 'rare' ? [c, this.raised, b] : [c, a, b];
+  }
+
+  /** `rare = 1`: a rare condition held, so the careful companion runs once this one is done. */
+  private raise(): ts.Expression {
+    this.rareFlag ??= this.hidden('rare');
+    return this.f.createAssignment(this.f.createIdentifier(this.rareFlag), this.f.createNumericLiteral(1));
   }
 
   private numberLiteral(value: number): ts.Expression {

@@ -58,6 +58,8 @@ function print(ts: typeof import('typescript'), f: ts.NodeFactory, n: Node, leav
   if (n.op === 'neg') return f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, args[0]!);
   if (n.op === '!') return f.createLogicalNot(args[0]!);
   const rule = primitive(n.op);
+  // A stable form's value, and a rare condition's (the tape's partial computes both arms anyway).
+  if (rule.stable === true) return args[0]!;
   if (rule.infix !== undefined) return infix(ts, f, args[0]!, rule.infix, args[1]!);
   return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Math'), rule.mathName!), undefined, args);
 }

@@ -571,6 +571,9 @@ function simplify(g: Graph, op: PrimitiveName, args: readonly Node[]): Node | un
       return undefined;
     case 'select':
       return simplifyPhi(g, args[0]!, args[1]!, args[2]!);
+    case 'rare':
+      // Decided at compile time, it is no longer a case to run again for.
+      return a.kind === 'const' ? a : undefined;
     case '===':
     case '!==':
       // -x is 0 where x is (-0 === 0).

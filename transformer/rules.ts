@@ -58,6 +58,7 @@ export type PrimitiveName =
   | '||'
   | '!'
   | 'select'
+  | 'rare'
   | 'isUndefined'
   | 'isNullish'
   | 'sin'
@@ -162,7 +163,8 @@ const table: Readonly<Record<PrimitiveName, Primitive>> = {
       const h = g.call('hypot', xs, ys);
       // An argument that is ±∞ itself (atan2(∞, x) = π/2): the partials' limit there, 0.
       const over = (a: Node) => g.call('select', g.call('===', h, g.constant(Infinity)), g.constant(0), g.mul(g.div(g.div(a, h), h), s));
-      return [g.call('select', usable, g.div(x!, r2), over(xs)), g.call('select', usable, g.neg(g.div(y!, r2)), g.neg(over(ys)))];
+      const unusable = g.call('!', usable);
+      return [unlikely(g, unusable, over(xs), g.div(x!, r2)), unlikely(g, unusable, g.neg(over(ys)), g.neg(g.div(y!, r2)))];
     },
   },
 
@@ -176,7 +178,7 @@ const table: Readonly<Record<PrimitiveName, Primitive>> = {
     mathName: 'asinh',
     partials: (g, [u]) => {
       const magnitude = g.call('abs', u!);
-      return [g.call('select', g.call('>', magnitude, g.constant(2 ** 500)), g.div(g.constant(1), magnitude), g.div(g.constant(1), g.call('sqrt', g.add(g.mul(u!, u!), g.constant(1)))))];
+      return [unlikely(g, g.call('>', magnitude, g.constant(2 ** 500)), g.div(g.constant(1), magnitude), g.div(g.constant(1), g.call('sqrt', g.add(g.mul(u!, u!), g.constant(1)))))];
     },
   },
   // 1/√(u-1)·1/√(u+1) rather than 1/√(u²-1): no cancellation near u = 1.
@@ -246,7 +248,17 @@ const table: Readonly<Record<PrimitiveName, Primitive>> = {
   // The value as written, with the derivative of the same quantity computed another way (a
   // log-sum-exp's m + log Σ exp(xᵢ − m), where the sum as written overflowed).
   reexpressed: { arity: 2, stable: true, partials: (g) => [null, g.constant(1)] },
+  // A condition that ordinary inputs almost never meet (a norm below 2⁻⁵⁰⁰), guarding a careful
+  // arm of a φ: the companion computes the usual arm only and, where the condition held anywhere,
+  // runs again with both arms (emit.ts). An arm that never ran costs V8 a deoptimisation point
+  // inside the loop, about a quarter of a mass-spring gradient's time.
+  rare: { arity: 1, boolean: true, stable: true, partials: zero },
 };
+
+/** φ(rare(c), careful, usual): `careful` where the unlikely `c` holds. */
+function unlikely(g: Graph, c: Node, careful: Node, usual: Node): Node {
+  return g.call('select', g.call('rare', c), careful, usual);
+}
 
 export function primitive(name: PrimitiveName): Primitive {
   return table[name];
@@ -308,7 +320,7 @@ function radialPartials(g: Graph, args: readonly Node[], r: Node): Node[] {
   const h = g.call('hypot', ...scaled);
   const denominator = g.add(h, g.call('select', g.call('===', h, zero), one, zero));
   const small = g.call('<', r, g.constant(2 ** -500));
-  return args.map((a, i) => g.call('select', small, g.div(scaled[i]!, denominator), g.div(a, r)));
+  return args.map((a, i) => unlikely(g, small, g.div(scaled[i]!, denominator), g.div(a, r)));
 }
 
 /**

@@ -107,8 +107,15 @@ export function commonRegion(a: Region, b: Region): Region {
   return a;
 }
 
-export function isPhi(n: Node): n is ApplyNode & { readonly op: 'select' } {
+export type PhiNode = ApplyNode & { readonly op: 'select' };
+
+export function isPhi(n: Node): n is PhiNode {
   return n.kind === 'apply' && n.op === 'select';
+}
+
+/** A φ's condition and arms as the graph has them. */
+export function argsOf(phi: PhiNode): readonly [Node, Node, Node] {
+  return phi.args as [Node, Node, Node];
 }
 
 export interface Placement {
@@ -126,7 +133,11 @@ export interface Placement {
  * `recurrenceOf` names the recurrence running a loop: a scatter in a reverse loop needs that loop
  * run where the scatter is, though no gradient may read the loop's state after it.
  */
-export function place(roots: readonly Node[], recurrenceOf: (loop: Loop) => RecurrenceNode | undefined = () => undefined): Placement {
+export function place(
+  roots: readonly Node[],
+  recurrenceOf: (loop: Loop) => RecurrenceNode | undefined = () => undefined,
+  arms: (phi: PhiNode) => readonly [Node, Node, Node] = argsOf,
+): Placement {
   const root = new Region(undefined, undefined, true);
   const demands = new Map<Node, Region[]>();
   const demand = (n: Node, region: Region): void => {
@@ -175,9 +186,9 @@ export function place(roots: readonly Node[], recurrenceOf: (loop: Loop) => Recu
         for (const loop of order.slice(0, count)) if (!r.within(loop)) r = r.body(loop, passOf(n, loop));
         return r;
       };
-      for (let v = n.value; isPhi(v) && (isZero(v.args[1]!) || isZero(v.args[2]!)); ) {
-        const taken = isZero(v.args[2]!);
-        const cond = v.args[0]!;
+      for (let v = n.value; isPhi(v) && (isZero(arms(v)[1]) || isZero(arms(v)[2])); ) {
+        const [cond, whenTrue, whenFalse] = arms(v);
+        const taken = isZero(whenFalse);
         if (runsElsewhere && ![...loopsOf(n)].some((loop) => loopsOf(cond).has(loop))) break;
         // A branch opens inside the loops its condition reads, which must be the scatter's
         // outermost ones: a loop of the scatter around them (a reverse loop around a sum re-run
@@ -189,7 +200,7 @@ export function place(roots: readonly Node[], recurrenceOf: (loop: Loop) => Recu
         region = opened(region, depth);
         demand(cond, region);
         region = region.arm(cond, taken);
-        v = v.args[taken ? 1 : 2]!;
+        v = taken ? whenTrue : whenFalse;
       }
       region = opened(region, order.length);
     }
@@ -213,7 +224,7 @@ export function place(roots: readonly Node[], recurrenceOf: (loop: Loop) => Recu
     if (needed === undefined) continue;
     if (isPhi(n)) {
       // Inside an arm of a branch on the same condition, the φ is just that arm.
-      const [c, a, b] = n.args as [Node, Node, Node];
+      const [c, a, b] = arms(n);
       const undecided: Region[] = [];
       for (const r of needed) {
         const known = r.known(c);
@@ -247,7 +258,7 @@ export function place(roots: readonly Node[], recurrenceOf: (loop: Loop) => Recu
         }
       }
       if (isPhi(n)) {
-        const [c, a, b] = n.args as [Node, Node, Node];
+        const [c, a, b] = arms(n);
         demand(c, p);
         demand(a, p.arm(c, true));
         demand(b, p.arm(c, false));
