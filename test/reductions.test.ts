@@ -190,7 +190,9 @@ reductions('a reduction’s gradient is a second pass over the loop, with no tap
     { module: ts.ModuleKind.ESNext },
   ).js['main.ts']!;
   const gradOnly = js.slice(js.indexOf('function f$grad'));
-  assert.is(gradOnly.match(/\bfor \(let i = 0; i < length; i\+\+\)/g)?.length, 2, gradOnly);
+  // The usual path; where the split gradient w·Σxᵢ² is not finite, a careful run follows it.
+  const usual = gradOnly.slice(0, gradOnly.indexOf('if (rare)'));
+  assert.is(usual.match(/\bfor \(let i = 0; i < length; i\+\+\)/g)?.length, 2, gradOnly);
   assert.match(gradOnly, /dx\[i\] \+= /);
   assert.not.match(gradOnly, /tape|push|pop/);
 });

@@ -182,7 +182,10 @@ export function splitSum(g: Graph, loop: Loop, body: Node, init: Node, name: str
     const sum = g.mul(g.constant(scale), g.sum(loop, per, g.constant(0), name));
     result = g.add(result, term.outer.reduce((product, factor) => g.mul(product, factor), sum));
   }
-  return result;
+  // x·Σyᵢ overflows, or is 0·∞, where Σ x·yᵢ as written is finite (x = 0 and a yᵢ² = ∞; x·i·yᵢ at
+  // i = 0): where the split is not finite, the sum as written, in the companion's careful run.
+  const notFinite = g.call('!', g.call('<', g.call('abs', result), g.constant(Infinity)));
+  return g.call('select', g.call('rare', notFinite), g.sum(loop, body, init, name), result);
 }
 
 /** `n` as a constant times the rest: `-2 * e` is `[-2, e]`. */

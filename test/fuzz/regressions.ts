@@ -2002,4 +2002,48 @@ export function f(ys: number[]): number {
 }
 `,
   },
+  {
+    name: 'seed 36, program 75',
+    oracle: 'cmp',
+    fixed: "a loop-invariant factor split off a sum in a derivative: z·Σ xs[i]² is 0·∞ at z = 0 where Σ z·xs[i]·xs[i] is 0; where the split is not finite the careful run sums as written",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num","arr","int"],
+    points: [[1,0,[0,-1.1585922769736498e+300,1.078125,0.28125],4]],
+    source: `
+/** @differentiable */
+export function f(x: number, z: number, xs: number[], k: Int): number {
+  let w8 = 3;
+  for (let i = 0; i < k; i++) {
+    let g9 = 0;
+    g9 += x * ((z * xs[i]) * xs[i]);
+    w8 -= g9;
+  }
+  return w8;
+}
+`,
+  },
+  {
+    name: 'seed 36, program 1052',
+    oracle: 'value:coarse',
+    fixed: "x·i·Σ xs[j] split in the value inside a run-time outer loop: (−∞)·0 at i = 0 where the inner sum as written is 0; the careful run sums as written",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num","roarr","f64","count"],
+    points: [[1.473104503704235e+300,1,[-1.21875,-1.0407937748823316e+300],[-0.296875,2.76e-321],1]],
+    source: `
+/** @differentiable */
+export function f(x: number, y: number, xs: readonly number[], ys: Float64Array, n: number): number {
+  let w1 = y;
+  for (let i = 0; i < n; i++) {
+    let g2 = 0;
+    for (let j = 0; j < ys.length; j++) {
+      g2 += x * (i * xs[j]);
+    }
+    w1 -= g2;
+  }
+  return w1;
+}
+`,
+  },
 ];
