@@ -195,6 +195,8 @@ class Emitter {
     // `g[i] += v`, or `g[i] -= v` for a negated value.
     const add = (index: ts.Expression, value: Node, region: Region): ts.Statement => {
       for (let known: boolean | undefined; isPhi(value) && (known = region.known(value.args[0]!)) !== undefined; ) value = this.arms(value)[known ? 1 : 2];
+      // A careful arm in the usual companion: the flag, no addition.
+      if (value === this.raised) return f.createExpressionStatement(this.raise());
       const negated = value.kind === 'apply' && value.op === 'neg' && !this.names.has(value);
       const operator = negated ? this.ts.SyntaxKind.MinusEqualsToken : this.ts.SyntaxKind.PlusEqualsToken;
       const amount = this.expression(negated ? (value as Node & { args: Node[] }).args[0]! : value, region);

@@ -24,7 +24,7 @@ export function bgd(x, y, r, T) {
 }
 /** Gradient companion of bgd, written by coarsegrad: returns [value, gradient]. */
 function bgd$valueAndGrad(x, y, r, T) {
-    let k, t, t1, t2, t4, t5, d, c, t6, t7, t8, t9, t10, t13, t14, c1, t17, c2, t18, c3, t19, t20, t21, t22, t23, t24, k1, w, kCount, rare, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
+    let k, t, t1, t2, t4, t5, d, c, t6, t7, t8, t9, t10, t13, t14, t16, c1, t17, c2, t18, t19, t20, t21, t22, t23, c3, t24, t25, t26, t27, t28, t29, k1, w, kCount, rare, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
@@ -39,7 +39,6 @@ function bgd$valueAndGrad(x, y, r, T) {
     // reverse sweep: adjoints flow from cut to cut
     t13 = 0;
     t14 = 0;
-    const t16 = r / length;
     for (let i = 0; i < length; i++) {
         t = x[i];
         t1 = y[i];
@@ -95,45 +94,49 @@ function bgd$valueAndGrad(x, y, r, T) {
     __coarsegrad.tape.seek(tapeEnd);
     for (let step = kCount; step > 0; step--) {
         const wThen = __coarsegrad.tape.pop();
-        c1 = dw !== 0;
-        t17 = t3 - 2 * (t4 * wThen);
-        c2 = !(Math.abs(t17) < Infinity);
-        t18 = (c2 ? (rare = 1) : t17) / length;
-        c3 = t18 < 0.001;
-        if (c1) {
-            t19 = 1 + (c3 ? 0 : c2 ? (rare = 1) : -2 * (t4 * t16));
-            t20 = t19 !== 0 ? dw * t19 : 0;
-        }
-        else {
-            t20 = 0;
-        }
+        t22 = t3 - 2 * (t4 * wThen);
+        t23 = (!(Math.abs(t22) < Infinity) ? (rare = 1) : t22) / length;
+        c3 = t23 < 0.001;
         if (c3) {
             t24 = 0;
+            t25 = 0;
+            t26 = 0;
+            t29 = 0;
         }
         else {
-            if (c2) {
-                rare = 1;
-                for (let i = 0; i < length; i++) {
-                    dx[i] += (rare = 1);
-                    dy[i] += (rare = 1);
-                }
-            }
-            else {
-                if (c1) {
-                    t21 = t16 * wThen;
-                    t22 = -2 * t21 !== 0 ? -2 * (dw * t21) : 0;
+            c1 = dw !== 0;
+            t25 = c1 ? t23 !== 0 ? dw * t23 : 0 : 0;
+            if (c1) {
+                t16 = r / length;
+                c2 = t16 !== 0;
+                if (c2) {
+                    t17 = dw * t16;
+                    t18 = t17;
+                    t20 = -2 * (t4 * t17);
+                    t27 = -2 * (t17 * wThen);
                 }
                 else {
-                    t22 = 0;
+                    t18 = 0;
+                    t20 = 0;
+                    t27 = 0;
                 }
-                t23 = t22;
+                t19 = t18;
+                t21 = t20;
+                t28 = t27;
             }
-            t24 = t23;
+            else {
+                t19 = 0;
+                t21 = 0;
+                t28 = 0;
+            }
+            t24 = t21;
+            t26 = t19;
+            t29 = t28;
         }
-        const dwNext = t20 + (c3 ? 0 : c2 ? (rare = 1) : 0);
-        const drNext = dr + (c3 ? 0 : c1 ? t18 !== 0 ? dw * t18 : 0 : 0);
-        const dinNext = din + (c3 ? 0 : c2 ? (rare = 1) : c1 ? t16 !== 0 ? dw * t16 : 0 : 0);
-        const dinNext1 = din1 + t24;
+        const dwNext = dw + t24;
+        const drNext = dr + t25;
+        const dinNext = din + t26;
+        const dinNext1 = din1 + t29;
         dw = dwNext;
         dr = drNext;
         din = dinNext;
@@ -166,14 +169,14 @@ function bgd$valueAndGrad(x, y, r, T) {
     // a rare input held (a norm below 2^-500, an argument past 2^500): again, with the careful partials
     if (rare)
         return (() => {
-            let k, t, t1, t2, t3, t5, t6, t7, d, d1, c, t8, t9, t10, t11, t12, t15, t16, t18, t19, c1, t21, c2, t22, t23, t24, t25, t26, t27, t28, c3, t29, t30, t31, t32, t33, c4, t34, t35, t36, t37, t38, t39, t40, t41, t42, t43, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
+            let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t15, t16, t18, t19, t20, c1, t21, c2, t22, t23, t24, t25, t26, t27, t28, t29, c3, t30, t31, t32, t33, t34, t35, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
             const tapeStart = __coarsegrad.tape.size;
             // forward sweep: values used more than once
             const dy = new Float64Array(y.length);
             const dx = new Float64Array(x.length);
             const length = x.length;
-            t3 = 0;
-            t5 = 0;
+            t2 = 0;
+            t4 = 0;
             k1 = 0;
             w = 0;
             kCount = 0;
@@ -181,38 +184,36 @@ function bgd$valueAndGrad(x, y, r, T) {
             // reverse sweep: adjoints flow from cut to cut
             t15 = 0;
             t16 = 0;
-            const t20 = r / length;
             for (let i = 0; i < length; i++) {
                 t = x[i];
                 t1 = y[i];
-                t2 = t * t;
-                t3 += t * t1;
-                t5 += t2;
+                t2 += t * t1;
+                t4 += t * t;
             }
-            const t4 = 2 * t3;
+            const t3 = 2 * t2;
             tapeMark = __coarsegrad.tape.size;
             if (0 < T) {
                 for (;;) {
                     __coarsegrad.tape.push(w);
                     kCount++;
                     k = k1 + 1;
-                    t6 = t4 - 2 * (w * t5);
-                    if (!(Math.abs(t6) < Infinity)) {
-                        t7 = 0;
+                    t5 = t3 - 2 * (w * t4);
+                    if (!(Math.abs(t5) < Infinity)) {
+                        t6 = 0;
                         for (let i = 0; i < length; i++) {
                             t = x[i];
                             t1 = y[i];
-                            t7 += 2 * (t * (t1 - w * t));
+                            t6 += 2 * (t * (t1 - w * t));
                         }
-                        d = t7;
+                        t7 = t6;
                     }
                     else {
-                        d = t6;
+                        t7 = t5;
                     }
-                    d1 = d / length;
-                    c = d1 < 0.001;
+                    d = t7 / length;
+                    c = d < 0.001;
                     const kNext = k;
-                    const wNext = c ? w : w + r * d1;
+                    const wNext = c ? w : w + r * d;
                     const goOn = !c && k < T;
                     k1 = kNext;
                     w = wNext;
@@ -264,104 +265,61 @@ function bgd$valueAndGrad(x, y, r, T) {
             __coarsegrad.tape.seek(tapeEnd);
             for (let step = kCount; step > 0; step--) {
                 const wThen = __coarsegrad.tape.pop();
-                c1 = dw !== 0;
-                t28 = t4 - 2 * (t5 * wThen);
-                c3 = !(Math.abs(t28) < Infinity);
-                if (c3) {
-                    t31 = 0;
+                t26 = t3 - 2 * (t4 * wThen);
+                if (!(Math.abs(t26) < Infinity)) {
+                    t27 = 0;
                     for (let i = 0; i < length; i++) {
                         t = x[i];
                         t1 = y[i];
-                        t29 = t * wThen;
-                        t30 = t1 - t29;
-                        t31 += 2 * (t * t30);
+                        t27 += 2 * (t * (t1 - t * wThen));
                     }
-                    t32 = t31;
+                    t28 = t27;
                 }
                 else {
-                    t32 = t28;
+                    t28 = t26;
                 }
-                t33 = t32 / length;
-                c4 = t33 < 0.001;
-                if (c4) {
-                    t37 = 0;
-                    t38 = 0;
-                    t42 = 0;
-                }
-                else {
-                    t21 = dw * t20;
-                    c2 = t20 !== 0;
-                    t38 = c3 ? 0 : c1 ? c2 ? t21 : 0 : 0;
-                    if (c3) {
-                        t41 = 0;
-                        if (c1) {
-                            for (let i = 0; i < length; i++) {
-                                if (c2) {
-                                    t = x[i];
-                                    t1 = y[i];
-                                    t22 = 2 * (t * t21);
-                                    t29 = t * wThen;
-                                    t30 = t1 - t29;
-                                    t43 = t21 * (2 * t30 - 2 * t29);
-                                }
-                                else {
-                                    t22 = 0;
-                                    t43 = 0;
-                                }
-                                dx[i] += t43;
-                                dy[i] += t22;
-                            }
-                            if (c2) {
-                                t23 = -2 * (t5 * t21);
-                                if (!(Math.abs(t23) < Infinity)) {
-                                    t24 = 0;
-                                    for (let i = 0; i < length; i++) {
-                                        t = x[i];
-                                        t2 = t * t;
-                                        t24 += -2 * (t2 * t21);
-                                    }
-                                    t25 = t24;
-                                }
-                                else {
-                                    t25 = t23;
-                                }
-                                t26 = t25;
-                            }
-                            else {
-                                t26 = 0;
-                            }
-                            t27 = t26;
-                        }
-                        else {
-                            t27 = 0;
-                        }
-                        t36 = t27;
-                    }
-                    else {
-                        t36 = 0;
-                        if (c1) {
-                            t39 = t20 * wThen;
-                            t40 = -2 * t39 !== 0 ? -2 * (dw * t39) : 0;
-                        }
-                        else {
-                            t40 = 0;
-                        }
-                        t41 = t40;
-                    }
-                    t37 = t36;
-                    t42 = t41;
-                }
-                if (c1) {
-                    t34 = 1 + (c4 ? 0 : c3 ? 0 : -2 * (t5 * t20));
-                    t35 = t34 !== 0 ? dw * t34 : 0;
-                }
-                else {
+                t29 = t28 / length;
+                c3 = t29 < 0.001;
+                if (c3) {
+                    t30 = 0;
+                    t31 = 0;
+                    t32 = 0;
                     t35 = 0;
                 }
-                const dwNext = t35 + t37;
-                const drNext = dr + (c4 ? 0 : c1 ? t33 !== 0 ? dw * t33 : 0 : 0);
-                const dinNext = din + t38;
-                const dinNext1 = din1 + t42;
+                else {
+                    c1 = dw !== 0;
+                    t31 = c1 ? t29 !== 0 ? dw * t29 : 0 : 0;
+                    if (c1) {
+                        t20 = r / length;
+                        c2 = t20 !== 0;
+                        if (c2) {
+                            t21 = dw * t20;
+                            t22 = t21;
+                            t24 = -2 * (t4 * t21);
+                            t33 = -2 * (t21 * wThen);
+                        }
+                        else {
+                            t22 = 0;
+                            t24 = 0;
+                            t33 = 0;
+                        }
+                        t23 = t22;
+                        t25 = t24;
+                        t34 = t33;
+                    }
+                    else {
+                        t23 = 0;
+                        t25 = 0;
+                        t34 = 0;
+                    }
+                    t30 = t25;
+                    t32 = t23;
+                    t35 = t34;
+                }
+                const dwNext = dw + t30;
+                const drNext = dr + t31;
+                const dinNext = din + t32;
+                const dinNext1 = din1 + t35;
                 dw = dwNext;
                 dr = drNext;
                 din = dinNext;
@@ -369,8 +327,8 @@ function bgd$valueAndGrad(x, y, r, T) {
             }
             if (tapeTop > tapeEnd)
                 __coarsegrad.tape.seek(tapeTop);
-            const c5 = 2 * din !== 0;
-            if (c5) {
+            const c4 = 2 * din !== 0;
+            if (c4) {
                 for (let i = 0; i < length; i++) {
                     t = x[i];
                     t1 = y[i];
@@ -397,7 +355,7 @@ function bgd$valueAndGrad(x, y, r, T) {
 }
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad(x, y, r, T) {
-    let k, t, t1, t2, t4, t5, d, c, t6, t7, t8, t9, t10, t12, t13, c1, t16, c2, t17, c3, t18, t19, t20, t21, t22, t23, k1, w, kCount, rare, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
+    let k, t, t1, t2, t4, t5, d, c, t6, t7, t8, t9, t10, t12, t13, t15, c1, t16, c2, t17, t18, t19, t20, t21, t22, c3, t23, t24, t25, t26, t27, t28, k1, w, kCount, rare, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
@@ -412,7 +370,6 @@ function bgd$grad(x, y, r, T) {
     // reverse sweep: adjoints flow from cut to cut
     t12 = 0;
     t13 = 0;
-    const t15 = r / length;
     for (let i = 0; i < length; i++) {
         t = x[i];
         t1 = y[i];
@@ -466,45 +423,49 @@ function bgd$grad(x, y, r, T) {
     __coarsegrad.tape.seek(tapeEnd);
     for (let step = kCount; step > 0; step--) {
         const wThen = __coarsegrad.tape.pop();
-        c1 = dw !== 0;
-        t16 = t3 - 2 * (t4 * wThen);
-        c2 = !(Math.abs(t16) < Infinity);
-        t17 = (c2 ? (rare = 1) : t16) / length;
-        c3 = t17 < 0.001;
-        if (c1) {
-            t18 = 1 + (c3 ? 0 : c2 ? (rare = 1) : -2 * (t4 * t15));
-            t19 = t18 !== 0 ? dw * t18 : 0;
-        }
-        else {
-            t19 = 0;
-        }
+        t21 = t3 - 2 * (t4 * wThen);
+        t22 = (!(Math.abs(t21) < Infinity) ? (rare = 1) : t21) / length;
+        c3 = t22 < 0.001;
         if (c3) {
             t23 = 0;
+            t24 = 0;
+            t25 = 0;
+            t28 = 0;
         }
         else {
-            if (c2) {
-                rare = 1;
-                for (let i = 0; i < length; i++) {
-                    dx[i] += (rare = 1);
-                    dy[i] += (rare = 1);
-                }
-            }
-            else {
-                if (c1) {
-                    t20 = t15 * wThen;
-                    t21 = -2 * t20 !== 0 ? -2 * (dw * t20) : 0;
+            c1 = dw !== 0;
+            t24 = c1 ? t22 !== 0 ? dw * t22 : 0 : 0;
+            if (c1) {
+                t15 = r / length;
+                c2 = t15 !== 0;
+                if (c2) {
+                    t16 = dw * t15;
+                    t17 = t16;
+                    t19 = -2 * (t4 * t16);
+                    t26 = -2 * (t16 * wThen);
                 }
                 else {
-                    t21 = 0;
+                    t17 = 0;
+                    t19 = 0;
+                    t26 = 0;
                 }
-                t22 = t21;
+                t18 = t17;
+                t20 = t19;
+                t27 = t26;
             }
-            t23 = t22;
+            else {
+                t18 = 0;
+                t20 = 0;
+                t27 = 0;
+            }
+            t23 = t20;
+            t25 = t18;
+            t28 = t27;
         }
-        const dwNext = t19 + (c3 ? 0 : c2 ? (rare = 1) : 0);
-        const drNext = dr + (c3 ? 0 : c1 ? t17 !== 0 ? dw * t17 : 0 : 0);
-        const dinNext = din + (c3 ? 0 : c2 ? (rare = 1) : c1 ? t15 !== 0 ? dw * t15 : 0 : 0);
-        const dinNext1 = din1 + t23;
+        const dwNext = dw + t23;
+        const drNext = dr + t24;
+        const dinNext = din + t25;
+        const dinNext1 = din1 + t28;
         dw = dwNext;
         dr = drNext;
         din = dinNext;
@@ -537,14 +498,14 @@ function bgd$grad(x, y, r, T) {
     // a rare input held (a norm below 2^-500, an argument past 2^500): again, with the careful partials
     if (rare)
         return (() => {
-            let k, t, t1, t2, t3, t5, t6, t7, d, d1, c, t8, t9, t10, t11, t12, t14, t15, t17, t18, c1, t20, c2, t21, t22, t23, t24, t25, t26, t27, c3, t28, t29, t30, t31, t32, c4, t33, t34, t35, t36, t37, t38, t39, t40, t41, t42, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
+            let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t14, t15, t17, t18, t19, c1, t20, c2, t21, t22, t23, t24, t25, t26, t27, t28, c3, t29, t30, t31, t32, t33, t34, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
             const tapeStart = __coarsegrad.tape.size;
             // forward sweep: values used more than once
             const dy = new Float64Array(y.length);
             const dx = new Float64Array(x.length);
             const length = x.length;
-            t3 = 0;
-            t5 = 0;
+            t2 = 0;
+            t4 = 0;
             k1 = 0;
             w = 0;
             kCount = 0;
@@ -552,38 +513,36 @@ function bgd$grad(x, y, r, T) {
             // reverse sweep: adjoints flow from cut to cut
             t14 = 0;
             t15 = 0;
-            const t19 = r / length;
             for (let i = 0; i < length; i++) {
                 t = x[i];
                 t1 = y[i];
-                t2 = t * t;
-                t3 += t * t1;
-                t5 += t2;
+                t2 += t * t1;
+                t4 += t * t;
             }
-            const t4 = 2 * t3;
+            const t3 = 2 * t2;
             tapeMark = __coarsegrad.tape.size;
             if (0 < T) {
                 for (;;) {
                     __coarsegrad.tape.push(w);
                     kCount++;
                     k = k1 + 1;
-                    t6 = t4 - 2 * (w * t5);
-                    if (!(Math.abs(t6) < Infinity)) {
-                        t7 = 0;
+                    t5 = t3 - 2 * (w * t4);
+                    if (!(Math.abs(t5) < Infinity)) {
+                        t6 = 0;
                         for (let i = 0; i < length; i++) {
                             t = x[i];
                             t1 = y[i];
-                            t7 += 2 * (t * (t1 - w * t));
+                            t6 += 2 * (t * (t1 - w * t));
                         }
-                        d = t7;
+                        t7 = t6;
                     }
                     else {
-                        d = t6;
+                        t7 = t5;
                     }
-                    d1 = d / length;
-                    c = d1 < 0.001;
+                    d = t7 / length;
+                    c = d < 0.001;
                     const kNext = k;
-                    const wNext = c ? w : w + r * d1;
+                    const wNext = c ? w : w + r * d;
                     const goOn = !c && k < T;
                     k1 = kNext;
                     w = wNext;
@@ -633,104 +592,61 @@ function bgd$grad(x, y, r, T) {
             __coarsegrad.tape.seek(tapeEnd);
             for (let step = kCount; step > 0; step--) {
                 const wThen = __coarsegrad.tape.pop();
-                c1 = dw !== 0;
-                t27 = t4 - 2 * (t5 * wThen);
-                c3 = !(Math.abs(t27) < Infinity);
-                if (c3) {
-                    t30 = 0;
+                t25 = t3 - 2 * (t4 * wThen);
+                if (!(Math.abs(t25) < Infinity)) {
+                    t26 = 0;
                     for (let i = 0; i < length; i++) {
                         t = x[i];
                         t1 = y[i];
-                        t28 = t * wThen;
-                        t29 = t1 - t28;
-                        t30 += 2 * (t * t29);
+                        t26 += 2 * (t * (t1 - t * wThen));
                     }
-                    t31 = t30;
+                    t27 = t26;
                 }
                 else {
-                    t31 = t27;
+                    t27 = t25;
                 }
-                t32 = t31 / length;
-                c4 = t32 < 0.001;
-                if (c4) {
-                    t36 = 0;
-                    t37 = 0;
-                    t41 = 0;
-                }
-                else {
-                    t20 = dw * t19;
-                    c2 = t19 !== 0;
-                    t37 = c3 ? 0 : c1 ? c2 ? t20 : 0 : 0;
-                    if (c3) {
-                        t40 = 0;
-                        if (c1) {
-                            for (let i = 0; i < length; i++) {
-                                if (c2) {
-                                    t = x[i];
-                                    t1 = y[i];
-                                    t21 = 2 * (t * t20);
-                                    t28 = t * wThen;
-                                    t29 = t1 - t28;
-                                    t42 = t20 * (2 * t29 - 2 * t28);
-                                }
-                                else {
-                                    t21 = 0;
-                                    t42 = 0;
-                                }
-                                dx[i] += t42;
-                                dy[i] += t21;
-                            }
-                            if (c2) {
-                                t22 = -2 * (t5 * t20);
-                                if (!(Math.abs(t22) < Infinity)) {
-                                    t23 = 0;
-                                    for (let i = 0; i < length; i++) {
-                                        t = x[i];
-                                        t2 = t * t;
-                                        t23 += -2 * (t2 * t20);
-                                    }
-                                    t24 = t23;
-                                }
-                                else {
-                                    t24 = t22;
-                                }
-                                t25 = t24;
-                            }
-                            else {
-                                t25 = 0;
-                            }
-                            t26 = t25;
-                        }
-                        else {
-                            t26 = 0;
-                        }
-                        t35 = t26;
-                    }
-                    else {
-                        t35 = 0;
-                        if (c1) {
-                            t38 = t19 * wThen;
-                            t39 = -2 * t38 !== 0 ? -2 * (dw * t38) : 0;
-                        }
-                        else {
-                            t39 = 0;
-                        }
-                        t40 = t39;
-                    }
-                    t36 = t35;
-                    t41 = t40;
-                }
-                if (c1) {
-                    t33 = 1 + (c4 ? 0 : c3 ? 0 : -2 * (t5 * t19));
-                    t34 = t33 !== 0 ? dw * t33 : 0;
-                }
-                else {
+                t28 = t27 / length;
+                c3 = t28 < 0.001;
+                if (c3) {
+                    t29 = 0;
+                    t30 = 0;
+                    t31 = 0;
                     t34 = 0;
                 }
-                const dwNext = t34 + t36;
-                const drNext = dr + (c4 ? 0 : c1 ? t32 !== 0 ? dw * t32 : 0 : 0);
-                const dinNext = din + t37;
-                const dinNext1 = din1 + t41;
+                else {
+                    c1 = dw !== 0;
+                    t30 = c1 ? t28 !== 0 ? dw * t28 : 0 : 0;
+                    if (c1) {
+                        t19 = r / length;
+                        c2 = t19 !== 0;
+                        if (c2) {
+                            t20 = dw * t19;
+                            t21 = t20;
+                            t23 = -2 * (t4 * t20);
+                            t32 = -2 * (t20 * wThen);
+                        }
+                        else {
+                            t21 = 0;
+                            t23 = 0;
+                            t32 = 0;
+                        }
+                        t22 = t21;
+                        t24 = t23;
+                        t33 = t32;
+                    }
+                    else {
+                        t22 = 0;
+                        t24 = 0;
+                        t33 = 0;
+                    }
+                    t29 = t24;
+                    t31 = t22;
+                    t34 = t33;
+                }
+                const dwNext = dw + t29;
+                const drNext = dr + t30;
+                const dinNext = din + t31;
+                const dinNext1 = din1 + t34;
                 dw = dwNext;
                 dr = drNext;
                 din = dinNext;
@@ -738,8 +654,8 @@ function bgd$grad(x, y, r, T) {
             }
             if (tapeTop > tapeEnd)
                 __coarsegrad.tape.seek(tapeTop);
-            const c5 = 2 * din !== 0;
-            if (c5) {
+            const c4 = 2 * din !== 0;
+            if (c4) {
                 for (let i = 0; i < length; i++) {
                     t = x[i];
                     t1 = y[i];
@@ -766,7 +682,7 @@ function bgd$grad(x, y, r, T) {
 }
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad$2(x, y, r, T) {
-    let k, t, t1, t3, t4, d, c, t5, t6, t7, t9, t10, c1, t13, c2, t14, c3, t15, t16, t17, t18, t19, t20, k1, w, kCount, rare, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
+    let k, t, t1, t3, t4, d, c, t5, t6, t7, t9, t10, t12, c1, t13, c2, t14, t15, t16, t17, t18, t19, c3, t20, t21, t22, t23, t24, t25, k1, w, kCount, rare, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const length = x.length;
@@ -779,7 +695,6 @@ function bgd$grad$2(x, y, r, T) {
     // reverse sweep: adjoints flow from cut to cut
     t9 = 0;
     t10 = 0;
-    const t12 = r / length;
     for (let i = 0; i < length; i++) {
         t = x[i];
         t1 += t * y[i];
@@ -822,41 +737,49 @@ function bgd$grad$2(x, y, r, T) {
     __coarsegrad.tape.seek(tapeEnd);
     for (let step = kCount; step > 0; step--) {
         const wThen = __coarsegrad.tape.pop();
-        c1 = dw !== 0;
-        t13 = t2 - 2 * (t3 * wThen);
-        c2 = !(Math.abs(t13) < Infinity);
-        t14 = (c2 ? (rare = 1) : t13) / length;
-        c3 = t14 < 0.001;
-        if (c1) {
-            t15 = 1 + (c3 ? 0 : c2 ? (rare = 1) : -2 * (t3 * t12));
-            t16 = t15 !== 0 ? dw * t15 : 0;
-        }
-        else {
-            t16 = 0;
-        }
+        t18 = t2 - 2 * (t3 * wThen);
+        t19 = (!(Math.abs(t18) < Infinity) ? (rare = 1) : t18) / length;
+        c3 = t19 < 0.001;
         if (c3) {
             t20 = 0;
+            t21 = 0;
+            t22 = 0;
+            t25 = 0;
         }
         else {
-            if (c2) {
-                rare = 1;
-            }
-            else {
-                if (c1) {
-                    t17 = t12 * wThen;
-                    t18 = -2 * t17 !== 0 ? -2 * (dw * t17) : 0;
+            c1 = dw !== 0;
+            t21 = c1 ? t19 !== 0 ? dw * t19 : 0 : 0;
+            if (c1) {
+                t12 = r / length;
+                c2 = t12 !== 0;
+                if (c2) {
+                    t13 = dw * t12;
+                    t14 = t13;
+                    t16 = -2 * (t3 * t13);
+                    t23 = -2 * (t13 * wThen);
                 }
                 else {
-                    t18 = 0;
+                    t14 = 0;
+                    t16 = 0;
+                    t23 = 0;
                 }
-                t19 = t18;
+                t15 = t14;
+                t17 = t16;
+                t24 = t23;
             }
-            t20 = t19;
+            else {
+                t15 = 0;
+                t17 = 0;
+                t24 = 0;
+            }
+            t20 = t17;
+            t22 = t15;
+            t25 = t24;
         }
-        const dwNext = t16 + (c3 ? 0 : c2 ? (rare = 1) : 0);
-        const drNext = dr + (c3 ? 0 : c1 ? t14 !== 0 ? dw * t14 : 0 : 0);
-        const dinNext = din + (c3 ? 0 : c2 ? (rare = 1) : c1 ? t12 !== 0 ? dw * t12 : 0 : 0);
-        const dinNext1 = din1 + t20;
+        const dwNext = dw + t20;
+        const drNext = dr + t21;
+        const dinNext = din + t22;
+        const dinNext1 = din1 + t25;
         dw = dwNext;
         dr = drNext;
         din = dinNext;
@@ -868,12 +791,12 @@ function bgd$grad$2(x, y, r, T) {
     // a rare input held (a norm below 2^-500, an argument past 2^500): again, with the careful partials
     if (rare)
         return (() => {
-            let k, t, t1, t2, t3, t5, t6, t7, d, d1, c, t8, t9, t10, t11, t12, t14, t15, t17, t18, c1, t20, c2, t21, t22, t23, t24, t25, t26, c3, t27, t28, t29, c4, t30, t31, t32, t33, t34, t35, t36, t37, t38, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
+            let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t14, t15, t17, t18, t19, c1, t20, c2, t21, t22, t23, t24, t25, t26, t27, t28, c3, t29, t30, t31, t32, t33, t34, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
             const tapeStart = __coarsegrad.tape.size;
             // forward sweep: values used more than once
             const length = x.length;
-            t3 = 0;
-            t5 = 0;
+            t2 = 0;
+            t4 = 0;
             k1 = 0;
             w = 0;
             kCount = 0;
@@ -881,38 +804,36 @@ function bgd$grad$2(x, y, r, T) {
             // reverse sweep: adjoints flow from cut to cut
             t14 = 0;
             t15 = 0;
-            const t19 = r / length;
             for (let i = 0; i < length; i++) {
                 t = x[i];
                 t1 = y[i];
-                t2 = t * t;
-                t3 += t * t1;
-                t5 += t2;
+                t2 += t * t1;
+                t4 += t * t;
             }
-            const t4 = 2 * t3;
+            const t3 = 2 * t2;
             tapeMark = __coarsegrad.tape.size;
             if (0 < T) {
                 for (;;) {
                     __coarsegrad.tape.push(w);
                     kCount++;
                     k = k1 + 1;
-                    t6 = t4 - 2 * (w * t5);
-                    if (!(Math.abs(t6) < Infinity)) {
-                        t7 = 0;
+                    t5 = t3 - 2 * (w * t4);
+                    if (!(Math.abs(t5) < Infinity)) {
+                        t6 = 0;
                         for (let i = 0; i < length; i++) {
                             t = x[i];
                             t1 = y[i];
-                            t7 += 2 * (t * (t1 - w * t));
+                            t6 += 2 * (t * (t1 - w * t));
                         }
-                        d = t7;
+                        t7 = t6;
                     }
                     else {
-                        d = t6;
+                        t7 = t5;
                     }
-                    d1 = d / length;
-                    c = d1 < 0.001;
+                    d = t7 / length;
+                    c = d < 0.001;
                     const kNext = k;
-                    const wNext = c ? w : w + r * d1;
+                    const wNext = c ? w : w + r * d;
                     const goOn = !c && k < T;
                     k1 = kNext;
                     w = wNext;
@@ -954,86 +875,61 @@ function bgd$grad$2(x, y, r, T) {
             __coarsegrad.tape.seek(tapeEnd);
             for (let step = kCount; step > 0; step--) {
                 const wThen = __coarsegrad.tape.pop();
-                c1 = dw !== 0;
-                t26 = t4 - 2 * (t5 * wThen);
-                c3 = !(Math.abs(t26) < Infinity);
-                if (c3) {
-                    t27 = 0;
+                t25 = t3 - 2 * (t4 * wThen);
+                if (!(Math.abs(t25) < Infinity)) {
+                    t26 = 0;
                     for (let i = 0; i < length; i++) {
                         t = x[i];
                         t1 = y[i];
-                        t27 += 2 * (t * (t1 - t * wThen));
+                        t26 += 2 * (t * (t1 - t * wThen));
                     }
-                    t28 = t27;
+                    t27 = t26;
                 }
                 else {
-                    t28 = t26;
+                    t27 = t25;
                 }
-                t29 = t28 / length;
-                c4 = t29 < 0.001;
-                if (c4) {
-                    t33 = 0;
+                t28 = t27 / length;
+                c3 = t28 < 0.001;
+                if (c3) {
+                    t29 = 0;
+                    t30 = 0;
+                    t31 = 0;
                     t34 = 0;
-                    t38 = 0;
                 }
                 else {
-                    t20 = dw * t19;
-                    c2 = t19 !== 0;
-                    t34 = c3 ? 0 : c1 ? c2 ? t20 : 0 : 0;
-                    if (c3) {
-                        t37 = 0;
-                        if (c1) {
-                            if (c2) {
-                                t21 = -2 * (t5 * t20);
-                                if (!(Math.abs(t21) < Infinity)) {
-                                    t22 = 0;
-                                    for (let i = 0; i < length; i++) {
-                                        t = x[i];
-                                        t2 = t * t;
-                                        t22 += -2 * (t2 * t20);
-                                    }
-                                    t23 = t22;
-                                }
-                                else {
-                                    t23 = t21;
-                                }
-                                t24 = t23;
-                            }
-                            else {
-                                t24 = 0;
-                            }
-                            t25 = t24;
+                    c1 = dw !== 0;
+                    t30 = c1 ? t28 !== 0 ? dw * t28 : 0 : 0;
+                    if (c1) {
+                        t19 = r / length;
+                        c2 = t19 !== 0;
+                        if (c2) {
+                            t20 = dw * t19;
+                            t21 = t20;
+                            t23 = -2 * (t4 * t20);
+                            t32 = -2 * (t20 * wThen);
                         }
                         else {
-                            t25 = 0;
+                            t21 = 0;
+                            t23 = 0;
+                            t32 = 0;
                         }
-                        t32 = t25;
+                        t22 = t21;
+                        t24 = t23;
+                        t33 = t32;
                     }
                     else {
-                        t32 = 0;
-                        if (c1) {
-                            t35 = t19 * wThen;
-                            t36 = -2 * t35 !== 0 ? -2 * (dw * t35) : 0;
-                        }
-                        else {
-                            t36 = 0;
-                        }
-                        t37 = t36;
+                        t22 = 0;
+                        t24 = 0;
+                        t33 = 0;
                     }
-                    t33 = t32;
-                    t38 = t37;
+                    t29 = t24;
+                    t31 = t22;
+                    t34 = t33;
                 }
-                if (c1) {
-                    t30 = 1 + (c4 ? 0 : c3 ? 0 : -2 * (t5 * t19));
-                    t31 = t30 !== 0 ? dw * t30 : 0;
-                }
-                else {
-                    t31 = 0;
-                }
-                const dwNext = t31 + t33;
-                const drNext = dr + (c4 ? 0 : c1 ? t29 !== 0 ? dw * t29 : 0 : 0);
-                const dinNext = din + t34;
-                const dinNext1 = din1 + t38;
+                const dwNext = dw + t29;
+                const drNext = dr + t30;
+                const dinNext = din + t31;
+                const dinNext1 = din1 + t34;
                 dw = dwNext;
                 dr = drNext;
                 din = dinNext;
