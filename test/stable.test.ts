@@ -44,6 +44,11 @@ export function length3(v: Float64Array): number {
   return Math.sqrt(v[0]! ** 2 + v[1]! ** 2 + Math.pow(v[2]!, 2));
 }
 /** @differentiable */
+export function cancelled(y: number, s: number): number {
+  y += -y;
+  return y * s * s;
+}
+/** @differentiable */
 export function direction(x: number): number {
   return x / Math.abs(x);
 }
@@ -179,6 +184,9 @@ const cases: [string, unknown[], (number | number[])[]][] = [
   ['logisticRatio', [-2], [σ(-2) * (1 - σ(-2))]],
   ['length3', [Float64Array.from([0, 0, 0])], [[0, 0, 0]]],
   ['length3', [Float64Array.from([2, 3, 6])], [[2 / 7, 3 / 7, 6 / 7]]],
+  // y + -y is 0 wherever y is finite: no adjoint 1 and −1 times s² = ∞ (NaN on the tape).
+  ['cancelled', [1, -1e200], [0, 0]],
+  ['cancelled', [2, 3], [0, 0]],
   ['direction', [1e-200], [0]],
   ['direction', [-3], [0]],
   // Two coincident points: d = 0, where the norm's derivative is taken as 0 (README, conventions).

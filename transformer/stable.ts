@@ -15,7 +15,7 @@
  *   the quotient rule writes σ − σ², 0 where σ rounds to 1 (u = 400) though it is 1e-174 there.
  *   (`1 / (1 + Math.exp(-u))` is left to each mode: the coarse one writes its derivative stably in
  *   the segment, where it also cancels with what follows, a log-loss's 1/σ.)
- * - `x - x`, `x / x`, `x / Math.abs(x)`, `Math.abs(x) / x`: `flat`, derivative 0 (the chain rule's
+ * - `x - x` (and `x + -x`), `x / x`, `x / Math.abs(x)`, `Math.abs(x) / x`: `flat`, derivative 0 (the chain rule's
  *   terms cancel only in exact arithmetic: ∞ − ∞ for a tiny x, and a large adjoint added to a
  *   gradient and taken away again).
  */
@@ -54,6 +54,12 @@ function recognise(e: Expr): { op: PrimitiveName; args: Expr[] } | undefined {
     if (u !== undefined && exponent(e.left) !== undefined && same(exponent(e.left)!, u)) return { op: 'logistic', args: [u, e.left] };
   }
   if (e.kind === 'binary' && (e.op === '-' || e.op === '/') && same(e.left, e.right)) return { op: 'flat', args: [e.left] };
+  // `x + -x` and `-x + x` (what `y += -y` desugars to) are `x - x`.
+  if (e.kind === 'binary' && e.op === '+') {
+    const negated = (n: Expr): Expr | undefined => (n.kind === 'unary' && n.op === 'neg' ? n.operand : undefined);
+    const [l, r] = [negated(e.left), negated(e.right)];
+    if ((r !== undefined && same(e.left, r)) || (l !== undefined && same(l, e.right))) return { op: 'flat', args: [r ?? l!] };
+  }
   if (e.kind === 'binary' && e.op === '/') {
     const [num, den] = [e.left, e.right];
     if (den.kind === 'math' && den.op === 'abs' && same(den.args[0]!, num)) return { op: 'flat', args: [num] };

@@ -2046,4 +2046,21 @@ export function f(x: number, y: number, xs: readonly number[], ys: Float64Array,
 }
 `,
   },
+  {
+    name: 'seed 37, program 106',
+    oracle: 'cmp',
+    fixed: "y += -y is x + -x, a stable form (flat): the tape sent 1 and −1 times xs[0]² = ∞ (NaN)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","f64"],
+    points: [[1,[-5.3698734594509e+154]]],
+    source: `
+export const f = differentiable((y: number, xs: Float64Array): number => {
+  y += -y;
+  let e1 = y * xs[0]!;
+  const o2 = { x: 1, y: e1 * xs[0]! };
+  return o2.y + y;
+});
+`,
+  },
 ];
