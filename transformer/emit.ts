@@ -182,7 +182,7 @@ class Emitter {
       undefined,
       [],
     );
-    return this.comment(f.createIfStatement(f.createIdentifier(flag), f.createReturnStatement(run)), ' a rare input held (a norm below 2^-500, an argument past 2^500): again, with the careful partials');
+    return this.comment(f.createIfStatement(f.createIdentifier(flag), f.createReturnStatement(run)), ' a rare case held (a norm below 2^-500, an argument past 2^500, a split sum not finite): again, in the careful form');
   }
 
   /** Zeros of the parameter's length, then the adjoint of each element read, added in. */

@@ -166,7 +166,7 @@ function bgd$valueAndGrad(x, y, r, T) {
         }
     }
     __coarsegrad.tape.seek(tapeStart);
-    // a rare input held (a norm below 2^-500, an argument past 2^500): again, with the careful partials
+    // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum not finite): again, in the careful form
     if (rare)
         return (() => {
             let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t15, t16, t18, t19, t20, c1, t21, c2, t22, t23, t24, t25, t26, t27, t28, t29, c3, t30, t31, t32, t33, t34, t35, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
@@ -495,7 +495,7 @@ function bgd$grad(x, y, r, T) {
         }
     }
     __coarsegrad.tape.seek(tapeStart);
-    // a rare input held (a norm below 2^-500, an argument past 2^500): again, with the careful partials
+    // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum not finite): again, in the careful form
     if (rare)
         return (() => {
             let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t14, t15, t17, t18, t19, c1, t20, c2, t21, t22, t23, t24, t25, t26, t27, t28, c3, t29, t30, t31, t32, t33, t34, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
@@ -788,7 +788,7 @@ function bgd$grad$2(x, y, r, T) {
     if (tapeTop > tapeEnd)
         __coarsegrad.tape.seek(tapeTop);
     __coarsegrad.tape.seek(tapeStart);
-    // a rare input held (a norm below 2^-500, an argument past 2^500): again, with the careful partials
+    // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum not finite): again, in the careful form
     if (rare)
         return (() => {
             let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t14, t15, t17, t18, t19, c1, t20, c2, t21, t22, t23, t24, t25, t26, t27, t28, c3, t29, t30, t31, t32, t33, t34, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;

@@ -44,7 +44,7 @@ function springEnergy$valueAndGrad(p, k) {
         t12 += t8;
     }
     const dk = 0.5 * t12;
-    // a rare input held (a norm below 2^-500, an argument past 2^500): again, with the careful partials
+    // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum not finite): again, in the careful form
     if (rare)
         return (() => {
             let t, t1, t2, t3, t4, t5, d, t7, t8, value, t9, t10, t11, t12, t13, c, t14, t15, t16, t17, t18;
@@ -121,7 +121,7 @@ function springEnergy$grad(p, k) {
         t10 += t6 ** 2;
     }
     const dk = 0.5 * t10;
-    // a rare input held (a norm below 2^-500, an argument past 2^500): again, with the careful partials
+    // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum not finite): again, in the careful form
     if (rare)
         return (() => {
             let t, t1, t2, t3, t4, t5, d, t6, t7, t8, t9, t10, t11, c, t12, t13, t14, t15, t16;
