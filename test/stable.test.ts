@@ -315,5 +315,74 @@ rare('the usual path computes no careful form: no hypot, one test per norm, the 
   assert.ok(body.slice(rerun).includes('4.149515568880993e+180'), body);
 });
 
+// An unrolled descent on a weight that starts at 0 (xs[1] is 0): each step's partial of w is
+// 1 − 0.1·sech²(g)·Σ(y·x² − 1.5 − x), about −2e299 at y = 1.7e300, and four of them overflow, though
+// w stays 0 and the primal is finite. Where that ∞ meets a partial that is 0 (w·(2y·x − 1) for x[j],
+// w·Σx² for y, x[1] for x[0]), the true product is 0.
+const descentProgram = `
+/** @differentiable */
+export function chain(a: number, b: number, y: number): number {
+  let w = a * b;
+  for (let i = 0; i < 4; i++) w -= 0.1 * Math.tanh(w * y);
+  return w + Math.sin(a);
+}
+
+/** @differentiable */
+export function descend(xs: Float64Array, y: number): number {
+  let w = xs[0] * xs[1];
+  for (let i = 0; i < 4; i++) {
+    let g = 0;
+    for (let j = 0; j < xs.length; j++) g += w * y * xs[j] * xs[j] - w * (1.5 + xs[j]);
+    w -= 0.1 * Math.tanh(g);
+  }
+  return w + Math.sin(xs[0] + xs[2]);
+}
+`;
+
+for (const mode of ['coarse', 'fine'] as const) {
+  rare(`${mode}: an adjoint past the range of doubles sends nothing along a partial that is 0`, () => {
+    const out = compile({ 'main.ts': prelude + descentProgram }, { plugin: { mode } });
+    assert.equal(out.diagnostics, [], describeDiagnostics(out.diagnostics).join('\n'));
+    const m = load(out.js);
+    const xs = Float64Array.from([-1, 0, 0, 0.609375]);
+    const [value, [dxs, dy]] = m.valueAndGrad(m.descend)(xs, 1.7e300) as [number, [Float64Array, number]];
+    assert.ok(Object.is(value, m.descend(xs, 1.7e300)));
+    // The same chain with no loop over an array: w = a·b is 0, and ∂/∂a is cos(a) alone.
+    const [da0, , dy0] = m.grad(m.chain)(1, 0, 1e300) as number[];
+    assert.is(da0, Math.cos(1));
+    assert.is(dy0, 0);
+    const c = Math.cos(-1);
+    assert.is(dxs[0], c);
+    assert.is(dxs[2], c);
+    assert.is(dxs[3], 0);
+    assert.is(dy, 0);
+    // ∂/∂x[1] is x[0] times that product of four, about 3e1197: not a double.
+    assert.not.ok(Number.isFinite(dxs[1]));
+    // At ordinary points the usual path gives what finite differences give.
+    const at = Float64Array.from([0.5, 0.25, 1, 2]);
+    const [, [da, dya]] = m.valueAndGrad(m.descend)(at, 0.7) as [number, [Float64Array, number]];
+    const h = 1e-5;
+    const fd = (k: number) => {
+      const shifted = (d: number) => m.descend(Float64Array.from(at, (v, i) => (i === k ? v + d : v)), 0.7) as number;
+      return (-shifted(2 * h) + 8 * shifted(h) - 8 * shifted(-h) + shifted(-2 * h)) / (12 * h);
+    };
+    for (let k = 0; k < 4; k++) assert.ok(Math.abs(da[k]! - fd(k)) < 1e-7, `∂/∂x[${k}]: ${da[k]} vs ${fd(k)}`);
+    const fdy = (-m.descend(at, 0.7 + 2 * h) + 8 * m.descend(at, 0.7 + h) - 8 * m.descend(at, 0.7 - h) + m.descend(at, 0.7 - 2 * h)) / (12 * h);
+    assert.ok(Math.abs(dya - fdy) < 1e-7, `∂/∂y: ${dya} vs ${fdy}`);
+  });
+}
+
+rare('an adjoint that can grow along a chain is checked once, and the careful form takes 0 · ∞ as 0', () => {
+  const js = compile({ 'main.ts': prelude + descentProgram }).js['main.ts']!;
+  const start = js.indexOf('function chain$grad(');
+  const body = js.slice(start, js.indexOf('\n}\n', start));
+  const rerun = body.indexOf('if (rare)');
+  assert.ok(rerun > 0, body);
+  assert.ok(!body.slice(0, rerun).includes('times('), body);
+  assert.ok(body.slice(rerun).includes('times('), body);
+  // The check reads adjoints the usual path has computed anyway: one subtraction each.
+  assert.ok(/if \(\(d\w+ - d\w+\)/.test(body.slice(0, rerun)), body);
+});
+
 forms.run();
 rare.run();

@@ -12,6 +12,7 @@ import { Namer } from './names.js';
 import { primitive } from './rules.js';
 import { infix, numberLiteral } from './syntax.js';
 import { argsOf, commonRegion, isPhi, passOf, place, ScheduleCycle, type PhiNode, type Placement, type Region } from './schedule.js';
+import { Growth } from './growth.js';
 
 /**
  * The gradient of an array parameter: the adjoint of each element read at a constant index, and the
@@ -36,6 +37,13 @@ export interface CompanionSource {
   readonly selection?: readonly number[];
   /** The name the file imports the runtime as (for the tape). */
   readonly runtime: string;
+  /**
+   * The adjoints of the cuts and the parameters. One overflows where the primal is finite when a
+   * chain of partials is beyond the range of doubles, every factor finite (`growth.ts`): the usual
+   * companion checks those it has at hand that can meet such an overflow, and runs again as the
+   * careful one if any is not finite.
+   */
+  readonly watched?: readonly Node[];
 }
 
 export interface CompanionBody {
@@ -102,6 +110,7 @@ class Emitter {
     const arrayRoots = gradients.flatMap((g) => (g !== undefined && isArrayGradient(g) ? [...g.elements.map(([, n]) => n), ...g.scatters] : []));
     const recurrences = new Map(source.lowered.graph.nodes.flatMap((n) => (n.kind === 'recurrence' ? [[n.loop, n] as const] : [])));
     this.placement = place([...this.roots, ...arrayRoots], (loop) => recurrences.get(loop), (phi) => this.arms(phi));
+    if (!careful) this.watched = this.watchable(gradients);
     // In id order, so that a φ nested in an arm is decided before the φ around it.
     for (const n of [...this.placement.regions.keys()].sort((a, b) => a.id - b.id)) this.decideNaming(n);
   }
@@ -153,6 +162,8 @@ class Emitter {
       gradients.map((g, i) => (g === undefined ? f.createIdentifier('undefined') : isArrayGradient(g) ? f.createIdentifier(gradientNames[i]!) : this.expression(g, root))),
     );
     const result = this.withValue ? f.createArrayLiteralExpression([this.expression(lowered.output, root), gradientArray]) : gradientArray;
+    const watch = this.careful ? undefined : this.watch();
+    if (watch !== undefined) builder.add(root, watch);
     const tapeStart = this.usesTape ? this.namer.fresh('tapeStart') : undefined;
     // The tape as the companion found it: a reverse loop not run leaves values behind.
     if (tapeStart !== undefined) builder.add(root, f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(this.tapeExpression(), 'seek'), undefined, [f.createIdentifier(tapeStart)])));
@@ -165,6 +176,7 @@ class Emitter {
       statements.unshift(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(tapeStart, undefined, undefined, f.createPropertyAccessExpression(this.tapeExpression(), 'size'))], this.ts.NodeFlags.Const)));
     }
     if (declared.length > 0) statements.unshift(f.createVariableStatement(undefined, f.createVariableDeclarationList(declared, this.ts.NodeFlags.Let)));
+    if (this.strongProduct !== undefined) statements.unshift(this.strongProductDeclaration(this.strongProduct));
     const parameters = lowered.params.map((p, i) => f.createParameterDeclaration(undefined, undefined, this.paramNames[i]!, undefined, undefined, p.defaultValue));
     return { parameters, body: f.createBlock(statements, true) };
   }
@@ -176,13 +188,81 @@ class Emitter {
    */
   private rerun(flag: string): ts.Statement {
     const f = this.f;
-    const careful = new Emitter(this.ts, f, this.source, this.withValue, true).emit();
     const run = f.createCallExpression(
-      f.createParenthesizedExpression(f.createArrowFunction(undefined, undefined, [], undefined, f.createToken(this.ts.SyntaxKind.EqualsGreaterThanToken), careful.body)),
+      f.createParenthesizedExpression(f.createArrowFunction(undefined, undefined, [], undefined, f.createToken(this.ts.SyntaxKind.EqualsGreaterThanToken), this.carefulCompanion().body.body)),
       undefined,
       [],
     );
-    return this.comment(f.createIfStatement(f.createIdentifier(flag), f.createReturnStatement(run)), ' a rare case held (a norm below 2^-500, an argument past 2^500, a split sum not finite): again, in the careful form');
+    return this.comment(
+      f.createIfStatement(f.createIdentifier(flag), f.createReturnStatement(run)),
+      ' a rare case held (a norm below 2^-500, an argument past 2^500, a split sum or an adjoint not finite): again, in the careful form',
+    );
+  }
+
+  private careful$: { body: CompanionBody; differs: boolean } | undefined;
+
+  /** The careful companion, and whether it computes anything differently from this one. */
+  private carefulCompanion(): { body: CompanionBody; differs: boolean } {
+    if (this.careful$ === undefined) {
+      const emitter = new Emitter(this.ts, this.f, this.source, this.withValue, true);
+      const body = emitter.emit();
+      this.careful$ = { body, differs: emitter.strongProduct !== undefined || this.rareFlag !== undefined };
+    }
+    return this.careful$;
+  }
+
+  /**
+   * `if (a - a + (b - b) !== 0) rare = 1;` over the watched adjoints this companion names in its own
+   * region (NaN exactly where one is ±∞ or NaN): an adjoint that overflowed, a chain of partials
+   * past the range of doubles, makes `∞ · 0` where it meets a partial that is 0, and the careful
+   * companion, whose products take 0 as a strong zero as the operation tape does, gives the true 0
+   * there. Not made where the careful companion would compute the same.
+   */
+  private watch(): ts.Statement | undefined {
+    const f = this.f;
+    if (this.watched.size === 0 || !this.carefulCompanion().differs) return undefined;
+    const residues = [...this.watched].map((n) => f.createParenthesizedExpression(f.createSubtract(f.createIdentifier(this.names.get(n)!), f.createIdentifier(this.names.get(n)!))));
+    const total = residues.slice(1).reduce<ts.Expression>((a, b) => f.createAdd(a, b), residues[0]!);
+    return f.createIfStatement(f.createStrictInequality(total, f.createNumericLiteral(0)), f.createExpressionStatement(this.raise()));
+  }
+
+  /** The values the usual companion checks (see `watch`), each named. */
+  private watched = new Set<Node>();
+
+  /**
+   * The adjoints, and the values added into gradient arrays outside loops, that this companion
+   * computes once in its own region and that can meet an overflow (`growth.ts`).
+   */
+  private watchable(gradients: readonly Gradient[]): Set<Node> {
+    const root = this.placement.root;
+    const growth = new Growth(this.source.primalNodeCount);
+    const scattered = gradients.flatMap((g) => (g !== undefined && isArrayGradient(g) ? g.scatters.filter((s) => s.within.length === 0).map((s) => s.value) : []));
+    const once = (n: Node) => {
+      const regions = this.placement.regions.get(n);
+      return regions !== undefined && regions.length === 1 && regions[0] === root;
+    };
+    // A φ on a rare condition raises the flag itself where its value is not finite.
+    const raising = (n: Node) => isPhi(n) && n.args[0]!.kind === 'apply' && n.args[0]!.op === 'rare';
+    return new Set([...(this.source.watched ?? []), ...scattered].filter((n) => !raising(n) && once(n) && growth.meetsOverflow(n)));
+  }
+
+  /** Set where the careful companion multiplies adjoints and partials: the name of its strong product. */
+  private strongProduct: string | undefined;
+
+  /** `const times = (a, b) => (a === 0 || b === 0 ? 0 : a * b);`: 0 · ∞ is 0, as the tape's sweep has it. */
+  private strongProductDeclaration(name: string): ts.Statement {
+    const f = this.f;
+    const [a, b] = [f.createIdentifier('a'), f.createIdentifier('b')];
+    const zero = f.createNumericLiteral(0);
+    const body = f.createConditionalExpression(
+      f.createLogicalOr(f.createStrictEquality(a, zero), f.createStrictEquality(b, zero)),
+      f.createToken(this.ts.SyntaxKind.QuestionToken),
+      zero,
+      f.createToken(this.ts.SyntaxKind.ColonToken),
+      f.createMultiply(a, b),
+    );
+    const arrow = f.createArrowFunction(undefined, undefined, [f.createParameterDeclaration(undefined, undefined, 'a'), f.createParameterDeclaration(undefined, undefined, 'b')], undefined, f.createToken(this.ts.SyntaxKind.EqualsGreaterThanToken), body);
+    return f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, arrow)], this.ts.NodeFlags.Const));
   }
 
   /** Zeros of the parameter's length, then the adjoint of each element read, added in. */
@@ -240,7 +320,10 @@ class Emitter {
     this.blockForm.set(n, block);
     // A sum or a scan is a loop's accumulator, always a variable; a scatter is a statement, not a value.
     const named =
-      n.kind === 'sum' || n.kind === 'scan' || n.kind === 'recurrence' || (!cheap && (block || reads > 1 || regions.length > 1 || this.placement.hoisted.has(n) || this.roots.includes(n)));
+      n.kind === 'sum' ||
+      n.kind === 'scan' ||
+      n.kind === 'recurrence' ||
+      (!cheap && (block || reads > 1 || regions.length > 1 || this.placement.hoisted.has(n) || this.roots.includes(n) || this.watched.has(n)));
     this.named.set(n, n.kind !== 'scatter' && named);
   }
 
@@ -628,6 +711,10 @@ class Emitter {
           );
         }
         const rule = primitive(n.op);
+        if (this.careful && n.op === '*' && n.id >= this.source.primalNodeCount && n.args.every((a) => a.kind !== 'const')) {
+          this.strongProduct ??= this.namer.fresh('times');
+          return f.createCallExpression(f.createIdentifier(this.strongProduct), undefined, n.args.map((a) => this.expression(a, region)));
+        }
         // A stable form's value is the expression as written, its first argument.
         if (rule.stable === true) return this.expression(n.args[0]!, region);
         const args = n.args.map((a) => this.expression(a, region));

@@ -102,7 +102,7 @@ function compileCoarse(ctx: PipelineContext, program: CoreProgram, name: string)
       scatters: derivative.scatters.filter((s) => s.param === index),
     };
   });
-  const source = { lowered, gradients, adjointHints: adjointHints(lowered, derivative), primalNodeCount, runtime: ctx.runtime };
+  const source = { lowered, gradients, adjointHints: adjointHints(lowered, derivative), primalNodeCount, runtime: ctx.runtime, watched: [...derivative.adjoints.values()] };
   return {
     valueAndGrad: emitCompanion(ctx.ts, ctx.factory, source, true),
     grad: emitCompanion(ctx.ts, ctx.factory, source, false),

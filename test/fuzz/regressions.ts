@@ -2063,4 +2063,59 @@ export const f = differentiable((y: number, xs: Float64Array): number => {
 });
 `,
   },
+  {
+    name: 'seed 38, program 1825',
+    oracle: 'cmp',
+    fixed: "x·(x·(y·x)) at y = 0, x = −1.9e300: y times x·x = ∞ is NaN in the adjoint, 0 in truth; the careful companion's products take 0 as a strong zero",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num"],
+    points: [[-1.931494474876672e+300,0]],
+    source: `
+export const f = differentiable((x: number, y: number): number => {
+  let s1 = 0;
+  s1 += x * (x * (y * x));
+  return s1;
+});
+`,
+  },
+  {
+    name: 'seed 38, program 1531',
+    oracle: 'cmp',
+    fixed: "y += ys[x]·y three times from 0: the adjoint (1 + ys[0])³ overflows and meets the state 0; the careful companion takes 0 · ∞ as 0",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num","f64"],
+    points: [[0,1,[8.891450130380691e+154]]],
+    source: `
+export const f = differentiable((x: number, y: number, ys: Float64Array): number => {
+  y = x;
+  let c3 = 0;
+  while (c3 < 3) {
+    c3++;
+    const z5 = ys[x] * y;
+    y += z5;
+  }
+  return y;
+});
+`,
+  },
+  {
+    name: 'seed 38, program 1825 (in a loop)',
+    oracle: 'cmp',
+    fixed: "the same sum in a loop over xs: the gradient is a sum assigned in a branch on the count, checked there too",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num","f32"],
+    points: [[-1.931494474876672e+300,0,[0]]],
+    source: `
+export const f = differentiable((x: number, y: number, xs: Float32Array): number => {
+  let s1 = 0;
+  for (let i = 0; i < xs.length; i++) {
+    s1 += x * (x * (y * x));
+  }
+  return s1;
+});
+`,
+  },
 ];

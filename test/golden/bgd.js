@@ -166,9 +166,10 @@ function bgd$valueAndGrad(x, y, r, T) {
         }
     }
     __coarsegrad.tape.seek(tapeStart);
-    // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum not finite): again, in the careful form
+    // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum or an adjoint not finite): again, in the careful form
     if (rare)
         return (() => {
+            const times = (a, b) => a === 0 || b === 0 ? 0 : a * b;
             let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t15, t16, t18, t19, t20, c1, t21, c2, t22, t23, t24, t25, t26, t27, t28, t29, c3, t30, t31, t32, t33, t34, t35, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
             const tapeStart = __coarsegrad.tape.size;
             // forward sweep: values used more than once
@@ -227,20 +228,20 @@ function bgd$valueAndGrad(x, y, r, T) {
                 t10 = w * t9;
                 t11 = t8 - t10;
                 t12 += t11 ** 2;
-                t15 += t8 * t9;
-                t16 += t9 * t9;
+                t15 += times(t8, t9);
+                t16 += times(t9, t9);
             }
             const t13 = Math.sqrt(t12);
             const value = t13 / length;
             const t14 = 1 / length / t13;
-            const t17 = t14 * (w * t16) - t14 * t15;
+            const t17 = times(t14, times(w, t16)) - times(t14, t15);
             for (let j = 0; j < length; j++) {
                 t8 = y[j];
                 t9 = x[j];
                 t10 = w * t9;
                 t11 = t8 - t10;
-                dy[j] += t11 * t14;
-                dx[j] -= t14 * (w * t11);
+                dy[j] += times(t11, t14);
+                dx[j] -= times(t14, times(w, t11));
             }
             if (!(Math.abs(t17) < Infinity)) {
                 t18 = 0;
@@ -249,7 +250,7 @@ function bgd$valueAndGrad(x, y, r, T) {
                     t9 = x[j];
                     t10 = w * t9;
                     t11 = t8 - t10;
-                    t18 += -(t14 * (t9 * t11));
+                    t18 += -times(t14, times(t9, t11));
                 }
                 t19 = t18;
             }
@@ -265,13 +266,13 @@ function bgd$valueAndGrad(x, y, r, T) {
             __coarsegrad.tape.seek(tapeEnd);
             for (let step = kCount; step > 0; step--) {
                 const wThen = __coarsegrad.tape.pop();
-                t26 = t3 - 2 * (t4 * wThen);
+                t26 = t3 - 2 * times(t4, wThen);
                 if (!(Math.abs(t26) < Infinity)) {
                     t27 = 0;
                     for (let i = 0; i < length; i++) {
                         t = x[i];
                         t1 = y[i];
-                        t27 += 2 * (t * (t1 - t * wThen));
+                        t27 += 2 * times(t, t1 - times(t, wThen));
                     }
                     t28 = t27;
                 }
@@ -288,15 +289,15 @@ function bgd$valueAndGrad(x, y, r, T) {
                 }
                 else {
                     c1 = dw !== 0;
-                    t31 = c1 ? t29 !== 0 ? dw * t29 : 0 : 0;
+                    t31 = c1 ? t29 !== 0 ? times(dw, t29) : 0 : 0;
                     if (c1) {
                         t20 = r / length;
                         c2 = t20 !== 0;
                         if (c2) {
-                            t21 = dw * t20;
+                            t21 = times(dw, t20);
                             t22 = t21;
-                            t24 = -2 * (t4 * t21);
-                            t33 = -2 * (t21 * wThen);
+                            t24 = -2 * times(t4, t21);
+                            t33 = -2 * times(t21, wThen);
                         }
                         else {
                             t22 = 0;
@@ -333,10 +334,10 @@ function bgd$valueAndGrad(x, y, r, T) {
                     t = x[i];
                     t1 = y[i];
                     if (t1 !== 0) {
-                        dx[i] += 2 * (t1 * din);
+                        dx[i] += 2 * times(t1, din);
                     }
                     if (t !== 0) {
-                        dy[i] += 2 * (t * din);
+                        dy[i] += 2 * times(t, din);
                     }
                 }
             }
@@ -344,7 +345,7 @@ function bgd$valueAndGrad(x, y, r, T) {
                 for (let i = 0; i < length; i++) {
                     t = x[i];
                     if (2 * t !== 0) {
-                        dx[i] += 2 * (t * din1);
+                        dx[i] += 2 * times(t, din1);
                     }
                 }
             }
@@ -495,9 +496,10 @@ function bgd$grad(x, y, r, T) {
         }
     }
     __coarsegrad.tape.seek(tapeStart);
-    // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum not finite): again, in the careful form
+    // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum or an adjoint not finite): again, in the careful form
     if (rare)
         return (() => {
+            const times = (a, b) => a === 0 || b === 0 ? 0 : a * b;
             let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t14, t15, t17, t18, t19, c1, t20, c2, t21, t22, t23, t24, t25, t26, t27, t28, c3, t29, t30, t31, t32, t33, t34, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
             const tapeStart = __coarsegrad.tape.size;
             // forward sweep: values used more than once
@@ -556,18 +558,18 @@ function bgd$grad(x, y, r, T) {
                 t10 = w * t9;
                 t11 = t8 - t10;
                 t12 += t11 ** 2;
-                t14 += t8 * t9;
-                t15 += t9 * t9;
+                t14 += times(t8, t9);
+                t15 += times(t9, t9);
             }
             const t13 = 1 / length / Math.sqrt(t12);
-            const t16 = t13 * (w * t15) - t13 * t14;
+            const t16 = times(t13, times(w, t15)) - times(t13, t14);
             for (let j = 0; j < length; j++) {
                 t8 = y[j];
                 t9 = x[j];
                 t10 = w * t9;
                 t11 = t8 - t10;
-                dy[j] += t11 * t13;
-                dx[j] -= t13 * (w * t11);
+                dy[j] += times(t11, t13);
+                dx[j] -= times(t13, times(w, t11));
             }
             if (!(Math.abs(t16) < Infinity)) {
                 t17 = 0;
@@ -576,7 +578,7 @@ function bgd$grad(x, y, r, T) {
                     t9 = x[j];
                     t10 = w * t9;
                     t11 = t8 - t10;
-                    t17 += -(t13 * (t9 * t11));
+                    t17 += -times(t13, times(t9, t11));
                 }
                 t18 = t17;
             }
@@ -592,13 +594,13 @@ function bgd$grad(x, y, r, T) {
             __coarsegrad.tape.seek(tapeEnd);
             for (let step = kCount; step > 0; step--) {
                 const wThen = __coarsegrad.tape.pop();
-                t25 = t3 - 2 * (t4 * wThen);
+                t25 = t3 - 2 * times(t4, wThen);
                 if (!(Math.abs(t25) < Infinity)) {
                     t26 = 0;
                     for (let i = 0; i < length; i++) {
                         t = x[i];
                         t1 = y[i];
-                        t26 += 2 * (t * (t1 - t * wThen));
+                        t26 += 2 * times(t, t1 - times(t, wThen));
                     }
                     t27 = t26;
                 }
@@ -615,15 +617,15 @@ function bgd$grad(x, y, r, T) {
                 }
                 else {
                     c1 = dw !== 0;
-                    t30 = c1 ? t28 !== 0 ? dw * t28 : 0 : 0;
+                    t30 = c1 ? t28 !== 0 ? times(dw, t28) : 0 : 0;
                     if (c1) {
                         t19 = r / length;
                         c2 = t19 !== 0;
                         if (c2) {
-                            t20 = dw * t19;
+                            t20 = times(dw, t19);
                             t21 = t20;
-                            t23 = -2 * (t4 * t20);
-                            t32 = -2 * (t20 * wThen);
+                            t23 = -2 * times(t4, t20);
+                            t32 = -2 * times(t20, wThen);
                         }
                         else {
                             t21 = 0;
@@ -660,10 +662,10 @@ function bgd$grad(x, y, r, T) {
                     t = x[i];
                     t1 = y[i];
                     if (t1 !== 0) {
-                        dx[i] += 2 * (t1 * din);
+                        dx[i] += 2 * times(t1, din);
                     }
                     if (t !== 0) {
-                        dy[i] += 2 * (t * din);
+                        dy[i] += 2 * times(t, din);
                     }
                 }
             }
@@ -671,7 +673,7 @@ function bgd$grad(x, y, r, T) {
                 for (let i = 0; i < length; i++) {
                     t = x[i];
                     if (2 * t !== 0) {
-                        dx[i] += 2 * (t * din1);
+                        dx[i] += 2 * times(t, din1);
                     }
                 }
             }
@@ -788,9 +790,10 @@ function bgd$grad$2(x, y, r, T) {
     if (tapeTop > tapeEnd)
         __coarsegrad.tape.seek(tapeTop);
     __coarsegrad.tape.seek(tapeStart);
-    // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum not finite): again, in the careful form
+    // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum or an adjoint not finite): again, in the careful form
     if (rare)
         return (() => {
+            const times = (a, b) => a === 0 || b === 0 ? 0 : a * b;
             let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t14, t15, t17, t18, t19, c1, t20, c2, t21, t22, t23, t24, t25, t26, t27, t28, c3, t29, t30, t31, t32, t33, t34, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
             const tapeStart = __coarsegrad.tape.size;
             // forward sweep: values used more than once
@@ -847,11 +850,11 @@ function bgd$grad$2(x, y, r, T) {
                 t10 = w * t9;
                 t11 = t8 - t10;
                 t12 += t11 ** 2;
-                t14 += t8 * t9;
-                t15 += t9 * t9;
+                t14 += times(t8, t9);
+                t15 += times(t9, t9);
             }
             const t13 = 1 / length / Math.sqrt(t12);
-            const t16 = t13 * (w * t15) - t13 * t14;
+            const t16 = times(t13, times(w, t15)) - times(t13, t14);
             if (!(Math.abs(t16) < Infinity)) {
                 t17 = 0;
                 for (let j = 0; j < length; j++) {
@@ -859,7 +862,7 @@ function bgd$grad$2(x, y, r, T) {
                     t9 = x[j];
                     t10 = w * t9;
                     t11 = t8 - t10;
-                    t17 += -(t13 * (t9 * t11));
+                    t17 += -times(t13, times(t9, t11));
                 }
                 t18 = t17;
             }
@@ -875,13 +878,13 @@ function bgd$grad$2(x, y, r, T) {
             __coarsegrad.tape.seek(tapeEnd);
             for (let step = kCount; step > 0; step--) {
                 const wThen = __coarsegrad.tape.pop();
-                t25 = t3 - 2 * (t4 * wThen);
+                t25 = t3 - 2 * times(t4, wThen);
                 if (!(Math.abs(t25) < Infinity)) {
                     t26 = 0;
                     for (let i = 0; i < length; i++) {
                         t = x[i];
                         t1 = y[i];
-                        t26 += 2 * (t * (t1 - t * wThen));
+                        t26 += 2 * times(t, t1 - times(t, wThen));
                     }
                     t27 = t26;
                 }
@@ -898,15 +901,15 @@ function bgd$grad$2(x, y, r, T) {
                 }
                 else {
                     c1 = dw !== 0;
-                    t30 = c1 ? t28 !== 0 ? dw * t28 : 0 : 0;
+                    t30 = c1 ? t28 !== 0 ? times(dw, t28) : 0 : 0;
                     if (c1) {
                         t19 = r / length;
                         c2 = t19 !== 0;
                         if (c2) {
-                            t20 = dw * t19;
+                            t20 = times(dw, t19);
                             t21 = t20;
-                            t23 = -2 * (t4 * t20);
-                            t32 = -2 * (t20 * wThen);
+                            t23 = -2 * times(t4, t20);
+                            t32 = -2 * times(t20, wThen);
                         }
                         else {
                             t21 = 0;

@@ -44,9 +44,10 @@ function springEnergy$valueAndGrad(p, k) {
         t12 += t8;
     }
     const dk = 0.5 * t12;
-    // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum not finite): again, in the careful form
+    // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum or an adjoint not finite): again, in the careful form
     if (rare)
         return (() => {
+            const times = (a, b) => a === 0 || b === 0 ? 0 : a * b;
             let t, t1, t2, t3, t4, t5, d, t7, t8, value, t9, t10, t11, t12, t13, c, t14, t15, t16, t17, t18;
             // forward sweep: values used more than once
             const dp = new Float64Array(p.length);
@@ -66,7 +67,7 @@ function springEnergy$valueAndGrad(p, k) {
                 t7 = d - 1;
                 t8 = t7 ** 2;
                 value += t6 * t8;
-                t9 = k * t7;
+                t9 = times(k, t7);
                 c = d < 3.054936363499605e-151;
                 t18 += t8;
                 if (c) {
@@ -81,9 +82,9 @@ function springEnergy$valueAndGrad(p, k) {
                     t14 = t2 / d;
                     t15 = t5 / d;
                 }
-                t16 = t9 * t14;
+                t16 = times(t9, t14);
                 dp[t] += t16;
-                t17 = t9 * t15;
+                t17 = times(t9, t15);
                 dp[t3] += t17;
                 dp[t4] -= t17;
                 dp[t1] -= t16;
@@ -121,9 +122,10 @@ function springEnergy$grad(p, k) {
         t10 += t6 ** 2;
     }
     const dk = 0.5 * t10;
-    // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum not finite): again, in the careful form
+    // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum or an adjoint not finite): again, in the careful form
     if (rare)
         return (() => {
+            const times = (a, b) => a === 0 || b === 0 ? 0 : a * b;
             let t, t1, t2, t3, t4, t5, d, t6, t7, t8, t9, t10, t11, c, t12, t13, t14, t15, t16;
             // forward sweep: values used more than once
             const dp = new Float64Array(p.length);
@@ -139,7 +141,7 @@ function springEnergy$grad(p, k) {
                 t5 = p[t3] - p[t4];
                 d = Math.hypot(t2, t5);
                 t6 = d - 1;
-                t7 = k * t6;
+                t7 = times(k, t6);
                 c = d < 3.054936363499605e-151;
                 t16 += t6 ** 2;
                 if (c) {
@@ -154,9 +156,9 @@ function springEnergy$grad(p, k) {
                     t12 = t2 / d;
                     t13 = t5 / d;
                 }
-                t14 = t7 * t12;
+                t14 = times(t7, t12);
                 dp[t] += t14;
-                t15 = t7 * t13;
+                t15 = times(t7, t13);
                 dp[t3] += t15;
                 dp[t4] -= t15;
                 dp[t1] -= t14;
