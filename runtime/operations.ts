@@ -99,6 +99,17 @@ export class OperationTape {
     return slot === 0 ? 0 : this.adjoint[slot]!;
   }
 
+  /**
+   * After `sweep`: the largest adjoint of any entry. The sweep adds each gradient entry up from
+   * such terms, so its rounding reaches about 2^-53 of this (a term of 1 among ±1e154 that cancel
+   * is lost), which coarsening, cancelling them symbolically, does not carry. For tests.
+   */
+  largestAdjoint(): number {
+    let largest = 0;
+    for (let k = 1; k < this.top; k++) largest = Math.max(largest, Math.abs(this.adjoint[k]!));
+    return largest;
+  }
+
   /** After `sweep`: the gradient with respect to an array parameter whose inputs are `slots`. */
   adjointsOf(slots: Int32Array): Float64Array {
     const gradient = new Float64Array(slots.length);

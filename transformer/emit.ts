@@ -235,7 +235,7 @@ class Emitter {
    */
   private watchable(gradients: readonly Gradient[]): Set<Node> {
     const root = this.placement.root;
-    const growth = new Growth(this.source.primalNodeCount);
+    const growth = new Growth(this.source.lowered.output);
     const scattered = gradients.flatMap((g) => (g !== undefined && isArrayGradient(g) ? g.scatters.filter((s) => s.within.length === 0).map((s) => s.value) : []));
     const once = (n: Node) => {
       const regions = this.placement.regions.get(n);

@@ -7,30 +7,45 @@
  *
  * A value's growth counts the varying factors multiplied into it: 0 for a constant or a value
  * bounded by its function (`tanh`, `sin`, a comparison), 1 for one the primal computes or reads
- * (finite where the primal is), the sum of both for a product, the larger for a sum. Growth 2 can
+ * (finite where the primal is), the sum of both for a product, the larger for a sum, 2 or more for
+ * a power or an exponential the derivative makes. Growth 2 can
  * overflow, a true derivative past the range of doubles; only a product with such a factor can
  * then be `∞ · 0` where the truth is 0.
  */
 import { reads, type Node } from './ir.js';
+import { primitive } from './rules.js';
 
 /** Functions whose value is finite whatever their arguments. */
 const bounded = new Set(['sin', 'cos', 'tanh', 'atan', 'atan2', 'sign', '<', '<=', '>', '>=', '===', '!==', '!', '&&', '||', 'isUndefined', 'isNullish', 'rare']);
 /** Functions whose value is as large as one of their arguments (or a constant times it). */
 const linear = new Set(['+', '-', 'neg', 'select', 'abs', 'min', 'max', 'sqrt', 'cbrt', 'hypot', 'norm', 'fround', 'trunc', 'floor', 'ceil', 'round']);
 
+/** Functions that grow faster than any power of their argument. */
+const exponential = new Set(['exp', 'expm1', 'cosh', 'sinh']);
+
 export class Growth {
   private readonly growth = new Map<Node, number>();
   /** By the factors known not to be 0 where the node is computed (their ids). */
   private readonly hazard = new Map<string, Map<Node, boolean>>();
 
-  /** `primalNodeCount`: nodes with smaller ids are the primal's own values. */
-  constructor(private readonly primalNodeCount: number) {}
+  /** The values the primal computes on its way to `output`: a stable form's or a closed form's as written. */
+  private readonly values = new Set<Node>();
+
+  constructor(output: Node) {
+    const stack = [output];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (this.values.has(n)) continue;
+      this.values.add(n);
+      stack.push(...(n.kind === 'apply' && primitive(n.op).stable === true ? [n.args[0]!] : reads(n)));
+    }
+  }
 
   /** The number of varying factors multiplied into `n` (see above), capped at 3. */
   of(n: Node): number {
     if (n.kind === 'const') return 0;
     if (n.kind !== 'apply' && n.kind !== 'sum') return 1;
-    if (n.id < this.primalNodeCount) return 1;
+    if (this.values.has(n)) return 1;
     const known = this.growth.get(n);
     if (known !== undefined) return known;
     let result: number;
@@ -39,6 +54,10 @@ export class Growth {
     else if (n.op === '*') result = this.of(n.args[0]!) + this.of(n.args[1]!);
     else if (n.op === '/') result = this.of(n.args[0]!);
     else if (linear.has(n.op)) result = Math.max(0, ...n.args.map((a) => this.of(a)));
+    // A power is a product of as many factors (`z^k` of a closed form's weight); an exponential
+    // the derivative makes, one the primal did not, can overflow on its own.
+    else if (n.op === '**' || n.op === 'pow') result = n.args[1]!.kind === 'const' && Math.abs(n.args[1]!.value) < 2 ? this.of(n.args[0]!) : 3;
+    else if (exponential.has(n.op)) result = 2;
     // exp, pow and the like: as large as a value the primal could compute from the arguments.
     else result = Math.max(1, ...n.args.map((a) => this.of(a)));
     result = Math.min(result, 3);
@@ -52,7 +71,7 @@ export class Growth {
    * a product with the factor `f` needs `f` itself to overflow.
    */
   meetsOverflow(n: Node, nonzero: readonly Node[] = []): boolean {
-    if (n.id < this.primalNodeCount || (n.kind !== 'apply' && n.kind !== 'sum')) return false;
+    if (this.values.has(n) || (n.kind !== 'apply' && n.kind !== 'sum')) return false;
     const key = nonzero.map((f) => f.id).join(',');
     let memo = this.hazard.get(key);
     if (memo === undefined) this.hazard.set(key, (memo = new Map()));

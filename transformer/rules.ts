@@ -295,10 +295,12 @@ export const mathConstants: Readonly<Record<string, number>> = {
  * closed form of an affine recurrence at a = 0 raises a to the power 0).
  */
 function powPartials(g: Graph, a: Node, b: Node, r: Node): (Node | null)[] {
-  // A run-time b: b·r/a from the power itself where that is a normal number (a^(b−1) overflows for
-  // a subnormal a and b < 1), else b·a^(b−1) (a = 0, or an r that underflowed: (1e-300)²).
+  // A run-time b: b·r/a from the power itself where that is a normal number (a^(b−1) overflows
+  // for a subnormal a and b < 1), else b·a^(b−1) (a = 0, an r that underflowed: (1e-300)², or one
+  // that overflowed where a^(b−1) does not: z² of a z of 1e155 in a closed form's weight).
   const zero = g.constant(0);
-  const normal = g.call('>=', g.call('abs', r), g.constant(2 ** -1022));
+  const magnitude = g.call('abs', r);
+  const normal = g.call('&&', g.call('>=', magnitude, g.constant(2 ** -1022)), g.call('<', magnitude, g.constant(Infinity)));
   const da =
     b.kind === 'const'
       ? g.mul(b, g.apply('**', [a, g.constant(b.value - 1)]))

@@ -220,7 +220,7 @@ export function summary(report: FuzzReport): string {
   out.push(`seed ${report.seed}: ${report.programs} programs in ${(report.elapsedMs / 1000).toFixed(1)} s (${per1000.toFixed(1)} s per 1000)`);
   out.push(`  passed ${o.passed}, refused ${o.refused}, failed ${o.failed}, generator bugs ${o.generator}, vacuous (no finite point) ${o.vacuous}`);
   const s = report.stats;
-  out.push(`  points ${s.points} (${s.skippedPoints} skipped: primal not finite; ${s.hugePoints} beyond 1e30 and ${s.divergedPoints} chaotic, a mode's value off the primal's by rounding alone, gradients not compared; ${s.blindPoints} where finite differences cannot see the derivative: a switch of a test, || or && at 0, a remainder past rounding, an absorbed addend, an underflowed product), finite-difference checks ${s.fdChecked} (${s.fdUnstable} coordinates unstable, not compared)`);
+  out.push(`  points ${s.points} (${s.skippedPoints} skipped: primal not finite; ${s.hugePoints} beyond 1e30 and ${s.divergedPoints} chaotic, a mode's value off the primal's by rounding alone, gradients not compared; ${s.blindPoints} where finite differences cannot see the derivative: a switch of a test, || or && at 0, a remainder past rounding, an absorbed addend, an underflowed product), finite-difference checks ${s.fdChecked} (${s.fdUnstable} coordinates unstable or across a step of Math.floor and its kin, not compared); ${s.tapeRounded} comparisons where the fine gradient is off by its tape's rounding alone (terms of ±1e154 that cancel), which the coarse one is not`);
   const sorted = (r: Record<string, number>) => Object.entries(r).sort((a, b) => b[1] - a[1]);
   if (Object.keys(report.failures).length > 0) {
     out.push('  failures by first oracle:');

@@ -2118,4 +2118,117 @@ export const f = differentiable((x: number, y: number, xs: Float32Array): number
 });
 `,
   },
+  {
+    name: 'seed 39, program 306',
+    oracle: 'cmp',
+    fixed: "z² of a closed form's weight overflows where z·x² does not: the power rule's b·r/a reads r only where it is finite, else b·a^(b−1)",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num","roarr"],
+    points: [[-5.438395373290404e-162,-8.605300876544788e+154,[6.65593524929136e+154,1.3078405521810056e+300,3.315698689781129e-162]]],
+    source: `
+/** @differentiable */
+export function f(x: number, z: number, xs: readonly number[]): number {
+  x **= 2;
+  let s10 = 0;
+  for (let i = 0; i < xs.length; i++) {
+    s10 = (s10 * z) + x;
+  }
+  return s10;
+}
+`,
+  },
+  {
+    name: 'seed 39, program 268',
+    oracle: 'cmp',
+    fixed: "oracle: x − w with w = x, times xs[3] = 1.7e300: the fine tape's sums of ±1.7e300 lose the 1 (its rounding, largestAdjoint), the coarse gradient cancels them",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","f64"],
+    points: [[1,[841.8976394459605,-1.0994934828486294e-300,-0.9375,1.7433590933214875e+300]]],
+    source: `
+/** @differentiable */
+export function f(x: number, xs: Float64Array): number {
+  let w8 = x;
+  let g9 = 0;
+  for (let j = 0; j < xs.length; j++) {
+    g9 += xs[j] * (x - w8);
+  }
+  w8 -= g9;
+  return w8;
+}
+`,
+  },
+  {
+    name: 'seed 39, program 980',
+    oracle: 'nonfinite:coarse',
+    fixed: "oracle: sin(m·x) with m·x past 10^300 jumps by 1 between steps of 1e297; slopes of 1e-297 agree within an absolute slack, which is now in the value's units per the coordinate's",
+    id: 'f',
+    call: 'fn',
+    kinds: ["roarr"],
+    points: [[[0.109375,0.375,0,1.0219321581535042e+300]]],
+    source: `
+/** @differentiable */
+export function f(ys: readonly number[]): number {
+  let m1 = 1;
+  for (let i = 0; i < ys.length; i++) {
+    m1 = Math.sin(m1 * ys[ys.length - 1]);
+  }
+  return m1;
+}
+`,
+  },
+  {
+    name: 'seed 39, program 1219',
+    oracle: 'fd:both',
+    fixed: "oracle: Math.floor(xs[0]) of 788.8 changes within the stencil: finite differences see the staircase's slope",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","f32"],
+    points: [[-719,[788.813773682341]]],
+    source: `
+/** @differentiable */
+export function f(x: number, xs: Float32Array): number {
+  let s3 = 0;
+  s3 += x * x;
+  const a8 = new Array(4).fill(Math.floor(xs[0]!));
+  return a8[0] + (x * s3);
+}
+`,
+  },
+  {
+    name: 'seed 37, program 633',
+    oracle: 'cmp',
+    fixed: "oracle: the fine tape adds 1 among ±8.9e154 that cancel and loses it, within its rounding; the coarse gradient is 1",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num"],
+    points: [[4.457446239423007e+154,1]],
+    source: `
+const f_h1 = (u: number, v: number): number => {
+  u += (v - v) - u;
+  return u;
+};
+/** @differentiable */
+export function f(x: number, y: number): number {
+  x *= f_h1(y, y);
+  return (y + x) + x;
+}
+`,
+  },
+  {
+    name: 'seed 37, program 1486',
+    oracle: 'fd:both',
+    fixed: "oracle: xs[0] = 0 is absorbed by x = 1.3e300 a step away, where the probe sees it",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","roarr"],
+    points: [[1.2974156772252174e+300,[0]]],
+    source: `
+/** @differentiable */
+export function f(x: number, xs: readonly number[]): number {
+  return (x - xs[0]) - x;
+}
+`,
+  },
 ];

@@ -10,7 +10,7 @@ export function horner(x, c) {
 }
 /** Gradient companion of horner, written by coarsegrad: returns [value, gradient]. */
 function horner$valueAndGrad(x, c) {
-    let t, t2, t3, t4, dx;
+    let t, t2, t3, t4, t5, t6, t7, dx;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
@@ -24,14 +24,27 @@ function horner$valueAndGrad(x, c) {
         t3 = x ** t2;
         dc[i1] += t3;
         t4 = t4 * x + t;
-        dx += t === 0 ? 0 : t2 === 0 ? 0 : t * (Math.abs(t3) >= 2.2250738585072014e-308 ? t2 * t3 / x : t2 * x ** (t2 - 1));
+        if (t === 0) {
+            t7 = 0;
+        }
+        else {
+            if (t2 === 0) {
+                t6 = 0;
+            }
+            else {
+                t5 = Math.abs(t3);
+                t6 = t * (t5 >= 2.2250738585072014e-308 && t5 < Infinity ? t2 * t3 / x : t2 * x ** (t2 - 1));
+            }
+            t7 = t6;
+        }
+        dx += t7;
     }
     const value = t4;
     return [value, [dx, dc]];
 }
 /** Gradient companion of horner, written by coarsegrad: returns the gradient. */
 function horner$grad(x, c) {
-    let t, t2, t3, dx;
+    let t, t2, t3, t4, t5, t6, dx;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
@@ -43,7 +56,20 @@ function horner$grad(x, c) {
         t2 = t1 + (i1 - i);
         t3 = x ** t2;
         dc[i1] += t3;
-        dx += t === 0 ? 0 : t2 === 0 ? 0 : t * (Math.abs(t3) >= 2.2250738585072014e-308 ? t2 * t3 / x : t2 * x ** (t2 - 1));
+        if (t === 0) {
+            t6 = 0;
+        }
+        else {
+            if (t2 === 0) {
+                t5 = 0;
+            }
+            else {
+                t4 = Math.abs(t3);
+                t5 = t * (t4 >= 2.2250738585072014e-308 && t4 < Infinity ? t2 * t3 / x : t2 * x ** (t2 - 1));
+            }
+            t6 = t5;
+        }
+        dx += t6;
     }
     return [dx, dc];
 }
