@@ -190,4 +190,29 @@ loops('an array gradient is a new Float64Array of the parameter’s length, zero
   assert.is(g[0][2], 0);
 });
 
+
+loops('a closed form\'s value is the loop as written: compound interest, and a test after an overflow', () => {
+  // `s = s * r + s` is s·(r + 1) in Horner's form, which rounds differently (1.9487171000000014 for
+  // 1.9487171 at r = 0.1), and at r = −2.4e154 is −∞ where the loop's s·r + s is ∞ − ∞ = NaN.
+  const m = build(`${prelude}/** @differentiable */
+export function grow(r: number, n: number): number {
+  let s = 1;
+  for (let j = 0; j < n; j++) s = s * r + s;
+  if (!s) return 1;
+  return s;
+}
+`);
+  for (const [r, n] of [[0.1, 7], [0.07, 7], [0.3, 7], [-2.4412494287826122e154, 4]] as const) {
+    const [value, [dr]] = m.valueAndGrad(m.grow)(r, n) as [number, number[]];
+    assert.ok(Object.is(value, m.grow(r, n)), `value at r = ${r}: ${value}, the loop's ${m.grow(r, n)}`);
+    // d/dr (1 + r)^n = n(1 + r)^(n−1), and 0 where the test returns the constant 1.
+    const want = Number.isNaN(m.grow(r, n) * 0) || m.grow(r, n) === 1 ? 0 : n * (1 + r) ** (n - 1);
+    assert.ok(Math.abs(dr! - want) <= 1e-12 * Math.abs(want), `∂/∂r at ${r}: ${dr}, expected ${want}`);
+  }
+  // No tape: the loop that computes the value runs forward only, and the derivative is the closed form's.
+  const js = compile({ 'main.ts': `${prelude}/** @differentiable */\nexport function grow(r: number, n: number): number {\n  let s = 1;\n  for (let j = 0; j < n; j++) s = s * r + s;\n  return s;\n}\n` }).js['main.ts']!;
+  const body = js.slice(js.indexOf('function grow$grad('));
+  assert.not.ok(body.slice(0, body.indexOf('\n}\n')).includes('tape'), body);
+});
+
 loops.run();

@@ -459,7 +459,7 @@ class Emitter {
       n.id,
       () => [
         ...n.inits.map((init, k) => assign(this.stateName(n, k), this.expression(init, p))),
-        ...(n.forward === undefined ? [assign(this.tripName(n), f.createNumericLiteral(0))] : []),
+        ...(n.forward === undefined && this.reversed(n) ? [assign(this.tripName(n), f.createNumericLiteral(0))] : []),
       ],
       // A reverse loop starts after its forward loop has run, whether or not it reads its state back.
       this.readsOf([...n.inits, ...(n.entry !== undefined ? [n.entry] : []), ...(n.forward !== undefined ? [n.forward] : [])], p),
@@ -520,6 +520,11 @@ class Emitter {
       ...n.next.map((_, k) => f.createExpressionStatement(f.createAssignment(f.createIdentifier(this.stateName(n, k)), f.createIdentifier(temps[k]!)))),
       ...(goOn !== undefined ? [f.createIfStatement(f.createLogicalNot(f.createIdentifier(goOn)), f.createBreakStatement())] : []),
     ];
+    // A loop that only computes values (a closed form's, as written) keeps no count and no mark.
+    if (n.forward === undefined && !this.reversed(n)) {
+      const guard = n.entry === undefined ? undefined : this.expression(n.entry, region.parent!);
+      return { prologue: [], epilogue, ...(guard !== undefined ? { guard } : {}) };
+    }
     if (n.forward === undefined) {
       const prologue = [
         ...this.slotsOnTape(n).map((k) => f.createExpressionStatement(tape('push', [f.createIdentifier(this.stateName(n, k))]))),
@@ -579,6 +584,11 @@ class Emitter {
    * reverse step of `x = a[i]·x + b[i]` differentiated in `b` alone needs `a[i]` but not `x`, so then
    * nothing of the state goes on the tape (the closed form's suffix products, computed backwards).
    */
+  /** Does a reverse loop run this forward one backwards anywhere? */
+  private reversed(forward: RecurrenceNode): boolean {
+    return [...this.placement.regions.keys()].some((m) => m.kind === 'recurrence' && m.forward === forward);
+  }
+
   private slotsOnTape(forward: RecurrenceNode): number[] {
     const reverse = [...this.placement.regions.keys()].find((m): m is RecurrenceNode => m.kind === 'recurrence' && m.forward === forward);
     // No reverse loop: nothing will pop, so nothing is pushed.

@@ -542,6 +542,16 @@ function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): 
     if (form === undefined || !free(form.a, counter) || !free(form.b) || loopsOf(form.a).has(loop)) return undefined;
     forms.set(symbol, form);
   }
+  // Horner's x·a + b is the loop's own value only where the update is written so: `s = s * x + s`
+  // is s·(x + 1) in Horner's form, which rounds differently, and is −∞ where the loop's is
+  // ∞ − ∞ (NaN), so that a test after the loop would take another branch. Such a loop (outside
+  // run-time loops, where a recurrence can run) computes its value as written, a recurrence run
+  // forward only: its derivative is the closed form's, so nothing goes on the tape.
+  const asWritten =
+    (loop.within ?? []).length === 0 && [...forms].some(([symbol, { a, b }]) => !hornerAsWritten(g, updated.get(symbol)!, leaves.get(symbol)!, a, b))
+      ? g.recurrence(loop, [...leaves.values()], [...leaves.keys()].map((symbol) => initial(symbol).node), [...leaves.keys()].map((symbol) => updated.get(symbol)!))
+      : undefined;
+  const slotOf = new Map([...leaves.keys()].map((symbol, slot) => [symbol, slot] as const));
   const trips = tripCount(g, loop);
   // The iteration number t of the counter's value i: the last iteration weighs a⁰.
   const remaining = g.sub(g.sub(trips, g.constant(1)), g.div(g.sub(counter, loop.start), g.constant(loop.step)));
@@ -574,9 +584,16 @@ function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): 
     const weight = g.apply('**', [a, remaining]);
     const term = b.kind === 'const' ? g.mul(b, weight) : g.call('select', g.call('===', b, zero), g.call('reexpressed', zero, g.mul(b, g.call('stop', weight))), g.mul(b, weight));
     const closed = isConst(b, 0) ? carriedOver : splitSum(g, loop, term, carriedOver, symbol.name);
-    exits.set(symbol, { kind: 'number', node: g.call('reexpressed', g.horner(loop, b, x0, a, symbol.name), closed) });
+    const value = asWritten !== undefined ? g.exit(asWritten, slotOf.get(symbol)!) : g.horner(loop, b, x0, a, symbol.name);
+    exits.set(symbol, { kind: 'number', node: g.call('reexpressed', value, closed) });
   }
   return exits;
+}
+
+/** Is `next` written as `leaf·a + b`, which Horner's form computes exactly as the loop does? */
+function hornerAsWritten(g: Graph, next: Node, leaf: Node, a: Node, b: Node): boolean {
+  const products = [g.mul(leaf, a), g.mul(a, leaf)];
+  return products.some((p) => g.add(p, b) === next || g.add(b, p) === next);
 }
 
 /** `n` as `a·leaf + b` with `a`, `b` not reading `leaf`, if it is affine in it. */
