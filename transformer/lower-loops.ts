@@ -9,7 +9,7 @@ import { shapes, type Expr, type Loop as CoreLoop, type Stmt, type Var } from '.
 import { walk } from './core-walk.js';
 import { mapsOfLoop } from './lower-maps.js';
 import { codes, unsupported, Unsupported } from './diagnostics.js';
-import { dependsOn, LoopReuse, extremumOf, isConst, isIncrementOf, loopsOf, substitute, type CarriedNode, type Graph, type Loop, type Node } from './ir.js';
+import { dependsOn, LoopReuse, extremumOf, isConst, isIncrementOf, loopsOf, substitute, type CarriedNode, type Graph, type Loop, type Node, type RecurrenceNode } from './ir.js';
 import type { LoopExit, Lowerer, State, Value } from './lower.js';
 
 /**
@@ -549,7 +549,7 @@ function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): 
   // forward only: its derivative is the closed form's, so nothing goes on the tape.
   const asWritten =
     (loop.within ?? []).length === 0 && [...forms].some(([symbol, { a, b }]) => !hornerAsWritten(g, updated.get(symbol)!, leaves.get(symbol)!, a, b))
-      ? g.recurrence(loop, [...leaves.values()], [...leaves.keys()].map((symbol) => initial(symbol).node), [...leaves.keys()].map((symbol) => updated.get(symbol)!))
+      ? valueLoop(g, loop, leaves, [...leaves.keys()].map((symbol) => initial(symbol).node), [...leaves.keys()].map((symbol) => updated.get(symbol)!))
       : undefined;
   const slotOf = new Map([...leaves.keys()].map((symbol, slot) => [symbol, slot] as const));
   const trips = tripCount(g, loop);
@@ -588,6 +588,19 @@ function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): 
     exits.set(symbol, { kind: 'number', node: g.call('reexpressed', value, closed) });
   }
   return exits;
+}
+
+/**
+ * The loop's updates as written, on a loop of its own: the closed form's sums run over the loop
+ * itself (fused with what else iterates it, in each branch that needs them), and a recurrence's
+ * state is one set of variables, computed once where its value is read.
+ */
+function valueLoop(g: Graph, loop: Loop, leaves: ReadonlyMap<Var, CarriedNode>, inits: readonly Node[], nexts: readonly Node[]): RecurrenceNode {
+  const own = g.loop(loop.start, loop.bound, loop.compare, loop.step, loop.counter, loop.within ?? []);
+  const moved = new Map<Node, Node>([[g.index(loop), g.index(own)], ...[...leaves.values()].map((leaf, slot) => [leaf, g.carried(own, leaf.name, slot)] as const)]);
+  const memo = new Map<Node, Node>();
+  const carried = [...leaves.values()].map((leaf) => moved.get(leaf) as CarriedNode);
+  return g.recurrence(own, carried, inits, nexts.map((next) => substitute(g, next, moved, memo)));
 }
 
 /** Is `next` written as `leaf·a + b`, which Horner's form computes exactly as the loop does? */

@@ -79,9 +79,11 @@ export interface CheckStats {
   fdUnstable: number;
   /** Comparisons (of the modes at a point, or of a coordinate with finite differences) where the fine gradient is off by its tape's rounding alone. */
   tapeRounded: number;
+  /** Points where an adjoint on the fine tape overflowed and its gradient is not finite, and the coarse one is. */
+  coarseningValue: number;
 }
 
-export const noStats = (): CheckStats => ({ points: 0, skippedPoints: 0, hugePoints: 0, blindPoints: 0, divergedPoints: 0, fdChecked: 0, fdUnstable: 0, tapeRounded: 0 });
+export const noStats = (): CheckStats => ({ points: 0, skippedPoints: 0, hugePoints: 0, blindPoints: 0, divergedPoints: 0, fdChecked: 0, fdUnstable: 0, tapeRounded: 0, coarseningValue: 0 });
 
 export interface CheckOptions {
   /** Builds to make; a case is checked in the modes built. Default: all three. */
@@ -754,6 +756,7 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
     // How far the fine tape's sweep can round a gradient entry (`largestAdjoint`): a fine gradient
     // off by no more, where the coarse one is right, is the tape's rounding, counted, not a bug.
     let tapeReach = 0;
+    const tapeOverflowed = () => !Number.isFinite(tapeReach);
     // A mode whose value is the primal's only within rounding's reach, and further than 1e-9 from
     // it, followed another trajectory of a chaotic program: its gradient is that trajectory's.
     let diverged = false;
@@ -877,6 +880,11 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
       if (d !== undefined && withinTapeRounding(gradients.coarse, gradients.fine, tapeReach)) {
         d = undefined;
         result.stats.tapeRounded++;
+      } else if (d !== undefined && tapeOverflowed() && finiteWhereFineIsNot(gradients.coarse, gradients.fine)) {
+        // An adjoint on the fine tape overflowed (∞ − ∞ where the truth is 0 · 1e309): the coarse
+        // gradient, checked against finite differences below, is what coarsening gives beyond it.
+        d = undefined;
+        result.stats.coarseningValue++;
       }
       if (d !== undefined) fail('cmp', `coarse and fine gradients differ ${where}: ${d}\n  coarse ${showGradient(gradients.coarse)}\n  fine   ${showGradient(gradients.fine)}`, p);
     }
@@ -1045,6 +1053,9 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
         const v = gradientEntry(g, c);
         if (v === undefined) continue;
         if (!Number.isFinite(v)) {
+          // Counted above as what coarsening gives beyond the tape, where the coarse entry is finite.
+          const coarse = gradients.coarse === undefined ? undefined : gradientEntry(gradients.coarse, c);
+          if (mode === 'fine' && tapeOverflowed() && coarse !== undefined && Number.isFinite(coarse)) continue;
           fail(`nonfinite:${mode}`, `${label} ${where} is ${v}, finite differences give ${d2}`, p);
           continue;
         }
@@ -1067,6 +1078,13 @@ function checkCase(spec: CaseSpec, modules: Partial<Record<BuildKind, Record<str
 
 /** A little over 2^-53: a sweep adds a handful of terms into an entry, each rounded. */
 const sweepRounding = 2 ** -48;
+
+/** Is the coarse gradient finite wherever the fine one is not, and equal (both finite) elsewhere? */
+function finiteWhereFineIsNot(coarse: unknown[], fine: unknown[]): boolean {
+  const a = coarse.flatMap(numbersOf);
+  const b = fine.flatMap(numbersOf);
+  return a.length === b.length && a.every((x, i) => Number.isFinite(x) && (!Number.isFinite(b[i]!) || compareNormwise([x], [b[i]!], tolerances.modes) === undefined));
+}
 
 /** Is every entry where the fine gradient differs from the coarse one within the tape's rounding? */
 function withinTapeRounding(coarse: unknown[], fine: unknown[], reach: number): boolean {

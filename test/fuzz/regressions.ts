@@ -2231,4 +2231,118 @@ export function f(x: number, xs: readonly number[]): number {
 }
 `,
   },
+  {
+    name: 'seed 37, program 941',
+    oracle: 'value:coarse',
+    fixed: "s += s + u as written, on a loop of its own: the value loop shared the closed form's loop and ran once in each branch of its sums",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","arr"],
+    points: [[1,[-0.96875]]],
+    source: `
+const f_h2 = function (a: number[], u: number = 2): number {
+  let s10 = 0;
+  for (let i = 0; i < a.length; i++) {
+    s10 += s10 + u;
+  }
+  return s10;
+};
+const f_h3 = (a: number[], u: number): number => {
+  let s12 = 0;
+  for (let i = 0; i < a.length; i++) {
+    s12 = a[i]!;
+  }
+  return s12;
+};
+/** @differentiable */
+export function f(y: number, xs: number[]): number {
+  let e9 = f_h2(xs, f_h3(xs, y));
+  return e9;
+}
+`,
+  },
+  {
+    name: 'seed 37, program 1492',
+    oracle: 'value:coarse',
+    fixed: "a value loop as written under a branch, its loop stepping by 2: computed once where its value is read",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num","arr"],
+    points: [[0,1,[1.3578770027961583e-300,3.73e-321]]],
+    source: `
+interface f_V { x: number; y: number }
+function f_h1(u: number, v: number): f_V {
+  return { y: u, x: v };
+}
+const f_h5 = (a: readonly number[], u: number): number => {
+  let s7 = 0;
+  for (let i = 0; i < a.length; i++) {
+    s7 = Math.hypot(a[1]!, a[i]!, s7);
+  }
+  return s7;
+};
+/** @differentiable */
+export function f(x: number, y: number, xs: number[]): number {
+  const o2 = f_h1(f_h5(xs, y), 1);
+  const o10 = o2;
+  if (x) {
+    return x;
+  }
+  const out11 = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    out11[i] = x;
+  }
+  let s12 = 0;
+  for (let i = 0; i < out11.length; i += 2) {
+    s12 += y;
+    x = 1;
+  }
+  return (o10.y + out11[0]!) + s12;
+}
+`,
+  },
+  {
+    name: 'seed 37, program 1516',
+    oracle: 'cmp',
+    fixed: "u /= 0 in a loop stepping by 2 beside a sum: the value loop on its own loop",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","f32"],
+    points: [[1,[-0.984375,0.171875]]],
+    source: `
+function f_h1(a: Float64Array, u: number = 0.5): number {
+  let s7 = 0;
+  for (let i = 0; i < a.length; i += 2) {
+    s7 += a[1]!;
+    u /= 0;
+  }
+  return s7;
+}
+/** @differentiable */
+export function f(x: number, xs: Float32Array): number {
+  const out1 = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    out1[i] = xs[i]!;
+  }
+  return x * f_h1(out1);
+}
+`,
+  },
+  {
+    name: 'seed 37, program 106 (sin)',
+    oracle: 'cmp',
+    fixed: "oracle: the fine tape's adjoint of y overflows (xs[0]² ≈ 3e309) and meets 1 − cos(0) as ∞ − ∞; the coarse gradient is 0, coarsening's value",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","f64"],
+    points: [[0,[-5.3698734594509e+154]]],
+    source: `
+export const f = differentiable((y: number, xs: Float64Array): number => {
+  y += Math.sin(-y);
+  let e1 = y * xs[0]!;
+  const o2 = { x: 1, y: e1 * xs[0]! };
+  return o2.y + e1;
+});
+`,
+  },
 ];
