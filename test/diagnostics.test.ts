@@ -19,7 +19,8 @@ interface Case {
 
 const cases: Record<string, Case> = {
   'a loop over a string': { code: 95001, params: 'x: number, label: string', body: 'let s = x;\n  for (const c of §label) s += x;\n  return s;', says: /loops over arrays only/ },
-  'a switch': { code: 95001, body: '§switch (x) { case 1: return 2; default: return x; }', says: /if\/else-if chain/ },
+  'for...in': { code: 95001, body: 'const o = { a: x };\n  let s = x;\n  §for (const k in o) s += x;\n  return s;', says: /for\.\.\.in/ },
+  'a case expression with effects': { code: 95001, params: 'x: number, k: number', body: 'let j = 0;\n  switch (k) { case §j++: return x; default: return 2 * x; }', says: /evaluated only until one matches/ },
   'try': { code: 95001, body: '§try { return x; } catch { return 0; }', says: /try/ },
   'a call to a function without source': {
     code: 95002,

@@ -42,6 +42,49 @@ const programs: Record<string, Program> = {
 }`,
     points: [[0.7, 1.3], [-1.1, 0.4]],
   },
+  'switch: cases that return, fall through, break, a default in the middle, and continue in a loop': {
+    source: `export function f(x: number, k: number, w: Float64Array): number {
+  let s = 0;
+  switch (k) {
+    case 2:
+      s += x * x;
+    case 1:
+      s += Math.sin(x);
+      break;
+    default:
+      s = -x;
+    case 3:
+      s *= 2;
+      break;
+    case 4:
+      return Math.exp(x);
+  }
+  for (let i = 0; i < w.length; i++) {
+    const kind: string = i % 3 === 0 ? 'l1' : i % 3 === 1 ? 'l2' : 'skip';
+    switch (kind) {
+      case 'l1':
+        s += Math.abs(w[i]! - x);
+        break;
+      case 'l2': {
+        const d = w[i]! - x;
+        s += d * d;
+        break;
+      }
+      case 'skip':
+        continue;
+    }
+    s *= 1.01;
+  }
+  return s;
+}`,
+    points: [
+      [0.7, 2, [0.5, -1.5, 2, 0.25]],
+      [0.7, 1, [0.5, -1.5, 2]],
+      [-0.3, 0, [1.25]],
+      [0.4, 3, [0.5, 0.1]],
+      [0.4, 4, [0.5]],
+    ],
+  },
   '++ and -- as values, on variables, elements and fields, and assignments as values': {
     source: `export function f(x: number): number {
   const xs = [x, 2 * x, x * x];

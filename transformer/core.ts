@@ -157,8 +157,8 @@ export interface Loop extends At {
   readonly testFirst: boolean;
   body: Stmt[];
   update: Stmt[];
-  /** The source's loop, for messages and the report. */
-  readonly at: ts.IterationStatement;
+  /** The source's loop (or the switch it stands for), for messages and the report. */
+  readonly at: ts.IterationStatement | ts.SwitchStatement;
 }
 
 export interface CoreParameter {

@@ -184,7 +184,7 @@ type Place = 'value' | 'effect' | 'init';
 /** Desugars one function's body. */
 class Body {
   private out: Stmt[] = [];
-  private readonly loops: { readonly loop: Loop; readonly label: string | undefined }[] = [];
+  private readonly loops: { readonly loop: Loop; readonly label: string | undefined; readonly isSwitch?: true }[] = [];
   /** Variables the body (or a closure in it) assigns after declaring them: reading one may need a copy. */
   private readonly assigned: ReadonlySet<ts.Symbol>;
   private readonly ts: typeof import('typescript');
@@ -264,14 +264,22 @@ class Body {
       this.statements(s.statements);
     } else if (ts.isForStatement(s) || ts.isWhileStatement(s) || ts.isDoStatement(s) || ts.isForOfStatement(s)) {
       this.loop(s, undefined);
+    } else if (ts.isSwitchStatement(s)) {
+      this.switchStatement(s, undefined);
     } else if (ts.isLabeledStatement(s)) {
       const inner = s.statement;
+      if (ts.isSwitchStatement(inner)) {
+        this.switchStatement(inner, s.label.text);
+        return;
+      }
       if (!(ts.isForStatement(inner) || ts.isWhileStatement(inner) || ts.isDoStatement(inner) || ts.isForOfStatement(inner))) {
-        unsupported(codes.unsupportedSyntax, s, 'only loops can be labelled in a marked function; restructure the block with an if.');
+        unsupported(codes.unsupportedSyntax, s, 'only loops and switches can be labelled in a marked function; restructure the block with an if.');
       }
       this.loop(inner, s.label.text);
     } else if (ts.isBreakStatement(s) || ts.isContinueStatement(s)) {
-      const target = s.label === undefined ? this.loops[this.loops.length - 1] : this.loops.find((l) => l.label === s.label!.text);
+      // A `continue` is a loop's: it passes over the switches it is in.
+      const candidates = ts.isContinueStatement(s) ? this.loops.filter((l) => !l.isSwitch) : this.loops;
+      const target = s.label === undefined ? candidates[candidates.length - 1] : candidates.find((l) => l.label === s.label!.text);
       if (target === undefined) unsupported(codes.unsupportedSyntax, s, `this '${ts.isBreakStatement(s) ? 'break' : 'continue'}' has no loop to leave.`);
       this.out.push({ kind: ts.isBreakStatement(s) ? 'break' : 'continue', loop: target.loop, at: s });
     } else if (
@@ -401,6 +409,53 @@ class Body {
     this.loops.push({ loop, label });
     try {
       loop.body = this.collect(() => this.statement(s.statement));
+    } finally {
+      this.loops.pop();
+    }
+    this.out.push(loop);
+  }
+
+  /**
+   * `switch (d) { case a: A; case b: B; default: C }` is the number of the clause it enters,
+   * `k = d === a ? 0 : d === b ? 1 : 2` (the tests in order, the default's place where none holds,
+   * one past the end where there is no default), then each clause's statements where `k` is at most
+   * its place (falling through), in a loop that runs once, so that `break` leaves it: a constant
+   * trip count, unrolled by the coarse lowering.
+   */
+  private switchStatement(s: ts.SwitchStatement, label: string | undefined): void {
+    const ts = this.ts;
+    const discriminant = this.stableCopy(this.expression(s.expression), s.expression, 'switched');
+    const clauses = s.caseBlock.clauses;
+    const fallback = clauses.findIndex((c) => ts.isDefaultClause(c));
+    let entry: Expr = numberAt(fallback >= 0 ? fallback : clauses.length, s.caseBlock);
+    for (let k = clauses.length - 1; k >= 0; k--) {
+      const clause = clauses[k]!;
+      if (!ts.isCaseClause(clause)) continue;
+      const tested = this.collectValue(() => this.expression(clause.expression));
+      // Tested only until one holds: a case whose expression changes something would change it always.
+      if (tested.statements.length > 0) unsupported(codes.unsupportedSyntax, clause.expression, "a case's expression is evaluated only until one matches; compute it before the switch.");
+      const test: Expr = { kind: 'binary', op: '===', left: discriminant, right: tested.value, at: clause.expression };
+      entry = { kind: 'conditional', test, whenTrue: numberAt(k, clause), whenFalse: entry, shape: shapes.int, at: clause };
+    }
+    const entered = this.copy(entry, s.caseBlock, 'clause');
+    const once = this.front.temporary('once', shapes.int, s);
+    const at = s.caseBlock;
+    const loop: Loop = {
+      kind: 'loop',
+      init: [{ kind: 'let', var: once, init: numberAt(0, at), at }],
+      testing: [],
+      test: { kind: 'binary', op: '<', left: read(once, at), right: numberAt(1, at), at },
+      testFirst: true,
+      body: [],
+      update: [{ kind: 'assign', var: once, value: { kind: 'binary', op: '+', left: read(once, at), right: numberAt(1, at), at }, at }],
+      at: s,
+    };
+    this.loops.push({ loop, label, isSwitch: true });
+    try {
+      loop.body = clauses.map((clause, k) => {
+        const test: Expr = { kind: 'binary', op: '<=', left: entered, right: numberAt(k, clause), at: clause };
+        return { kind: 'if', test, then: this.collect(() => this.statements(clause.statements)), else: [], at: clause } as Stmt;
+      });
     } finally {
       this.loops.pop();
     }

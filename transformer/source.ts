@@ -143,7 +143,6 @@ export function mathOperation(e: ts.CallExpression, name: string): PrimitiveName
 
 /** The diagnostic for a statement neither mode differentiates, saying what to write instead. */
 export function unsupportedStatement(ts: typeof import('typescript'), s: ts.Statement): never {
-  if (ts.isSwitchStatement(s)) unsupported(codes.unsupportedSyntax, s, "'switch' is not differentiated yet; write it as an if/else-if chain.");
   if (ts.isForInStatement(s)) unsupported(codes.unsupportedSyntax, s, "'for...in' cannot be differentiated; loop over indices or use 'for...of' over an array.");
   if (ts.isTryStatement(s) || ts.isThrowStatement(s)) {
     unsupported(codes.unsupportedSyntax, s, `'${ts.isTryStatement(s) ? 'try' : 'throw'}' cannot be differentiated; validate inputs in an unmarked caller instead.`);
