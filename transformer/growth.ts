@@ -18,7 +18,7 @@ import { primitive } from './rules.js';
 /** Functions whose value is finite whatever their arguments. */
 const bounded = new Set(['sin', 'cos', 'tanh', 'atan', 'atan2', 'sign', '<', '<=', '>', '>=', '===', '!==', '!', '&&', '||', 'isUndefined', 'isNullish', 'rare']);
 /** Functions whose value is as large as one of their arguments (or a constant times it). */
-const linear = new Set(['+', '-', 'neg', 'select', 'abs', 'min', 'max', 'sqrt', 'cbrt', 'hypot', 'norm', 'fround', 'trunc', 'floor', 'ceil', 'round']);
+const linear = new Set(['+', '-', 'neg', 'abs', 'min', 'max', 'sqrt', 'cbrt', 'hypot', 'norm', 'fround', 'trunc', 'floor', 'ceil', 'round']);
 
 /** Functions that grow faster than any power of their argument. */
 const exponential = new Set(['exp', 'expm1', 'cosh', 'sinh']);
@@ -45,6 +45,7 @@ export class Growth {
   of(n: Node): number {
     if (n.kind === 'const') return 0;
     if (n.kind !== 'apply' && n.kind !== 'sum') return 1;
+    if (n.kind === 'apply' && bounded.has(n.op)) return 0;
     if (this.values.has(n)) return 1;
     const known = this.growth.get(n);
     if (known !== undefined) return known;
@@ -53,6 +54,8 @@ export class Growth {
     else if (bounded.has(n.op)) result = 0;
     else if (n.op === '*') result = this.of(n.args[0]!) + this.of(n.args[1]!);
     else if (n.op === '/') result = this.of(n.args[0]!);
+    // A φ is as large as its arms; its condition is a boolean.
+    else if (n.op === 'select') result = Math.max(this.of(n.args[1]!), this.of(n.args[2]!));
     else if (linear.has(n.op)) result = Math.max(0, ...n.args.map((a) => this.of(a)));
     // A power is a product of as many factors (`z^k` of a closed form's weight); an exponential
     // the derivative makes, one the primal did not, can overflow on its own.
