@@ -547,8 +547,9 @@ function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): 
   // ∞ − ∞ (NaN), so that a test after the loop would take another branch. Such a loop (outside
   // run-time loops, where a recurrence can run) computes its value as written, a recurrence run
   // forward only: its derivative is the closed form's, so nothing goes on the tape.
+  // (An `a` of 0 takes the last b, a φ, not Horner's form.)
   const asWritten =
-    (loop.within ?? []).length === 0 && [...forms].some(([symbol, { a, b }]) => !hornerAsWritten(g, updated.get(symbol)!, leaves.get(symbol)!, a, b))
+    (loop.within ?? []).length === 0 && [...forms].some(([symbol, { a, b }]) => !isConst(a, 0) && !hornerAsWritten(g, updated.get(symbol)!, leaves.get(symbol)!, a, b))
       ? valueLoop(g, loop, leaves, [...leaves.keys()].map((symbol) => initial(symbol).node), [...leaves.keys()].map((symbol) => updated.get(symbol)!))
       : undefined;
   const slotOf = new Map([...leaves.keys()].map((symbol, slot) => [symbol, slot] as const));
@@ -595,12 +596,22 @@ function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): 
  * itself (fused with what else iterates it, in each branch that needs them), and a recurrence's
  * state is one set of variables, computed once where its value is read.
  */
-function valueLoop(g: Graph, loop: Loop, leaves: ReadonlyMap<Var, CarriedNode>, inits: readonly Node[], nexts: readonly Node[]): RecurrenceNode {
+function valueLoop(g: Graph, loop: Loop, leaves: ReadonlyMap<Var, CarriedNode>, inits: readonly Node[], nexts: readonly Node[]): RecurrenceNode | undefined {
   const own = g.loop(loop.start, loop.bound, loop.compare, loop.step, loop.counter, loop.within ?? []);
   const moved = new Map<Node, Node>([[g.index(loop), g.index(own)], ...[...leaves.values()].map((leaf, slot) => [leaf, g.carried(own, leaf.name, slot)] as const)]);
   const memo = new Map<Node, Node>();
   const carried = [...leaves.values()].map((leaf) => moved.get(leaf) as CarriedNode);
-  return g.recurrence(own, carried, inits, nexts.map((next) => substitute(g, next, moved, memo)));
+  // A helper's loop that runs in each iteration is one node of the loop's own: it cannot move to
+  // another loop (the value is then Horner's form's).
+  let steps: Node[];
+  try {
+    steps = nexts.map((next) => substitute(g, next, moved, memo));
+  } catch (e) {
+    if (e instanceof LoopReuse) return undefined;
+    throw e;
+  }
+  if (steps.some((step) => loopsOf(step).has(loop))) return undefined;
+  return g.recurrence(own, carried, inits, steps);
 }
 
 /** Is `next` written as `leaf·a + b`, which Horner's form computes exactly as the loop does? */

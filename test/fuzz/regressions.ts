@@ -2345,4 +2345,38 @@ export const f = differentiable((y: number, xs: Float64Array): number => {
 });
 `,
   },
+  {
+    name: 'seed 16489, program 1408',
+    oracle: 'internal:coarse',
+    fixed: "a closed form with a helper's while loop in another variable's update: the value loop as written could not take that loop (read in root, computed in the original loop); such a loop keeps Horner's form",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num","roarr"],
+    points: [[1,1,[0.640625]]],
+    source: `
+function f_h1(u: number): number {
+  let p3 = Math.exp(1);
+  let c4 = 0;
+  while ((p3 < 1) && (c4 < 3)) {
+    p3 = p3;
+  }
+  return p3;
+}
+/** @differentiable */
+export function f(x: number, y: number, xs: readonly number[]): number {
+  let p1 = 1;
+  for (let i = 0; i < xs.length; i++) {
+    p1 = p1;
+    y = f_h1(2);
+  }
+  let h13;
+  if (p1) {
+    h13 = x;
+  } else {
+    h13 = xs[2]!;
+  }
+  return h13;
+}
+`,
+  },
 ];
