@@ -71,7 +71,8 @@ export class Growth {
   /**
    * Does `n`, a derivative, multiply a factor that can overflow by one that varies (and so can be 0),
    * there or in what it is computed from? In the arm of a φ on `f !== 0` (the guards `scale` makes),
-   * a product with the factor `f` needs `f` itself to overflow.
+   * a product with the factor `f` needs `f` itself to overflow. (Known only through φs nested in
+   * each other: what a product reads is computed before the tests, and the memo stays linear.)
    */
   meetsOverflow(n: Node, nonzero: readonly Node[] = []): boolean {
     if (this.values.has(n) || (n.kind !== 'apply' && n.kind !== 'sum')) return false;
@@ -95,7 +96,8 @@ export class Growth {
         this.meetsOverflow(whenTrue, tested?.zero === false ? [...nonzero, tested.of] : nonzero) ||
         this.meetsOverflow(whenFalse, tested?.zero === true ? [...nonzero, tested.of] : nonzero);
     } else if (!result) {
-      result = reads(n).some((r) => this.meetsOverflow(r, nonzero));
+      // What a node is computed from is computed before the tests around it: no factor is known there.
+      result = reads(n).some((r) => this.meetsOverflow(r));
     }
     memo.set(n, result);
     return result;
