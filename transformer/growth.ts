@@ -71,8 +71,8 @@ export class Growth {
   /**
    * Does `n`, a derivative, multiply a factor that can overflow by one that varies (and so can be 0),
    * there or in what it is computed from? In the arm of a φ on `f !== 0` (the guards `scale` makes),
-   * a product with the factor `f` needs `f` itself to overflow. (Known only through φs nested in
-   * each other: what a product reads is computed before the tests, and the memo stays linear.)
+   * a product with the factor `f` needs `f` itself to overflow. (The two innermost such tests are
+   * kept, as `scale` nests them: with every test along the way the memo grew exponentially.)
    */
   meetsOverflow(n: Node, nonzero: readonly Node[] = []): boolean {
     if (this.values.has(n) || (n.kind !== 'apply' && n.kind !== 'sum')) return false;
@@ -93,15 +93,19 @@ export class Growth {
       const [c, whenTrue, whenFalse] = n.args as [Node, Node, Node];
       const tested = zeroTest(c);
       result =
-        this.meetsOverflow(whenTrue, tested?.zero === false ? [...nonzero, tested.of] : nonzero) ||
-        this.meetsOverflow(whenFalse, tested?.zero === true ? [...nonzero, tested.of] : nonzero);
+        this.meetsOverflow(whenTrue, tested?.zero === false ? knownNonzero(nonzero, tested.of) : nonzero) ||
+        this.meetsOverflow(whenFalse, tested?.zero === true ? knownNonzero(nonzero, tested.of) : nonzero);
     } else if (!result) {
-      // What a node is computed from is computed before the tests around it: no factor is known there.
-      result = reads(n).some((r) => this.meetsOverflow(r));
+      result = reads(n).some((r) => this.meetsOverflow(r, nonzero));
     }
     memo.set(n, result);
     return result;
   }
+}
+
+/** The factors known not to be 0 inside a test of `f`: the innermost two, `f` among them. */
+function knownNonzero(before: readonly Node[], f: Node): readonly Node[] {
+  return before.includes(f) ? before : [...before, f].slice(-2);
 }
 
 /** `f === 0` or `f !== 0`: the factor tested, and whether the test is for zero. */
