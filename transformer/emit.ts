@@ -579,18 +579,22 @@ class Emitter {
     return reverse !== undefined && this.placement.regions.has(this.source.lowered.graph.index(reverse.loop));
   }
 
+  /** The reverse loop that runs this forward one backwards, if one is placed anywhere. */
+  private reverseOf(forward: RecurrenceNode): RecurrenceNode | undefined {
+    return [...this.placement.regions.keys()].find((m): m is RecurrenceNode => m.kind === 'recurrence' && m.forward === forward);
+  }
+
+  private reversed(forward: RecurrenceNode): boolean {
+    return this.reverseOf(forward) !== undefined;
+  }
+
   /**
    * The carried variables a forward loop pushes: those whose value the reverse loop reads back. The
    * reverse step of `x = a[i]·x + b[i]` differentiated in `b` alone needs `a[i]` but not `x`, so then
    * nothing of the state goes on the tape (the closed form's suffix products, computed backwards).
    */
-  /** Does a reverse loop run this forward one backwards anywhere? */
-  private reversed(forward: RecurrenceNode): boolean {
-    return [...this.placement.regions.keys()].some((m) => m.kind === 'recurrence' && m.forward === forward);
-  }
-
   private slotsOnTape(forward: RecurrenceNode): number[] {
-    const reverse = [...this.placement.regions.keys()].find((m): m is RecurrenceNode => m.kind === 'recurrence' && m.forward === forward);
+    const reverse = this.reverseOf(forward);
     // No reverse loop: nothing will pop, so nothing is pushed.
     if (reverse === undefined) return [];
     const read = new Set<number>();

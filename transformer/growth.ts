@@ -8,9 +8,8 @@
  * A value's growth counts the varying factors multiplied into it: 0 for a constant or a value
  * bounded by its function (`tanh`, `sin`, a comparison), 1 for one the primal computes or reads
  * (finite where the primal is), the sum of both for a product, the larger for a sum, 2 or more for
- * a power or an exponential the derivative makes. Growth 2 can
- * overflow, a true derivative past the range of doubles; only a product with such a factor can
- * then be `∞ · 0` where the truth is 0.
+ * a power or an exponential the derivative makes. Growth 2 can overflow, a true derivative past the
+ * range of doubles; only a product with such a factor can then be `∞ · 0` where the truth is 0.
  */
 import { reads, type Node } from './ir.js';
 import { primitive } from './rules.js';
@@ -51,7 +50,6 @@ export class Growth {
     if (known !== undefined) return known;
     let result: number;
     if (n.kind === 'sum') result = Math.max(this.of(n.body), this.of(n.init), n.factor !== undefined ? 2 : 0);
-    else if (bounded.has(n.op)) result = 0;
     else if (n.op === '*') result = this.of(n.args[0]!) + this.of(n.args[1]!);
     else if (n.op === '/') result = this.of(n.args[0]!);
     // A φ is as large as its arms; its condition is a boolean.
@@ -61,7 +59,7 @@ export class Growth {
     // the derivative makes, one the primal did not, can overflow on its own.
     else if (n.op === '**' || n.op === 'pow') result = n.args[1]!.kind === 'const' && Math.abs(n.args[1]!.value) < 2 ? this.of(n.args[0]!) : 3;
     else if (exponential.has(n.op)) result = 2;
-    // exp, pow and the like: as large as a value the primal could compute from the arguments.
+    // Any other function: as large as a value the primal could compute from its arguments.
     else result = Math.max(1, ...n.args.map((a) => this.of(a)));
     result = Math.min(result, 3);
     this.growth.set(n, result);
