@@ -101,7 +101,7 @@ fine('arrays that are not the function\'s own are never written, whatever name r
   const cases: [string, RegExp][] = [
     ['const a = weights;\n  a[0] = x;\n  return a[1]! * x;', /TS95006: .*(writing to an array from outside the marked function|outer state)/],
     ['let a: number[] = [0, 0];\n  a = xs;\n  a[0] = x;\n  return a[1]! * x;', /TS95006: .*the parameter array 'xs'.*copy it into a local array first/],
-    ['const o = { pos: xs };\n  return o.pos[0]! * x;', /TS9500[16]: .*(may hold only its own arrays, and this is the parameter array 'xs'|hold numbers only)/],
+    ['const o = { pos: xs, k: x };\n  o.pos[0] = x;\n  return o.pos[1]! * x;', /TS95006: .*(writing to the parameter array 'xs'|an object holding the parameter array 'xs')/],
   ];
   for (const [body, says] of cases) {
     for (const plugin of [{}, { mode: 'fine' as const }]) {

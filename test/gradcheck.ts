@@ -62,3 +62,45 @@ export function coordinates(args: readonly Arg[]): { get: (k: number) => number;
     },
   };
 }
+
+/** An argument that may hold objects of numbers and arrays, as a parameter object does. */
+export type Tree = Arg | string | boolean | undefined | readonly Tree[] | { readonly [key: string]: Tree };
+
+/** The numbers in `tree` by their paths, in key order; strings, booleans and `undefined` hold none. */
+export function numbersIn(tree: unknown, path: readonly (string | number)[] = []): [readonly (string | number)[], number][] {
+  if (typeof tree === 'number') return [[path, tree]];
+  if (tree === null || typeof tree !== 'object') return [];
+  if (ArrayBuffer.isView(tree) || Array.isArray(tree)) return Array.from(tree as ArrayLike<unknown>).flatMap((v, i) => numbersIn(v, [...path, i]));
+  return Object.keys(tree).flatMap((k) => numbersIn((tree as Record<string, unknown>)[k], [...path, k]));
+}
+
+/** `tree` at `path`. */
+export function at(tree: unknown, path: readonly (string | number)[]): unknown {
+  return path.reduce<unknown>((t, k) => (t === undefined || t === null ? undefined : (t as Record<string | number, unknown>)[k]), tree);
+}
+
+/** A copy of `tree` (objects and arrays copied along `path` only) with `value` at `path`. */
+export function withAt<T>(tree: T, path: readonly (string | number)[], value: number): T {
+  if (path.length === 0) return value as T;
+  const [k, ...rest] = path;
+  const copy = (ArrayBuffer.isView(tree) ? (tree as unknown as Float64Array).slice() : Array.isArray(tree) ? tree.slice() : { ...(tree as object) }) as Record<string | number, unknown>;
+  copy[k!] = withAt(copy[k!], rest, value);
+  return copy as T;
+}
+
+/**
+ * Checks every number of `args` (inside objects and arrays too) against 5-point finite differences
+ * of `f`: the gradient has the arguments' shape, so the derivative sits at the same path in it.
+ */
+export function assertTreeGradient(f: (...args: any[]) => number, gradient: readonly unknown[], args: readonly unknown[], what: string): void {
+  for (const [path] of numbersIn(args)) {
+    const along = (v: number) => f(...withAt(args, path, v));
+    const got = at(gradient, path);
+    assert.type(got, 'number', `${what}: gradient at ${path.join('.')}`);
+    const x = at(args, path) as number;
+    // A small coordinate (a time step of 0.05 taken 40 times) gets a step relative to itself: a
+    // step of 1e-3 would be 2% of it, and the stencil's truncation error would show.
+    const step = 1e-3 * Math.min(1, Math.max(Math.abs(x), 1e-2));
+    assertClose(got as number, finiteDifference(along, [x], 0, step), `${what}: ∂/∂${path.join('.')}`);
+  }
+}

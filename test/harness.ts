@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import ts from 'typescript';
 import coarsegrad, { type CoarsegradOptions } from '../transformer/index.js';
+import { numbersIn } from './gradcheck.js';
 
 const root = path.resolve(__dirname, '..', '..');
 export const runtimeEntry = path.join(root, 'dist', 'runtime', 'index.js');
@@ -204,7 +205,8 @@ function show(v: unknown): string {
  */
 function compareGradients(coarse: readonly unknown[], fine: readonly unknown[], what: string): void {
   if (coarse.length !== fine.length) throw new Error(`fine mode: ${what}: ${fine.length} gradients, coarse ${coarse.length}`);
-  const numbers = (g: unknown): number[] => (typeof g === 'number' ? [g] : g === undefined ? [] : Array.from(g as ArrayLike<number>));
+  // An object parameter's gradient is an object of the same shape: compared number by number.
+  const numbers = (g: unknown): number[] => numbersIn(g).map(([, n]) => n);
   const scale = Math.max(0, ...[...coarse, ...fine].flatMap(numbers).filter(Number.isFinite).map(Math.abs));
   coarse.forEach((c, i) => {
     const f = fine[i];

@@ -74,12 +74,6 @@ const programs: Record<string, Program> = {
     points: [[0.7, 0], [0.7, 1], [0.7, 2]],
     wrt: [0],
   },
-  anObjectWithAFieldThatIsNotANumber: {
-    params: 'x: number, o: { name: string }',
-    body: 'const p = { x, inner: o };\n  return p.x * p.inner.name.length;',
-    points: [[0.7, { name: 'abc' }]],
-    wrt: [0],
-  },
   aHelperChangingAnObjectInARuntimeLoop: {
     params: 'x: number, n: number',
     extra: 'function bump(o: { x: number; v: number }): number {\n  o.v += o.x * o.v + 0.1;\n  return o.v;\n}',

@@ -98,7 +98,8 @@ export type Expr =
   | (At & { readonly kind: 'field'; readonly object: Expr; readonly name: string; readonly shape: Shape })
   | (At & { readonly kind: 'element'; readonly array: Expr; readonly index: Expr; readonly shape: Shape })
   | (At & { readonly kind: 'arrayLiteral'; readonly elements: readonly Expr[] })
-  | (At & { readonly kind: 'objectLiteral'; readonly fields: readonly (readonly [string, Expr])[] })
+  /** `readonlyAs` names an object that is not the function's own (a parameter's), which it may not change. */
+  | (At & { readonly kind: 'objectLiteral'; readonly fields: readonly (readonly [string, Expr])[]; readonly readonlyAs?: string })
   /** `new Float64Array(n)`, `new Float64Array(array)`, `new Array(n)`, `Float64Array.from(array)`. */
   | (At & { readonly kind: 'newArray'; readonly storage: ArrayStorage; readonly arg: Expr | undefined; readonly copy: boolean })
   /** `array.slice(...)`: a copy, the function's own. */
@@ -171,6 +172,18 @@ export interface CoreParameter {
   readonly companionDefault: ts.Expression | undefined;
 }
 
+/** A leaf of a parameter: the core parameter at `index`; or an object of such trees. */
+export type ParameterTree =
+  | { readonly kind: 'leaf'; readonly index: number; /** A `k?: number` field: its gradient is `undefined` where it is. */ readonly optional: boolean }
+  | { readonly kind: 'object'; readonly fields: readonly (readonly [string, ParameterTree])[] };
+
+/** A parameter of the marked function as its source declares it (`parameters.ts`). */
+export interface SourceParameter {
+  readonly name: string;
+  readonly default: ts.Expression | undefined;
+  readonly tree: ParameterTree;
+}
+
 export interface CoreFunction {
   readonly decl: FunctionLike;
   readonly name: string;
@@ -182,6 +195,8 @@ export interface CoreFunction {
   /** Declared inside another function, whose variables it may read. */
   readonly closure: boolean;
   result: Shape;
+  /** The marked function's parameters as the source declares them; `params` are their leaves. */
+  readonly signature?: readonly SourceParameter[];
 }
 
 /** A marked function and what the front end found about it. */

@@ -10,11 +10,12 @@ import { codes, unsupported } from './diagnostics.js';
 import { shapes, shapeOf, type ArrayStorage, type BinaryOp, type Call, type CoreFunction, type CoreParameter, type CoreProgram, type Expr, type Loop, type Shape, type Stmt, type Var } from './core.js';
 import { walk } from './core-walk.js';
 import { findDiscrete } from './discrete.js';
+import { markedParameters } from './parameters.js';
 import { mathConstants, primitive } from './rules.js';
 import { shapeOfType } from './shapes.js';
 import { stable } from './stable.js';
 import { stableSums } from './stable-sums.js';
-import { calleeDeclaration, checkedParameter, enclosesCompanion, mathOperation, refuseNumbersInside, skipOuter, unsupportedStatement, type FunctionLike } from './source.js';
+import { calleeDeclaration, enclosesCompanion, mathOperation, skipOuter, unsupportedStatement, type FunctionLike } from './source.js';
 
 export function desugar(tsApi: typeof ts, checker: ts.TypeChecker, main: FunctionLike, companionFile: ts.SourceFile): CoreProgram {
   const front = new FrontEnd(tsApi, checker, main, companionFile);
@@ -72,19 +73,9 @@ class FrontEnd {
     }
     const isMain = decl === this.main;
     const body = new Body(this, decl);
-    const params: CoreParameter[] = decl.parameters.map((p, index) => {
-      if (isMain) {
-        const { type } = checkedParameter(ts, this.checker, p);
-        const shape = shapeOfType(ts, this.checker, type);
-        if (shape.kind === 'other' || shape.kind === 'record') refuseNumbersInside(ts, this.checker, p, (p.name as ts.Identifier).text, type);
-      } else if (p.dotDotDotToken) {
-        unsupported(codes.unsupportedSyntax, p, 'a function called from a marked function cannot take rest parameters; list the parameters one by one.');
-      }
-      const companionDefault = isMain ? p.initializer : undefined;
-      if (ts.isIdentifier(p.name)) return { var: this.variable(p.name, p), companionDefault };
-      // A destructured parameter: a parameter of its own, taken apart in the body's first statements.
-      return { var: this.temporary(`arg${index}`, this.shape(p.name), p), companionDefault };
-    });
+    const marked = isMain ? markedParameters(this, decl) : undefined;
+    const bodyParams = marked?.body ?? decl.parameters.map((p, index) => ({ param: this.helperParameter(p, index), object: undefined }));
+    const params = marked?.core ?? bodyParams.map((p) => p.param);
     const core: CoreFunction = {
       decl,
       name: decl.name !== undefined && ts.isIdentifier(decl.name) ? decl.name.text : ts.isVariableDeclaration(decl.parent) && ts.isIdentifier(decl.parent.name) ? decl.parent.name.text : 'anonymous',
@@ -93,16 +84,30 @@ class FrontEnd {
       thisOwner: ts.isArrowFunction(decl) ? thisOwnerOf(ts, decl) : decl,
       closure: ownerFunction(ts, decl) !== undefined,
       result: this.resultShape(decl),
+      ...(marked === undefined ? {} : { signature: marked.signature }),
     };
     this.functions.set(decl, core);
     this.active.push(decl);
     try {
-      core.body = stableSums(body.functionBody(params), (name, shape, at) => this.temporary(name, shape, at));
+      core.body = stableSums(body.functionBody(bodyParams), (name, shape, at) => this.temporary(name, shape, at));
     } finally {
       this.active.pop();
     }
     core.result = returnedShape(core.result, core.body);
     return core;
+  }
+
+  /** A parameter of a function the marked function calls: its argument is inlined. */
+  private helperParameter(p: ts.ParameterDeclaration, index: number): CoreParameter {
+    if (p.dotDotDotToken) unsupported(codes.unsupportedSyntax, p, 'a function called from a marked function cannot take rest parameters; list the parameters one by one.');
+    if (this.ts.isIdentifier(p.name)) return { var: this.variable(p.name, p), companionDefault: undefined };
+    // A destructured parameter: a parameter of its own, taken apart in the body's first statements.
+    return { var: this.temporary(`arg${index}`, this.shape(p.name), p), companionDefault: undefined };
+  }
+
+  /** A leaf of an object parameter of the marked function (`parameters.ts`). */
+  leaf(name: string, shape: Shape, at: ts.Node): Var {
+    return { id: this.nextVar++, name, shape, at, temporary: false };
   }
 
   private resultShape(decl: FunctionLike): Shape {
@@ -199,17 +204,19 @@ class Body {
 
   // ---- functions ----------------------------------------------------------------------------------
 
-  functionBody(params: readonly CoreParameter[]): Stmt[] {
+  functionBody(params: readonly { readonly param: CoreParameter; readonly object: Expr | undefined }[]): Stmt[] {
     const ts = this.ts;
     const fn = this.fn;
     // `var`s live from the top of the function, `undefined` until assigned (a `var` naming a
     // parameter is the parameter).
     for (const name of hoistedVars(ts, fn)) {
       const v = this.front.variable(name, name.parent);
-      if (!params.some((p) => p.var === v)) this.out.push({ kind: 'let', var: v, init: undefinedAt(name), at: name });
+      if (!params.some((p) => p.param.var === v)) this.out.push({ kind: 'let', var: v, init: undefinedAt(name), at: name });
     }
+    // An object parameter of the marked function, rebuilt from its leaves.
+    for (const { param, object } of params) if (object !== undefined) this.out.push({ kind: 'let', var: param.var, init: object, at: object.at });
     fn.parameters.forEach((p, i) => {
-      const param = params[i]!;
+      const { param } = params[i]!;
       if (p.initializer !== undefined && param.companionDefault === undefined) {
         // A default applies when the argument is `undefined`, as in JavaScript.
         const value = this.collectValue(() => this.expression(p.initializer!));

@@ -33,6 +33,8 @@ interface Val {
    * variable), described for a diagnostic: the caller's, never written.
    */
   readonly outside?: string;
+  /** For an object: `outside` names what it holds, not the object itself, so its number fields may be written. */
+  readonly holder?: boolean;
 }
 
 interface Binding {
@@ -42,6 +44,7 @@ interface Binding {
   readonly shadow: string | undefined;
   /** Holds an array that is not the function's own (see `Val.outside`). */
   readonly outside?: string;
+  readonly holder?: boolean;
 }
 
 /** Where a `return` goes: the result variables of an inlined call, or of the marked function. */
@@ -52,6 +55,7 @@ interface ReturnTarget {
   readonly kind: Kind;
   /** Set when a `return` returns an array that is not the function's own. */
   outside?: string;
+  holder?: boolean;
 }
 
 /** An emitted loop: its label if it needs one, and the label of the block its body is in, where `continue` must break out of it. */
@@ -205,13 +209,14 @@ class FineEmitter {
       this.stack.pop();
     }
     this.out.push(...this.functionBody(frame));
-    return { kind, v: f.createIdentifier(target.value), s: target.shadow === undefined ? undefined : f.createIdentifier(target.shadow), outside: target.outside };
+    return { kind, v: f.createIdentifier(target.value), s: target.shadow === undefined ? undefined : f.createIdentifier(target.shadow), outside: target.outside, holder: target.holder };
   }
 
   private returnTo(target: ReturnTarget, value: Val, at: ts.Node): void {
     const f = this.f;
     if (target.kind === 'num' && value.kind !== 'num' && value.kind !== 'other') unsupported(codes.noNumericResult, at, 'this must be a number.');
     if (target.kind === 'arr') target.outside ??= value.outside ?? (value.s === undefined && target.shadow !== undefined ? borrowed : undefined);
+    if (target.kind === 'rec') Object.assign(target, ownerOf([value, target]));
     this.out.push(this.assignment(f.createIdentifier(target.value), value.v));
     // Without a shadow for the result, the call reads no active value (no active argument, no
     // variables around it): what it returns has a slot only through objects it built, whose slots
@@ -310,8 +315,8 @@ class FineEmitter {
     const active = activity.active.has(v) && kind !== 'other';
     // A loop counter is an integer: whatever it starts from, it carries no derivative.
     if (activity.counters.has(v)) value = { ...value, s: undefined };
-    const outside = kind !== 'arr' ? undefined : (value.outside ?? (value.s === undefined ? borrowed : undefined));
-    const binding: Binding = { kind, name: this.namer.fresh(v.name), shadow: active ? this.namer.fresh(`${v.name}$`) : undefined, outside };
+    const outside = kind === 'rec' ? value.outside : kind !== 'arr' ? undefined : (value.outside ?? (value.s === undefined ? borrowed : undefined));
+    const binding: Binding = { kind, name: this.namer.fresh(v.name), shadow: active ? this.namer.fresh(`${v.name}$`) : undefined, outside, holder: kind === 'rec' ? value.holder : undefined };
     const declarations = [f.createVariableDeclaration(binding.name, undefined, undefined, value.v)];
     if (binding.shadow !== undefined) {
       declarations.push(f.createVariableDeclaration(binding.shadow, undefined, undefined, this.shadowFor(kind, value, at)));
@@ -456,7 +461,7 @@ class FineEmitter {
     for (let i = this.stack.length - 1; i >= 0; i--) {
       const binding = this.stack[i]!.bindings.get(v);
       if (binding !== undefined) {
-        return { kind: binding.kind, v: f.createIdentifier(binding.name), s: binding.shadow === undefined ? undefined : f.createIdentifier(binding.shadow), outside: binding.outside };
+        return { kind: binding.kind, v: f.createIdentifier(binding.name), s: binding.shadow === undefined ? undefined : f.createIdentifier(binding.shadow), outside: binding.outside, holder: binding.holder };
       }
     }
     throw new Error(`coarsegrad fine mode: '${v.name}' is read before it is declared`);
@@ -542,7 +547,8 @@ class FineEmitter {
     const whenTrue = this.collect(() => (a = this.expression(e.whenTrue)));
     const whenFalse = this.collect(() => (b = this.expression(e.whenFalse)));
     if (whenTrue.length === 0 && whenFalse.length === 0 && a!.s === undefined && b!.s === undefined) {
-      return { kind: a!.kind, v: f.createConditionalExpression(test, f.createToken(ts.SyntaxKind.QuestionToken), a!.v, f.createToken(ts.SyntaxKind.ColonToken), b!.v), outside: a!.outside ?? b!.outside };
+      const v = f.createConditionalExpression(test, f.createToken(ts.SyntaxKind.QuestionToken), a!.v, f.createToken(ts.SyntaxKind.ColonToken), b!.v);
+      return a!.kind === 'rec' ? { kind: a!.kind, v, ...ownerOf([a!, b!]) } : { kind: a!.kind, v, outside: a!.outside ?? b!.outside };
     }
     const kind = a!.kind === b!.kind ? a!.kind : kindOf(e.shape);
     const result = this.namer.fresh('chosen');
@@ -553,6 +559,7 @@ class FineEmitter {
     const arm = (statements: ts.Statement[], value: Val) =>
       f.createBlock([...statements, this.assignment(f.createIdentifier(result), value.v), ...(shadow === undefined ? [] : [this.assignment(f.createIdentifier(shadow), this.shadowFor(kind, value, e.at))])], true);
     this.out.push(f.createIfStatement(test, arm(whenTrue, a!), arm(whenFalse, b!)));
+    if (kind === 'rec') return { kind, v: f.createIdentifier(result), s: shadow === undefined ? undefined : f.createIdentifier(shadow), ...ownerOf([a!, b!]) };
     const outside = kind !== 'arr' ? undefined : (a!.outside ?? b!.outside ?? (shadow !== undefined && (a!.s === undefined || b!.s === undefined) ? borrowed : undefined));
     return { kind, v: f.createIdentifier(result), s: shadow === undefined ? undefined : f.createIdentifier(shadow), outside };
   }
@@ -586,7 +593,9 @@ class FineEmitter {
     if (base.s !== undefined && e.shape.kind === 'other' && e.shape.text === 'any') {
       unsupported(codes.unsupportedSyntax, e.at, `the field '${e.name}' is typed 'any', so the operation tape cannot tell whether it holds a number; give the object a type (for example ${e.name}: number).`);
     }
-    return { kind, v: f.createPropertyAccessExpression(base.v, e.name), s: base.s === undefined || kind === 'other' ? undefined : f.createPropertyAccessExpression(base.s, e.name) };
+    // What a caller's object holds is the caller's too.
+    const outside = kind === 'arr' || kind === 'rec' ? base.outside : undefined;
+    return { kind, v: f.createPropertyAccessExpression(base.v, e.name), s: base.s === undefined || kind === 'other' ? undefined : f.createPropertyAccessExpression(base.s, e.name), outside };
   }
 
   private element(e: Extract<Expr, { kind: 'element' }>): Val {
@@ -606,16 +615,16 @@ class FineEmitter {
   private objectLiteral(e: Extract<Expr, { kind: 'objectLiteral' }>): Val {
     const f = this.f;
     const values = e.fields.map(([, x]) => this.expression(x));
-    values.forEach((v, i) => {
-      if (v.kind === 'arr' && (v.outside !== undefined || v.s === undefined)) {
-        unsupported(codes.mutation, e.fields[i]![1].at, `an object the function builds may hold only its own arrays, and this is ${v.outside ?? borrowed}; copy it into a local array first (Float64Array.from(...)).`);
-      }
-    });
+    // An object holding the caller's arrays or objects is not written either: a write through it
+    // would reach them (the companion's copy of a parameter object is the caller's object).
+    const held = values.find((v) => (v.kind === 'arr' || v.kind === 'rec') && v.outside !== undefined)?.outside ?? (values.some((v) => v.kind === 'arr' && v.s === undefined) ? borrowed : undefined);
+    const owner = e.readonlyAs !== undefined ? { outside: e.readonlyAs } : held !== undefined ? { outside: held, holder: true } : {};
     const shadowFields = e.fields.flatMap(([name, x], i) => (values[i]!.kind === 'other' ? [] : [f.createPropertyAssignment(name, this.shadowFor(values[i]!.kind, values[i]!, x.at))]));
     return {
       kind: 'rec',
       v: f.createObjectLiteralExpression(e.fields.map(([name], i) => f.createPropertyAssignment(name, values[i]!.v))),
       s: f.createObjectLiteralExpression(shadowFields),
+      ...owner,
     };
   }
 
@@ -693,6 +702,10 @@ class FineEmitter {
       // The variable holds the function's own arrays, which it may write: it must not alias the caller's.
       unsupported(codes.mutation, at, `'${v.name}' holds arrays the function writes and here is given ${outside}; copy it into a local array first (Float64Array.from(...)).`);
     }
+    if (binding.kind === 'rec' && (value.outside !== binding.outside || value.holder !== binding.holder)) {
+      // The companion's copy of a caller's object must not be written as if it were the function's own.
+      unsupported(codes.mutation, at, `'${v.name}' holds objects of different owners here (${value.outside ?? binding.outside} and one the function builds); keep them in two variables.`);
+    }
     if (binding.shadow !== undefined) {
       // The shadow is read before the value is stored: it may index by the variable itself.
       const shadow = this.simple(this.shadowFor(binding.kind, value, at), `${binding.name}$`);
@@ -708,7 +721,10 @@ class FineEmitter {
   private store(s: Extract<Stmt, { kind: 'store' }>): void {
     const f = this.f;
     const base = this.expression(s.object);
-    if (base.outside !== undefined) unsupported(codes.mutation, s.at, `writing to ${base.outside} cannot be differentiated; copy it into a local array first.`);
+    if (base.outside !== undefined && base.kind === 'rec' && !base.holder) {
+      unsupported(codes.mutation, s.at, `writing to ${base.outside} cannot be differentiated (the caller's object would change); keep the changed value in a local variable or object instead.`);
+    }
+    if (base.outside !== undefined && base.kind !== 'rec') unsupported(codes.mutation, s.at, `writing to ${base.outside} cannot be differentiated; copy it into a local array first.`);
     if (base.s === undefined) unsupported(codes.mutation, s.at, 'this writes to an array or object from outside the marked function (a field of `this`, a module variable); compute a new value and return it instead.');
     const where = this.simple(base.v, 'target');
     const slots = this.simple(base.s, 'targetSlots');
@@ -723,6 +739,10 @@ class FineEmitter {
       return;
     }
     const kind: Kind = base.kind === 'arr' ? 'num' : value.kind;
+    if (base.kind === 'rec' && base.outside === undefined && (value.kind === 'arr' || value.kind === 'rec') && (value.outside !== undefined || value.s === undefined)) {
+      // Writes through the function's own object are allowed, so it must not come to hold the caller's.
+      unsupported(codes.mutation, s.at, `an object the function builds and writes cannot be given ${value.outside ?? borrowed} afterwards; put it in the object where the object is built, or keep it in a variable of its own.`);
+    }
     this.out.push(this.assignment(place(where), value.v));
     if (kind !== 'other') this.out.push(this.assignment(place(slots), this.shadowFor(kind, value, s.at)));
   }
@@ -795,6 +815,17 @@ function kindOf(shape: Shape): Kind {
     default:
       return 'other';
   }
+}
+
+/**
+ * Who owns an object chosen from `values`: the caller's if any is (then nothing of it is written),
+ * else one holding the caller's arrays or objects if any does, else the function's own.
+ */
+function ownerOf(values: readonly { readonly outside?: string | undefined; readonly holder?: boolean | undefined }[]): { outside?: string; holder?: boolean } {
+  const callers = values.find((v) => v.outside !== undefined && !v.holder);
+  if (callers !== undefined) return { outside: callers.outside! };
+  const holding = values.find((v) => v.outside !== undefined);
+  return holding === undefined ? {} : { outside: holding.outside!, holder: true };
 }
 
 /** A value from outside the functions being differentiated: its objects are read, never shadowed. */

@@ -278,6 +278,8 @@ function heapSlotsWritten(lo: Lowerer, parts: readonly Stmt[]): Map<Var, HeapSlo
     seen.add(value.ref);
     const fields = lo.recordFields.get(value.ref);
     lo.heap.get(value.ref)!.forEach((element, slot) => {
+      // A record's other fields (a parameter's array, a string) are never written.
+      if (element.kind !== 'number') return;
       const name = fields !== undefined ? `${base.var.name}.${fields[slot]}` : `${base.var.name}[${slot}]`;
       const carried = syntheticVar(name, st.at);
       slots.set(carried, { ref: value.ref, slot });

@@ -10,18 +10,26 @@ import type { Node } from './ir.js';
 import type { Lowerer, Value } from './lower.js';
 import { elementsOf, newArray, writeElement } from './lower-arrays.js';
 
-export function objectLiteral(lo: Lowerer, fields: readonly (readonly [string, Value, ts.Node])[]): Value {
+export function objectLiteral(lo: Lowerer, fields: readonly (readonly [string, Value, ts.Node])[], readonlyAs: string | undefined): Value {
   const names: string[] = [];
   const values: Value[] = [];
   for (const [name, value, at] of fields) {
-    if (value.kind !== 'number') {
-      unsupported(codes.unsupportedSyntax, at, `the field '${name}' is not a number; the objects a marked function builds hold numbers only here (pass other values in as parameters).`);
+    // Nothing can be written through these, so a field may hold them; a local array or object of
+    // its own could be changed through the field, which loops would not see.
+    const heldAsIs = value.kind === 'number' || value.kind === 'boolean' || value.kind === 'string' || value.kind === 'undefined' || value.kind === 'object' || value.kind === 'paramArray';
+    if (!heldAsIs && !(value.kind === 'array' && lo.readonlyRecords.has(value.ref))) {
+      unsupported(
+        codes.unsupportedSyntax,
+        at,
+        `the field '${name}' holds an array or object the function builds; an object built here may hold numbers, parameters' arrays and parameters' objects only (keep the array in a variable of its own).`,
+      );
     }
     names.push(name);
     values.push(value);
   }
   const record = newArray(lo, 'array', values) as { kind: 'array'; ref: number };
   lo.recordFields.set(record.ref, names);
+  if (readonlyAs !== undefined) lo.readonlyRecords.set(record.ref, readonlyAs);
   return record;
 }
 
@@ -48,6 +56,8 @@ export function recordPhi(
   lo.arrayKinds.set(ref, 'array');
   lo.recordFields.set(ref, pFields);
   for (const frozen of [p, q, ref]) lo.frozenRecords.add(frozen);
+  const readonlyAs = lo.readonlyRecords.get(p) ?? lo.readonlyRecords.get(q);
+  if (readonlyAs !== undefined) lo.readonlyRecords.set(ref, readonlyAs);
   return { ref, elements };
 }
 
@@ -69,6 +79,13 @@ export function readField(lo: Lowerer, ref: number, name: string, at: ts.Node): 
 /** The write `v.name = value` to a local record, or `undefined` if `ref` is not a record. */
 export function fieldWrite(lo: Lowerer, ref: number, name: string, at: ts.Node): ((value: Value) => void) | undefined {
   const slot = slotOf(lo, ref, name, at);
+  const readonlyAs = lo.readonlyRecords.get(ref);
+  if (slot !== undefined && readonlyAs !== undefined) {
+    unsupported(codes.mutation, at, `writing '${name}' of ${readonlyAs} cannot be differentiated (the caller's object would change); keep the changed value in a local variable or object instead.`);
+  }
+  if (slot !== undefined && elementsOf(lo, ref)[slot]!.kind !== 'number') {
+    unsupported(codes.mutation, at, `the field '${name}' holds no number; only the number fields of an object built in a marked function can be written.`);
+  }
   if (slot !== undefined && lo.frozenRecords.has(ref)) {
     unsupported(
       codes.mutation,
@@ -76,5 +93,10 @@ export function fieldWrite(lo: Lowerer, ref: number, name: string, at: ts.Node):
       `this object may be one of two chosen by a branch, so writing '${name}' would change the other one too in JavaScript; that is not differentiated: build a new object ({ ...fields }) instead of changing this one.`,
     );
   }
-  return slot === undefined ? undefined : (value) => writeElement(lo, ref, slot, value, at);
+  return slot === undefined
+    ? undefined
+    : (value) => {
+        if (value.kind !== 'number') unsupported(codes.mutation, at, `'${name}' holds a number where the object was built; give it a number here too (keep other values in variables of their own).`);
+        writeElement(lo, ref, slot, value, at);
+      };
 }

@@ -132,6 +132,8 @@ export class Lowerer {
   readonly recordFields = new Map<number, readonly string[]>();
   /** Records that a branch chose between (and the records it made of them): no longer written. */
   readonly frozenRecords = new Set<number>();
+  /** Records that are not the function's own (an object parameter's), by what they are: never written. */
+  readonly readonlyRecords = new Map<number, string>();
 
   constructor(readonly program: CoreProgram) {}
 
@@ -579,7 +581,7 @@ export class Lowerer {
       case 'arrayLiteral':
         return arrayLiteral(this, e.elements.map((x) => this.expression(x)), e.at);
       case 'objectLiteral':
-        return objectLiteral(this, e.fields.map(([name, x]) => [name, this.expression(x), x.at] as const));
+        return objectLiteral(this, e.fields.map(([name, x]) => [name, this.expression(x), x.at] as const), e.readonlyAs);
       case 'newArray':
         return newArrayOf(this, e.storage, e.arg === undefined ? undefined : this.expression(e.arg), e.copy, e.at);
       case 'slice':
@@ -675,6 +677,7 @@ export class Lowerer {
       if (base.kind === 'array') return { kind: 'number', node: g.constant(elementsOf(this, base.ref).length) };
       if (base.kind === 'dynArray') return { kind: 'number', node: dynamicOf(this, base.ref).length };
       if (base.kind === 'paramArray') return { kind: 'number', node: g.opaque({ kind: 'property', base: { kind: 'param', index: base.index }, name: 'length', node: undefined }) };
+      if (base.kind === 'string') return { kind: 'number', node: g.constant(base.value.length) };
     }
     if (base.kind !== 'object') unsupported(codes.unsupportedSyntax, e.at, `'${e.name}' of this value cannot be differentiated.`);
     return this.opaqueValue({ kind: 'property', base: base.expr, name: e.name, node: undefined }, e.shape);

@@ -6,7 +6,8 @@ import type ts from 'typescript';
 import { Unsupported } from './diagnostics.js';
 import { emitCompanion, type CompanionBody, type Gradient } from './emit.js';
 import { ScheduleCycle } from './schedule.js';
-import type { CoreProgram, Var } from './core.js';
+import type { CoreProgram, SourceParameter, Var } from './core.js';
+import { isFlat, leafPositions, packCompanion, sourcePosition } from './pack.js';
 import { printFunction } from './core-print.js';
 import { emitFineCompanion } from './fine.js';
 import { show, operationCount, type Node } from './ir.js';
@@ -49,11 +50,26 @@ export interface PipelineContext {
  * stands.
  */
 export function compileFunction(ctx: PipelineContext, program: CoreProgram, name: string): CompiledFunction {
-  const compiled = compileProgram(ctx, program, name);
-  const position = (v: Var) => program.main.params.findIndex((p) => p.var === v);
+  const compiled = packed(ctx, program, compileProgram(ctx, program, name));
+  const leaf = (v: Var) => program.main.params.findIndex((p) => p.var === v);
+  const position = (v: Var) => sourcePosition(signatureOf(program), leaf(v));
   const discrete = [...program.discrete].map(([v, why]) => `  ${v.name} (parameter ${position(v)}): taken as discrete (an integer), its gradient entry is 0: ${why}`);
   if (ctx.debug) discrete.push('  core, from the front end:', ...printFunction(program.main).split('\n').map((line) => `    ${line}`));
   return discrete.length === 0 ? compiled : { ...compiled, trace: [compiled.trace, ...discrete].join('\n') };
+}
+
+/** The marked function's parameters as declared: its core parameters, unless it takes objects. */
+function signatureOf(program: CoreProgram): readonly SourceParameter[] {
+  return program.main.signature ?? program.main.params.map((p, index) => ({ name: p.var.name, default: p.companionDefault, tree: { kind: 'leaf', index, optional: false } }));
+}
+
+/** Companions over the source's parameters (`pack.ts`): `wrt` names those, the modes see leaves. */
+function packed(ctx: PipelineContext, program: CoreProgram, compiled: CompiledFunction): CompiledFunction {
+  const signature = signatureOf(program);
+  if (isFlat(signature)) return compiled;
+  const all = signature.map((_, i) => i);
+  const pack = (positions: readonly number[], withValue: boolean) => packCompanion(ctx.ts, ctx.factory, signature, compiled.specialize(leafPositions(signature, positions), withValue), positions, withValue);
+  return { ...compiled, valueAndGrad: pack(all, true), grad: pack(all, false), specialize: pack, arity: signature.length };
 }
 
 function compileProgram(ctx: PipelineContext, program: CoreProgram, name: string): CompiledFunction {

@@ -92,16 +92,17 @@ export function isIntegerType(ts: typeof import('typescript'), type: ts.Type): b
  * A marked function's parameter as both modes take it: a plain name, a number literal as its default,
  * a type that is not `any`. Returns its name and its type (a type parameter's constraint).
  */
-export function checkedParameter(ts: typeof import('typescript'), checker: ts.TypeChecker, p: ts.ParameterDeclaration): { name: string; type: ts.Type } {
+/** `objectDefault`: the default is an object literal, which `parameters.ts` checks itself. */
+export function checkedParameter(ts: typeof import('typescript'), checker: ts.TypeChecker, p: ts.ParameterDeclaration, objectDefault = false): { name: string; type: ts.Type } {
   if (!ts.isIdentifier(p.name)) {
     unsupported(codes.unsupportedParameter, p, 'destructured parameters are not supported yet; take the object whole and read its fields in the body.');
   }
   if (p.dotDotDotToken) unsupported(codes.unsupportedParameter, p, 'rest parameters are not supported; list the parameters one by one.');
-  if (p.initializer !== undefined && !isNumberLiteral(ts, p.initializer)) {
-    unsupported(codes.unsupportedParameter, p.initializer, 'a parameter default must be a number literal in a marked function; pass the value explicitly instead.');
+  if (p.initializer !== undefined && !objectDefault && !isNumberLiteral(ts, p.initializer)) {
+    unsupported(codes.unsupportedParameter, p.initializer, 'a parameter default must be a literal in a marked function: a number, or for an object parameter an object literal of literals; pass the value explicitly instead.');
   }
   if (p.initializer === undefined && p.questionToken) {
-    unsupported(codes.unsupportedParameter, p, 'optional parameters are not supported in a marked function; give it a number default (`x = 0`) or make it required.');
+    unsupported(codes.unsupportedParameter, p, 'optional parameters are not supported in a marked function; give it a default (`x = 0`, `opts: Options = {}`) or make it required.');
   }
   const name = p.name.text;
   const declared = checker.getTypeAtLocation(p);

@@ -1,0 +1,229 @@
+/**
+ * Objects as parameters (issue 11, item 2), written the way their authors write them: a body with
+ * nested vectors, an options object with defaults, a model's weights and bias, a camera, a string
+ * option. Each is built in both modes (`build` compares the gradients between them), its gradient
+ * has the parameters' shape, and every number in the arguments is checked against 5-point finite
+ * differences; `valueAndGrad`'s value against the primal.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { assertClose, assertTreeGradient, numbersIn } from './gradcheck.js';
+import { build, prelude } from './harness.js';
+
+interface Program {
+  readonly source: string;
+  /** The marked function's name. */
+  readonly name: string;
+  readonly parameters: number;
+  readonly points: readonly (readonly unknown[])[];
+}
+
+const programs: Record<string, Program> = {
+  'a particle with nested vectors, read by a helper and directly': {
+    name: 'energy',
+    parameters: 2,
+    source: `interface Vec { x: number; y: number }
+interface Particle { position: Vec; velocity: Vec; mass: number; label: string }
+function kinetic(p: Particle): number {
+  return 0.5 * p.mass * (p.velocity.x ** 2 + p.velocity.y ** 2);
+}
+function dot(a: Vec, b: Vec): number {
+  return a.x * b.x + a.y * b.y;
+}
+/** @differentiable */
+export function energy(p: Particle, g: number): number {
+  return kinetic(p) + p.mass * g * p.position.y + 0.1 * dot(p.position, p.velocity);
+}`,
+    points: [
+      [{ position: { x: 1, y: 2 }, velocity: { x: 0.5, y: -1 }, mass: 3, label: 'a' }, 9.81],
+      [{ position: { x: -0.3, y: 0.7 }, velocity: { x: 2, y: 0.1 }, mass: 0.5, label: 'b' }, 1.6],
+    ],
+  },
+  'an options object with a default {}, its fields optional with ?? defaults': {
+    name: 'chainEnergy',
+    parameters: 2,
+    source: `interface SpringOptions { stiffness?: number; rest?: number }
+/** @differentiable */
+export function chainEnergy(xs: Float64Array, opts: SpringOptions = {}): number {
+  const k = opts.stiffness ?? 1;
+  const rest = opts.rest ?? 0.5;
+  let e = 0;
+  for (let i = 0; i + 1 < xs.length; i++) {
+    const d = xs[i + 1]! - xs[i]! - rest;
+    e += 0.5 * k * d * d;
+  }
+  return e;
+}`,
+    points: [
+      [Float64Array.from([0, 0.6, 1.4, 1.9])],
+      [Float64Array.from([0, 0.6, 1.4, 1.9]), {}],
+      [Float64Array.from([0.1, 0.3, 1.2]), { stiffness: 3 }],
+      [Float64Array.from([0.1, 0.3, 1.2]), { stiffness: 2, rest: 0.2 }],
+    ],
+  },
+  "a model's weights and bias as one object, over a data set (logistic regression)": {
+    name: 'loss',
+    parameters: 3,
+    source: `interface Model { w: Float64Array; b: number }
+function logistic(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
+/** @differentiable */
+export function loss(model: Model, x: Float64Array, y: Float64Array): number {
+  const n = y.length;
+  const d = model.w.length;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    let z = model.b;
+    for (let j = 0; j < d; j++) z += model.w[j]! * x[i * d + j]!;
+    const p = logistic(z);
+    total -= y[i]! * Math.log(p) + (1 - y[i]!) * Math.log(1 - p);
+  }
+  return total / n;
+}`,
+    points: [[{ w: Float64Array.from([0.3, -0.2]), b: 0.1 }, Float64Array.from([1, 2, -1, 0.5, 0.3, -2]), Float64Array.from([1, 0, 1])]],
+  },
+  'a camera with a nested centre, projecting points': {
+    name: 'reprojection',
+    parameters: 3,
+    source: `type Camera = { focal: number; center: { x: number; y: number }; distortion: number };
+/** @differentiable */
+export function reprojection(cam: Camera, pts: Float64Array, seen: Float64Array): number {
+  let err = 0;
+  for (let i = 0; i < pts.length / 3; i++) {
+    const u = pts[3 * i]! / pts[3 * i + 2]!;
+    const v = pts[3 * i + 1]! / pts[3 * i + 2]!;
+    const r2 = u * u + v * v;
+    const s = cam.focal * (1 + cam.distortion * r2);
+    const du = s * u + cam.center.x - seen[2 * i]!;
+    const dv = s * v + cam.center.y - seen[2 * i + 1]!;
+    err += du * du + dv * dv;
+  }
+  return err;
+}`,
+    points: [[{ focal: 2, center: { x: 0.1, y: -0.2 }, distortion: 0.05 }, Float64Array.from([1, 2, 5, -1, 0.5, 4]), Float64Array.from([0.5, 0.6, -0.4, 0.1])]],
+  },
+  'a string option and a boolean in the options, choosing the penalty': {
+    name: 'penalised',
+    parameters: 2,
+    source: `interface Fit { mode: 'l1' | 'l2'; lambda: number; centred: boolean }
+/** @differentiable */
+export function penalised(w: number[], fit: Fit): number {
+  let mean = 0;
+  if (fit.centred) {
+    for (const v of w) mean += v / w.length;
+  }
+  let p = 0;
+  for (const v of w) p += fit.mode === 'l1' ? Math.abs(v - mean) : (v - mean) ** 2;
+  return fit.lambda * p;
+}`,
+    points: [
+      [[0.5, -1.5, 2], { mode: 'l1', lambda: 0.3, centred: false }],
+      [[0.5, -1.5, 2], { mode: 'l2', lambda: 0.3, centred: true }],
+    ],
+  },
+  'a branch choosing between two fields of a parameter, and a helper building a new object from them': {
+    name: 'closest',
+    parameters: 2,
+    source: `interface Vec { x: number; y: number }
+interface Segment { a: Vec; b: Vec }
+function sub(p: Vec, q: Vec): Vec {
+  return { x: p.x - q.x, y: p.y - q.y };
+}
+/** @differentiable */
+export function closest(seg: Segment, q: Vec): number {
+  const da = sub(seg.a, q);
+  const db = sub(seg.b, q);
+  const near = da.x * da.x + da.y * da.y < db.x * db.x + db.y * db.y ? seg.a : seg.b;
+  const d = sub(near, q);
+  return Math.hypot(d.x, d.y);
+}`,
+    points: [
+      [{ a: { x: 0, y: 0 }, b: { x: 3, y: 1 } }, { x: 0.5, y: 0.4 }],
+      [{ a: { x: 0, y: 0 }, b: { x: 3, y: 1 } }, { x: 2.5, y: 1.4 }],
+    ],
+  },
+  'a state object stepped in a run-time loop (a damped oscillator)': {
+    name: 'finalEnergy',
+    parameters: 3,
+    source: `interface State { x: number; v: number }
+interface Params { k: number; c: number; dt: number }
+/** @differentiable */
+export function finalEnergy(s0: State, p: Params, steps: number): number {
+  let x = s0.x;
+  let v = s0.v;
+  for (let i = 0; i < steps; i++) {
+    const a = -p.k * x - p.c * v;
+    v += p.dt * a;
+    x += p.dt * v;
+  }
+  return 0.5 * v * v + 0.5 * p.k * x * x;
+}`,
+    points: [[{ x: 1, v: 0 }, { k: 2, c: 0.1, dt: 0.05 }, 40]],
+  },
+  'an object the function builds around a parameter object, a parameter array and a string': {
+    name: 'weighted',
+    parameters: 3,
+    source: `interface Tag { name: string; weight: number }
+/** @differentiable */
+export function weighted(x: number, xs: Float64Array, tag: Tag): number {
+  const item = { x, values: xs, tag, label: 'sum' };
+  let s = 0;
+  for (let i = 0; i < item.values.length; i++) s += item.values[i]! * item.x;
+  item.x = s * item.tag.weight;
+  return item.x * item.tag.name.length + item.label.length;
+}`,
+    points: [[0.7, Float64Array.from([1, -2, 0.5]), { name: 'abc', weight: 1.5 }]],
+  },
+};
+
+const objects = suite('objects as parameters');
+
+for (const [title, p] of Object.entries(programs)) {
+  objects(title, () => {
+    const m = build(`${prelude}${p.source}\n`);
+    const f = m[p.name] as (...a: unknown[]) => number;
+    for (const at of p.points) {
+      const [value, gradient] = m.valueAndGrad(f)(...at) as [number, unknown[]];
+      assertClose(value, f(...at), `${title}: value`, 1e-12, 1e-12);
+      assert.is(gradient.length, p.parameters, `${title}: one gradient per parameter`);
+      // The steps count is not differentiated: only the numbers of the objects and arrays are.
+      const differentiated = at.map((a, i) => (p.name === 'finalEnergy' && i === 2 ? undefined : a));
+      assertTreeGradient((...a: unknown[]) => f(...a.map((x, i) => x ?? at[i])), gradient, differentiated, title);
+      assert.equal(m.grad(f)(...at), gradient, `${title}: grad gives valueAndGrad's gradient`);
+    }
+  });
+}
+
+objects('the gradient of an object parameter has its fields: strings and missing options get undefined', () => {
+  const m = build(`${prelude}${programs['an options object with a default {}, its fields optional with ?? defaults']!.source}\n`);
+  const [, given] = m.grad(m.chainEnergy)(Float64Array.from([0.1, 0.3, 1.2]), { stiffness: 3 }) as [Float64Array, Record<string, unknown>];
+  assert.equal(Object.keys(given), ['stiffness', 'rest']);
+  assert.is(given.rest, undefined, 'an option left out has no gradient');
+  assert.type(given.stiffness, 'number');
+  const [, defaulted] = m.grad(m.chainEnergy)(Float64Array.from([0.1, 0.3, 1.2])) as [Float64Array, Record<string, unknown>];
+  assert.equal(defaulted, { stiffness: undefined, rest: undefined }, 'the default {} gives every option undefined');
+  const particle = build(`${prelude}${programs['a particle with nested vectors, read by a helper and directly']!.source}\n`);
+  const [g] = particle.grad(particle.energy)({ position: { x: 1, y: 2 }, velocity: { x: 0.5, y: -1 }, mass: 3, label: 'a' }, 9.81) as [Record<string, unknown>];
+  assert.equal(Object.keys(g), ['position', 'velocity', 'mass', 'label']);
+  assert.is(g.label, undefined);
+  // ∂/∂mass = ½|v|² + g·y = 0.625 + 19.62 (exact in the maths, rounded once).
+  assertClose(g.mass as number, 0.625 + 9.81 * 2, 'energy ∂/∂mass', 1e-14, 0);
+});
+
+objects('wrt picks an object parameter, and the caller’s objects are left as they were', () => {
+  const m = build(`${prelude}${programs["a model's weights and bias as one object, over a data set (logistic regression)"]!.source}
+export const onlyModel = grad(loss, { wrt: [0] });
+`);
+  const model = { w: Float64Array.from([0.3, -0.2]), b: 0.1 };
+  const x = Float64Array.from([1, 2, -1, 0.5, 0.3, -2]);
+  const y = Float64Array.from([1, 0, 1]);
+  const before = JSON.stringify([Array.from(model.w), model.b, Array.from(x), Array.from(y)]);
+  const [dModel] = m.onlyModel(model, x, y) as [{ w: Float64Array; b: number }];
+  const [full] = m.grad(m.loss)(model, x, y) as [{ w: Float64Array; b: number }];
+  assert.equal(numbersIn(dModel), numbersIn(full));
+  assert.ok(dModel.w instanceof Float64Array, 'an array field gets a Float64Array');
+  assert.is(JSON.stringify([Array.from(model.w), model.b, Array.from(x), Array.from(y)]), before);
+});
+
+objects.run();

@@ -1,0 +1,114 @@
+/**
+ * Companions over the source's parameters (DESIGN.md §2). Both modes differentiate the core's
+ * parameters, the leaves of object parameters among them (`parameters.ts`); this gives the companion
+ * the parameters as the source declares them, reads the leaves out of the objects first, and returns
+ * each object parameter's gradient as an object of the same shape. Without object parameters the
+ * companion is left as it is.
+ */
+import type ts from 'typescript';
+import type { ParameterTree, SourceParameter } from './core.js';
+import type { CompanionBody } from './emit.js';
+import { Namer } from './names.js';
+
+/** The leaf positions of the source parameters at `positions`, in order. */
+export function leafPositions(signature: readonly SourceParameter[], positions: readonly number[]): number[] {
+  return positions.flatMap((i) => leavesOf(signature[i]!.tree));
+}
+
+export function isFlat(signature: readonly SourceParameter[]): boolean {
+  return signature.every((p) => p.tree.kind === 'leaf');
+}
+
+/** The source parameter holding the leaf at `leaf`. */
+export function sourcePosition(signature: readonly SourceParameter[], leaf: number): number {
+  return signature.findIndex((p) => leavesOf(p.tree).includes(leaf));
+}
+
+function leavesOf(tree: ParameterTree): number[] {
+  return tree.kind === 'leaf' ? [tree.index] : tree.fields.flatMap(([, t]) => leavesOf(t));
+}
+
+/**
+ * `inner` takes the leaves and returns the gradients of the leaves at `leafPositions(positions)`:
+ * the same companion over the source parameters, returning those of `positions`.
+ */
+export function packCompanion(tsApi: typeof ts, f: ts.NodeFactory, signature: readonly SourceParameter[], inner: CompanionBody, positions: readonly number[], withValue: boolean): CompanionBody {
+  if (isFlat(signature)) return inner;
+  const leafNames = inner.parameters.map((p) => (p.name as ts.Identifier).text);
+  const namer = new Namer(identifiersOf(tsApi, inner.body));
+  const prologue: ts.Statement[] = [];
+  const parameters = signature.map((p) => {
+    if (p.tree.kind === 'leaf') return inner.parameters[p.tree.index]!;
+    const name = namer.fresh(p.name);
+    const read = (tree: ParameterTree, object: ts.Expression): void => {
+      if (tree.kind === 'leaf') {
+        prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(leafNames[tree.index]!, undefined, undefined, object)], tsApi.NodeFlags.Const)));
+        return;
+      }
+      for (const [field, t] of tree.fields) read(t, f.createPropertyAccessExpression(object, field));
+    };
+    read(p.tree, f.createIdentifier(name));
+    return f.createParameterDeclaration(undefined, undefined, name, undefined, undefined, p.default);
+  });
+  const gradients = (leafGradients: readonly ts.Expression[]): ts.Expression => {
+    let next = 0;
+    const build = (tree: ParameterTree): ts.Expression => {
+      if (tree.kind === 'object') return f.createObjectLiteralExpression(tree.fields.map(([field, t]) => f.createPropertyAssignment(field, build(t))), false);
+      const g = leafGradients[next++]!;
+      // A field left out has no gradient entry either.
+      if (!tree.optional) return g;
+      const missing = f.createStrictEquality(f.createIdentifier(leafNames[tree.index]!), f.createIdentifier('undefined'));
+      return f.createConditionalExpression(missing, f.createToken(tsApi.SyntaxKind.QuestionToken), f.createIdentifier('undefined'), f.createToken(tsApi.SyntaxKind.ColonToken), g);
+    };
+    return f.createArrayLiteralExpression(positions.map((i) => build(signature[i]!.tree)));
+  };
+  const leafCount = leafPositions(signature, positions).length;
+  /** The packed result of a companion result `e`: taken apart where it is written out, else read by index. */
+  const packed = (e: ts.Expression): ts.Expression | ts.Statement[] => {
+    const tuple = withValue && tsApi.isArrayLiteralExpression(e) ? e.elements[1]! : e;
+    if (tsApi.isArrayLiteralExpression(tuple) && (!withValue || tsApi.isArrayLiteralExpression(e))) {
+      const g = gradients(tuple.elements);
+      return withValue ? f.createArrayLiteralExpression([(e as ts.ArrayLiteralExpression).elements[0]!, g]) : g;
+    }
+    const result = f.createIdentifier(namer.fresh('leafResult'));
+    const leaves = f.createIdentifier(namer.fresh('leafGradients'));
+    const at = (object: ts.Expression, k: number) => f.createElementAccessExpression(object, k);
+    const declarations = [f.createVariableDeclaration(result, undefined, undefined, e)];
+    if (withValue) declarations.push(f.createVariableDeclaration(leaves, undefined, undefined, at(result, 1)));
+    const tupleOf = withValue ? leaves : result;
+    const g = gradients(Array.from({ length: leafCount }, (_, k) => at(tupleOf, k)));
+    return [
+      f.createVariableStatement(undefined, f.createVariableDeclarationList(declarations, tsApi.NodeFlags.Const)),
+      f.createReturnStatement(withValue ? f.createArrayLiteralExpression([at(result, 0), g]) : g),
+    ];
+  };
+  // The companion's own returns; a function inside it (the careful run) returns to it, and
+  // expressions hold no statements outside functions.
+  const visit = (node: ts.Statement): ts.Statement => {
+    if (tsApi.isReturnStatement(node) && node.expression !== undefined) {
+      const p = packed(node.expression);
+      return Array.isArray(p) ? f.createBlock(p, true) : f.updateReturnStatement(node, p as ts.Expression);
+    }
+    if (tsApi.isBlock(node)) return f.updateBlock(node, node.statements.map(visit));
+    if (tsApi.isIfStatement(node)) return f.updateIfStatement(node, node.expression, visit(node.thenStatement), node.elseStatement && visit(node.elseStatement));
+    if (tsApi.isLabeledStatement(node)) return f.updateLabeledStatement(node, node.label, visit(node.statement));
+    if (tsApi.isForStatement(node)) return f.updateForStatement(node, node.initializer, node.condition, node.incrementor, visit(node.statement));
+    if (tsApi.isForOfStatement(node)) return f.updateForOfStatement(node, node.awaitModifier, node.initializer, node.expression, visit(node.statement));
+    if (tsApi.isWhileStatement(node)) return f.updateWhileStatement(node, node.expression, visit(node.statement));
+    if (tsApi.isDoStatement(node)) return f.updateDoStatement(node, visit(node.statement), node.expression);
+    return node;
+  };
+  const statements = inner.body.statements.map(visit);
+  return { parameters, body: f.updateBlock(inner.body, [...prologue, ...statements]) };
+}
+
+/** Every identifier the companion spells, so that the object parameters' names take none of them. */
+function identifiersOf(tsApi: typeof ts, node: ts.Node): Set<string> {
+  const names = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (tsApi.isIdentifier(n)) names.add(n.text);
+    tsApi.forEachChild(n, visit);
+  };
+  visit(node);
+  return names;
+}

@@ -1,0 +1,107 @@
+/**
+ * The marked function's parameters, as the front end gives them to both modes (DESIGN.md §2). A
+ * parameter holding an object of numbers (`p: { x: number; y: number }`, `body.position.x`, an
+ * options object `opts: Opts = {}`, a model `{ w: Float64Array; b: number }`) is taken apart into
+ * its leaves: each number, array of numbers or other value in it is a core parameter of its own,
+ * and the body starts by building the object again from them, as a read-only object (the caller's;
+ * writing to it is refused in both modes). The signature records the tree, so that the companion
+ * takes the object as the source does and returns a gradient of the same shape (`pack.ts`).
+ */
+import type ts from 'typescript';
+import { codes, unsupported } from './diagnostics.js';
+import { type CoreParameter, type Expr, type ParameterTree, type Shape, type SourceParameter, type Var } from './core.js';
+import { shapeOfType } from './shapes.js';
+import { checkedParameter, holdsNumbers, isNumberLiteral, refuseNumbersInside } from './source.js';
+
+/** What the front end needs to make parameters. */
+export interface ParameterScope {
+  readonly ts: typeof ts;
+  readonly checker: ts.TypeChecker;
+  variable(name: ts.Identifier, at: ts.Node): Var;
+  leaf(name: string, shape: Shape, at: ts.Node): Var;
+}
+
+/** The marked function's parameters: the core's (leaves), the source's, and what the body sees. */
+export interface MarkedParameters {
+  readonly core: CoreParameter[];
+  readonly signature: SourceParameter[];
+  /** One per source parameter: the variable the body reads, and the object it is built from its leaves. */
+  readonly body: { readonly param: CoreParameter; readonly object: Expr | undefined }[];
+}
+
+/** Deep enough for any real parameter, and an end for recursive types. */
+const maxDepth = 6;
+
+export function markedParameters(scope: ParameterScope, decl: { readonly parameters: ts.NodeArray<ts.ParameterDeclaration> }): MarkedParameters {
+  const ts = scope.ts;
+  const core: CoreParameter[] = [];
+  const signature: SourceParameter[] = [];
+  const body: MarkedParameters['body'][number][] = [];
+  for (const p of decl.parameters) {
+    const objectDefault = p.initializer !== undefined && ts.isObjectLiteralExpression(p.initializer);
+    const { name, type } = checkedParameter(ts, scope.checker, p, objectDefault);
+    const shape = shapeOfType(ts, scope.checker, type);
+    const id = p.name as ts.Identifier;
+    if (shape.kind !== 'record' || !holdsNumbers(ts, scope.checker, type)) {
+      if (shape.kind === 'other' || shape.kind === 'record') refuseNumbersInside(ts, scope.checker, p, name, type);
+      if (objectDefault) unsupported(codes.unsupportedParameter, p.initializer!, 'an object default fits only a parameter of an object type.');
+      const param: CoreParameter = { var: scope.variable(id, p), companionDefault: p.initializer };
+      signature.push({ name, default: p.initializer, tree: { kind: 'leaf', index: core.length, optional: false } });
+      core.push(param);
+      body.push({ param, object: undefined });
+      continue;
+    }
+    if (p.initializer !== undefined) constantObject(ts, p.initializer);
+    const fields = (t: ts.Type, path: readonly string[], depth: number): { tree: ParameterTree; object: Expr } => {
+      const treeFields: [string, ParameterTree][] = [];
+      const objectFields: [string, Expr][] = [];
+      for (const prop of scope.checker.getPropertiesOfType(t)) {
+        const decl = prop.valueDeclaration ?? prop.declarations?.[0];
+        // Methods and getters are the type's code, not its data: called on the object rebuilt here.
+        if (decl === undefined || ts.isMethodDeclaration(decl) || ts.isMethodSignature(decl) || ts.isGetAccessor(decl) || ts.isSetAccessor(decl)) continue;
+        const at = [...path, prop.name];
+        const fieldType = scope.checker.getTypeOfSymbolAtLocation(prop, p);
+        const fieldShape = shapeOfType(ts, scope.checker, fieldType);
+        const described = `the field '${at.join('.')}' of parameter '${name}' has type '${scope.checker.typeToString(fieldType)}'`;
+        if (fieldShape.kind === 'record' && holdsNumbers(ts, scope.checker, fieldType)) {
+          if (depth >= maxDepth) unsupported(codes.unsupportedParameter, p, `${described}, nested deeper than ${maxDepth} objects; pass the inner object as a parameter of its own.`);
+          const inner = fields(fieldType, at, depth + 1);
+          treeFields.push([prop.name, inner.tree]);
+          objectFields.push([prop.name, inner.object]);
+          continue;
+        }
+        if (fieldShape.kind === 'other' && holdsNumbers(ts, scope.checker, fieldType)) {
+          unsupported(
+            codes.unsupportedParameter,
+            p,
+            fieldType.isUnion()
+              ? `${described}; an optional object or a union holding numbers is not differentiated yet: make the field required with one type.`
+              : `${described}; arrays of objects and nested arrays are not differentiated yet: pass the numbers as a flat 'number[]' or 'Float64Array'.`,
+          );
+        }
+        const leaf = scope.leaf(`${name}_${at.join('_')}`, fieldShape, p);
+        treeFields.push([prop.name, { kind: 'leaf', index: core.length, optional: fieldShape.kind === 'number' && fieldShape.optional }]);
+        objectFields.push([prop.name, { kind: 'var', var: leaf, at: p }]);
+        core.push({ var: leaf, companionDefault: undefined });
+      }
+      return { tree: { kind: 'object', fields: treeFields }, object: { kind: 'objectLiteral', fields: objectFields, readonlyAs: `the parameter object '${name}'`, at: p } };
+    };
+    const { tree, object } = fields(type, [], 0);
+    signature.push({ name, default: p.initializer, tree });
+    body.push({ param: { var: scope.variable(id, p), companionDefault: p.initializer }, object });
+  }
+  return { core, signature, body };
+}
+
+/** An object default is repeated by the companion, so it must mean the same there: literals only. */
+function constantObject(ts: typeof import('typescript'), e: ts.Expression): void {
+  if (!ts.isObjectLiteralExpression(e)) unsupported(codes.unsupportedParameter, e, 'the default of an object parameter must be an object literal ({} or { k: 1 }); pass the value explicitly instead.');
+  for (const property of e.properties) {
+    const value = ts.isPropertyAssignment(property) ? property.initializer : undefined;
+    const constant =
+      value !== undefined &&
+      (isNumberLiteral(ts, value) || ts.isStringLiteral(value) || value.kind === ts.SyntaxKind.TrueKeyword || value.kind === ts.SyntaxKind.FalseKeyword || ts.isObjectLiteralExpression(value));
+    if (!constant) unsupported(codes.unsupportedParameter, property, 'the default of an object parameter may hold only literals (numbers, strings, booleans, objects of them); pass other values explicitly.');
+    if (ts.isObjectLiteralExpression(value!)) constantObject(ts, value!);
+  }
+}
