@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import ts from 'typescript';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { assertClose, finiteDifference } from './gradcheck.js';
 import { build, compile, describeDiagnostics, load, prelude } from './harness.js';
 
 const goldenDir = path.resolve(__dirname, '..', '..', 'test', 'golden');
@@ -81,6 +82,38 @@ emit('quotients along a chain of partials cancel: the logistic loss needs two di
   const m = load(compile({ 'main.ts': source }).js);
   assert.equal(m.grad(m.loss)(-350, 0), [-2, -1]);
   assert.equal(m.grad(m.loss)(400, 0), [-0, -0]);
+});
+
+emit('a loop over the data tests no partial for 0 where the adjoint it scales is watched, and an overflowed adjoint still gives 0 · ∞ = 0', () => {
+  // s = Σ x·y feeds a recurrence whose adjoint grows like s^n: past n ≈ 31 at s ≈ 1e10 it overflows,
+  // though w stays in [-1, 1]. ∂/∂x[i] = ds · y[i] is then exactly 0 where y[i] = 0.
+  const source = `${prelude}/** @differentiable */
+export function f(x: Float64Array, y: Float64Array, n: number): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!;
+  let w = 0.5;
+  for (let k = 0; k < n; k++) w = Math.sin(w * s);
+  return w;
+}
+`;
+  const js = compile({ 'main.ts': source }).js['main.ts']!;
+  const usual = js.slice(js.indexOf('function f$grad('), js.indexOf('if (rare)', js.indexOf('function f$grad(')));
+  const scatterLoop = usual.slice(usual.lastIndexOf('for (let i = 0'), usual.indexOf('(din - din)'));
+  assert.match(scatterLoop, /dx\[i\] \+= t1 \* din;/);
+  assert.not.match(scatterLoop, /!== 0/, `the usual companion tests no element for 0:\n${usual}`);
+  assert.match(usual, /\(din - din\)/, 'it watches the adjoint instead');
+  for (const plugin of [{}, { mode: 'fine' as const }]) {
+    const m = build(source, { plugin });
+    const x = Float64Array.from([1e5, 1e5, 1]);
+    const y = Float64Array.from([1e5, 0, 1]);
+    assert.ok(Number.isFinite(m.f(x, y, 40)));
+    const [dx] = m.grad(m.f)(x, y, 40) as [Float64Array];
+    assert.ok(Object.is(dx[1], 0), `${plugin.mode ?? 'coarse'}: ∂/∂x[1] is 0, got ${dx[1]}`);
+    // Where the adjoint is finite (n = 3), the gradient is the finite differences'.
+    const [gx, gy] = m.grad(m.f)(Float64Array.from([0.3, 0.5, -1]), Float64Array.from([0.2, 0, 0.7]), 3) as [Float64Array, Float64Array];
+    assert.is(gx[1], 0);
+    assertClose(gy[1]!, finiteDifference((v) => m.f(Float64Array.from([0.3, 0.5, -1]), Float64Array.from([0.2, v, 0.7]), 3), [0], 0), '∂/∂y[1] at n = 3');
+  }
 });
 
 emit("the runtime import goes after the file's own imports, below its header comment", () => {

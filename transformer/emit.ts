@@ -13,6 +13,7 @@ import { primitive } from './rules.js';
 import { infix, numberLiteral } from './syntax.js';
 import { argsOf, commonRegion, isPhi, passOf, place, ScheduleCycle, type PhiNode, type Placement, type Region } from './schedule.js';
 import { Growth } from './growth.js';
+import { unguarded } from './unguard.js';
 
 /**
  * The gradient of an array parameter: the adjoint of each element read at a constant index, and the
@@ -44,6 +45,8 @@ export interface CompanionSource {
    * careful one if any is not finite.
    */
   readonly watched?: readonly Node[];
+  /** The source this one was made from without some zero tests (`unguard.ts`): the careful companion's. */
+  readonly guarded?: CompanionSource;
 }
 
 export interface CompanionBody {
@@ -56,7 +59,12 @@ export interface CompanionBody {
  * and work that only the value needs is not emitted.
  */
 export function emitCompanion(tsApi: typeof ts, factory: ts.NodeFactory, source: CompanionSource, withValue: boolean): CompanionBody {
-  return new Emitter(tsApi, factory, source, withValue, false).emit();
+  const usual = new Emitter(tsApi, factory, source, withValue, false);
+  const without = unguarded(source.lowered.graph, source, (adjoint) => usual.covers(adjoint));
+  if (without === undefined) return usual.emit();
+  const lighter = new Emitter(tsApi, factory, without.source, withValue, false, without.adjoints);
+  // Only if every adjoint whose tests went is watched there.
+  return (without.adjoints.every((a) => lighter.watches(a)) ? lighter : usual).emit();
 }
 
 /**
@@ -101,6 +109,8 @@ class Emitter {
     private readonly withValue: boolean,
     /** Computes both arms of a φ on a rare condition: the companion run again where one held. */
     private readonly careful: boolean,
+    /** Adjoints to watch whatever their growth: those the zero tests of `unguard.ts` were on. */
+    private readonly alsoWatched: readonly Node[] = [],
   ) {
     this.namer = new Namer(source.lowered.freeNames);
     this.paramNames = source.lowered.params.map((p) => this.namer.fresh(p.name));
@@ -204,7 +214,7 @@ class Emitter {
   /** The careful companion, and whether it computes anything differently from this one. */
   private carefulCompanion(): { body: CompanionBody; differs: boolean } {
     if (this.careful$ === undefined) {
-      const emitter = new Emitter(this.ts, this.f, this.source, this.withValue, true);
+      const emitter = new Emitter(this.ts, this.f, this.source.guarded ?? this.source, this.withValue, true);
       const body = emitter.emit();
       this.careful$ = { body, differs: emitter.strongProduct !== undefined || this.rareFlag !== undefined };
     }
@@ -221,9 +231,27 @@ class Emitter {
   private watch(): ts.Statement | undefined {
     const f = this.f;
     if (this.watched.size === 0 || !this.carefulCompanion().differs) return undefined;
-    const residues = [...this.watched].map((n) => f.createParenthesizedExpression(f.createSubtract(f.createIdentifier(this.names.get(n)!), f.createIdentifier(this.names.get(n)!))));
+    // A named value by its name; a loop's variable (an exit) or a constant multiple of one as written.
+    const residues = [...this.watched].map((n) => f.createParenthesizedExpression(f.createSubtract(this.expression(n, this.placement.root), this.expression(n, this.placement.root))));
     const total = residues.slice(1).reduce<ts.Expression>((a, b) => f.createAdd(a, b), residues[0]!);
     return f.createIfStatement(f.createStrictInequality(total, f.createNumericLiteral(0)), f.createExpressionStatement(this.raise()));
+  }
+
+  /**
+   * Could this usual companion check `adjoint` (`watch`)? It is an adjoint the pipeline gives to
+   * watch, computed once at the top.
+   */
+  covers(adjoint: Node): boolean {
+    return !this.careful && (this.source.watched ?? []).includes(adjoint) && this.once(adjoint) && !isRaising(adjoint);
+  }
+
+  watches(adjoint: Node): boolean {
+    return this.watched.has(adjoint);
+  }
+
+  private once(n: Node): boolean {
+    const regions = this.placement.regions.get(n);
+    return regions !== undefined && regions.length === 1 && regions[0] === this.placement.root;
   }
 
   /** The values the usual companion checks (see `watch`), each named. */
@@ -234,16 +262,10 @@ class Emitter {
    * computes once in its own region and that can meet an overflow (`growth.ts`).
    */
   private watchable(gradients: readonly Gradient[]): Set<Node> {
-    const root = this.placement.root;
     const growth = new Growth(this.source.lowered.output);
     const scattered = gradients.flatMap((g) => (g !== undefined && isArrayGradient(g) ? g.scatters.filter((s) => s.within.length === 0).map((s) => s.value) : []));
-    const once = (n: Node) => {
-      const regions = this.placement.regions.get(n);
-      return regions !== undefined && regions.length === 1 && regions[0] === root;
-    };
-    // A φ on a rare condition raises the flag itself where its value is not finite.
-    const raising = (n: Node) => isPhi(n) && n.args[0]!.kind === 'apply' && n.args[0]!.op === 'rare';
-    return new Set([...(this.source.watched ?? []), ...scattered].filter((n) => !raising(n) && once(n) && growth.meetsOverflow(n)));
+    const overflowing = [...(this.source.watched ?? []), ...scattered].filter((n) => !isRaising(n) && this.once(n) && growth.meetsOverflow(n));
+    return new Set([...overflowing, ...this.alsoWatched.filter((n) => this.covers(n))]);
   }
 
   /** Set where the careful companion multiplies adjoints and partials: the name of its strong product. */
@@ -1003,3 +1025,8 @@ interface Frame {
 }
 
 /** A number as a literal expression; NaN, the infinities and -0 included. */
+
+/** A φ on a rare condition: it raises the flag itself where its value is not finite. */
+function isRaising(n: Node): boolean {
+  return isPhi(n) && n.args[0]!.kind === 'apply' && n.args[0]!.op === 'rare';
+}

@@ -144,27 +144,24 @@ function bgd$valueAndGrad(x, y, r, T) {
     }
     if (tapeTop > tapeEnd)
         __coarsegrad.tape.seek(tapeTop);
-    const c4 = 2 * din !== 0;
+    const t30 = 2 * din;
+    const c4 = t30 !== 0;
     if (c4) {
         for (let i = 0; i < length; i++) {
             t = x[i];
             t1 = y[i];
-            if (t1 !== 0) {
-                dx[i] += 2 * (t1 * din);
-            }
-            if (t !== 0) {
-                dy[i] += 2 * (t * din);
-            }
+            dx[i] += 2 * (t1 * din);
+            dy[i] += 2 * (t * din);
         }
     }
     if (din1 !== 0) {
         for (let i = 0; i < length; i++) {
             t = x[i];
-            if (2 * t !== 0) {
-                dx[i] += 2 * (t * din1);
-            }
+            dx[i] += 2 * (t * din1);
         }
     }
+    if ((din1 - din1) + (t30 - t30) !== 0)
+        rare = 1;
     __coarsegrad.tape.seek(tapeStart);
     // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum or an adjoint not finite): again, in the careful form
     if (rare)
@@ -474,27 +471,24 @@ function bgd$grad(x, y, r, T) {
     }
     if (tapeTop > tapeEnd)
         __coarsegrad.tape.seek(tapeTop);
-    const c4 = 2 * din !== 0;
+    const t29 = 2 * din;
+    const c4 = t29 !== 0;
     if (c4) {
         for (let i = 0; i < length; i++) {
             t = x[i];
             t1 = y[i];
-            if (t1 !== 0) {
-                dx[i] += 2 * (t1 * din);
-            }
-            if (t !== 0) {
-                dy[i] += 2 * (t * din);
-            }
+            dx[i] += 2 * (t1 * din);
+            dy[i] += 2 * (t * din);
         }
     }
     if (din1 !== 0) {
         for (let i = 0; i < length; i++) {
             t = x[i];
-            if (2 * t !== 0) {
-                dx[i] += 2 * (t * din1);
-            }
+            dx[i] += 2 * (t * din1);
         }
     }
+    if ((din1 - din1) + (t29 - t29) !== 0)
+        rare = 1;
     __coarsegrad.tape.seek(tapeStart);
     // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum or an adjoint not finite): again, in the careful form
     if (rare)
