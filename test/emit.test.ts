@@ -84,7 +84,7 @@ emit('quotients along a chain of partials cancel: the logistic loss needs two di
   assert.equal(m.grad(m.loss)(400, 0), [-0, -0]);
 });
 
-emit('a loop over the data tests no partial for 0 where the adjoint it scales is watched, and an overflowed adjoint still gives 0 · ∞ = 0', () => {
+emit('an adjoint that overflowed meets a partial of 0 in a loop over the data: the gradient there is 0, not NaN', () => {
   // s = Σ x·y feeds a recurrence whose adjoint grows like s^n: past n ≈ 31 at s ≈ 1e10 it overflows,
   // though w stays in [-1, 1]. ∂/∂x[i] = ds · y[i] is then exactly 0 where y[i] = 0.
   const source = `${prelude}/** @differentiable */
@@ -96,12 +96,6 @@ export function f(x: Float64Array, y: Float64Array, n: number): number {
   return w;
 }
 `;
-  const js = compile({ 'main.ts': source }).js['main.ts']!;
-  const usual = js.slice(js.indexOf('function f$grad('), js.indexOf('if (rare)', js.indexOf('function f$grad(')));
-  const scatterLoop = usual.slice(usual.lastIndexOf('for (let i = 0'), usual.indexOf('(din - din)'));
-  assert.match(scatterLoop, /dx\[i\] \+= t1 \* din;/);
-  assert.not.match(scatterLoop, /!== 0/, `the usual companion tests no element for 0:\n${usual}`);
-  assert.match(usual, /\(din - din\)/, 'it watches the adjoint instead');
   for (const plugin of [{}, { mode: 'fine' as const }]) {
     const m = build(source, { plugin });
     const x = Float64Array.from([1e5, 1e5, 1]);
@@ -114,6 +108,12 @@ export function f(x: Float64Array, y: Float64Array, n: number): number {
     assert.is(gx[1], 0);
     assertClose(gy[1]!, finiteDifference((v) => m.f(Float64Array.from([0.3, 0.5, -1]), Float64Array.from([0.2, v, 0.7]), 3), [0], 0), '∂/∂y[1] at n = 3');
   }
+});
+
+emit('the careful run is given the parameters, not a closure over them (which would slow every read of them)', () => {
+  const js = compile({ 'main.ts': `${prelude}/** @differentiable */\nexport function f(x: Float64Array, k: number): number {\n  let s = 0;\n  for (let i = 0; i < x.length; i++) s += Math.asinh(k * x[i]!);\n  return s;\n}\n` }).js['main.ts']!;
+  assert.match(js, /return \(\(x, k\) => \{/);
+  assert.match(js, /\}\)\(x, k\);/);
 });
 
 emit("the runtime import goes after the file's own imports, below its header comment", () => {

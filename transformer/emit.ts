@@ -13,7 +13,6 @@ import { primitive } from './rules.js';
 import { infix, numberLiteral } from './syntax.js';
 import { argsOf, commonRegion, isPhi, passOf, place, ScheduleCycle, type PhiNode, type Placement, type Region } from './schedule.js';
 import { Growth } from './growth.js';
-import { unguarded } from './unguard.js';
 
 /**
  * The gradient of an array parameter: the adjoint of each element read at a constant index, and the
@@ -45,8 +44,6 @@ export interface CompanionSource {
    * careful one if any is not finite.
    */
   readonly watched?: readonly Node[];
-  /** The source this one was made from without some zero tests (`unguard.ts`): the careful companion's. */
-  readonly guarded?: CompanionSource;
 }
 
 export interface CompanionBody {
@@ -59,12 +56,7 @@ export interface CompanionBody {
  * and work that only the value needs is not emitted.
  */
 export function emitCompanion(tsApi: typeof ts, factory: ts.NodeFactory, source: CompanionSource, withValue: boolean): CompanionBody {
-  const usual = new Emitter(tsApi, factory, source, withValue, false);
-  const without = unguarded(source.lowered.graph, source, (adjoint) => usual.covers(adjoint));
-  if (without === undefined) return usual.emit();
-  const lighter = new Emitter(tsApi, factory, without.source, withValue, false, without.adjoints);
-  // Only if every adjoint whose tests went is watched there.
-  return (without.adjoints.every((a) => lighter.watches(a)) ? lighter : usual).emit();
+  return new Emitter(tsApi, factory, source, withValue, false).emit();
 }
 
 /**
@@ -109,8 +101,6 @@ class Emitter {
     private readonly withValue: boolean,
     /** Computes both arms of a φ on a rare condition: the companion run again where one held. */
     private readonly careful: boolean,
-    /** Adjoints to watch whatever their growth: those the zero tests of `unguard.ts` were on. */
-    private readonly alsoWatched: readonly Node[] = [],
   ) {
     this.namer = new Namer(source.lowered.freeNames);
     this.paramNames = source.lowered.params.map((p) => this.namer.fresh(p.name));
@@ -192,16 +182,20 @@ class Emitter {
   }
 
   /**
-   * `if (rare) return (() => { … })();`: the careful companion, run from the start. It reads the
-   * same parameters (a companion writes none of them) and declares its own temporaries; an arrow
-   * keeps a method's `this`, and is made only on the rare path.
+   * `if (rare) return ((x, …) => { … })(x, …);`: the careful companion, run from the start. It
+   * reads the same parameters (a companion writes none of them) and declares its own temporaries;
+   * an arrow keeps a method's `this`, and is made only on the rare path.
    */
   private rerun(flag: string): ts.Statement {
     const f = this.f;
+    // The parameters are passed, not captured: an arrow reading the companion's parameters would
+    // make V8 keep them in a context object, and every x[i] in the usual path's loops a load from
+    // it (BGDHyperOpt 15% slower).
+    const parameters = this.paramNames.map((name) => f.createParameterDeclaration(undefined, undefined, name));
     const run = f.createCallExpression(
-      f.createParenthesizedExpression(f.createArrowFunction(undefined, undefined, [], undefined, f.createToken(this.ts.SyntaxKind.EqualsGreaterThanToken), this.carefulCompanion().body.body)),
+      f.createParenthesizedExpression(f.createArrowFunction(undefined, undefined, parameters, undefined, f.createToken(this.ts.SyntaxKind.EqualsGreaterThanToken), this.carefulCompanion().body.body)),
       undefined,
-      [],
+      this.paramNames.map((name) => f.createIdentifier(name)),
     );
     return this.comment(
       f.createIfStatement(f.createIdentifier(flag), f.createReturnStatement(run)),
@@ -214,7 +208,7 @@ class Emitter {
   /** The careful companion, and whether it computes anything differently from this one. */
   private carefulCompanion(): { body: CompanionBody; differs: boolean } {
     if (this.careful$ === undefined) {
-      const emitter = new Emitter(this.ts, this.f, this.source.guarded ?? this.source, this.withValue, true);
+      const emitter = new Emitter(this.ts, this.f, this.source, this.withValue, true);
       const body = emitter.emit();
       this.careful$ = { body, differs: emitter.strongProduct !== undefined || this.rareFlag !== undefined };
     }
@@ -231,27 +225,9 @@ class Emitter {
   private watch(): ts.Statement | undefined {
     const f = this.f;
     if (this.watched.size === 0 || !this.carefulCompanion().differs) return undefined;
-    // A named value by its name; a loop's variable (an exit) or a constant multiple of one as written.
-    const residues = [...this.watched].map((n) => f.createParenthesizedExpression(f.createSubtract(this.expression(n, this.placement.root), this.expression(n, this.placement.root))));
+    const residues = [...this.watched].map((n) => f.createParenthesizedExpression(f.createSubtract(f.createIdentifier(this.names.get(n)!), f.createIdentifier(this.names.get(n)!))));
     const total = residues.slice(1).reduce<ts.Expression>((a, b) => f.createAdd(a, b), residues[0]!);
     return f.createIfStatement(f.createStrictInequality(total, f.createNumericLiteral(0)), f.createExpressionStatement(this.raise()));
-  }
-
-  /**
-   * Could this usual companion check `adjoint` (`watch`)? It is an adjoint the pipeline gives to
-   * watch, computed once at the top.
-   */
-  covers(adjoint: Node): boolean {
-    return !this.careful && (this.source.watched ?? []).includes(adjoint) && this.once(adjoint) && !isRaising(adjoint);
-  }
-
-  watches(adjoint: Node): boolean {
-    return this.watched.has(adjoint);
-  }
-
-  private once(n: Node): boolean {
-    const regions = this.placement.regions.get(n);
-    return regions !== undefined && regions.length === 1 && regions[0] === this.placement.root;
   }
 
   /** The values the usual companion checks (see `watch`), each named. */
@@ -262,10 +238,16 @@ class Emitter {
    * computes once in its own region and that can meet an overflow (`growth.ts`).
    */
   private watchable(gradients: readonly Gradient[]): Set<Node> {
+    const root = this.placement.root;
     const growth = new Growth(this.source.lowered.output);
     const scattered = gradients.flatMap((g) => (g !== undefined && isArrayGradient(g) ? g.scatters.filter((s) => s.within.length === 0).map((s) => s.value) : []));
-    const overflowing = [...(this.source.watched ?? []), ...scattered].filter((n) => !isRaising(n) && this.once(n) && growth.meetsOverflow(n));
-    return new Set([...overflowing, ...this.alsoWatched.filter((n) => this.covers(n))]);
+    const once = (n: Node) => {
+      const regions = this.placement.regions.get(n);
+      return regions !== undefined && regions.length === 1 && regions[0] === root;
+    };
+    // A φ on a rare condition raises the flag itself where its value is not finite.
+    const raising = (n: Node) => isPhi(n) && n.args[0]!.kind === 'apply' && n.args[0]!.op === 'rare';
+    return new Set([...(this.source.watched ?? []), ...scattered].filter((n) => !raising(n) && once(n) && growth.meetsOverflow(n)));
   }
 
   /** Set where the careful companion multiplies adjoints and partials: the name of its strong product. */
@@ -1025,8 +1007,3 @@ interface Frame {
 }
 
 /** A number as a literal expression; NaN, the infinities and -0 included. */
-
-/** A φ on a rare condition: it raises the flag itself where its value is not finite. */
-function isRaising(n: Node): boolean {
-  return isPhi(n) && n.args[0]!.kind === 'apply' && n.args[0]!.op === 'rare';
-}

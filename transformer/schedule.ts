@@ -294,6 +294,16 @@ function outsideOwnLoop(region: Region, n: Node): Region {
 function inLoops(region: Region, n: Node): Region {
   const loops = loopsOf(n);
   while (region.loop !== undefined && !loops.has(region.loop) && !(n.kind === 'opaque' && n.expr.kind === 'property')) region = region.parent!;
+  // A scalar operation leaves an arm too if that takes it out of a loop it does not read: once
+  // before the loop costs less than once in every iteration that takes the arm (a reverse step's
+  // r / length). It is pure, so computing it where the arm is not taken changes nothing; a whole
+  // loop (a sum) or a read of an object stays in its arm.
+  if (n.kind === 'apply' && !isPhi(n)) {
+    for (let r = region; r.parent !== undefined; r = r.parent) {
+      if (r.loop !== undefined && loops.has(r.loop)) break;
+      if (r.loop !== undefined) region = r.parent;
+    }
+  }
   for (const loop of [...loops].sort((a, b) => nesting(a) - nesting(b))) if (!region.within(loop)) region = region.body(loop, passOf(n, loop));
   return region;
 }

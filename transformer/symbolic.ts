@@ -25,12 +25,6 @@ export interface Derivative {
 }
 
 /**
- * The tests `scale` puts on a partial of 0 (`select(p !== 0, adjoint · p, 0)`), by the adjoint they
- * guard: where that adjoint is watched, the usual companion goes without them (`unguard.ts`).
- */
-export const zeroPartialGuards = new WeakMap<Node, Node>();
-
-/**
  * `adjoint · partial`, keeping structural zeros. A φ with a zero arm takes the product into its
  * arms: the adjoint of a branch's untaken arm is no adjoint at all, not `0 ·` something that may
  * be NaN there, and the partial is then evaluated only in the arm that needs it.
@@ -64,7 +58,6 @@ export function scale(g: Graph, adjoint: Node, partial: Node): Node {
   if (partial.kind !== 'const' && (runtime || zeroOnSomePath(adjoint) || (saturates(adjoint, (n) => g.isPrimal(n)) && mayOverflow(partial) && mayOverflow(product)))) {
     const zero = g.constant(0);
     const sent = runtime ? g.call('select', g.call('!==', partial, zero), product, zero) : product;
-    if (runtime) zeroPartialGuards.set(sent, adjoint);
     return g.call('select', g.call('!==', adjoint, zero), sent, zero);
   }
   return product;

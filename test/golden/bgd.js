@@ -24,7 +24,7 @@ export function bgd(x, y, r, T) {
 }
 /** Gradient companion of bgd, written by coarsegrad: returns [value, gradient]. */
 function bgd$valueAndGrad(x, y, r, T) {
-    let k, t, t1, t2, t4, t5, d, c, t6, t7, t8, t9, t10, t13, t14, t16, c1, t17, c2, t18, t19, t20, t21, t22, t23, c3, t24, t25, t26, t27, t28, t29, k1, w, kCount, rare, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
+    let k, t, t1, t2, t4, t5, d, c, t6, t7, t8, t9, t10, t13, t14, c1, t17, t18, t19, t20, t21, t22, t23, c3, t24, t25, t26, t27, t28, t29, k1, w, kCount, rare, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
@@ -39,6 +39,8 @@ function bgd$valueAndGrad(x, y, r, T) {
     // reverse sweep: adjoints flow from cut to cut
     t13 = 0;
     t14 = 0;
+    const t16 = r / length;
+    const c2 = t16 !== 0;
     for (let i = 0; i < length; i++) {
         t = x[i];
         t1 = y[i];
@@ -107,8 +109,6 @@ function bgd$valueAndGrad(x, y, r, T) {
             c1 = dw !== 0;
             t25 = c1 ? t23 !== 0 ? dw * t23 : 0 : 0;
             if (c1) {
-                t16 = r / length;
-                c2 = t16 !== 0;
                 if (c2) {
                     t17 = dw * t16;
                     t18 = t17;
@@ -144,30 +144,33 @@ function bgd$valueAndGrad(x, y, r, T) {
     }
     if (tapeTop > tapeEnd)
         __coarsegrad.tape.seek(tapeTop);
-    const t30 = 2 * din;
-    const c4 = t30 !== 0;
+    const c4 = 2 * din !== 0;
     if (c4) {
         for (let i = 0; i < length; i++) {
             t = x[i];
             t1 = y[i];
-            dx[i] += 2 * (t1 * din);
-            dy[i] += 2 * (t * din);
+            if (t1 !== 0) {
+                dx[i] += 2 * (t1 * din);
+            }
+            if (t !== 0) {
+                dy[i] += 2 * (t * din);
+            }
         }
     }
     if (din1 !== 0) {
         for (let i = 0; i < length; i++) {
             t = x[i];
-            dx[i] += 2 * (t * din1);
+            if (2 * t !== 0) {
+                dx[i] += 2 * (t * din1);
+            }
         }
     }
-    if ((din1 - din1) + (t30 - t30) !== 0)
-        rare = 1;
     __coarsegrad.tape.seek(tapeStart);
     // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum or an adjoint not finite): again, in the careful form
     if (rare)
-        return (() => {
+        return ((x, y, r, T) => {
             const times = (a, b) => a === 0 || b === 0 ? 0 : a * b;
-            let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t15, t16, t18, t19, t20, c1, t21, c2, t22, t23, t24, t25, t26, t27, t28, t29, c3, t30, t31, t32, t33, t34, t35, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
+            let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t15, t16, t18, t19, c1, t21, t22, t23, t24, t25, t26, t27, t28, t29, c3, t30, t31, t32, t33, t34, t35, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
             const tapeStart = __coarsegrad.tape.size;
             // forward sweep: values used more than once
             const dy = new Float64Array(y.length);
@@ -182,6 +185,8 @@ function bgd$valueAndGrad(x, y, r, T) {
             // reverse sweep: adjoints flow from cut to cut
             t15 = 0;
             t16 = 0;
+            const t20 = r / length;
+            const c2 = t20 !== 0;
             for (let i = 0; i < length; i++) {
                 t = x[i];
                 t1 = y[i];
@@ -288,8 +293,6 @@ function bgd$valueAndGrad(x, y, r, T) {
                     c1 = dw !== 0;
                     t31 = c1 ? t29 !== 0 ? times(dw, t29) : 0 : 0;
                     if (c1) {
-                        t20 = r / length;
-                        c2 = t20 !== 0;
                         if (c2) {
                             t21 = times(dw, t20);
                             t22 = t21;
@@ -348,12 +351,12 @@ function bgd$valueAndGrad(x, y, r, T) {
             }
             __coarsegrad.tape.seek(tapeStart);
             return [value, [dx, dy, dr, 0]];
-        })();
+        })(x, y, r, T);
     return [value, [dx, dy, dr, 0]];
 }
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad(x, y, r, T) {
-    let k, t, t1, t2, t4, t5, d, c, t6, t7, t8, t9, t10, t12, t13, t15, c1, t16, c2, t17, t18, t19, t20, t21, t22, c3, t23, t24, t25, t26, t27, t28, k1, w, kCount, rare, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
+    let k, t, t1, t2, t4, t5, d, c, t6, t7, t8, t9, t10, t12, t13, c1, t16, t17, t18, t19, t20, t21, t22, c3, t23, t24, t25, t26, t27, t28, k1, w, kCount, rare, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
@@ -368,6 +371,8 @@ function bgd$grad(x, y, r, T) {
     // reverse sweep: adjoints flow from cut to cut
     t12 = 0;
     t13 = 0;
+    const t15 = r / length;
+    const c2 = t15 !== 0;
     for (let i = 0; i < length; i++) {
         t = x[i];
         t1 = y[i];
@@ -434,8 +439,6 @@ function bgd$grad(x, y, r, T) {
             c1 = dw !== 0;
             t24 = c1 ? t22 !== 0 ? dw * t22 : 0 : 0;
             if (c1) {
-                t15 = r / length;
-                c2 = t15 !== 0;
                 if (c2) {
                     t16 = dw * t15;
                     t17 = t16;
@@ -471,30 +474,33 @@ function bgd$grad(x, y, r, T) {
     }
     if (tapeTop > tapeEnd)
         __coarsegrad.tape.seek(tapeTop);
-    const t29 = 2 * din;
-    const c4 = t29 !== 0;
+    const c4 = 2 * din !== 0;
     if (c4) {
         for (let i = 0; i < length; i++) {
             t = x[i];
             t1 = y[i];
-            dx[i] += 2 * (t1 * din);
-            dy[i] += 2 * (t * din);
+            if (t1 !== 0) {
+                dx[i] += 2 * (t1 * din);
+            }
+            if (t !== 0) {
+                dy[i] += 2 * (t * din);
+            }
         }
     }
     if (din1 !== 0) {
         for (let i = 0; i < length; i++) {
             t = x[i];
-            dx[i] += 2 * (t * din1);
+            if (2 * t !== 0) {
+                dx[i] += 2 * (t * din1);
+            }
         }
     }
-    if ((din1 - din1) + (t29 - t29) !== 0)
-        rare = 1;
     __coarsegrad.tape.seek(tapeStart);
     // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum or an adjoint not finite): again, in the careful form
     if (rare)
-        return (() => {
+        return ((x, y, r, T) => {
             const times = (a, b) => a === 0 || b === 0 ? 0 : a * b;
-            let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t14, t15, t17, t18, t19, c1, t20, c2, t21, t22, t23, t24, t25, t26, t27, t28, c3, t29, t30, t31, t32, t33, t34, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
+            let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t14, t15, t17, t18, c1, t20, t21, t22, t23, t24, t25, t26, t27, t28, c3, t29, t30, t31, t32, t33, t34, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
             const tapeStart = __coarsegrad.tape.size;
             // forward sweep: values used more than once
             const dy = new Float64Array(y.length);
@@ -509,6 +515,8 @@ function bgd$grad(x, y, r, T) {
             // reverse sweep: adjoints flow from cut to cut
             t14 = 0;
             t15 = 0;
+            const t19 = r / length;
+            const c2 = t19 !== 0;
             for (let i = 0; i < length; i++) {
                 t = x[i];
                 t1 = y[i];
@@ -613,8 +621,6 @@ function bgd$grad(x, y, r, T) {
                     c1 = dw !== 0;
                     t30 = c1 ? t28 !== 0 ? times(dw, t28) : 0 : 0;
                     if (c1) {
-                        t19 = r / length;
-                        c2 = t19 !== 0;
                         if (c2) {
                             t20 = times(dw, t19);
                             t21 = t20;
@@ -673,12 +679,12 @@ function bgd$grad(x, y, r, T) {
             }
             __coarsegrad.tape.seek(tapeStart);
             return [dx, dy, dr, 0];
-        })();
+        })(x, y, r, T);
     return [dx, dy, dr, 0];
 }
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad$2(x, y, r, T) {
-    let k, t, t1, t3, t4, d, c, t5, t6, t7, t9, t10, t12, c1, t13, c2, t14, t15, t16, t17, t18, t19, c3, t20, t21, t22, t23, t24, t25, k1, w, kCount, rare, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
+    let k, t, t1, t3, t4, d, c, t5, t6, t7, t9, t10, c1, t13, t14, t15, t16, t17, t18, t19, c3, t20, t21, t22, t23, t24, t25, k1, w, kCount, rare, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
     const tapeStart = __coarsegrad.tape.size;
     // forward sweep: values used more than once
     const length = x.length;
@@ -691,6 +697,8 @@ function bgd$grad$2(x, y, r, T) {
     // reverse sweep: adjoints flow from cut to cut
     t9 = 0;
     t10 = 0;
+    const t12 = r / length;
+    const c2 = t12 !== 0;
     for (let i = 0; i < length; i++) {
         t = x[i];
         t1 += t * y[i];
@@ -746,8 +754,6 @@ function bgd$grad$2(x, y, r, T) {
             c1 = dw !== 0;
             t21 = c1 ? t19 !== 0 ? dw * t19 : 0 : 0;
             if (c1) {
-                t12 = r / length;
-                c2 = t12 !== 0;
                 if (c2) {
                     t13 = dw * t12;
                     t14 = t13;
@@ -786,9 +792,9 @@ function bgd$grad$2(x, y, r, T) {
     __coarsegrad.tape.seek(tapeStart);
     // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum or an adjoint not finite): again, in the careful form
     if (rare)
-        return (() => {
+        return ((x, y, r, T) => {
             const times = (a, b) => a === 0 || b === 0 ? 0 : a * b;
-            let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t14, t15, t17, t18, t19, c1, t20, c2, t21, t22, t23, t24, t25, t26, t27, t28, c3, t29, t30, t31, t32, t33, t34, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
+            let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t14, t15, t17, t18, c1, t20, t21, t22, t23, t24, t25, t26, t27, t28, c3, t29, t30, t31, t32, t33, t34, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
             const tapeStart = __coarsegrad.tape.size;
             // forward sweep: values used more than once
             const length = x.length;
@@ -801,6 +807,8 @@ function bgd$grad$2(x, y, r, T) {
             // reverse sweep: adjoints flow from cut to cut
             t14 = 0;
             t15 = 0;
+            const t19 = r / length;
+            const c2 = t19 !== 0;
             for (let i = 0; i < length; i++) {
                 t = x[i];
                 t1 = y[i];
@@ -897,8 +905,6 @@ function bgd$grad$2(x, y, r, T) {
                     c1 = dw !== 0;
                     t30 = c1 ? t28 !== 0 ? times(dw, t28) : 0 : 0;
                     if (c1) {
-                        t19 = r / length;
-                        c2 = t19 !== 0;
                         if (c2) {
                             t20 = times(dw, t19);
                             t21 = t20;
@@ -936,7 +942,7 @@ function bgd$grad$2(x, y, r, T) {
                 __coarsegrad.tape.seek(tapeTop);
             __coarsegrad.tape.seek(tapeStart);
             return [dr];
-        })();
+        })(x, y, r, T);
     return [dr];
 }
 export const bgdGrad = bgd$grad$2;

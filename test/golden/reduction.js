@@ -46,7 +46,7 @@ function springEnergy$valueAndGrad(p, k) {
     const dk = 0.5 * t12;
     // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum or an adjoint not finite): again, in the careful form
     if (rare)
-        return (() => {
+        return ((p, k) => {
             const times = (a, b) => a === 0 || b === 0 ? 0 : a * b;
             let t, t1, t2, t3, t4, t5, d, t7, t8, value, t9, t10, t11, t12, t13, c, t14, t15, t16, t17, t18;
             // forward sweep: values used more than once
@@ -91,7 +91,7 @@ function springEnergy$valueAndGrad(p, k) {
             }
             const dk = 0.5 * t18;
             return [value, [dp, dk]];
-        })();
+        })(p, k);
     return [value, [dp, dk]];
 }
 /** Gradient companion of springEnergy, written by coarsegrad: returns the gradient. */
@@ -124,7 +124,7 @@ function springEnergy$grad(p, k) {
     const dk = 0.5 * t10;
     // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum or an adjoint not finite): again, in the careful form
     if (rare)
-        return (() => {
+        return ((p, k) => {
             const times = (a, b) => a === 0 || b === 0 ? 0 : a * b;
             let t, t1, t2, t3, t4, t5, d, t6, t7, t8, t9, t10, t11, c, t12, t13, t14, t15, t16;
             // forward sweep: values used more than once
@@ -165,7 +165,7 @@ function springEnergy$grad(p, k) {
             }
             const dk = 0.5 * t16;
             return [dp, dk];
-        })();
+        })(p, k);
     return [dp, dk];
 }
 export const energyGrad = springEnergy$grad;
