@@ -167,10 +167,21 @@ const sized = grad(firstTerms);
 const sizeHasNoGradient: Equal<ReturnType<typeof sized>, [Float64Array, undefined]> = true;
 firstTerms(new Float64Array(3), 2);
 
+interface Model { w: Float64Array; bias: { b: number }; name: string; k?: number }
+/** @differentiable */
+function modelLoss(model: Model, x: number): number {
+  return model.w[0]! * x + model.bias.b * (model.k ?? 1);
+}
+const modelGradient = grad(modelLoss);
+const objectHasItsShape: Equal<
+  ReturnType<typeof modelGradient>,
+  [{ w: Float64Array; bias: { b: number }; name: undefined; k?: number | undefined }, number]
+> = true;
+
 // @ts-expect-error rosen has no parameter at position 2
 grad(rosen, { wrt: [2] });
 
-export { fullIsPair, fullKeepsParameters, withValueNests, onlyYIsSingle, reorderedFollowsWrt, booleanHasNoGradient, sizeHasNoGradient };
+export { fullIsPair, fullKeepsParameters, withValueNests, onlyYIsSingle, reorderedFollowsWrt, booleanHasNoGradient, sizeHasNoGradient, objectHasItsShape };
 `;
 
 interface Builds {
