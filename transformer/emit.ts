@@ -430,7 +430,8 @@ class Emitter {
 
   /**
    * `k = -1; best = init; for (...) { t = e_i; if (t > best || t !== t) { best = t; k = i; } }`:
-   * the first iteration beating all before it, NaN included, as `Math.max` would return it.
+   * the first iteration beating all before it, NaN included, as `Math.max` would return it (a NaN
+   * is no better for `if (e > m) m = e`).
    */
   private scanItems(n: Node & { kind: 'scan' }, p: Region, k: ts.Identifier): Item[] {
     const f = this.f;
@@ -444,7 +445,7 @@ class Emitter {
       const beats = f.createBinaryExpression(current, n.extremum === 'max' ? kk.GreaterThanToken : kk.LessThanToken, best);
       const isNaN = f.createBinaryExpression(current, kk.ExclamationEqualsEqualsToken, current);
       const record = f.createBlock([assign(best, current), assign(k, f.createIdentifier(this.loopName(n.loop)))], true);
-      return [assign(current, this.expression(n.body, body)), f.createIfStatement(f.createLogicalOr(beats, isNaN), record)];
+      return [assign(current, this.expression(n.body, body)), f.createIfStatement(n.nanWins ? f.createLogicalOr(beats, isNaN) : beats, record)];
     };
     return [start, this.item(body, n.id, step, this.readsOf([n.body], body), [start])];
   }

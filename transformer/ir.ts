@@ -148,6 +148,8 @@ export interface ScanNode extends NodeBase {
   readonly body: Node;
   readonly init: Node;
   readonly extremum: 'max' | 'min';
+  /** A NaN value wins and stays, as `Math.max` has it; `if (e > m) m = e` never takes a NaN. */
+  readonly nanWins: boolean;
 }
 
 /** `gradient[index] += value` into the gradient of an array parameter: an effect, not a value. */
@@ -367,8 +369,8 @@ export class Graph {
     return this.intern(`sum${loop.id}(${body.id},${init.id})`, (id) => ({ id, kind: 'sum', active: body.active || init.active, loop, body, init, name }));
   }
 
-  scan(loop: Loop, body: Node, init: Node, extremum: 'max' | 'min'): ScanNode {
-    return this.intern(`scan${extremum}${loop.id}(${body.id},${init.id})`, (id) => ({ id, kind: 'scan', active: false, loop, body, init, extremum }));
+  scan(loop: Loop, body: Node, init: Node, extremum: 'max' | 'min', nanWins: boolean): ScanNode {
+    return this.intern(`scan${extremum}${nanWins ? 'NaN' : ''}${loop.id}(${body.id},${init.id})`, (id) => ({ id, kind: 'scan', active: false, loop, body, init, extremum, nanWins }));
   }
 
   scatter(param: number, index: Node, value: Node, within: readonly Loop[] = []): ScatterNode {
@@ -709,7 +711,7 @@ export function substitute(g: Graph, n: Node, map: ReadonlyMap<Node, Node>, memo
           : g.sum(n.loop, substitute(g, n.body, map, memo), substitute(g, n.init, map, memo), n.name);
       break;
     case 'scan':
-      result = g.scan(n.loop, substitute(g, n.body, map, memo), substitute(g, n.init, map, memo), n.extremum);
+      result = g.scan(n.loop, substitute(g, n.body, map, memo), substitute(g, n.init, map, memo), n.extremum, n.nanWins);
       break;
     case 'recurrence':
     case 'exit':
@@ -749,18 +751,18 @@ export function isIncrementOf(n: Node, leaf: Node): boolean {
  * `Math.max(leaf, e)` (or `min`) with `e` not reading `leaf`, or `e > leaf ? e : leaf` (`<` for min):
  * an extremum reduction, and the value `e` it compares.
  */
-export function extremumOf(n: Node, leaf: Node): { extremum: 'max' | 'min'; value: Node } | undefined {
+export function extremumOf(n: Node, leaf: Node): { extremum: 'max' | 'min'; value: Node; nanWins: boolean } | undefined {
   if (n.kind !== 'apply') return undefined;
   const free = (m: Node) => !dependsOn(m, leaf);
   if ((n.op === 'max' || n.op === 'min') && n.args.length === 2) {
     const [a, b] = n.args as [Node, Node];
-    if (a === leaf && free(b)) return { extremum: n.op, value: b };
+    if (a === leaf && free(b)) return { extremum: n.op, value: b, nanWins: true };
   }
   if (n.op === 'select') {
     const [c, whenTrue, whenFalse] = n.args as [Node, Node, Node];
     if (whenFalse !== leaf || !free(whenTrue) || c.kind !== 'apply' || c.args[0] !== whenTrue || c.args[1] !== leaf) return undefined;
-    if (c.op === '>') return { extremum: 'max', value: whenTrue };
-    if (c.op === '<') return { extremum: 'min', value: whenTrue };
+    if (c.op === '>') return { extremum: 'max', value: whenTrue, nanWins: false };
+    if (c.op === '<') return { extremum: 'min', value: whenTrue, nanWins: false };
   }
   return undefined;
 }

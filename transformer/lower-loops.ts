@@ -513,7 +513,7 @@ function reductions(lo: Lowerer, { loop, leaves, updated, initial }: Updates): M
       if (readsOthers(extremum.value)) return undefined;
       // `m = Math.max(m, e_i)`: the first iteration k that beats everything before is recorded,
       // and m is e_k (or its initial value): a φ, differentiated as one.
-      const k = g.scan(loop, extremum.value, initial(symbol).node, extremum.extremum);
+      const k = g.scan(loop, extremum.value, initial(symbol).node, extremum.extremum, extremum.nanWins);
       const atK = substitute(g, extremum.value, new Map([[g.index(loop), k]]));
       exitValues.set(symbol, { kind: 'number', node: g.call('select', g.call('>=', k, g.constant(0)), atK, initial(symbol).node) });
       continue;

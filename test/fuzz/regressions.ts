@@ -2379,4 +2379,28 @@ export function f(x: number, y: number, xs: readonly number[]): number {
 }
 `,
   },
+  {
+    name: 'seed 60, program 972',
+    oracle: 'value:coarse',
+    fixed: 'a running maximum written as if (e > m) m = e was coarsened as Math.max, which takes a NaN (sin(∞)); the comparison never does',
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","num","roarr"],
+    points: [[1,5.570102950325236e+154,[0]]],
+    source: `
+export const f = differentiable((x: number, z: number, xs: readonly number[]): number => {
+  let h4;
+  h4 = z;
+  let s9 = 1;
+  for (const v10 of xs) {
+    const e11 = Math.sin(h4 * h4);
+    if (e11 > s9) {
+      s9 = e11;
+    }
+  }
+  x += s9;
+  return x;
+});
+`,
+  },
 ];
