@@ -175,6 +175,20 @@ export function weighted(x: number, xs: Float64Array, tag: Tag): number {
 }`,
     points: [[0.7, Float64Array.from([1, -2, 0.5]), { name: 'abc', weight: 1.5 }]],
   },
+  'destructured parameters: an object with a default field, a tuple, an options object with a default': {
+    name: 'springForce',
+    parameters: 3,
+    source: `interface Spring { k: number; rest?: number }
+/** @differentiable */
+export function springForce({ k, rest = 1 }: Spring, [x0, x1]: [number, number], { scale }: { scale: number } = { scale: 1 }): number {
+  const d = x1 - x0 - rest;
+  return 0.5 * k * d * d * scale;
+}`,
+    points: [
+      [{ k: 2, rest: 0.5 }, [0.1, 1.2]],
+      [{ k: 3 }, [0, 2.5], { scale: 2 }],
+    ],
+  },
 };
 
 const objects = suite('objects as parameters');

@@ -37,15 +37,17 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
   const core: CoreParameter[] = [];
   const signature: SourceParameter[] = [];
   const body: MarkedParameters['body'][number][] = [];
-  for (const p of decl.parameters) {
+  for (const [index, p] of decl.parameters.entries()) {
     const objectDefault = p.initializer !== undefined && ts.isObjectLiteralExpression(p.initializer);
-    const { name, type } = checkedParameter(ts, scope.checker, p, objectDefault);
+    const { name, type } = checkedParameter(ts, scope.checker, p, objectDefault, index);
     const shape = shapeOfType(ts, scope.checker, type);
-    const id = p.name as ts.Identifier;
+    // A destructured parameter (`{ x, y }: Vec`, `[a, b]: [number, number]`) is one of its own, taken
+    // apart by the body's first statements.
+    const variable = () => (ts.isIdentifier(p.name) ? scope.variable(p.name, p) : scope.leaf(name, shape, p));
     if (shape.kind !== 'record' || !holdsNumbers(ts, scope.checker, type)) {
       if (shape.kind === 'other' || shape.kind === 'record') refuseNumbersInside(ts, scope.checker, p, name, type);
       if (objectDefault) unsupported(codes.unsupportedParameter, p.initializer!, 'an object default fits only a parameter of an object type.');
-      const param: CoreParameter = { var: scope.variable(id, p), companionDefault: p.initializer };
+      const param: CoreParameter = { var: variable(), companionDefault: p.initializer };
       signature.push({ name, default: p.initializer, tree: { kind: 'leaf', index: core.length, optional: false } });
       core.push(param);
       body.push({ param, object: undefined });
@@ -88,7 +90,7 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
     };
     const { tree, object } = fields(type, [], 0);
     signature.push({ name, default: p.initializer, tree });
-    body.push({ param: { var: scope.variable(id, p), companionDefault: p.initializer }, object });
+    body.push({ param: { var: variable(), companionDefault: p.initializer }, object });
   }
   return { core, signature, body };
 }

@@ -92,11 +92,11 @@ export function isIntegerType(ts: typeof import('typescript'), type: ts.Type): b
  * A marked function's parameter as both modes take it: a plain name, a number literal as its default,
  * a type that is not `any`. Returns its name and its type (a type parameter's constraint).
  */
-/** `objectDefault`: the default is an object literal, which `parameters.ts` checks itself. */
-export function checkedParameter(ts: typeof import('typescript'), checker: ts.TypeChecker, p: ts.ParameterDeclaration, objectDefault = false): { name: string; type: ts.Type } {
-  if (!ts.isIdentifier(p.name)) {
-    unsupported(codes.unsupportedParameter, p, 'destructured parameters are not supported yet; take the object whole and read its fields in the body.');
-  }
+/**
+ * `objectDefault`: the default is an object literal, which `parameters.ts` checks itself. A
+ * destructured parameter is named by its position (`arg0`).
+ */
+export function checkedParameter(ts: typeof import('typescript'), checker: ts.TypeChecker, p: ts.ParameterDeclaration, objectDefault: boolean, index: number): { name: string; type: ts.Type } {
   if (p.dotDotDotToken) unsupported(codes.unsupportedParameter, p, 'rest parameters are not supported; list the parameters one by one.');
   if (p.initializer !== undefined && !objectDefault && !isNumberLiteral(ts, p.initializer)) {
     unsupported(codes.unsupportedParameter, p.initializer, 'a parameter default must be a literal in a marked function: a number, or for an object parameter an object literal of literals; pass the value explicitly instead.');
@@ -104,7 +104,7 @@ export function checkedParameter(ts: typeof import('typescript'), checker: ts.Ty
   if (p.initializer === undefined && p.questionToken) {
     unsupported(codes.unsupportedParameter, p, 'optional parameters are not supported in a marked function; give it a default (`x = 0`, `opts: Options = {}`) or make it required.');
   }
-  const name = p.name.text;
+  const name = ts.isIdentifier(p.name) ? p.name.text : `arg${index}`;
   const declared = checker.getTypeAtLocation(p);
   // A type parameter stands for its constraint; other types are themselves (an intersection's
   // "base constraint" is not the intersection).
