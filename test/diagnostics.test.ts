@@ -54,6 +54,8 @@ const cases: Record<string, Case> = {
   'an untyped parameter': { code: 95004, params: '§x: any', body: 'return x * 2;', says: /give it a type/ },
   'a rest parameter': { code: 95004, params: '§...xs: number[]', body: 'return 1;', says: /rest parameters/ },
   'a spread in an object literal': { code: 95001, params: 'x: number, o: { name: string }', body: 'const p = { x, §...o };\n  return p.x;', says: /may only list fields/ },
+  'reduce without an initial value': { code: 95001, params: 'x: number, xs: number[]', body: 'return §xs.reduce((a, b) => a + b) * x;', says: /give 'reduce' its initial value/ },
+  'a callback only known at run time': { code: 95001, params: 'x: number, xs: number[], g: (v: number) => number', body: 'return xs.map(§g).length * x;', says: /the callback must be a function written here or one declared in the program/ },
   'a method of a number': { code: 95002, body: 'return §x.toFixed(2).length;', says: /no source/ },
 
 };

@@ -235,6 +235,35 @@ export function f(x: number, y: number): number {
 }`,
     points: [[0.7, Float64Array.from([0.5, -0.2, 1.1])]],
   },
+  'array methods with callbacks written inline or named: reduce, map, forEach changing a total, some, every': {
+    source: `function square(v: number): number {
+  return v * v;
+}
+export function f(xs: Float64Array, w: number): number {
+  const s = xs.reduce((acc, v, i) => acc + w * v * v + i * 0.1, 0);
+  const ys = xs.map((v) => Math.tanh(w * v));
+  let t = 0;
+  ys.forEach((y, i) => {
+    if (y < -0.9) return;
+    t += y * (i + 1);
+  });
+  const big = xs.some((v) => v > 1);
+  const positive = xs.every((v) => v > 0);
+  const q = xs.map(square).reduce((a, b) => a + b, 0);
+  return s + t + (big ? q : 2 * q) + (positive ? w : -w);
+}`,
+    points: [[Float64Array.from([0.5, -1.2, 2]), 0.7], [Float64Array.from([0.5, 0.2, 0.3]), -1.3], [Float64Array.from([-3, 0.25]), 0.4]],
+  },
+  'Math.max(...xs) and Math.min(...xs), a log-sum-exp with map and reduce, and reduceRight as Horner': {
+    source: `export function f(z: number[], x: number): number {
+  const m = Math.max(...z);
+  const lse = Math.log(z.map((v) => Math.exp(v - m)).reduce((a, b) => a + b, 0)) + m;
+  const poly = z.reduceRight((acc, c) => acc * x + c, 0);
+  const local = [x, 2 * x, x * x].map((v, i) => v * (i + 1)).reduce((a, v) => a + v, 0);
+  return lse + poly + Math.min(...z) * x + local;
+}`,
+    points: [[[0.3, -1.1, 2.2], 0.8], [[5, 5.5], -0.4]],
+  },
 };
 
 const language = suite('the language the README lists');

@@ -158,8 +158,8 @@ export interface Loop extends At {
   readonly testFirst: boolean;
   body: Stmt[];
   update: Stmt[];
-  /** The source's loop (or the switch it stands for), for messages and the report. */
-  readonly at: ts.IterationStatement | ts.SwitchStatement;
+  /** The source's loop (or the switch, or the array method's call, it stands for), for messages and the report. */
+  readonly at: ts.IterationStatement | ts.SwitchStatement | ts.CallExpression;
 }
 
 export interface CoreParameter {

@@ -9,6 +9,7 @@ import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
 import { shapes, shapeOf, type ArrayStorage, type BinaryOp, type Call, type CoreFunction, type CoreParameter, type CoreProgram, type Expr, type Loop, type Shape, type Stmt, type Var } from './core.js';
 import { walk } from './core-walk.js';
+import { callbackMethod, callbackMethods, spreadExtremum, type ArrayMethodScope } from './desugar-arrays.js';
 import { findDiscrete } from './discrete.js';
 import { markedParameters } from './parameters.js';
 import { mathConstants, primitive } from './rules.js';
@@ -190,6 +191,8 @@ type Place = 'value' | 'effect' | 'init';
 class Body {
   private out: Stmt[] = [];
   private readonly loops: { readonly loop: Loop; readonly label: string | undefined; readonly isSwitch?: true }[] = [];
+  /** Callbacks desugared where they are called (`inline`): a `return` in one ends its block. */
+  private readonly inlined: { readonly result: Var; readonly block: Loop }[] = [];
   /** Variables the body (or a closure in it) assigns after declaring them: reading one may need a copy. */
   private readonly assigned: ReadonlySet<ts.Symbol>;
   private readonly ts: typeof import('typescript');
@@ -261,7 +264,12 @@ class Body {
       this.effect(s.expression);
     } else if (ts.isReturnStatement(s)) {
       const value = s.expression === undefined ? undefinedAt(s) : this.expression(s.expression);
-      this.out.push({ kind: 'return', value, at: s });
+      const callback = this.inlined[this.inlined.length - 1];
+      if (callback !== undefined) {
+        this.out.push({ kind: 'assign', var: callback.result, value, at: s }, { kind: 'break', loop: callback.block, at: s });
+      } else {
+        this.out.push({ kind: 'return', value, at: s });
+      }
     } else if (ts.isIfStatement(s)) {
       const test = this.expression(s.expression);
       const then = this.collect(() => this.statement(s.thenStatement));
@@ -771,6 +779,10 @@ class Body {
     const front = this.front;
     const callee = skipOuter(ts, e.expression);
     if (e.questionDotToken || (ts.isPropertyAccessExpression(callee) && callee.questionDotToken)) unsupported(codes.unsupportedSyntax, e, "optional calls ('?.()') are not supported in a marked function.");
+    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Math' && front.isGlobal(callee.expression)) {
+      const name = callee.name.text;
+      if ((name === 'max' || name === 'min') && e.arguments.length === 1 && ts.isSpreadElement(e.arguments[0]!)) return spreadExtremum(this.arrayScope(), e, name);
+    }
     if (e.arguments.some((a) => ts.isSpreadElement(a))) unsupported(codes.unsupportedSyntax, e, 'spread arguments are not supported in a marked function; pass the arguments one by one.');
     const global = ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && front.isGlobal(callee.expression) ? callee.expression.text : undefined;
     const member = ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
@@ -831,6 +843,7 @@ class Body {
 
   private arrayMethod(e: ts.CallExpression, callee: ts.PropertyAccessExpression, place: Place): Expr {
     const name = callee.name.text;
+    if (callbackMethods.has(name)) return callbackMethod(this.arrayScope(), e, callee);
     const [array, ...args] = this.operands([() => this.expression(callee.expression), ...e.arguments.map((a) => () => this.expression(a))]);
     if (name === 'slice') return { kind: 'slice', array: array!, args, at: e };
     if (name === 'push' || name === 'fill') {
@@ -1022,6 +1035,77 @@ class Body {
   }
 
   /** `e` itself if stable, else a temporary holding it. */
+  /**
+   * A callback written at its call (`xs.forEach((v, i) => { t += v * i; })`), desugared here: its
+   * parameters are locals given the arguments (defaults and destructuring as for any parameter), its
+   * body runs in a block that runs once, which a `return` ends with the callback's value. What it
+   * changes around it is then this function's own variables, in both modes.
+   */
+  private inline(fn: ts.ArrowFunction | ts.FunctionExpression, args: readonly Expr[]): Expr {
+    const ts = this.ts;
+    if (fn.asteriskToken || fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
+      unsupported(codes.unsupportedSyntax, fn, 'generators and async functions cannot be differentiated; make it a plain function.');
+    }
+    if (ts.isFunctionExpression(fn) && usesThis(ts, fn)) unsupported(codes.unsupportedSyntax, fn, "a callback's own 'this' is not differentiated; use an arrow function, which reads the 'this' around it.");
+    fn.parameters.forEach((p, i) => {
+      if (p.dotDotDotToken) unsupported(codes.unsupportedSyntax, p, 'a callback cannot take rest parameters here; list the parameters one by one.');
+      const given = args[i] ?? undefinedAt(p);
+      const param = ts.isIdentifier(p.name) ? this.front.variable(p.name, p) : this.front.temporary(`arg${i}`, this.front.shape(p.name), p);
+      this.out.push({ kind: 'let', var: param, init: given, at: p });
+      if (p.initializer !== undefined) {
+        const value = this.collectValue(() => this.expression(p.initializer!));
+        this.out.push({ kind: 'if', test: { kind: 'isUndefined', operand: read(param, p), orNull: false, at: p }, then: [...value.statements, { kind: 'assign', var: param, value: value.value, at: p }], else: [], at: p });
+      }
+      if (!ts.isIdentifier(p.name)) this.destructure(p.name, read(param, p), 'let');
+    });
+    const body = fn.body;
+    if (!ts.isBlock(body)) return this.expression(body);
+    const signature = this.front.checker.getSignatureFromDeclaration(fn);
+    const shape = signature === undefined ? shapes.number : shapeOfType(ts, this.front.checker, this.front.checker.getReturnTypeOfSignature(signature));
+    const result = this.front.temporary('returned', shape, fn);
+    this.out.push({ kind: 'let', var: result, init: undefinedAt(fn), at: fn });
+    const once = this.front.temporary('once', shapes.int, fn);
+    let call: ts.Node = fn.parent;
+    while (!ts.isCallExpression(call)) call = call.parent;
+    const at = call;
+    const block: Loop = {
+      kind: 'loop',
+      init: [{ kind: 'let', var: once, init: numberAt(0, body), at: body }],
+      testing: [],
+      test: { kind: 'binary', op: '<', left: read(once, body), right: numberAt(1, body), at: body },
+      testFirst: true,
+      body: [],
+      update: [{ kind: 'assign', var: once, value: { kind: 'binary', op: '+', left: read(once, body), right: numberAt(1, body), at: body }, at: body }],
+      at,
+    };
+    this.inlined.push({ result, block });
+    // Its own loops' `break` and `continue` cannot reach the loops around it.
+    const around = this.loops.splice(0);
+    try {
+      block.body = this.collect(() => this.statements(body.statements));
+    } finally {
+      this.inlined.pop();
+      this.loops.push(...around);
+    }
+    this.out.push(block);
+    return read(result, fn);
+  }
+
+  /** What `desugar-arrays.ts` needs of this body. */
+  private arrayScope(): ArrayMethodScope {
+    return {
+      ts: this.ts,
+      checker: this.front.checker,
+      expression: (e) => this.expression(e),
+      stable: (e, at, name) => this.stableCopy(e, at, name),
+      temporary: (name, shape, at) => this.front.temporary(name, shape, at),
+      function: (decl, at) => this.front.function(decl, at),
+      inline: (fn, args) => this.inline(fn, args),
+      emit: (s) => void this.out.push(s),
+      collect: (body) => this.collect(body),
+    };
+  }
+
   private stableCopy(e: Expr, at: ts.Node, name: string): Expr {
     return this.isStable(e) ? e : this.copy(e, at, name);
   }
@@ -1173,6 +1257,17 @@ function assignedSymbols(ts: typeof import('typescript'), checker: ts.TypeChecke
 }
 
 /** The names `var` declares in a function body (not in the functions inside it), once each. */
+/** Does the function expression read its own `this` (not inside functions of its own)? */
+function usesThis(ts: typeof import('typescript'), fn: ts.FunctionExpression): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (n.kind === ts.SyntaxKind.ThisKeyword) found = true;
+    else if (!ts.isFunctionDeclaration(n) && !ts.isFunctionExpression(n)) ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(fn.body, visit);
+  return found;
+}
+
 function hoistedVars(ts: typeof import('typescript'), fn: FunctionLike): ts.Identifier[] {
   const names = new Map<string, ts.Identifier>();
   const bind = (name: ts.BindingName): void => {

@@ -68,6 +68,21 @@ export function activeVariables(fn: CoreFunction, seeds: ReadonlySet<Var>, outer
         return false;
     }
   };
+  // A closure called from here may assign this function's variables (`xs.forEach((v) => { t += v })`):
+  // taken as active, whatever it assigns, since its values are the closure's to know.
+  const seenClosures = new Set<CoreFunction>();
+  const assignedByClosures = (body: CoreFunction['body']): void =>
+    walk(body, (st) => {
+      const call = st.kind === 'let' ? st.init : st.kind === 'assign' ? st.value : st.kind === 'effect' ? st.call : undefined;
+      if (call?.kind === 'call' && call.fn.closure && !seenClosures.has(call.fn)) {
+        seenClosures.add(call.fn);
+        walk(call.fn.body, (inner) => {
+          if (inner.kind === 'assign' && own.has(inner.var) && !counters.has(inner.var)) active.add(inner.var);
+        });
+        assignedByClosures(call.fn.body);
+      }
+    });
+  assignedByClosures(fn.body);
   let changed = true;
   const mark = (v: Var, value: Expr): void => {
     if (!active.has(v) && !counters.has(v) && own.has(v) && isActive(value)) {

@@ -1,0 +1,159 @@
+/**
+ * Array methods that take a callback, and `Math.max(...xs)`, as the front end rewrites them
+ * (DESIGN.md §3): each is the loop it stands for, the callback a call in its body, so that both
+ * modes see only loops and calls. `xs.reduce((s, v) => s + v * v, 0)` is
+ * `let s = 0; for (let k = 0; k < xs.length; k++) s = cb(s, xs[k], k, xs)`; `map` writes a new
+ * array of the same kind at the counter (a map, DESIGN.md §4); `forEach` calls for the effects;
+ * `some` and `every` leave at the first element that decides.
+ */
+import type ts from 'typescript';
+import { codes, unsupported } from './diagnostics.js';
+import { shapes, shapeOf, type CoreFunction, type Expr, type Loop, type Shape, type Stmt, type Var } from './core.js';
+import type { FunctionLike } from './source.js';
+
+/** What the rewriting needs of the function body being desugared (`desugar.ts`). */
+export interface ArrayMethodScope {
+  readonly ts: typeof ts;
+  readonly checker: ts.TypeChecker;
+  expression(e: ts.Expression): Expr;
+  /** `e` in a variable of its own unless reading it twice is the same. */
+  stable(e: Expr, at: ts.Node, name: string): Expr;
+  temporary(name: string, shape: Shape, at: ts.Node): Var;
+  function(decl: FunctionLike, at: ts.Node): CoreFunction;
+  /** A callback written at the call, its body desugared where it is called, for `args`: its value. */
+  inline(fn: ts.ArrowFunction | ts.FunctionExpression, args: readonly Expr[]): Expr;
+  emit(s: Stmt): void;
+  collect(body: () => void): Stmt[];
+}
+
+/** The methods rewritten here. */
+export const callbackMethods = new Set(['reduce', 'reduceRight', 'map', 'forEach', 'some', 'every']);
+
+export function callbackMethod(scope: ArrayMethodScope, e: ts.CallExpression, callee: ts.PropertyAccessExpression): Expr {
+  const name = callee.name.text;
+  const array = scope.stable(scope.expression(callee.expression), callee.expression, 'array');
+  if (e.arguments.length === 0) unsupported(codes.unsupportedSyntax, e, `'${name}' needs a callback.`);
+  if (e.arguments.length > (name.startsWith('reduce') ? 2 : 1)) {
+    unsupported(codes.unsupportedSyntax, e.arguments[1]!, `a 'thisArg' for '${name}' is not differentiated; use an arrow function that reads what it needs.`);
+  }
+  const callback = callbackOf(scope, e.arguments[0]!);
+  const fn = scope.ts.isFunctionDeclaration(callback) || !isWrittenAt(scope, e.arguments[0]!, callback) ? scope.function(callback, e.arguments[0]!) : undefined;
+  const at = e;
+  const length: Expr = { kind: 'field', object: array, name: 'length', shape: shapes.int, at };
+  const element = (index: Expr): Expr => ({ kind: 'element', array, index, shape: shapes.number, at });
+  const result = (hint: string, expr: Expr): Expr => {
+    const v = scope.temporary(hint, shapeOf(expr), at);
+    scope.emit({ kind: 'let', var: v, init: expr, at });
+    return { kind: 'var', var: v, at };
+  };
+  /**
+   * The callback's value for `args`: a callback written here is desugared in place (so that it may
+   * change the variables around it, `t += v`, as the function's own); a named one is called, with
+   * only as many arguments as it declares.
+   */
+  const call = (args: readonly Expr[], hint: string): Expr =>
+    fn === undefined
+      ? scope.inline(callback as ts.ArrowFunction | ts.FunctionExpression, args)
+      : result(hint, { kind: 'call', fn, args: fn.params.map((_, i) => args[i] ?? { kind: 'undefined', at }), receiver: undefined, shape: fn.result, at });
+
+  if (name === 'reduce' || name === 'reduceRight') {
+    // Without a start, reduce takes the first element, and throws on an empty array: ask for one.
+    if (e.arguments.length < 2) unsupported(codes.unsupportedSyntax, e, `give '${name}' its initial value (xs.${name}((s, v) => s + v, 0)): without one it throws on an empty array.`);
+    const acc = scope.temporary('acc', shapes.number, at);
+    scope.emit({ kind: 'let', var: acc, init: scope.stable(scope.expression(e.arguments[1]!), e.arguments[1]!, 'initial'), at });
+    countedLoop(scope, at, length, name === 'reduceRight', (k) => {
+      const next = call([{ kind: 'var', var: acc, at }, element(k), k, array], 'reduced');
+      scope.emit({ kind: 'assign', var: acc, value: next, at });
+    });
+    return { kind: 'var', var: acc, at };
+  }
+  if (name === 'forEach') {
+    countedLoop(scope, at, length, false, (k) => void call([element(k), k, array], 'called'));
+    return { kind: 'undefined', at };
+  }
+  if (name === 'map') {
+    const source = shapeOf(array);
+    // A typed array maps to a typed array of its kind (Float32Array rounds), a plain one to an array.
+    const storage = source.kind === 'array' ? source.storage : 'array';
+    const out = scope.temporary('mapped', shapes.array(storage), at);
+    scope.emit({ kind: 'let', var: out, init: { kind: 'newArray', storage, arg: length, copy: false, at }, at });
+    countedLoop(scope, at, length, false, (k) => {
+      const value = scope.stable(call([element(k), k, array], 'item'), at, 'item');
+      scope.emit({ kind: 'store', object: { kind: 'var', var: out, at }, key: { kind: 'element', index: k }, value, at });
+    });
+    return { kind: 'var', var: out, at };
+  }
+  // `some` is true at the first element the callback holds for, `every` false at the first it does
+  // not: a count of 0 or 1 (a loop carries numbers), read as a boolean after the loop.
+  const some = name === 'some';
+  const found = scope.temporary(name, shapes.int, at);
+  scope.emit({ kind: 'let', var: found, init: { kind: 'number', value: 0, at }, at });
+  countedLoop(scope, at, length, false, (k, loop) => {
+    const held = call([element(k), k, array], 'holds');
+    const test: Expr = some ? held : { kind: 'unary', op: '!', operand: held, at };
+    scope.emit({ kind: 'if', test, then: [{ kind: 'assign', var: found, value: { kind: 'number', value: 1, at }, at }, { kind: 'break', loop, at }], else: [], at });
+  });
+  return { kind: 'binary', op: some ? '!==' : '===', left: { kind: 'var', var: found, at }, right: { kind: 'number', value: 0, at }, at };
+}
+
+/** `Math.max(...xs)`, `Math.min(...xs)`: a loop keeping the extremum, from -∞ (∞), as `Math.max` does. */
+export function spreadExtremum(scope: ArrayMethodScope, e: ts.CallExpression, name: 'max' | 'min'): Expr {
+  const spread = e.arguments[0] as ts.SpreadElement;
+  const array = scope.stable(scope.expression(spread.expression), spread.expression, 'array');
+  if (shapeOf(array).kind !== 'array') unsupported(codes.unsupportedSyntax, spread, `Math.${name}(...) spreads arrays of numbers only here.`);
+  const at = e;
+  const best = scope.temporary(name === 'max' ? 'largest' : 'smallest', shapes.number, at);
+  scope.emit({ kind: 'let', var: best, init: { kind: 'number', value: name === 'max' ? -Infinity : Infinity, at }, at });
+  const length: Expr = { kind: 'field', object: array, name: 'length', shape: shapes.int, at };
+  countedLoop(scope, at, length, false, (k) => {
+    const value: Expr = { kind: 'math', op: name, name, args: [{ kind: 'var', var: best, at }, { kind: 'element', array, index: k, shape: shapes.number, at }], at };
+    scope.emit({ kind: 'assign', var: best, value, at });
+  });
+  return { kind: 'var', var: best, at };
+}
+
+/** `for (let k = 0; k < length; k++)` (or down from `length - 1`), its body from `fill`. */
+function countedLoop(scope: ArrayMethodScope, at: ts.CallExpression, length: Expr, backwards: boolean, fill: (k: Expr, loop: Loop) => void): void {
+  const counter = scope.temporary('k', shapes.int, at);
+  const k: Expr = { kind: 'var', var: counter, at };
+  const one: Expr = { kind: 'number', value: 1, at };
+  const loop: Loop = {
+    kind: 'loop',
+    init: [{ kind: 'let', var: counter, init: backwards ? { kind: 'binary', op: '-', left: length, right: one, at } : { kind: 'number', value: 0, at }, at }],
+    testing: [],
+    test: backwards ? { kind: 'binary', op: '>=', left: k, right: { kind: 'number', value: 0, at }, at } : { kind: 'binary', op: '<', left: k, right: length, at },
+    testFirst: true,
+    body: [],
+    update: [{ kind: 'assign', var: counter, value: { kind: 'binary', op: backwards ? '-' : '+', left: k, right: one, at }, at }],
+    at,
+  };
+  loop.body = scope.collect(() => fill(k, loop));
+  scope.emit(loop);
+}
+
+/** Is the callback `fn` the argument `arg` itself, written at the call? */
+function isWrittenAt(scope: ArrayMethodScope, arg: ts.Expression, fn: FunctionLike): boolean {
+  let e = arg;
+  while (scope.ts.isParenthesizedExpression(e)) e = e.expression;
+  return e === fn;
+}
+
+/** The function a callback argument is: written there, or a function of the program named there. */
+function callbackOf(scope: ArrayMethodScope, arg: ts.Expression): FunctionLike {
+  const ts = scope.ts;
+  let e = arg;
+  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return e;
+  if (ts.isIdentifier(e)) {
+    const symbol = scope.checker.getSymbolAtLocation(e);
+    const decl = symbol?.valueDeclaration;
+    if (decl !== undefined && ts.isFunctionDeclaration(decl) && decl.body !== undefined) return decl;
+    if (decl !== undefined && ts.isVariableDeclaration(decl) && decl.initializer !== undefined) {
+      let init = decl.initializer;
+      while (ts.isParenthesizedExpression(init)) init = init.expression;
+      const constant = ts.isVariableDeclarationList(decl.parent) && (decl.parent.flags & ts.NodeFlags.Const) !== 0;
+      if (constant && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) return init;
+    }
+  }
+  unsupported(codes.unsupportedSyntax, arg, 'the callback must be a function written here or one declared in the program (a function, or a const arrow); pass it by name or inline.');
+}
