@@ -22,6 +22,7 @@ const cases: Record<string, Case> = {
   'for...in': { code: 95001, body: 'const o = { a: x };\n  let s = x;\n  §for (const k in o) s += x;\n  return s;', says: /for\.\.\.in/ },
   'a case expression with effects': { code: 95001, params: 'x: number, k: number', body: 'let j = 0;\n  switch (k) { case §j++: return x; default: return 2 * x; }', says: /evaluated only until one matches/ },
   'try': { code: 95001, body: '§try { return x; } catch { return 0; }', says: /try/ },
+  'throwing something other than a standard error': { code: 95001, body: 'if (x < 0) throw §{ code: 1 };\n  return x;', says: /only a standard error it builds there/ },
   'a call to a function without source': {
     code: 95002,
     extra: 'declare function mystery(u: number): number;',

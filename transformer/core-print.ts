@@ -77,6 +77,8 @@ function statement(s: Stmt, names: Namer, indent: string): string {
       return `${indent}continue ${names.loop(s.loop)};`;
     case 'return':
       return `${indent}return ${e(s.value)};`;
+    case 'throw':
+      return `${indent}throw ${e(s.value)};`;
   }
 }
 
@@ -131,5 +133,7 @@ function expression(x: Expr, names: Namer): string {
       return `${x.receiver !== undefined ? `${e(x.receiver)}.` : ''}${x.fn.name}(${x.args.map(e).join(', ')})`;
     case 'arrayMethod':
       return `${e(x.array)}.${x.method}(${x.args.map(e).join(', ')})`;
+    case 'newError':
+      return `new ${x.ctor}(${x.args.map(e).join(', ')})`;
   }
 }

@@ -33,6 +33,7 @@ export function expressionsOf(s: Stmt): Expr[] {
     case 'loop':
       return s.test === undefined ? [] : [s.test];
     case 'return':
+    case 'throw':
       return [s.value];
     default:
       return [];
@@ -70,6 +71,8 @@ export function forEachExpr(e: Expr, visit: (x: Expr) => void): void {
       return each([...(e.receiver !== undefined ? [e.receiver] : []), ...e.args]);
     case 'arrayMethod':
       return each([e.array, ...e.args]);
+    case 'newError':
+      return each(e.args);
     default:
       return;
   }
@@ -109,6 +112,8 @@ export function mapExpr(e: Expr, f: (x: Expr) => Expr | undefined): Expr {
       return { ...e, receiver: e.receiver === undefined ? undefined : m(e.receiver), args: e.args.map(m) };
     case 'arrayMethod':
       return { ...e, array: m(e.array), args: e.args.map(m) };
+    case 'newError':
+      return { ...e, args: e.args.map(m) };
     default:
       return e;
   }
@@ -130,6 +135,7 @@ export function mapStmt(st: Stmt, f: (x: Expr) => Expr | undefined): Stmt {
     case 'if':
       return { ...st, test: m(st.test), then: all(st.then), else: all(st.else) };
     case 'return':
+    case 'throw':
       return { ...st, value: m(st.value) };
     case 'loop':
       // In place: `break` and `continue` statements refer to the loop object.

@@ -102,6 +102,8 @@ export type Expr =
   | (At & { readonly kind: 'objectLiteral'; readonly fields: readonly (readonly [string, Expr])[]; readonly readonlyAs?: string })
   /** `new Float64Array(n)`, `new Float64Array(array)`, `new Array(n)`, `Float64Array.from(array)`. */
   | (At & { readonly kind: 'newArray'; readonly storage: ArrayStorage; readonly arg: Expr | undefined; readonly copy: boolean })
+  /** `new Error(message)` (or another of the standard errors): what a `throw` throws. */
+  | (At & { readonly kind: 'newError'; readonly ctor: string; readonly args: readonly Expr[] })
   /** `array.slice(...)`: a copy, the function's own. */
   | (At & { readonly kind: 'slice'; readonly array: Expr; readonly args: readonly Expr[] })
   /** Only as the value of a `let`/`assign` or as an `effect` (see `Effectful`). */
@@ -141,7 +143,9 @@ export type Stmt =
   | Loop
   | (At & { readonly kind: 'break'; readonly loop: Loop })
   | (At & { readonly kind: 'continue'; readonly loop: Loop })
-  | (At & { readonly kind: 'return'; readonly value: Expr });
+  | (At & { readonly kind: 'return'; readonly value: Expr })
+  /** `throw value`: the companion throws where the primal does, the same error. */
+  | (At & { readonly kind: 'throw'; readonly value: Expr });
 
 export type Key = { readonly kind: 'element'; readonly index: Expr } | { readonly kind: 'field'; readonly name: string };
 
@@ -243,6 +247,8 @@ export function shapeOf(e: Expr): Shape {
       return shapeOf(e.array);
     case 'arrayMethod':
       return e.method === 'push' ? shapes.number : shapeOf(e.array);
+    case 'newError':
+      return { kind: 'other', text: e.ctor };
     default:
       return e.shape;
   }

@@ -10,6 +10,7 @@ import { codes, unsupported } from './diagnostics.js';
 import { shapes, shapeOf, type ArrayStorage, type BinaryOp, type Call, type CoreFunction, type CoreParameter, type CoreProgram, type Expr, type Loop, type Shape, type Stmt, type Var } from './core.js';
 import { walk } from './core-walk.js';
 import { callbackMethod, callbackMethods, spreadExtremum, type ArrayMethodScope } from './desugar-arrays.js';
+import { guardCall, typeofTest, type GuardScope } from './desugar-guards.js';
 import { findDiscrete } from './discrete.js';
 import { markedParameters } from './parameters.js';
 import { mathConstants, primitive } from './rules.js';
@@ -237,7 +238,8 @@ class Body {
     if (ts.isBlock(body)) {
       this.statements(body.statements);
       // Falling off the end returns `undefined`; after a `return` on every path this is never reached.
-      if (this.out[this.out.length - 1]?.kind !== 'return') this.out.push({ kind: 'return', value: undefinedAt(body), at: body.getLastToken() ?? body });
+      const last = this.out[this.out.length - 1]?.kind;
+      if (last !== 'return' && last !== 'throw') this.out.push({ kind: 'return', value: undefinedAt(body), at: body.getLastToken() ?? body });
     } else {
       const value = this.expression(body);
       this.out.push({ kind: 'return', value, at: body });
@@ -252,7 +254,7 @@ class Body {
       this.statement(s);
       // What follows a `return`, `break` or `continue` in the same list never runs.
       const last = this.out[this.out.length - 1];
-      if (last !== undefined && (last.kind === 'return' || last.kind === 'break' || last.kind === 'continue')) return;
+      if (last !== undefined && (last.kind === 'return' || last.kind === 'break' || last.kind === 'continue' || last.kind === 'throw')) return;
     }
   }
 
@@ -270,6 +272,8 @@ class Body {
       } else {
         this.out.push({ kind: 'return', value, at: s });
       }
+    } else if (ts.isThrowStatement(s)) {
+      this.out.push({ kind: 'throw', value: this.thrown(s.expression), at: s });
     } else if (ts.isIfStatement(s)) {
       const test = this.expression(s.expression);
       const then = this.collect(() => this.statement(s.thenStatement));
@@ -541,6 +545,7 @@ class Body {
     }
     if (ts.isNumericLiteral(e)) return numberAt(Number(e.text), e);
     if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return { kind: 'string', value: e.text, at: e };
+    if (ts.isTemplateExpression(e)) return this.template(e);
     if (e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword) return { kind: 'boolean', value: e.kind === ts.SyntaxKind.TrueKeyword, at: e };
     if (e.kind === ts.SyntaxKind.NullKeyword) unsupported(codes.unsupportedSyntax, e, "'null' is not a number; a marked function and the functions it calls work on numbers (use NaN or a flag).");
     if (ts.isIdentifier(e)) return this.identifier(e);
@@ -666,6 +671,8 @@ class Body {
       return this.expression(e.right, place);
     }
     if (token === k.AmpersandAmpersandToken || token === k.BarBarToken || token === k.QuestionQuestionToken) return this.logical(e);
+    const typeTest = typeofTest(this.guardScope(), e);
+    if (typeTest !== undefined) return typeTest;
     const op = this.front.binary.get(token);
     if (op !== undefined) {
       if ((token === k.EqualsEqualsToken || token === k.ExclamationEqualsToken) && (!isNumeric(this.front.shape(e.left)) || !isNumeric(this.front.shape(e.right)))) {
@@ -755,6 +762,37 @@ class Body {
     return { kind: 'objectLiteral', fields: [...fields], at: e };
   }
 
+  /**
+   * What a `throw` throws: one of the standard errors, built from strings and numbers
+   * (`new RangeError(\`n must be positive, got ${n}\`)`), which the companion throws the same.
+   */
+  private thrown(e: ts.Expression): Expr {
+    const ts = this.ts;
+    const inner = skipOuter(ts, e);
+    const ctor = ts.isNewExpression(inner) || ts.isCallExpression(inner) ? inner.expression : undefined;
+    if (ctor === undefined || !ts.isIdentifier(ctor) || !errorConstructors.has(ctor.text) || !this.front.isGlobal(ctor)) {
+      unsupported(codes.unsupportedSyntax, e, "a marked function may throw only a standard error it builds there (throw new Error('...'), RangeError, TypeError); build other values outside it.");
+    }
+    const args = (inner as ts.NewExpression | ts.CallExpression).arguments ?? [];
+    const values = this.operands(args.map((a) => () => this.expression(a)));
+    for (const [i, v] of values.entries()) {
+      const shape = shapeOf(v).kind;
+      if (shape !== 'string' && shape !== 'number') unsupported(codes.unsupportedSyntax, args[i]!, "an error's message is built from strings and numbers here; format other values outside the marked function.");
+    }
+    return { kind: 'newError', ctor: ctor.text, args: values, at: e };
+  }
+
+  /** `\`a ${x} b\``: the string concatenation it is, its expressions evaluated in order. */
+  private template(e: ts.TemplateExpression): Expr {
+    const parts = this.operands(e.templateSpans.map((span) => () => this.expression(span.expression)));
+    let result: Expr = { kind: 'string', value: e.head.text, at: e.head };
+    e.templateSpans.forEach((span, i) => {
+      result = { kind: 'binary', op: 'concat', left: result, right: parts[i]!, at: span };
+      if (span.literal.text !== '') result = { kind: 'binary', op: 'concat', left: result, right: { kind: 'string', value: span.literal.text, at: span.literal }, at: span };
+    });
+    return result;
+  }
+
   private newExpression(e: ts.NewExpression): Expr {
     const ts = this.ts;
     const ctor = e.expression;
@@ -787,6 +825,9 @@ class Body {
     const global = ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && front.isGlobal(callee.expression) ? callee.expression.text : undefined;
     const member = ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
     if (global === 'Math') return this.mathCall(e, member!);
+    const bare = ts.isIdentifier(callee) && front.isGlobal(callee) ? callee.text : undefined;
+    const guard = guardCall(this.guardScope(), e, global, member, bare);
+    if (guard !== undefined) return guard;
     if (global === 'console') {
       // Logging has no effect on the value: the primal logs, the companion only runs what the arguments change.
       if (place !== 'effect') unsupported(codes.unsupportedSyntax, e, 'the value of a console call cannot be differentiated; call it as a statement.');
@@ -1091,6 +1132,11 @@ class Body {
     return read(result, fn);
   }
 
+  /** What `desugar-guards.ts` needs of this body. */
+  private guardScope(): GuardScope {
+    return { ts: this.ts, expression: (e) => this.expression(e), stable: (e, at, name) => this.stableCopy(e, at, name) };
+  }
+
   /** What `desugar-arrays.ts` needs of this body. */
   private arrayScope(): ArrayMethodScope {
     return {
@@ -1257,6 +1303,9 @@ function assignedSymbols(ts: typeof import('typescript'), checker: ts.TypeChecke
 }
 
 /** The names `var` declares in a function body (not in the functions inside it), once each. */
+/** The errors a marked function may build to throw. */
+const errorConstructors = new Set(['Error', 'RangeError', 'TypeError']);
+
 /** Does the function expression read its own `this` (not inside functions of its own)? */
 function usesThis(ts: typeof import('typescript'), fn: ts.FunctionExpression): boolean {
   let found = false;

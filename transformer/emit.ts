@@ -7,7 +7,7 @@
  */
 import type ts from 'typescript';
 import { show, valueOperands, type Loop, type Node, type OpaqueExpr, type RecurrenceNode, type ScatterNode } from './ir.js';
-import type { LoweredFunction } from './lower.js';
+import type { LoweredFunction, ThrowSite } from './lower.js';
 import { Namer } from './names.js';
 import { primitive } from './rules.js';
 import { infix, numberLiteral } from './syntax.js';
@@ -109,7 +109,8 @@ class Emitter {
     this.roots = [...(withValue ? [lowered.output] : []), ...gradients.filter((g): g is Node => g !== undefined && !isArrayGradient(g))];
     const arrayRoots = gradients.flatMap((g) => (g !== undefined && isArrayGradient(g) ? [...g.elements.map(([, n]) => n), ...g.scatters] : []));
     const recurrences = new Map(source.lowered.graph.nodes.flatMap((n) => (n.kind === 'recurrence' ? [[n.loop, n] as const] : [])));
-    this.placement = place([...this.roots, ...arrayRoots], (loop) => recurrences.get(loop), (phi) => this.arms(phi));
+    const thrown = lowered.throws.flatMap((t) => [...(t.guard !== undefined ? [t.guard] : []), ...t.args.flat().filter((p): p is Node => typeof p !== 'string')]);
+    this.placement = place([...this.roots, ...arrayRoots, ...thrown], (loop) => recurrences.get(loop), (phi) => this.arms(phi));
     if (!careful) this.watched = this.watchable(gradients);
     // In id order, so that a φ nested in an arm is decided before the φ around it.
     for (const n of [...this.placement.regions.keys()].sort((a, b) => a.id - b.id)) this.decideNaming(n);
@@ -133,6 +134,7 @@ class Emitter {
     gradients.forEach((g, k) => {
       if (g !== undefined && isArrayGradient(g)) items.push(...this.arrayGradientItems(g, gradientNames[k]!, positions[k]!));
     });
+    items.push(...lowered.throws.map((t) => this.throwItem(t)));
     this.connect(items);
 
     const builder = new BlockBuilder(
@@ -164,7 +166,7 @@ class Emitter {
     const result = this.withValue ? f.createArrayLiteralExpression([this.expression(lowered.output, root), gradientArray]) : gradientArray;
     const watch = this.careful ? undefined : this.watch();
     if (watch !== undefined) builder.add(root, watch);
-    const tapeStart = this.usesTape ? this.namer.fresh('tapeStart') : undefined;
+    const tapeStart = this.usesTape || this.tapeStartName !== undefined ? (this.tapeStartName ??= this.namer.fresh('tapeStart')) : undefined;
     // The tape as the companion found it: a reverse loop not run leaves values behind.
     if (tapeStart !== undefined) builder.add(root, f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(this.tapeExpression(), 'seek'), undefined, [f.createIdentifier(tapeStart)])));
     if (this.rareFlag !== undefined) builder.add(root, this.rerun(this.rareFlag));
@@ -228,6 +230,33 @@ class Emitter {
     const residues = [...this.watched].map((n) => f.createParenthesizedExpression(f.createSubtract(f.createIdentifier(this.names.get(n)!), f.createIdentifier(this.names.get(n)!))));
     const total = residues.slice(1).reduce<ts.Expression>((a, b) => f.createAdd(a, b), residues[0]!);
     return f.createIfStatement(f.createStrictInequality(total, f.createNumericLiteral(0)), f.createExpressionStatement(this.raise()));
+  }
+
+  /** The name of the tape's size on entry, once something needs it. */
+  private tapeStartName: string | undefined;
+
+  /**
+   * `if (guard) throw new RangeError('…' + n);` where the primal throws, as early as what it reads
+   * allows: the companion throws the primal's error there, the tape left as it found it.
+   */
+  private throwItem(t: ThrowSite): Item {
+    const f = this.f;
+    const root = this.placement.root;
+    const nodes = [...(t.guard !== undefined ? [t.guard] : []), ...t.args.flat().filter((p): p is Node => typeof p !== 'string')];
+    const statement = (): ts.Statement => {
+      const message = (pieces: readonly (string | Node)[]): ts.Expression => {
+        const parts = pieces.map((p) => (typeof p === 'string' ? f.createStringLiteral(p) : this.expression(p, root)));
+        // A string first, so that numbers after it are joined, not added.
+        if (pieces.length > 1 && typeof pieces[0] !== 'string') parts.unshift(f.createStringLiteral(''));
+        return parts.slice(1).reduce<ts.Expression>((a, b) => f.createAdd(a, b), parts[0] ?? f.createStringLiteral(''));
+      };
+      const error = f.createThrowStatement(f.createNewExpression(f.createIdentifier(t.ctor), undefined, t.args.map(message)));
+      const onTape = this.source.lowered.graph.nodes.some((n) => n.kind === 'recurrence');
+      const seek = () => f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(this.tapeExpression(), 'seek'), undefined, [f.createIdentifier((this.tapeStartName ??= this.namer.fresh('tapeStart')))]));
+      const body = f.createBlock(onTape ? [seek(), error] : [error], true);
+      return t.guard === undefined ? body : f.createIfStatement(this.expression(t.guard, root), body);
+    };
+    return this.item(root, Math.max(-1, ...nodes.map((n) => n.id)), statement, this.readsOf(nodes, root), []);
   }
 
   /** The values the usual companion checks (see `watch`), each named. */

@@ -266,6 +266,10 @@ class FineEmitter {
         this.out.push(f.createBreakStatement(target.label));
         return;
       }
+      case 'throw':
+        // The tape is begun afresh by the next call: nothing to undo.
+        this.out.push(f.createThrowStatement(this.condition(s.value)));
+        return;
     }
   }
 
@@ -398,6 +402,8 @@ class FineEmitter {
   private expression(e: Expr): Val {
     const { ts, f } = this;
     switch (e.kind) {
+      case 'newError':
+        return { kind: 'other', v: f.createNewExpression(f.createIdentifier(e.ctor), undefined, e.args.map((a) => this.condition(a))) };
       case 'number':
         return { kind: 'num', v: e.name !== undefined ? f.createPropertyAccessExpression(f.createIdentifier('Math'), e.name) : numberLiteral(ts, f, e.value) };
       case 'boolean':

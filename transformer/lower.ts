@@ -36,6 +36,16 @@ export interface LoweredFunction {
   readonly freeNames: ReadonlySet<string>;
   /** How each loop was classified and why, for the report. */
   readonly loops: readonly string[];
+  /** Where the function throws: the companion throws there too, before anything else it returns. */
+  readonly throws: readonly ThrowSite[];
+}
+
+/** A `throw` met on the way: the error is thrown where `guard` holds (always, if undefined). */
+export interface ThrowSite {
+  readonly guard: Node | undefined;
+  readonly ctor: string;
+  /** Each argument of the error, as pieces joined: text, or a number computed by the companion. */
+  readonly args: readonly (readonly (string | Node)[])[];
 }
 
 /**
@@ -134,6 +144,7 @@ export class Lowerer {
   readonly frozenRecords = new Set<number>();
   /** Records that are not the function's own (an object parameter's), by what they are: never written. */
   readonly readonlyRecords = new Map<number, string>();
+  readonly throws: ThrowSite[] = [];
 
   constructor(readonly program: CoreProgram) {}
 
@@ -149,7 +160,7 @@ export class Lowerer {
     const params = main.params.map((p, index) => this.parameter(p.var, index, p.companionDefault, frame));
     const output = this.callBody(frame);
     if (output.kind !== 'number') unsupported(codes.noNumericResult, main.decl.name ?? main.decl, 'a marked function must return a number; this one returns something else.');
-    return { graph: this.graph, params, output: output.node, nameHints: this.nameHints, freeNames: this.freeNames, loops: this.loopReport };
+    return { graph: this.graph, params, output: output.node, nameHints: this.nameHints, freeNames: this.freeNames, loops: this.loopReport, throws: this.throws };
   }
 
   // ---- parameters -------------------------------------------------------------------------------
@@ -445,7 +456,34 @@ export class Lowerer {
       case 'return':
         this.returnValue(this.expression(s.value), s.at);
         return;
+      case 'throw':
+        this.throwHere(s);
+        return;
     }
+  }
+
+  /**
+   * `throw new Error(...)`: thrown where every branch leading here holds, in this function and in
+   * the calls it is inlined in; the path then ends. Inside a loop that runs a run-time number of
+   * times the throw would be per iteration, which the operation tape takes instead.
+   */
+  private throwHere(s: Extract<Stmt, { kind: 'throw' }>): void {
+    if (this.runtimeLoops.length > 0) unsupported(codes.unsupportedSyntax, s.at, "a 'throw' inside a loop that runs a run-time number of times is not coarsened.");
+    const error = s.value;
+    if (error.kind !== 'newError') throw new Error('coarsegrad: a throw of something other than an error');
+    const guard = this.stack.reduce<Node | undefined>((all, frame) => (frame.path === undefined ? all : all === undefined ? frame.path : this.graph.call('&&', all, frame.path)), undefined);
+    if (guard === undefined || guard.kind !== 'const' || guard.value !== 0) this.throws.push({ guard, ctor: error.ctor, args: error.args.map((a) => this.pieces(a)) });
+    this.frame.ended = true;
+  }
+
+  /** A message as the primal builds it: string pieces known here, numbers the companion computes. */
+  private pieces(e: Expr): (string | Node)[] {
+    if (e.kind === 'binary' && e.op === 'concat') return [...this.pieces(e.left), ...this.pieces(e.right)];
+    const v = this.expression(e);
+    if (v.kind === 'string') return [v.value];
+    if (v.kind === 'number' || v.kind === 'boolean') return [v.node];
+    if (v.kind === 'undefined') return ['undefined'];
+    unsupported(codes.unsupportedSyntax, e.at, "an error's message is built from strings and numbers here; format other values outside the marked function.");
   }
 
   /** A variable's new value: an expression, or a call, which only a declaration or an assignment takes. */
@@ -584,6 +622,9 @@ export class Lowerer {
         return objectLiteral(this, e.fields.map(([name, x]) => [name, this.expression(x), x.at] as const), e.readonlyAs);
       case 'newArray':
         return newArrayOf(this, e.storage, e.arg === undefined ? undefined : this.expression(e.arg), e.copy, e.at);
+      case 'newError':
+        unsupported(codes.unsupportedSyntax, e.at, 'an error can only be thrown here; build it in the throw statement.');
+      // eslint-disable-next-line no-fallthrough
       case 'slice':
         unsupported(codes.unsupportedSyntax, e.at, "'slice' is not coarsened yet; copy the elements in a loop.");
       // eslint-disable-next-line no-fallthrough

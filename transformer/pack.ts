@@ -15,8 +15,9 @@ export function leafPositions(signature: readonly SourceParameter[], positions: 
   return positions.flatMap((i) => leavesOf(signature[i]!.tree));
 }
 
+/** No object parameters, and no optional number (whose gradient is `undefined` where it is left out). */
 export function isFlat(signature: readonly SourceParameter[]): boolean {
-  return signature.every((p) => p.tree.kind === 'leaf');
+  return signature.every((p) => p.tree.kind === 'leaf' && !p.tree.optional);
 }
 
 /** The source parameter holding the leaf at `leaf`. */

@@ -48,7 +48,9 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
       if (shape.kind === 'other' || shape.kind === 'record') refuseNumbersInside(ts, scope.checker, p, name, type);
       if (objectDefault) unsupported(codes.unsupportedParameter, p.initializer!, 'an object default fits only a parameter of an object type.');
       const param: CoreParameter = { var: variable(), companionDefault: p.initializer };
-      signature.push({ name, default: p.initializer, tree: { kind: 'leaf', index: core.length, optional: false } });
+      // `k?: number` with no default: `undefined` where the call leaves it out, and so is its gradient.
+      const optional = shape.kind === 'number' && shape.optional && p.initializer === undefined;
+      signature.push({ name, default: p.initializer, tree: { kind: 'leaf', index: core.length, optional } });
       core.push(param);
       body.push({ param, object: undefined });
       continue;

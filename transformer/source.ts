@@ -101,9 +101,6 @@ export function checkedParameter(ts: typeof import('typescript'), checker: ts.Ty
   if (p.initializer !== undefined && !objectDefault && !isNumberLiteral(ts, p.initializer)) {
     unsupported(codes.unsupportedParameter, p.initializer, 'a parameter default must be a literal in a marked function: a number, or for an object parameter an object literal of literals; pass the value explicitly instead.');
   }
-  if (p.initializer === undefined && p.questionToken) {
-    unsupported(codes.unsupportedParameter, p, 'optional parameters are not supported in a marked function; give it a default (`x = 0`, `opts: Options = {}`) or make it required.');
-  }
   const name = ts.isIdentifier(p.name) ? p.name.text : `arg${index}`;
   const declared = checker.getTypeAtLocation(p);
   // A type parameter stands for its constraint; other types are themselves (an intersection's
@@ -121,7 +118,9 @@ export function refuseNumbersInside(ts: typeof import('typescript'), checker: ts
   unsupported(
     codes.unsupportedParameter,
     p,
-    `parameter '${name}' has type '${checker.typeToString(type)}'; objects of numbers and nested arrays are not differentiated yet, so pass the numbers as 'number' parameters or a 'number[]'.`,
+    type.isUnion()
+      ? `parameter '${name}' has type '${checker.typeToString(type)}'; an optional object or a union holding numbers is not differentiated: make it required with one type, or give it a default (\`opts: Options = {}\`).`
+      : `parameter '${name}' has type '${checker.typeToString(type)}'; arrays of objects and nested arrays are not differentiated yet: pass the numbers as a flat 'number[]' or 'Float64Array', or as an object of them.`,
   );
 }
 
@@ -145,9 +144,7 @@ export function mathOperation(e: ts.CallExpression, name: string): PrimitiveName
 /** The diagnostic for a statement neither mode differentiates, saying what to write instead. */
 export function unsupportedStatement(ts: typeof import('typescript'), s: ts.Statement): never {
   if (ts.isForInStatement(s)) unsupported(codes.unsupportedSyntax, s, "'for...in' cannot be differentiated; loop over indices or use 'for...of' over an array.");
-  if (ts.isTryStatement(s) || ts.isThrowStatement(s)) {
-    unsupported(codes.unsupportedSyntax, s, `'${ts.isTryStatement(s) ? 'try' : 'throw'}' cannot be differentiated; validate inputs in an unmarked caller instead.`);
-  }
+  if (ts.isTryStatement(s)) unsupported(codes.unsupportedSyntax, s, "'try' cannot be differentiated; validate inputs with 'if (...) throw' or in an unmarked caller instead.");
   unsupported(codes.unsupportedSyntax, s, `this statement (${ts.SyntaxKind[s.kind]}) cannot be differentiated; move it out of the marked function.`);
 }
 
