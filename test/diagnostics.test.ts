@@ -57,6 +57,12 @@ const cases: Record<string, Case> = {
   'a spread in an object literal': { code: 95001, params: 'x: number, o: { name: string }', body: 'const p = { x, §...o };\n  return p.x;', says: /may only list fields/ },
   'reduce without an initial value': { code: 95001, params: 'x: number, xs: number[]', body: 'return §xs.reduce((a, b) => a + b) * x;', says: /give 'reduce' its initial value/ },
   'a callback only known at run time': { code: 95001, params: 'x: number, xs: number[], g: (v: number) => number', body: 'return xs.map(§g).length * x;', says: /the callback must be a function written here or one declared in the program/ },
+  'a class that extends another, built with new': {
+    code: 95001,
+    extra: 'class Base { k = 1; }\nclass Spring extends Base { constructor(public x: number) { super(); } }',
+    body: 'return §new Spring(x).x * x;',
+    says: /extends another class/,
+  },
   'a method of a number': { code: 95002, body: 'return §x.toFixed(2).length;', says: /no source/ },
 
 };

@@ -10,6 +10,7 @@ import { codes, unsupported } from './diagnostics.js';
 import { shapes, shapeOf, type ArrayStorage, type BinaryOp, type Call, type CoreFunction, type CoreParameter, type CoreProgram, type Expr, type Loop, type Shape, type Stmt, type Var } from './core.js';
 import { walk } from './core-walk.js';
 import { callbackMethod, callbackMethods, spreadExtremum, type ArrayMethodScope } from './desugar-arrays.js';
+import { classOf, construct, type ClassScope } from './desugar-classes.js';
 import { guardCall, typeofTest, type GuardScope } from './desugar-guards.js';
 import { findDiscrete } from './discrete.js';
 import { markedParameters } from './parameters.js';
@@ -169,7 +170,7 @@ class FrontEnd {
 /** The function a declaration belongs to: where a `var`, `let` or parameter lives. */
 function ownerFunction(ts: typeof import('typescript'), decl: ts.Node): FunctionLike | undefined {
   for (let n: ts.Node | undefined = decl.parent; n !== undefined; n = n.parent) {
-    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n)) return n;
+    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n) || ts.isGetAccessorDeclaration(n)) return n;
     if (ts.isFunctionLike(n) || ts.isSourceFile(n) || ts.isClassStaticBlockDeclaration(n)) return undefined;
   }
   return undefined;
@@ -179,8 +180,17 @@ function ownerFunction(ts: typeof import('typescript'), decl: ts.Node): Function
 function thisOwnerOf(ts: typeof import('typescript'), node: ts.Node): FunctionLike | undefined {
   for (let n: ts.Node | undefined = node.parent; n !== undefined; n = n.parent) {
     if (ts.isArrowFunction(n)) continue;
-    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n)) return n;
+    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n) || ts.isGetAccessorDeclaration(n)) return n;
     if (ts.isFunctionLike(n) || ts.isSourceFile(n) || ts.isClassLike(n)) return undefined;
+  }
+  return undefined;
+}
+
+/** What a `this` at `node` names: the nearest function that is not an arrow, or the class around a field's initialiser. */
+function thisSite(ts: typeof import('typescript'), node: ts.Node): ts.Node | undefined {
+  for (let n: ts.Node | undefined = node.parent; n !== undefined; n = n.parent) {
+    if (ts.isArrowFunction(n)) continue;
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) return n;
   }
   return undefined;
 }
@@ -192,6 +202,8 @@ type Place = 'value' | 'effect' | 'init';
 class Body {
   private out: Stmt[] = [];
   private readonly loops: { readonly loop: Loop; readonly label: string | undefined; readonly isSwitch?: true }[] = [];
+  /** Objects being built by `new` (`desugar-classes.ts`): `this` in their constructor and field initialisers. */
+  private readonly constructing: { readonly owner: ts.Node; readonly self: Expr }[] = [];
   /** Callbacks desugared where they are called (`inline`): a `return` in one ends its block. */
   private readonly inlined: { readonly result: Var; readonly block: Loop }[] = [];
   /** Variables the body (or a closure in it) assigns after declaring them: reading one may need a copy. */
@@ -550,6 +562,9 @@ class Body {
     if (e.kind === ts.SyntaxKind.NullKeyword) unsupported(codes.unsupportedSyntax, e, "'null' is not a number; a marked function and the functions it calls work on numbers (use NaN or a flag).");
     if (ts.isIdentifier(e)) return this.identifier(e);
     if (e.kind === ts.SyntaxKind.ThisKeyword) {
+      const site = thisSite(ts, e);
+      const constructing = this.constructing.find((c) => c.owner === site);
+      if (constructing !== undefined) return constructing.self;
       return { kind: 'this', owner: thisOwnerOf(ts, e), shape: front.shape(e), at: e };
     }
     if (ts.isPrefixUnaryExpression(e)) return this.prefixUnary(e, place);
@@ -736,6 +751,14 @@ class Body {
     }
     if (e.questionDotToken) unsupported(codes.unsupportedSyntax, e, "optional chaining ('?.') is not supported in a marked function.");
     if (ts.isPrivateIdentifier(e.name)) unsupported(codes.unsupportedSyntax, e.name, 'private fields (#name) are not read by the gradient code; use a plain field.');
+    // A getter of a class in the program is a method called on the object.
+    const getter = this.front.checker.getSymbolAtLocation(e.name)?.declarations?.find((d): d is ts.GetAccessorDeclaration => ts.isGetAccessorDeclaration(d));
+    if (getter?.body !== undefined && !getter.getSourceFile().isDeclarationFile) {
+      if (getter.modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword)) unsupported(codes.unsupportedSyntax, e, 'a static getter is not differentiated; read a constant or call a function.');
+      const receiver = this.expression(e.expression);
+      const fn = this.front.function(getter, e);
+      return this.placed({ kind: 'call', fn, args: [], receiver, shape: fn.result, at: e }, 'value', e.name.text);
+    }
     const object = this.expression(e.expression);
     return { kind: 'field', object, name: e.name.text, shape: fieldShape(object, e.name.text, this.front.shape(e)), at: e };
   }
@@ -795,6 +818,8 @@ class Body {
 
   private newExpression(e: ts.NewExpression): Expr {
     const ts = this.ts;
+    const cls = classOf(ts, this.front.checker, e);
+    if (cls !== undefined) return construct(this.classScope(), e, cls);
     const ctor = e.expression;
     const name = ts.isIdentifier(ctor) && this.front.isGlobal(ctor) ? ctor.text : undefined;
     const storage: ArrayStorage | undefined = name === 'Float64Array' ? 'float64' : name === 'Float32Array' ? 'float32' : name === 'Array' ? 'array' : undefined;
@@ -1130,6 +1155,29 @@ class Body {
     }
     this.out.push(block);
     return read(result, fn);
+  }
+
+  /** What `desugar-classes.ts` needs of this body. */
+  private classScope(): ClassScope {
+    return {
+      ts: this.ts,
+      expression: (e) => this.expression(e),
+      temporary: (name, shape, at) => this.front.temporary(name, shape, at),
+      variable: (name, at) => this.front.variable(name, at),
+      emit: (s) => void this.out.push(s),
+      withThis: (owner, self, run) => {
+        this.constructing.push({ owner, self });
+        // Its own loops' `break` and `continue` cannot reach the loops around it.
+        const around = this.loops.splice(0);
+        try {
+          run();
+        } finally {
+          this.constructing.pop();
+          this.loops.push(...around);
+        }
+      },
+      statements: (list) => this.statements(list),
+    };
   }
 
   /** What `desugar-guards.ts` needs of this body. */

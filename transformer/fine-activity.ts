@@ -29,7 +29,7 @@ export interface Activity {
  * `seeds`: the parameters whose arguments are active. `outer`: whether a variable of an enclosing
  * function (read by a closure) holds an active value where the function runs.
  */
-export function activeVariables(fn: CoreFunction, seeds: ReadonlySet<Var>, outer: (v: Var) => boolean): Activity {
+export function activeVariables(fn: CoreFunction, seeds: ReadonlySet<Var>, outer: (v: Var) => boolean, thisActive = false): Activity {
   const counters = loopCounters(fn);
   const active = new Set([...seeds].filter((v) => !counters.has(v)));
   const own = new Set<Var>(fn.params.map((p) => p.var));
@@ -40,6 +40,9 @@ export function activeVariables(fn: CoreFunction, seeds: ReadonlySet<Var>, outer
     switch (e.kind) {
       case 'var':
         return own.has(e.var) ? active.has(e.var) : outer(e.var);
+      // An inlined method's object, when it is one the function built (its shadow is `this`'s).
+      case 'this':
+        return thisActive;
       case 'field':
         return e.name !== 'length' && isActive(e.object);
       case 'element':
@@ -107,5 +110,5 @@ export function activeVariables(fn: CoreFunction, seeds: ReadonlySet<Var>, outer
  */
 export function callIsActive(e: Extract<Expr, { kind: 'call' }>, isActive: (x: Expr) => boolean): boolean {
   if (e.fn.result.kind === 'array' || e.fn.result.kind === 'record') return true;
-  return e.args.some(isActive) || (e.receiver !== undefined && e.receiver.kind !== 'this' && isActive(e.receiver)) || e.fn.closure;
+  return e.args.some(isActive) || (e.receiver !== undefined && isActive(e.receiver)) || e.fn.closure;
 }

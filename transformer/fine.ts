@@ -70,7 +70,8 @@ class Frame {
   constructor(
     readonly fn: CoreFunction,
     readonly activity: Activity,
-    readonly thisValue: ts.Expression | undefined,
+    /** `this` in the function: an inlined method's object with its shadow, or the companion's own. */
+    readonly thisValue: Val | undefined,
     readonly returns: ReturnTarget,
   ) {}
 }
@@ -121,7 +122,7 @@ class FineEmitter {
     const result: ReturnTarget = { label: this.namer.fresh('body'), value: this.namer.fresh('value'), shadow: this.namer.fresh('valueSlot'), kind: 'num' };
     // The companion of a marked arrow is an arrow in the same place: `this` is the same there too.
     const activity = activeVariables(main, seeds, () => false);
-    const frame = new Frame(main, activity, f.createThis(), result);
+    const frame = new Frame(main, activity, { kind: 'other', v: f.createThis() }, result);
     const prologue: ts.Statement[] = [this.declaration(this.tape.text, f.createPropertyAccessExpression(f.createIdentifier(this.source.runtime), 'operations'), true), f.createExpressionStatement(this.method('begin', []))];
     /** Each differentiated parameter's input slots, kept apart from its shadow, which an assignment moves on. */
     const inputs = new Map<Var, string>();
@@ -196,8 +197,9 @@ class FineEmitter {
       shadow: activeResult ? this.namer.fresh(`${fn.name}$`) : undefined,
       kind,
     };
-    const thisValue = fn.thisOwner === fn.decl ? (receiver === undefined ? undefined : this.simple(receiver.v, 'self')) : this.thisOf(fn.thisOwner);
-    const frame = new Frame(fn, activeVariables(fn, seeds, outer), thisValue, target);
+    // An object the function built is `this` with its shadow: the method reads and writes both.
+    const thisValue = fn.thisOwner === fn.decl ? (receiver === undefined ? undefined : this.named(receiver, 'self')) : this.thisOf(fn.thisOwner);
+    const frame = new Frame(fn, activeVariables(fn, seeds, outer, thisValue?.s !== undefined), thisValue, target);
     const declarations = [f.createVariableDeclaration(target.value)];
     if (target.shadow !== undefined) declarations.push(f.createVariableDeclaration(target.shadow));
     this.out.push(f.createVariableStatement(undefined, f.createVariableDeclarationList(declarations, this.ts.NodeFlags.Let)));
@@ -419,7 +421,7 @@ class FineEmitter {
       case 'this': {
         const self = this.thisOf(e.owner);
         if (self === undefined) unsupported(codes.unsupportedSyntax, e.at, "'this' here has no object the gradient code can read; pass the values as parameters.");
-        return { kind: 'other', v: self };
+        return self;
       }
       case 'unary':
         return this.unary(e);
@@ -474,12 +476,12 @@ class FineEmitter {
   }
 
   /** `this` of `owner`: an inlined method's object, or the companion's own where it is the marked function's. */
-  private thisOf(owner: CoreFunction['thisOwner']): ts.Expression | undefined {
+  private thisOf(owner: CoreFunction['thisOwner']): Val | undefined {
     for (let i = this.stack.length - 1; i >= 0; i--) {
       const frame = this.stack[i]!;
       if (frame.fn.decl === owner) return frame.thisValue;
     }
-    return owner === this.source.program.main.thisOwner ? this.f.createThis() : undefined;
+    return owner === this.source.program.main.thisOwner ? { kind: 'other', v: this.f.createThis() } : undefined;
   }
 
   private unary(e: Extract<Expr, { kind: 'unary' }>): Val {

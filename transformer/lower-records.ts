@@ -83,7 +83,8 @@ export function fieldWrite(lo: Lowerer, ref: number, name: string, at: ts.Node):
   if (slot !== undefined && readonlyAs !== undefined) {
     unsupported(codes.mutation, at, `writing '${name}' of ${readonlyAs} cannot be differentiated (the caller's object would change); keep the changed value in a local variable or object instead.`);
   }
-  if (slot !== undefined && elementsOf(lo, ref)[slot]!.kind !== 'number') {
+  // A field may get its first number after the object is built (a constructor's `this.x = x`).
+  if (slot !== undefined && elementsOf(lo, ref)[slot]!.kind !== 'number' && elementsOf(lo, ref)[slot]!.kind !== 'undefined') {
     unsupported(codes.mutation, at, `the field '${name}' holds no number; only the number fields of an object built in a marked function can be written.`);
   }
   if (slot !== undefined && lo.frozenRecords.has(ref)) {

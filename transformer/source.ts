@@ -6,7 +6,7 @@ import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
 import { mathPrimitive, type PrimitiveName } from './rules.js';
 
-export type FunctionLike = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
+export type FunctionLike = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration | ts.GetAccessorDeclaration;
 
 /** The function a call runs, when its source is in the program; otherwise a diagnostic. */
 export function calleeDeclaration(ts: typeof import('typescript'), checker: ts.TypeChecker, e: ts.CallExpression): FunctionLike {
