@@ -185,10 +185,29 @@ export function splitSum(g: Graph, loop: Loop, body: Node, init: Node, name: str
   // x·Σyᵢ overflows, or is 0·∞, where Σ x·yᵢ as written is finite (x = 0 and a yᵢ² = ∞; x·i·yᵢ at
   // i = 0): where the split is not finite, the sum as written, in the companion's careful run.
   const notFinite = g.call('!', g.call('<', g.call('abs', result), g.constant(Infinity)));
-  const guarded = g.call('select', g.call('rare', notFinite), g.sum(loop, body, init, name), result);
+  // Where the sum as written is not finite either, a derivative's terms are multiplied in the order
+  // the chain rule meets them, as the operation tape does: the adjoint into the partials one by one,
+  // (a·v)·v, not a·(v·v), whose v² can overflow where the product is finite (a = -0.56, v = 1.8e154).
+  // Only then: the terms taken apart can cancel where the sum as written does not.
+  const asWritten = g.sum(loop, body, init, name);
+  const written = g.derivatives
+    ? g.call('select', g.call('<', g.call('abs', asWritten), g.constant(Infinity)), asWritten, g.sum(loop, terms!.map((t) => chained(g, t)).reduce((a, b) => g.add(a, b)), init, name))
+    : asWritten;
+  const guarded = g.call('select', g.call('rare', notFinite), written, result);
   // A value's derivative is the split's: through the sum as written it would be a second reverse
   // pass over the loop, inside every reverse loop around it, on the usual path too (BGDHyperOpt 30%).
   return g.derivatives ? guarded : g.call('reexpressed', guarded, result);
+}
+
+/** A term's value per iteration, its outer factors multiplied into its coefficient's factors in turn. */
+function chained(g: Graph, term: Term): Node {
+  const [scale, per] = constantFactor(term.coefficient);
+  const into = (product: Node | undefined, n: Node): Node => {
+    if (n.kind === 'apply' && n.op === '*' && n.args[0]!.kind !== 'const' && n.args[1]!.kind !== 'const') return into(into(product, n.args[0]!), n.args[1]!);
+    return product === undefined ? n : g.mul(product, n);
+  };
+  const outer = term.outer.reduce<Node | undefined>((product, factor) => (product === undefined ? factor : g.mul(product, factor)), undefined);
+  return g.mul(g.constant(scale), into(outer, per));
 }
 
 /** `n` as a constant times the rest: `-2 * e` is `[-2, e]`. */

@@ -2403,4 +2403,28 @@ export const f = differentiable((x: number, z: number, xs: readonly number[]): n
 });
 `,
   },
+  {
+    name: 'seed 61, program 1784',
+    oracle: 'cmp',
+    fixed: "a split sum's careful form summed a·(v·v), whose v² overflows where the chain rule's (a·v)·v is finite (-1.79e308): the careful sum of a derivative multiplies in the chain rule's order",
+    id: 'f',
+    call: 'fn',
+    kinds: ["num","f64"],
+    points: [[0,[0,-0.109375,-0.09375,1.7788237277418375e+154]]],
+    source: `
+const f_K2 = 0.6;
+const f_h1 = (a: Float64Array, u: number): number => {
+  let s3 = u;
+  for (const v4 of a) {
+    s3 += (v4 * u) * v4;
+  }
+  return s3 + f_K2;
+};
+/** @differentiable */
+export function f(x: number, ys: Float64Array): number {
+  x = Math.cos(f_h1(ys, x));
+  return x;
+}
+`,
+  },
 ];

@@ -170,7 +170,7 @@ function bgd$valueAndGrad(x, y, r, T) {
     if (rare)
         return ((x, y, r, T) => {
             const times = (a, b) => a === 0 || b === 0 ? 0 : a * b;
-            let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t15, t16, t18, t19, c1, t21, t22, t23, t24, t25, t26, t27, t28, t29, c3, t30, t31, t32, t33, t34, t35, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
+            let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t15, t16, t18, t19, t20, t21, t22, c1, t24, t25, t26, t27, t28, t29, t30, t31, t32, c3, t33, t34, t35, t36, t37, t38, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
             const tapeStart = __coarsegrad.tape.size;
             // forward sweep: values used more than once
             const dy = new Float64Array(y.length);
@@ -185,8 +185,8 @@ function bgd$valueAndGrad(x, y, r, T) {
             // reverse sweep: adjoints flow from cut to cut
             t15 = 0;
             t16 = 0;
-            const t20 = r / length;
-            const c2 = t20 !== 0;
+            const t23 = r / length;
+            const c2 = t23 !== 0;
             for (let i = 0; i < length; i++) {
                 t = x[i];
                 t1 = y[i];
@@ -254,12 +254,25 @@ function bgd$valueAndGrad(x, y, r, T) {
                     t11 = t8 - t10;
                     t18 += -times(t14, times(t9, t11));
                 }
-                t19 = t18;
+                if (Math.abs(t18) < Infinity) {
+                    t21 = t18;
+                }
+                else {
+                    t19 = times(w, t14);
+                    t20 = 0;
+                    for (let j = 0; j < length; j++) {
+                        t8 = y[j];
+                        t9 = x[j];
+                        t20 += times(t9, times(t9, t19)) - times(t9, times(t8, t14));
+                    }
+                    t21 = t20;
+                }
+                t22 = t21;
             }
             else {
-                t19 = t17;
+                t22 = t17;
             }
-            dw = t19;
+            dw = t22;
             dr = 0;
             din = 0;
             din1 = 0;
@@ -268,59 +281,59 @@ function bgd$valueAndGrad(x, y, r, T) {
             __coarsegrad.tape.seek(tapeEnd);
             for (let step = kCount; step > 0; step--) {
                 const wThen = __coarsegrad.tape.pop();
-                t26 = t3 - 2 * times(t4, wThen);
-                if (!(Math.abs(t26) < Infinity)) {
-                    t27 = 0;
+                t29 = t3 - 2 * times(t4, wThen);
+                if (!(Math.abs(t29) < Infinity)) {
+                    t30 = 0;
                     for (let i = 0; i < length; i++) {
                         t = x[i];
                         t1 = y[i];
-                        t27 += 2 * times(t, t1 - times(t, wThen));
+                        t30 += 2 * times(t, t1 - times(t, wThen));
                     }
-                    t28 = t27;
+                    t31 = t30;
                 }
                 else {
-                    t28 = t26;
+                    t31 = t29;
                 }
-                t29 = t28 / length;
-                c3 = t29 < 0.001;
+                t32 = t31 / length;
+                c3 = t32 < 0.001;
                 if (c3) {
-                    t30 = 0;
-                    t31 = 0;
-                    t32 = 0;
+                    t33 = 0;
+                    t34 = 0;
                     t35 = 0;
+                    t38 = 0;
                 }
                 else {
                     c1 = dw !== 0;
-                    t31 = c1 ? t29 !== 0 ? times(dw, t29) : 0 : 0;
+                    t34 = c1 ? t32 !== 0 ? times(dw, t32) : 0 : 0;
                     if (c1) {
                         if (c2) {
-                            t21 = times(dw, t20);
-                            t22 = t21;
-                            t24 = -2 * times(t4, t21);
-                            t33 = -2 * times(t21, wThen);
+                            t24 = times(dw, t23);
+                            t25 = t24;
+                            t27 = -2 * times(t4, t24);
+                            t36 = -2 * times(t24, wThen);
                         }
                         else {
-                            t22 = 0;
-                            t24 = 0;
-                            t33 = 0;
+                            t25 = 0;
+                            t27 = 0;
+                            t36 = 0;
                         }
-                        t23 = t22;
-                        t25 = t24;
-                        t34 = t33;
+                        t26 = t25;
+                        t28 = t27;
+                        t37 = t36;
                     }
                     else {
-                        t23 = 0;
-                        t25 = 0;
-                        t34 = 0;
+                        t26 = 0;
+                        t28 = 0;
+                        t37 = 0;
                     }
-                    t30 = t25;
-                    t32 = t23;
-                    t35 = t34;
+                    t33 = t28;
+                    t35 = t26;
+                    t38 = t37;
                 }
-                const dwNext = dw + t30;
-                const drNext = dr + t31;
-                const dinNext = din + t32;
-                const dinNext1 = din1 + t35;
+                const dwNext = dw + t33;
+                const drNext = dr + t34;
+                const dinNext = din + t35;
+                const dinNext1 = din1 + t38;
                 dw = dwNext;
                 dr = drNext;
                 din = dinNext;
@@ -500,7 +513,7 @@ function bgd$grad(x, y, r, T) {
     if (rare)
         return ((x, y, r, T) => {
             const times = (a, b) => a === 0 || b === 0 ? 0 : a * b;
-            let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t14, t15, t17, t18, c1, t20, t21, t22, t23, t24, t25, t26, t27, t28, c3, t29, t30, t31, t32, t33, t34, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
+            let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t14, t15, t17, t18, t19, t20, t21, c1, t23, t24, t25, t26, t27, t28, t29, t30, t31, c3, t32, t33, t34, t35, t36, t37, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
             const tapeStart = __coarsegrad.tape.size;
             // forward sweep: values used more than once
             const dy = new Float64Array(y.length);
@@ -515,8 +528,8 @@ function bgd$grad(x, y, r, T) {
             // reverse sweep: adjoints flow from cut to cut
             t14 = 0;
             t15 = 0;
-            const t19 = r / length;
-            const c2 = t19 !== 0;
+            const t22 = r / length;
+            const c2 = t22 !== 0;
             for (let i = 0; i < length; i++) {
                 t = x[i];
                 t1 = y[i];
@@ -582,12 +595,25 @@ function bgd$grad(x, y, r, T) {
                     t11 = t8 - t10;
                     t17 += -times(t13, times(t9, t11));
                 }
-                t18 = t17;
+                if (Math.abs(t17) < Infinity) {
+                    t20 = t17;
+                }
+                else {
+                    t18 = times(w, t13);
+                    t19 = 0;
+                    for (let j = 0; j < length; j++) {
+                        t8 = y[j];
+                        t9 = x[j];
+                        t19 += times(t9, times(t9, t18)) - times(t9, times(t8, t13));
+                    }
+                    t20 = t19;
+                }
+                t21 = t20;
             }
             else {
-                t18 = t16;
+                t21 = t16;
             }
-            dw = t18;
+            dw = t21;
             dr = 0;
             din = 0;
             din1 = 0;
@@ -596,59 +622,59 @@ function bgd$grad(x, y, r, T) {
             __coarsegrad.tape.seek(tapeEnd);
             for (let step = kCount; step > 0; step--) {
                 const wThen = __coarsegrad.tape.pop();
-                t25 = t3 - 2 * times(t4, wThen);
-                if (!(Math.abs(t25) < Infinity)) {
-                    t26 = 0;
+                t28 = t3 - 2 * times(t4, wThen);
+                if (!(Math.abs(t28) < Infinity)) {
+                    t29 = 0;
                     for (let i = 0; i < length; i++) {
                         t = x[i];
                         t1 = y[i];
-                        t26 += 2 * times(t, t1 - times(t, wThen));
+                        t29 += 2 * times(t, t1 - times(t, wThen));
                     }
-                    t27 = t26;
+                    t30 = t29;
                 }
                 else {
-                    t27 = t25;
+                    t30 = t28;
                 }
-                t28 = t27 / length;
-                c3 = t28 < 0.001;
+                t31 = t30 / length;
+                c3 = t31 < 0.001;
                 if (c3) {
-                    t29 = 0;
-                    t30 = 0;
-                    t31 = 0;
+                    t32 = 0;
+                    t33 = 0;
                     t34 = 0;
+                    t37 = 0;
                 }
                 else {
                     c1 = dw !== 0;
-                    t30 = c1 ? t28 !== 0 ? times(dw, t28) : 0 : 0;
+                    t33 = c1 ? t31 !== 0 ? times(dw, t31) : 0 : 0;
                     if (c1) {
                         if (c2) {
-                            t20 = times(dw, t19);
-                            t21 = t20;
-                            t23 = -2 * times(t4, t20);
-                            t32 = -2 * times(t20, wThen);
+                            t23 = times(dw, t22);
+                            t24 = t23;
+                            t26 = -2 * times(t4, t23);
+                            t35 = -2 * times(t23, wThen);
                         }
                         else {
-                            t21 = 0;
-                            t23 = 0;
-                            t32 = 0;
+                            t24 = 0;
+                            t26 = 0;
+                            t35 = 0;
                         }
-                        t22 = t21;
-                        t24 = t23;
-                        t33 = t32;
+                        t25 = t24;
+                        t27 = t26;
+                        t36 = t35;
                     }
                     else {
-                        t22 = 0;
-                        t24 = 0;
-                        t33 = 0;
+                        t25 = 0;
+                        t27 = 0;
+                        t36 = 0;
                     }
-                    t29 = t24;
-                    t31 = t22;
-                    t34 = t33;
+                    t32 = t27;
+                    t34 = t25;
+                    t37 = t36;
                 }
-                const dwNext = dw + t29;
-                const drNext = dr + t30;
-                const dinNext = din + t31;
-                const dinNext1 = din1 + t34;
+                const dwNext = dw + t32;
+                const drNext = dr + t33;
+                const dinNext = din + t34;
+                const dinNext1 = din1 + t37;
                 dw = dwNext;
                 dr = drNext;
                 din = dinNext;
@@ -794,7 +820,7 @@ function bgd$grad$2(x, y, r, T) {
     if (rare)
         return ((x, y, r, T) => {
             const times = (a, b) => a === 0 || b === 0 ? 0 : a * b;
-            let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t14, t15, t17, t18, c1, t20, t21, t22, t23, t24, t25, t26, t27, t28, c3, t29, t30, t31, t32, t33, t34, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
+            let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t14, t15, t17, t18, t19, t20, t21, c1, t23, t24, t25, t26, t27, t28, t29, t30, t31, c3, t32, t33, t34, t35, t36, t37, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
             const tapeStart = __coarsegrad.tape.size;
             // forward sweep: values used more than once
             const length = x.length;
@@ -807,8 +833,8 @@ function bgd$grad$2(x, y, r, T) {
             // reverse sweep: adjoints flow from cut to cut
             t14 = 0;
             t15 = 0;
-            const t19 = r / length;
-            const c2 = t19 !== 0;
+            const t22 = r / length;
+            const c2 = t22 !== 0;
             for (let i = 0; i < length; i++) {
                 t = x[i];
                 t1 = y[i];
@@ -866,12 +892,25 @@ function bgd$grad$2(x, y, r, T) {
                     t11 = t8 - t10;
                     t17 += -times(t13, times(t9, t11));
                 }
-                t18 = t17;
+                if (Math.abs(t17) < Infinity) {
+                    t20 = t17;
+                }
+                else {
+                    t18 = times(w, t13);
+                    t19 = 0;
+                    for (let j = 0; j < length; j++) {
+                        t8 = y[j];
+                        t9 = x[j];
+                        t19 += times(t9, times(t9, t18)) - times(t9, times(t8, t13));
+                    }
+                    t20 = t19;
+                }
+                t21 = t20;
             }
             else {
-                t18 = t16;
+                t21 = t16;
             }
-            dw = t18;
+            dw = t21;
             dr = 0;
             din = 0;
             din1 = 0;
@@ -880,59 +919,59 @@ function bgd$grad$2(x, y, r, T) {
             __coarsegrad.tape.seek(tapeEnd);
             for (let step = kCount; step > 0; step--) {
                 const wThen = __coarsegrad.tape.pop();
-                t25 = t3 - 2 * times(t4, wThen);
-                if (!(Math.abs(t25) < Infinity)) {
-                    t26 = 0;
+                t28 = t3 - 2 * times(t4, wThen);
+                if (!(Math.abs(t28) < Infinity)) {
+                    t29 = 0;
                     for (let i = 0; i < length; i++) {
                         t = x[i];
                         t1 = y[i];
-                        t26 += 2 * times(t, t1 - times(t, wThen));
+                        t29 += 2 * times(t, t1 - times(t, wThen));
                     }
-                    t27 = t26;
+                    t30 = t29;
                 }
                 else {
-                    t27 = t25;
+                    t30 = t28;
                 }
-                t28 = t27 / length;
-                c3 = t28 < 0.001;
+                t31 = t30 / length;
+                c3 = t31 < 0.001;
                 if (c3) {
-                    t29 = 0;
-                    t30 = 0;
-                    t31 = 0;
+                    t32 = 0;
+                    t33 = 0;
                     t34 = 0;
+                    t37 = 0;
                 }
                 else {
                     c1 = dw !== 0;
-                    t30 = c1 ? t28 !== 0 ? times(dw, t28) : 0 : 0;
+                    t33 = c1 ? t31 !== 0 ? times(dw, t31) : 0 : 0;
                     if (c1) {
                         if (c2) {
-                            t20 = times(dw, t19);
-                            t21 = t20;
-                            t23 = -2 * times(t4, t20);
-                            t32 = -2 * times(t20, wThen);
+                            t23 = times(dw, t22);
+                            t24 = t23;
+                            t26 = -2 * times(t4, t23);
+                            t35 = -2 * times(t23, wThen);
                         }
                         else {
-                            t21 = 0;
-                            t23 = 0;
-                            t32 = 0;
+                            t24 = 0;
+                            t26 = 0;
+                            t35 = 0;
                         }
-                        t22 = t21;
-                        t24 = t23;
-                        t33 = t32;
+                        t25 = t24;
+                        t27 = t26;
+                        t36 = t35;
                     }
                     else {
-                        t22 = 0;
-                        t24 = 0;
-                        t33 = 0;
+                        t25 = 0;
+                        t27 = 0;
+                        t36 = 0;
                     }
-                    t29 = t24;
-                    t31 = t22;
-                    t34 = t33;
+                    t32 = t27;
+                    t34 = t25;
+                    t37 = t36;
                 }
-                const dwNext = dw + t29;
-                const drNext = dr + t30;
-                const dinNext = din + t31;
-                const dinNext1 = din1 + t34;
+                const dwNext = dw + t32;
+                const drNext = dr + t33;
+                const dinNext = din + t34;
+                const dinNext1 = din1 + t37;
                 dw = dwNext;
                 dr = drNext;
                 din = dinNext;
