@@ -189,6 +189,50 @@ export function springForce({ k, rest = 1 }: Spring, [x0, x1]: [number, number],
       [{ k: 3 }, [0, 2.5], { scale: 2 }],
     ],
   },
+  'an array of points: a polygon perimeter through a helper, indexed and passed whole': {
+    name: 'perimeter',
+    parameters: 2,
+    source: `interface Point { x: number; y: number }
+function dist(a: Point, b: Point): number {
+  return Math.hypot(a.x - b.x, a.y - b.y);
+}
+function area(poly: Point[]): number {
+  let a = 0;
+  for (let i = 0; i < poly.length; i++) {
+    const p = poly[i]!;
+    const q = poly[(i + 1) % poly.length]!;
+    a += p.x * q.y - q.x * p.y;
+  }
+  return 0.5 * a;
+}
+/** @differentiable */
+export function perimeter(pts: Point[], scale: number): number {
+  let s = 0;
+  for (let i = 0; i < pts.length; i++) s += dist(pts[i]!, pts[(i + 1) % pts.length]!);
+  return s * scale + area(pts);
+}`,
+    points: [[[{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 1, y: 2 }], 1.5], [[{ x: 0.3, y: -1 }, { x: 2, y: 0.5 }, { x: -0.5, y: 1.5 }, { x: -1, y: -0.2 }], 0.8]],
+  },
+  'an array of bodies with nested positions, in for...of and reduce, inside an object parameter': {
+    name: 'centroidEnergy',
+    parameters: 2,
+    source: `interface Point { x: number; y: number }
+interface Body { pos: Point; m: number }
+interface Scene { bodies: Body[]; k: number }
+/** @differentiable */
+export function centroidEnergy(scene: Scene, g: number): number {
+  let cx = 0;
+  let cy = 0;
+  for (const b of scene.bodies) {
+    cx += b.pos.x * b.m;
+    cy += b.pos.y * b.m;
+  }
+  const total = scene.bodies.reduce((s, b) => s + b.m, 0);
+  const potential = scene.bodies.map((b) => b.m * g * b.pos.y).reduce((a, v) => a + v, 0);
+  return (scene.k * (cx * cx + cy * cy)) / total + potential;
+}`,
+    points: [[{ bodies: [{ pos: { x: 0.5, y: 1 }, m: 2 }, { pos: { x: -1, y: 0.3 }, m: 1 }], k: 0.7 }, 9.81]],
+  },
 };
 
 const objects = suite('objects as parameters');
@@ -223,6 +267,16 @@ objects('the gradient of an object parameter has its fields: strings and missing
   assert.is(g.label, undefined);
   // ∂/∂mass = ½|v|² + g·y = 0.625 + 19.62 (exact in the maths, rounded once).
   assertClose(g.mass as number, 0.625 + 9.81 * 2, 'energy ∂/∂mass', 1e-14, 0);
+});
+
+objects('the gradient of an array of objects is an array of objects of the same shape, and the caller\'s array is left as it was', () => {
+  const m = build(`${prelude}${programs['an array of points: a polygon perimeter through a helper, indexed and passed whole']!.source}\n`);
+  const pts = [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 1, y: 2 }];
+  const before = JSON.stringify(pts);
+  const [g] = m.grad(m.perimeter)(pts, 1.5) as [{ x: number; y: number }[]];
+  assert.ok(Array.isArray(g) && g.length === 3);
+  assert.equal(Object.keys(g[0]!), ['x', 'y']);
+  assert.is(JSON.stringify(pts), before);
 });
 
 objects('wrt picks an object parameter, and the caller’s objects are left as they were', () => {

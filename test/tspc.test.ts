@@ -178,10 +178,19 @@ const objectHasItsShape: Equal<
   [{ w: Float64Array; bias: { b: number }; name: undefined; k?: number | undefined }, number]
 > = true;
 
+/** @differentiable */
+function polygonLength(pts: { x: number; y: number }[]): number {
+  let s = 0;
+  for (let i = 1; i < pts.length; i++) s += Math.hypot(pts[i]!.x - pts[i - 1]!.x, pts[i]!.y - pts[i - 1]!.y);
+  return s;
+}
+const pointsGradient = grad(polygonLength);
+const arrayOfObjectsHasItsShape: Equal<ReturnType<typeof pointsGradient>, [{ x: number; y: number }[]]> = true;
+
 // @ts-expect-error rosen has no parameter at position 2
 grad(rosen, { wrt: [2] });
 
-export { fullIsPair, fullKeepsParameters, withValueNests, onlyYIsSingle, reorderedFollowsWrt, booleanHasNoGradient, sizeHasNoGradient, objectHasItsShape };
+export { fullIsPair, fullKeepsParameters, withValueNests, onlyYIsSingle, reorderedFollowsWrt, booleanHasNoGradient, sizeHasNoGradient, objectHasItsShape, arrayOfObjectsHasItsShape };
 `;
 
 interface Builds {

@@ -135,5 +135,7 @@ function expression(x: Expr, names: Namer): string {
       return `${e(x.array)}.${x.method}(${x.args.map(e).join(', ')})`;
     case 'newError':
       return `new ${x.ctor}(${x.args.map(e).join(', ')})`;
+    case 'records':
+      return `records { ${x.fields.map(([k, v]) => `${k}: ${e(v)}`).join(', ')} }`;
   }
 }

@@ -73,6 +73,8 @@ export function forEachExpr(e: Expr, visit: (x: Expr) => void): void {
       return each([e.array, ...e.args]);
     case 'newError':
       return each(e.args);
+    case 'records':
+      return each(e.fields.map(([, v]) => v));
     default:
       return;
   }
@@ -114,6 +116,8 @@ export function mapExpr(e: Expr, f: (x: Expr) => Expr | undefined): Expr {
       return { ...e, array: m(e.array), args: e.args.map(m) };
     case 'newError':
       return { ...e, args: e.args.map(m) };
+    case 'records':
+      return { ...e, fields: e.fields.map(([name, v]) => [name, m(v)] as const) };
     default:
       return e;
   }

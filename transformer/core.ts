@@ -40,10 +40,19 @@ export type Shape =
    */
   | { readonly kind: 'record'; readonly fields?: ReadonlyMap<string, Shape> }
   | { readonly kind: 'function' }
+  /**
+   * An array of objects of numbers (`{ x: number; y: number }[]`), a parameter's: held as one array
+   * per field (`records` in the core). `element`: the record one element is, its fields numbers or
+   * records of numbers.
+   */
+  | { readonly kind: 'records'; readonly element: RecordShape }
   /** Anything else: passed along, never differentiated. `text` is its type, for messages. */
   | { readonly kind: 'other'; readonly text: string };
 
 export type ArrayStorage = 'array' | 'float64' | 'float32';
+
+/** The fields of an element of an array of records: a number, or a record of them. */
+export type RecordShape = { readonly kind: 'record'; readonly fields: ReadonlyMap<string, Shape> };
 
 export const shapes = {
   number: { kind: 'number', int: false, optional: false } as Shape,
@@ -98,6 +107,11 @@ export type Expr =
   | (At & { readonly kind: 'field'; readonly object: Expr; readonly name: string; readonly shape: Shape })
   | (At & { readonly kind: 'element'; readonly array: Expr; readonly index: Expr; readonly shape: Shape })
   | (At & { readonly kind: 'arrayLiteral'; readonly elements: readonly Expr[] })
+  /**
+   * A parameter's array of records, as one array per field (`fields`: each an array, or such
+   * records for a nested record); `pts[i]` is the record of the fields' elements at i.
+   */
+  | (At & { readonly kind: 'records'; readonly fields: readonly (readonly [string, Expr])[]; readonly element: RecordShape; readonly readonlyAs: string })
   /** `readonlyAs` names an object that is not the function's own (a parameter's), which it may not change. */
   | (At & { readonly kind: 'objectLiteral'; readonly fields: readonly (readonly [string, Expr])[]; readonly readonlyAs?: string })
   /** `new Float64Array(n)`, `new Float64Array(array)`, `new Array(n)`, `Float64Array.from(array)`. */
@@ -179,7 +193,9 @@ export interface CoreParameter {
 /** A leaf of a parameter: the core parameter at `index`; or an object of such trees. */
 export type ParameterTree =
   | { readonly kind: 'leaf'; readonly index: number; /** A `k?: number` field: its gradient is `undefined` where it is. */ readonly optional: boolean }
-  | { readonly kind: 'object'; readonly fields: readonly (readonly [string, ParameterTree])[] };
+  | { readonly kind: 'object'; readonly fields: readonly (readonly [string, ParameterTree])[] }
+  /** An array of records: `element`'s leaves are arrays, one element's field each. */
+  | { readonly kind: 'records'; readonly element: ParameterTree & { readonly kind: 'object' } };
 
 /** A parameter of the marked function as its source declares it (`parameters.ts`). */
 export interface SourceParameter {
@@ -249,6 +265,8 @@ export function shapeOf(e: Expr): Shape {
       return e.method === 'push' ? shapes.number : shapeOf(e.array);
     case 'newError':
       return { kind: 'other', text: e.ctor };
+    case 'records':
+      return { kind: 'records', element: e.element };
     default:
       return e.shape;
   }

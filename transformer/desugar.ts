@@ -498,14 +498,15 @@ class Body {
     const ts = this.ts;
     if (s.awaitModifier !== undefined) unsupported(codes.unsupportedSyntax, s, "'for await' cannot be differentiated.");
     const iterated = this.expression(s.expression);
-    if (shapeOf(iterated).kind !== 'array') unsupported(codes.unsupportedSyntax, s.expression, "in a marked function 'for...of' loops over arrays only (of numbers); loop over indices for anything else.");
+    const iteratedShape = shapeOf(iterated);
+    if (iteratedShape.kind !== 'array' && iteratedShape.kind !== 'records') unsupported(codes.unsupportedSyntax, s.expression, "in a marked function 'for...of' loops over arrays only (of numbers, or a parameter's objects of numbers); loop over indices for anything else.");
     const array = this.stableCopy(iterated, s.expression, 'iterated');
     const counter = this.front.temporary('k', shapes.int, s);
     const at = s.expression;
     loop.init.push({ kind: 'let', var: counter, init: numberAt(0, at), at });
     loop.test = { kind: 'binary', op: '<', left: read(counter, at), right: { kind: 'field', object: array, name: 'length', shape: shapes.number, at }, at };
     loop.update = [{ kind: 'assign', var: counter, value: { kind: 'binary', op: '+', left: read(counter, at), right: numberAt(1, at), at }, at }];
-    const element: Expr = { kind: 'element', array, index: read(counter, at), shape: shapes.number, at: s.initializer };
+    const element: Expr = { kind: 'element', array, index: read(counter, at), shape: iteratedShape.kind === 'records' ? iteratedShape.element : shapes.number, at: s.initializer };
     this.loops.push({ loop, label });
     try {
       loop.body = this.collect(() => {
@@ -864,7 +865,8 @@ class Body {
       if (shapeOf(source).kind !== 'array') unsupported(codes.unsupportedSyntax, e, `${global}.from is differentiated on arrays of numbers only.`);
       return { kind: 'newArray', storage: global === 'Float64Array' ? 'float64' : global === 'Float32Array' ? 'float32' : 'array', arg: source, copy: true, at: e };
     }
-    if (ts.isPropertyAccessExpression(callee) && front.shape(callee.expression).kind === 'array') return this.arrayMethod(e, callee, place);
+    const receiverShape = ts.isPropertyAccessExpression(callee) ? front.shape(callee.expression).kind : undefined;
+    if (ts.isPropertyAccessExpression(callee) && (receiverShape === 'array' || (receiverShape === 'records' && callbackMethods.has(callee.name.text)))) return this.arrayMethod(e, callee, place);
     const decl = calleeDeclaration(ts, front.checker, e);
     let receiver: (() => Expr) | undefined;
     if (ts.isMethodDeclaration(decl)) {

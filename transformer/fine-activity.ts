@@ -65,6 +65,8 @@ export function activeVariables(fn: CoreFunction, seeds: ReadonlySet<Var>, outer
         return true;
       case 'arrayMethod':
         return e.method === 'fill';
+      case 'records':
+        return e.fields.some(([, v]) => isActive(v));
       case 'call':
         return callIsActive(e, isActive);
       default:

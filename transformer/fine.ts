@@ -13,7 +13,7 @@
  */
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
-import type { CoreFunction, CoreProgram, Expr, Loop, Shape, Stmt, Var } from './core.js';
+import { shapeOf, type CoreFunction, type CoreProgram, type Expr, type Loop, type RecordShape, type Shape, type Stmt, type Var } from './core.js';
 import { activeVariables, callIsActive, type Activity } from './fine-activity.js';
 import { partialsOf } from './fine-partials.js';
 import { identifiersIn, Namer } from './names.js';
@@ -406,6 +406,16 @@ class FineEmitter {
     switch (e.kind) {
       case 'newError':
         return { kind: 'other', v: f.createNewExpression(f.createIdentifier(e.ctor), undefined, e.args.map((a) => this.condition(a))) };
+      case 'records': {
+        const values = e.fields.map(([, x]) => this.expression(x));
+        const shadowed = values.every((v) => v.s !== undefined);
+        return {
+          kind: 'rec',
+          v: f.createObjectLiteralExpression(e.fields.map(([name], i) => f.createPropertyAssignment(name, values[i]!.v))),
+          s: shadowed ? f.createObjectLiteralExpression(e.fields.map(([name], i) => f.createPropertyAssignment(name, values[i]!.s!))) : undefined,
+          outside: e.readonlyAs,
+        };
+      }
       case 'number':
         return { kind: 'num', v: e.name !== undefined ? f.createPropertyAccessExpression(f.createIdentifier('Math'), e.name) : numberLiteral(ts, f, e.value) };
       case 'boolean':
@@ -593,6 +603,17 @@ class FineEmitter {
   private field(e: Extract<Expr, { kind: 'field' }>): Val {
     const f = this.f;
     const base = this.expression(e.object);
+    const objectShape = shapeOf(e.object);
+    if (objectShape.kind === 'records' && e.name === 'length') {
+      // As long as each of its fields' arrays: the first one's length.
+      let path: ts.Expression = base.v;
+      for (let shape: Shape = objectShape.element; shape.kind === 'record'; ) {
+        const first: [string, Shape] = [...(shape as RecordShape).fields][0]!;
+        path = f.createPropertyAccessExpression(path, first[0]);
+        shape = first[1];
+      }
+      return { kind: 'num', v: f.createPropertyAccessExpression(path, 'length') };
+    }
     // A field of an object from outside holds values from outside, with no shadow.
     const kind = base.s === undefined ? outsideKind(e.shape) : kindOf(e.shape);
     if (base.kind === 'arr' || e.name === 'length') return { kind: 'num', v: f.createPropertyAccessExpression(base.v, e.name) };
@@ -610,6 +631,25 @@ class FineEmitter {
     const f = this.f;
     const base = this.expression(e.array);
     const index = this.expression(e.index);
+    const arrayShape = shapeOf(e.array);
+    if (arrayShape.kind === 'records') {
+      // `pts[i]`: the record of each field's element at i, with their slots, the caller's.
+      const at = this.simple(index.v, 'at');
+      const record = (shape: RecordShape, v: ts.Expression, s: ts.Expression | undefined): Val => {
+        const fields = [...shape.fields].map(([name, field]) =>
+          field.kind === 'record'
+            ? ([name, record(field as RecordShape, f.createPropertyAccessExpression(v, name), s && f.createPropertyAccessExpression(s, name))] as const)
+            : ([name, { kind: 'num' as const, v: f.createElementAccessExpression(f.createPropertyAccessExpression(v, name), at), s: s && f.createElementAccessExpression(f.createPropertyAccessExpression(s, name), at) }] as const),
+        );
+        return {
+          kind: 'rec',
+          v: f.createObjectLiteralExpression(fields.map(([name, x]) => f.createPropertyAssignment(name, x.v))),
+          s: s === undefined ? undefined : f.createObjectLiteralExpression(fields.map(([name, x]) => f.createPropertyAssignment(name, x.s!))),
+          outside: base.outside,
+        };
+      };
+      return record(arrayShape.element, this.simple(base.v, 'records'), base.s === undefined ? undefined : this.simple(base.s, 'recordsSlots'));
+    }
     // The index is read for the value and again for the shadow: named once if it is not simple.
     const at = base.s === undefined ? index.v : this.simple(index.v, 'at');
     if (base.kind === 'rec' || base.kind === 'other') {
@@ -819,6 +859,8 @@ function kindOf(shape: Shape): Kind {
     case 'array':
       return 'arr';
     case 'record':
+    // An array of records is an object of its fields' arrays (`records` in the core).
+    case 'records':
       return 'rec';
     default:
       return 'other';

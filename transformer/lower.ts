@@ -61,6 +61,8 @@ export type Value =
   /** A local array of run-time length (`lower-maps.ts`). */
   | { readonly kind: 'dynArray'; readonly ref: number }
   | { readonly kind: 'paramArray'; readonly index: number; readonly name: string; readonly float32: boolean }
+  /** A parameter's array of records: an array per field (`records` in the core); never written. */
+  | { readonly kind: 'records'; readonly fields: readonly (readonly [string, Value])[]; readonly readonlyAs: string }
   | { readonly kind: 'undefined' }
   | { readonly kind: 'string'; readonly value: string };
 
@@ -290,6 +292,7 @@ export class Lowerer {
       }
     }
     if (a.kind === 'paramArray' && b.kind === 'paramArray' && a.index === b.index) return a;
+    if (a.kind === 'records' && a === b) return a;
     if (a.kind === 'undefined' || b.kind === 'undefined') {
       unsupported(codes.unsupportedSyntax, at, 'a value here is `undefined` on some paths (read before it is assigned, or a path that returns nothing); give it a number on every path.');
     }
@@ -520,6 +523,7 @@ export class Lowerer {
   /** `object[index] = value`, `object.name = value`: only the function's own arrays and objects. */
   private store(s: Extract<Stmt, { kind: 'store' }>): void {
     const target = this.expression(s.object);
+    if (target.kind === 'records') unsupported(codes.mutation, s.at, `writing to ${target.readonlyAs} cannot be differentiated (the caller's array would change); build a local array instead.`);
     if (target.kind === 'paramArray') {
       unsupported(codes.mutation, s.at, `writing to the parameter array '${target.name}' cannot be differentiated; copy it into a local array first.`);
     }
@@ -622,6 +626,8 @@ export class Lowerer {
         return objectLiteral(this, e.fields.map(([name, x]) => [name, this.expression(x), x.at] as const), e.readonlyAs);
       case 'newArray':
         return newArrayOf(this, e.storage, e.arg === undefined ? undefined : this.expression(e.arg), e.copy, e.at);
+      case 'records':
+        return { kind: 'records', fields: e.fields.map(([name, x]) => [name, this.expression(x)] as const), readonlyAs: e.readonlyAs };
       case 'newError':
         unsupported(codes.unsupportedSyntax, e.at, 'an error can only be thrown here; build it in the throw statement.');
       // eslint-disable-next-line no-fallthrough
@@ -710,11 +716,20 @@ export class Lowerer {
   }
 
   private field(e: Extract<Expr, { kind: 'field' }>): Value {
+    return this.fieldOf(this.expression(e.object), e);
+  }
+
+  private fieldOf(base: Value, e: Extract<Expr, { kind: 'field' }>): Value {
     const g = this.graph;
-    const base = this.expression(e.object);
     const field = base.kind === 'array' ? readField(this, base.ref, e.name, e.at) : undefined;
     if (field !== undefined) return field;
     if (e.name === 'length') {
+      // An array of records is as long as each of its fields' arrays.
+      if (base.kind === 'records') {
+        let first: Value = base;
+        while (first.kind === 'records') first = first.fields[0]![1];
+        return this.fieldOf(first, e);
+      }
       if (base.kind === 'array') return { kind: 'number', node: g.constant(elementsOf(this, base.ref).length) };
       if (base.kind === 'dynArray') return { kind: 'number', node: dynamicOf(this, base.ref).length };
       if (base.kind === 'paramArray') return { kind: 'number', node: g.opaque({ kind: 'property', base: { kind: 'param', index: base.index }, name: 'length', node: undefined }) };
@@ -726,17 +741,17 @@ export class Lowerer {
 
   private element(e: Extract<Expr, { kind: 'element' }>): Value {
     const base = this.expression(e.array);
-    if (base.kind === 'paramArray') {
+    if (base.kind === 'paramArray') return this.paramElement(base, this.number(e.index), e.index.at);
+    if (base.kind === 'records') {
+      // `pts[i]`: the record of each field's element at i, the caller's (never written).
       const at = this.number(e.index);
-      if (at.kind !== 'const') return { kind: 'number', node: this.graph.load(base.index, base.name, at) };
-      const index = constantIndex(this, at, e.index.at);
-      const elements = this.paramElements.get(base.index)!;
-      let node = elements.get(index);
-      if (node === undefined) {
-        node = this.graph.param(base.index, base.name, index);
-        elements.set(index, node);
-      }
-      return { kind: 'number', node };
+      const record = (r: Extract<Value, { kind: 'records' }>): Value =>
+        objectLiteral(
+          this,
+          r.fields.map(([name, v]) => [name, v.kind === 'records' ? record(v) : this.paramElement(v as Extract<Value, { kind: 'paramArray' }>, at, e.index.at), e.at] as const),
+          r.readonlyAs,
+        );
+      return record(base);
     }
     if (base.kind === 'dynArray') return { kind: 'number', node: readDynamic(this, base.ref, this.number(e.index)) };
     const index = constantIndex(this, this.number(e.index), e.index.at);
@@ -746,6 +761,19 @@ export class Lowerer {
       return elementsOf(this, base.ref)[index] ?? { kind: 'number', node: this.graph.constant(NaN) };
     }
     unsupported(codes.unsupportedSyntax, e.at, 'only arrays can be indexed in a marked function.');
+  }
+
+  /** `xs[at]` of a parameter array: a load at a run-time index, a parameter element at a constant one. */
+  private paramElement(base: Extract<Value, { kind: 'paramArray' }>, at: Node, where: ts.Node): Value {
+    if (at.kind !== 'const') return { kind: 'number', node: this.graph.load(base.index, base.name, at) };
+    const index = constantIndex(this, at, where);
+    const elements = this.paramElements.get(base.index)!;
+    let node = elements.get(index);
+    if (node === undefined) {
+      node = this.graph.param(base.index, base.name, index);
+      elements.set(index, node);
+    }
+    return { kind: 'number', node };
   }
 
   // ---- calls ------------------------------------------------------------------------------------

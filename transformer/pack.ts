@@ -26,7 +26,8 @@ export function sourcePosition(signature: readonly SourceParameter[], leaf: numb
 }
 
 function leavesOf(tree: ParameterTree): number[] {
-  return tree.kind === 'leaf' ? [tree.index] : tree.fields.flatMap(([, t]) => leavesOf(t));
+  if (tree.kind === 'leaf') return [tree.index];
+  return (tree.kind === 'records' ? tree.element : tree).fields.flatMap(([, t]) => leavesOf(t));
 }
 
 /**
@@ -38,12 +39,30 @@ export function packCompanion(tsApi: typeof ts, f: ts.NodeFactory, signature: re
   const leafNames = inner.parameters.map((p) => (p.name as ts.Identifier).text);
   const namer = new Namer(identifiersOf(tsApi, inner.body));
   const prologue: ts.Statement[] = [];
+  const sourceNames: string[] = [];
   const parameters = signature.map((p) => {
-    if (p.tree.kind === 'leaf') return inner.parameters[p.tree.index]!;
+    if (p.tree.kind === 'leaf') {
+      sourceNames.push(leafNames[p.tree.index]!);
+      return inner.parameters[p.tree.index]!;
+    }
     const name = namer.fresh(p.name);
+    sourceNames.push(name);
+    const declare = (leaf: number, value: ts.Expression) =>
+      prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(leafNames[leaf]!, undefined, undefined, value)], tsApi.NodeFlags.Const)));
     const read = (tree: ParameterTree, object: ts.Expression): void => {
-      if (tree.kind === 'leaf') {
-        prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(leafNames[tree.index]!, undefined, undefined, object)], tsApi.NodeFlags.Const)));
+      if (tree.kind === 'leaf') return void declare(tree.index, object);
+      if (tree.kind === 'records') {
+        // One Float64Array per field of the elements: `Float64Array.from(pts, (e) => e.x)`.
+        const element = f.createIdentifier(namer.fresh('element'));
+        const column = (t: ParameterTree, inElement: ts.Expression): void => {
+          if (t.kind === 'leaf') {
+            const pick = f.createArrowFunction(undefined, undefined, [f.createParameterDeclaration(undefined, undefined, element)], undefined, f.createToken(tsApi.SyntaxKind.EqualsGreaterThanToken), inElement);
+            declare(t.index, f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Float64Array'), 'from'), undefined, [object, pick]));
+          } else if (t.kind === 'object') {
+            for (const [field, sub] of t.fields) column(sub, f.createPropertyAccessExpression(inElement, field));
+          }
+        };
+        column(tree.element, element);
         return;
       }
       for (const [field, t] of tree.fields) read(t, f.createPropertyAccessExpression(object, field));
@@ -53,15 +72,27 @@ export function packCompanion(tsApi: typeof ts, f: ts.NodeFactory, signature: re
   });
   const gradients = (leafGradients: readonly ts.Expression[]): ts.Expression => {
     let next = 0;
-    const build = (tree: ParameterTree): ts.Expression => {
-      if (tree.kind === 'object') return f.createObjectLiteralExpression(tree.fields.map(([field, t]) => f.createPropertyAssignment(field, build(t))), false);
+    const build = (tree: ParameterTree, source: ts.Expression): ts.Expression => {
+      if (tree.kind === 'object') return f.createObjectLiteralExpression(tree.fields.map(([field, t]) => f.createPropertyAssignment(field, build(t, f.createPropertyAccessExpression(source, field)))), false);
+      if (tree.kind === 'records') {
+        // `Array.from(pts, (_, k) => ({ x: dpts_x[k], y: dpts_y[k] }))`: an element's gradient per element.
+        const k = f.createIdentifier(namer.fresh('k'));
+        const at = (t: ParameterTree): ts.Expression => {
+          if (t.kind === 'object') return f.createObjectLiteralExpression(t.fields.map(([field, sub]) => f.createPropertyAssignment(field, at(sub))), false);
+          const g = leafGradients[next++]!;
+          return tsApi.isIdentifier(g) && g.text === 'undefined' ? g : f.createElementAccessExpression(g, k);
+        };
+        const element = f.createParenthesizedExpression(at(tree.element));
+        const each = f.createArrowFunction(undefined, undefined, [f.createParameterDeclaration(undefined, undefined, '_'), f.createParameterDeclaration(undefined, undefined, k)], undefined, f.createToken(tsApi.SyntaxKind.EqualsGreaterThanToken), element);
+        return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Array'), 'from'), undefined, [source, each]);
+      }
       const g = leafGradients[next++]!;
       // A field left out has no gradient entry either.
       if (!tree.optional) return g;
       const missing = f.createStrictEquality(f.createIdentifier(leafNames[tree.index]!), f.createIdentifier('undefined'));
       return f.createConditionalExpression(missing, f.createToken(tsApi.SyntaxKind.QuestionToken), f.createIdentifier('undefined'), f.createToken(tsApi.SyntaxKind.ColonToken), g);
     };
-    return f.createArrayLiteralExpression(positions.map((i) => build(signature[i]!.tree)));
+    return f.createArrayLiteralExpression(positions.map((i) => build(signature[i]!.tree, f.createIdentifier(sourceNames[i]!))));
   };
   const leafCount = leafPositions(signature, positions).length;
   /** The packed result of a companion result `e`: taken apart where it is written out, else read by index. */

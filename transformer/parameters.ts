@@ -9,7 +9,7 @@
  */
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
-import { type CoreParameter, type Expr, type ParameterTree, type Shape, type SourceParameter, type Var } from './core.js';
+import { shapes, type CoreParameter, type Expr, type ParameterTree, type RecordShape, type Shape, type SourceParameter, type Var } from './core.js';
 import { shapeOfType } from './shapes.js';
 import { checkedParameter, holdsNumbers, isNumberLiteral, refuseNumbersInside } from './source.js';
 
@@ -44,6 +44,13 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
     // A destructured parameter (`{ x, y }: Vec`, `[a, b]: [number, number]`) is one of its own, taken
     // apart by the body's first statements.
     const variable = () => (ts.isIdentifier(p.name) ? scope.variable(p.name, p) : scope.leaf(name, shape, p));
+    if (shape.kind === 'records') {
+      if (p.initializer !== undefined) unsupported(codes.unsupportedParameter, p.initializer, 'an array of objects cannot have a default here; pass it explicitly.');
+      const { tree, object } = recordsOf(scope, shape.element, name, [], core, p);
+      signature.push({ name, default: undefined, tree });
+      body.push({ param: { var: variable(), companionDefault: undefined }, object });
+      continue;
+    }
     if (shape.kind !== 'record' || !holdsNumbers(ts, scope.checker, type)) {
       if (shape.kind === 'other' || shape.kind === 'record') refuseNumbersInside(ts, scope.checker, p, name, type);
       if (objectDefault) unsupported(codes.unsupportedParameter, p.initializer!, 'an object default fits only a parameter of an object type.');
@@ -74,13 +81,19 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
           objectFields.push([prop.name, inner.object]);
           continue;
         }
+        if (fieldShape.kind === 'records') {
+          const inner = recordsOf(scope, fieldShape.element, name, at, core, p);
+          treeFields.push([prop.name, inner.tree]);
+          objectFields.push([prop.name, inner.object]);
+          continue;
+        }
         if (fieldShape.kind === 'other' && holdsNumbers(ts, scope.checker, fieldType)) {
           unsupported(
             codes.unsupportedParameter,
             p,
             fieldType.isUnion()
               ? `${described}; an optional object or a union holding numbers is not differentiated yet: make the field required with one type.`
-              : `${described}; arrays of objects and nested arrays are not differentiated yet: pass the numbers as a flat 'number[]' or 'Float64Array'.`,
+              : `${described}; nested arrays (number[][]) and arrays of objects holding arrays, strings or optional fields are not differentiated yet: pass the numbers as a flat 'number[]' or 'Float64Array', or as an array of objects of numbers.`,
           );
         }
         const leaf = scope.leaf(`${name}_${at.join('_')}`, fieldShape, p);
@@ -95,6 +108,33 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
     body.push({ param: { var: variable(), companionDefault: p.initializer }, object });
   }
   return { core, signature, body };
+}
+
+/**
+ * An array of records (`pts: { x: number; y: number }[]`): one array parameter per field of its
+ * elements (`pts_x`, `pts_y`, read out by the companion), and the body's `records` of them.
+ */
+function recordsOf(scope: ParameterScope, element: RecordShape, name: string, path: readonly string[], core: CoreParameter[], at: ts.Node): { tree: ParameterTree; object: Expr } {
+  const readonlyAs = `the parameter '${[name, ...path].join('.')}'`;
+  const build = (rec: RecordShape, sub: readonly string[]): { tree: ParameterTree & { kind: 'object' }; fields: [string, Expr][] } => {
+    const treeFields: [string, ParameterTree][] = [];
+    const fields: [string, Expr][] = [];
+    for (const [field, shape] of rec.fields) {
+      if (shape.kind === 'record') {
+        const inner = build(shape as RecordShape, [...sub, field]);
+        treeFields.push([field, inner.tree]);
+        fields.push([field, { kind: 'records', fields: inner.fields, element: shape as RecordShape, readonlyAs, at }]);
+        continue;
+      }
+      const leaf = scope.leaf(`${[name, ...path, ...sub, field].join('_')}`, shapes.array('float64'), at);
+      treeFields.push([field, { kind: 'leaf', index: core.length, optional: false }]);
+      fields.push([field, { kind: 'var', var: leaf, at }]);
+      core.push({ var: leaf, companionDefault: undefined });
+    }
+    return { tree: { kind: 'object', fields: treeFields }, fields };
+  };
+  const { tree, fields } = build(element, []);
+  return { tree: { kind: 'records', element: tree }, object: { kind: 'records', fields, element, readonlyAs, at } };
 }
 
 /** An object default is repeated by the companion, so it must mean the same there: literals only. */

@@ -3,7 +3,7 @@
  * here once from the type checker, so that no mode classifies types on its own.
  */
 import type ts from 'typescript';
-import { shapes, type Shape } from './core.js';
+import { shapes, type RecordShape, type Shape } from './core.js';
 import { isIntegerType, isNumberType } from './source.js';
 
 export function shapeOfType(tsApi: typeof ts, checker: ts.TypeChecker, declared: ts.Type): Shape {
@@ -30,9 +30,34 @@ export function shapeOfType(tsApi: typeof ts, checker: ts.TypeChecker, declared:
     const element = checker.getIndexTypeOfType(type, tsApi.IndexKind.Number);
     // `new Array(n).fill(0)` is typed `any[]`: its elements are whatever is stored, numbers here.
     if (element !== undefined && (isNumberType(tsApi, element) || element.flags & f.Any)) return shapes.array('array');
+    const fields = element !== undefined && checker.isArrayType(type) ? recordOfNumbers(tsApi, checker, element, 0) : undefined;
+    if (fields !== undefined) return { kind: 'records', element: fields };
     return { kind: 'other', text: checker.typeToString(declared) };
   }
   if (type.getCallSignatures().length > 0) return { kind: 'function' };
   if (type.flags & f.Object) return shapes.record;
   return { kind: 'other', text: checker.typeToString(declared) };
+}
+
+/**
+ * An object type whose data fields are numbers or objects of numbers, nested (methods and getters
+ * aside): an element of an array of records. `undefined` for anything else (an optional field, an
+ * array, a string), and past a depth no real element has.
+ */
+function recordOfNumbers(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type, depth: number): RecordShape | undefined {
+  if (depth > 4 || !(type.flags & tsApi.TypeFlags.Object) || checker.isArrayLikeType(type) || type.getCallSignatures().length > 0) return undefined;
+  const fields = new Map<string, Shape>();
+  for (const prop of checker.getPropertiesOfType(type)) {
+    const decl = prop.valueDeclaration ?? prop.declarations?.[0];
+    if (decl === undefined || tsApi.isMethodDeclaration(decl) || tsApi.isMethodSignature(decl) || tsApi.isGetAccessor(decl) || tsApi.isSetAccessor(decl)) continue;
+    if (prop.flags & tsApi.SymbolFlags.Optional) return undefined;
+    const t = checker.getTypeOfSymbol(prop);
+    if (isNumberType(tsApi, t) && !isIntegerType(tsApi, t)) fields.set(prop.name, shapes.number);
+    else {
+      const inner = recordOfNumbers(tsApi, checker, t, depth + 1);
+      if (inner === undefined) return undefined;
+      fields.set(prop.name, inner);
+    }
+  }
+  return fields.size === 0 ? undefined : { kind: 'record', fields };
 }

@@ -120,7 +120,7 @@ export function refuseNumbersInside(ts: typeof import('typescript'), checker: ts
     p,
     type.isUnion()
       ? `parameter '${name}' has type '${checker.typeToString(type)}'; an optional object or a union holding numbers is not differentiated: make it required with one type, or give it a default (\`opts: Options = {}\`).`
-      : `parameter '${name}' has type '${checker.typeToString(type)}'; arrays of objects and nested arrays are not differentiated yet: pass the numbers as a flat 'number[]' or 'Float64Array', or as an object of them.`,
+      : `parameter '${name}' has type '${checker.typeToString(type)}'; nested arrays (number[][]) and arrays of objects holding arrays, strings or optional fields are not differentiated yet: pass the numbers as a flat 'number[]' or 'Float64Array', an array of objects of numbers, or an object of them.`,
   );
 }
 
