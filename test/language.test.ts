@@ -264,6 +264,30 @@ export function f(xs: Float64Array, w: number): number {
 }`,
     points: [[[0.3, -1.1, 2.2], 0.8], [[5, 5.5], -0.4]],
   },
+  'functions as values: a quadrature helper given an arrow over the variables around it, a function passed on through two helpers, a const arrow named, an IIFE': {
+    source: `function simpson(f: (t: number) => number, a: number, b: number, n: number): number {
+  const h = (b - a) / n;
+  let s = f(a) + f(b);
+  for (let i = 1; i < n; i++) s += (i % 2 === 0 ? 2 : 4) * f(a + i * h);
+  return (s * h) / 3;
+}
+function twice(g: (t: number) => number, x: number): number {
+  return g(g(x));
+}
+function applyAll(h: (t: number) => number, x: number): number {
+  return twice(h, x) + simpson(h, 0, x, 8);
+}
+const cube = (t: number): number => t * t * t;
+export function f(w: number, x: number): number {
+  const area = simpson((t) => Math.sin(w * t), 0, x, 16);
+  const iife = (() => {
+    const k = w * 2;
+    return k * k;
+  })();
+  return area + twice(cube, w) + applyAll((t) => w * t, x) + iife;
+}`,
+    points: [[0.7, 1.3], [-0.4, 2.2]],
+  },
 };
 
 const language = suite('the language the README lists');

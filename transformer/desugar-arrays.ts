@@ -20,6 +20,8 @@ export interface ArrayMethodScope {
   stable(e: Expr, at: ts.Node, name: string): Expr;
   temporary(name: string, shape: Shape, at: ts.Node): Var;
   function(decl: FunctionLike, at: ts.Node): CoreFunction;
+  /** The function an argument passes (written there, named, or a function parameter's): `desugar.ts`. */
+  functionValue(e: ts.Expression): FunctionLike;
   /** A callback written at the call, its body desugared where it is called, for `args`: its value. */
   inline(fn: ts.ArrowFunction | ts.FunctionExpression, args: readonly Expr[]): Expr;
   emit(s: Stmt): void;
@@ -36,7 +38,7 @@ export function callbackMethod(scope: ArrayMethodScope, e: ts.CallExpression, ca
   if (e.arguments.length > (name.startsWith('reduce') ? 2 : 1)) {
     unsupported(codes.unsupportedSyntax, e.arguments[1]!, `a 'thisArg' for '${name}' is not differentiated; use an arrow function that reads what it needs.`);
   }
-  const callback = callbackOf(scope, e.arguments[0]!);
+  const callback = scope.functionValue(e.arguments[0]!);
   const fn = scope.ts.isFunctionDeclaration(callback) || !isWrittenAt(scope, e.arguments[0]!, callback) ? scope.function(callback, e.arguments[0]!) : undefined;
   const at = e;
   const length: Expr = { kind: 'field', object: array, name: 'length', shape: shapes.int, at };
@@ -136,24 +138,4 @@ function isWrittenAt(scope: ArrayMethodScope, arg: ts.Expression, fn: FunctionLi
   let e = arg;
   while (scope.ts.isParenthesizedExpression(e)) e = e.expression;
   return e === fn;
-}
-
-/** The function a callback argument is: written there, or a function of the program named there. */
-function callbackOf(scope: ArrayMethodScope, arg: ts.Expression): FunctionLike {
-  const ts = scope.ts;
-  let e = arg;
-  while (ts.isParenthesizedExpression(e)) e = e.expression;
-  if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return e;
-  if (ts.isIdentifier(e)) {
-    const symbol = scope.checker.getSymbolAtLocation(e);
-    const decl = symbol?.valueDeclaration;
-    if (decl !== undefined && ts.isFunctionDeclaration(decl) && decl.body !== undefined) return decl;
-    if (decl !== undefined && ts.isVariableDeclaration(decl) && decl.initializer !== undefined) {
-      let init = decl.initializer;
-      while (ts.isParenthesizedExpression(init)) init = init.expression;
-      const constant = ts.isVariableDeclarationList(decl.parent) && (decl.parent.flags & ts.NodeFlags.Const) !== 0;
-      if (constant && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) return init;
-    }
-  }
-  unsupported(codes.unsupportedSyntax, arg, 'the callback must be a function written here or one declared in the program (a function, or a const arrow); pass it by name or inline.');
 }

@@ -29,6 +29,8 @@ export function desugar(tsApi: typeof ts, checker: ts.TypeChecker, main: Functio
 /** What one marked function's desugaring shares across the functions it reaches. */
 class FrontEnd {
   readonly functions = new Map<FunctionLike, CoreFunction>();
+  /** Functions desugared for the functions given to their function parameters (see `function`). */
+  readonly specialized = new Map<FunctionLike, { readonly bound: ReadonlyMap<ts.Symbol, FunctionLike>; readonly core: CoreFunction }[]>();
   /** Functions whose bodies are being desugared, outermost first: a call to one of them is recursion. */
   readonly active: FunctionLike[] = [];
   private readonly vars = new Map<ts.Symbol, Var>();
@@ -62,20 +64,24 @@ class FrontEnd {
     ]);
   }
 
-  /** The core of `decl`, desugared once however many calls reach it. */
-  function(decl: FunctionLike, at: ts.Node): CoreFunction {
+  /**
+   * The core of `decl`, desugared once however many calls reach it; once per set of functions its
+   * function parameters are given (`bound`: `integrate(f, a, b)` called with `(t) => t * t` calls
+   * that arrow where its body calls `f`).
+   */
+  function(decl: FunctionLike, at: ts.Node, bound: ReadonlyMap<ts.Symbol, FunctionLike> = new Map()): CoreFunction {
     const ts = this.ts;
-    const done = this.functions.get(decl);
-    if (done !== undefined) {
+    const done = bound.size === 0 ? this.functions.get(decl) : this.specialized.get(decl)?.find((s) => s.bound.size === bound.size && [...bound].every(([k, v]) => s.bound.get(k) === v))?.core;
+    if (done !== undefined || (bound.size > 0 && this.active.includes(decl))) {
       if (this.active.includes(decl)) unsupported(codes.recursion, at, 'recursion cannot be differentiated yet; rewrite it as a loop.');
-      return done;
+      return done!;
     }
     if (decl.body === undefined) unsupported(codes.unknownCallee, decl, 'this function has no body to differentiate.');
     if (decl.asteriskToken || decl.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
       unsupported(codes.unsupportedSyntax, decl, 'generators and async functions cannot be differentiated; make it a plain function.');
     }
     const isMain = decl === this.main;
-    const body = new Body(this, decl);
+    const body = new Body(this, decl, bound);
     const marked = isMain ? markedParameters(this, decl) : undefined;
     const bodyParams = marked?.body ?? decl.parameters.map((p, index) => ({ param: this.helperParameter(p, index), object: undefined }));
     const params = marked?.core ?? bodyParams.map((p) => p.param);
@@ -89,7 +95,8 @@ class FrontEnd {
       result: this.resultShape(decl),
       ...(marked === undefined ? {} : { signature: marked.signature }),
     };
-    this.functions.set(decl, core);
+    if (bound.size === 0) this.functions.set(decl, core);
+    else this.specialized.set(decl, [...(this.specialized.get(decl) ?? []), { bound, core }]);
     this.active.push(decl);
     try {
       core.body = stableSums(body.functionBody(bodyParams), (name, shape, at) => this.temporary(name, shape, at));
@@ -138,7 +145,7 @@ class FrontEnd {
     if (!this.ts.isIdentifier(decl.name)) return undefined;
     const owner = ownerFunction(this.ts, decl);
     // A local of a function that is not being differentiated (an enclosing factory) is not ours.
-    if (owner === undefined || !this.functions.has(owner)) return undefined;
+    if (owner === undefined || !(this.functions.has(owner) || this.specialized.has(owner))) return undefined;
     return this.variable(decl.name, decl);
   }
 
@@ -213,6 +220,8 @@ class Body {
   constructor(
     private readonly front: FrontEnd,
     private readonly fn: FunctionLike,
+    /** The functions this body's function parameters are (see `FrontEnd.function`). */
+    private readonly bound: ReadonlyMap<ts.Symbol, FunctionLike>,
   ) {
     this.ts = front.ts;
     this.assigned = assignedSymbols(front.ts, front.checker, fn);
@@ -867,7 +876,15 @@ class Body {
     }
     const receiverShape = ts.isPropertyAccessExpression(callee) ? front.shape(callee.expression).kind : undefined;
     if (ts.isPropertyAccessExpression(callee) && (receiverShape === 'array' || (receiverShape === 'records' && callbackMethods.has(callee.name.text)))) return this.arrayMethod(e, callee, place);
-    const decl = calleeDeclaration(ts, front.checker, e);
+    const decl = (ts.isIdentifier(callee) ? this.boundFunction(callee) : undefined) ?? (isFunctionLiteral(ts, callee) ? (callee as ts.ArrowFunction | ts.FunctionExpression) : calleeDeclaration(ts, front.checker, e));
+    // Function parameters given a function written or declared in the program: the callee is
+    // desugared for those functions, and the arguments themselves carry no value.
+    const bound = new Map<ts.Symbol, FunctionLike>();
+    decl.parameters.forEach((p, i) => {
+      const arg = e.arguments[i];
+      if (arg === undefined || !ts.isIdentifier(p.name) || front.shape(p).kind !== 'function') return;
+      bound.set(front.symbolOf(p.name), this.functionValue(arg));
+    });
     let receiver: (() => Expr) | undefined;
     if (ts.isMethodDeclaration(decl)) {
       if (!ts.isPropertyAccessExpression(callee) && !ts.isElementAccessExpression(callee)) {
@@ -875,9 +892,13 @@ class Body {
       }
       receiver = () => this.expression(callee.expression);
     }
-    const values = this.operands([...(receiver !== undefined ? [receiver] : []), ...e.arguments.map((a) => () => this.expression(a))]);
+    const given = e.arguments.map((a, i) => {
+      const p = decl.parameters[i];
+      return p !== undefined && ts.isIdentifier(p.name) && bound.has(front.symbolOf(p.name)) ? () => undefinedAt(a) : () => this.expression(a);
+    });
+    const values = this.operands([...(receiver !== undefined ? [receiver] : []), ...given]);
     const self = receiver !== undefined ? values.shift() : undefined;
-    const fn = front.function(decl, e);
+    const fn = front.function(decl, e, bound);
     const checked = front.shape(e);
     const call: Call = { kind: 'call', fn, args: fn.params.map((_, i) => values[i] ?? undefinedAt(e)), receiver: self, shape: vague(checked) ? fn.result : checked, at: e };
     return this.placed(call, place, fn.name);
@@ -1159,6 +1180,33 @@ class Body {
     return read(result, fn);
   }
 
+  /** The function a function parameter of this body was given, for `id` naming one. */
+  private boundFunction(id: ts.Identifier): FunctionLike | undefined {
+    const symbol = this.front.checker.getSymbolAtLocation(id);
+    return symbol === undefined ? undefined : this.bound.get(symbol);
+  }
+
+  /**
+   * The function `e` passes: written there, a function or const arrow of the program named there,
+   * or what this body's own function parameter was given.
+   */
+  private functionValue(e: ts.Expression): FunctionLike {
+    const ts = this.ts;
+    const inner = skipOuter(ts, e);
+    if (ts.isArrowFunction(inner) || ts.isFunctionExpression(inner)) return inner;
+    if (ts.isIdentifier(inner)) {
+      const bound = this.boundFunction(inner);
+      if (bound !== undefined) return bound;
+      const decl = this.front.checker.getSymbolAtLocation(inner)?.valueDeclaration;
+      if (decl !== undefined && ts.isFunctionDeclaration(decl) && decl.body !== undefined && !decl.getSourceFile().isDeclarationFile) return decl;
+      if (decl !== undefined && ts.isVariableDeclaration(decl) && decl.initializer !== undefined && (decl.parent.flags & ts.NodeFlags.Const) !== 0) {
+        const init = skipOuter(ts, decl.initializer);
+        if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) return init;
+      }
+    }
+    unsupported(codes.unsupportedSyntax, e, 'a function passed to a function here must be written at the call or declared in the program (a function, or a const arrow); pass it by name or inline.');
+  }
+
   /** What `desugar-classes.ts` needs of this body. */
   private classScope(): ClassScope {
     return {
@@ -1197,6 +1245,7 @@ class Body {
       temporary: (name, shape, at) => this.front.temporary(name, shape, at),
       function: (decl, at) => this.front.function(decl, at),
       inline: (fn, args) => this.inline(fn, args),
+      functionValue: (e) => this.functionValue(e),
       emit: (s) => void this.out.push(s),
       collect: (body) => this.collect(body),
     };
