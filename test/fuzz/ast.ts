@@ -19,7 +19,9 @@ export type Expr =
   | { t: 'assign'; target: Expr; op: string; value: Expr }
   | { t: 'obj'; fields: { name: string; value: Expr | null }[] }
   | { t: 'arr'; elems: Expr[] }
-  | { t: 'new'; ctor: string; args: Expr[] };
+  | { t: 'new'; ctor: string; args: Expr[] }
+  /** `(a, b) => body`, as the callback of an array method. */
+  | { t: 'lambda'; params: string[]; body: Expr };
 
 export type Stmt =
   | { t: 'decl'; kind: 'const' | 'let'; name: string; type?: string; init?: Expr }
@@ -172,6 +174,8 @@ export class Printer {
         return `{ ${e.fields.map((f) => (f.value === null ? f.name : `${f.name}: ${this.expr(f.value)}`)).join(', ')} }`;
       case 'arr':
         return `[${e.elems.map((a) => this.expr(a)).join(', ')}]`;
+      case 'lambda':
+        return `(${e.params.map((p) => this.name(p)).join(', ')}) => ${this.operand(e.body)}`;
       case 'new':
         return `new ${e.ctor}(${e.args.map((a) => this.expr(a)).join(', ')})`;
     }

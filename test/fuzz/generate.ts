@@ -402,8 +402,21 @@ export class Generator {
       [0.5, 'select'],
       [this.callableHelpers(env).length > 0 ? 1.5 : 0.8, 'helper'],
       [env.arrows.length > 0 ? 1 : 0, 'arrow'],
+      [env.arrays.length > 0 ? 0.5 : 0, 'reduce'],
     ]);
     switch (kind) {
+      case 'reduce': {
+        // `xs.reduce((acc, v) => acc + e(v), 0)`: a sum the front end writes as its loop, the
+        // callback desugared in place, reading the variables around it (and writing none).
+        const a = rng.pick(env.arrays);
+        const [acc, v] = [this.fresh('acc'), this.fresh('v')];
+        const inner = copyEnv(env);
+        inner.inArrow = true;
+        inner.nums.push({ name: acc, kind: 'forof', mutable: false }, { name: v, kind: 'forof', mutable: false });
+        this.f('expr:reduce');
+        const body = bin(rng.pick(['+', '-']), id(acc), this.num(inner, d - 1));
+        return { t: 'method', o: id(a.name), name: 'reduce', args: [{ t: 'lambda', params: [acc, v], body }, this.literal()] };
+      }
       case 'arith': {
         const op = rng.weighted([
           [3, '+'],
