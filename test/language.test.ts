@@ -254,6 +254,18 @@ export function f(xs: Float64Array, w: number): number {
 }`,
     points: [[Float64Array.from([0.5, -1.2, 2]), 0.7], [Float64Array.from([0.5, 0.2, 0.3]), -1.3], [Float64Array.from([-3, 0.25]), 0.4]],
   },
+  'Array.from({ length: n }, fn), Float64Array.from(xs, fn) and a spread copy [...xs]': {
+    source: `export function f(xs: Float64Array, w: number): number {
+  const squares = Array.from({ length: xs.length + 1 }, (_, i) => (i + 1) * w * w);
+  const scaled = Float64Array.from(xs, (v, i) => v * w + i);
+  const copy = [...scaled];
+  let s = 0;
+  for (let i = 0; i < squares.length; i++) s += squares[i]!;
+  for (let i = 0; i < copy.length; i++) s += Math.sin(copy[i]!);
+  return s;
+}`,
+    points: [[Float64Array.from([0.5, 1.5]), 0.7], [Float64Array.from([-1, 0.25, 2]), -0.3]],
+  },
   'Math.max(...xs) and Math.min(...xs), a log-sum-exp with map and reduce, and reduceRight as Horner': {
     source: `export function f(z: number[], x: number): number {
   const m = Math.max(...z);

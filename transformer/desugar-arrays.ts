@@ -8,7 +8,7 @@
  */
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
-import { shapes, shapeOf, type CoreFunction, type Expr, type Loop, type Shape, type Stmt, type Var } from './core.js';
+import { shapes, shapeOf, type ArrayStorage, type CoreFunction, type Expr, type Loop, type Shape, type Stmt, type Var } from './core.js';
 import type { FunctionLike } from './source.js';
 
 /** What the rewriting needs of the function body being desugared (`desugar.ts`). */
@@ -96,6 +96,48 @@ export function callbackMethod(scope: ArrayMethodScope, e: ts.CallExpression, ca
     scope.emit({ kind: 'if', test, then: [{ kind: 'assign', var: found, value: { kind: 'number', value: 1, at }, at }, { kind: 'break', loop, at }], else: [], at });
   });
   return { kind: 'binary', op: some ? '!==' : '===', left: { kind: 'var', var: found, at }, right: { kind: 'number', value: 0, at }, at };
+}
+
+/**
+ * `Array.from({ length: n }, (_, i) => e)`, `Float64Array.from(xs, (v, i) => e)`: a new array of
+ * that kind written at the counter, as `map` writes one.
+ */
+export function arrayFrom(scope: ArrayMethodScope, e: ts.CallExpression, storage: ArrayStorage): Expr {
+  const ts = scope.ts;
+  const at = e;
+  const [source, callbackArg] = [e.arguments[0]!, e.arguments[1]!];
+  const sized = ts.isObjectLiteralExpression(source) ? source : undefined;
+  let length: Expr;
+  let element: ((k: Expr) => Expr) | undefined;
+  if (sized !== undefined) {
+    const property = sized.properties.length === 1 ? sized.properties[0]! : undefined;
+    if (property === undefined || !ts.isPropertyAssignment(property) || property.name.getText() !== 'length') {
+      unsupported(codes.unsupportedSyntax, source, 'Array.from is differentiated on an array or on { length: n } here.');
+    }
+    length = scope.stable(scope.expression(property.initializer), property.initializer, 'length');
+  } else {
+    const array = scope.stable(scope.expression(source), source, 'source');
+    const shape = shapeOf(array).kind;
+    if (shape !== 'array' && shape !== 'records') unsupported(codes.unsupportedSyntax, source, 'Array.from is differentiated on an array or on { length: n } here.');
+    length = { kind: 'field', object: array, name: 'length', shape: shapes.int, at };
+    element = (k) => ({ kind: 'element', array, index: k, shape: shapes.number, at });
+  }
+  const callback = scope.functionValue(callbackArg);
+  const fn = scope.ts.isFunctionDeclaration(callback) || !isWrittenAt(scope, callbackArg, callback) ? scope.function(callback, callbackArg) : undefined;
+  const out = scope.temporary('made', shapes.array(storage), at);
+  scope.emit({ kind: 'let', var: out, init: { kind: 'newArray', storage, arg: length, copy: false, at }, at });
+  countedLoop(scope, at, length, false, (k) => {
+    const args = [element?.(k) ?? { kind: 'undefined', at }, k];
+    let value: Expr;
+    if (fn === undefined) value = scope.inline(callback as ts.ArrowFunction | ts.FunctionExpression, args);
+    else {
+      const v = scope.temporary('item', fn.result, at);
+      scope.emit({ kind: 'let', var: v, init: { kind: 'call', fn, args: fn.params.map((_, i) => args[i] ?? { kind: 'undefined', at }), receiver: undefined, shape: fn.result, at }, at });
+      value = { kind: 'var', var: v, at };
+    }
+    scope.emit({ kind: 'store', object: { kind: 'var', var: out, at }, key: { kind: 'element', index: k }, value: scope.stable(value, at, 'item'), at });
+  });
+  return { kind: 'var', var: out, at };
 }
 
 /** `Math.max(...xs)`, `Math.min(...xs)`: a loop keeping the extremum, from -∞ (∞), as `Math.max` does. */

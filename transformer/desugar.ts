@@ -9,7 +9,7 @@ import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
 import { shapes, shapeOf, type ArrayStorage, type BinaryOp, type Call, type CoreFunction, type CoreParameter, type CoreProgram, type Expr, type Loop, type Shape, type Stmt, type Var } from './core.js';
 import { walk } from './core-walk.js';
-import { callbackMethod, callbackMethods, spreadExtremum, type ArrayMethodScope } from './desugar-arrays.js';
+import { arrayFrom, callbackMethod, callbackMethods, spreadExtremum, type ArrayMethodScope } from './desugar-arrays.js';
 import { classOf, construct, type ClassScope } from './desugar-classes.js';
 import { guardCall, typeofTest, type GuardScope } from './desugar-guards.js';
 import { findDiscrete } from './discrete.js';
@@ -584,6 +584,11 @@ class Body {
     if (ts.isCallExpression(e)) return this.call(e, place);
     if (ts.isNewExpression(e)) return this.newExpression(e);
     if (ts.isArrayLiteralExpression(e)) {
+      // `[...xs]`: a copy, as `Array.from(xs)`.
+      if (e.elements.length === 1 && ts.isSpreadElement(e.elements[0]!)) {
+        const source = this.expression(e.elements[0].expression);
+        if (shapeOf(source).kind === 'array') return { kind: 'newArray', storage: 'array', arg: source, copy: true, at: e };
+      }
       for (const element of e.elements) {
         if (ts.isSpreadElement(element) || ts.isOmittedExpression(element)) unsupported(codes.unsupportedSyntax, element, 'spread elements and holes are not supported in the array literals of a marked function; list the elements.');
       }
@@ -868,6 +873,9 @@ class Body {
       if (place !== 'effect') unsupported(codes.unsupportedSyntax, e, 'the value of a console call cannot be differentiated; call it as a statement.');
       for (const a of e.arguments) this.effect(a);
       return undefinedAt(e);
+    }
+    if ((global === 'Float64Array' || global === 'Float32Array' || global === 'Array') && member === 'from' && e.arguments.length === 2) {
+      return arrayFrom(this.arrayScope(), e, global === 'Float64Array' ? 'float64' : global === 'Float32Array' ? 'float32' : 'array');
     }
     if ((global === 'Float64Array' || global === 'Float32Array' || global === 'Array') && member === 'from' && e.arguments.length === 1) {
       const source = this.expression(e.arguments[0]!);
