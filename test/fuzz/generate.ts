@@ -412,6 +412,8 @@ export class Generator {
         const [acc, v] = [this.fresh('acc'), this.fresh('v')];
         const inner = copyEnv(env);
         inner.inArrow = true;
+        // `let h;` without a type cannot be read in a closure (TS7034).
+        inner.nums = inner.nums.filter((n) => n.untyped !== true);
         inner.nums.push({ name: acc, kind: 'forof', mutable: false }, { name: v, kind: 'forof', mutable: false });
         this.f('expr:reduce');
         const body = bin(rng.pick(['+', '-']), id(acc), this.num(inner, d - 1));
