@@ -52,7 +52,7 @@ const cases: Record<string, Case> = {
   'writing to an element of a parameter array of objects': { code: 95006, params: 'x: number, pts: { x: number; y: number }[]', body: '§pts[0]!.x = x;\n  return pts[0]!.y * x;', says: /the parameter 'pts'.*caller's/ },
   'an optional object parameter': { code: 95004, params: 'x: number, §opts?: { k: number }', body: 'return x;', says: /opts: Options = \{\}/ },
   'an object default that is not a literal': { code: 95004, params: 'x: number, opts: { k: number } = §defaults', extra: 'const defaults = { k: 1 };', body: 'return x * opts.k;', says: /an object literal of literals/ },
-  'writing to a parameter array': { code: 95006, params: 'xs: number[]', body: '§xs[0] = 1;\n  return xs[1]!;', says: /copy it into a local array/ },
+  'pushing to a parameter array': { code: 95006, params: 'xs: number[]', body: '§xs.push(1);\n  return xs[1]!;', says: /'push' on the parameter array 'xs'/ },
   'an untyped parameter': { code: 95004, params: '§x: any', body: 'return x * 2;', says: /give it a type/ },
   'a rest parameter': { code: 95004, params: '§...xs: number[]', body: 'return 1;', says: /rest parameters/ },
   'a spread in an object literal': { code: 95001, params: 'x: number, o: { name: string }', body: 'const p = { x, §...o };\n  return p.x;', says: /may only list fields/ },

@@ -177,8 +177,10 @@ function crossCheck(coarse: Record<string, any>, fine: Record<string, any>): voi
     }
     const both = <R>(mine: (...args: any[]) => R, theirs: (...args: any[]) => R, gradientOf: (r: R) => unknown[]) =>
       function (this: unknown, ...args: any[]): R {
+        // The fine companion gets the arguments as they were: a function may write its arrays.
+        const before = args.map(copyOf);
         const result = mine.apply(this, args);
-        const other = theirs.apply(this, args);
+        const other = theirs.apply(this, before);
         compareGradients(gradientOf(result), gradientOf(other), `${what} at (${args.map(show).join(', ')})`);
         crossChecked++;
         return result;
@@ -191,6 +193,16 @@ function crossCheck(coarse: Record<string, any>, fine: Record<string, any>): voi
       for (const key of Object.getOwnPropertyNames(value.prototype)) if (key !== 'constructor') pair(value.prototype[key], fine[name]?.prototype?.[key], `${name}.${key}`);
       for (const key of Object.getOwnPropertyNames(value)) if (key !== 'prototype') pair(value[key], fine[name]?.[key], `${name}.${key}`);
     }
+  }
+}
+
+/** A deep copy of an argument where one can be made (data), else the argument itself. */
+function copyOf(a: unknown): unknown {
+  if (typeof a !== 'object' || a === null) return a;
+  try {
+    return structuredClone(a);
+  } catch {
+    return a;
   }
 }
 

@@ -1117,10 +1117,10 @@ export function f(x: number): number {
 );
 
 diagnosticTest(
-  'a void helper writing to a parameter array is reported at the write',
+  'a void helper pushing to a parameter array is reported at the push',
   `
 function overwrite(xs: number[], x: number): void {
-  §xs[0] = x;
+  §xs.push(x);
 }
 
 /** @differentiable */

@@ -14,6 +14,7 @@
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
 import { shapeOf, type CoreFunction, type CoreProgram, type Expr, type Loop, type RecordShape, type Shape, type Stmt, type Var } from './core.js';
+import { expressionsOf, forEachExpr, walk } from './core-walk.js';
 import { activeVariables, callIsActive, type Activity } from './fine-activity.js';
 import { partialsOf } from './fine-partials.js';
 import { identifiersIn, Namer } from './names.js';
@@ -97,6 +98,8 @@ class FineEmitter {
   private readonly loops: EmittedLoop[] = [];
   private readonly namer: Namer;
   private readonly tape: ts.Identifier;
+  /** Parameter arrays written in place (their elements, as the primal writes them): see `companion`. */
+  private readonly writable = new Set<string>();
   /** Above 0 while evaluating what only steers control flow: operations are computed, not recorded. */
   private passive = 0;
 
@@ -126,8 +129,19 @@ class FineEmitter {
     const prologue: ts.Statement[] = [this.declaration(this.tape.text, f.createPropertyAccessExpression(f.createIdentifier(this.source.runtime), 'operations'), true), f.createExpressionStatement(this.method('begin', []))];
     /** Each differentiated parameter's input slots, kept apart from its shadow, which an assignment moves on. */
     const inputs = new Map<Var, string>();
+    // Where the function writes elements of arrays, a parameter array may be among them (an
+    // in-place step): it is written as the primal writes it, and its shadow is a copy of its input
+    // slots, so that the gradient stays with respect to the values on entry.
+    const inPlace = writesElements(main);
     for (const p of params) {
       const outside = p.kind === 'arr' ? `the parameter array '${p.var.name}'` : undefined;
+      if (outside !== undefined && inPlace) this.writable.add(outside);
+      if (!seeds.has(p.var) && p.kind === 'arr' && inPlace) {
+        const slots = this.namer.fresh(`${p.name}$`);
+        prologue.push(this.declaration(slots, this.zeroSlots(f.createIdentifier(p.name)), false));
+        frame.bindings.set(p.var, { kind: p.kind, name: p.name, shadow: slots, outside });
+        continue;
+      }
       if (!seeds.has(p.var)) {
         // Not differentiated, but it may be given active values later (`n = n * x`): a shadow from 0.
         const later = activity.active.has(p.var) && p.kind === 'num' ? this.namer.fresh(`${p.name}$`) : undefined;
@@ -140,7 +154,7 @@ class FineEmitter {
       prologue.push(this.declaration(input, slots, true));
       inputs.set(p.var, input);
       const shadow = this.namer.fresh(`${p.name}$`);
-      prologue.push(this.declaration(shadow, f.createIdentifier(input), false));
+      prologue.push(this.declaration(shadow, p.kind === 'arr' && inPlace ? f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(input), 'slice'), undefined, []) : f.createIdentifier(input), false));
       frame.bindings.set(p.var, { kind: p.kind, name: p.name, shadow, outside });
     }
     const body = this.functionBody(frame);
@@ -772,7 +786,9 @@ class FineEmitter {
     if (base.outside !== undefined && base.kind === 'rec' && !base.holder) {
       unsupported(codes.mutation, s.at, `writing to ${base.outside} cannot be differentiated (the caller's object would change); keep the changed value in a local variable or object instead.`);
     }
-    if (base.outside !== undefined && base.kind !== 'rec') unsupported(codes.mutation, s.at, `writing to ${base.outside} cannot be differentiated; copy it into a local array first.`);
+    if (base.outside !== undefined && base.kind !== 'rec' && !(this.writable.has(base.outside) && s.key.kind === 'element')) {
+      unsupported(codes.mutation, s.at, `writing to ${base.outside} cannot be differentiated; copy it into a local array first.`);
+    }
     if (base.s === undefined) unsupported(codes.mutation, s.at, 'this writes to an array or object from outside the marked function (a field of `this`, a module variable); compute a new value and return it instead.');
     const where = this.simple(base.v, 'target');
     const slots = this.simple(base.s, 'targetSlots');
@@ -865,6 +881,21 @@ function kindOf(shape: Shape): Kind {
     default:
       return 'other';
   }
+}
+
+/** Does `fn`, or a function it calls, write an element of an array? */
+function writesElements(fn: CoreFunction, seen = new Set<CoreFunction>()): boolean {
+  seen.add(fn);
+  let found = false;
+  walk(fn.body, (s) => {
+    if (s.kind === 'store' && s.key.kind === 'element') found = true;
+    for (const e of expressionsOf(s)) {
+      forEachExpr(e, (x) => {
+        if (x.kind === 'call' && !seen.has(x.fn) && writesElements(x.fn, seen)) found = true;
+      });
+    }
+  });
+  return found;
 }
 
 /**
