@@ -51,6 +51,7 @@ const cases: Record<string, Case> = {
   'nested arrays in a parameter object': { code: 95004, params: 'x: number, §p: { rows: number[][] }', body: 'return x * p.rows.length;', says: /nested arrays \(number\[\]\[\]\) and arrays of objects holding arrays, strings or optional fields are not differentiated yet/ },
   'writing to an element of a parameter array of objects': { code: 95006, params: 'x: number, pts: { x: number; y: number }[]', body: '§pts[0]!.x = x;\n  return pts[0]!.y * x;', says: /the parameter 'pts'.*caller's/ },
   'an optional object parameter': { code: 95004, params: 'x: number, §opts?: { k: number }', body: 'return x;', says: /opts: Options = \{\}/ },
+  'a default drawn at random': { code: 95004, params: 'x: number, jitter = §Math.random()', body: 'return x * jitter;', says: /computed from constants/ },
   'an object default that is not a literal': { code: 95004, params: 'x: number, opts: { k: number } = §defaults', extra: 'const defaults = { k: 1 };', body: 'return x * opts.k;', says: /an object literal of literals/ },
   'pushing to a parameter array': { code: 95006, params: 'xs: number[]', body: '§xs.push(1);\n  return xs[1]!;', says: /'push' on the parameter array 'xs'/ },
   'an untyped parameter': { code: 95004, params: '§x: any', body: 'return x * 2;', says: /give it a type/ },

@@ -254,6 +254,13 @@ export function f(xs: Float64Array, w: number): number {
 }`,
     points: [[Float64Array.from([0.5, -1.2, 2]), 0.7], [Float64Array.from([0.5, 0.2, 0.3]), -1.3], [Float64Array.from([-3, 0.25]), 0.4]],
   },
+  "defaults computed from constants: Math's, the module's": {
+    source: `const STIFFNESS = 3;
+export function f(x: number, period = 2 * Math.PI, k = STIFFNESS / 4 + Math.sqrt(2)): number {
+  return k * Math.sin((2 * Math.PI * x) / period) ** 2;
+}`,
+    points: [[0.7], [0.7, 3], [-0.4, 5, 0.5]],
+  },
   'Array.from({ length: n }, fn), Float64Array.from(xs, fn) and a spread copy [...xs]': {
     source: `export function f(xs: Float64Array, w: number): number {
   const squares = Array.from({ length: xs.length + 1 }, (_, i) => (i + 1) * w * w);

@@ -98,8 +98,12 @@ export function isIntegerType(ts: typeof import('typescript'), type: ts.Type): b
  */
 export function checkedParameter(ts: typeof import('typescript'), checker: ts.TypeChecker, p: ts.ParameterDeclaration, objectDefault: boolean, index: number): { name: string; type: ts.Type } {
   if (p.dotDotDotToken) unsupported(codes.unsupportedParameter, p, 'rest parameters are not supported; list the parameters one by one.');
-  if (p.initializer !== undefined && !objectDefault && !isNumberLiteral(ts, p.initializer)) {
-    unsupported(codes.unsupportedParameter, p.initializer, 'a parameter default must be a literal in a marked function: a number, or for an object parameter an object literal of literals; pass the value explicitly instead.');
+  if (p.initializer !== undefined && !objectDefault && !isConstantDefault(ts, checker, p.initializer)) {
+    unsupported(
+      codes.unsupportedParameter,
+      p.initializer,
+      "a parameter default of a marked function must be computed from constants (numbers, Math's constants and functions, the module's consts), or for an object parameter be an object literal of literals; pass the value explicitly instead.",
+    );
   }
   const name = ts.isIdentifier(p.name) ? p.name.text : `arg${index}`;
   const declared = checker.getTypeAtLocation(p);
@@ -122,6 +126,30 @@ export function refuseNumbersInside(ts: typeof import('typescript'), checker: ts
       ? `parameter '${name}' has type '${checker.typeToString(type)}'; an optional object or a union holding numbers is not differentiated: make it required with one type, or give it a default (\`opts: Options = {}\`).`
       : `parameter '${name}' has type '${checker.typeToString(type)}'; nested arrays (number[][]) and arrays of objects holding arrays, strings or optional fields are not differentiated yet: pass the numbers as a flat 'number[]' or 'Float64Array', an array of objects of numbers, or an object of them.`,
   );
+}
+
+/**
+ * A default the companion can repeat as it is: arithmetic on numbers, `Math`'s constants and
+ * functions, and consts of the module (`2 * Math.PI`, `TAU / steps0`): nothing of the call's own.
+ */
+function isConstantDefault(ts: typeof import('typescript'), checker: ts.TypeChecker, e: ts.Expression): boolean {
+  if (ts.isNumericLiteral(e)) return true;
+  if (ts.isParenthesizedExpression(e)) return isConstantDefault(ts, checker, e.expression);
+  if (ts.isPrefixUnaryExpression(e)) return (e.operator === ts.SyntaxKind.MinusToken || e.operator === ts.SyntaxKind.PlusToken) && isConstantDefault(ts, checker, e.operand);
+  if (ts.isBinaryExpression(e)) {
+    const arithmetic = [ts.SyntaxKind.PlusToken, ts.SyntaxKind.MinusToken, ts.SyntaxKind.AsteriskToken, ts.SyntaxKind.SlashToken, ts.SyntaxKind.AsteriskAsteriskToken, ts.SyntaxKind.PercentToken];
+    return arithmetic.includes(e.operatorToken.kind) && isConstantDefault(ts, checker, e.left) && isConstantDefault(ts, checker, e.right);
+  }
+  const isMath = (x: ts.Expression) => ts.isIdentifier(x) && x.text === 'Math' && (checker.getSymbolAtLocation(x)?.declarations?.[0]?.getSourceFile().isDeclarationFile ?? false);
+  if (ts.isPropertyAccessExpression(e)) return isMath(e.expression);
+  // Math.random() would draw another number in the companion.
+  if (ts.isCallExpression(e)) return ts.isPropertyAccessExpression(e.expression) && isMath(e.expression.expression) && e.expression.name.text !== 'random' && e.arguments.every((a) => isConstantDefault(ts, checker, a));
+  if (ts.isIdentifier(e)) {
+    // A const of the module (not of a function: the companion stands beside the marked function).
+    const decl = checker.getSymbolAtLocation(e)?.valueDeclaration;
+    return decl !== undefined && ts.isVariableDeclaration(decl) && (decl.parent.flags & ts.NodeFlags.Const) !== 0 && ts.isVariableStatement(decl.parent.parent) && ts.isSourceFile(decl.parent.parent.parent) && decl.initializer !== undefined && isConstantDefault(ts, checker, decl.initializer);
+  }
+  return false;
 }
 
 export function isNumberLiteral(ts: typeof import('typescript'), e: ts.Expression): boolean {
