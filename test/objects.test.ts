@@ -16,6 +16,8 @@ interface Program {
   readonly name: string;
   readonly parameters: number;
   readonly points: readonly (readonly unknown[])[];
+  /** Positions of parameters that are counts or indices, not differentiated. */
+  readonly discrete?: readonly number[];
 }
 
 const programs: Record<string, Program> = {
@@ -160,6 +162,7 @@ export function finalEnergy(s0: State, p: Params, steps: number): number {
   return 0.5 * v * v + 0.5 * p.k * x * x;
 }`,
     points: [[{ x: 1, v: 0 }, { k: 2, c: 0.1, dt: 0.05 }, 40]],
+    discrete: [2],
   },
   'an object the function builds around a parameter object, a parameter array and a string': {
     name: 'weighted',
@@ -233,6 +236,31 @@ export function centroidEnergy(scene: Scene, g: number): number {
 }`,
     points: [[{ bodies: [{ pos: { x: 0.5, y: 1 }, m: 2 }, { pos: { x: -1, y: 0.3 }, m: 1 }], k: 0.7 }, 9.81]],
   },
+  'a graph layout: points as [x, y] tuples, edges as index pairs, destructured in for...of': {
+    name: 'layoutEnergy',
+    parameters: 4,
+    source: `interface Edge { a: number; b: number }
+/** @differentiable */
+export function layoutEnergy(pos: [number, number][], edges: Edge[], rest: Float64Array, repulsion: number): number {
+  let e = 0;
+  for (let k = 0; k < edges.length; k++) {
+    const { a, b } = edges[k]!;
+    const [xa, ya] = pos[a]!;
+    const dx = xa - pos[b]![0];
+    const dy = ya - pos[b]![1];
+    e += (Math.hypot(dx, dy) - rest[k]!) ** 2;
+  }
+  for (let i = 0; i < pos.length; i++) {
+    for (let j = i + 1; j < pos.length; j++) {
+      const d2 = (pos[i]![0] - pos[j]![0]) ** 2 + (pos[i]![1] - pos[j]![1]) ** 2;
+      e += repulsion / (d2 + 0.01);
+    }
+  }
+  return e;
+}`,
+    points: [[[[0, 0], [1, 0.2], [0.3, 1.1]], [{ a: 0, b: 1 }, { a: 1, b: 2 }], Float64Array.from([1, 1.2]), 0.05]],
+    discrete: [1],
+  },
 };
 
 const objects = suite('objects as parameters');
@@ -246,7 +274,7 @@ for (const [title, p] of Object.entries(programs)) {
       assertClose(value, f(...at), `${title}: value`, 1e-12, 1e-12);
       assert.is(gradient.length, p.parameters, `${title}: one gradient per parameter`);
       // The steps count is not differentiated: only the numbers of the objects and arrays are.
-      const differentiated = at.map((a, i) => (p.name === 'finalEnergy' && i === 2 ? undefined : a));
+      const differentiated = at.map((a, i) => (p.discrete?.includes(i) ? undefined : a));
       assertTreeGradient((...a: unknown[]) => f(...a.map((x, i) => x ?? at[i])), gradient, differentiated, title);
       assert.equal(m.grad(f)(...at), gradient, `${title}: grad gives valueAndGrad's gradient`);
     }

@@ -52,7 +52,7 @@ export type Shape =
 export type ArrayStorage = 'array' | 'float64' | 'float32';
 
 /** The fields of an element of an array of records: a number, or a record of them. */
-export type RecordShape = { readonly kind: 'record'; readonly fields: ReadonlyMap<string, Shape> };
+export type RecordShape = { readonly kind: 'record'; readonly fields: ReadonlyMap<string, Shape>; /** A tuple of numbers (`[number, number]`): fields 0, 1, ... */ readonly tuple?: boolean };
 
 export const shapes = {
   number: { kind: 'number', int: false, optional: false } as Shape,
@@ -193,7 +193,7 @@ export interface CoreParameter {
 /** A leaf of a parameter: the core parameter at `index`; or an object of such trees. */
 export type ParameterTree =
   | { readonly kind: 'leaf'; readonly index: number; /** A `k?: number` field: its gradient is `undefined` where it is. */ readonly optional: boolean }
-  | { readonly kind: 'object'; readonly fields: readonly (readonly [string, ParameterTree])[] }
+  | { readonly kind: 'object'; readonly fields: readonly (readonly [string, ParameterTree])[]; /** A tuple's elements: fields 0, 1, ... */ readonly tuple?: boolean }
   /** An array of records: `element`'s leaves are arrays, one element's field each. */
   | { readonly kind: 'records'; readonly element: ParameterTree & { readonly kind: 'object' } };
 

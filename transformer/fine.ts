@@ -20,7 +20,7 @@ import { partialsOf } from './fine-partials.js';
 import { identifiersIn, Namer } from './names.js';
 import type { CompanionBody } from './emit.js';
 import { hasZeroDerivative, primitive, type PrimitiveName } from './rules.js';
-import { infix, numberLiteral } from './syntax.js';
+import { infix, member, numberLiteral } from './syntax.js';
 
 type Kind = 'num' | 'arr' | 'rec' | 'other';
 
@@ -623,7 +623,7 @@ class FineEmitter {
       let path: ts.Expression = base.v;
       for (let shape: Shape = objectShape.element; shape.kind === 'record'; ) {
         const first: [string, Shape] = [...(shape as RecordShape).fields][0]!;
-        path = f.createPropertyAccessExpression(path, first[0]);
+        path = member(f, path, first[0]);
         shape = first[1];
       }
       return { kind: 'num', v: f.createPropertyAccessExpression(path, 'length') };
@@ -652,8 +652,8 @@ class FineEmitter {
       const record = (shape: RecordShape, v: ts.Expression, s: ts.Expression | undefined): Val => {
         const fields = [...shape.fields].map(([name, field]) =>
           field.kind === 'record'
-            ? ([name, record(field as RecordShape, f.createPropertyAccessExpression(v, name), s && f.createPropertyAccessExpression(s, name))] as const)
-            : ([name, { kind: 'num' as const, v: f.createElementAccessExpression(f.createPropertyAccessExpression(v, name), at), s: s && f.createElementAccessExpression(f.createPropertyAccessExpression(s, name), at) }] as const),
+            ? ([name, record(field as RecordShape, member(f, v, name), s && member(f, s, name))] as const)
+            : ([name, { kind: 'num' as const, v: f.createElementAccessExpression(member(f, v, name), at), s: s && f.createElementAccessExpression(member(f, s, name), at) }] as const),
         );
         return {
           kind: 'rec',

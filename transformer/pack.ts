@@ -9,6 +9,7 @@ import type ts from 'typescript';
 import type { ParameterTree, SourceParameter } from './core.js';
 import type { CompanionBody } from './emit.js';
 import { Namer } from './names.js';
+import { member } from './syntax.js';
 
 /** The leaf positions of the source parameters at `positions`, in order. */
 export function leafPositions(signature: readonly SourceParameter[], positions: readonly number[]): number[] {
@@ -59,7 +60,7 @@ export function packCompanion(tsApi: typeof ts, f: ts.NodeFactory, signature: re
             const pick = f.createArrowFunction(undefined, undefined, [f.createParameterDeclaration(undefined, undefined, element)], undefined, f.createToken(tsApi.SyntaxKind.EqualsGreaterThanToken), inElement);
             declare(t.index, f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Float64Array'), 'from'), undefined, [object, pick]));
           } else if (t.kind === 'object') {
-            for (const [field, sub] of t.fields) column(sub, f.createPropertyAccessExpression(inElement, field));
+            for (const [field, sub] of t.fields) column(sub, member(f, inElement, field));
           }
         };
         column(tree.element, element);
@@ -73,11 +74,13 @@ export function packCompanion(tsApi: typeof ts, f: ts.NodeFactory, signature: re
   const gradients = (leafGradients: readonly ts.Expression[]): ts.Expression => {
     let next = 0;
     const build = (tree: ParameterTree, source: ts.Expression): ts.Expression => {
-      if (tree.kind === 'object') return f.createObjectLiteralExpression(tree.fields.map(([field, t]) => f.createPropertyAssignment(field, build(t, f.createPropertyAccessExpression(source, field)))), false);
+      if (tree.kind === 'object') return f.createObjectLiteralExpression(tree.fields.map(([field, t]) => f.createPropertyAssignment(field, build(t, member(f, source, field)))), false);
       if (tree.kind === 'records') {
         // `Array.from(pts, (_, k) => ({ x: dpts_x[k], y: dpts_y[k] }))`: an element's gradient per element.
         const k = f.createIdentifier(namer.fresh('k'));
         const at = (t: ParameterTree): ts.Expression => {
+          // A tuple's gradient is a Float64Array, as an array of numbers' is.
+          if (t.kind === 'object' && t.tuple === true) return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Float64Array'), 'of'), undefined, t.fields.map(([, sub]) => at(sub)));
           if (t.kind === 'object') return f.createObjectLiteralExpression(t.fields.map(([field, sub]) => f.createPropertyAssignment(field, at(sub))), false);
           const g = leafGradients[next++]!;
           return tsApi.isIdentifier(g) && g.text === 'undefined' ? g : f.createElementAccessExpression(g, k);

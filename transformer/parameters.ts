@@ -131,7 +131,7 @@ function recordsOf(scope: ParameterScope, element: RecordShape, name: string, pa
       fields.push([field, { kind: 'var', var: leaf, at }]);
       core.push({ var: leaf, companionDefault: undefined });
     }
-    return { tree: { kind: 'object', fields: treeFields }, fields };
+    return { tree: { kind: 'object', fields: treeFields, ...(rec.tuple === true ? { tuple: true } : {}) }, fields };
   };
   const { tree, fields } = build(element, []);
   return { tree: { kind: 'records', element: tree }, object: { kind: 'records', fields, element, readonlyAs, at } };

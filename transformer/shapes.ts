@@ -45,6 +45,12 @@ export function shapeOfType(tsApi: typeof ts, checker: ts.TypeChecker, declared:
  * array, a string), and past a depth no real element has.
  */
 function recordOfNumbers(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type, depth: number): RecordShape | undefined {
+  if (checker.isTupleType(type)) {
+    // `[number, number]`: a point as a pair, its fields 0 and 1.
+    const elements = checker.getTypeArguments(type as ts.TypeReference);
+    if (elements.length === 0 || !elements.every((t) => isNumberType(tsApi, t) && !isIntegerType(tsApi, t))) return undefined;
+    return { kind: 'record', fields: new Map(elements.map((_, i) => [String(i), shapes.number])), tuple: true };
+  }
   if (depth > 4 || !(type.flags & tsApi.TypeFlags.Object) || checker.isArrayLikeType(type) || type.getCallSignatures().length > 0) return undefined;
   const fields = new Map<string, Shape>();
   for (const prop of checker.getPropertiesOfType(type)) {

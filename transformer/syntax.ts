@@ -77,3 +77,8 @@ function precedence(ts: typeof import('typescript'), token: ts.SyntaxKind): numb
       return 0;
   }
 }
+
+/** `object.name`, or `object[0]` for a tuple's element. */
+export function member(f: ts.NodeFactory, object: ts.Expression, name: string): ts.Expression {
+  return /^[0-9]+$/.test(name) ? f.createElementAccessExpression(object, Number(name)) : f.createPropertyAccessExpression(object, name);
+}
