@@ -1,10 +1,11 @@
 /**
- * Array methods that take a callback, and `Math.max(...xs)`, as the front end rewrites them
- * (DESIGN.md §3): each is the loop it stands for, the callback a call in its body, so that both
- * modes see only loops and calls. `xs.reduce((s, v) => s + v * v, 0)` is
- * `let s = 0; for (let k = 0; k < xs.length; k++) s = cb(s, xs[k], k, xs)`; `map` writes a new
- * array of the same kind at the counter (a map, DESIGN.md §4); `forEach` calls for the effects;
- * `some` and `every` leave at the first element that decides.
+ * Array methods that take a callback, `Array.from(..., fn)` and `Math.max(...xs)`, as the front end
+ * rewrites them (DESIGN.md §3): each is the loop it stands for, so that both modes see only loops.
+ * `xs.reduce((s, v) => s + v * v, 0)` is `let s = 0; for (let k = 0; k < xs.length; k++) s = cb(s,
+ * xs[k], k, xs)`, a callback written at the call desugared in place there (`desugar.ts`, `inline`),
+ * a named one called; `map` writes a new array of the same kind at the counter (a map, DESIGN.md
+ * §4); `forEach` runs the callback for its effects; `some` and `every` leave at the first element
+ * that decides.
  */
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
@@ -14,7 +15,6 @@ import type { FunctionLike } from './source.js';
 /** What the rewriting needs of the function body being desugared (`desugar.ts`). */
 export interface ArrayMethodScope {
   readonly ts: typeof ts;
-  readonly checker: ts.TypeChecker;
   expression(e: ts.Expression): Expr;
   /** `e` in a variable of its own unless reading it twice is the same. */
   stable(e: Expr, at: ts.Node, name: string): Expr;
@@ -38,25 +38,10 @@ export function callbackMethod(scope: ArrayMethodScope, e: ts.CallExpression, ca
   if (e.arguments.length > (name.startsWith('reduce') ? 2 : 1)) {
     unsupported(codes.unsupportedSyntax, e.arguments[1]!, `a 'thisArg' for '${name}' is not differentiated; use an arrow function that reads what it needs.`);
   }
-  const callback = scope.functionValue(e.arguments[0]!);
-  const fn = scope.ts.isFunctionDeclaration(callback) || !isWrittenAt(scope, e.arguments[0]!, callback) ? scope.function(callback, e.arguments[0]!) : undefined;
+  const call = invoker(scope, e.arguments[0]!, e);
   const at = e;
   const length: Expr = { kind: 'field', object: array, name: 'length', shape: shapes.int, at };
   const element = (index: Expr): Expr => ({ kind: 'element', array, index, shape: shapes.number, at });
-  const result = (hint: string, expr: Expr): Expr => {
-    const v = scope.temporary(hint, shapeOf(expr), at);
-    scope.emit({ kind: 'let', var: v, init: expr, at });
-    return { kind: 'var', var: v, at };
-  };
-  /**
-   * The callback's value for `args`: a callback written here is desugared in place (so that it may
-   * change the variables around it, `t += v`, as the function's own); a named one is called, with
-   * only as many arguments as it declares.
-   */
-  const call = (args: readonly Expr[], hint: string): Expr =>
-    fn === undefined
-      ? scope.inline(callback as ts.ArrowFunction | ts.FunctionExpression, args)
-      : result(hint, { kind: 'call', fn, args: fn.params.map((_, i) => args[i] ?? { kind: 'undefined', at }), receiver: undefined, shape: fn.result, at });
 
   if (name === 'reduce' || name === 'reduceRight') {
     // Without a start, reduce takes the first element, and throws on an empty array: ask for one.
@@ -122,19 +107,11 @@ export function arrayFrom(scope: ArrayMethodScope, e: ts.CallExpression, storage
     length = { kind: 'field', object: array, name: 'length', shape: shapes.int, at };
     element = (k) => ({ kind: 'element', array, index: k, shape: shapes.number, at });
   }
-  const callback = scope.functionValue(callbackArg);
-  const fn = scope.ts.isFunctionDeclaration(callback) || !isWrittenAt(scope, callbackArg, callback) ? scope.function(callback, callbackArg) : undefined;
+  const call = invoker(scope, callbackArg, e);
   const out = scope.temporary('made', shapes.array(storage), at);
   scope.emit({ kind: 'let', var: out, init: { kind: 'newArray', storage, arg: length, copy: false, at }, at });
   countedLoop(scope, at, length, false, (k) => {
-    const args = [element?.(k) ?? { kind: 'undefined', at }, k];
-    let value: Expr;
-    if (fn === undefined) value = scope.inline(callback as ts.ArrowFunction | ts.FunctionExpression, args);
-    else {
-      const v = scope.temporary('item', fn.result, at);
-      scope.emit({ kind: 'let', var: v, init: { kind: 'call', fn, args: fn.params.map((_, i) => args[i] ?? { kind: 'undefined', at }), receiver: undefined, shape: fn.result, at }, at });
-      value = { kind: 'var', var: v, at };
-    }
+    const value = call([element?.(k) ?? { kind: 'undefined', at }, k], 'item');
     scope.emit({ kind: 'store', object: { kind: 'var', var: out, at }, key: { kind: 'element', index: k }, value: scope.stable(value, at, 'item'), at });
   });
   return { kind: 'var', var: out, at };
@@ -173,6 +150,22 @@ function countedLoop(scope: ArrayMethodScope, at: ts.CallExpression, length: Exp
   };
   loop.body = scope.collect(() => fill(k, loop));
   scope.emit(loop);
+}
+
+/**
+ * The callback's value for `args`: one written at the call is desugared in place (so that it may
+ * change the variables around it, `t += v`, as the function's own); a named one is called, with
+ * only as many arguments as it declares, its value held in a variable named after `hint`.
+ */
+function invoker(scope: ArrayMethodScope, arg: ts.Expression, at: ts.CallExpression): (args: readonly Expr[], hint: string) => Expr {
+  const callback = scope.functionValue(arg);
+  if (!scope.ts.isFunctionDeclaration(callback) && isWrittenAt(scope, arg, callback)) return (args) => scope.inline(callback as ts.ArrowFunction | ts.FunctionExpression, args);
+  const fn = scope.function(callback, arg);
+  return (args, hint) => {
+    const v = scope.temporary(hint, fn.result, at);
+    scope.emit({ kind: 'let', var: v, init: { kind: 'call', fn, args: fn.params.map((_, i) => args[i] ?? { kind: 'undefined', at }), receiver: undefined, shape: fn.result, at }, at });
+    return { kind: 'var', var: v, at };
+  };
 }
 
 /** Is the callback `fn` the argument `arg` itself, written at the call? */

@@ -1247,7 +1247,6 @@ class Body {
   private arrayScope(): ArrayMethodScope {
     return {
       ts: this.ts,
-      checker: this.front.checker,
       expression: (e) => this.expression(e),
       stable: (e, at, name) => this.stableCopy(e, at, name),
       temporary: (name, shape, at) => this.front.temporary(name, shape, at),

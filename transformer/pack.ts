@@ -1,9 +1,9 @@
 /**
  * Companions over the source's parameters (DESIGN.md §2). Both modes differentiate the core's
- * parameters, the leaves of object parameters among them (`parameters.ts`); this gives the companion
- * the parameters as the source declares them, reads the leaves out of the objects first, and returns
- * each object parameter's gradient as an object of the same shape. Without object parameters the
- * companion is left as it is.
+ * parameters, the leaves of object parameters and of arrays of objects among them
+ * (`parameters.ts`); this gives the companion the parameters as the source declares them, reads the
+ * leaves out of them first (an array of objects field by field into `Float64Array`s), and returns
+ * each one's gradient in the same shape. Without such parameters the companion is left as it is.
  */
 import type ts from 'typescript';
 import type { ParameterTree, SourceParameter } from './core.js';
@@ -38,7 +38,8 @@ function leavesOf(tree: ParameterTree): number[] {
 export function packCompanion(tsApi: typeof ts, f: ts.NodeFactory, signature: readonly SourceParameter[], inner: CompanionBody, positions: readonly number[], withValue: boolean): CompanionBody {
   if (isFlat(signature)) return inner;
   const leafNames = inner.parameters.map((p) => (p.name as ts.Identifier).text);
-  const namer = new Namer(identifiersOf(tsApi, inner.body));
+  // The leaves' names are declared here too, used or not.
+  const namer = new Namer([...identifiersOf(tsApi, inner.body), ...leafNames]);
   const prologue: ts.Statement[] = [];
   const sourceNames: string[] = [];
   const parameters = signature.map((p) => {
@@ -66,7 +67,7 @@ export function packCompanion(tsApi: typeof ts, f: ts.NodeFactory, signature: re
         column(tree.element, element);
         return;
       }
-      for (const [field, t] of tree.fields) read(t, f.createPropertyAccessExpression(object, field));
+      for (const [field, t] of tree.fields) read(t, member(f, object, field));
     };
     read(p.tree, f.createIdentifier(name));
     return f.createParameterDeclaration(undefined, undefined, name, undefined, undefined, p.default);
