@@ -883,18 +883,40 @@ function kindOf(shape: Shape): Kind {
   }
 }
 
-/** Does `fn`, or a function it calls, write an element of an array? */
-function writesElements(fn: CoreFunction, seen = new Set<CoreFunction>()): boolean {
-  seen.add(fn);
-  let found = false;
-  walk(fn.body, (s) => {
-    if (s.kind === 'store' && s.key.kind === 'element') found = true;
-    for (const e of expressionsOf(s)) {
-      forEachExpr(e, (x) => {
-        if (x.kind === 'call' && !seen.has(x.fn) && writesElements(x.fn, seen)) found = true;
+/**
+ * May `fn`, or a function it calls, write an element of an array it was given (a parameter array
+ * of its own or of a helper, or a name holding one)? A write into the function's own arrays does
+ * not count; one through a field or an element (`o.pos[i]`) may be a parameter's and does.
+ */
+function writesElements(fn: CoreFunction): boolean {
+  const functions = new Set<CoreFunction>();
+  const reach = (f: CoreFunction): void => {
+    if (functions.has(f)) return;
+    functions.add(f);
+    walk(f.body, (s) => expressionsOf(s).forEach((e) => forEachExpr(e, (x) => x.kind === 'call' && reach(x.fn))));
+  };
+  reach(fn);
+  const given = new Set<Var>([...functions].flatMap((f) => f.params.map((p) => p.var).filter((v) => v.shape.kind === 'array')));
+  const bodies = [...functions].map((f) => f.body);
+  // Names that take a given array: `const a = xs`.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const body of bodies) {
+      walk(body, (s) => {
+        const value = s.kind === 'let' ? s.init : s.kind === 'assign' ? s.value : undefined;
+        if (value?.kind === 'var' && given.has(value.var) && (s.kind === 'let' || s.kind === 'assign') && !given.has(s.var)) {
+          given.add(s.var);
+          changed = true;
+        }
       });
     }
-  });
+  }
+  let found = false;
+  for (const body of bodies) {
+    walk(body, (s) => {
+      if (s.kind === 'store' && s.key.kind === 'element' && (s.object.kind !== 'var' || given.has(s.object.var))) found = true;
+    });
+  }
   return found;
 }
 

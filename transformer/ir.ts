@@ -529,6 +529,14 @@ function simplify(g: Graph, op: PrimitiveName, args: readonly Node[]): Node | un
       if (isPhi(a) && isPhi(b) && a.args[0] === b.args[0]) {
         return g.call('select', a.args[0]!, g.add(a.args[1]!, b.args[1]!), g.add(a.args[2]!, b.args[2]!));
       }
+      // (x + φ(c, a₁, 0)) + φ(c, 0, b₂) = x + φ(c, a₁, b₂): on either side one of them adds 0. (The
+      // adjoints of a branch's two arms, met after a term outside it.)
+      if (isPhi(b) && a.kind === 'apply' && a.op === '+') {
+        for (const [inner, rest] of [[a.args[0]!, a.args[1]!], [a.args[1]!, a.args[0]!]] as const) {
+          const complementary = isPhi(inner) && inner.args[0] === b.args[0] && ((isConst(inner.args[2]!, 0) && isConst(b.args[1]!, 0)) || (isConst(inner.args[1]!, 0) && isConst(b.args[2]!, 0)));
+          if (complementary) return g.add(rest, g.add(inner, b));
+        }
+      }
       if (a === b) return g.mul(g.constant(2), a);
       if (isNegative(b)) return g.sub(a, negated(g, b));
       if (isNegative(a)) return g.sub(b, negated(g, a));
