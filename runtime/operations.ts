@@ -65,6 +65,16 @@ export class OperationTape {
 
   /** The reverse sweep: the adjoint of every slot for the output in slot `output` (seeded with 1). */
   sweep(output: number): void {
+    this.swept = output;
+    this.careful = false;
+    this.run(output, false);
+  }
+
+  /** The output of the last sweep, and whether it was run again carefully (see `adjointOf`). */
+  private swept = 0;
+  private careful = false;
+
+  private run(output: number, careful: boolean): void {
     const top = this.top;
     if (this.adjoint.length < top) this.adjoint = new Float64Array(this.operands.length / 2);
     const adjoint = this.adjoint;
@@ -76,6 +86,16 @@ export class OperationTape {
     const partials = this.partials;
     // An entry no adjoint reaches is skipped: a value computed and never used (or used only where
     // its derivative is 0) must not send `0 * NaN` from its own infinite partial into the gradient.
+    if (!careful) {
+      for (let k = output; k > 0; k--) {
+        const a = adjoint[k]!;
+        if (a === 0) continue;
+        const at = 2 * k;
+        adjoint[operands[at]!]! += partials[at]! * a;
+        adjoint[operands[at + 1]!]! += partials[at + 1]! * a;
+      }
+      return;
+    }
     // And an adjoint that overflowed (a long chain of products, each finite) sends nothing along a
     // partial that is 0: the true product is 0, not ∞·0.
     for (let k = output; k > 0; k--) {
@@ -84,19 +104,23 @@ export class OperationTape {
       const at = 2 * k;
       const da = partials[at]!;
       const db = partials[at + 1]!;
-      if (a - a === 0) {
-        adjoint[operands[at]!]! += da * a;
-        adjoint[operands[at + 1]!]! += db * a;
-      } else {
-        if (da !== 0) adjoint[operands[at]!]! += da * a;
-        if (db !== 0) adjoint[operands[at + 1]!]! += db * a;
-      }
+      if (da !== 0 || a - a === 0) adjoint[operands[at]!]! += da * a;
+      if (db !== 0 || a - a === 0) adjoint[operands[at + 1]!]! += db * a;
     }
   }
 
-  /** After `sweep`: the derivative of the output with respect to the input in `slot`. */
+  /**
+   * After `sweep`: the derivative of the output with respect to the input in `slot`. The sweep does
+   * not test its adjoints for overflow; an ∞·0 it met makes NaN of every adjoint it reaches, so a
+   * NaN read here runs the sweep again with the test (what was read before is the same either way).
+   */
   adjointOf(slot: number): number {
-    return slot === 0 ? 0 : this.adjoint[slot]!;
+    if (slot === 0) return 0;
+    const value = this.adjoint[slot]!;
+    if (value === value || this.careful) return value;
+    this.careful = true;
+    this.run(this.swept, true);
+    return this.adjoint[slot]!;
   }
 
   /**
