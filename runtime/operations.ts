@@ -104,8 +104,9 @@ export class OperationTape {
       const at = 2 * k;
       const da = partials[at]!;
       const db = partials[at + 1]!;
-      if (da !== 0 || a - a === 0) adjoint[operands[at]!]! += da * a;
-      if (db !== 0 || a - a === 0) adjoint[operands[at + 1]!]! += db * a;
+      const finite = a - a === 0;
+      if (finite || da !== 0) adjoint[operands[at]!]! += da * a;
+      if (finite || db !== 0) adjoint[operands[at + 1]!]! += db * a;
     }
   }
 

@@ -19,6 +19,8 @@ export interface ClassScope {
   /** Desugars `run` with `this` in `owner` (a constructor, or the class for its fields) read as `self`. */
   withThis(owner: ts.Node, self: Expr, run: () => void): void;
   statements(list: readonly ts.Statement[]): void;
+  /** `if (v === undefined) v = init`, a parameter's default. */
+  defaultWhenUndefined(v: Var, init: ts.Expression, at: ts.Node): void;
 }
 
 /** The class `new` builds, if it is one of the program's. */
@@ -46,10 +48,7 @@ export function construct(scope: ClassScope, e: ts.NewExpression, cls: ts.ClassD
     if (!ts.isIdentifier(p.name) || p.dotDotDotToken) unsupported(codes.unsupportedSyntax, p, 'a constructor called from a marked function takes plain parameters here; list them one by one.');
     const v = scope.variable(p.name, p);
     scope.emit({ kind: 'let', var: v, init: args[i] ?? { kind: 'undefined', at: p }, at: p });
-    if (p.initializer !== undefined) {
-      const value = scope.expression(p.initializer);
-      scope.emit({ kind: 'if', test: { kind: 'isUndefined', operand: { kind: 'var', var: v, at: p }, orNull: false, at: p }, then: [{ kind: 'assign', var: v, value, at: p }], else: [], at: p });
-    }
+    if (p.initializer !== undefined) scope.defaultWhenUndefined(v, p.initializer, p);
     return [p, v] as const;
   });
   const self = scope.temporary(name.charAt(0).toLowerCase() + name.slice(1), shapes.record, e);

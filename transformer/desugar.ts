@@ -242,17 +242,7 @@ class Body {
     for (const { param, object } of params) if (object !== undefined) this.out.push({ kind: 'let', var: param.var, init: object, at: object.at });
     fn.parameters.forEach((p, i) => {
       const { param } = params[i]!;
-      if (p.initializer !== undefined && param.companionDefault === undefined) {
-        // A default applies when the argument is `undefined`, as in JavaScript.
-        const value = this.collectValue(() => this.expression(p.initializer!));
-        this.out.push({
-          kind: 'if',
-          test: { kind: 'isUndefined', operand: read(param.var, p), orNull: false, at: p },
-          then: [...value.statements, { kind: 'assign', var: param.var, value: value.value, at: p }],
-          else: [],
-          at: p,
-        });
-      }
+      if (p.initializer !== undefined && param.companionDefault === undefined) this.defaultWhenUndefined(param.var, p.initializer, p);
       if (!ts.isIdentifier(p.name)) this.destructure(p.name, read(param.var, p), 'let');
     });
     const body = fn.body!;
@@ -478,18 +468,7 @@ class Body {
       entry = { kind: 'conditional', test, whenTrue: numberAt(k, clause), whenFalse: entry, shape: shapes.int, at: clause };
     }
     const entered = this.copy(entry, s.caseBlock, 'clause');
-    const once = this.front.temporary('once', shapes.int, s);
-    const at = s.caseBlock;
-    const loop: Loop = {
-      kind: 'loop',
-      init: [{ kind: 'let', var: once, init: numberAt(0, at), at }],
-      testing: [],
-      test: { kind: 'binary', op: '<', left: read(once, at), right: numberAt(1, at), at },
-      testFirst: true,
-      body: [],
-      update: [{ kind: 'assign', var: once, value: { kind: 'binary', op: '+', left: read(once, at), right: numberAt(1, at), at }, at }],
-      at: s,
-    };
+    const loop = this.onceLoop(s.caseBlock, s);
     this.loops.push({ loop, label, isSwitch: true });
     try {
       loop.body = clauses.map((clause, k) => {
@@ -1131,7 +1110,6 @@ class Body {
     return symbol === undefined || this.assigned.has(symbol) || (ts.isVariableDeclaration(decl) && (ts.getCombinedNodeFlags(decl) & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0);
   }
 
-  /** `e` itself if stable, else a temporary holding it. */
   /**
    * A callback written at its call (`xs.forEach((v, i) => { t += v * i; })`), desugared here: its
    * parameters are locals given the arguments (defaults and destructuring as for any parameter), its
@@ -1149,10 +1127,7 @@ class Body {
       const given = args[i] ?? undefinedAt(p);
       const param = ts.isIdentifier(p.name) ? this.front.variable(p.name, p) : this.front.temporary(`arg${i}`, this.front.shape(p.name), p);
       this.out.push({ kind: 'let', var: param, init: given, at: p });
-      if (p.initializer !== undefined) {
-        const value = this.collectValue(() => this.expression(p.initializer!));
-        this.out.push({ kind: 'if', test: { kind: 'isUndefined', operand: read(param, p), orNull: false, at: p }, then: [...value.statements, { kind: 'assign', var: param, value: value.value, at: p }], else: [], at: p });
-      }
+      if (p.initializer !== undefined) this.defaultWhenUndefined(param, p.initializer, p);
       if (!ts.isIdentifier(p.name)) this.destructure(p.name, read(param, p), 'let');
     });
     const body = fn.body;
@@ -1161,31 +1136,48 @@ class Body {
     const shape = signature === undefined ? shapes.number : shapeOfType(ts, this.front.checker, this.front.checker.getReturnTypeOfSignature(signature));
     const result = this.front.temporary('returned', shape, fn);
     this.out.push({ kind: 'let', var: result, init: undefinedAt(fn), at: fn });
-    const once = this.front.temporary('once', shapes.int, fn);
     let call: ts.Node = fn.parent;
     while (!ts.isCallExpression(call)) call = call.parent;
-    const at = call;
-    const block: Loop = {
-      kind: 'loop',
-      init: [{ kind: 'let', var: once, init: numberAt(0, body), at: body }],
-      testing: [],
-      test: { kind: 'binary', op: '<', left: read(once, body), right: numberAt(1, body), at: body },
-      testFirst: true,
-      body: [],
-      update: [{ kind: 'assign', var: once, value: { kind: 'binary', op: '+', left: read(once, body), right: numberAt(1, body), at: body }, at: body }],
-      at,
-    };
+    const block = this.onceLoop(body, call as ts.CallExpression);
     this.inlined.push({ result, block });
-    // Its own loops' `break` and `continue` cannot reach the loops around it.
-    const around = this.loops.splice(0);
     try {
-      block.body = this.collect(() => this.statements(body.statements));
+      block.body = this.collect(() => this.apart(() => this.statements(body.statements)));
     } finally {
       this.inlined.pop();
-      this.loops.push(...around);
     }
     this.out.push(block);
     return read(result, fn);
+  }
+
+  /** `if (v === undefined) v = init`: a default, applied where the argument is `undefined`, as in JavaScript. */
+  private defaultWhenUndefined(v: Var, init: ts.Expression, at: ts.Node): void {
+    const value = this.collectValue(() => this.expression(init));
+    this.out.push({ kind: 'if', test: { kind: 'isUndefined', operand: read(v, at), orNull: false, at }, then: [...value.statements, { kind: 'assign', var: v, value: value.value, at }], else: [], at });
+  }
+
+  /** A loop that runs once (`once = 0; once < 1; once++`), so that a `break` leaves the code in it. */
+  private onceLoop(at: ts.Node, source: Loop['at']): Loop {
+    const once = this.front.temporary('once', shapes.int, at);
+    return {
+      kind: 'loop',
+      init: [{ kind: 'let', var: once, init: numberAt(0, at), at }],
+      testing: [],
+      test: { kind: 'binary', op: '<', left: read(once, at), right: numberAt(1, at), at },
+      testFirst: true,
+      body: [],
+      update: [{ kind: 'assign', var: once, value: { kind: 'binary', op: '+', left: read(once, at), right: numberAt(1, at), at }, at }],
+      at: source,
+    };
+  }
+
+  /** Runs `body` (another function's code desugared here) with none of this body's loops around it for `break` and `continue`. */
+  private apart(body: () => void): void {
+    const around = this.loops.splice(0);
+    try {
+      body();
+    } finally {
+      this.loops.push(...around);
+    }
   }
 
   /** The function a function parameter of this body was given, for `id` naming one. */
@@ -1225,15 +1217,13 @@ class Body {
       emit: (s) => void this.out.push(s),
       withThis: (owner, self, run) => {
         this.constructing.push({ owner, self });
-        // Its own loops' `break` and `continue` cannot reach the loops around it.
-        const around = this.loops.splice(0);
         try {
-          run();
+          this.apart(run);
         } finally {
           this.constructing.pop();
-          this.loops.push(...around);
         }
       },
+      defaultWhenUndefined: (v, init, at) => this.defaultWhenUndefined(v, init, at),
       statements: (list) => this.statements(list),
     };
   }
@@ -1258,6 +1248,7 @@ class Body {
     };
   }
 
+  /** `e` itself if stable, else a temporary holding it. */
   private stableCopy(e: Expr, at: ts.Node, name: string): Expr {
     return this.isStable(e) ? e : this.copy(e, at, name);
   }
@@ -1408,7 +1399,6 @@ function assignedSymbols(ts: typeof import('typescript'), checker: ts.TypeChecke
   return found;
 }
 
-/** The names `var` declares in a function body (not in the functions inside it), once each. */
 /** The errors a marked function may build to throw. */
 const errorConstructors = new Set(['Error', 'RangeError', 'TypeError']);
 
@@ -1423,6 +1413,7 @@ function usesThis(ts: typeof import('typescript'), fn: ts.FunctionExpression): b
   return found;
 }
 
+/** The names `var` declares in a function body (not in the functions inside it), once each. */
 function hoistedVars(ts: typeof import('typescript'), fn: FunctionLike): ts.Identifier[] {
   const names = new Map<string, ts.Identifier>();
   const bind = (name: ts.BindingName): void => {

@@ -109,8 +109,7 @@ class Emitter {
     this.roots = [...(withValue ? [lowered.output] : []), ...gradients.filter((g): g is Node => g !== undefined && !isArrayGradient(g))];
     const arrayRoots = gradients.flatMap((g) => (g !== undefined && isArrayGradient(g) ? [...g.elements.map(([, n]) => n), ...g.scatters] : []));
     const recurrences = new Map(source.lowered.graph.nodes.flatMap((n) => (n.kind === 'recurrence' ? [[n.loop, n] as const] : [])));
-    const thrown = lowered.throws.flatMap((t) => [...(t.guard !== undefined ? [t.guard] : []), ...t.args.flat().filter((p): p is Node => typeof p !== 'string')]);
-    this.placement = place([...this.roots, ...arrayRoots, ...thrown], (loop) => recurrences.get(loop), (phi) => this.arms(phi));
+    this.placement = place([...this.roots, ...arrayRoots, ...lowered.throws.flatMap(throwNodes)], (loop) => recurrences.get(loop), (phi) => this.arms(phi));
     if (!careful) this.watched = this.watchable(gradients);
     // In id order, so that a φ nested in an arm is decided before the φ around it.
     for (const n of [...this.placement.regions.keys()].sort((a, b) => a.id - b.id)) this.decideNaming(n);
@@ -242,7 +241,7 @@ class Emitter {
   private throwItem(t: ThrowSite): Item {
     const f = this.f;
     const root = this.placement.root;
-    const nodes = [...(t.guard !== undefined ? [t.guard] : []), ...t.args.flat().filter((p): p is Node => typeof p !== 'string')];
+    const nodes = throwNodes(t);
     const statement = (): ts.Statement => {
       const message = (pieces: readonly (string | Node)[]): ts.Expression => {
         const parts = pieces.map((p) => (typeof p === 'string' ? f.createStringLiteral(p) : this.expression(p, root)));
@@ -1037,3 +1036,8 @@ interface Frame {
 }
 
 /** A number as a literal expression; NaN, the infinities and -0 included. */
+
+/** What a throw reads: its condition, and the numbers in its message. */
+function throwNodes(t: ThrowSite): Node[] {
+  return [...(t.guard !== undefined ? [t.guard] : []), ...t.args.flat().filter((p): p is Node => typeof p !== 'string')];
+}
