@@ -137,5 +137,9 @@ function expression(x: Expr, names: Namer): string {
       return `new ${x.ctor}(${x.args.map(e).join(', ')})`;
     case 'records':
       return `records { ${x.fields.map(([k, v]) => `${k}: ${e(v)}`).join(', ')} }`;
+    case 'matrix':
+      return `matrix { flat: ${e(x.flat)}, rows: ${e(x.rows)}, cols: ${e(x.cols)} }`;
+    case 'view':
+      return `${e(x.array)}[${e(x.start)} ..+ ${e(x.length)}]`;
   }
 }

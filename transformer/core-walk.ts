@@ -75,6 +75,10 @@ export function forEachExpr(e: Expr, visit: (x: Expr) => void): void {
       return each(e.args);
     case 'records':
       return each(e.fields.map(([, v]) => v));
+    case 'matrix':
+      return each([e.flat, e.rows, e.cols]);
+    case 'view':
+      return each([e.array, e.start, e.length]);
     default:
       return;
   }
@@ -118,6 +122,10 @@ export function mapExpr(e: Expr, f: (x: Expr) => Expr | undefined): Expr {
       return { ...e, args: e.args.map(m) };
     case 'records':
       return { ...e, fields: e.fields.map(([name, v]) => [name, m(v)] as const) };
+    case 'matrix':
+      return { ...e, flat: m(e.flat), rows: m(e.rows), cols: m(e.cols) };
+    case 'view':
+      return { ...e, array: m(e.array), start: m(e.start), length: m(e.length) };
     default:
       return e;
   }

@@ -46,6 +46,12 @@ export type Shape =
    * records of numbers.
    */
   | { readonly kind: 'records'; readonly element: RecordShape }
+  /**
+   * An array of arrays of numbers (`number[][]`, `Float64Array[]`), a parameter's: held as its rows'
+   * numbers in one flat array, with the row count and the row length (`matrix` in the core, built
+   * by `rows.ts`). `row`: what one row is in the source.
+   */
+  | { readonly kind: 'matrix'; readonly row: ArrayStorage }
   /** Anything else: passed along, never differentiated. `text` is its type, for messages. */
   | { readonly kind: 'other'; readonly text: string };
 
@@ -112,6 +118,16 @@ export type Expr =
    * records for a nested record); `pts[i]` is the record of the fields' elements at i.
    */
   | (At & { readonly kind: 'records'; readonly fields: readonly (readonly [string, Expr])[]; readonly element: RecordShape; readonly readonlyAs: string })
+  /**
+   * A parameter's array of arrays (shape `matrix`): `flat` holds row i at `i * cols`; `pts[i]` is a
+   * `view` of it. Read as an object with the fields `flat`, `rows` and `cols`.
+   */
+  | (At & { readonly kind: 'matrix'; readonly flat: Expr; readonly rows: Expr; readonly cols: Expr; readonly row: ArrayStorage; readonly readonlyAs: string })
+  /**
+   * `length` elements of `array` from `start` on, as an array of their own that shares them: a row
+   * of a `matrix`. Never written; `storage` is the row's kind in the source.
+   */
+  | (At & { readonly kind: 'view'; readonly array: Expr; readonly start: Expr; readonly length: Expr; readonly storage: ArrayStorage; readonly readonlyAs: string })
   /** `readonlyAs` names an object that is not the function's own (a parameter's), which it may not change. */
   | (At & { readonly kind: 'objectLiteral'; readonly fields: readonly (readonly [string, Expr])[]; readonly readonlyAs?: string })
   /** `new Float64Array(n)`, `new Float64Array(array)`, `new Array(n)`, `Float64Array.from(array)`. */
@@ -195,7 +211,9 @@ export type ParameterTree =
   | { readonly kind: 'leaf'; readonly index: number; /** A `k?: number` field: its gradient is `undefined` where it is. */ readonly optional: boolean }
   | { readonly kind: 'object'; readonly fields: readonly (readonly [string, ParameterTree])[]; /** A tuple's elements: fields 0, 1, ... */ readonly tuple?: boolean }
   /** An array of records: `element`'s leaves are arrays, one element's field each. */
-  | { readonly kind: 'records'; readonly element: ParameterTree & { readonly kind: 'object' } };
+  | { readonly kind: 'records'; readonly element: ParameterTree & { readonly kind: 'object' } }
+  /** An array of arrays of numbers: the leaves holding its numbers, row by row, and its two sizes. */
+  | { readonly kind: 'matrix'; readonly flat: number; readonly rows: number; readonly cols: number };
 
 /** A parameter of the marked function as its source declares it (`parameters.ts`). */
 export interface SourceParameter {
@@ -267,6 +285,10 @@ export function shapeOf(e: Expr): Shape {
       return { kind: 'other', text: e.ctor };
     case 'records':
       return { kind: 'records', element: e.element };
+    case 'matrix':
+      return { kind: 'matrix', row: e.row };
+    case 'view':
+      return shapes.array(e.storage);
     default:
       return e.shape;
   }

@@ -10,6 +10,7 @@
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
 import { shapes, shapeOf, type ArrayStorage, type CoreFunction, type Expr, type Loop, type Shape, type Stmt, type Var } from './core.js';
+import { elementOf, lengthOf } from './rows.js';
 import type { FunctionLike } from './source.js';
 
 /** What the rewriting needs of the function body being desugared (`desugar.ts`). */
@@ -40,8 +41,8 @@ export function callbackMethod(scope: ArrayMethodScope, e: ts.CallExpression, ca
   }
   const call = invoker(scope, e.arguments[0]!, e);
   const at = e;
-  const length: Expr = { kind: 'field', object: array, name: 'length', shape: shapes.int, at };
-  const element = (index: Expr): Expr => ({ kind: 'element', array, index, shape: shapes.number, at });
+  const length = lengthOf(array, at);
+  const element = (index: Expr): Expr => elementOf(array, index, elementShapeOf(array), at);
 
   if (name === 'reduce' || name === 'reduceRight') {
     // Without a start, reduce takes the first element, and throws on an empty array: ask for one.
@@ -103,9 +104,9 @@ export function arrayFrom(scope: ArrayMethodScope, e: ts.CallExpression, storage
   } else {
     const array = scope.stable(scope.expression(source), source, 'source');
     const shape = shapeOf(array).kind;
-    if (shape !== 'array' && shape !== 'records') unsupported(codes.unsupportedSyntax, source, 'Array.from is differentiated on an array or on { length: n } here.');
-    length = { kind: 'field', object: array, name: 'length', shape: shapes.int, at };
-    element = (k) => ({ kind: 'element', array, index: k, shape: shapes.number, at });
+    if (shape !== 'array' && shape !== 'records' && shape !== 'matrix') unsupported(codes.unsupportedSyntax, source, 'Array.from is differentiated on an array or on { length: n } here.');
+    length = lengthOf(array, at);
+    element = (k) => elementOf(array, k, elementShapeOf(array), at);
   }
   const call = invoker(scope, callbackArg, e);
   const out = scope.temporary('made', shapes.array(storage), at);
@@ -125,9 +126,8 @@ export function spreadExtremum(scope: ArrayMethodScope, e: ts.CallExpression, na
   const at = e;
   const best = scope.temporary(name === 'max' ? 'largest' : 'smallest', shapes.number, at);
   scope.emit({ kind: 'let', var: best, init: { kind: 'number', value: name === 'max' ? -Infinity : Infinity, at }, at });
-  const length: Expr = { kind: 'field', object: array, name: 'length', shape: shapes.int, at };
-  countedLoop(scope, at, length, false, (k) => {
-    const value: Expr = { kind: 'math', op: name, name, args: [{ kind: 'var', var: best, at }, { kind: 'element', array, index: k, shape: shapes.number, at }], at };
+  countedLoop(scope, at, lengthOf(array, at), false, (k) => {
+    const value: Expr = { kind: 'math', op: name, name, args: [{ kind: 'var', var: best, at }, elementOf(array, k, shapes.number, at)], at };
     scope.emit({ kind: 'assign', var: best, value, at });
   });
   return { kind: 'var', var: best, at };
@@ -173,4 +173,10 @@ function isWrittenAt(scope: ArrayMethodScope, arg: ts.Expression, fn: FunctionLi
   let e = arg;
   while (scope.ts.isParenthesizedExpression(e)) e = e.expression;
   return e === fn;
+}
+
+/** What one element of `array` is: a number, or for an array of records the record. */
+function elementShapeOf(array: Expr): Shape {
+  const shape = shapeOf(array);
+  return shape.kind === 'records' ? shape.element : shapes.number;
 }

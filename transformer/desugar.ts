@@ -14,6 +14,7 @@ import { classOf, construct, type ClassScope } from './desugar-classes.js';
 import { guardCall, typeofTest, type GuardScope } from './desugar-guards.js';
 import { findDiscrete } from './discrete.js';
 import { markedParameters } from './parameters.js';
+import { elementOf, lengthOf, refuseBuiltRows, refuseRowWrite } from './rows.js';
 import { mathConstants, primitive } from './rules.js';
 import { shapeOfType } from './shapes.js';
 import { stable } from './stable.js';
@@ -277,6 +278,7 @@ class Body {
       this.effect(s.expression);
     } else if (ts.isReturnStatement(s)) {
       const value = s.expression === undefined ? undefinedAt(s) : this.expression(s.expression);
+      refuseBuiltRows(this.front.shape(s.expression ?? s), value);
       const callback = this.inlined[this.inlined.length - 1];
       if (callback !== undefined) {
         this.out.push({ kind: 'assign', var: callback.result, value, at: s }, { kind: 'break', loop: callback.block, at: s });
@@ -375,6 +377,7 @@ class Body {
    * given; an object never given another takes the shapes of the fields it was built with.
    */
   private refine(v: Var, value: Expr, neverReassigned: () => boolean = () => false): void {
+    refuseBuiltRows(v.shape, value);
     const given = shapeOf(value);
     if (v.shape.kind === 'other' && v.shape.text === 'any') (v as { shape: Shape }).shape = given;
     // Asked last: it reads the whole function around the declaration.
@@ -399,7 +402,7 @@ class Body {
         if (!ts.isIdentifier(key) && !ts.isStringLiteral(key) && !ts.isNumericLiteral(key)) unsupported(codes.unsupportedSyntax, key, 'computed names in destructuring are not supported; read the field directly.');
         part = { kind: 'field', object: source, name: key.text, shape: fieldShape(source, key.text, this.front.shape(element.name)), at: element };
       } else {
-        part = { kind: 'element', array: source, index: numberAt(index, element), shape: elementShape(source, this.front.shape(element.name)), at: element };
+        part = elementOf(source, numberAt(index, element), this.front.shape(element.name), element);
       }
       if (element.initializer !== undefined) {
         const holder = this.front.temporary('part', this.front.shape(element.name), element);
@@ -487,14 +490,16 @@ class Body {
     if (s.awaitModifier !== undefined) unsupported(codes.unsupportedSyntax, s, "'for await' cannot be differentiated.");
     const iterated = this.expression(s.expression);
     const iteratedShape = shapeOf(iterated);
-    if (iteratedShape.kind !== 'array' && iteratedShape.kind !== 'records') unsupported(codes.unsupportedSyntax, s.expression, "in a marked function 'for...of' loops over arrays only (of numbers, or a parameter's objects of numbers); loop over indices for anything else.");
+    if (iteratedShape.kind !== 'array' && iteratedShape.kind !== 'records' && iteratedShape.kind !== 'matrix') {
+      unsupported(codes.unsupportedSyntax, s.expression, "in a marked function 'for...of' loops over arrays only (of numbers, of arrays of numbers, or a parameter's objects of numbers); loop over indices for anything else.");
+    }
     const array = this.stableCopy(iterated, s.expression, 'iterated');
     const counter = this.front.temporary('k', shapes.int, s);
     const at = s.expression;
     loop.init.push({ kind: 'let', var: counter, init: numberAt(0, at), at });
-    loop.test = { kind: 'binary', op: '<', left: read(counter, at), right: { kind: 'field', object: array, name: 'length', shape: shapes.number, at }, at };
+    loop.test = { kind: 'binary', op: '<', left: read(counter, at), right: lengthOf(array, at), at };
     loop.update = [{ kind: 'assign', var: counter, value: { kind: 'binary', op: '+', left: read(counter, at), right: numberAt(1, at), at }, at }];
-    const element: Expr = { kind: 'element', array, index: read(counter, at), shape: iteratedShape.kind === 'records' ? iteratedShape.element : shapes.number, at: s.initializer };
+    const element = elementOf(array, read(counter, at), iteratedShape.kind === 'records' ? iteratedShape.element : shapes.number, s.initializer);
     this.loops.push({ loop, label });
     try {
       loop.body = this.collect(() => {
@@ -583,7 +588,7 @@ class Body {
         return { kind: 'field', object, name: key.text, shape: fieldShape(object, key.text, front.shape(e)), at: e };
       }
       const [array, index] = this.operands([() => this.expression(e.expression), () => this.expression(e.argumentExpression)]);
-      return { kind: 'element', array: array!, index: index!, shape: elementShape(array!, front.shape(e)), at: e };
+      return elementOf(array!, index!, front.shape(e), e);
     }
     if (isFunctionLiteral(ts, e)) {
       unsupported(codes.unsupportedSyntax, e, 'functions as values are not differentiated yet; declare the function and call it by name.');
@@ -754,6 +759,7 @@ class Body {
       return this.placed({ kind: 'call', fn, args: [], receiver, shape: fn.result, at: e }, 'value', e.name.text);
     }
     const object = this.expression(e.expression);
+    if (e.name.text === 'length' && (object.kind === 'view' || shapeOf(object).kind === 'matrix')) return lengthOf(object, e);
     return { kind: 'field', object, name: e.name.text, shape: fieldShape(object, e.name.text, this.front.shape(e)), at: e };
   }
 
@@ -862,7 +868,9 @@ class Body {
       return { kind: 'newArray', storage: global === 'Float64Array' ? 'float64' : global === 'Float32Array' ? 'float32' : 'array', arg: source, copy: true, at: e };
     }
     const receiverShape = ts.isPropertyAccessExpression(callee) ? front.shape(callee.expression).kind : undefined;
-    if (ts.isPropertyAccessExpression(callee) && (receiverShape === 'array' || (receiverShape === 'records' && callbackMethods.has(callee.name.text)))) return this.arrayMethod(e, callee, place);
+    if (ts.isPropertyAccessExpression(callee) && (receiverShape === 'array' || ((receiverShape === 'records' || receiverShape === 'matrix') && callbackMethods.has(callee.name.text)))) {
+      return this.arrayMethod(e, callee, place);
+    }
     const decl = (ts.isIdentifier(callee) ? this.boundFunction(callee) : undefined) ?? (isFunctionLiteral(ts, callee) ? (callee as ts.ArrowFunction | ts.FunctionExpression) : calleeDeclaration(ts, front.checker, e));
     // Function parameters given a function written or declared in the program: the callee is
     // desugared for those functions, and the arguments themselves carry no value.
@@ -888,6 +896,7 @@ class Body {
     const fn = front.function(decl, e, bound);
     const checked = front.shape(e);
     const call: Call = { kind: 'call', fn, args: fn.params.map((_, i) => values[i] ?? undefinedAt(e)), receiver: self, shape: vague(checked) ? fn.result : checked, at: e };
+    call.args.forEach((a, i) => refuseBuiltRows(fn.params[i]!.var.shape, a));
     return this.placed(call, place, fn.name);
   }
 
@@ -969,7 +978,7 @@ class Body {
         if (ts.isSpreadElement(element)) unsupported(codes.unsupportedSyntax, element, 'rest elements in destructuring are not supported in a marked function; read the elements you need by index.');
         const target = ts.isBinaryExpression(element) && element.operatorToken.kind === ts.SyntaxKind.EqualsToken ? element.left : element;
         if (target !== element) unsupported(codes.unsupportedSyntax, element, 'defaults in destructuring assignments are not supported; assign and test the value.');
-        this.assignTo(target, () => ({ kind: 'element', array: source, index: numberAt(index, element), shape: elementShape(source, this.front.shape(element)), at: element }), 'effect');
+        this.assignTo(target, () => elementOf(source, numberAt(index, element), this.front.shape(element), element), 'effect');
       });
       return;
     }
@@ -989,6 +998,7 @@ class Body {
     const ts = this.ts;
     const key = index !== undefined ? { kind: 'element' as const, index } : { kind: 'field' as const, name: (target as ts.PropertyAccessExpression).name.text };
     if (ts.isPropertyAccessExpression(target) && ts.isPrivateIdentifier(target.name)) unsupported(codes.unsupportedSyntax, target.name, 'private fields (#name) cannot be written by the gradient code; use a plain field.');
+    refuseRowWrite(object, at);
     const stored = place === 'effect' ? value : this.stableCopy(value, at, 'stored');
     this.out.push({ kind: 'store', object, key, value: stored, at });
     return place === 'effect' ? undefinedAt(at) : stored;
@@ -1016,7 +1026,7 @@ class Body {
       const index = ts.isElementAccessExpression(inner) ? this.stableCopy(this.expression(inner.argumentExpression), inner.argumentExpression, 'at') : undefined;
       const read: Expr =
         index !== undefined
-          ? { kind: 'element', array: object, index, shape: elementShape(object, this.front.shape(inner)), at: inner }
+          ? elementOf(object, index, this.front.shape(inner), inner)
           : { kind: 'field', object, name: (inner as ts.PropertyAccessExpression).name.text, shape: fieldShape(object, (inner as ts.PropertyAccessExpression).name.text, this.front.shape(inner)), at: inner };
       let old: Expr | undefined;
       const next = modify(() => (old = postfix && place !== 'effect' ? this.copy(read, inner, 'before') : read));
@@ -1331,11 +1341,6 @@ function fieldShape(object: Expr, name: string, checked: Shape): Shape {
   if (checked.kind !== 'other' || checked.text !== 'any') return checked;
   const record = shapeOf(object);
   return (record.kind === 'record' ? record.fields?.get(name) : undefined) ?? checked;
-}
-
-/** An element of an array of numbers is a number, whatever the checker says (`new Array(n).fill(0)` is `any[]`). */
-function elementShape(array: Expr, checked: Shape): Shape {
-  return shapeOf(array).kind === 'array' && checked.kind !== 'number' ? shapes.number : checked;
 }
 
 function isNumeric(s: Shape): boolean {

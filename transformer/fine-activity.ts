@@ -67,6 +67,10 @@ export function activeVariables(fn: CoreFunction, seeds: ReadonlySet<Var>, outer
         return e.method === 'fill';
       case 'records':
         return e.fields.some(([, v]) => isActive(v));
+      case 'matrix':
+        return isActive(e.flat);
+      case 'view':
+        return isActive(e.array);
       case 'call':
         return callIsActive(e, isActive);
       default:

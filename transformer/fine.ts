@@ -430,6 +430,25 @@ class FineEmitter {
           outside: e.readonlyAs,
         };
       }
+      case 'matrix': {
+        // An object of the flat array of its numbers (with their slots) and its two sizes.
+        const flat = this.expression(e.flat);
+        const sizes = (['rows', 'cols'] as const).map((name) => f.createPropertyAssignment(name, this.expression(e[name]).v));
+        return {
+          kind: 'rec',
+          v: f.createObjectLiteralExpression([f.createPropertyAssignment('flat', flat.v), ...sizes]),
+          s: flat.s === undefined ? undefined : f.createObjectLiteralExpression([f.createPropertyAssignment('flat', flat.s)]),
+          outside: e.readonlyAs,
+        };
+      }
+      case 'view': {
+        // A row: views of the flat array and of its slots, sharing them.
+        const array = this.named(this.expression(e.array), 'flat');
+        const start = this.simple(this.expression(e.start).v, 'start');
+        const args = [start, infix(this.ts, f, start, '+', this.expression(e.length).v)];
+        const view = (x: ts.Expression) => f.createCallExpression(f.createPropertyAccessExpression(x, 'subarray'), undefined, args);
+        return { kind: 'arr', v: view(array.v), s: array.s === undefined ? undefined : view(array.s), outside: e.readonlyAs };
+      }
       case 'number':
         return { kind: 'num', v: e.name !== undefined ? f.createPropertyAccessExpression(f.createIdentifier('Math'), e.name) : numberLiteral(ts, f, e.value) };
       case 'boolean':
@@ -875,8 +894,10 @@ function kindOf(shape: Shape): Kind {
     case 'array':
       return 'arr';
     case 'record':
-    // An array of records is an object of its fields' arrays (`records` in the core).
+    // An array of records is an object of its fields' arrays (`records` in the core), an array of
+    // arrays one of its flat array and sizes (`matrix`).
     case 'records':
+    case 'matrix':
       return 'rec';
     default:
       return 'other';

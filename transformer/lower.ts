@@ -60,7 +60,11 @@ export type Value =
   | { readonly kind: 'array'; readonly ref: number }
   /** A local array of run-time length (`lower-maps.ts`). */
   | { readonly kind: 'dynArray'; readonly ref: number }
-  | { readonly kind: 'paramArray'; readonly index: number; readonly name: string; readonly float32: boolean }
+  /**
+   * An array parameter, or (with `offset`) `length` of its elements from `offset` on: a row of a
+   * parameter's array of arrays (`view` in the core), `readonlyAs` in messages.
+   */
+  | { readonly kind: 'paramArray'; readonly index: number; readonly name: string; readonly float32: boolean; readonly offset?: Node; readonly length?: Node; readonly readonlyAs?: string }
   /** A parameter's array of records: an array per field (`records` in the core); never written. */
   | { readonly kind: 'records'; readonly fields: readonly (readonly [string, Value])[]; readonly readonlyAs: string }
   | { readonly kind: 'undefined' }
@@ -291,7 +295,11 @@ export class Lowerer {
         return { kind: 'array', ref: chosen.ref };
       }
     }
-    if (a.kind === 'paramArray' && b.kind === 'paramArray' && a.index === b.index) return a;
+    if (a.kind === 'paramArray' && b.kind === 'paramArray' && a.index === b.index) {
+      if (a.offset === b.offset) return a;
+      // Two rows of one array of arrays: the row at the chosen offset.
+      if (a.offset !== undefined && b.offset !== undefined && a.length === b.length) return { ...a, offset: this.graph.call('select', c, a.offset, b.offset) };
+    }
     if (a.kind === 'records' && a === b) return a;
     if (a.kind === 'undefined' || b.kind === 'undefined') {
       unsupported(codes.unsupportedSyntax, at, 'a value here is `undefined` on some paths (read before it is assigned, or a path that returns nothing); give it a number on every path.');
@@ -525,7 +533,7 @@ export class Lowerer {
     const target = this.expression(s.object);
     if (target.kind === 'records') unsupported(codes.mutation, s.at, `writing to ${target.readonlyAs} cannot be differentiated (the caller's array would change); build a local array instead.`);
     if (target.kind === 'paramArray') {
-      unsupported(codes.mutation, s.at, `writing to the parameter array '${target.name}' cannot be differentiated; copy it into a local array first.`);
+      unsupported(codes.mutation, s.at, `writing to ${target.readonlyAs ?? `the parameter array '${target.name}'`} cannot be differentiated; copy it into a local array first.`);
     }
     if (s.key.kind === 'field') {
       if (target.kind === 'array' && s.key.name === 'length') {
@@ -628,6 +636,13 @@ export class Lowerer {
         return newArrayOf(this, e.storage, e.arg === undefined ? undefined : this.expression(e.arg), e.copy, e.at);
       case 'records':
         return { kind: 'records', fields: e.fields.map(([name, x]) => [name, this.expression(x)] as const), readonlyAs: e.readonlyAs };
+      case 'matrix':
+        return objectLiteral(this, (['flat', 'rows', 'cols'] as const).map((name) => [name, this.expression(e[name]), e.at] as const), e.readonlyAs);
+      case 'view': {
+        const array = this.expression(e.array);
+        if (array.kind !== 'paramArray' || array.offset !== undefined) throw new Error('coarsegrad: a view of something other than a parameter array');
+        return { ...array, offset: this.number(e.start), length: this.number(e.length), readonlyAs: e.readonlyAs };
+      }
       case 'newError':
         unsupported(codes.unsupportedSyntax, e.at, 'an error can only be thrown here; build it in the throw statement.');
       // eslint-disable-next-line no-fallthrough
@@ -732,7 +747,7 @@ export class Lowerer {
       }
       if (base.kind === 'array') return { kind: 'number', node: g.constant(elementsOf(this, base.ref).length) };
       if (base.kind === 'dynArray') return { kind: 'number', node: dynamicOf(this, base.ref).length };
-      if (base.kind === 'paramArray') return { kind: 'number', node: g.opaque({ kind: 'property', base: { kind: 'param', index: base.index }, name: 'length', node: undefined }) };
+      if (base.kind === 'paramArray') return { kind: 'number', node: base.length ?? g.opaque({ kind: 'property', base: { kind: 'param', index: base.index }, name: 'length', node: undefined }) };
       if (base.kind === 'string') return { kind: 'number', node: g.constant(base.value.length) };
     }
     if (base.kind !== 'object') unsupported(codes.unsupportedSyntax, e.at, `'${e.name}' of this value cannot be differentiated.`);
@@ -764,7 +779,8 @@ export class Lowerer {
   }
 
   /** `xs[at]` of a parameter array: a load at a run-time index, a parameter element at a constant one. */
-  private paramElement(base: Extract<Value, { kind: 'paramArray' }>, at: Node, where: ts.Node): Value {
+  private paramElement(base: Extract<Value, { kind: 'paramArray' }>, position: Node, where: ts.Node): Value {
+    const at = base.offset === undefined ? position : this.graph.add(base.offset, position);
     if (at.kind !== 'const') return { kind: 'number', node: this.graph.load(base.index, base.name, at) };
     const index = constantIndex(this, at, where);
     const elements = this.paramElements.get(base.index)!;

@@ -9,7 +9,7 @@
  */
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
-import { shapes, type CoreParameter, type Expr, type ParameterTree, type RecordShape, type Shape, type SourceParameter, type Var } from './core.js';
+import { shapes, type ArrayStorage, type CoreParameter, type Expr, type ParameterTree, type RecordShape, type Shape, type SourceParameter, type Var } from './core.js';
 import { shapeOfType } from './shapes.js';
 import { checkedParameter, holdsNumbers, isNumberLiteral, refuseNumbersInside } from './source.js';
 
@@ -51,6 +51,13 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
       body.push({ param: { var: variable(), companionDefault: undefined }, object });
       continue;
     }
+    if (shape.kind === 'matrix') {
+      if (p.initializer !== undefined) unsupported(codes.unsupportedParameter, p.initializer, 'an array of arrays cannot have a default here; pass it explicitly.');
+      const { tree, object } = matrixOf(scope, shape.row, name, [], core, p);
+      signature.push({ name, default: undefined, tree });
+      body.push({ param: { var: variable(), companionDefault: undefined }, object });
+      continue;
+    }
     if (shape.kind !== 'record' || !holdsNumbers(ts, scope.checker, type)) {
       if (shape.kind === 'other' || shape.kind === 'record') refuseNumbersInside(ts, scope.checker, p, name, type);
       if (objectDefault) unsupported(codes.unsupportedParameter, p.initializer!, 'an object default fits only a parameter of an object type.');
@@ -81,8 +88,8 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
           objectFields.push([prop.name, inner.object]);
           continue;
         }
-        if (fieldShape.kind === 'records') {
-          const inner = recordsOf(scope, fieldShape.element, name, at, core, p);
+        if (fieldShape.kind === 'records' || fieldShape.kind === 'matrix') {
+          const inner = fieldShape.kind === 'records' ? recordsOf(scope, fieldShape.element, name, at, core, p) : matrixOf(scope, fieldShape.row, name, at, core, p);
           treeFields.push([prop.name, inner.tree]);
           objectFields.push([prop.name, inner.object]);
           continue;
@@ -93,7 +100,7 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
             p,
             fieldType.isUnion()
               ? `${described}; an optional object or a union holding numbers is not differentiated yet: make the field required with one type.`
-              : `${described}; nested arrays (number[][]) and arrays of objects holding arrays, strings or optional fields are not differentiated yet: pass the numbers as a flat 'number[]' or 'Float64Array', or as an array of objects of numbers.`,
+              : `${described}; arrays nested deeper than rows of numbers (number[][][]) and arrays of objects holding arrays, strings or optional fields are not differentiated yet: pass the numbers as a flat 'number[]' or 'Float64Array', as rows (number[][]), or as an array of objects of numbers.`,
           );
         }
         const leaf = scope.leaf(`${name}_${at.join('_')}`, fieldShape, p);
@@ -135,6 +142,25 @@ function recordsOf(scope: ParameterScope, element: RecordShape, name: string, pa
   };
   const { tree, fields } = build(element, []);
   return { tree: { kind: 'records', element: tree }, object: { kind: 'records', fields, element, readonlyAs, at } };
+}
+
+/**
+ * An array of arrays of numbers (`pts: number[][]`): one flat array parameter of its numbers, row
+ * after row, and the row count and row length (`pts_flat`, `pts_rows`, `pts_cols`, read out by the
+ * companion), and the body's `matrix` of them (`rows.ts`).
+ */
+function matrixOf(scope: ParameterScope, row: ArrayStorage, name: string, path: readonly string[], core: CoreParameter[], at: ts.Node): { tree: ParameterTree; object: Expr } {
+  const base = [name, ...path].join('_');
+  const leaf = (part: string, shape: Shape): [number, Expr] => {
+    const v = scope.leaf(`${base}_${part}`, shape, at);
+    core.push({ var: v, companionDefault: undefined });
+    return [core.length - 1, { kind: 'var', var: v, at }];
+  };
+  const [flat, flatVar] = leaf('flat', shapes.array('float64'));
+  const [rows, rowsVar] = leaf('rows', shapes.int);
+  const [cols, colsVar] = leaf('cols', shapes.int);
+  const readonlyAs = `the parameter '${[name, ...path].join('.')}'`;
+  return { tree: { kind: 'matrix', flat, rows, cols }, object: { kind: 'matrix', flat: flatVar, rows: rowsVar, cols: colsVar, row, readonlyAs, at } };
 }
 
 /** An object default is repeated by the companion, so it must mean the same there: literals only. */

@@ -30,6 +30,9 @@ export function shapeOfType(tsApi: typeof ts, checker: ts.TypeChecker, declared:
     const element = checker.getIndexTypeOfType(type, tsApi.IndexKind.Number);
     // `new Array(n).fill(0)` is typed `any[]`: its elements are whatever is stored, numbers here.
     if (element !== undefined && (isNumberType(tsApi, element) || element.flags & f.Any)) return shapes.array('array');
+    // `number[][]`, `Float64Array[]`: rows of numbers.
+    const row = element !== undefined && checker.isArrayType(type) ? shapeOfType(tsApi, checker, element) : undefined;
+    if (row?.kind === 'array') return { kind: 'matrix', row: row.storage };
     const fields = element !== undefined && checker.isArrayType(type) ? recordOfNumbers(tsApi, checker, element, 0) : undefined;
     if (fields !== undefined) return { kind: 'records', element: fields };
     return { kind: 'other', text: checker.typeToString(declared) };

@@ -1,0 +1,217 @@
+/**
+ * Arrays of arrays as parameters (issue 11, item 1): point lists as `number[][]`, weight matrices as
+ * `Float64Array[]` rows inside a model object, rows named, iterated, destructured, chosen by a
+ * branch, passed to helpers and reduced with callbacks, written the way their authors write them.
+ * Each is built in both modes (`build` compares the gradients), its gradient has the parameter's
+ * shape (rows of `Float64Array`s), every number is checked against 5-point finite differences, and
+ * the coarse companion stays off the operation tape.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { assertClose, assertTreeGradient, numbersIn } from './gradcheck.js';
+import { build, compile, prelude } from './harness.js';
+
+interface Program {
+  readonly source: string;
+  readonly name: string;
+  readonly points: readonly (readonly unknown[])[];
+  /** Positions of parameters that are indices, not differentiated. */
+  readonly discrete?: readonly number[];
+}
+
+const programs: Record<string, Program> = {
+  'a graph layout stress energy: points as number[][], pairs through a distance helper': {
+    name: 'stress',
+    source: `function dist(a: readonly number[], b: readonly number[]): number {
+  let s = 0;
+  for (let k = 0; k < a.length; k++) s += (a[k]! - b[k]!) ** 2;
+  return Math.sqrt(s);
+}
+/** @differentiable */
+export function stress(pts: number[][], ideal: number): number {
+  let e = 0;
+  for (let i = 0; i < pts.length; i++) {
+    for (let j = i + 1; j < pts.length; j++) e += (dist(pts[i]!, pts[j]!) - ideal) ** 2;
+  }
+  return e;
+}`,
+    points: [
+      [[[0, 0], [1, 0.2], [0.4, 1.3]], 1],
+      [[[0, 0, 1], [1, 0.2, -0.5], [0.4, 1.3, 0.1], [2, -1, 0.3]], 0.8],
+    ],
+  },
+  'a polygon area: for...of with [x, y] destructuring, and a reduce reading the next vertex': {
+    name: 'area',
+    source: `/** @differentiable */
+export function area(poly: number[][]): number {
+  const n = poly.length;
+  const shoelace = poly.reduce((acc, p, i) => {
+    const q = poly[(i + 1) % n]!;
+    return acc + p[0]! * q[1]! - p[1]! * q[0]!;
+  }, 0);
+  let cx = 0;
+  for (const [x, y] of poly) cx += x * y;
+  return shoelace / 2 + 0.01 * cx;
+}`,
+    points: [[[[0, 0], [2, 0.1], [1.5, 1.7], [0.2, 1]]], [[[1, 1], [3, 1], [2, 4]]]],
+  },
+  'a dense layer of Float64Array rows in a model object, mapped and reduced': {
+    name: 'loss',
+    source: `interface Layer { W: Float64Array[]; b: Float64Array }
+interface Model { hidden: Layer; out: number[] }
+function dense(layer: Layer, x: ArrayLike<number>): number[] {
+  return layer.W.map((row, i) => Math.tanh(row.reduce((s, w, j) => s + w * x[j]!, layer.b[i]!)));
+}
+/** @differentiable */
+export function loss(model: Model, x: number[], y: number): number {
+  const h = dense(model.hidden, x);
+  let o = 0;
+  for (let j = 0; j < h.length; j++) o += model.out[j]! * h[j]!;
+  return (o - y) ** 2;
+}`,
+    points: [
+      [{ hidden: { W: [Float64Array.of(0.1, 0.2), Float64Array.of(-0.3, 0.5), Float64Array.of(0.7, -0.2)], b: Float64Array.of(0.1, 0, -0.1) }, out: [0.5, -1, 2] }, [0.3, -0.8], 0.4],
+    ],
+  },
+  'a quadratic form xᵀAx with A as rows, A[i].length as the inner bound': {
+    name: 'quadratic',
+    source: `/** @differentiable */
+export function quadratic(A: readonly (readonly number[])[], x: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < A.length; i++) {
+    const row = A[i]!;
+    for (let j = 0; j < row.length; j++) s += x[i]! * row[j]! * x[j]!;
+  }
+  return s;
+}`,
+    points: [
+      [[[2, -1], [0.5, 3]], [0.7, -1.1]],
+      [[[1, 0, 2], [0, 1, -1], [0.3, 0.2, 4]], [1, 2, 3]],
+    ],
+  },
+  'a softmax classifier: weights and data both as rows, labels as indices': {
+    name: 'crossEntropy',
+    source: `function logSumExp(z: number[]): number {
+  const m = Math.max(...z);
+  let s = 0;
+  for (const v of z) s += Math.exp(v - m);
+  return m + Math.log(s);
+}
+/** @differentiable */
+export function crossEntropy(W: number[][], X: number[][], labels: number[]): number {
+  let total = 0;
+  X.forEach((x, n) => {
+    const z = W.map((w) => w.reduce((s, wk, k) => s + wk * x[k]!, 0));
+    total += logSumExp(z) - z[labels[n]!]!;
+  });
+  return total / X.length;
+}`,
+    points: [
+      [[[0.2, -0.1], [0.5, 0.3], [-0.4, 0.8]], [[1, 2], [-0.5, 0.7], [0.3, -1.2], [2, 0.1]], [0, 2, 1, 2]],
+    ],
+    discrete: [2],
+  },
+  'a row chosen by a branch, its maximum spread into Math.max': {
+    name: 'pick',
+    source: `/** @differentiable */
+export function pick(m: ReadonlyArray<readonly number[]>, c: number): number {
+  const r = c > 0 ? m[0]! : m[1]!;
+  let s = 0;
+  for (const v of r) s += v * v * c;
+  return s + Math.max(...m[1]!);
+}`,
+    points: [
+      [[[1, 2], [3, -4]], 0.5],
+      [[[1, 2], [3, -4]], -0.5],
+    ],
+  },
+  'a planar arm from [length, angle] segments': {
+    name: 'reach',
+    source: `/** @differentiable */
+export function reach(segments: Float64Array[], gx: number, gy: number): number {
+  let x = 0;
+  let y = 0;
+  let heading = 0;
+  for (const segment of segments) {
+    const [length, angle] = segment;
+    heading += angle!;
+    x += length! * Math.cos(heading);
+    y += length! * Math.sin(heading);
+  }
+  return (x - gx) ** 2 + (y - gy) ** 2;
+}`,
+    points: [[[Float64Array.of(1, 0.25), Float64Array.of(0.75, 0.5), Float64Array.of(0.5, -0.125)], 1.2, 0.9]],
+  },
+};
+
+const rows = suite('arrays of arrays as parameters');
+
+for (const [title, p] of Object.entries(programs)) {
+  rows(title, () => {
+    const m = build(`${prelude}${p.source}\n`);
+    const f = m[p.name] as (...a: unknown[]) => number;
+    for (const at of p.points) {
+      const before = JSON.stringify(numbersIn(at));
+      const [value, gradient] = m.valueAndGrad(f)(...at) as [number, unknown[]];
+      assertClose(value, f(...at), `${title}: value`, 1e-12, 1e-12);
+      assert.is(JSON.stringify(numbersIn(at)), before, `${title}: the caller's arrays are left as they were`);
+      // The indices are not differentiated: only the numbers of the rows and arrays are.
+      const differentiated = at.map((a, i) => (p.discrete?.includes(i) ? undefined : a));
+      assertTreeGradient((...a: unknown[]) => f(...a.map((x, i) => x ?? at[i])), gradient, differentiated, title);
+      assert.equal(m.grad(f)(...at), gradient, `${title}: grad gives valueAndGrad's gradient`);
+    }
+  });
+}
+
+rows('the coarse companions read the rows from one flat array, off the operation tape', () => {
+  for (const [title, p] of Object.entries(programs)) {
+    const js = compile({ 'main.ts': `${prelude}${p.source}\n` }).js['main.ts']!;
+    assert.not.match(js, /operations/, `${title}: on the tape`);
+  }
+});
+
+rows('the gradient of an array of arrays is an array of Float64Array rows, and an empty one an empty array', () => {
+  const m = build(`${prelude}${programs['a polygon area: for...of with [x, y] destructuring, and a reduce reading the next vertex']!.source}\n`);
+  const [g] = m.grad(m.area)([[0, 0], [2, 0], [0, 2]]) as [Float64Array[]];
+  assert.ok(Array.isArray(g) && g.length === 3);
+  for (const row of g) assert.ok(row instanceof Float64Array && row.length === 2);
+  // The shoelace area's derivative at vertex k is (y(k+1) − y(k−1), x(k−1) − x(k+1)) / 2, plus 0.01·(y, x).
+  assert.equal(Array.from(g[0]!), [(0 - 2) / 2 + 0, (0 - 2) / 2 + 0]);
+  assertClose(g[1]![0]!, (2 - 0) / 2 + 0, 'area ∂/∂x₁', 1e-15, 0);
+  assertClose(g[1]![1]!, (0 - 0) / 2 + 0.01 * 2, 'area ∂/∂y₁', 1e-15, 0);
+  assert.equal(m.grad(m.area)([]), [[]]);
+});
+
+rows('Float32Array rows are read as they are: the same gradient as Float64Array rows of the same numbers', () => {
+  const source = programs['a planar arm from [length, angle] segments']!.source;
+  const wide = build(`${prelude}${source}\n`);
+  const narrow = build(`${prelude}${source.replace('segments: Float64Array[]', 'segments: Float32Array[]')}\n`);
+  // Numbers a Float32Array holds exactly.
+  const segments = [[1, 0.25], [0.75, 0.5], [0.5, -0.125]];
+  const g64 = wide.grad(wide.reach)(segments.map((s) => Float64Array.from(s)), 1.2, 0.9);
+  const g32 = narrow.grad(narrow.reach)(segments.map((s) => Float32Array.from(s)), 1.2, 0.9);
+  assert.equal(numbersIn(g32), numbersIn(g64));
+});
+
+rows('rows of different lengths are a RangeError naming the parameter and the rows, in both modes', () => {
+  for (const mode of ['coarse', 'fine'] as const) {
+    const m = build(`${prelude}${programs['a quadratic form xᵀAx with A as rows, A[i].length as the inner bound']!.source}\n`, { plugin: { mode } });
+    assert.throws(
+      () => m.grad(m.quadratic)([[1, 2], [3]], [1, 1]),
+      (e: Error) => e instanceof RangeError && /the rows of 'A' have different lengths \(row 1 has 1 numbers, row 0 has 2\)/.test(e.message),
+      mode,
+    );
+  }
+});
+
+rows('wrt leaves the rows out: their gradient entry is not computed', () => {
+  const m = build(`${prelude}${programs['a softmax classifier: weights and data both as rows, labels as indices']!.source}
+export const weightsOnly = grad(crossEntropy, { wrt: [0] });
+`);
+  const args = programs['a softmax classifier: weights and data both as rows, labels as indices']!.points[0]!;
+  const [dW] = m.weightsOnly(...args) as [Float64Array[]];
+  const [full] = m.grad(m.crossEntropy)(...args) as [Float64Array[]];
+  assert.equal(numbersIn(dW), numbersIn(full));
+});
+
+rows.run();
