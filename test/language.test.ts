@@ -19,6 +19,17 @@ interface Program {
 }
 
 const programs: Record<string, Program> = {
+  'reads past the end of an array are undefined: ?? gives the default there, at a run-time index': {
+    source: `export function f(xs: number[], w: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += (xs[i + 1] ?? 2) * xs[i]! + (w[i] === undefined ? 1 : w[i]!) * xs[i]!;
+  return s;
+}`,
+    points: [
+      [[1, 2, 3], Float64Array.from([0.5, -1])],
+      [[0.3, -0.7], Float64Array.from([2, 1, 4])],
+    ],
+  },
   'var declarations, hoisted, and a let declared without a value': {
     source: `export function f(x: number, y: number): number {
   let h;

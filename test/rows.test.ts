@@ -142,6 +142,26 @@ export function reach(segments: Float64Array[], gx: number, gy: number): number 
 }`,
     points: [[[Float64Array.of(1, 0.25), Float64Array.of(0.75, 0.5), Float64Array.of(0.5, -0.125)], 1.2, 0.9]],
   },
+  'reads past a row read undefined, as in JavaScript: ?? defaults, and a loop one past the end': {
+    name: 'padded',
+    source: `/** @differentiable */
+export function padded(pts: number[][], w: number[]): number {
+  let s = 0;
+  // 2-D points taken as 3-D with z = 1 by default.
+  for (const p of pts) s += p[0]! * (p[2] ?? 1) + (p[1]! > 0 ? p[1]! : 0);
+  for (let i = 0; i < pts.length; i++) {
+    const row = pts[i]!;
+    for (let k = 0; k < w.length; k++) s += w[k]! * (row[k] ?? 0.5);
+    // One past the end: undefined > 0.25 is false, not the next row's first number.
+    for (let k = 0; k <= row.length; k++) if (row[k]! > 0.25) s += row[k]! * w[0]!;
+  }
+  return s;
+}`,
+    points: [
+      [[[1, 2], [0.5, -1]], [0.3, 0.2, 0.1]],
+      [[[1, 2, 3], [0.5, -1, 0.2]], [0.3, 0.2]],
+    ],
+  },
 };
 
 const rows = suite('arrays of arrays as parameters');

@@ -138,7 +138,7 @@ function expression(x: Expr, names: Namer): string {
     case 'records':
       return `records { ${x.fields.map(([k, v]) => `${k}: ${e(v)}`).join(', ')} }`;
     case 'matrix':
-      return `matrix { flat: ${e(x.flat)}, rows: ${e(x.rows)}, cols: ${e(x.cols)} }`;
+      return `matrix { flat: ${e(x.flat)}, rows: ${e(x.rows)}, cols: ${e(x.cols)}, stride: ${e(x.stride)} }`;
     case 'view':
       return `${e(x.array)}[${e(x.start)} ..+ ${e(x.length)}]`;
   }

@@ -76,7 +76,7 @@ export function forEachExpr(e: Expr, visit: (x: Expr) => void): void {
     case 'records':
       return each(e.fields.map(([, v]) => v));
     case 'matrix':
-      return each([e.flat, e.rows, e.cols]);
+      return each([e.flat, e.rows, e.cols, e.stride]);
     case 'view':
       return each([e.array, e.start, e.length]);
     default:
@@ -123,7 +123,7 @@ export function mapExpr(e: Expr, f: (x: Expr) => Expr | undefined): Expr {
     case 'records':
       return { ...e, fields: e.fields.map(([name, v]) => [name, m(v)] as const) };
     case 'matrix':
-      return { ...e, flat: m(e.flat), rows: m(e.rows), cols: m(e.cols) };
+      return { ...e, flat: m(e.flat), rows: m(e.rows), cols: m(e.cols), stride: m(e.stride) };
     case 'view':
       return { ...e, array: m(e.array), start: m(e.start), length: m(e.length) };
     default:

@@ -119,10 +119,11 @@ export type Expr =
    */
   | (At & { readonly kind: 'records'; readonly fields: readonly (readonly [string, Expr])[]; readonly element: RecordShape; readonly readonlyAs: string })
   /**
-   * A parameter's array of arrays (shape `matrix`): `flat` holds row i at `i * cols`; `pts[i]` is a
-   * `view` of it. Read as an object with the fields `flat`, `rows` and `cols`.
+   * A parameter's array of arrays (shape `matrix`): `flat` holds row i from `i * stride`, `cols`
+   * long (`stride` ≥ `cols`, the cells between NaN); `pts[i]` is a `view` of it. Read as an object
+   * with the fields `flat`, `rows`, `cols` and `stride`.
    */
-  | (At & { readonly kind: 'matrix'; readonly flat: Expr; readonly rows: Expr; readonly cols: Expr; readonly row: ArrayStorage; readonly readonlyAs: string })
+  | (At & { readonly kind: 'matrix'; readonly flat: Expr; readonly rows: Expr; readonly cols: Expr; readonly stride: Expr; readonly row: ArrayStorage; readonly readonlyAs: string })
   /**
    * `length` elements of `array` from `start` on, as an array of their own that shares them: a row
    * of a `matrix`. Never written; `storage` is the row's kind in the source.
@@ -212,8 +213,8 @@ export type ParameterTree =
   | { readonly kind: 'object'; readonly fields: readonly (readonly [string, ParameterTree])[]; /** A tuple's elements: fields 0, 1, ... */ readonly tuple?: boolean }
   /** An array of records: `element`'s leaves are arrays, one element's field each. */
   | { readonly kind: 'records'; readonly element: ParameterTree & { readonly kind: 'object' } }
-  /** An array of arrays of numbers: the leaves holding its numbers, row by row, and its two sizes. */
-  | { readonly kind: 'matrix'; readonly flat: number; readonly rows: number; readonly cols: number };
+  /** An array of arrays of numbers: the leaves holding its numbers, row by row, its sizes and the rows' spacing. */
+  | { readonly kind: 'matrix'; readonly flat: number; readonly rows: number; readonly cols: number; readonly stride: number };
 
 /** A parameter of the marked function as its source declares it (`parameters.ts`). */
 export interface SourceParameter {

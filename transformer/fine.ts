@@ -433,7 +433,7 @@ class FineEmitter {
       case 'matrix': {
         // An object of the flat array of its numbers (with their slots) and its two sizes.
         const flat = this.expression(e.flat);
-        const sizes = (['rows', 'cols'] as const).map((name) => f.createPropertyAssignment(name, this.expression(e[name]).v));
+        const sizes = (['rows', 'cols', 'stride'] as const).map((name) => f.createPropertyAssignment(name, this.expression(e[name]).v));
         return {
           kind: 'rec',
           v: f.createObjectLiteralExpression([f.createPropertyAssignment('flat', flat.v), ...sizes]),
@@ -662,6 +662,7 @@ class FineEmitter {
 
   private element(e: Extract<Expr, { kind: 'element' }>): Val {
     const f = this.f;
+    if (e.array.kind === 'view') return this.rowElement(e.array, e.index);
     const base = this.expression(e.array);
     const index = this.expression(e.index);
     const arrayShape = shapeOf(e.array);
@@ -691,6 +692,22 @@ class FineEmitter {
     }
     if (base.kind !== 'arr') unsupported(codes.unsupportedSyntax, e.at, 'only arrays can be indexed in a marked function.');
     return { kind: 'num', v: f.createElementAccessExpression(base.v, at), s: base.s === undefined ? undefined : f.createElementAccessExpression(base.s, at) };
+  }
+
+  /**
+   * `pts[i][j]`: the flat array's element `i * cols + j` where j is in the row, else `undefined`
+   * (slot 0) as the row reads past its end; no view is made.
+   */
+  private rowElement(view: Extract<Expr, { kind: 'view' }>, index: Expr): Val {
+    const { ts, f } = this;
+    const array = this.named(this.expression(view.array), 'flat');
+    const start = this.simple(this.expression(view.start).v, 'start');
+    const j = this.simple(this.expression(index).v, 'j');
+    const within = infix(ts, f, infix(ts, f, j, '>=', f.createNumericLiteral(0)), '&&', infix(ts, f, j, '<', this.expression(view.length).v));
+    const at = infix(ts, f, start, '+', j);
+    const guarded = (x: ts.Expression, otherwise: ts.Expression) =>
+      f.createConditionalExpression(within, f.createToken(ts.SyntaxKind.QuestionToken), f.createElementAccessExpression(x, at), f.createToken(ts.SyntaxKind.ColonToken), otherwise);
+    return { kind: 'num', v: guarded(array.v, f.createIdentifier('undefined')), s: array.s === undefined ? undefined : guarded(array.s, f.createNumericLiteral(0)) };
   }
 
   private objectLiteral(e: Extract<Expr, { kind: 'objectLiteral' }>): Val {

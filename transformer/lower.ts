@@ -38,6 +38,8 @@ export interface LoweredFunction {
   readonly loops: readonly string[];
   /** Where the function throws: the companion throws there too, before anything else it returns. */
   readonly throws: readonly ThrowSite[];
+  /** For each flat array parameter of an array of arrays, how far apart its rows must be: one past the largest constant index read on a row. */
+  readonly rowReach: ReadonlyMap<number, number>;
 }
 
 /** A `throw` met on the way: the error is thrown where `guard` holds (always, if undefined). */
@@ -136,6 +138,7 @@ export class Lowerer {
   nextArray = 0;
   unrolledIterations = 0;
   readonly paramElements = new Map<number, Map<number, ParamNode>>();
+  readonly rowReach = new Map<number, number>();
   /** Run-time loops being lowered, outermost first. */
   readonly runtimeLoops: Loop[] = [];
   /** Loops lowered inside another run-time loop that became recurrences on the tape, in order. */
@@ -166,7 +169,7 @@ export class Lowerer {
     const params = main.params.map((p, index) => this.parameter(p.var, index, p.companionDefault, frame));
     const output = this.callBody(frame);
     if (output.kind !== 'number') unsupported(codes.noNumericResult, main.decl.name ?? main.decl, 'a marked function must return a number; this one returns something else.');
-    return { graph: this.graph, params, output: output.node, nameHints: this.nameHints, freeNames: this.freeNames, loops: this.loopReport, throws: this.throws };
+    return { graph: this.graph, params, output: output.node, nameHints: this.nameHints, freeNames: this.freeNames, loops: this.loopReport, throws: this.throws, rowReach: this.rowReach };
   }
 
   // ---- parameters -------------------------------------------------------------------------------
@@ -637,7 +640,7 @@ export class Lowerer {
       case 'records':
         return { kind: 'records', fields: e.fields.map(([name, x]) => [name, this.expression(x)] as const), readonlyAs: e.readonlyAs };
       case 'matrix':
-        return objectLiteral(this, (['flat', 'rows', 'cols'] as const).map((name) => [name, this.expression(e[name]), e.at] as const), e.readonlyAs);
+        return objectLiteral(this, (['flat', 'rows', 'cols', 'stride'] as const).map((name) => [name, this.expression(e[name]), e.at] as const), e.readonlyAs);
       case 'view': {
         const array = this.expression(e.array);
         if (array.kind !== 'paramArray' || array.offset !== undefined) throw new Error('coarsegrad: a view of something other than a parameter array');
@@ -702,7 +705,15 @@ export class Lowerer {
     const g = this.graph;
     const v = this.expression(e.operand);
     let node: Node;
-    if (v.kind === 'undefined') node = g.constant(1);
+    const element = e.operand.kind === 'element' ? e.operand : undefined;
+    const base = element === undefined ? undefined : this.expression(element.array);
+    if (base?.kind === 'paramArray') {
+      // Past the end of the array (or of a row), and at a fractional index, JavaScript reads `undefined`.
+      const position = this.number(element!.index);
+      const outside = this.outsideView(base, position);
+      const missing = g.call(e.orNull ? 'isNullish' : 'isUndefined', this.paramRead(base, position, element!.index.at));
+      node = outside === undefined ? missing : g.call('||', outside, missing);
+    } else if (v.kind === 'undefined') node = g.constant(1);
     else if (v.kind === 'number' && (v.node.kind === 'opaque' || v.node.kind === 'param')) node = g.call(e.orNull ? 'isNullish' : 'isUndefined', v.node);
     else if (v.kind === 'object') node = g.call(e.orNull ? 'isNullish' : 'isUndefined', g.opaque(v.expr));
     else node = g.constant(0);
@@ -780,8 +791,22 @@ export class Lowerer {
 
   /** `xs[at]` of a parameter array: a load at a run-time index, a parameter element at a constant one. */
   private paramElement(base: Extract<Value, { kind: 'paramArray' }>, position: Node, where: ts.Node): Value {
+    const read = this.paramRead(base, position, where);
+    if (base.length !== undefined && position.kind === 'const' && Number.isInteger(position.value) && position.value >= 0) {
+      // A row at a constant index: the companion spaces the rows at least that far apart, the
+      // cells past a row's end NaN, so the read needs no test (`pack.ts`).
+      this.rowReach.set(base.index, Math.max(this.rowReach.get(base.index) ?? 0, position.value + 1));
+      return { kind: 'number', node: read };
+    }
+    const outside = this.outsideView(base, position);
+    // Past a row's end the source reads `undefined`, which arithmetic makes NaN, not the next row's number.
+    return { kind: 'number', node: outside === undefined ? read : this.graph.call('select', outside, this.graph.constant(NaN), read) };
+  }
+
+  /** The element of the parameter array at `position` (from the view's offset). */
+  private paramRead(base: Extract<Value, { kind: 'paramArray' }>, position: Node, where: ts.Node): Node {
     const at = base.offset === undefined ? position : this.graph.add(base.offset, position);
-    if (at.kind !== 'const') return { kind: 'number', node: this.graph.load(base.index, base.name, at) };
+    if (at.kind !== 'const') return this.graph.load(base.index, base.name, at);
     const index = constantIndex(this, at, where);
     const elements = this.paramElements.get(base.index)!;
     let node = elements.get(index);
@@ -789,7 +814,24 @@ export class Lowerer {
       node = this.graph.param(base.index, base.name, index);
       elements.set(index, node);
     }
-    return { kind: 'number', node };
+    return node;
+  }
+
+  /**
+   * For a view (a row), where `position` falls outside it; `undefined` where it cannot: a loop's
+   * counter from a number ≥ 0 up to the row's length (every row of an array of arrays is as long).
+   */
+  private outsideView(base: Extract<Value, { kind: 'paramArray' }>, position: Node): Node | undefined {
+    const g = this.graph;
+    if (base.length === undefined) return undefined;
+    if (position.kind === 'index') {
+      const loop = position.loop;
+      const upward = loop.step > 0 && loop.start.kind === 'const' && loop.start.value >= 0;
+      if (upward && loop.compare === '<' && loop.bound === base.length) return undefined;
+    }
+    const above = g.call('>=', position, base.length);
+    if (position.kind === 'const') return position.value >= 0 ? above : g.constant(1);
+    return g.call('||', g.call('<', position, g.constant(0)), above);
   }
 
   // ---- calls ------------------------------------------------------------------------------------

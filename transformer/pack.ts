@@ -28,7 +28,7 @@ export function sourcePosition(signature: readonly SourceParameter[], leaf: numb
 
 function leavesOf(tree: ParameterTree): number[] {
   if (tree.kind === 'leaf') return [tree.index];
-  if (tree.kind === 'matrix') return [tree.flat, tree.rows, tree.cols];
+  if (tree.kind === 'matrix') return [tree.flat, tree.rows, tree.cols, tree.stride];
   return (tree.kind === 'records' ? tree.element : tree).fields.flatMap(([, t]) => leavesOf(t));
 }
 
@@ -36,7 +36,16 @@ function leavesOf(tree: ParameterTree): number[] {
  * `inner` takes the leaves and returns the gradients of the leaves at `leafPositions(positions)`:
  * the same companion over the source parameters, returning those of `positions`.
  */
-export function packCompanion(tsApi: typeof ts, f: ts.NodeFactory, signature: readonly SourceParameter[], inner: CompanionBody, positions: readonly number[], withValue: boolean): CompanionBody {
+export function packCompanion(
+  tsApi: typeof ts,
+  f: ts.NodeFactory,
+  signature: readonly SourceParameter[],
+  inner: CompanionBody,
+  positions: readonly number[],
+  withValue: boolean,
+  /** How far apart to lay out the rows of each array of arrays, by its flat leaf, where more than a row's length. */
+  rowReach: ReadonlyMap<number, number>,
+): CompanionBody {
   if (isFlat(signature)) return inner;
   const leafNames = inner.parameters.map((p) => (p.name as ts.Identifier).text);
   // The leaves' names are declared here too, used or not.
@@ -54,7 +63,10 @@ export function packCompanion(tsApi: typeof ts, f: ts.NodeFactory, signature: re
       prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(leafNames[leaf]!, undefined, undefined, value)], tsApi.NodeFlags.Const)));
     const read = (tree: ParameterTree, object: ts.Expression): void => {
       if (tree.kind === 'leaf') return void declare(tree.index, object);
-      if (tree.kind === 'matrix') return void prologue.push(...flattenRows(tsApi, f, namer, object, p.name, leafNames[tree.flat]!, leafNames[tree.rows]!, leafNames[tree.cols]!));
+      if (tree.kind === 'matrix') {
+        const names = { flat: leafNames[tree.flat]!, rows: leafNames[tree.rows]!, cols: leafNames[tree.cols]!, stride: leafNames[tree.stride]! };
+        return void prologue.push(...flattenRows(tsApi, f, namer, object, p.name, names, rowReach.get(tree.flat) ?? 0));
+      }
       if (tree.kind === 'records') {
         // One Float64Array per field of the elements: `Float64Array.from(pts, (e) => e.x)`.
         const element = f.createIdentifier(namer.fresh('element'));
@@ -80,8 +92,8 @@ export function packCompanion(tsApi: typeof ts, f: ts.NodeFactory, signature: re
       if (tree.kind === 'object') return f.createObjectLiteralExpression(tree.fields.map(([field, t]) => f.createPropertyAssignment(field, build(t, member(f, source, field)))), false);
       if (tree.kind === 'matrix') {
         const g = leafGradients[next]!;
-        next += 3;
-        return tsApi.isIdentifier(g) && g.text === 'undefined' ? g : rowsOf(tsApi, f, namer, g, leafNames[tree.rows]!, leafNames[tree.cols]!);
+        next += 4;
+        return tsApi.isIdentifier(g) && g.text === 'undefined' ? g : rowsOf(tsApi, f, namer, g, leafNames[tree.rows]!, leafNames[tree.cols]!, leafNames[tree.stride]!);
       }
       if (tree.kind === 'records') {
         // `Array.from(pts, (_, k) => ({ x: dpts_x[k], y: dpts_y[k] }))`: an element's gradient per element.
@@ -157,37 +169,52 @@ function identifiersOf(tsApi: typeof ts, node: ts.Node): Set<string> {
 }
 
 /**
- * The companion's first statements for an array of arrays `rows`: its numbers row after row into
- * `flat`, its row count and row length. Rows of different lengths are a clear error: the
- * gradient code reads row i from i * cols.
+ * The companion's first statements for an array of arrays `rows`: its row count and row length,
+ * the spacing of its rows (at least `reach`, the cells past a row's end NaN, so that a constant
+ * index past a short row reads NaN as the source reads `undefined`), and its numbers row after row
+ * into `flat`. Rows of different lengths are a clear error: the gradient code reads row i from
+ * i * stride.
  */
-function flattenRows(tsApi: typeof ts, f: ts.NodeFactory, namer: Namer, rows: ts.Expression, name: string, flat: string, count: string, length: string): ts.Statement[] {
+function flattenRows(
+  tsApi: typeof ts,
+  f: ts.NodeFactory,
+  namer: Namer,
+  rows: ts.Expression,
+  name: string,
+  names: { readonly flat: string; readonly rows: string; readonly cols: string; readonly stride: string },
+  reach: number,
+): ts.Statement[] {
   const id = (text: string) => f.createIdentifier(text);
   const constant = (n: string, value: ts.Expression) => f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(n, undefined, undefined, value)], tsApi.NodeFlags.Const));
   const k = namer.fresh('k');
   const row = namer.fresh('row');
   const first = f.createPropertyAccessExpression(f.createElementAccessExpression(rows, 0), 'length');
-  const mismatch = f.createStrictInequality(f.createPropertyAccessExpression(id(row), 'length'), id(length));
+  const mismatch = f.createStrictInequality(f.createPropertyAccessExpression(id(row), 'length'), id(names.cols));
   const message = f.createTemplateExpression(f.createTemplateHead(`coarsegrad: the rows of '${name}' have different lengths (row `), [
     f.createTemplateSpan(id(k), f.createTemplateMiddle(' has ')),
     f.createTemplateSpan(f.createPropertyAccessExpression(id(row), 'length'), f.createTemplateMiddle(' numbers, row 0 has ')),
-    f.createTemplateSpan(id(length), f.createTemplateTail('); its gradient is taken for rows of one length: pad the rows, or pass them as separate parameters.')),
+    f.createTemplateSpan(id(names.cols), f.createTemplateTail('); its gradient is taken for rows of one length: pad the rows, or pass them as separate parameters.')),
   ]);
   const body = f.createBlock(
     [
       constant(row, f.createElementAccessExpression(rows, id(k))),
       f.createIfStatement(mismatch, f.createThrowStatement(f.createNewExpression(id('RangeError'), undefined, [message]))),
-      f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(id(flat), 'set'), undefined, [id(row), f.createMultiply(id(k), id(length))])),
+      f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(id(names.flat), 'set'), undefined, [id(row), f.createMultiply(id(k), id(names.stride))])),
     ],
     true,
   );
+  const stride = reach > 0 ? f.createCallExpression(f.createPropertyAccessExpression(id('Math'), 'max'), undefined, [id(names.cols), f.createNumericLiteral(reach)]) : id(names.cols);
+  const flat = f.createNewExpression(id('Float64Array'), undefined, [f.createMultiply(id(names.rows), id(names.stride))]);
   return [
-    constant(count, f.createPropertyAccessExpression(rows, 'length')),
-    constant(length, f.createConditionalExpression(f.createStrictEquality(id(count), f.createNumericLiteral(0)), f.createToken(tsApi.SyntaxKind.QuestionToken), f.createNumericLiteral(0), f.createToken(tsApi.SyntaxKind.ColonToken), first)),
-    constant(flat, f.createNewExpression(id('Float64Array'), undefined, [f.createMultiply(id(count), id(length))])),
+    constant(names.rows, f.createPropertyAccessExpression(rows, 'length')),
+    constant(names.cols, f.createConditionalExpression(f.createStrictEquality(id(names.rows), f.createNumericLiteral(0)), f.createToken(tsApi.SyntaxKind.QuestionToken), f.createNumericLiteral(0), f.createToken(tsApi.SyntaxKind.ColonToken), first)),
+    constant(names.stride, stride),
+    constant(names.flat, flat),
+    // The padding between rows reads as NaN.
+    ...(reach > 0 ? [f.createIfStatement(f.createStrictInequality(id(names.stride), id(names.cols)), f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(id(names.flat), 'fill'), undefined, [id('NaN')])))] : []),
     f.createForStatement(
       f.createVariableDeclarationList([f.createVariableDeclaration(k, undefined, undefined, f.createNumericLiteral(0))], tsApi.NodeFlags.Let),
-      f.createLessThan(id(k), id(count)),
+      f.createLessThan(id(k), id(names.rows)),
       f.createPostfixIncrement(id(k)),
       body,
     ),
@@ -195,9 +222,9 @@ function flattenRows(tsApi: typeof ts, f: ts.NodeFactory, namer: Namer, rows: ts
 }
 
 /** The gradient of an array of arrays from that of its flat numbers: one row view per row. */
-function rowsOf(tsApi: typeof ts, f: ts.NodeFactory, namer: Namer, flat: ts.Expression, count: string, length: string): ts.Expression {
+function rowsOf(tsApi: typeof ts, f: ts.NodeFactory, namer: Namer, flat: ts.Expression, count: string, length: string, stride: string): ts.Expression {
   const k = f.createIdentifier(namer.fresh('k'));
-  const start = f.createMultiply(k, f.createIdentifier(length));
+  const start = f.createMultiply(k, f.createIdentifier(stride));
   const row = f.createCallExpression(f.createPropertyAccessExpression(flat, 'subarray'), undefined, [start, f.createAdd(start, f.createIdentifier(length))]);
   const each = f.createArrowFunction(undefined, undefined, [f.createParameterDeclaration(undefined, undefined, '_'), f.createParameterDeclaration(undefined, undefined, k)], undefined, f.createToken(tsApi.SyntaxKind.EqualsGreaterThanToken), row);
   const sized = f.createObjectLiteralExpression([f.createPropertyAssignment('length', f.createIdentifier(count))], false);

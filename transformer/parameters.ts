@@ -146,8 +146,8 @@ function recordsOf(scope: ParameterScope, element: RecordShape, name: string, pa
 
 /**
  * An array of arrays of numbers (`pts: number[][]`): one flat array parameter of its numbers, row
- * after row, and the row count and row length (`pts_flat`, `pts_rows`, `pts_cols`, read out by the
- * companion), and the body's `matrix` of them (`rows.ts`).
+ * after row, its row count and row length, and the spacing of its rows (`pts_flat`, `pts_rows`,
+ * `pts_cols`, `pts_stride`, read out by the companion), and the body's `matrix` of them (`rows.ts`).
  */
 function matrixOf(scope: ParameterScope, row: ArrayStorage, name: string, path: readonly string[], core: CoreParameter[], at: ts.Node): { tree: ParameterTree; object: Expr } {
   const base = [name, ...path].join('_');
@@ -159,8 +159,9 @@ function matrixOf(scope: ParameterScope, row: ArrayStorage, name: string, path: 
   const [flat, flatVar] = leaf('flat', shapes.array('float64'));
   const [rows, rowsVar] = leaf('rows', shapes.int);
   const [cols, colsVar] = leaf('cols', shapes.int);
+  const [stride, strideVar] = leaf('stride', shapes.int);
   const readonlyAs = `the parameter '${[name, ...path].join('.')}'`;
-  return { tree: { kind: 'matrix', flat, rows, cols }, object: { kind: 'matrix', flat: flatVar, rows: rowsVar, cols: colsVar, row, readonlyAs, at } };
+  return { tree: { kind: 'matrix', flat, rows, cols, stride }, object: { kind: 'matrix', flat: flatVar, rows: rowsVar, cols: colsVar, stride: strideVar, row, readonlyAs, at } };
 }
 
 /** An object default is repeated by the companion, so it must mean the same there: literals only. */

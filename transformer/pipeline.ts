@@ -25,6 +25,8 @@ export interface CompiledFunction {
   readonly arity: number;
   /** What the stages produced, for `debug` and `report`. */
   readonly trace: string;
+  /** How far apart the rows of each array of arrays must be laid out, by its flat leaf (`pack.ts`); 1 by default. */
+  readonly rowReach?: ReadonlyMap<number, number>;
 }
 
 export interface PipelineContext {
@@ -68,7 +70,9 @@ function packed(ctx: PipelineContext, program: CoreProgram, compiled: CompiledFu
   const signature = signatureOf(program);
   if (isFlat(signature)) return compiled;
   const all = signature.map((_, i) => i);
-  const pack = (positions: readonly number[], withValue: boolean) => packCompanion(ctx.ts, ctx.factory, signature, compiled.specialize(leafPositions(signature, positions), withValue), positions, withValue);
+  const rowReach = compiled.rowReach ?? new Map<number, number>();
+  const pack = (positions: readonly number[], withValue: boolean) =>
+    packCompanion(ctx.ts, ctx.factory, signature, compiled.specialize(leafPositions(signature, positions), withValue), positions, withValue, rowReach);
   return { ...compiled, valueAndGrad: pack(all, true), grad: pack(all, false), specialize: pack, arity: signature.length };
 }
 
@@ -125,6 +129,7 @@ function compileCoarse(ctx: PipelineContext, program: CoreProgram, name: string)
     specialize: (wrt, withValue) => emitCompanion(ctx.ts, ctx.factory, { ...source, selection: wrt }, withValue),
     arity: lowered.params.length,
     trace: describe(name, lowered, segmentation, derivative, gradients, primalNodeCount, stats),
+    rowReach: lowered.rowReach,
   };
 }
 

@@ -1,10 +1,13 @@
 /**
  * Arrays of arrays of numbers (`pts: number[][]`, `W: Float64Array[]`), as the front end reads them.
  * A parameter holding one is taken apart into one flat array of its numbers, row after row, with
- * the number of rows and the length of a row (`parameters.ts`; the companion flattens the caller's
- * rows and refuses rows of different lengths, `pack.ts`). In the core it is a `matrix`: `pts.length`
- * is its row count, `pts[i]` a `view` of the flat array from `i * cols`, and `pts[i][j]` the flat
- * array's element `i * cols + j`, so that both modes see arrays of numbers and index arithmetic only.
+ * the number of rows, the length of a row and the spacing of rows (`parameters.ts`; the companion
+ * flattens the caller's rows and refuses rows of different lengths, `pack.ts`). In the core it is a
+ * `matrix`: `pts.length` is its row count and `pts[i]` a `view` of the flat array from
+ * `i * stride`, `cols` long: both modes
+ * see arrays of numbers and index arithmetic only. A view reads as the row would: an index past its
+ * end reads `undefined` (NaN in arithmetic), not the next row's number, unless the mode proves it in
+ * range (a loop counter bounded by a row's length).
  *
  * Every read of an element or of a length in the front end goes through here, so that a row reads
  * the same whether it is indexed directly, named, iterated, destructured or passed to a helper.
@@ -17,13 +20,8 @@ import { shapeOf, shapes, type Expr, type Shape } from './core.js';
 export function elementOf(array: Expr, index: Expr, checked: Shape, at: ts.Node): Expr {
   const shape = shapeOf(array);
   if (shape.kind === 'matrix') {
-    const cols = field(array, 'cols', at);
-    const start: Expr = { kind: 'binary', op: '*', left: index, right: cols, at };
-    return { kind: 'view', array: field(array, 'flat', at), start, length: cols, storage: shape.row, readonlyAs: readonlyAsOf(array), at };
-  }
-  if (array.kind === 'view') {
-    // A row's element is the flat array's, read where it is.
-    return { kind: 'element', array: array.array, index: { kind: 'binary', op: '+', left: array.start, right: index, at }, shape: shapes.number, at };
+    const start: Expr = { kind: 'binary', op: '*', left: index, right: field(array, 'stride', at), at };
+    return { kind: 'view', array: field(array, 'flat', at), start, length: field(array, 'cols', at), storage: shape.row, readonlyAs: readonlyAsOf(array), at };
   }
   // An element of an array of numbers is a number, whatever the checker says (`new Array(n).fill(0)` is `any[]`).
   return { kind: 'element', array, index, shape: shape.kind === 'array' && checked.kind !== 'number' ? shapes.number : checked, at };
@@ -36,7 +34,7 @@ export function lengthOf(array: Expr, at: ts.Node): Expr {
   return { kind: 'field', object: array, name: 'length', shape: shapes.int, at };
 }
 
-function field(matrix: Expr, name: 'flat' | 'rows' | 'cols', at: ts.Node): Expr {
+function field(matrix: Expr, name: 'flat' | 'rows' | 'cols' | 'stride', at: ts.Node): Expr {
   if (matrix.kind === 'matrix') return matrix[name];
   return { kind: 'field', object: matrix, name, shape: name === 'flat' ? shapes.array('float64') : shapes.int, at };
 }
