@@ -19,6 +19,56 @@ interface Program {
 }
 
 const programs: Record<string, Program> = {
+  'filter, find, findIndex, indexOf and includes: a trimmed mean and a threshold': {
+    source: `export function f(xs: number[], mu: number): number {
+  const inliers = xs.filter((x) => Math.abs(x - mu) < 2);
+  const mean = inliers.reduce((s, x) => s + x, 0) / inliers.length;
+  const firstAbove = xs.find((x) => x > mu) ?? mu;
+  const negative = xs.findIndex((x) => x < 0);
+  const twos = xs.indexOf(2) + xs.lastIndexOf(2);
+  const flagged = xs.includes(NaN) || xs.includes(mu) ? 1 : 0;
+  return (mean - mu) ** 2 + firstAbove * mu + negative + twos + flagged;
+}`,
+    points: [
+      [[1, -2, 2, 3.25, 0.5, 2], 1.5],
+      [[0.3, 0.1, 0.2], 0.25],
+    ],
+  },
+  'concat, pop, shift and reverse: a window of recent values': {
+    source: `export function f(history: number[], x: number): number {
+  const window = history.concat([x, x * x], 2 * x);
+  const newest = window.pop()!;
+  const oldest = window.shift()!;
+  window.reverse();
+  let s = 0;
+  for (let k = 0; k < window.length; k++) s += window[k]! / (k + 1);
+  const empty: number[] = [];
+  const none = empty.pop();
+  return s + newest * oldest + (none ?? 1) + window.length;
+}`,
+    points: [
+      [[1, -2, 0.5], 0.7],
+      [[3], -1.2],
+    ],
+  },
+  'subarray views of a parameter and of a local typed array, written through': {
+    source: `export function f(xs: Float64Array, t: number): number {
+  const head = xs.subarray(0, 2);
+  const tail = xs.subarray(-2);
+  const w = new Float64Array(xs.length);
+  const middle = w.subarray(1, -1);
+  for (let k = 0; k < middle.length; k++) middle[k] = xs[k]! * t;
+  let s = 0;
+  for (const v of head) s += v * v;
+  for (let k = 0; k < tail.length; k++) s += tail[k]! * t;
+  for (const v of w) s += Math.sin(v);
+  return s + xs.filter((x) => x > t).reduce((a, v) => a + v * v, 0);
+}`,
+    points: [
+      [Float64Array.from([1, -2, 2, 3.5, 0.5]), 1.5],
+      [Float64Array.from([0.2, 0.4]), -0.3],
+    ],
+  },
   'reads past the end of an array are undefined: ?? gives the default there, at a run-time index': {
     source: `export function f(xs: number[], w: Float64Array): number {
   let s = 0;

@@ -126,9 +126,10 @@ export type Expr =
   | (At & { readonly kind: 'matrix'; readonly flat: Expr; readonly rows: Expr; readonly cols: Expr; readonly stride: Expr; readonly row: ArrayStorage; readonly readonlyAs: string })
   /**
    * `length` elements of `array` from `start` on, as an array of their own that shares them: a row
-   * of a `matrix`. Never written; `storage` is the row's kind in the source.
+   * of a `matrix` (the caller's, never written: `readonlyAs`), a typed array's `subarray`.
+   * `storage` is what the view is in the source.
    */
-  | (At & { readonly kind: 'view'; readonly array: Expr; readonly start: Expr; readonly length: Expr; readonly storage: ArrayStorage; readonly readonlyAs: string })
+  | (At & { readonly kind: 'view'; readonly array: Expr; readonly start: Expr; readonly length: Expr; readonly storage: ArrayStorage; readonly readonlyAs?: string })
   /** `readonlyAs` names an object that is not the function's own (a parameter's), which it may not change. */
   | (At & { readonly kind: 'objectLiteral'; readonly fields: readonly (readonly [string, Expr])[]; readonly readonlyAs?: string })
   /** `new Float64Array(n)`, `new Float64Array(array)`, `new Array(n)`, `Float64Array.from(array)`. */

@@ -5,7 +5,8 @@
  * xs[k], k, xs)`, a callback written at the call desugared in place there (`desugar.ts`, `inline`),
  * a named one called; `map` writes a new array of the same kind at the counter (a map, DESIGN.md
  * §4); `forEach` runs the callback for its effects; `some` and `every` leave at the first element
- * that decides.
+ * that decides; `filter` pushes the elements the callback holds for onto a new array, `find` and
+ * `findIndex` stop at the first.
  */
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
@@ -30,7 +31,7 @@ export interface ArrayMethodScope {
 }
 
 /** The methods rewritten here. */
-export const callbackMethods = new Set(['reduce', 'reduceRight', 'map', 'forEach', 'some', 'every']);
+export const callbackMethods = new Set(['reduce', 'reduceRight', 'map', 'forEach', 'some', 'every', 'filter', 'find', 'findIndex']);
 
 export function callbackMethod(scope: ArrayMethodScope, e: ts.CallExpression, callee: ts.PropertyAccessExpression): Expr {
   const name = callee.name.text;
@@ -70,6 +71,41 @@ export function callbackMethod(scope: ArrayMethodScope, e: ts.CallExpression, ca
       scope.emit({ kind: 'store', object: { kind: 'var', var: out, at }, key: { kind: 'element', index: k }, value, at });
     });
     return { kind: 'var', var: out, at };
+  }
+  if (name === 'filter' || name === 'find') {
+    const source = shapeOf(array);
+    if (source.kind !== 'array') unsupported(codes.unsupportedSyntax, e, `'${name}' is differentiated on arrays of numbers here; loop over the indices for arrays of objects or of arrays.`);
+    if (name === 'find') {
+      // The element, or undefined where none holds.
+      const found = scope.temporary('found', { kind: 'number', int: false, optional: true }, at);
+      scope.emit({ kind: 'let', var: found, init: { kind: 'undefined', at }, at });
+      countedLoop(scope, at, length, false, (k, loop) => {
+        const item = scope.stable(element(k), at, 'item');
+        const held = call([item, k, array], 'holds');
+        scope.emit({ kind: 'if', test: held, then: [{ kind: 'assign', var: found, value: item, at }, { kind: 'break', loop, at }], else: [], at });
+      });
+      return { kind: 'var', var: found, at };
+    }
+    // Pushed onto a plain array; a typed array's filter gives a typed array of what was kept.
+    const kept = scope.temporary('kept', shapes.array('array'), at);
+    scope.emit({ kind: 'let', var: kept, init: { kind: 'arrayLiteral', elements: [], at }, at });
+    countedLoop(scope, at, length, false, (k) => {
+      const item = scope.stable(element(k), at, 'item');
+      const held = call([item, k, array], 'holds');
+      const push: Stmt = { kind: 'effect', call: { kind: 'arrayMethod', method: 'push', array: { kind: 'var', var: kept, at }, args: [item], at }, at };
+      scope.emit({ kind: 'if', test: held, then: [push], else: [], at });
+    });
+    if (source.storage === 'array') return { kind: 'var', var: kept, at };
+    return { kind: 'newArray', storage: source.storage, arg: { kind: 'var', var: kept, at }, copy: true, at };
+  }
+  if (name === 'findIndex') {
+    const index = scope.temporary('index', shapes.int, at);
+    scope.emit({ kind: 'let', var: index, init: { kind: 'number', value: -1, at }, at });
+    countedLoop(scope, at, length, false, (k, loop) => {
+      const held = call([element(k), k, array], 'holds');
+      scope.emit({ kind: 'if', test: held, then: [{ kind: 'assign', var: index, value: k, at }, { kind: 'break', loop, at }], else: [], at });
+    });
+    return { kind: 'var', var: index, at };
   }
   // `some` is true at the first element the callback holds for, `every` false at the first it does
   // not: a count of 0 or 1 (a loop carries numbers), read as a boolean after the loop.
@@ -133,14 +169,14 @@ export function spreadExtremum(scope: ArrayMethodScope, e: ts.CallExpression, na
   return { kind: 'var', var: best, at };
 }
 
-/** `for (let k = 0; k < length; k++)` (or down from `length - 1`), its body from `fill`. */
-function countedLoop(scope: ArrayMethodScope, at: ts.CallExpression, length: Expr, backwards: boolean, fill: (k: Expr, loop: Loop) => void): void {
+/** `for (let k = from; k < length; k++)` (or down from `length - 1`), its body from `fill`. */
+export function countedLoop(scope: ArrayMethodScope, at: ts.CallExpression, length: Expr, backwards: boolean, fill: (k: Expr, loop: Loop) => void, from = 0): void {
   const counter = scope.temporary('k', shapes.int, at);
   const k: Expr = { kind: 'var', var: counter, at };
   const one: Expr = { kind: 'number', value: 1, at };
   const loop: Loop = {
     kind: 'loop',
-    init: [{ kind: 'let', var: counter, init: backwards ? { kind: 'binary', op: '-', left: length, right: one, at } : { kind: 'number', value: 0, at }, at }],
+    init: [{ kind: 'let', var: counter, init: backwards ? { kind: 'binary', op: '-', left: length, right: one, at } : { kind: 'number', value: from, at }, at }],
     testing: [],
     test: backwards ? { kind: 'binary', op: '>=', left: k, right: { kind: 'number', value: 0, at }, at } : { kind: 'binary', op: '<', left: k, right: length, at },
     testFirst: true,

@@ -9,6 +9,7 @@ import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
 import { shapes, shapeOf, type ArrayStorage, type BinaryOp, type Call, type CoreFunction, type CoreParameter, type CoreProgram, type Expr, type Loop, type Shape, type Stmt, type Var } from './core.js';
 import { walk } from './core-walk.js';
+import { arrayEdit, editMethods } from './desugar-array-edits.js';
 import { arrayFrom, callbackMethod, callbackMethods, spreadExtremum, type ArrayMethodScope } from './desugar-arrays.js';
 import { classOf, construct, type ClassScope } from './desugar-classes.js';
 import { guardCall, typeofTest, type GuardScope } from './desugar-guards.js';
@@ -931,8 +932,9 @@ class Body {
     if (callbackMethods.has(name)) return callbackMethod(this.arrayScope(), e, callee);
     const [array, ...args] = this.operands([() => this.expression(callee.expression), ...e.arguments.map((a) => () => this.expression(a))]);
     if (name === 'slice') return { kind: 'slice', array: array!, args, at: e };
+    if (editMethods.has(name)) return arrayEdit(this.arrayScope(), e, name, this.stableCopy(array!, callee.expression, 'array'), args);
     if (name === 'push' || name === 'fill') {
-      if (name === 'fill' && args.length !== 1) unsupported(codes.unsupportedSyntax, e, "'fill' is differentiated with one argument, filling the whole array.");
+      if (name === 'fill' && args.length !== 1) unsupported(codes.unsupportedSyntax, e, "'fill' is differentiated with one argument, filling the whole array; fill a range in a loop.");
       const result = this.placed({ kind: 'arrayMethod', method: name, array: array!, args, at: e }, place === 'init' ? 'value' : place, name === 'push' ? 'length' : 'filled');
       return result;
     }

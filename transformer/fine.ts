@@ -13,7 +13,7 @@
  */
 import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
-import { shapeOf, type CoreFunction, type CoreProgram, type Expr, type Loop, type RecordShape, type Shape, type Stmt, type Var } from './core.js';
+import { shapeOf, type ArrayStorage, type CoreFunction, type CoreProgram, type Expr, type Loop, type RecordShape, type Shape, type Stmt, type Var } from './core.js';
 import { expressionsOf, forEachExpr, walk } from './core-walk.js';
 import { activeVariables, callIsActive, type Activity } from './fine-activity.js';
 import { partialsOf } from './fine-partials.js';
@@ -138,7 +138,7 @@ class FineEmitter {
       if (outside !== undefined && inPlace) this.writable.add(outside);
       if (!seeds.has(p.var) && p.kind === 'arr' && inPlace) {
         const slots = this.namer.fresh(`${p.name}$`);
-        prologue.push(this.declaration(slots, this.zeroSlots(f.createIdentifier(p.name)), false));
+        prologue.push(this.declaration(slots, this.zeroSlots(f.createIdentifier(p.name), storageOf(p.var.shape)), false));
         frame.bindings.set(p.var, { kind: p.kind, name: p.name, shadow: slots, outside });
         continue;
       }
@@ -352,7 +352,7 @@ class FineEmitter {
     const f = this.f;
     if (value.s !== undefined) return value.s;
     if (kind === 'num' || value.kind === 'other') return f.createNumericLiteral(0);
-    if (kind === 'arr') return this.zeroSlots(value.v);
+    if (kind === 'arr') return this.zeroSlots(value.v, undefined);
     unsupported(codes.mutation, at, 'an object read from outside the marked function cannot be stored where the function keeps its own objects; copy its fields into a new object.');
   }
 
@@ -445,9 +445,10 @@ class FineEmitter {
         // A row: views of the flat array and of its slots, sharing them.
         const array = this.named(this.expression(e.array), 'flat');
         const start = this.simple(this.expression(e.start).v, 'start');
-        const args = [start, infix(this.ts, f, start, '+', this.expression(e.length).v)];
+        const args = [start, this.simple(infix(this.ts, f, start, '+', this.expression(e.length).v), 'end')];
         const view = (x: ts.Expression) => f.createCallExpression(f.createPropertyAccessExpression(x, 'subarray'), undefined, args);
-        return { kind: 'arr', v: view(array.v), s: array.s === undefined ? undefined : view(array.s), outside: e.readonlyAs };
+        // A view of an array that is not the function's own is not the function's own either.
+        return { kind: 'arr', v: view(array.v), s: array.s === undefined ? undefined : view(array.s), outside: e.readonlyAs ?? array.outside };
       }
       case 'number':
         return { kind: 'num', v: e.name !== undefined ? f.createPropertyAccessExpression(f.createIdentifier('Math'), e.name) : numberLiteral(ts, f, e.value) };
@@ -498,7 +499,7 @@ class FineEmitter {
         const args = e.args.map((a) => this.expression(a).v);
         // A copy: the function's own array, whatever it was copied from.
         const copy = this.simple(f.createCallExpression(f.createPropertyAccessExpression(array.v, 'slice'), undefined, args), 'copy');
-        return { kind: 'arr', v: copy, s: array.s === undefined ? this.zeroSlots(copy) : f.createCallExpression(f.createPropertyAccessExpression(array.s, 'slice'), undefined, args) };
+        return { kind: 'arr', v: copy, s: array.s === undefined ? this.zeroSlots(copy, storageOf(shapeOf(e.array))) : f.createCallExpression(f.createPropertyAccessExpression(array.s, 'slice'), undefined, args) };
       }
       case 'call':
       case 'arrayMethod':
@@ -732,12 +733,12 @@ class FineEmitter {
     if (e.copy) {
       const source = this.named(this.expression(e.arg!), 'source');
       const made = e.storage === 'array' ? f.createCallExpression(f.createPropertyAccessExpression(ctor, 'from'), undefined, [source.v]) : f.createNewExpression(ctor, undefined, [source.v]);
-      return { kind: 'arr', v: made, s: source.s === undefined ? this.zeroSlots(source.v) : this.copySlots(source.s) };
+      return { kind: 'arr', v: made, s: source.s === undefined ? this.zeroSlots(source.v, e.storage) : this.copySlots(source.s, e.storage) };
     }
     const length = e.arg === undefined ? f.createNumericLiteral(0) : this.simple(this.expression(e.arg).v, 'length');
     const made = f.createNewExpression(ctor, undefined, e.arg === undefined ? [] : [length]);
     // A plain `new Array(n)` has holes; its slots are constant until written, like its NaN reads.
-    return { kind: 'arr', v: made, s: this.slotsOfLength(length) };
+    return { kind: 'arr', v: made, s: this.slotsOfLength(length, e.storage) };
   }
 
   /** `array.push(...)`, `array.fill(v)`: the array and its shadow change together. */
@@ -753,20 +754,32 @@ class FineEmitter {
     return e.method === 'push' ? { kind: 'num', v: result } : { kind: 'arr', v: result, s: array.s };
   }
 
-  /** Slots of an array of constants as long as `array`. */
-  private zeroSlots(array: ts.Expression): ts.Expression {
-    return this.slotsOfLength(this.f.createPropertyAccessExpression(array, 'length'));
+  /**
+   * Slots of an array of constants as long as `array`; of the kind `slotsOfLength` makes for its
+   * storage, decided at run time where the array's kind is not known here.
+   */
+  private zeroSlots(array: ts.Expression, storage: ArrayStorage | undefined): ts.Expression {
+    const f = this.f;
+    if (storage !== undefined) return this.slotsOfLength(f.createPropertyAccessExpression(array, 'length'), storage);
+    const named = this.simple(array, 'array');
+    const length = f.createPropertyAccessExpression(named, 'length');
+    const isTyped = f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('ArrayBuffer'), 'isView'), undefined, [named]);
+    return f.createConditionalExpression(isTyped, f.createToken(this.ts.SyntaxKind.QuestionToken), this.slotsOfLength(length, 'float64'), f.createToken(this.ts.SyntaxKind.ColonToken), this.slotsOfLength(length, 'array'));
   }
 
-  /** A plain array of zero slots: it can grow and shrink with the array it shadows. */
-  private slotsOfLength(length: ts.Expression): ts.Expression {
+  /**
+   * Zero slots for an array of `storage`: a plain array's can grow and shrink with it; a typed
+   * array's are an `Int32Array`, so that a `subarray` of it has the slots' `subarray` as its shadow.
+   */
+  private slotsOfLength(length: ts.Expression, storage: ArrayStorage): ts.Expression {
     const f = this.f;
+    if (storage !== 'array') return f.createNewExpression(f.createIdentifier('Int32Array'), undefined, [length]);
     return f.createCallExpression(f.createPropertyAccessExpression(f.createNewExpression(f.createIdentifier('Array'), undefined, [length]), 'fill'), undefined, [f.createNumericLiteral(0)]);
   }
 
-  private copySlots(slots: ts.Expression): ts.Expression {
+  private copySlots(slots: ts.Expression, storage: ArrayStorage): ts.Expression {
     const f = this.f;
-    return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Array'), 'from'), undefined, [slots]);
+    return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(storage === 'array' ? 'Array' : 'Int32Array'), 'from'), undefined, [slots]);
   }
 
   // ---- operations ---------------------------------------------------------------------------------
@@ -970,6 +983,10 @@ function ownerOf(values: readonly { readonly outside?: string | undefined; reado
 }
 
 /** A value from outside the functions being differentiated: its objects are read, never shadowed. */
+function storageOf(shape: Shape): ArrayStorage | undefined {
+  return shape.kind === 'array' ? shape.storage : undefined;
+}
+
 function outsideKind(shape: Shape): Kind {
   const kind = kindOf(shape);
   return kind === 'rec' ? 'other' : kind;

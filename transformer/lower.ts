@@ -643,7 +643,7 @@ export class Lowerer {
         return objectLiteral(this, (['flat', 'rows', 'cols', 'stride'] as const).map((name) => [name, this.expression(e[name]), e.at] as const), e.readonlyAs);
       case 'view': {
         const array = this.expression(e.array);
-        if (array.kind !== 'paramArray' || array.offset !== undefined) throw new Error('coarsegrad: a view of something other than a parameter array');
+        if (array.kind !== 'paramArray' || array.offset !== undefined) unsupported(codes.unsupportedSyntax, e.at, 'a view of an array the function builds (subarray) is not coarsened yet.');
         return { ...array, offset: this.number(e.start), length: this.number(e.length), readonlyAs: e.readonlyAs };
       }
       case 'newError':

@@ -60,6 +60,6 @@ export function refuseBuiltRows(target: Shape, value: Expr): void {
 
 /** `pts[i][j] = v`, `pts[i] = row`: the rows are the caller's. */
 export function refuseRowWrite(object: Expr, at: ts.Node): void {
-  if (object.kind === 'view') unsupported(codes.mutation, at, `writing to ${object.readonlyAs} cannot be differentiated (the caller's array would change); copy the row into a local array first.`);
+  if (object.kind === 'view' && object.readonlyAs !== undefined) unsupported(codes.mutation, at, `writing to ${object.readonlyAs} cannot be differentiated (the caller's array would change); copy the row into a local array first.`);
   if (shapeOf(object).kind === 'matrix') unsupported(codes.mutation, at, `writing to ${readonlyAsOf(object)} cannot be differentiated (the caller's array would change); build a local array instead.`);
 }
