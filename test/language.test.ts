@@ -19,6 +19,25 @@ interface Program {
 }
 
 const programs: Record<string, Program> = {
+  'rest parameters and spread arguments: a point spread into a helper, varargs helpers, Math.max over a spread': {
+    source: `function norm3(x: number, y: number, z: number): number {
+  return Math.sqrt(x * x + y * y + z * z);
+}
+function sumSquares(...xs: number[]): number {
+  let s = 0;
+  for (const x of xs) s += x * x;
+  return s;
+}
+function scaledSum(w: number, ...xs: number[]): number {
+  return w * xs.reduce((a, b) => a + b, 0);
+}
+export function f(x: number, y: number, z: number): number {
+  const p: [number, number, number] = [x, y, z];
+  const m = Math.max(0, ...p, x * y);
+  return norm3(...p) + sumSquares(x, y, x * z) + scaledSum(x, ...p) + scaledSum(y, z, ...p) + scaledSum(2, x, y) + m + sumSquares();
+}`,
+    points: [[0.5, -1.5, 2], [1.25, 0.7, -0.4]],
+  },
   'filter, find, findIndex, indexOf and includes: a trimmed mean and a threshold': {
     source: `export function f(xs: number[], mu: number): number {
   const inliers = xs.filter((x) => Math.abs(x - mu) < 2);

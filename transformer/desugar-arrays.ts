@@ -154,18 +154,25 @@ export function arrayFrom(scope: ArrayMethodScope, e: ts.CallExpression, storage
   return { kind: 'var', var: out, at };
 }
 
-/** `Math.max(...xs)`, `Math.min(...xs)`: a loop keeping the extremum, from -∞ (∞), as `Math.max` does. */
+/**
+ * `Math.max(...xs)`, `Math.min(a, ...xs, b)`: the extremum kept from -∞ (∞), as `Math.max` starts,
+ * over the arguments in order, a loop over each spread array where it is read.
+ */
 export function spreadExtremum(scope: ArrayMethodScope, e: ts.CallExpression, name: 'max' | 'min'): Expr {
-  const spread = e.arguments[0] as ts.SpreadElement;
-  const array = scope.stable(scope.expression(spread.expression), spread.expression, 'array');
-  if (shapeOf(array).kind !== 'array') unsupported(codes.unsupportedSyntax, spread, `Math.${name}(...) spreads arrays of numbers only here.`);
+  const ts = scope.ts;
   const at = e;
   const best = scope.temporary(name === 'max' ? 'largest' : 'smallest', shapes.number, at);
   scope.emit({ kind: 'let', var: best, init: { kind: 'number', value: name === 'max' ? -Infinity : Infinity, at }, at });
-  countedLoop(scope, at, lengthOf(array, at), false, (k) => {
-    const value: Expr = { kind: 'math', op: name, name, args: [{ kind: 'var', var: best, at }, elementOf(array, k, shapes.number, at)], at };
-    scope.emit({ kind: 'assign', var: best, value, at });
-  });
+  const keep = (value: Expr) => scope.emit({ kind: 'assign', var: best, value: { kind: 'math', op: name, name, args: [{ kind: 'var', var: best, at }, value], at }, at });
+  for (const arg of e.arguments) {
+    if (!ts.isSpreadElement(arg)) {
+      keep(scope.stable(scope.expression(arg), arg, 'argument'));
+      continue;
+    }
+    const array = scope.stable(scope.expression(arg.expression), arg.expression, 'array');
+    if (shapeOf(array).kind !== 'array') unsupported(codes.unsupportedSyntax, arg, `Math.${name}(...) spreads arrays of numbers only here.`);
+    countedLoop(scope, at, lengthOf(array, at), false, (k) => keep(elementOf(array, k, shapes.number, at)));
+  }
   return { kind: 'var', var: best, at };
 }
 

@@ -9,6 +9,7 @@ import type ts from 'typescript';
 import { codes, unsupported } from './diagnostics.js';
 import { shapes, shapeOf, type ArrayStorage, type BinaryOp, type Call, type CoreFunction, type CoreParameter, type CoreProgram, type Expr, type Loop, type Shape, type Stmt, type Var } from './core.js';
 import { walk } from './core-walk.js';
+import { bindArguments } from './desugar-arguments.js';
 import { arrayEdit, editMethods } from './desugar-array-edits.js';
 import { arrayFrom, callbackMethod, callbackMethods, spreadExtremum, type ArrayMethodScope } from './desugar-arrays.js';
 import { classOf, construct, type ClassScope } from './desugar-classes.js';
@@ -111,7 +112,6 @@ class FrontEnd {
 
   /** A parameter of a function the marked function calls: its argument is inlined. */
   private helperParameter(p: ts.ParameterDeclaration, index: number): CoreParameter {
-    if (p.dotDotDotToken) unsupported(codes.unsupportedSyntax, p, 'a function called from a marked function cannot take rest parameters; list the parameters one by one.');
     if (this.ts.isIdentifier(p.name)) return { var: this.variable(p.name, p), companionDefault: undefined };
     // A destructured parameter: a parameter of its own, taken apart in the body's first statements.
     return { var: this.temporary(`arg${index}`, this.shape(p.name), p), companionDefault: undefined };
@@ -845,9 +845,8 @@ class Body {
     if (e.questionDotToken || (ts.isPropertyAccessExpression(callee) && callee.questionDotToken)) unsupported(codes.unsupportedSyntax, e, "optional calls ('?.()') are not supported in a marked function.");
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Math' && front.isGlobal(callee.expression)) {
       const name = callee.name.text;
-      if ((name === 'max' || name === 'min') && e.arguments.length === 1 && ts.isSpreadElement(e.arguments[0]!)) return spreadExtremum(this.arrayScope(), e, name);
+      if ((name === 'max' || name === 'min') && e.arguments.some((a) => ts.isSpreadElement(a))) return spreadExtremum(this.arrayScope(), e, name);
     }
-    if (e.arguments.some((a) => ts.isSpreadElement(a))) unsupported(codes.unsupportedSyntax, e, 'spread arguments are not supported in a marked function; pass the arguments one by one.');
     const global = ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && front.isGlobal(callee.expression) ? callee.expression.text : undefined;
     const member = ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
     if (global === 'Math') return this.mathCall(e, member!);
@@ -876,10 +875,12 @@ class Body {
     // Function parameters given a function written or declared in the program: the callee is
     // desugared for those functions, and the arguments themselves carry no value.
     const bound = new Map<ts.Symbol, FunctionLike>();
+    const spreadAt = e.arguments.findIndex((a) => ts.isSpreadElement(a));
     decl.parameters.forEach((p, i) => {
       const arg = e.arguments[i];
-      if (arg === undefined || !ts.isIdentifier(p.name) || front.shape(p).kind !== 'function') return;
-      bound.set(front.symbolOf(p.name), this.functionValue(arg));
+      if (!ts.isIdentifier(p.name) || front.shape(p).kind !== 'function') return;
+      if (spreadAt >= 0 && i >= spreadAt) unsupported(codes.unsupportedSyntax, e.arguments[spreadAt]!, 'a spread argument cannot give a function parameter its function; pass the function by name.');
+      if (arg !== undefined) bound.set(front.symbolOf(p.name), this.functionValue(arg));
     });
     let receiver: (() => Expr) | undefined;
     if (ts.isMethodDeclaration(decl)) {
@@ -890,13 +891,16 @@ class Body {
     }
     const given = e.arguments.map((a, i) => {
       const p = decl.parameters[i];
-      return p !== undefined && ts.isIdentifier(p.name) && bound.has(front.symbolOf(p.name)) ? () => undefinedAt(a) : () => this.expression(a);
+      if (p !== undefined && ts.isIdentifier(p.name) && bound.has(front.symbolOf(p.name))) return () => undefinedAt(a);
+      return () => this.expression(ts.isSpreadElement(a) ? a.expression : a);
     });
     const values = this.operands([...(receiver !== undefined ? [receiver] : []), ...given]);
     const self = receiver !== undefined ? values.shift() : undefined;
     const fn = front.function(decl, e, bound);
     const checked = front.shape(e);
-    const call: Call = { kind: 'call', fn, args: fn.params.map((_, i) => values[i] ?? undefinedAt(e)), receiver: self, shape: vague(checked) ? fn.result : checked, at: e };
+    const rest = decl.parameters.findIndex((p) => p.dotDotDotToken !== undefined);
+    const args = bindArguments(this.arrayScope(), e, values.map((value, i) => ({ value, spread: ts.isSpreadElement(e.arguments[i]!) })), fn.params.length, rest >= 0 ? rest : undefined);
+    const call: Call = { kind: 'call', fn, args, receiver: self, shape: vague(checked) ? fn.result : checked, at: e };
     call.args.forEach((a, i) => refuseBuiltRows(fn.params[i]!.var.shape, a));
     return this.placed(call, place, fn.name);
   }
