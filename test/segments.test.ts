@@ -5,9 +5,9 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Graph, operationCount, show, type Node } from '../transformer/ir.js';
-import { newStats, read, simplifyGuarded, simplifyOptions } from '../transformer/simplify.js';
-import { segmentsOfInterest } from '../transformer/soi.js';
+import { Graph, operationCount, show, type Node } from '../transformer/coarse/ir.js';
+import { newStats, read, simplifyGuarded, simplifyOptions } from '../transformer/coarse/simplify.js';
+import { segmentsOfInterest } from '../transformer/coarse/soi.js';
 import { build, compile, prelude } from './harness.js';
 
 const segments = suite('segments of interest');

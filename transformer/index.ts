@@ -4,9 +4,9 @@
  */
 import type ts from 'typescript';
 import { codes } from './diagnostics.js';
-import { transformFile } from './inject.js';
-import { defaultSegmentLimit } from './soi.js';
-import { simplifyOptions } from './simplify.js';
+import { transformFile } from './emit/inject.js';
+import { defaultSegmentLimit } from './coarse/soi.js';
+import { simplifyOptions } from './coarse/simplify.js';
 import { ProgramIndex } from './versions.js';
 
 /** Options of the plugin entry in tsconfig.json. */

@@ -4,18 +4,18 @@
  */
 import type ts from 'typescript';
 import { Unsupported } from './diagnostics.js';
-import { emitCompanion, type CompanionBody, type Gradient } from './emit.js';
-import { ScheduleCycle } from './schedule.js';
-import type { CoreProgram, SourceParameter, Var } from './core.js';
-import { isFlat, leafPositions, packCompanion, sourcePosition } from './pack.js';
-import { printFunction } from './core-print.js';
-import { emitFineCompanion } from './fine.js';
-import { show, operationCount, type Node } from './ir.js';
+import { emitCompanion, type CompanionBody, type Gradient } from './emit/emit.js';
+import { ScheduleCycle } from './coarse/schedule.js';
+import type { CoreProgram, SourceParameter, Var } from './front/core.js';
+import { isFlat, leafPositions, packCompanion, sourcePosition } from './emit/pack.js';
+import { printFunction } from './front/core-print.js';
+import { emitFineCompanion } from './fine/fine.js';
+import { show, operationCount, type Node } from './coarse/ir.js';
 import { primitive } from './rules.js';
-import { newStats, type SimplifyOptions, type SimplifyStats } from './simplify.js';
-import { lowerFunction, type LoweredFunction } from './lower.js';
-import { segmentsOfInterest, wholeFunction, type Segmentation } from './soi.js';
-import { differentiate, type Derivative } from './symbolic.js';
+import { newStats, type SimplifyOptions, type SimplifyStats } from './coarse/simplify.js';
+import { lowerFunction, type LoweredFunction } from './coarse/lower.js';
+import { segmentsOfInterest, wholeFunction, type Segmentation } from './coarse/soi.js';
+import { differentiate, type Derivative } from './coarse/symbolic.js';
 
 export interface CompiledFunction {
   readonly valueAndGrad: CompanionBody;

@@ -6,7 +6,7 @@
  * `null` is a structural zero: no adjoint flows along that edge at all, which keeps `0 * NaN` out of
  * the gradient when the other factor is not finite.
  */
-import type { Graph, Node } from './ir.js';
+import type { Graph, Node } from './coarse/ir.js';
 
 /** Partials of `result = op(args)` w.r.t. each argument. */
 type Partials = (g: Graph, args: readonly Node[], result: Node) => readonly (Node | null)[];

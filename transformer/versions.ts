@@ -12,10 +12,10 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import type ts from 'typescript';
-import type { CoreProgram } from './core.js';
-import { desugar } from './desugar.js';
+import type { CoreProgram } from './front/core.js';
+import { desugar } from './front/desugar.js';
 import { findMarked, type Marked } from './find.js';
-import type { FunctionLike } from './source.js';
+import type { FunctionLike } from './front/source.js';
 
 export class ProgramIndex {
   private readonly cores = new Map<FunctionLike, CoreProgram | { readonly failed: unknown }>();

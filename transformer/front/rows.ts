@@ -13,7 +13,7 @@
  * the same whether it is indexed directly, named, iterated, destructured or passed to a helper.
  */
 import type ts from 'typescript';
-import { codes, unsupported } from './diagnostics.js';
+import { codes, unsupported } from '../diagnostics.js';
 import { shapeOf, shapes, type Expr, type Shape } from './core.js';
 
 /** `array[index]`; `checked` is what the type checker says the element is. */

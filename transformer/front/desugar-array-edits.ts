@@ -7,7 +7,7 @@
  * counted from the end where negative.
  */
 import type ts from 'typescript';
-import { codes, unsupported } from './diagnostics.js';
+import { codes, unsupported } from '../diagnostics.js';
 import { shapeOf, shapes, type Expr, type Stmt } from './core.js';
 import { countedLoop, type ArrayMethodScope } from './desugar-arrays.js';
 import { elementOf, lengthOf } from './rows.js';

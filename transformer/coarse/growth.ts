@@ -12,7 +12,7 @@
  * range of doubles; only a product with such a factor can then be `∞ · 0` where the truth is 0.
  */
 import { reads, type Node } from './ir.js';
-import { primitive } from './rules.js';
+import { primitive } from '../rules.js';
 
 /** Functions whose value is finite whatever their arguments. */
 const bounded = new Set(['sin', 'cos', 'tanh', 'atan', 'atan2', 'sign', '<', '<=', '>', '>=', '===', '!==', '!', '&&', '||', 'isUndefined', 'isNullish', 'rare']);

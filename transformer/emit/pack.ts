@@ -6,7 +6,7 @@
  * each one's gradient in the same shape. Without such parameters the companion is left as it is.
  */
 import type ts from 'typescript';
-import type { ParameterTree, SourceParameter } from './core.js';
+import type { ParameterTree, SourceParameter } from '../front/core.js';
 import type { CompanionBody } from './emit.js';
 import { Namer } from './names.js';
 import { member } from './syntax.js';

@@ -7,7 +7,7 @@
  * computed outside the loop are inputs like parameters.
  */
 import { loopsOf, type Loop, type Node, type RecurrenceNode, type SumNode } from './ir.js';
-import { hasZeroDerivative } from './rules.js';
+import { hasZeroDerivative } from '../rules.js';
 
 export interface Segment {
   /** The cut whose value the segment computes. */

@@ -3,8 +3,8 @@
  * whether a name's declaration is visible where the companion is placed.
  */
 import type ts from 'typescript';
-import { codes, unsupported } from './diagnostics.js';
-import { mathPrimitive, type PrimitiveName } from './rules.js';
+import { codes, unsupported } from '../diagnostics.js';
+import { mathPrimitive, type PrimitiveName } from '../rules.js';
 
 export type FunctionLike = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration | ts.GetAccessorDeclaration;
 

@@ -5,13 +5,13 @@
  * Marked functions themselves are never visited, so they emit exactly as without the plugin.
  */
 import type ts from 'typescript';
-import { codes, diagnosticAt, Unsupported } from './diagnostics.js';
-import { findMarked, isRuntimeExport, markedTarget, type Marked } from './find.js';
+import { codes, diagnosticAt, Unsupported } from '../diagnostics.js';
+import { findMarked, isRuntimeExport, markedTarget, type Marked } from '../find.js';
 import { identifiersIn, Namer } from './names.js';
-import { compileFunction, type CompiledFunction } from './pipeline.js';
+import { compileFunction, type CompiledFunction } from '../pipeline.js';
 import type { CompanionBody } from './emit.js';
-import type { SimplifyOptions } from './simplify.js';
-import { versionsOf, type ProgramIndex } from './versions.js';
+import type { SimplifyOptions } from '../coarse/simplify.js';
+import { versionsOf, type ProgramIndex } from '../versions.js';
 
 export interface FileContext {
   readonly ts: typeof ts;

@@ -12,15 +12,15 @@
  * finds constant have no shadow at all.
  */
 import type ts from 'typescript';
-import { codes, unsupported } from './diagnostics.js';
-import { shapeOf, type ArrayStorage, type CoreFunction, type CoreProgram, type Expr, type Loop, type RecordShape, type Shape, type Stmt, type Var } from './core.js';
-import { expressionsOf, forEachExpr, walk } from './core-walk.js';
+import { codes, unsupported } from '../diagnostics.js';
+import { shapeOf, type ArrayStorage, type CoreFunction, type CoreProgram, type Expr, type Loop, type RecordShape, type Shape, type Stmt, type Var } from '../front/core.js';
+import { expressionsOf, forEachExpr, walk } from '../front/core-walk.js';
 import { activeVariables, callIsActive, type Activity } from './fine-activity.js';
 import { partialsOf } from './fine-partials.js';
-import { identifiersIn, Namer } from './names.js';
-import type { CompanionBody } from './emit.js';
-import { hasZeroDerivative, primitive, type PrimitiveName } from './rules.js';
-import { infix, member, numberLiteral } from './syntax.js';
+import { identifiersIn, Namer } from '../emit/names.js';
+import type { CompanionBody } from '../emit/emit.js';
+import { hasZeroDerivative, primitive, type PrimitiveName } from '../rules.js';
+import { infix, member, numberLiteral } from '../emit/syntax.js';
 
 type Kind = 'num' | 'arr' | 'rec' | 'other';
 

@@ -8,9 +8,9 @@
  * written later may be active); a call's result is active when an argument is, or when the callee
  * reads active variables of the functions around it.
  */
-import type { CoreFunction, Expr, Var } from './core.js';
-import { walk } from './core-walk.js';
-import { loopCounters } from './discrete.js';
+import type { CoreFunction, Expr, Var } from '../front/core.js';
+import { walk } from '../front/core-walk.js';
+import { loopCounters } from '../front/discrete.js';
 
 /** Math functions whose derivative is zero everywhere they have one: their results are inactive. */
 const piecewiseConstant = new Set(['floor', 'ceil', 'round', 'trunc', 'sign']);

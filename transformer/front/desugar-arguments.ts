@@ -5,7 +5,7 @@
  * arguments from its position on, spread ones included.
  */
 import type ts from 'typescript';
-import { codes, unsupported } from './diagnostics.js';
+import { codes, unsupported } from '../diagnostics.js';
 import { shapeOf, shapes, type Expr } from './core.js';
 import { countedLoop, type ArrayMethodScope } from './desugar-arrays.js';
 import { elementOf, lengthOf } from './rows.js';

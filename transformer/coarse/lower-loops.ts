@@ -5,10 +5,10 @@
  */
 import type ts from 'typescript';
 import { splitSum } from './algebra.js';
-import { shapes, type Expr, type Loop as CoreLoop, type Stmt, type Var } from './core.js';
-import { walk } from './core-walk.js';
+import { shapes, type Expr, type Loop as CoreLoop, type Stmt, type Var } from '../front/core.js';
+import { walk } from '../front/core-walk.js';
 import { mapsOfLoop } from './lower-maps.js';
-import { codes, unsupported, Unsupported } from './diagnostics.js';
+import { codes, unsupported, Unsupported } from '../diagnostics.js';
 import { dependsOn, LoopReuse, extremumOf, isConst, isIncrementOf, loopsOf, substitute, type CarriedNode, type Graph, type Loop, type Node, type RecurrenceNode } from './ir.js';
 import type { LoopExit, Lowerer, State, Value } from './lower.js';
 

@@ -5,7 +5,7 @@
  * variables and `v.x = ...` is a functional update. The object itself never exists at run time.
  */
 import type ts from 'typescript';
-import { codes, unsupported } from './diagnostics.js';
+import { codes, unsupported } from '../diagnostics.js';
 import type { Node } from './ir.js';
 import type { Lowerer, Value } from './lower.js';
 import { elementsOf, newArray, writeElement } from './lower-arrays.js';

@@ -9,7 +9,7 @@
  * partial of a dozen operations takes 5 to 200 ms here, the first one the longest).
  */
 import { isConst, operationCount, type Graph, type Node } from './ir.js';
-import { primitive, type PrimitiveName } from './rules.js';
+import { primitive, type PrimitiveName } from '../rules.js';
 
 /** A simplifier: an expression in Algebrite's syntax to another, or undefined if it gives up. */
 export type Simplifier = (expression: string) => string | undefined;

@@ -5,7 +5,7 @@
  * `typeof` are decided by the value's shape, a `number | undefined` by the test for `undefined`.
  */
 import type ts from 'typescript';
-import { codes, unsupported } from './diagnostics.js';
+import { codes, unsupported } from '../diagnostics.js';
 import { shapeOf, type Expr, type Shape } from './core.js';
 
 /** What the rewriting needs of the body being desugared (`desugar.ts`). */

@@ -5,9 +5,9 @@
  * partials it builds are printed.
  */
 import type ts from 'typescript';
-import { Graph, type Node } from './ir.js';
-import { primitive, type PrimitiveName } from './rules.js';
-import { infix, numberLiteral } from './syntax.js';
+import { Graph, type Node } from '../coarse/ir.js';
+import { primitive, type PrimitiveName } from '../rules.js';
+import { infix, numberLiteral } from '../emit/syntax.js';
 
 /** An operand: its value (an identifier or a literal, so that it may be repeated) and whether it is active. */
 export interface Operand {

@@ -6,7 +6,7 @@
  * a `KalmanFilter` built in the marked function is a record of the core, in both modes.
  */
 import type ts from 'typescript';
-import { codes, unsupported } from './diagnostics.js';
+import { codes, unsupported } from '../diagnostics.js';
 import { shapes, type Expr, type Shape, type Stmt, type Var } from './core.js';
 
 /** What construction needs of the body being desugared (`desugar.ts`). */

@@ -9,7 +9,7 @@
  * `findIndex` stop at the first.
  */
 import type ts from 'typescript';
-import { codes, unsupported } from './diagnostics.js';
+import { codes, unsupported } from '../diagnostics.js';
 import { shapes, shapeOf, type ArrayStorage, type CoreFunction, type Expr, type Loop, type Shape, type Stmt, type Var } from './core.js';
 import { elementOf, lengthOf } from './rows.js';
 import type { FunctionLike } from './source.js';

@@ -6,7 +6,7 @@
  * refused here, at its position, before either mode runs (the fence).
  */
 import type ts from 'typescript';
-import { codes, unsupported } from './diagnostics.js';
+import { codes, unsupported } from '../diagnostics.js';
 import { shapes, shapeOf, type ArrayStorage, type BinaryOp, type Call, type CoreFunction, type CoreParameter, type CoreProgram, type Expr, type Loop, type Shape, type Stmt, type Var } from './core.js';
 import { walk } from './core-walk.js';
 import { bindArguments } from './desugar-arguments.js';
@@ -17,7 +17,7 @@ import { guardCall, typeofTest, type GuardScope } from './desugar-guards.js';
 import { findDiscrete } from './discrete.js';
 import { markedParameters } from './parameters.js';
 import { elementOf, lengthOf, refuseBuiltRows, refuseRowWrite } from './rows.js';
-import { mathConstants, primitive } from './rules.js';
+import { mathConstants, primitive } from '../rules.js';
 import { shapeOfType } from './shapes.js';
 import { stable } from './stable.js';
 import { stableSums } from './stable-sums.js';

@@ -4,7 +4,7 @@
  * so shared subexpressions stay shared through lowering, differentiation and emission.
  */
 import type ts from 'typescript';
-import { primitive, type PrimitiveName } from './rules.js';
+import { primitive, type PrimitiveName } from '../rules.js';
 
 /** An inactive value read at run time, described so that emit can rebuild it in the companion. */
 export type OpaqueExpr =

@@ -8,7 +8,7 @@
  * takes the object as the source does and returns a gradient of the same shape (`pack.ts`).
  */
 import type ts from 'typescript';
-import { codes, unsupported } from './diagnostics.js';
+import { codes, unsupported } from '../diagnostics.js';
 import { shapes, type ArrayStorage, type CoreParameter, type Expr, type ParameterTree, type RecordShape, type Shape, type SourceParameter, type Var } from './core.js';
 import { shapeOfType } from './shapes.js';
 import { checkedParameter, holdsNumbers, isNumberLiteral, refuseNumbersInside } from './source.js';

@@ -6,7 +6,7 @@
  * is differentiated through `e` itself, with no adjoint array and no tape.
  */
 import type ts from 'typescript';
-import { codes, unsupported } from './diagnostics.js';
+import { codes, unsupported } from '../diagnostics.js';
 import { dependsOn, substitute, type Loop, type Node } from './ir.js';
 import type { Lowerer, State, Value } from './lower.js';
 

@@ -20,7 +20,7 @@
  *   gradient and taken away again).
  */
 import type { Expr } from './core.js';
-import type { PrimitiveName } from './rules.js';
+import type { PrimitiveName } from '../rules.js';
 
 /** `e` as a stable form, or `e` itself. */
 export function stable(e: Expr): Expr {

@@ -5,14 +5,14 @@
  * hands the function to the operation tape.
  */
 import type ts from 'typescript';
-import { codes, unsupported } from './diagnostics.js';
-import type { Call, CoreFunction, CoreProgram, Expr, Loop as CoreLoop, Shape, Stmt, Var } from './core.js';
+import { codes, unsupported } from '../diagnostics.js';
+import type { Call, CoreFunction, CoreProgram, Expr, Loop as CoreLoop, Shape, Stmt, Var } from '../front/core.js';
 import { Graph, opaqueKey, type Loop, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
 import { arrayLiteral, arrayMethod, constantIndex, elementsOf, newArrayOf, setLength, writeElement } from './lower-arrays.js';
 import { loop } from './lower-loops.js';
 import { fieldWrite, objectLiteral, readField, recordPhi } from './lower-records.js';
 import { dynamicOf, joinDynamic, readDynamic, writeDynamic, type DynamicArray } from './lower-maps.js';
-import type { PrimitiveName } from './rules.js';
+import type { PrimitiveName } from '../rules.js';
 
 export interface LoweredParameter {
   readonly name: string;

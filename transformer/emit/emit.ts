@@ -6,13 +6,13 @@
  * it by hand: the forward sweep, then the reverse sweep of adjoints.
  */
 import type ts from 'typescript';
-import { show, valueOperands, type Loop, type Node, type OpaqueExpr, type RecurrenceNode, type ScatterNode } from './ir.js';
-import type { LoweredFunction, ThrowSite } from './lower.js';
+import { show, valueOperands, type Loop, type Node, type OpaqueExpr, type RecurrenceNode, type ScatterNode } from '../coarse/ir.js';
+import type { LoweredFunction, ThrowSite } from '../coarse/lower.js';
 import { Namer } from './names.js';
-import { primitive } from './rules.js';
+import { primitive } from '../rules.js';
 import { infix, numberLiteral } from './syntax.js';
-import { argsOf, commonRegion, isPhi, passOf, place, ScheduleCycle, type PhiNode, type Placement, type Region } from './schedule.js';
-import { Growth } from './growth.js';
+import { argsOf, commonRegion, isPhi, passOf, place, ScheduleCycle, type PhiNode, type Placement, type Region } from '../coarse/schedule.js';
+import { Growth } from '../coarse/growth.js';
 
 /**
  * The gradient of an array parameter: the adjoint of each element read at a constant index, and the

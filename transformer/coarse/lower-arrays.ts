@@ -5,8 +5,8 @@
  * them like variables.
  */
 import type ts from 'typescript';
-import type { ArrayStorage, Expr } from './core.js';
-import { codes, unsupported } from './diagnostics.js';
+import type { ArrayStorage, Expr } from '../front/core.js';
+import { codes, unsupported } from '../diagnostics.js';
 import type { Node } from './ir.js';
 import type { Lowerer, Value } from './lower.js';
 import { fillDynamic, newDynamicArray } from './lower-maps.js';

@@ -22,7 +22,7 @@
  */
 import type ts from 'typescript';
 import type { FunctionLike } from './source.js';
-import type { PrimitiveName } from './rules.js';
+import type { PrimitiveName } from '../rules.js';
 
 /** What a value is, as far as differentiation cares: the shape its gradient takes. */
 export type Shape =
