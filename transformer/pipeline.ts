@@ -13,7 +13,8 @@ import { emitFineCompanion } from './fine/fine.js';
 import { show, operationCount, type Node } from './coarse/ir.js';
 import { primitive } from './rules.js';
 import { newStats, type SimplifyOptions, type SimplifyStats } from './coarse/simplify.js';
-import { lowerFunction, type LoweredFunction } from './coarse/lower.js';
+import { lowerFunction } from './coarse/lower.js';
+import type { LoweredFunction } from './coarse/lowering.js';
 import { segmentsOfInterest, wholeFunction, type Segmentation } from './coarse/soi.js';
 import { differentiate, type Derivative } from './coarse/symbolic.js';
 

@@ -6,10 +6,29 @@
  * `null` is a structural zero: no adjoint flows along that edge at all, which keeps `0 * NaN` out of
  * the gradient when the other factor is not finite.
  */
-import type { Graph, Node } from './coarse/ir.js';
+/** A node of the graph rules build on (the coarse IR's, `coarse/ir.ts`): what a rule reads of one. */
+export interface RuleNode {
+  readonly kind: string;
+  /** Depends on a differentiated parameter. */
+  readonly active: boolean;
+}
+
+/** The graph rules build their partials on (the coarse IR's `Graph`): the operations they use. */
+export interface RuleGraph<N extends RuleNode> {
+  constant(value: number, name?: string): N;
+  add(a: N, b: N): N;
+  sub(a: N, b: N): N;
+  mul(a: N, b: N): N;
+  div(a: N, b: N): N;
+  neg(a: N): N;
+  call(op: PrimitiveName, ...args: N[]): N;
+  apply(op: PrimitiveName, args: readonly N[]): N;
+  /** A constant's value; `undefined` for any other node. */
+  constantValue(n: N): number | undefined;
+}
 
 /** Partials of `result = op(args)` w.r.t. each argument. */
-type Partials = (g: Graph, args: readonly Node[], result: Node) => readonly (Node | null)[];
+type Partials = <N extends RuleNode>(g: RuleGraph<N>, args: readonly N[], result: N) => readonly (N | null)[];
 
 export interface Primitive {
   /** Number of arguments, or 'variadic'. */
@@ -162,7 +181,7 @@ const table: Readonly<Record<PrimitiveName, Primitive>> = {
       const [xs, ys] = [g.mul(s, x!), g.mul(s, y!)];
       const h = g.call('hypot', xs, ys);
       // An argument that is ±∞ itself (atan2(∞, x) = π/2): the partials' limit there, 0.
-      const over = (a: Node) => g.call('select', g.call('===', h, g.constant(Infinity)), g.constant(0), g.mul(g.div(g.div(a, h), h), s));
+      const over = (a: typeof h) => g.call('select', g.call('===', h, g.constant(Infinity)), g.constant(0), g.mul(g.div(g.div(a, h), h), s));
       const unusable = g.call('!', usable);
       return [unlikely(g, unusable, over(xs), g.div(x!, r2)), unlikely(g, unusable, g.neg(over(ys)), g.neg(g.div(y!, r2)))];
     },
@@ -256,7 +275,7 @@ const table: Readonly<Record<PrimitiveName, Primitive>> = {
 };
 
 /** φ(rare(c), careful, usual): `careful` where the unlikely `c` holds. */
-function unlikely(g: Graph, c: Node, careful: Node, usual: Node): Node {
+function unlikely<N extends RuleNode>(g: RuleGraph<N>, c: N, careful: N, usual: N): N {
   return g.call('select', g.call('rare', c), careful, usual);
 }
 
@@ -294,16 +313,17 @@ export const mathConstants: Readonly<Record<string, number>> = {
  * partial is 0 where b = 0 (a⁰ is 1 everywhere), so `0 ** 0` does not produce `0 * Infinity` (the
  * closed form of an affine recurrence at a = 0 raises a to the power 0).
  */
-function powPartials(g: Graph, a: Node, b: Node, r: Node): (Node | null)[] {
+function powPartials<N extends RuleNode>(g: RuleGraph<N>, a: N, b: N, r: N): (N | null)[] {
   // A run-time b: b·r/a from the power itself where that is a normal number (a^(b−1) overflows
   // for a subnormal a and b < 1), else b·a^(b−1) (a = 0, an r that underflowed: (1e-300)², or one
   // that overflowed where a^(b−1) does not: z² of a z of 1e155 in a closed form's weight).
   const zero = g.constant(0);
   const magnitude = g.call('abs', r);
   const normal = g.call('&&', g.call('>=', magnitude, g.constant(2 ** -1022)), g.call('<', magnitude, g.constant(Infinity)));
+  const exponent = g.constantValue(b);
   const da =
-    b.kind === 'const'
-      ? g.mul(b, g.apply('**', [a, g.constant(b.value - 1)]))
+    exponent !== undefined
+      ? g.mul(b, g.apply('**', [a, g.constant(exponent - 1)]))
       : g.call('select', g.call('===', b, zero), zero, g.call('select', normal, g.div(g.mul(b, r), a), g.mul(b, g.apply('**', [a, g.sub(b, g.constant(1))]))));
   if (!b.active) return [da, null];
   const db = g.call('select', g.call('===', a, g.constant(0)), g.constant(0), g.mul(r, g.call('log', a)));
@@ -316,7 +336,7 @@ function powPartials(g: Graph, a: Node, b: Node, r: Node): (Node | null)[] {
  * subnormal hypot keeps a few bits. There the arguments are scaled by 2⁶⁰⁰ and their hypot taken, in
  * a branch taken only there; at the origin the subgradient 0 (aᵢ/(h + 1) with h = 0).
  */
-function radialPartials(g: Graph, args: readonly Node[], r: Node): Node[] {
+function radialPartials<N extends RuleNode>(g: RuleGraph<N>, args: readonly N[], r: N): N[] {
   const [zero, one] = [g.constant(0), g.constant(1)];
   const scaled = args.map((a) => g.mul(g.constant(2 ** 600), a));
   const h = g.call('hypot', ...scaled);
@@ -329,9 +349,9 @@ function radialPartials(g: Graph, args: readonly Node[], r: Node): Node[] {
  * Partials of max/min: argument i receives the adjoint when it is the first extremal argument, that
  * is strictly beyond every earlier one and at least as far as every later one (ties take the first).
  */
-function extremumPartials(g: Graph, args: readonly Node[], strict: '>' | '<', loose: '>=' | '<='): Node[] {
+function extremumPartials<N extends RuleNode>(g: RuleGraph<N>, args: readonly N[], strict: '>' | '<', loose: '>=' | '<='): N[] {
   return args.map((a, i) => {
-    let cond: Node | undefined;
+    let cond: N | undefined;
     args.forEach((other, j) => {
       if (j === i) return;
       const c = g.call(j < i ? strict : loose, a, other);

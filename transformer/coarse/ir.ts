@@ -293,6 +293,10 @@ export class Graph {
     return node;
   }
 
+  constantValue(n: Node): number | undefined {
+    return n.kind === 'const' ? n.value : undefined;
+  }
+
   constant(value: number, name?: string): ConstNode {
     const key = name !== undefined ? `#${name}` : `#${constKey(value)}`;
     return this.intern(key, (id) => ({ id, kind: 'const', active: false, value, ...(name !== undefined ? { name } : {}) }));

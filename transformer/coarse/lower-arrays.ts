@@ -8,14 +8,14 @@ import type ts from 'typescript';
 import type { ArrayStorage, Expr } from '../front/core.js';
 import { codes, unsupported } from '../diagnostics.js';
 import type { Node } from './ir.js';
-import type { Lowerer, Value } from './lower.js';
+import type { Lowering, Value } from './lowering.js';
 import { fillDynamic, newDynamicArray } from './lower-maps.js';
 
 /**
  * An element index, which must be known at compile time: a literal, or a loop counter of a loop
  * that is unrolled. Run-time indices are arrays of run-time length's (`lower-maps.ts`).
  */
-export function constantIndex(_lo: Lowerer, index: Node, at: ts.Node): number {
+export function constantIndex(_lo: Lowering, index: Node, at: ts.Node): number {
   if (index.kind !== 'const' || !Number.isInteger(index.value) || index.value < 0) {
     unsupported(
       codes.unsupportedSyntax,
@@ -26,11 +26,11 @@ export function constantIndex(_lo: Lowerer, index: Node, at: ts.Node): number {
   return index.value;
 }
 
-export function elementsOf(lo: Lowerer, ref: number): readonly Value[] {
+export function elementsOf(lo: Lowering, ref: number): readonly Value[] {
   return lo.heap.get(ref)!;
 }
 
-export function writeElement(lo: Lowerer, ref: number, index: number, value: Value, at: ts.Node): void {
+export function writeElement(lo: Lowering, ref: number, index: number, value: Value, at: ts.Node): void {
   if (value.kind !== 'number') unsupported(codes.unsupportedSyntax, at, 'only numbers can be stored in the arrays of a marked function.');
   const elements = elementsOf(lo, ref);
   const kind = lo.arrayKinds.get(ref)!;
@@ -44,7 +44,7 @@ export function writeElement(lo: Lowerer, ref: number, index: number, value: Val
 }
 
 /** `array.length = n` on a plain local array: cut it, or grow it with holes. */
-export function setLength(lo: Lowerer, ref: number, length: Node, at: ts.Node): void {
+export function setLength(lo: Lowering, ref: number, length: Node, at: ts.Node): void {
   if (lo.arrayKinds.get(ref) !== 'array') unsupported(codes.unsupportedSyntax, at, "a typed array's length cannot be set (JavaScript throws); make a new array instead.");
   const n = constantIndex(lo, length, at);
   const elements = elementsOf(lo, ref).slice(0, n);
@@ -53,11 +53,11 @@ export function setLength(lo: Lowerer, ref: number, length: Node, at: ts.Node): 
 }
 
 /** An element never written: `undefined`, which arithmetic turns into NaN. */
-function hole(lo: Lowerer): Value {
+function hole(lo: Lowering): Value {
   return { kind: 'number', node: lo.graph.constant(NaN) };
 }
 
-export function newArray(lo: Lowerer, kind: ArrayStorage, elements: readonly Value[]): Value {
+export function newArray(lo: Lowering, kind: ArrayStorage, elements: readonly Value[]): Value {
   const ref = lo.nextArray++;
   lo.arrayKinds.set(ref, kind);
   lo.heap.set(ref, kind === 'float32' ? elements.map((v) => (v.kind === 'number' ? { kind: 'number', node: lo.graph.call('fround', v.node) } : v)) : elements);
@@ -65,13 +65,13 @@ export function newArray(lo: Lowerer, kind: ArrayStorage, elements: readonly Val
 }
 
 /** `[a, b]` */
-export function arrayLiteral(lo: Lowerer, values: readonly Value[], at: ts.Node): Value {
+export function arrayLiteral(lo: Lowering, values: readonly Value[], at: ts.Node): Value {
   if (values.some((v) => v.kind !== 'number')) unsupported(codes.unsupportedSyntax, at, 'the arrays of a marked function hold numbers only.');
   return newArray(lo, 'array', values);
 }
 
 /** `new Float64Array(n)`, `new Array(n)` (filled later), a copy of an array (`new Float64Array(xs)`, `Float64Array.from(xs)`). */
-export function newArrayOf(lo: Lowerer, kind: ArrayStorage, arg: Value | undefined, copy: boolean, at: ts.Node): Value {
+export function newArrayOf(lo: Lowering, kind: ArrayStorage, arg: Value | undefined, copy: boolean, at: ts.Node): Value {
   if (copy) {
     if (arg?.kind !== 'array') unsupported(codes.unsupportedSyntax, at, 'copies of arrays whose length is known only at run time are not coarsened yet; copy the elements in a loop.');
     return newArray(lo, kind, elementsOf(lo, arg.ref));
@@ -85,7 +85,7 @@ export function newArrayOf(lo: Lowerer, kind: ArrayStorage, arg: Value | undefin
 }
 
 /** `array.push(v, ...)` and `array.fill(v)`, the array methods that change their array. */
-export function arrayMethod(lo: Lowerer, e: Extract<Expr, { kind: 'arrayMethod' }>, array: Value, values: readonly Value[]): Value {
+export function arrayMethod(lo: Lowering, e: Extract<Expr, { kind: 'arrayMethod' }>, array: Value, values: readonly Value[]): Value {
   const g = lo.graph;
   if (array.kind === 'paramArray') unsupported(codes.mutation, e.at, `'${e.method}' on the parameter array '${array.name}' changes the caller's array, which cannot be differentiated; copy it into a local array first.`);
   if (values.some((v) => v.kind !== 'number')) unsupported(codes.unsupportedSyntax, e.at, 'the arrays of a marked function hold numbers only.');

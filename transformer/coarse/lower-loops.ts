@@ -10,7 +10,7 @@ import { walk } from '../front/core-walk.js';
 import { mapsOfLoop } from './lower-maps.js';
 import { codes, unsupported, Unsupported } from '../diagnostics.js';
 import { dependsOn, LoopReuse, extremumOf, isConst, isIncrementOf, loopsOf, substitute, type CarriedNode, type Graph, type Loop, type Node, type RecurrenceNode } from './ir.js';
-import type { LoopExit, Lowerer, State, Value } from './lower.js';
+import type { LoopExit, Lowering, State, Value } from './lowering.js';
 
 /**
  * A loop with a constant trip count is unrolled while that stays small: at most this many of its
@@ -31,7 +31,7 @@ class TripCountUnknown extends Unsupported {
  * A loop of the core: unrolled if its trip count turns out to be known at compile time (DESIGN.md
  * §5), else a sum, a scan or a closed form over a run-time trip count, else a recurrence on the tape.
  */
-export function loop(lo: Lowerer, s: CoreLoop): void {
+export function loop(lo: Lowering, s: CoreLoop): void {
   lo.statements(s.init);
   // A loop whose first test is not a constant runs a run-time number of times.
   if (s.testFirst && s.test !== undefined && s.testing.length === 0 && lo.condition(s.test).kind !== 'const') {
@@ -46,7 +46,7 @@ export function loop(lo: Lowerer, s: CoreLoop): void {
  * A loop unrolled if its trip count turns out to be known at compile time, else `otherwise`: the
  * state the attempt changed is put back first.
  */
-function unrollOr(lo: Lowerer, at: ts.Node, loop: Parameters<typeof unroll>[2], otherwise: () => void): void {
+function unrollOr(lo: Lowering, at: ts.Node, loop: Parameters<typeof unroll>[2], otherwise: () => void): void {
   const frame = lo.frame;
   const saved = { state: lo.snapshot(), path: frame.path, ended: frame.ended, loops: frame.loops.length, returns: frame.returns.length, report: lo.loopReport.length };
   try {
@@ -71,7 +71,7 @@ function unrollOr(lo: Lowerer, at: ts.Node, loop: Parameters<typeof unroll>[2], 
  * iteration; a `break`, `continue` or `return` under a run-time condition becomes a φ over "has
  * left the loop", and later iterations run only where it has not.
  */
-function unroll(lo: Lowerer, at: ts.Node, loop: { core: CoreLoop; test: () => Node; body: () => void; next?: () => void; testAfterBody?: boolean }): void {
+function unroll(lo: Lowering, at: ts.Node, loop: { core: CoreLoop; test: () => Node; body: () => void; next?: () => void; testAfterBody?: boolean }): void {
   const frame = lo.frame;
   const g = lo.graph;
   const scope = lo.snapshot();
@@ -150,7 +150,7 @@ function unroll(lo: Lowerer, at: ts.Node, loop: { core: CoreLoop; test: () => No
  * and scans, differentiated with no tape (DESIGN.md §5, strategy 3); otherwise, or with a `break`,
  * its variables are the state of a recurrence on the tape (strategy 5).
  */
-function runtimeLoop(lo: Lowerer, s: CoreLoop): void {
+function runtimeLoop(lo: Lowering, s: CoreLoop): void {
   const frame = lo.frame;
   const shape = countedLoop(lo, s);
   if (shape === undefined) {
@@ -180,7 +180,7 @@ function runtimeLoop(lo: Lowerer, s: CoreLoop): void {
 
 /** The counted loop underneath `for (let i = a; i < n; i++)` and `for (const v of xs)` over a parameter. */
 function countedRuntimeLoop(
-  lo: Lowerer,
+  lo: Lowering,
   s: CoreLoop,
   shape: {
     readonly start: Node;
@@ -232,7 +232,7 @@ function countedRuntimeLoop(
  * loop on the tape, it would have to run forward again in the outer reverse loop; a maximum over
  * the outer loop, or an array it writes, reads it back at another iteration, where it is not kept.
  */
-function refuseNested(lo: Lowerer, innerBefore: number, outer: string): void {
+function refuseNested(lo: Lowering, innerBefore: number, outer: string): void {
   if (lo.innerRecurrences.length === innerBefore) return;
   unsupported(
     codes.unsupportedSyntax,
@@ -257,7 +257,7 @@ interface HeapSlot {
  * each of their slots is carried like a variable, under a variable bound here to the slot's value.
  * Writes in a function the loop calls are not seen, and are reported after the body.
  */
-function heapSlotsWritten(lo: Lowerer, parts: readonly Stmt[]): Map<Var, HeapSlot> {
+function heapSlotsWritten(lo: Lowering, parts: readonly Stmt[]): Map<Var, HeapSlot> {
   const slots = new Map<Var, HeapSlot>();
   const seen = new Set<number>();
   // What the loop's own temporaries stand for: `let target = p` before `target[0] = ...`.
@@ -290,7 +290,7 @@ function heapSlotsWritten(lo: Lowerer, parts: readonly Stmt[]): Map<Var, HeapSlo
 }
 
 /** Puts the carried slots' variables into their arrays and objects (`state`: the lowerer's now). */
-function slotsFromVariables(lo: Lowerer, slots: ReadonlyMap<Var, HeapSlot>, drop: boolean): void {
+function slotsFromVariables(lo: Lowering, slots: ReadonlyMap<Var, HeapSlot>, drop: boolean): void {
   for (const [v, { ref, slot }] of slots) {
     const elements = lo.heap.get(ref)!.slice();
     elements[slot] = lo.frame.bindings.get(v)!;
@@ -303,7 +303,7 @@ function slotsFromVariables(lo: Lowerer, slots: ReadonlyMap<Var, HeapSlot>, drop
  * For a run-time loop whose body returns: a flag and a value it carries, set by the `return`, which
  * then leaves the loop like a `break` (`undefined` if the body does not return).
  */
-function returnsFrom(lo: Lowerer, s: CoreLoop): { flag: Var; value: Var } | undefined {
+function returnsFrom(lo: Lowering, s: CoreLoop): { flag: Var; value: Var } | undefined {
   let returns = false;
   walk(s.body, (st) => (returns ||= st.kind === 'return'));
   if (!returns) return undefined;
@@ -315,7 +315,7 @@ function returnsFrom(lo: Lowerer, s: CoreLoop): { flag: Var; value: Var } | unde
 }
 
 /** After such a loop: the function returns the value if the loop ended by a `return`. */
-function returnAfter(lo: Lowerer, at: ts.Node, through: { flag: Var; value: Var }): void {
+function returnAfter(lo: Lowering, at: ts.Node, through: { flag: Var; value: Var }): void {
   if (lo.runtimeLoops.length > 0) {
     unsupported(codes.unsupportedSyntax, at, "a loop with a 'return' inside is not differentiated yet inside a loop that runs a run-time number of times; break out of both loops and return after them.");
   }
@@ -337,7 +337,7 @@ function returnAfter(lo: Lowerer, at: ts.Node, through: { flag: Var; value: Var 
  * a recurrence on the tape. Its test runs on the initial state to enter, and on each new state to go
  * on; the tape records how many iterations ran, so the reverse loop runs them all back.
  */
-function conditionalLoop(lo: Lowerer, s: CoreLoop): void {
+function conditionalLoop(lo: Lowering, s: CoreLoop): void {
   const g = lo.graph;
   // A test that changes state (`while (i++ < n)`) would change it once more when it fails, after
   // the last iteration: not modelled by the recurrence.
@@ -395,7 +395,7 @@ interface Iteration {
  * is a leaf standing for its value at the start of the iteration.
  */
 function iterate(
-  lo: Lowerer,
+  lo: Lowering,
   s: CoreLoop,
   loop: Loop,
   scope: State,
@@ -483,7 +483,7 @@ function iterate(
   return { leaves, next: nextValues, stays, breaks: breaks.length > 0, dynamic: state.dynamic };
 }
 
-function loopBound(lo: Lowerer, shape: { bound: Expr; offset: number }): Node {
+function loopBound(lo: Lowering, shape: { bound: Expr; offset: number }): Node {
   const bound = lo.number(shape.bound);
   return shape.offset === 0 ? bound : lo.graph.sub(bound, lo.graph.constant(shape.offset));
 }
@@ -502,7 +502,7 @@ interface Updates {
  * maximum or minimum, from values that do not read the other updated variables. `undefined` if the
  * loop is not made of such reductions alone.
  */
-function reductions(lo: Lowerer, { loop, leaves, updated, initial }: Updates): Map<Var, Value> | undefined {
+function reductions(lo: Lowering, { loop, leaves, updated, initial }: Updates): Map<Var, Value> | undefined {
   const g = lo.graph;
   const exitValues = new Map<Var, Value>();
   const readsOthers = (n: Node) => [...leaves.values()].some((other) => dependsOn(n, other));
@@ -532,7 +532,7 @@ function reductions(lo: Lowerer, { loop, leaves, updated, initial }: Updates): M
  * after n iterations: a power and a sum, differentiated with no tape (the value itself is the
  * loop's, in Horner's form). `undefined` unless every variable is such.
  */
-function closedForms(lo: Lowerer, { loop, leaves, updated, initial }: Updates): Map<Var, Value> | undefined {
+function closedForms(lo: Lowering, { loop, leaves, updated, initial }: Updates): Map<Var, Value> | undefined {
   const g = lo.graph;
   const counter = g.index(loop);
   const free = (n: Node, also?: Node) => [...leaves.values()].every((leaf) => !dependsOn(n, leaf)) && (also === undefined || !dependsOn(n, also));
@@ -676,7 +676,7 @@ function tripCount(g: Graph, loop: Loop): Node {
  * the tape, and backwards popping it.
  */
 function recurrence(
-  lo: Lowerer,
+  lo: Lowering,
   at: ts.Node,
   { loop, leaves, updated, initial }: Updates,
   ends: { readonly entry?: Node; readonly goOn?: Node },
@@ -698,7 +698,7 @@ function recurrence(
 }
 
 /** The parts of `for (let i = a; i < n; i++)`; anything else is not a counted loop. */
-function countedLoop(lo: Lowerer, s: CoreLoop): { counter: Var; bound: Expr; offset: number; compare: Loop['compare']; step: number } | undefined {
+function countedLoop(lo: Lowering, s: CoreLoop): { counter: Var; bound: Expr; offset: number; compare: Loop['compare']; step: number } | undefined {
   const cond = s.test;
   if (cond === undefined || cond.kind !== 'binary') return undefined;
   const flip: Record<string, Loop['compare']> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
@@ -739,7 +739,7 @@ function plain(e: Expr): Expr {
 }
 
 /** Variables declared before `parts` that they assign (the loop's carried variables). */
-function assignedOutside(lo: Lowerer, parts: readonly Stmt[], scope: State): Var[] {
+function assignedOutside(lo: Lowering, parts: readonly Stmt[], scope: State): Var[] {
   const found = new Set<Var>();
   walk(parts, (st) => {
     if (st.kind === 'assign' && (scope.bindings.has(st.var) || lo.outerBinding(st.var) !== undefined)) found.add(st.var);
@@ -751,7 +751,7 @@ function assignedOutside(lo: Lowerer, parts: readonly Stmt[], scope: State): Var
  * The loop's reductions or closed forms, if it has them. A maximum or a closed form reads the body
  * at another iteration (the one that won, the last one), which an inner loop on the tape cannot give.
  */
-function reducedOrNested(lo: Lowerer, updates: Updates, innerBefore: number): Map<Var, Value> | undefined {
+function reducedOrNested(lo: Lowering, updates: Updates, innerBefore: number): Map<Var, Value> | undefined {
   try {
     return reductions(lo, updates) ?? closedForms(lo, updates);
   } catch (e) {

@@ -8,42 +8,27 @@
 import type ts from 'typescript';
 import { codes, unsupported } from '../diagnostics.js';
 import { dependsOn, substitute, type Loop, type Node } from './ir.js';
-import type { Lowerer, State, Value } from './lower.js';
+import type { DynamicArray, Lowering, State, Value, Write } from './lowering.js';
 
-/** A write: at `index` (a point), or for a map, at `index(loop) + offset` in every iteration of `loop`. */
-export interface Write {
-  readonly index: Node;
-  readonly value: Node;
-  readonly loop?: Loop;
-  readonly offset?: number;
-}
-
-export interface DynamicArray {
-  readonly length: Node;
-  readonly fill: Node;
-  readonly kind: 'array' | 'float64' | 'float32';
-  readonly writes: readonly Write[];
-}
-
-export function newDynamicArray(lo: Lowerer, kind: DynamicArray['kind'], length: Node): Value {
+export function newDynamicArray(lo: Lowering, kind: DynamicArray['kind'], length: Node): Value {
   const ref = lo.nextArray++;
   // Typed arrays start at 0; `new Array(n)` has holes, read as NaN in arithmetic until filled.
   lo.dynamic.set(ref, { length, fill: lo.graph.constant(kind === 'array' ? NaN : 0), kind, writes: [] });
   return { kind: 'dynArray', ref };
 }
 
-export function dynamicOf(lo: Lowerer, ref: number): DynamicArray {
+export function dynamicOf(lo: Lowering, ref: number): DynamicArray {
   return lo.dynamic.get(ref)!;
 }
 
 /** `array.fill(v)` on a new array: its fill value. */
-export function fillDynamic(lo: Lowerer, ref: number, value: Node, at: ts.Node): void {
+export function fillDynamic(lo: Lowering, ref: number, value: Node, at: ts.Node): void {
   const array = dynamicOf(lo, ref);
   if (array.writes.length > 0) unsupported(codes.unsupportedSyntax, at, "'fill' after writes to an array of run-time length is not differentiated yet; fill it first.");
   lo.dynamic.set(ref, { ...array, fill: array.kind === 'float32' ? lo.graph.call('fround', value) : value });
 }
 
-export function writeDynamic(lo: Lowerer, ref: number, index: Node, value: Node, at: ts.Node): void {
+export function writeDynamic(lo: Lowering, ref: number, index: Node, value: Node, at: ts.Node): void {
   const array = dynamicOf(lo, ref);
   // Outside a run-time loop a write is at one index, which may be past the end (a typed array then
   // ignores it, a plain array grows): not modelled. A loop's writes are maps, checked there.
@@ -53,13 +38,13 @@ export function writeDynamic(lo: Lowerer, ref: number, index: Node, value: Node,
 }
 
 /** `array[index]` in the marked function: recorded, so a loop can tell it does not read its own writes. */
-export function readDynamic(lo: Lowerer, ref: number, index: Node): Node {
+export function readDynamic(lo: Lowering, ref: number, index: Node): Node {
   lo.dynamicReads.push({ ref, index });
   return elementAt(lo, dynamicOf(lo, ref), index);
 }
 
 /** The element at `index`: the last write that covers it, or the fill value. */
-function elementAt(lo: Lowerer, array: DynamicArray, index: Node): Node {
+function elementAt(lo: Lowering, array: DynamicArray, index: Node): Node {
   const g = lo.graph;
   let value = array.fill;
   for (const w of array.writes) {
@@ -75,7 +60,7 @@ function elementAt(lo: Lowerer, array: DynamicArray, index: Node): Node {
 }
 
 /** Does the counted loop take the value `i` (an integer)? */
-function inRange(lo: Lowerer, loop: Loop, i: Node): Node {
+function inRange(lo: Lowering, loop: Loop, i: Node): Node {
   const g = lo.graph;
   // The counter of a loop over the same range (a map read by the next loop over the same array).
   if (i.kind === 'index' && i.loop.start === loop.start && i.loop.bound === loop.bound && i.loop.compare === loop.compare && i.loop.step === loop.step) return g.constant(1);
@@ -96,7 +81,7 @@ function inRange(lo: Lowerer, loop: Loop, i: Node): Node {
  * After lowering a run-time loop's body once: the writes it made to arrays of run-time length become
  * maps over the loop, if they are at the counter plus a constant and independent of other iterations.
  */
-export function mapsOfLoop(lo: Lowerer, loop: Loop, at: ts.Node, before: State, after: State, carried: readonly Node[], readsFrom: number): Map<number, DynamicArray> {
+export function mapsOfLoop(lo: Lowering, loop: Loop, at: ts.Node, before: State, after: State, carried: readonly Node[], readsFrom: number): Map<number, DynamicArray> {
   const g = lo.graph;
   const result = new Map(after.dynamic);
   const counter = g.index(loop);
@@ -134,7 +119,7 @@ export function mapsOfLoop(lo: Lowerer, loop: Loop, at: ts.Node, before: State, 
 }
 
 /** Does every index `counter + offset` the loop takes fall in `[0, length)`? Only what is known at compile time counts. */
-function inside(lo: Lowerer, loop: Loop, offset: number, length: Node): boolean {
+function inside(lo: Lowering, loop: Loop, offset: number, length: Node): boolean {
   const below = (n: Node) => lengthMinus(n, length);
   if (loop.step > 0) {
     if (loop.start.kind !== 'const' || loop.start.value + offset < 0) return false;
@@ -173,7 +158,7 @@ function offsetFrom(index: Node, counter: Node): number | undefined {
  * `cond ? a : b` on one array of run-time length: each side may have added writes at one index
  * (as `if (c) out[i] = x; else out[i] = y;` does); they join into one write of a φ.
  */
-export function joinDynamic(lo: Lowerer, cond: Node, a: DynamicArray, b: DynamicArray, at: ts.Node): DynamicArray {
+export function joinDynamic(lo: Lowering, cond: Node, a: DynamicArray, b: DynamicArray, at: ts.Node): DynamicArray {
   if (a === b) return a;
   let shared = 0;
   while (shared < a.writes.length && shared < b.writes.length && a.writes[shared] === b.writes[shared]) shared++;

@@ -7,10 +7,10 @@
 import type ts from 'typescript';
 import { codes, unsupported } from '../diagnostics.js';
 import type { Node } from './ir.js';
-import type { Lowerer, Value } from './lower.js';
+import type { Lowering, Value } from './lowering.js';
 import { elementsOf, newArray, writeElement } from './lower-arrays.js';
 
-export function objectLiteral(lo: Lowerer, fields: readonly (readonly [string, Value, ts.Node])[], readonlyAs: string | undefined): Value {
+export function objectLiteral(lo: Lowering, fields: readonly (readonly [string, Value, ts.Node])[], readonlyAs: string | undefined): Value {
   const names: string[] = [];
   const values: Value[] = [];
   for (const [name, value, at] of fields) {
@@ -40,7 +40,7 @@ export function objectLiteral(lo: Lowerer, fields: readonly (readonly [string, V
  * `p` and `q` are not records with the same fields.
  */
 export function recordPhi(
-  lo: Lowerer,
+  lo: Lowering,
   c: Node,
   [p, pHeap]: readonly [number, ReadonlyMap<number, readonly Value[]>],
   [q, qHeap]: readonly [number, ReadonlyMap<number, readonly Value[]>],
@@ -62,7 +62,7 @@ export function recordPhi(
 }
 
 /** The field's position in a local record, or `undefined` if `ref` is not a record. */
-function slotOf(lo: Lowerer, ref: number, name: string, at: ts.Node): number | undefined {
+function slotOf(lo: Lowering, ref: number, name: string, at: ts.Node): number | undefined {
   const fields = lo.recordFields.get(ref);
   if (fields === undefined) return undefined;
   const slot = fields.indexOf(name);
@@ -71,13 +71,13 @@ function slotOf(lo: Lowerer, ref: number, name: string, at: ts.Node): number | u
 }
 
 /** `v.name` of a local record, or `undefined` if `ref` is a local array and not a record. */
-export function readField(lo: Lowerer, ref: number, name: string, at: ts.Node): Value | undefined {
+export function readField(lo: Lowering, ref: number, name: string, at: ts.Node): Value | undefined {
   const slot = slotOf(lo, ref, name, at);
   return slot === undefined ? undefined : elementsOf(lo, ref)[slot]!;
 }
 
 /** The write `v.name = value` to a local record, or `undefined` if `ref` is not a record. */
-export function fieldWrite(lo: Lowerer, ref: number, name: string, at: ts.Node): ((value: Value) => void) | undefined {
+export function fieldWrite(lo: Lowering, ref: number, name: string, at: ts.Node): ((value: Value) => void) | undefined {
   const slot = slotOf(lo, ref, name, at);
   const readonlyAs = lo.readonlyRecords.get(ref);
   if (slot !== undefined && readonlyAs !== undefined) {

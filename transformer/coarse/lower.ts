@@ -11,120 +11,16 @@ import { Graph, opaqueKey, type Loop, type Node, type OpaqueExpr, type ParamNode
 import { arrayLiteral, arrayMethod, constantIndex, elementsOf, newArrayOf, setLength, writeElement } from './lower-arrays.js';
 import { loop } from './lower-loops.js';
 import { fieldWrite, objectLiteral, readField, recordPhi } from './lower-records.js';
-import { dynamicOf, joinDynamic, readDynamic, writeDynamic, type DynamicArray } from './lower-maps.js';
+import { dynamicOf, joinDynamic, readDynamic, writeDynamic } from './lower-maps.js';
+import { Frame, type DynamicArray, type Lowering, type LoweredFunction, type LoweredParameter, type PendingReturn, type State, type ThrowSite, type Value } from './lowering.js';
 import type { PrimitiveName } from '../rules.js';
-
-export interface LoweredParameter {
-  readonly name: string;
-  /** The differentiated input, for a `number` parameter; absent for parameters that carry no derivative. */
-  readonly node: ParamNode | undefined;
-  /** For an array parameter: the elements read, by index; the gradient is an array of the same length. */
-  readonly elements: ReadonlyMap<number, ParamNode> | undefined;
-  /** A `number` parameter that decides a trip count, an index or a length: its derivative is 0. */
-  readonly discrete: boolean;
-  /** A literal default value, reproduced on the companion's parameter. */
-  readonly defaultValue: ts.Expression | undefined;
-}
-
-export interface LoweredFunction {
-  readonly graph: Graph;
-  readonly params: readonly LoweredParameter[];
-  readonly output: Node;
-  /** Source names of values, so that emitted temporaries read like the user's variables. */
-  readonly nameHints: ReadonlyMap<Node, string>;
-  /** Names from enclosing scopes that the companion reads; its own names must not shadow them. */
-  readonly freeNames: ReadonlySet<string>;
-  /** How each loop was classified and why, for the report. */
-  readonly loops: readonly string[];
-  /** Where the function throws: the companion throws there too, before anything else it returns. */
-  readonly throws: readonly ThrowSite[];
-  /** For each flat array parameter of an array of arrays, how far apart its rows must be: one past the largest constant index read on a row. */
-  readonly rowReach: ReadonlyMap<number, number>;
-}
-
-/** A `throw` met on the way: the error is thrown where `guard` holds (always, if undefined). */
-export interface ThrowSite {
-  readonly guard: Node | undefined;
-  readonly ctor: string;
-  /** Each argument of the error, as pieces joined: text, or a number computed by the companion. */
-  readonly args: readonly (readonly (string | Node)[])[];
-}
-
-/**
- * A lowered value: a number or a condition (DAG nodes), an inactive object read at run time, a local
- * array (its elements live in the lowerer's heap, so that aliases see each other's writes), an
- * array parameter (its elements are inputs), or `undefined` and string constants, which only steer.
- */
-export type Value =
-  | { readonly kind: 'number'; readonly node: Node }
-  | { readonly kind: 'boolean'; readonly node: Node }
-  | { readonly kind: 'object'; readonly expr: OpaqueExpr }
-  | { readonly kind: 'array'; readonly ref: number }
-  /** A local array of run-time length (`lower-maps.ts`). */
-  | { readonly kind: 'dynArray'; readonly ref: number }
-  /**
-   * An array parameter, or (with `offset`) `length` of its elements from `offset` on: a row of a
-   * parameter's array of arrays (`view` in the core), `readonlyAs` in messages.
-   */
-  | { readonly kind: 'paramArray'; readonly index: number; readonly name: string; readonly float32: boolean; readonly offset?: Node; readonly length?: Node; readonly readonlyAs?: string }
-  /** A parameter's array of records: an array per field (`records` in the core); never written. */
-  | { readonly kind: 'records'; readonly fields: readonly (readonly [string, Value])[]; readonly readonlyAs: string }
-  | { readonly kind: 'undefined' }
-  | { readonly kind: 'string'; readonly value: string };
-
-/** What a statement list may change: the current frame's variables and the contents of local arrays. */
-export interface State {
-  readonly bindings: Map<Var, Value>;
-  readonly heap: Map<number, readonly Value[]>;
-  readonly dynamic: Map<number, DynamicArray>;
-}
-
-/** A way out of a loop body met while unrolling it, with the state it leaves the iteration in. */
-export interface LoopExit {
-  readonly kind: 'break' | 'continue' | 'return';
-  readonly guard: Node | undefined;
-  readonly state: State;
-}
-
-/** A `return` met on the way: the function returned `value` if `guard` held (and no earlier return did). */
-export interface PendingReturn {
-  readonly guard: Node | undefined;
-  readonly value: Value;
-  /** For an array or object returned: its contents as they were when it was returned. */
-  readonly contents?: readonly Value[];
-  /** The arrays and objects as the return left them: what the caller sees of a called function's changes. */
-  readonly state: State;
-}
-
-export class Frame {
-  bindings = new Map<Var, Value>();
-  /** Returns so far, in program order: the first whose guard holds is the function's result. */
-  readonly returns: PendingReturn[] = [];
-  /** Every path reaching the current statement has left it: by `return`, `break` or `continue`. */
-  ended = false;
-  /** The conjunction of branch conditions leading here; `undefined` at the top of the body. */
-  path: Node | undefined = undefined;
-  /** Exits met in the bodies of this function's loops being lowered, innermost last, with their loops. */
-  readonly loops: LoopExit[][] = [];
-  readonly loopsLowered: CoreLoop[] = [];
-  /**
-   * For run-time loops whose body returns: the variables a `return` sets before leaving the loop
-   * like a `break`, and that loop's exits; the function returns after the loop if the flag is set.
-   */
-  readonly returnsThrough: { readonly flag: Var; readonly value: Var; readonly exits: LoopExit[] }[] = [];
-  constructor(
-    readonly fn: CoreFunction,
-    /** `this` inside the function; `undefined` where it has none the companion can rebuild. */
-    readonly thisValue: Value | undefined,
-  ) {}
-}
 
 export function lowerFunction(program: CoreProgram): LoweredFunction {
   return new Lowerer(program).run();
 }
 
 /** The lowering of one marked function; `lower-loops.ts`, `lower-arrays.ts`, ... extend it. */
-export class Lowerer {
+export class Lowerer implements Lowering {
   readonly graph = new Graph();
   readonly stack: Frame[] = [];
   readonly nameHints = new Map<Node, string>();

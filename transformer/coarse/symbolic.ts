@@ -203,7 +203,7 @@ export function segmentPartials(g: Graph, segment: Segment, options?: Differenti
     const n = segment.nodes[k]!;
     const adjoint = local.get(n);
     if (adjoint === undefined || n.kind !== 'apply') continue;
-    const rule = primitive(n.op).partials(g, n.args, n);
+    const rule = primitive(n.op).partials<Node>(g, n.args, n);
     const flowing = new Set(differentiableArgs(n));
     n.args.forEach((arg, i) => {
       const p = rule[i];

@@ -7,7 +7,7 @@
  */
 import type ts from 'typescript';
 import { show, valueOperands, type Loop, type Node, type OpaqueExpr, type RecurrenceNode, type ScatterNode } from '../coarse/ir.js';
-import type { LoweredFunction, ThrowSite } from '../coarse/lower.js';
+import type { LoweredFunction, ThrowSite } from '../coarse/lowering.js';
 import { Namer } from './names.js';
 import { primitive } from '../rules.js';
 import { infix, numberLiteral } from './syntax.js';

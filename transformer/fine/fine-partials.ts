@@ -38,7 +38,7 @@ export function partialsOf(
   const resultLeaf = g.param(operands.length, 'result');
   leaves.set(resultLeaf, result);
   return primitive(op)
-    .partials(g, args, resultLeaf)
+    .partials<Node>(g, args, resultLeaf)
     .map((p, i) => (p === null || !operands[i]!.active ? undefined : print(tsApi, f, p, leaves)));
 }
 
