@@ -40,9 +40,8 @@ const cases: Record<string, Case> = {
   'writing to a module variable': { code: 95006, extra: 'let total = 0;', body: '§total = x;\n  return x;', says: /outer state/ },
   'writing to a property': { code: 95006, params: 'x: number, o: { v: boolean }', body: '§o.v = true;\n  return x;', says: /local variables/ },
   'an array of arrays of arrays': { code: 95004, params: '§xs: number[][][]', body: 'return 1;', says: /arrays nested deeper than rows of numbers \(number\[\]\[\]\[\]\) and arrays of objects holding arrays, strings or optional fields are not differentiated yet/ },
-  'an array of arrays built in the function': { code: 95001, params: 't: number', body: 'const pts: number[][] = §[];\n  pts.push([t, t]);\n  return pts[0]![0]!;', says: /one built or filled in the function is not yet/ },
-  'writing to a row of a parameter array of arrays': { code: 95006, params: 'x: number, pts: number[][]', body: '§pts[0]![1] = x;\n  return pts[0]![1]! * x;', says: /the rows of 'pts'.*caller's array would change/ },
-  'writing to a named row of a parameter array of arrays': { code: 95006, params: 'x: number, pts: number[][]', body: 'const row = pts[0]!;\n  §row[1] = x;\n  return row[1]! * x;', says: /writing to the rows of 'pts' cannot be differentiated/ },
+  'writing to a row of a parameter array of arrays': { code: 95006, params: 'x: number, pts: number[][]', body: '§pts[0]![1] = x;\n  return pts[0]![1]! * x;', says: /writing to the parameter 'pts' cannot be differentiated/ },
+  'writing to a named row of a parameter array of arrays': { code: 95006, params: 'x: number, pts: number[][]', body: 'const row = pts[0]!;\n  §row[1] = x;\n  return row[1]! * x;', says: /writing to the parameter 'pts' cannot be differentiated/ },
   'writing to a parameter object': { code: 95006, params: 'x: number, p: { k: number }', body: '§p.k = x;\n  return p.k * x;', says: /caller's object would change/ },
   'a helper writing to a parameter object': {
     code: 95006,

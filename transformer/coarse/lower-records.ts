@@ -16,7 +16,7 @@ export function objectLiteral(lo: Lowering, fields: readonly (readonly [string, 
   for (const [name, value, at] of fields) {
     // Nothing can be written through these, so a field may hold them; a local array or object of
     // its own could be changed through the field, which loops would not see.
-    const heldAsIs = value.kind === 'number' || value.kind === 'boolean' || value.kind === 'string' || value.kind === 'undefined' || value.kind === 'object' || value.kind === 'paramArray';
+    const heldAsIs = value.kind === 'number' || value.kind === 'boolean' || value.kind === 'string' || value.kind === 'undefined' || value.kind === 'object' || value.kind === 'paramArray' || value.kind === 'records' || value.kind === 'matrix';
     if (!heldAsIs && !(value.kind === 'array' && lo.readonlyRecords.has(value.ref))) {
       unsupported(
         codes.unsupportedSyntax,

@@ -199,7 +199,7 @@ export class Lowerer implements Lowering {
       // Two rows of one array of arrays: the row at the chosen offset.
       if (a.offset !== undefined && b.offset !== undefined && a.length === b.length) return { ...a, offset: this.graph.call('select', c, a.offset, b.offset) };
     }
-    if (a.kind === 'records' && a === b) return a;
+    if ((a.kind === 'records' || a.kind === 'matrix') && a === b) return a;
     if (a.kind === 'undefined' || b.kind === 'undefined') {
       unsupported(codes.unsupportedSyntax, at, 'a value here is `undefined` on some paths (read before it is assigned, or a path that returns nothing); give it a number on every path.');
     }
@@ -430,7 +430,7 @@ export class Lowerer implements Lowering {
   /** `object[index] = value`, `object.name = value`: only the function's own arrays and objects. */
   private store(s: Extract<Stmt, { kind: 'store' }>): void {
     const target = this.expression(s.object);
-    if (target.kind === 'records') unsupported(codes.mutation, s.at, `writing to ${target.readonlyAs} cannot be differentiated (the caller's array would change); build a local array instead.`);
+    if (target.kind === 'records' || target.kind === 'matrix') unsupported(codes.mutation, s.at, `writing to ${target.readonlyAs} cannot be differentiated (the caller's array would change); build a local array instead.`);
     if (target.kind === 'paramArray') {
       unsupported(codes.mutation, s.at, `writing to ${target.readonlyAs ?? `the parameter array '${target.name}'`} cannot be differentiated; copy it into a local array first.`);
     }
@@ -535,8 +535,11 @@ export class Lowerer implements Lowering {
         return newArrayOf(this, e.storage, e.arg === undefined ? undefined : this.expression(e.arg), e.copy, e.at);
       case 'records':
         return { kind: 'records', fields: e.fields.map(([name, x]) => [name, this.expression(x)] as const), readonlyAs: e.readonlyAs };
-      case 'matrix':
-        return objectLiteral(this, (['flat', 'rows', 'cols', 'stride'] as const).map((name) => [name, this.expression(e[name]), e.at] as const), e.readonlyAs);
+      case 'matrix': {
+        const flat = this.expression(e.flat);
+        if (flat.kind !== 'paramArray') throw new Error('coarsegrad: an array of arrays whose numbers are not a parameter array');
+        return { kind: 'matrix', flat, rows: this.number(e.rows), cols: this.number(e.cols), stride: this.number(e.stride), readonlyAs: e.readonlyAs };
+      }
       case 'view': {
         const array = this.expression(e.array);
         if (array.kind !== 'paramArray' || array.offset !== undefined) unsupported(codes.unsupportedSyntax, e.at, 'a view of an array the function builds (subarray) is not coarsened yet.');
@@ -646,6 +649,7 @@ export class Lowerer implements Lowering {
     const field = base.kind === 'array' ? readField(this, base.ref, e.name, e.at) : undefined;
     if (field !== undefined) return field;
     if (e.name === 'length') {
+      if (base.kind === 'matrix') return { kind: 'number', node: base.rows };
       // An array of records is as long as each of its fields' arrays.
       if (base.kind === 'records') {
         let first: Value = base;
@@ -664,6 +668,10 @@ export class Lowerer implements Lowering {
   private element(e: Extract<Expr, { kind: 'element' }>): Value {
     const base = this.expression(e.array);
     if (base.kind === 'paramArray') return this.paramElement(base, this.number(e.index), e.index.at);
+    if (base.kind === 'matrix') {
+      // Row i: a view of the flat array, the caller's.
+      return { ...base.flat, offset: this.graph.mul(this.number(e.index), base.stride), length: base.cols, readonlyAs: base.readonlyAs };
+    }
     if (base.kind === 'records') {
       // `pts[i]`: the record of each field's element at i, the caller's (never written).
       const at = this.number(e.index);

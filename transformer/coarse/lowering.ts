@@ -61,6 +61,11 @@ export type Value =
    * parameter's array of arrays (`view` in the core), `readonlyAs` in messages.
    */
   | { readonly kind: 'paramArray'; readonly index: number; readonly name: string; readonly float32: boolean; readonly offset?: Node; readonly length?: Node; readonly readonlyAs?: string }
+  /**
+   * A parameter's array of arrays (`matrix` in the core): its numbers in one flat array parameter,
+   * row i from `i * stride`, `cols` long, `rows` rows; row i is a view of it. Never written.
+   */
+  | { readonly kind: 'matrix'; readonly flat: Extract<Value, { kind: 'paramArray' }>; readonly rows: Node; readonly cols: Node; readonly stride: Node; readonly readonlyAs: string }
   /** A parameter's array of records: an array per field (`records` in the core); never written. */
   | { readonly kind: 'records'; readonly fields: readonly (readonly [string, Value])[]; readonly readonlyAs: string }
   | { readonly kind: 'undefined' }

@@ -8,7 +8,8 @@
  * coarse mode's residue is differentiated when coarsening cannot take a whole function.
  *
  * Every value has a shadow: a number's is its tape slot (an expression, `undefined` for a constant),
- * an array's is an array of slots, an object's an object of slots. Variables the activity analysis
+ * an array's is an array of slots, an array of arrays' an array of its rows' shadows, an object's
+ * an object of slots. Variables the activity analysis
  * finds constant have no shadow at all.
  */
 import type ts from 'typescript';
@@ -22,7 +23,8 @@ import type { CompanionBody } from '../emit/emit.js';
 import { hasZeroDerivative, primitive, type PrimitiveName } from '../rules.js';
 import { infix, member, numberLiteral } from '../emit/syntax.js';
 
-type Kind = 'num' | 'arr' | 'rec' | 'other';
+/** A number, an array of numbers, an array of such arrays (`rows`), an object, or a value no shadow follows. */
+type Kind = 'num' | 'arr' | 'rows' | 'rec' | 'other';
 
 /** A value in the companion: its expression, and its shadow where it may be active. */
 interface Val {
@@ -231,7 +233,7 @@ class FineEmitter {
   private returnTo(target: ReturnTarget, value: Val, at: ts.Node): void {
     const f = this.f;
     if (target.kind === 'num' && value.kind !== 'num' && value.kind !== 'other') unsupported(codes.noNumericResult, at, 'this must be a number.');
-    if (target.kind === 'arr') target.outside ??= value.outside ?? (value.s === undefined && target.shadow !== undefined ? borrowed : undefined);
+    if (target.kind === 'arr' || target.kind === 'rows') target.outside ??= value.outside ?? (value.s === undefined && target.shadow !== undefined ? borrowed : undefined);
     if (target.kind === 'rec') Object.assign(target, ownerOf([value, target]));
     this.out.push(this.assignment(f.createIdentifier(target.value), value.v));
     // Without a shadow for the result, the call reads no active value (no active argument, no
@@ -335,7 +337,7 @@ class FineEmitter {
     const active = activity.active.has(v) && kind !== 'other';
     // A loop counter is an integer: whatever it starts from, it carries no derivative.
     if (activity.counters.has(v)) value = { ...value, s: undefined };
-    const outside = kind === 'rec' ? value.outside : kind !== 'arr' ? undefined : (value.outside ?? (value.s === undefined ? borrowed : undefined));
+    const outside = kind === 'rec' ? value.outside : kind !== 'arr' && kind !== 'rows' ? undefined : (value.outside ?? (value.s === undefined ? borrowed : undefined));
     const binding: Binding = { kind, name: this.namer.fresh(v.name), shadow: active ? this.namer.fresh(`${v.name}$`) : undefined, outside, holder: kind === 'rec' ? value.holder : undefined };
     const declarations = [f.createVariableDeclaration(binding.name, undefined, undefined, value.v)];
     if (binding.shadow !== undefined) {
@@ -353,6 +355,7 @@ class FineEmitter {
     if (value.s !== undefined) return value.s;
     if (kind === 'num' || value.kind === 'other') return f.createNumericLiteral(0);
     if (kind === 'arr') return this.zeroSlots(value.v, undefined);
+    if (kind === 'rows') unsupported(codes.mutation, at, 'an array of arrays read from outside the marked function cannot be kept where the function keeps its own; copy its rows (rows.map((r) => r.slice())).');
     unsupported(codes.mutation, at, 'an object read from outside the marked function cannot be stored where the function keeps its own objects; copy its fields into a new object.');
   }
 
@@ -431,15 +434,18 @@ class FineEmitter {
         };
       }
       case 'matrix': {
-        // An object of the flat array of its numbers (with their slots) and its two sizes.
-        const flat = this.expression(e.flat);
-        const sizes = (['rows', 'cols', 'stride'] as const).map((name) => f.createPropertyAssignment(name, this.expression(e[name]).v));
-        return {
-          kind: 'rec',
-          v: f.createObjectLiteralExpression([f.createPropertyAssignment('flat', flat.v), ...sizes]),
-          s: flat.s === undefined ? undefined : f.createObjectLiteralExpression([f.createPropertyAssignment('flat', flat.s)]),
-          outside: e.readonlyAs,
+        // The caller's rows again, as views of the flat array of their numbers (and of its slots).
+        const flat = this.named(this.expression(e.flat), 'flat');
+        const [stride, cols] = [this.simple(this.expression(e.stride).v, 'stride'), this.simple(this.expression(e.cols).v, 'cols')];
+        const rows = (array: ts.Expression) => {
+          const i = f.createIdentifier(this.namer.fresh('i'));
+          const start = infix(ts, f, i, '*', stride);
+          const row = f.createCallExpression(f.createPropertyAccessExpression(array, 'subarray'), undefined, [start, infix(ts, f, start, '+', cols)]);
+          const each = f.createArrowFunction(undefined, undefined, [f.createParameterDeclaration(undefined, undefined, '_'), f.createParameterDeclaration(undefined, undefined, i)], undefined, f.createToken(ts.SyntaxKind.EqualsGreaterThanToken), row);
+          const sized = f.createObjectLiteralExpression([f.createPropertyAssignment('length', this.expression(e.rows).v)], false);
+          return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Array'), 'from'), undefined, [sized, each]);
         };
+        return { kind: 'rows', v: rows(flat.v), s: flat.s === undefined ? undefined : rows(flat.s), outside: e.readonlyAs };
       }
       case 'view': {
         // A row: views of the flat array and of its slots, sharing them.
@@ -487,7 +493,13 @@ class FineEmitter {
         return this.element(e);
       case 'arrayLiteral': {
         const values = e.elements.map((x) => this.expression(x));
-        if (values.some((v) => v.kind !== 'num')) unsupported(codes.unsupportedSyntax, e.at, 'the arrays of a marked function hold numbers only.');
+        if (values.length > 0 && values.every((v) => v.kind === 'arr')) {
+          // Rows: the array of arrays holds them, and its shadow their shadows. Rows that are not
+          // the function's own make it the caller's too: it is read, never written.
+          const outside = values.find((v) => v.outside !== undefined)?.outside ?? (values.some((v) => v.s === undefined) ? borrowed : undefined);
+          return { kind: 'rows', v: f.createArrayLiteralExpression(values.map((v) => v.v)), s: f.createArrayLiteralExpression(values.map((v) => this.shadowFor('arr', v, e.at))), outside };
+        }
+        if (values.some((v) => v.kind !== 'num')) unsupported(codes.unsupportedSyntax, e.at, 'the arrays of a marked function hold numbers, or arrays of numbers.');
         return { kind: 'arr', v: f.createArrayLiteralExpression(values.map((v) => v.v)), s: f.createArrayLiteralExpression(values.map((v) => v.s ?? f.createNumericLiteral(0))) };
       }
       case 'objectLiteral':
@@ -499,6 +511,8 @@ class FineEmitter {
         const args = e.args.map((a) => this.expression(a).v);
         // A copy: the function's own array, whatever it was copied from.
         const copy = this.simple(f.createCallExpression(f.createPropertyAccessExpression(array.v, 'slice'), undefined, args), 'copy');
+        // A copy of an array of arrays holds the same rows.
+        if (array.kind === 'rows') return { kind: 'rows', v: copy, s: array.s === undefined ? undefined : f.createCallExpression(f.createPropertyAccessExpression(array.s, 'slice'), undefined, args), outside: array.outside };
         return { kind: 'arr', v: copy, s: array.s === undefined ? this.zeroSlots(copy, storageOf(shapeOf(e.array))) : f.createCallExpression(f.createPropertyAccessExpression(array.s, 'slice'), undefined, args) };
       }
       case 'call':
@@ -665,6 +679,11 @@ class FineEmitter {
     const f = this.f;
     if (e.array.kind === 'view') return this.rowElement(e.array, e.index);
     const base = this.expression(e.array);
+    if (base.kind === 'rows') {
+      // A row, with its shadow; a row of the caller's is the caller's.
+      const at = base.s === undefined ? this.expression(e.index).v : this.simple(this.expression(e.index).v, 'at');
+      return { kind: 'arr', v: f.createElementAccessExpression(base.v, at), s: base.s === undefined ? undefined : f.createElementAccessExpression(base.s, at), outside: base.outside };
+    }
     const index = this.expression(e.index);
     const arrayShape = shapeOf(e.array);
     if (arrayShape.kind === 'records') {
@@ -733,6 +752,8 @@ class FineEmitter {
     if (e.copy) {
       const source = this.named(this.expression(e.arg!), 'source');
       const made = e.storage === 'array' ? f.createCallExpression(f.createPropertyAccessExpression(ctor, 'from'), undefined, [source.v]) : f.createNewExpression(ctor, undefined, [source.v]);
+      // `[...pts]`: a new array of the same rows.
+      if (source.kind === 'rows') return { kind: 'rows', v: made, s: source.s === undefined ? undefined : this.copySlots(source.s, 'array'), outside: source.outside };
       return { kind: 'arr', v: made, s: source.s === undefined ? this.zeroSlots(source.v, e.storage) : this.copySlots(source.s, e.storage) };
     }
     const length = e.arg === undefined ? f.createNumericLiteral(0) : this.simple(this.expression(e.arg).v, 'length');
@@ -748,7 +769,10 @@ class FineEmitter {
     const args = e.args.map((a) => this.expression(a));
     if (array.outside !== undefined) unsupported(codes.mutation, e.at, `'${e.method}' on ${array.outside} cannot be differentiated; copy it into a local array first.`);
     if (array.s === undefined) unsupported(codes.mutation, e.at, `this '${e.method}' changes an array from outside the marked function; build a new array instead.`);
-    const slots = args.map((a) => (a.kind === 'num' ? (a.s ?? f.createNumericLiteral(0)) : a.v));
+    if (array.kind === 'rows' && args.some((a) => a.outside !== undefined || a.s === undefined)) {
+      unsupported(codes.mutation, e.at, `an array of arrays the function builds cannot be given ${args.find((a) => a.outside !== undefined)?.outside ?? borrowed} as a row; push a copy (row.slice()).`);
+    }
+    const slots = args.map((a) => (a.kind === 'num' ? (a.s ?? f.createNumericLiteral(0)) : this.shadowFor(a.kind, a, e.at)));
     const result = this.simple(f.createCallExpression(f.createPropertyAccessExpression(array.v, e.method), undefined, args.map((a) => a.v)), e.method === 'push' ? 'length' : 'filled');
     this.out.push(f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(array.s, e.method), undefined, slots)));
     return e.method === 'push' ? { kind: 'num', v: result } : { kind: 'arr', v: result, s: array.s };
@@ -808,7 +832,7 @@ class FineEmitter {
   private storeVar(v: Var, value: Val, at: ts.Node): void {
     const f = this.f;
     const binding = this.binding(v, at);
-    const outside = binding.kind === 'arr' ? (value.outside ?? (value.s === undefined && binding.shadow !== undefined ? borrowed : undefined)) : undefined;
+    const outside = binding.kind === 'arr' || binding.kind === 'rows' ? (value.outside ?? (value.s === undefined && binding.shadow !== undefined ? borrowed : undefined)) : undefined;
     if (outside !== undefined && binding.outside === undefined) {
       // The variable holds the function's own arrays, which it may write: it must not alias the caller's.
       unsupported(codes.mutation, at, `'${v.name}' holds arrays the function writes and here is given ${outside}; copy it into a local array first (Float64Array.from(...)).`);
@@ -851,7 +875,11 @@ class FineEmitter {
       this.out.push(this.assignment(place(where), length), this.assignment(place(slots), length));
       return;
     }
-    const kind: Kind = base.kind === 'arr' ? 'num' : value.kind;
+    const kind: Kind = base.kind === 'arr' ? 'num' : base.kind === 'rows' ? 'arr' : value.kind;
+    if (base.kind === 'rows' && base.outside === undefined && (value.outside !== undefined || value.s === undefined)) {
+      // A row stored in the function's own array of arrays may be written through it.
+      unsupported(codes.mutation, s.at, `an array of arrays the function builds cannot hold ${value.outside ?? borrowed} as a row; store a copy (row.slice()).`);
+    }
     if (base.kind === 'rec' && base.outside === undefined && (value.kind === 'arr' || value.kind === 'rec') && (value.outside !== undefined || value.s === undefined)) {
       // Writes through the function's own object are allowed, so it must not come to hold the caller's.
       unsupported(codes.mutation, s.at, `an object the function builds and writes cannot be given ${value.outside ?? borrowed} afterwards; put it in the object where the object is built, or keep it in a variable of its own.`);
@@ -923,11 +951,11 @@ function kindOf(shape: Shape): Kind {
       return 'num';
     case 'array':
       return 'arr';
-    case 'record':
-    // An array of records is an object of its fields' arrays (`records` in the core), an array of
-    // arrays one of its flat array and sizes (`matrix`).
-    case 'records':
     case 'matrix':
+      return 'rows';
+    case 'record':
+    // An array of records is an object of its fields' arrays (`records` in the core).
+    case 'records':
       return 'rec';
     default:
       return 'other';

@@ -6,7 +6,7 @@
 import type ts from 'typescript';
 import { codes, unsupported } from '../diagnostics.js';
 import { type Expr, type Var } from './core.js';
-import { elementOf, refuseRowWrite } from './rows.js';
+import { elementOf } from './rows.js';
 import { skipOuter } from './source.js';
 import { fieldShape, numberAt, read, undefinedAt } from './values.js';
 import type { BodyScope, Place } from './scope.js';
@@ -68,7 +68,6 @@ function store(b: BodyScope, target: ts.ElementAccessExpression | ts.PropertyAcc
   const ts = b.ts;
   const key = index !== undefined ? { kind: 'element' as const, index } : { kind: 'field' as const, name: (target as ts.PropertyAccessExpression).name.text };
   if (ts.isPropertyAccessExpression(target) && ts.isPrivateIdentifier(target.name)) unsupported(codes.unsupportedSyntax, target.name, 'private fields (#name) cannot be written by the gradient code; use a plain field.');
-  refuseRowWrite(object, at);
   const stored = place === 'effect' ? value : b.stableCopy(value, at, 'stored');
   b.out.push({ kind: 'store', object, key, value: stored, at });
   return place === 'effect' ? undefinedAt(at) : stored;

@@ -280,6 +280,7 @@ export class Body implements BodyScope {
       expression: (e) => this.expression(e),
       stable: (e, at, name) => this.stableCopy(e, at, name),
       temporary: (name, shape, at) => this.front.temporary(name, shape, at),
+      checked: (node) => this.front.shape(node),
       function: (decl, at) => this.front.function(decl, at),
       inline: (fn, args) => this.inline(fn, args),
       functionValue: (e) => this.functionValue(e),

@@ -11,7 +11,6 @@ import { bindArguments } from './desugar-arguments.js';
 import { arrayEdit, editMethods } from './desugar-array-edits.js';
 import { arrayFrom, callbackMethod, callbackMethods, spreadExtremum } from './desugar-arrays.js';
 import { guardCall } from './desugar-guards.js';
-import { refuseBuiltRows } from './rows.js';
 import { primitive } from '../rules.js';
 import { shapeOfType } from './shapes.js';
 import { stable } from './stable.js';
@@ -50,7 +49,7 @@ export function call(b: BodyScope, e: ts.CallExpression, place: Place): Expr {
     return { kind: 'newArray', storage: global === 'Float64Array' ? 'float64' : global === 'Float32Array' ? 'float32' : 'array', arg: source, copy: true, at: e };
   }
   const receiverShape = ts.isPropertyAccessExpression(callee) ? front.shape(callee.expression).kind : undefined;
-  if (ts.isPropertyAccessExpression(callee) && (receiverShape === 'array' || ((receiverShape === 'records' || receiverShape === 'matrix') && callbackMethods.has(callee.name.text)))) {
+  if (ts.isPropertyAccessExpression(callee) && (receiverShape === 'array' || receiverShape === 'matrix' || (receiverShape === 'records' && callbackMethods.has(callee.name.text)))) {
     return arrayMethod(b, e, callee, place);
   }
   const decl = (ts.isIdentifier(callee) ? boundFunction(b, callee) : undefined) ?? (isFunctionLiteral(ts, callee) ? (callee as ts.ArrowFunction | ts.FunctionExpression) : calleeDeclaration(ts, front.checker, e));
@@ -83,7 +82,6 @@ export function call(b: BodyScope, e: ts.CallExpression, place: Place): Expr {
   const rest = decl.parameters.findIndex((p) => p.dotDotDotToken !== undefined);
   const args = bindArguments(b.arrayScope(), e, values.map((value, i) => ({ value, spread: ts.isSpreadElement(e.arguments[i]!) })), fn.params.length, rest >= 0 ? rest : undefined);
   const call: Call = { kind: 'call', fn, args, receiver: self, shape: vague(checked) ? fn.result : checked, at: e };
-  call.args.forEach((a, i) => refuseBuiltRows(fn.params[i]!.var.shape, a));
   return b.placed(call, place, fn.name);
 }
 

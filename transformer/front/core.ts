@@ -274,7 +274,8 @@ export function shapeOf(e: Expr): Shape {
     case 'var':
       return e.var.shape;
     case 'arrayLiteral':
-      return shapes.array('array');
+      // `[[a, b], [c, d]]`: an array of arrays.
+      return e.elements.length > 0 && shapeOf(e.elements[0]!).kind === 'array' ? { kind: 'matrix', row: 'array' } : shapes.array('array');
     case 'objectLiteral':
       return { kind: 'record', fields: new Map(e.fields.map(([name, value]) => [name, shapeOf(value)])) };
     case 'newArray':

@@ -21,6 +21,8 @@ export interface ArrayMethodScope {
   /** `e` in a variable of its own unless reading it twice is the same. */
   stable(e: Expr, at: ts.Node, name: string): Expr;
   temporary(name: string, shape: Shape, at: ts.Node): Var;
+  /** What the type checker says `node` is. */
+  checked(node: ts.Node): Shape;
   function(decl: FunctionLike, at: ts.Node): CoreFunction;
   /** The function an argument passes (written there, named, or a function parameter's): `desugar.ts`. */
   functionValue(e: ts.Expression): FunctionLike;
@@ -64,7 +66,9 @@ export function callbackMethod(scope: ArrayMethodScope, e: ts.CallExpression, ca
     const source = shapeOf(array);
     // A typed array maps to a typed array of its kind (Float32Array rounds), a plain one to an array.
     const storage = source.kind === 'array' ? source.storage : 'array';
-    const out = scope.temporary('mapped', shapes.array(storage), at);
+    // Mapped to arrays (`pts.map((p) => [p[1], p[0]])`): an array of arrays.
+    const rows = scope.checked(e).kind === 'matrix';
+    const out = scope.temporary('mapped', rows ? scope.checked(e) : shapes.array(storage), at);
     scope.emit({ kind: 'let', var: out, init: { kind: 'newArray', storage, arg: length, copy: false, at }, at });
     countedLoop(scope, at, length, false, (k) => {
       const value = scope.stable(call([element(k), k, array], 'item'), at, 'item');
@@ -145,7 +149,7 @@ export function arrayFrom(scope: ArrayMethodScope, e: ts.CallExpression, storage
     element = (k) => elementOf(array, k, elementShapeOf(array), at);
   }
   const call = invoker(scope, callbackArg, e);
-  const out = scope.temporary('made', shapes.array(storage), at);
+  const out = scope.temporary('made', scope.checked(e).kind === 'matrix' ? scope.checked(e) : shapes.array(storage), at);
   scope.emit({ kind: 'let', var: out, init: { kind: 'newArray', storage, arg: length, copy: false, at }, at });
   countedLoop(scope, at, length, false, (k) => {
     const value = call([element?.(k) ?? { kind: 'undefined', at }, k], 'item');

@@ -237,7 +237,7 @@ function propertyAccess(b: BodyScope, e: ts.PropertyAccessExpression): Expr {
     return b.placed({ kind: 'call', fn, args: [], receiver, shape: fn.result, at: e }, 'value', e.name.text);
   }
   const object = expression(b, e.expression);
-  if (e.name.text === 'length' && (object.kind === 'view' || shapeOf(object).kind === 'matrix')) return lengthOf(object, e);
+  if (e.name.text === 'length' && object.kind === 'view') return lengthOf(object, e);
   return { kind: 'field', object, name: e.name.text, shape: fieldShape(object, e.name.text, b.front.shape(e)), at: e };
 }
 

@@ -7,7 +7,7 @@
 import type ts from 'typescript';
 import { codes, unsupported } from '../diagnostics.js';
 import { shapes, shapeOf, type Expr, type Loop, type Shape, type Stmt, type Var } from './core.js';
-import { elementOf, lengthOf, refuseBuiltRows } from './rows.js';
+import { elementOf, lengthOf } from './rows.js';
 import { skipOuter, unsupportedStatement } from './source.js';
 import { fieldShape, numberAt, read, undefinedAt } from './values.js';
 import { isFunctionLiteral, ownerFunction } from './scopes.js';
@@ -30,7 +30,6 @@ function statement(b: BodyScope, s: ts.Statement): void {
     effect(b, s.expression);
   } else if (ts.isReturnStatement(s)) {
     const value = s.expression === undefined ? undefinedAt(s) : b.expression(s.expression);
-    refuseBuiltRows(b.front.shape(s.expression ?? s), value);
     const callback = b.inlined[b.inlined.length - 1];
     if (callback !== undefined) {
       b.out.push({ kind: 'assign', var: callback.result, value, at: s }, { kind: 'break', loop: callback.block, at: s });
@@ -129,7 +128,6 @@ function reassigned(b: BodyScope, name: ts.Identifier): boolean {
  * given; an object never given another takes the shapes of the fields it was built with.
  */
 export function refine(b: BodyScope, v: Var, value: Expr, neverReassigned: () => boolean = () => false): void {
-  refuseBuiltRows(v.shape, value);
   const given = shapeOf(value);
   if (v.shape.kind === 'other' && v.shape.text === 'any') (v as { shape: Shape }).shape = given;
   // Asked last: it reads the whole function around the declaration.
