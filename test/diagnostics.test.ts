@@ -57,6 +57,18 @@ const cases: Record<string, Case> = {
   'an object default that is not a literal': { code: 95004, params: 'x: number, opts: { k: number } = §defaults', extra: 'const defaults = { k: 1 };', body: 'return x * opts.k;', says: /an object literal of literals/ },
   'pushing to a parameter array': { code: 95006, params: 'xs: number[]', body: '§xs.push(1);\n  return xs[1]!;', says: /'push' on the parameter array 'xs'/ },
   'an untyped parameter': { code: 95004, params: '§x: any', body: 'return x * 2;', says: /give it a type/ },
+  'a made function that keeps state between calls': {
+    code: 95001,
+    extra: 'function makeCounter() {\n  let count = 0;\n  return §() => ++count;\n}',
+    body: 'const next = makeCounter();\n  return x * next();',
+    says: /changes 'count', which it keeps between calls/,
+  },
+  'a made function passed on to another function': {
+    code: 95001,
+    extra: 'function scale(k: number) {\n  return (t: number) => k * t;\n}\nfunction apply(f: (t: number) => number, t: number): number {\n  return f(t);\n}',
+    body: 'const double = scale(2);\n  return apply(§double, x);',
+    says: /is a function made by a call; it is differentiated where it is called, not passed on yet/,
+  },
   'a rest parameter': { code: 95004, params: '§...xs: number[]', body: 'return 1;', says: /a marked function's rest parameter is not differentiated yet \(helpers may take one\)/ },
   'a spread in an object literal': { code: 95001, params: 'x: number, o: { name: string }', body: 'const p = { x, §...o };\n  return p.x;', says: /may only list fields/ },
   'reduce without an initial value': { code: 95001, params: 'x: number, xs: number[]', body: 'return §xs.reduce((a, b) => a + b) * x;', says: /give 'reduce' its initial value/ },

@@ -19,6 +19,31 @@ interface Program {
 }
 
 const programs: Record<string, Program> = {
+  'functions made by factories: two springs from one factory, an arrow factory, called in a loop': {
+    source: `function makeSpring(k: number, rest: number) {
+  const half = 0.5 * k;
+  return (a: number, b: number) => half * (Math.abs(b - a) - rest) ** 2;
+}
+const makeDecay = (rate: number) => (t: number) => Math.exp(-rate * t);
+function makeLoss(target: number, weight = 2) {
+  if (weight < 0) throw new RangeError('weight must not be negative');
+  return function (y: number): number {
+    const d = y - target;
+    return weight * d * d;
+  };
+}
+export function f(x: number, y: number, k: number): number {
+  const spring = makeSpring(k, 1);
+  const stiff = makeSpring(2 * k, 0.5);
+  const decay = makeDecay(k);
+  const loss = makeLoss(y * y);
+  let s = 0;
+  for (let i = 0; i < 3; i++) s += decay(i * x);
+  k = 100;
+  return spring(x, y) + stiff(y, x * x) + s + loss(x) + makeDecay(x)(y);
+}`,
+    points: [[0.3, 1.7, 2], [-0.4, 0.2, 0.7]],
+  },
   'rest parameters and spread arguments: a point spread into a helper, varargs helpers, Math.max over a spread': {
     source: `function norm3(x: number, y: number, z: number): number {
   return Math.sqrt(x * x + y * y + z * z);

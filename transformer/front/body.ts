@@ -25,6 +25,7 @@ export class Body implements BodyScope {
   readonly loops: BodyScope['loops'] = [];
   readonly constructing: BodyScope['constructing'] = [];
   readonly inlined: BodyScope['inlined'] = [];
+  readonly made: BodyScope['made'] = new Map();
   readonly assigned: ReadonlySet<ts.Symbol>;
   readonly ts: typeof import('typescript');
 
@@ -207,8 +208,12 @@ export class Body implements BodyScope {
     return symbol === undefined || this.assigned.has(symbol) || (ts.isVariableDeclaration(decl) && (ts.getCombinedNodeFlags(decl) & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0);
   }
 
-  inline(fn: ts.ArrowFunction | ts.FunctionExpression, args: readonly Expr[]): Expr {
-    return calls.inline(this, fn, args);
+  inline(fn: ts.ArrowFunction | ts.FunctionExpression, args: readonly Expr[], site?: ts.CallExpression): Expr {
+    return calls.inline(this, fn, args, site);
+  }
+
+  inlineFactory(fn: FunctionLike, args: readonly Expr[], site: ts.CallExpression, returned: (e: ts.Expression) => Expr): Expr {
+    return calls.inlineFactory(this, fn, args, site, returned);
   }
 
   /** `if (v === undefined) v = init`: a default, applied where the argument is `undefined`, as in JavaScript. */

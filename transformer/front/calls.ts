@@ -6,7 +6,7 @@
  */
 import type ts from 'typescript';
 import { codes, unsupported } from '../diagnostics.js';
-import { shapes, shapeOf, type Call, type Expr } from './core.js';
+import { shapes, shapeOf, type Call, type Expr, type Shape } from './core.js';
 import { bindArguments } from './desugar-arguments.js';
 import { arrayEdit, editMethods } from './desugar-array-edits.js';
 import { arrayFrom, callbackMethod, callbackMethods, spreadExtremum } from './desugar-arrays.js';
@@ -14,9 +14,10 @@ import { guardCall } from './desugar-guards.js';
 import { primitive } from '../rules.js';
 import { shapeOfType } from './shapes.js';
 import { stable } from './stable.js';
+import { callMadeFunction, madeFunction, makeFunction } from './closures.js';
 import { calleeDeclaration, mathOperation, skipOuter, type FunctionLike } from './source.js';
 import { numberAt, read, undefinedAt, vague } from './values.js';
-import { isFunctionLiteral, usesThis } from './scopes.js';
+import { isFunctionLiteral, ownerFunction, usesThis } from './scopes.js';
 import type { BodyScope, Place } from './scope.js';
 
 export function call(b: BodyScope, e: ts.CallExpression, place: Place): Expr {
@@ -52,7 +53,15 @@ export function call(b: BodyScope, e: ts.CallExpression, place: Place): Expr {
   if (ts.isPropertyAccessExpression(callee) && (receiverShape === 'array' || receiverShape === 'matrix' || (receiverShape === 'records' && callbackMethods.has(callee.name.text)))) {
     return arrayMethod(b, e, callee, place);
   }
+  // `f(x)` of a function a call made, by name or where it is made (`makeDecay(k)(t)`).
+  const made = ts.isIdentifier(callee) ? madeFunction(b, callee) : ts.isCallExpression(callee) && !isFunctionLiteral(ts, callee.expression) ? makeFunction(b, callee) : undefined;
+  if (made !== undefined) return callMadeFunction(b, made, e);
   const decl = (ts.isIdentifier(callee) ? boundFunction(b, callee) : undefined) ?? (isFunctionLiteral(ts, callee) ? (callee as ts.ArrowFunction | ts.FunctionExpression) : calleeDeclaration(ts, front.checker, e));
+  // A function declared inside another reads that function's variables: only where it runs.
+  const owner = ownerFunction(ts, decl);
+  if (owner !== undefined && !front.active.includes(owner)) {
+    unsupported(codes.unsupportedSyntax, e, `this calls a function declared inside '${owner.name?.getText() ?? 'another function'}', away from the variables it reads; call it where it is made, or name the function a call made (const f = factory(...)) and call that.`);
+  }
   // Function parameters given a function written or declared in the program: the callee is
   // desugared for those functions, and the arguments themselves carry no value.
   const bound = new Map<ts.Symbol, FunctionLike>();
@@ -119,7 +128,22 @@ function arrayMethod(b: BodyScope, e: ts.CallExpression, callee: ts.PropertyAcce
  * body runs in a block that runs once, which a `return` ends with the callback's value. What it
  * changes around it is then this function's own variables, in both modes.
  */
-export function inline(b: BodyScope, fn: ts.ArrowFunction | ts.FunctionExpression, args: readonly Expr[]): Expr {
+export function inline(b: BodyScope, fn: ts.ArrowFunction | ts.FunctionExpression, args: readonly Expr[], site?: ts.CallExpression): Expr {
+  // A callback is desugared at the call it is written in.
+  let at: ts.Node = site ?? fn.parent;
+  while (!b.ts.isCallExpression(at)) at = at.parent;
+  return inlineFunction(b, fn, args, at, undefined);
+}
+
+/**
+ * A factory's body desugared at `site`, a call of the function it makes (`closures.ts`): as a
+ * callback written there, on `args`, where a `return` of a function is `returned` of it.
+ */
+export function inlineFactory(b: BodyScope, fn: FunctionLike, args: readonly Expr[], site: ts.CallExpression, returned: (e: ts.Expression) => Expr): Expr {
+  return inlineFunction(b, fn, args, site, returned);
+}
+
+function inlineFunction(b: BodyScope, fn: FunctionLike, args: readonly Expr[], site: ts.CallExpression, returned: ((e: ts.Expression) => Expr) | undefined): Expr {
   const ts = b.ts;
   if (fn.asteriskToken || fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
     unsupported(codes.unsupportedSyntax, fn, 'generators and async functions cannot be differentiated; make it a plain function.');
@@ -133,16 +157,14 @@ export function inline(b: BodyScope, fn: ts.ArrowFunction | ts.FunctionExpressio
     if (p.initializer !== undefined) b.defaultWhenUndefined(param, p.initializer, p);
     if (!ts.isIdentifier(p.name)) b.destructure(p.name, read(param, p), 'let');
   });
-  const body = fn.body;
-  if (!ts.isBlock(body)) return b.expression(body);
-  const signature = b.front.checker.getSignatureFromDeclaration(fn);
-  const shape = signature === undefined ? shapes.number : shapeOfType(ts, b.front.checker, b.front.checker.getReturnTypeOfSignature(signature));
+  const body = fn.body!;
+  if (!ts.isBlock(body)) return returned !== undefined ? returned(body) : b.expression(body);
+  // What the call gives: the callback's result, or the made function's at a factory's call.
+  const shape = returned !== undefined ? b.front.shape(site) : resultShape(b, fn);
   const result = b.front.temporary('returned', shape, fn);
   b.out.push({ kind: 'let', var: result, init: undefinedAt(fn), at: fn });
-  let call: ts.Node = fn.parent;
-  while (!ts.isCallExpression(call)) call = call.parent;
-  const block = b.onceLoop(body, call as ts.CallExpression);
-  b.inlined.push({ result, block });
+  const block = b.onceLoop(body, site);
+  b.inlined.push({ result, block, returned });
   try {
     block.body = b.collect(() => b.apart(() => b.statements(body.statements)));
   } finally {
@@ -153,6 +175,11 @@ export function inline(b: BodyScope, fn: ts.ArrowFunction | ts.FunctionExpressio
 }
 
 /** The function a function parameter of this body was given, for `id` naming one. */
+function resultShape(b: BodyScope, fn: FunctionLike): Shape {
+  const signature = b.front.checker.getSignatureFromDeclaration(fn);
+  return signature === undefined ? shapes.number : shapeOfType(b.ts, b.front.checker, b.front.checker.getReturnTypeOfSignature(signature));
+}
+
 function boundFunction(b: BodyScope, id: ts.Identifier): FunctionLike | undefined {
   const symbol = b.front.checker.getSymbolAtLocation(id);
   return symbol === undefined ? undefined : b.bound.get(symbol);
@@ -167,6 +194,7 @@ export function functionValue(b: BodyScope, e: ts.Expression): FunctionLike {
   const inner = skipOuter(ts, e);
   if (ts.isArrowFunction(inner) || ts.isFunctionExpression(inner)) return inner;
   if (ts.isIdentifier(inner)) {
+    if (madeFunction(b, inner) !== undefined) unsupported(codes.unsupportedSyntax, e, `'${inner.text}' is a function made by a call; it is differentiated where it is called, not passed on yet: pass the factory's values and call the factory where it is needed.`);
     const bound = boundFunction(b, inner);
     if (bound !== undefined) return bound;
     const decl = b.front.checker.getSymbolAtLocation(inner)?.valueDeclaration;

@@ -20,6 +20,8 @@ export interface Front {
   readonly checker: ts.TypeChecker;
   readonly main: FunctionLike;
   readonly companionFile: ts.SourceFile;
+  /** Functions whose bodies are being desugared, outermost first. */
+  readonly active: readonly FunctionLike[];
   /** Constants being folded, against a constant defined by itself. */
   readonly folding: Set<ts.Symbol>;
   /** The declarations of the constants folded in. */
@@ -39,6 +41,13 @@ export interface Front {
   isGlobal(id: ts.Identifier): boolean;
 }
 
+/** A function a call made (`closures.ts`): the factory, and its arguments as they were at the call. */
+export interface MadeFunction {
+  readonly factory: FunctionLike;
+  readonly args: readonly Expr[];
+  readonly at: ts.CallExpression;
+}
+
 /** One function's body being desugared (`body.ts`), with the rewriters' operations. */
 export interface BodyScope {
   readonly ts: typeof ts;
@@ -53,7 +62,9 @@ export interface BodyScope {
   /** Objects being built by `new` (`desugar-classes.ts`): `this` in their constructor and field initialisers. */
   readonly constructing: { readonly owner: ts.Node; readonly self: Expr }[];
   /** Callbacks desugared where they are called (`inline`): a `return` in one ends its block. */
-  readonly inlined: { readonly result: Var; readonly block: Loop }[];
+  readonly inlined: { readonly result: Var; readonly block: Loop; /** In a factory's body: what a `return` of a function gives (`closures.ts`). */ readonly returned?: ((e: ts.Expression) => Expr) | undefined }[];
+  /** Functions made by calls in this body (`const f = factory(k)`), by name (`closures.ts`). */
+  readonly made: Map<ts.Symbol, MadeFunction>;
   /** Variables the body (or a closure in it) assigns after declaring them: reading one may need a copy. */
   readonly assigned: ReadonlySet<ts.Symbol>;
   /** The function's body in the core, its parameters' defaults and destructuring first. */
@@ -100,7 +111,9 @@ export interface BodyScope {
    * body runs in a block that runs once, which a `return` ends with the callback's value. What it
    * changes around it is then this function's own variables, in both modes.
    */
-  inline(fn: ts.ArrowFunction | ts.FunctionExpression, args: readonly Expr[]): Expr;
+  inline(fn: ts.ArrowFunction | ts.FunctionExpression, args: readonly Expr[], site?: ts.CallExpression): Expr;
+  /** A factory's body desugared at `site`, where a `return` of a function is `returned` of it. */
+  inlineFactory(fn: FunctionLike, args: readonly Expr[], site: ts.CallExpression, returned: (e: ts.Expression) => Expr): Expr;
   /** `if (v === undefined) v = init`: a default, applied where the argument is `undefined`, as in JavaScript. */
   defaultWhenUndefined(v: Var, init: ts.Expression, at: ts.Node): void;
   /** A loop that runs once (`once = 0; once < 1; once++`), so that a `break` leaves the code in it. */

@@ -12,6 +12,7 @@ import { skipOuter, unsupportedStatement } from './source.js';
 import { fieldShape, numberAt, read, undefinedAt } from './values.js';
 import { isFunctionLiteral, ownerFunction } from './scopes.js';
 import type { BodyScope } from './scope.js';
+import { declareMadeFunction } from './closures.js';
 
 export function statements(b: BodyScope, list: readonly ts.Statement[]): void {
   for (const s of list) {
@@ -29,8 +30,9 @@ function statement(b: BodyScope, s: ts.Statement): void {
   } else if (ts.isExpressionStatement(s)) {
     effect(b, s.expression);
   } else if (ts.isReturnStatement(s)) {
-    const value = s.expression === undefined ? undefinedAt(s) : b.expression(s.expression);
     const callback = b.inlined[b.inlined.length - 1];
+    if (callback?.returned !== undefined && s.expression === undefined) unsupported(codes.unsupportedSyntax, s, 'a factory whose made function is called here returns a function on every path.');
+    const value = s.expression === undefined ? undefinedAt(s) : callback?.returned !== undefined ? callback.returned(s.expression) : b.expression(s.expression);
     if (callback !== undefined) {
       b.out.push({ kind: 'assign', var: callback.result, value, at: s }, { kind: 'break', loop: callback.block, at: s });
     } else {
@@ -78,8 +80,9 @@ function declarations(b: BodyScope, list: ts.VariableDeclarationList): void {
   const ts = b.ts;
   const hoisted = (list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0;
   for (const d of list.declarations) {
-    // A local function runs where it is called.
+    // A local function runs where it is called; so does one a call made.
     if (d.initializer !== undefined && isFunctionLiteral(ts, d.initializer) && ts.isIdentifier(d.name)) continue;
+    if (declareMadeFunction(b, d, (list.flags & ts.NodeFlags.Const) !== 0)) continue;
     if (ts.isIdentifier(d.name)) {
       const v = b.front.variable(d.name, d);
       if (d.initializer === undefined) {
