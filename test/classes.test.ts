@@ -1,7 +1,8 @@
 /**
- * Classes as their authors write them (issue 11, item 6): a \`Vec2\` built with \`new\` in the marked
- * function and in its methods, getters, a static helper, a filter whose methods change \`this\` in a
- * loop over measurements, with an options object given to its constructor. Both modes (\`build\`
+ * Classes as their authors write them (issue 11, item 6): a `Vec2` built with `new` in the marked
+ * function and in its methods, getters, a static helper, a filter whose methods change `this` in a
+ * loop over measurements, with an options object given to its constructor; classes extending
+ * others (`super(...)`, inherited methods and fields, `super.method()`). Both modes (`build`
  * compares them), against finite differences at every number of the arguments.
  */
 import { suite } from 'uvu';
@@ -68,6 +69,50 @@ export function fitError(x0: number, q: number, zs: Float64Array, truth: number)
 }
 `,
     points: [[0.1, 0.05, Float64Array.from([1, 1.2, 0.9, 1.1]), 1], [2, 0.3, Float64Array.from([0.5, -0.5]), 0.2]],
+  },
+  'classes that extend others: super(...) with arguments, inherited methods and fields, a getter of a grandchild, super.method()': {
+    name: 'run',
+    source: `class Particle {
+  vx = 0;
+  constructor(public x: number, public m: number) {}
+  kinetic(): number { return 0.5 * this.m * this.vx * this.vx; }
+  push(f: number, dt: number): void {
+    this.vx += (f / this.m) * dt;
+    this.x += this.vx * dt;
+  }
+}
+class Charged extends Particle {
+  q: number;
+  field = 2;
+  constructor(x: number, m: number, q: number) {
+    super(x, m);
+    this.q = q;
+  }
+  energy(): number { return this.kinetic() + this.q * this.field * this.x; }
+}
+class Tagged extends Charged {
+  label = 'probe';
+  get doubled(): number { return 2 * this.energy(); }
+}
+class Damped extends Particle {
+  constructor(x: number, private readonly c: number) { super(x, 1); }
+  step(dt: number): void {
+    super.push(-this.c * this.vx, dt);
+  }
+}
+/** @differentiable */
+export function run(x: number, q: number, f: number): number {
+  const p = new Charged(x, 2, q);
+  for (let i = 0; i < 3; i++) p.push(f - p.q * p.field, 0.1);
+  const t = new Tagged(x * x, 1, q);
+  t.push(f, 0.5);
+  const d = new Damped(q, 0.3);
+  d.push(f, 0.2);
+  d.step(0.2);
+  return p.energy() + t.doubled + t.kinetic() + d.x * d.vx;
+}
+`,
+    points: [[0.3, 1.7, 2], [-1.1, 0.4, 0.5]],
   },
 };
 

@@ -73,12 +73,13 @@ const cases: Record<string, Case> = {
   'a spread in an object literal': { code: 95001, params: 'x: number, o: { name: string }', body: 'const p = { x, §...o };\n  return p.x;', says: /may only list fields/ },
   'reduce without an initial value': { code: 95001, params: 'x: number, xs: number[]', body: 'return §xs.reduce((a, b) => a + b) * x;', says: /give 'reduce' its initial value/ },
   'a callback only known at run time': { code: 95001, params: 'x: number, xs: number[], g: (v: number) => number', body: 'return xs.map(§g).length * x;', says: /must be written at the call or declared in the program/ },
-  'a class that extends another, built with new': {
+  'a method a subclass overrides, called on the base type': {
     code: 95001,
-    extra: 'class Base { k = 1; }\nclass Spring extends Base { constructor(public x: number) { super(); } }',
-    body: 'return §new Spring(x).x * x;',
-    says: /extends another class/,
+    extra: 'class Shape {\n  area(): number { return 0; }\n}\nclass Square extends Shape {\n  constructor(public s: number) { super(); }\n  area(): number { return this.s * this.s; }\n}',
+    body: 'const s: Shape = new Square(x);\n  return §s.area();',
+    says: /'area' of 'Shape' is overridden in a subclass/,
   },
+  'a class extending a library class': { code: 95001, extra: 'class Tagged extends Error {}', body: 'const t = §new Tagged();\n  return x;', says: /extends a class whose source is not in the program \(Error\)/ },
   'a method of a number': { code: 95002, body: 'return §x.toFixed(2).length;', says: /no source/ },
 
 };

@@ -14,12 +14,15 @@ import * as path from 'node:path';
 import type ts from 'typescript';
 import type { CoreProgram } from './front/core.js';
 import { desugar } from './front/desugar.js';
+import { Overrides } from './front/overrides.js';
 import { findMarked, type Marked } from './find.js';
 import type { FunctionLike } from './front/source.js';
 
 export class ProgramIndex {
   private readonly cores = new Map<FunctionLike, CoreProgram | { readonly failed: unknown }>();
   private inlined: Map<ts.SourceFile, Set<ts.Statement>> | undefined;
+  /** The program's subclasses, for every marked function's desugaring. */
+  private overrides: Overrides | undefined;
 
   constructor(
     private readonly ts: typeof import('typescript'),
@@ -32,7 +35,8 @@ export class ProgramIndex {
     let found = this.cores.get(fn);
     if (found === undefined) {
       try {
-        found = desugar(this.ts, this.checker, fn, fn.getSourceFile());
+        this.overrides ??= new Overrides(this.ts, this.checker, () => this.program.getSourceFiles());
+        found = desugar(this.ts, this.checker, fn, fn.getSourceFile(), this.overrides);
       } catch (error) {
         found = { failed: error };
       }

@@ -260,8 +260,9 @@ export class Body implements BodyScope {
       temporary: (name, shape, at) => this.front.temporary(name, shape, at),
       variable: (name, at) => this.front.variable(name, at),
       emit: (s) => void this.out.push(s),
-      withThis: (owner, self, run) => {
-        this.constructing.push({ owner, self });
+      base: (cls) => this.front.overrides.base(cls),
+      withThis: (owner, self, run, superCall) => {
+        this.constructing.push({ owner, self, superCall });
         try {
           this.apart(run);
         } finally {

@@ -17,13 +17,14 @@ import { stable } from './stable.js';
 import { callMadeFunction, madeFunction, makeFunction } from './closures.js';
 import { calleeDeclaration, mathOperation, skipOuter, type FunctionLike } from './source.js';
 import { numberAt, read, undefinedAt, vague } from './values.js';
-import { isFunctionLiteral, ownerFunction, usesThis } from './scopes.js';
+import { isFunctionLiteral, ownerFunction, thisSite, usesThis } from './scopes.js';
 import type { BodyScope, Place } from './scope.js';
 
 export function call(b: BodyScope, e: ts.CallExpression, place: Place): Expr {
   const ts = b.ts;
   const front = b.front;
   const callee = skipOuter(ts, e.expression);
+  if (callee.kind === ts.SyntaxKind.SuperKeyword) return superCall(b, e, place);
   if (e.questionDotToken || (ts.isPropertyAccessExpression(callee) && callee.questionDotToken)) unsupported(codes.unsupportedSyntax, e, "optional calls ('?.()') are not supported in a marked function.");
   if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Math' && front.isGlobal(callee.expression)) {
     const name = callee.name.text;
@@ -77,6 +78,8 @@ export function call(b: BodyScope, e: ts.CallExpression, place: Place): Expr {
     if (!ts.isPropertyAccessExpression(callee) && !ts.isElementAccessExpression(callee)) {
       unsupported(codes.unknownCallee, e, 'a method called without its object cannot be differentiated through; call it as obj.method(...).');
     }
+    // `super.m()` is the base's method, whatever overrides it.
+    if (callee.expression.kind !== ts.SyntaxKind.SuperKeyword) refuseOverridden(b, decl, e);
     receiver = () => b.expression(callee.expression);
   }
   const given = e.arguments.map((a, i) => {
@@ -175,6 +178,31 @@ function inlineFunction(b: BodyScope, fn: FunctionLike, args: readonly Expr[], s
 }
 
 /** The function a function parameter of this body was given, for `id` naming one. */
+/** `super(args)` in a derived class's constructor: the base's construction on the object (`desugar-classes.ts`). */
+function superCall(b: BodyScope, e: ts.CallExpression, place: Place): Expr {
+  const site = thisSite(b.ts, e);
+  const constructing = b.constructing.find((c) => c.owner === site);
+  if (constructing?.superCall === undefined) unsupported(codes.unsupportedSyntax, e, "'super(...)' is differentiated in the constructor of a class built with 'new' in a marked function.");
+  if (place !== 'effect') unsupported(codes.unsupportedSyntax, e, "'super(...)' is a statement of its own here.");
+  const args = b.operands(e.arguments.map((a) => () => {
+    if (b.ts.isSpreadElement(a)) unsupported(codes.unsupportedSyntax, a, 'spread arguments are not supported in a marked function; pass the arguments one by one.');
+    return b.expression(a);
+  }));
+  constructing.superCall(args, e);
+  return undefinedAt(e);
+}
+
+/** A method or getter a subclass overrides: which one runs is known only at run time. */
+export function refuseOverridden(b: BodyScope, member: ts.MethodDeclaration | ts.GetAccessorDeclaration, at: ts.Node): void {
+  if (!b.front.overrides.has(member)) return;
+  const owner = member.parent as ts.ClassLikeDeclaration;
+  unsupported(
+    codes.unsupportedSyntax,
+    at,
+    `'${member.name.getText()}' of '${owner.name?.getText() ?? 'this class'}' is overridden in a subclass, so which one runs here is known only at run time; call it on a value typed as the class whose method it is, or give the methods different names.`,
+  );
+}
+
 function resultShape(b: BodyScope, fn: FunctionLike): Shape {
   const signature = b.front.checker.getSignatureFromDeclaration(fn);
   return signature === undefined ? shapes.number : shapeOfType(b.ts, b.front.checker, b.front.checker.getReturnTypeOfSignature(signature));

@@ -17,6 +17,7 @@ import { codes, unsupported } from '../diagnostics.js';
 import { shapes, type BinaryOp, type CoreFunction, type CoreParameter, type CoreProgram, type Shape, type Var } from './core.js';
 import { Body } from './body.js';
 import { findDiscrete } from './discrete.js';
+import { Overrides } from './overrides.js';
 import { markedParameters } from './parameters.js';
 import type { Front } from './scope.js';
 import { ownerFunction, thisOwnerOf } from './scopes.js';
@@ -25,8 +26,12 @@ import { stableSums } from './stable-sums.js';
 import type { FunctionLike } from './source.js';
 import { returnedShape } from './values.js';
 
-export function desugar(tsApi: typeof ts, checker: ts.TypeChecker, main: FunctionLike, companionFile: ts.SourceFile): CoreProgram {
-  const front = new FrontEnd(tsApi, checker, main, companionFile);
+/**
+ * The core of `main`. `overrides` knows the program's subclasses (built once per program by the
+ * caller); without it, those of `main`'s file.
+ */
+export function desugar(tsApi: typeof ts, checker: ts.TypeChecker, main: FunctionLike, companionFile: ts.SourceFile, overrides = new Overrides(tsApi, checker, () => [main.getSourceFile()])): CoreProgram {
+  const front = new FrontEnd(tsApi, checker, main, companionFile, overrides);
   const core = front.function(main, main);
   return { main: core, discrete: findDiscrete(core), sources: new Set<ts.Node>([...front.functions.keys(), ...front.constants]) };
 }
@@ -52,6 +57,7 @@ class FrontEnd implements Front {
     readonly checker: ts.TypeChecker,
     readonly main: FunctionLike,
     readonly companionFile: ts.SourceFile,
+    readonly overrides: Overrides,
   ) {
     const k = ts.SyntaxKind;
     this.binary = new Map<ts.SyntaxKind, BinaryOp>([

@@ -16,6 +16,7 @@ import { enclosesCompanion, skipOuter } from './source.js';
 import { fieldShape, isConstant, isNumeric, joinShapes, numberAt, read, undefinedAt } from './values.js';
 import { errorConstructors, isFunctionLiteral, thisOwnerOf, thisSite } from './scopes.js';
 import type { BodyScope, Place } from './scope.js';
+import { refuseOverridden } from './calls.js';
 
 /**
  * The value of `e`, as an expression without effects; its effects are emitted before, in order.
@@ -33,7 +34,8 @@ export function expression(b: BodyScope, e: ts.Expression, place: Place = 'value
   if (e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword) return { kind: 'boolean', value: e.kind === ts.SyntaxKind.TrueKeyword, at: e };
   if (e.kind === ts.SyntaxKind.NullKeyword) unsupported(codes.unsupportedSyntax, e, "'null' is not a number; a marked function and the functions it calls work on numbers (use NaN or a flag).");
   if (ts.isIdentifier(e)) return identifier(b, e);
-  if (e.kind === ts.SyntaxKind.ThisKeyword) {
+  // `super.m()` calls the base's method on `this` (its receiver is `this`).
+  if (e.kind === ts.SyntaxKind.ThisKeyword || e.kind === ts.SyntaxKind.SuperKeyword) {
     const site = thisSite(ts, e);
     const constructing = b.constructing.find((c) => c.owner === site);
     if (constructing !== undefined) return constructing.self;
@@ -232,6 +234,7 @@ function propertyAccess(b: BodyScope, e: ts.PropertyAccessExpression): Expr {
   const getter = b.front.checker.getSymbolAtLocation(e.name)?.declarations?.find((d): d is ts.GetAccessorDeclaration => ts.isGetAccessorDeclaration(d));
   if (getter?.body !== undefined && !getter.getSourceFile().isDeclarationFile) {
     if (getter.modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword)) unsupported(codes.unsupportedSyntax, e, 'a static getter is not differentiated; read a constant or call a function.');
+    if (e.expression.kind !== ts.SyntaxKind.SuperKeyword) refuseOverridden(b, getter, e);
     const receiver = expression(b, e.expression);
     const fn = b.front.function(getter, e);
     return b.placed({ kind: 'call', fn, args: [], receiver, shape: fn.result, at: e }, 'value', e.name.text);

@@ -9,6 +9,7 @@ import type { BinaryOp, Call, CoreFunction, CoreParameter, Expr, Loop, Shape, St
 import type { ArrayMethodScope } from './desugar-arrays.js';
 import type { ClassScope } from './desugar-classes.js';
 import type { GuardScope } from './desugar-guards.js';
+import type { Overrides } from './overrides.js';
 import type { FunctionLike } from './source.js';
 
 /** Where an expression is desugared: its value is read, it is only run for its effects, or it initialises a variable. */
@@ -20,6 +21,8 @@ export interface Front {
   readonly checker: ts.TypeChecker;
   readonly main: FunctionLike;
   readonly companionFile: ts.SourceFile;
+  /** The methods the program's subclasses override, and the classes classes extend. */
+  readonly overrides: Overrides;
   /** Functions whose bodies are being desugared, outermost first. */
   readonly active: readonly FunctionLike[];
   /** Constants being folded, against a constant defined by itself. */
@@ -60,7 +63,7 @@ export interface BodyScope {
   /** The loops and switches around the statement being desugared, innermost last. */
   readonly loops: { readonly loop: Loop; readonly label: string | undefined; readonly isSwitch?: true }[];
   /** Objects being built by `new` (`desugar-classes.ts`): `this` in their constructor and field initialisers. */
-  readonly constructing: { readonly owner: ts.Node; readonly self: Expr }[];
+  readonly constructing: { readonly owner: ts.Node; readonly self: Expr; /** A derived class's constructor: what its `super(...)` runs. */ readonly superCall?: ((args: readonly Expr[], at: ts.Node) => void) | undefined }[];
   /** Callbacks desugared where they are called (`inline`): a `return` in one ends its block. */
   readonly inlined: { readonly result: Var; readonly block: Loop; /** In a factory's body: what a `return` of a function gives (`closures.ts`). */ readonly returned?: ((e: ts.Expression) => Expr) | undefined }[];
   /** Functions made by calls in this body (`const f = factory(k)`), by name (`closures.ts`). */
