@@ -7,13 +7,14 @@
 import type ts from 'typescript';
 import { codes, unsupported } from '../diagnostics.js';
 import type { Call, CoreFunction, CoreProgram, Expr, Loop as CoreLoop, Shape, Stmt, Var } from '../front/core.js';
-import { Graph, opaqueKey, type Loop, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
-import { arrayLiteral, arrayMethod, constantIndex, elementsOf, newArrayOf, setLength, writeElement } from './lower-arrays.js';
+import { Graph, type Loop, type Node, type OpaqueExpr, type ParamNode } from './ir.js';
+import { arrayMethod, constantIndex, setLength, writeElement } from './lower-arrays.js';
+import * as branches from './lower-branches.js';
+import * as expressions from './lower-expressions.js';
 import { loop } from './lower-loops.js';
-import { fieldWrite, objectLiteral, readField, recordPhi } from './lower-records.js';
-import { dynamicOf, joinDynamic, readDynamic, writeDynamic } from './lower-maps.js';
+import { fieldWrite, recordPhi } from './lower-records.js';
+import { writeDynamic } from './lower-maps.js';
 import { Frame, type DynamicArray, type Lowering, type LoweredFunction, type LoweredParameter, type PendingReturn, type State, type ThrowSite, type Value } from './lowering.js';
-import type { PrimitiveName } from '../rules.js';
 
 export function lowerFunction(program: CoreProgram): LoweredFunction {
   return new Lowerer(program).run();
@@ -181,32 +182,7 @@ export class Lowerer implements Lowering {
 
   /** `c ? a : b` on lowered values. */
   phi(c: Node, a: Value, b: Value, at: ts.Node): Value {
-    if (a.kind === 'number' && b.kind === 'number') return { kind: 'number', node: this.graph.call('select', c, a.node, b.node) };
-    if (a.kind === 'boolean' && b.kind === 'boolean') return { kind: 'boolean', node: this.graph.call('select', c, a.node, b.node) };
-    if (a.kind === 'object' && b.kind === 'object' && opaqueKey(a.expr) === opaqueKey(b.expr)) return a;
-    if ((a.kind === 'array' || a.kind === 'dynArray') && b.kind === a.kind && a.ref === b.ref) return a;
-    if (a.kind === 'undefined' && b.kind === 'undefined') return a;
-    if (a.kind === 'string' && b.kind === 'string' && a.value === b.value) return a;
-    if (a.kind === 'array' && b.kind === 'array') {
-      const chosen = recordPhi(this, c, [a.ref, this.heap], [b.ref, this.heap], at);
-      if (chosen !== undefined) {
-        this.heap.set(chosen.ref, chosen.elements);
-        return { kind: 'array', ref: chosen.ref };
-      }
-    }
-    if (a.kind === 'paramArray' && b.kind === 'paramArray' && a.index === b.index) {
-      if (a.offset === b.offset) return a;
-      // Two rows of one array of arrays: the row at the chosen offset.
-      if (a.offset !== undefined && b.offset !== undefined && a.length === b.length) return { ...a, offset: this.graph.call('select', c, a.offset, b.offset) };
-    }
-    if ((a.kind === 'records' || a.kind === 'matrix') && a === b) return a;
-    if (a.kind === 'undefined' || b.kind === 'undefined') {
-      unsupported(codes.unsupportedSyntax, at, 'a value here is `undefined` on some paths (read before it is assigned, or a path that returns nothing); give it a number on every path.');
-    }
-    if (a.kind !== b.kind && (a.kind === 'number' || a.kind === 'boolean') && (b.kind === 'number' || b.kind === 'boolean')) {
-      unsupported(codes.unsupportedSyntax, at, 'the two branches give a number and a boolean; give both the same type.');
-    }
-    unsupported(codes.unsupportedSyntax, at, 'a branch chooses between objects or arrays here; only numbers, conditions and array elements can depend on a branch in a marked function.');
+    return branches.phi(this, c, a, b, at);
   }
 
   /**
@@ -216,38 +192,7 @@ export class Lowerer implements Lowering {
    * that code is lowered once.
    */
   branch(cond: Node, at: ts.Node, thenArm: () => void, elseArm: () => void): void {
-    const frame = this.frame;
-    const g = this.graph;
-    // A condition known at compile time: the arm not taken is never lowered (it may not even make sense).
-    if (cond.kind === 'const') {
-      (cond.value ? thenArm : elseArm)();
-      return;
-    }
-    const before = this.snapshot();
-    const path = frame.path;
-    const within = (c: Node) => (path === undefined ? c : g.call('&&', path, c));
-    const thenPath = within(cond);
-    frame.path = thenPath;
-    thenArm();
-    const [thenState, thenEnded, thenRest] = [this.snapshot(), frame.ended, frame.path];
-    this.restore(before);
-    frame.ended = false;
-    const notCond = g.call('!', cond);
-    const elsePath = within(notCond);
-    frame.path = elsePath;
-    elseArm();
-    const [elseState, elseEnded, elseRest] = [this.snapshot(), frame.ended, frame.path];
-    frame.ended = thenEnded && elseEnded;
-    if (thenEnded || elseEnded) {
-      // Only the arm that goes on reaches what follows, so what follows runs under its condition.
-      frame.path = frame.ended ? path : thenEnded ? elseRest : thenRest;
-      this.restore(thenEnded ? elseState : thenState);
-    } else {
-      // An arm left on some of its paths (a `break` in a branch inside it): what follows runs
-      // where one of the arms went on.
-      frame.path = thenRest === thenPath && elseRest === elsePath ? path : g.call('||', thenRest!, elseRest!);
-      this.restore(this.join(cond, thenState, elseState, before, at));
-    }
+    branches.branch(this, cond, at, thenArm, elseArm);
   }
 
   /** The current frame's variables and the local arrays, as they are now. */
@@ -263,44 +208,12 @@ export class Lowerer implements Lowering {
 
   /** `cond ? a : b` on whole states; variables declared after `scope` are out of scope and dropped. */
   join(cond: Node, a: State, b: State, scope: State, at: ts.Node): State {
-    const bindings = new Map<Var, Value>();
-    const chosenRecords = new Map<number, readonly Value[]>();
-    for (const v of scope.bindings.keys()) {
-      const v1 = a.bindings.get(v);
-      const v2 = b.bindings.get(v);
-      if (v1 === undefined || v2 === undefined) continue;
-      const chosen = v1.kind === 'array' && v2.kind === 'array' && v1.ref !== v2.ref ? recordPhi(this, cond, [v1.ref, a.heap], [v2.ref, b.heap], at) : undefined;
-      if (chosen !== undefined) chosenRecords.set(chosen.ref, chosen.elements);
-      // A variable `undefined` on one side stays so until it is read (then it is reported).
-      const joined = chosen !== undefined ? { kind: 'array' as const, ref: chosen.ref } : v1 === v2 ? v1 : v1.kind === 'undefined' || v2.kind === 'undefined' ? undefinedValue : this.phi(cond, v1, v2, at);
-      bindings.set(v, joined);
-    }
-    // An array or object made in one arm only is kept: a value chosen from that arm may refer to it.
-    const heap = new Map<number, readonly Value[]>([...b.heap, ...chosenRecords]);
-    for (const [ref, e1] of a.heap) {
-      const e2 = b.heap.get(ref);
-      if (e2 === undefined || e1 === e2) {
-        heap.set(ref, e1);
-        continue;
-      }
-      if (e1.length !== e2.length) {
-        unsupported(codes.unsupportedSyntax, at, 'an array has a different length on the two sides of this branch; give it the same length on both.');
-      }
-      heap.set(ref, e1.map((v, i) => (v === e2[i] ? v : this.phi(cond, v, e2[i]!, at))));
-    }
-    const dynamic = new Map<number, DynamicArray>();
-    for (const [ref, d1] of a.dynamic) {
-      const d2 = b.dynamic.get(ref);
-      if (d2 !== undefined) dynamic.set(ref, joinDynamic(this, cond, d1, d2, at));
-    }
-    return { bindings, heap, dynamic };
+    return branches.join(this, cond, a, b, scope, at);
   }
 
   /** The state of the first of `exits` whose guard holds, the last being the default. */
   joinAll(exits: readonly { readonly guard: Node | undefined; readonly state: State }[], scope: State, at: ts.Node): State {
-    let state = exits[exits.length - 1]!.state;
-    for (let i = exits.length - 2; i >= 0; i--) state = this.join(exits[i]!.guard!, exits[i]!.state, state, scope, at);
-    return state;
+    return branches.joinAll(this, exits, scope, at);
   }
 
   /** A variable's value in an enclosing frame (a closure's captured variable), if any. */
@@ -462,281 +375,32 @@ export class Lowerer implements Lowering {
 
   /** A condition: a boolean, or a number read by truthiness as JavaScript does. */
   condition(e: Expr): Node {
-    const v = this.expression(e);
-    if (v.kind === 'undefined') return this.graph.constant(0);
-    if (v.kind !== 'number' && v.kind !== 'boolean') unsupported(codes.unsupportedSyntax, e.at, 'a condition on an object or array cannot be differentiated; compare numbers instead.');
-    return v.node;
+    return expressions.condition(this, e);
   }
 
   number(e: Expr): Node {
-    const v = this.expression(e);
-    // `+(a < b)`: a condition read as 1 or 0.
-    if (v.kind === 'boolean') return this.graph.call('select', v.node, this.graph.constant(1), this.graph.constant(0));
-    if (v.kind === 'undefined') unsupported(codes.unsupportedSyntax, e.at, 'this value is `undefined` here (read before it is assigned?); give it a number first.');
-    if (v.kind !== 'number') unsupported(codes.unsupportedSyntax, e.at, 'expected a number here.');
-    return v.node;
+    return expressions.number(this, e);
   }
 
   expression(e: Expr): Value {
-    const g = this.graph;
-    const num = (node: Node): Value => ({ kind: 'number', node });
-    switch (e.kind) {
-      case 'number':
-        return num(g.constant(e.value, e.name));
-      case 'boolean':
-        return { kind: 'boolean', node: g.constant(e.value ? 1 : 0) };
-      case 'string':
-        return { kind: 'string', value: e.value };
-      case 'undefined':
-        return undefinedValue;
-      case 'var':
-        return this.variable(e.var, e.at);
-      case 'free':
-        this.freeNames.add(e.name);
-        return this.opaqueValue({ kind: 'free', name: e.name, node: e.node }, e.shape);
-      case 'this': {
-        const self = this.thisOf(e.owner);
-        if (self === undefined) unsupported(codes.unreachableName, e.at, "'this' here is not the marked function's 'this'; pass the value as a parameter.");
-        return self;
-      }
-      case 'unary':
-        switch (e.op) {
-          case 'neg':
-            return num(g.neg(this.number(e.operand)));
-          case 'plus':
-            return num(this.number(e.operand));
-          case '~':
-            return num(g.call('~', this.number(e.operand)));
-          case '!':
-            return { kind: 'boolean', node: g.call('!', this.condition(e.operand)) };
-        }
-      // eslint-disable-next-line no-fallthrough
-      case 'binary':
-        return this.binary(e);
-      case 'logical':
-        return this.logical(e);
-      case 'conditional': {
-        const cond = this.condition(e.test);
-        return this.phi(cond, this.expression(e.whenTrue), this.expression(e.whenFalse), e.at);
-      }
-      case 'isUndefined':
-        return this.isUndefined(e);
-      case 'math':
-        return num(g.apply(e.op, e.args.map((a) => this.number(a))));
-      case 'field':
-        return this.field(e);
-      case 'element':
-        return this.element(e);
-      case 'arrayLiteral':
-        return arrayLiteral(this, e.elements.map((x) => this.expression(x)), e.at);
-      case 'objectLiteral':
-        return objectLiteral(this, e.fields.map(([name, x]) => [name, this.expression(x), x.at] as const), e.readonlyAs);
-      case 'newArray':
-        return newArrayOf(this, e.storage, e.arg === undefined ? undefined : this.expression(e.arg), e.copy, e.at);
-      case 'records':
-        return { kind: 'records', fields: e.fields.map(([name, x]) => [name, this.expression(x)] as const), readonlyAs: e.readonlyAs };
-      case 'matrix': {
-        const flat = this.expression(e.flat);
-        if (flat.kind !== 'paramArray') throw new Error('coarsegrad: an array of arrays whose numbers are not a parameter array');
-        return { kind: 'matrix', flat, rows: this.number(e.rows), cols: this.number(e.cols), stride: this.number(e.stride), readonlyAs: e.readonlyAs };
-      }
-      case 'view': {
-        const array = this.expression(e.array);
-        if (array.kind !== 'paramArray' || array.offset !== undefined) unsupported(codes.unsupportedSyntax, e.at, 'a view of an array the function builds (subarray) is not coarsened yet.');
-        return { ...array, offset: this.number(e.start), length: this.number(e.length), readonlyAs: e.readonlyAs };
-      }
-      case 'newError':
-        unsupported(codes.unsupportedSyntax, e.at, 'an error can only be thrown here; build it in the throw statement.');
-      // eslint-disable-next-line no-fallthrough
-      case 'slice':
-        unsupported(codes.unsupportedSyntax, e.at, "'slice' is not coarsened yet; copy the elements in a loop.");
-      // eslint-disable-next-line no-fallthrough
-      case 'call':
-      case 'arrayMethod':
-        // The front end leaves calls only where a statement takes their value.
-        throw new Error(`coarsegrad: a ${e.kind} inside an expression`);
-    }
+    return expressions.expression(this, e);
   }
 
-  private variable(v: Var, at: ts.Node): Value {
-    for (let i = this.stack.length - 1; i >= 0; i--) {
-      const value = this.stack[i]!.bindings.get(v);
-      if (value !== undefined) return value;
-    }
-    unsupported(codes.unsupportedSyntax, at, `'${v.name}' is read before it is declared.`);
-  }
 
   /** `this` of `owner`: an inlined method's object, or the companion's own where it is the marked function's. */
-  private thisOf(owner: CoreFunction['thisOwner']): Value | undefined {
-    for (let i = this.stack.length - 1; i >= 0; i--) {
-      const frame = this.stack[i]!;
-      if (frame.fn.decl === owner) return frame.thisValue;
-    }
-    return owner === this.program.main.thisOwner ? { kind: 'object', expr: { kind: 'this' } } : undefined;
+  thisOf(owner: CoreFunction['thisOwner']): Value | undefined {
+    return expressions.thisOf(this, owner);
   }
 
-  private binary(e: Extract<Expr, { kind: 'binary' }>): Value {
-    const g = this.graph;
-    if (e.op === 'concat') unsupported(codes.unsupportedSyntax, e.at, 'string concatenation is not coarsened; build strings outside the marked function.');
-    const left = this.expression(e.left);
-    const right = this.expression(e.right);
-    if (e.op === '===' || e.op === '!==') {
-      // Strings are compared as constants (an option passed as a literal); numbers at run time.
-      if (left.kind === 'string' && right.kind === 'string') return { kind: 'boolean', node: g.constant(+((left.value === right.value) === (e.op === '==='))) };
-      if (left.kind === 'undefined' || right.kind === 'undefined') {
-        if (left.kind === right.kind) return { kind: 'boolean', node: g.constant(e.op === '===' ? 1 : 0) };
-        return this.isUndefined({ kind: 'isUndefined', operand: left.kind === 'undefined' ? e.right : e.left, orNull: false, at: e.at }, e.op === '!==');
-      }
-    }
-    const a = this.asNumber(left, e.left);
-    const b = this.asNumber(right, e.right);
-    return { kind: isBooleanOp(e.op) ? 'boolean' : 'number', node: g.apply(e.op as PrimitiveName, [a, b]) };
-  }
 
-  private asNumber(v: Value, e: Expr): Node {
-    if (v.kind === 'number') return v.node;
-    if (v.kind === 'boolean') return this.graph.call('select', v.node, this.graph.constant(1), this.graph.constant(0));
-    unsupported(codes.unsupportedSyntax, e.at, 'expected a number here.');
-  }
 
-  /** `v === undefined` (`v == null`): known for what the lowering computed, a run-time test on a value read from outside. */
-  private isUndefined(e: Extract<Expr, { kind: 'isUndefined' }>, negate = false): Value {
-    const g = this.graph;
-    const v = this.expression(e.operand);
-    let node: Node;
-    const element = e.operand.kind === 'element' ? e.operand : undefined;
-    const base = element === undefined ? undefined : this.expression(element.array);
-    if (base?.kind === 'paramArray') {
-      // Past the end of the array (or of a row), and at a fractional index, JavaScript reads `undefined`.
-      const position = this.number(element!.index);
-      const outside = this.outsideView(base, position);
-      const missing = g.call(e.orNull ? 'isNullish' : 'isUndefined', this.paramRead(base, position, element!.index.at));
-      node = outside === undefined ? missing : g.call('||', outside, missing);
-    } else if (v.kind === 'undefined') node = g.constant(1);
-    else if (v.kind === 'number' && (v.node.kind === 'opaque' || v.node.kind === 'param')) node = g.call(e.orNull ? 'isNullish' : 'isUndefined', v.node);
-    else if (v.kind === 'object') node = g.call(e.orNull ? 'isNullish' : 'isUndefined', g.opaque(v.expr));
-    else node = g.constant(0);
-    return { kind: 'boolean', node: negate ? g.call('!', node) : node };
-  }
 
-  /**
-   * `a && b`, `a || b`, `a ?? b`. On conditions, the logical operation; on numbers, JavaScript's
-   * selector: `a && b` is `a ? b : a`, `a || b` is `a ? a : b`, `a ?? b` is `a == null ? b : a`.
-   */
-  private logical(e: Extract<Expr, { kind: 'logical' }>): Value {
-    const g = this.graph;
-    const left = this.expression(e.left);
-    if (e.op === '??') {
-      const missing = this.isUndefined({ kind: 'isUndefined', operand: e.left, orNull: true, at: e.at });
-      if (missing.kind === 'boolean' && missing.node.kind === 'const') return missing.node.value ? this.expression(e.right) : left;
-      return this.phi((missing as { node: Node }).node, this.expression(e.right), left, e.at);
-    }
-    if (left.kind !== 'number' && left.kind !== 'boolean') {
-      unsupported(codes.unsupportedSyntax, e.left.at, 'a logical operator on an object or array cannot be differentiated; compare numbers instead.');
-    }
-    const and = e.op === '&&';
-    const right = this.expression(e.right);
-    if (left.kind === 'boolean' && right.kind === 'boolean') return { kind: 'boolean', node: g.call(and ? '&&' : '||', left.node, right.node) };
-    return and ? this.phi(left.node, right, left, e.at) : this.phi(left.node, left, right, e.at);
-  }
 
-  private field(e: Extract<Expr, { kind: 'field' }>): Value {
-    return this.fieldOf(this.expression(e.object), e);
-  }
 
-  private fieldOf(base: Value, e: Extract<Expr, { kind: 'field' }>): Value {
-    const g = this.graph;
-    const field = base.kind === 'array' ? readField(this, base.ref, e.name, e.at) : undefined;
-    if (field !== undefined) return field;
-    if (e.name === 'length') {
-      if (base.kind === 'matrix') return { kind: 'number', node: base.rows };
-      // An array of records is as long as each of its fields' arrays.
-      if (base.kind === 'records') {
-        let first: Value = base;
-        while (first.kind === 'records') first = first.fields[0]![1];
-        return this.fieldOf(first, e);
-      }
-      if (base.kind === 'array') return { kind: 'number', node: g.constant(elementsOf(this, base.ref).length) };
-      if (base.kind === 'dynArray') return { kind: 'number', node: dynamicOf(this, base.ref).length };
-      if (base.kind === 'paramArray') return { kind: 'number', node: base.length ?? g.opaque({ kind: 'property', base: { kind: 'param', index: base.index }, name: 'length', node: undefined }) };
-      if (base.kind === 'string') return { kind: 'number', node: g.constant(base.value.length) };
-    }
-    if (base.kind !== 'object') unsupported(codes.unsupportedSyntax, e.at, `'${e.name}' of this value cannot be differentiated.`);
-    return this.opaqueValue({ kind: 'property', base: base.expr, name: e.name, node: undefined }, e.shape);
-  }
 
-  private element(e: Extract<Expr, { kind: 'element' }>): Value {
-    const base = this.expression(e.array);
-    if (base.kind === 'paramArray') return this.paramElement(base, this.number(e.index), e.index.at);
-    if (base.kind === 'matrix') {
-      // Row i: a view of the flat array, the caller's.
-      return { ...base.flat, offset: this.graph.mul(this.number(e.index), base.stride), length: base.cols, readonlyAs: base.readonlyAs };
-    }
-    if (base.kind === 'records') {
-      // `pts[i]`: the record of each field's element at i, the caller's (never written).
-      const at = this.number(e.index);
-      const record = (r: Extract<Value, { kind: 'records' }>): Value =>
-        objectLiteral(
-          this,
-          r.fields.map(([name, v]) => [name, v.kind === 'records' ? record(v) : this.paramElement(v as Extract<Value, { kind: 'paramArray' }>, at, e.index.at), e.at] as const),
-          r.readonlyAs,
-        );
-      return record(base);
-    }
-    if (base.kind === 'dynArray') return { kind: 'number', node: readDynamic(this, base.ref, this.number(e.index)) };
-    const index = constantIndex(this, this.number(e.index), e.index.at);
-    if (base.kind === 'object') return this.opaqueValue({ kind: 'property', base: base.expr, name: String(index), node: undefined }, e.shape);
-    if (base.kind === 'array') {
-      // Past the end, JavaScript reads `undefined`, which arithmetic turns into NaN.
-      return elementsOf(this, base.ref)[index] ?? { kind: 'number', node: this.graph.constant(NaN) };
-    }
-    unsupported(codes.unsupportedSyntax, e.at, 'only arrays can be indexed in a marked function.');
-  }
 
-  /** `xs[at]` of a parameter array: a load at a run-time index, a parameter element at a constant one. */
-  private paramElement(base: Extract<Value, { kind: 'paramArray' }>, position: Node, where: ts.Node): Value {
-    const read = this.paramRead(base, position, where);
-    if (base.length !== undefined && position.kind === 'const' && Number.isInteger(position.value) && position.value >= 0) {
-      // A row at a constant index: the companion spaces the rows at least that far apart, the
-      // cells past a row's end NaN, so the read needs no test (`pack.ts`).
-      this.rowReach.set(base.index, Math.max(this.rowReach.get(base.index) ?? 0, position.value + 1));
-      return { kind: 'number', node: read };
-    }
-    const outside = this.outsideView(base, position);
-    // Past a row's end the source reads `undefined`, which arithmetic makes NaN, not the next row's number.
-    return { kind: 'number', node: outside === undefined ? read : this.graph.call('select', outside, this.graph.constant(NaN), read) };
-  }
 
-  /** The element of the parameter array at `position` (from the view's offset). */
-  private paramRead(base: Extract<Value, { kind: 'paramArray' }>, position: Node, where: ts.Node): Node {
-    const at = base.offset === undefined ? position : this.graph.add(base.offset, position);
-    if (at.kind !== 'const') return this.graph.load(base.index, base.name, at);
-    const index = constantIndex(this, at, where);
-    const elements = this.paramElements.get(base.index)!;
-    let node = elements.get(index);
-    if (node === undefined) {
-      node = this.graph.param(base.index, base.name, index);
-      elements.set(index, node);
-    }
-    return node;
-  }
 
-  /**
-   * For a view (a row), where `position` falls outside it; `undefined` where it cannot: a loop's
-   * counter from a number ≥ 0 up to the row's length (every row of an array of arrays is as long).
-   */
-  private outsideView(base: Extract<Value, { kind: 'paramArray' }>, position: Node): Node | undefined {
-    const g = this.graph;
-    if (base.length === undefined) return undefined;
-    if (position.kind === 'index') {
-      const loop = position.loop;
-      const upward = loop.step > 0 && loop.start.kind === 'const' && loop.start.value >= 0;
-      if (upward && loop.compare === '<' && loop.bound === base.length) return undefined;
-    }
-    const above = g.call('>=', position, base.length);
-    if (position.kind === 'const') return position.value >= 0 ? above : g.constant(1);
-    return g.call('||', g.call('<', position, g.constant(0)), above);
-  }
 
   // ---- calls ------------------------------------------------------------------------------------
 
@@ -759,10 +423,4 @@ export class Lowerer implements Lowering {
     this.statements(l.testing);
     return l.test === undefined ? this.graph.constant(1) : this.condition(l.test);
   }
-}
-
-const undefinedValue: Value = { kind: 'undefined' };
-
-function isBooleanOp(op: string): boolean {
-  return op === '<' || op === '<=' || op === '>' || op === '>=' || op === '===' || op === '!==';
 }

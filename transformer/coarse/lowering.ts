@@ -5,7 +5,7 @@
  * lowerer's operations that the parts call back (`Lowering`), so that no part imports the lowerer.
  */
 import type ts from 'typescript';
-import type { CoreFunction, Expr, Loop as CoreLoop, Stmt, Var } from '../front/core.js';
+import type { CoreFunction, CoreProgram, Expr, Loop as CoreLoop, Shape, Stmt, Var } from '../front/core.js';
 import type { Graph, Loop, Node, OpaqueExpr, ParamNode } from './ir.js';
 
 export interface LoweredParameter {
@@ -134,10 +134,28 @@ export interface DynamicArray {
 }
 
 
+export const undefinedValue: Value = { kind: 'undefined' };
+
+/** Comparisons: their result is a condition. */
+export function isBooleanOp(op: string): boolean {
+  return op === '<' || op === '<=' || op === '>' || op === '>=' || op === '===' || op === '!==';
+}
+
 /** The lowerer (`lower.ts`) as its parts see it. */
 export interface Lowering {
+  readonly program: CoreProgram;
   readonly graph: Graph;
   readonly frame: Frame;
+  /** The frames of the functions being lowered, the marked function's first. */
+  readonly stack: Frame[];
+  /** Names from enclosing scopes that the companion reads. */
+  readonly freeNames: Set<string>;
+  /** Elements of array parameters read at constant indices, by parameter. */
+  readonly paramElements: Map<number, Map<number, ParamNode>>;
+  /** How far apart the rows of each array of arrays parameter must be (`LoweredFunction.rowReach`). */
+  readonly rowReach: Map<number, number>;
+  /** A value read at run time: a constant number, a condition, or an object to read fields of. */
+  opaqueValue(expr: OpaqueExpr, shape: Shape): Value;
   heap: Map<number, readonly Value[]>;
   dynamic: Map<number, DynamicArray>;
   readonly dynamicReads: { readonly ref: number; readonly index: Node }[];
