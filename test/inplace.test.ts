@@ -1,12 +1,14 @@
 /**
- * Writes to parameter arrays (issue 11, item 9): an in-place simulation step, a normalisation in
- * place. The companion writes the caller's arrays exactly as the primal does, and the gradient is
- * with respect to the values on entry; both modes (the coarse mode hands such a function to the
- * operation tape), against 5-point finite differences on fresh copies of the arguments.
+ * Changes to what a marked function is given (issue 11, item 9): an in-place simulation step, a
+ * normalisation in place, pushes onto a parameter array (through a helper), a state object stepped
+ * in place with a nested object and an array in it. The companion changes the caller's arrays and
+ * objects exactly as the primal does, and the gradient is with respect to the values on entry;
+ * both modes (the coarse mode hands such a function to the operation tape), against 5-point
+ * finite differences on fresh copies of the arguments.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { assertClose, finiteDifference } from './gradcheck.js';
+import { assertClose, assertTreeGradient, finiteDifference } from './gradcheck.js';
 import { build, prelude } from './harness.js';
 
 type Args = [Float64Array, Float64Array, number];
@@ -72,6 +74,61 @@ for (const [title, p] of Object.entries(programs)) {
         );
       }
       assertClose(gradient[2], finiteDifference((x) => f(p.args()[0], p.args()[1], x), [p.args()[2]], 0), `${title} (${mode}): ∂/∂2`);
+    }
+  });
+}
+
+/** Programs over objects and plain arrays: checked on fresh arguments, every number of them. */
+const given: Record<string, { readonly source: string; readonly name: string; readonly args: () => unknown[] }> = {
+  'a helper pushing onto a parameter array, read back past its old end': {
+    name: 'f',
+    source: `function record(xs: number[], x: number): void {
+  xs.push(x, x * x);
+}
+/** @differentiable */
+export function f(x: number, xs: number[]): number {
+  record(xs, x);
+  let s = 0;
+  for (const v of xs) s += v * v;
+  return s + xs[xs.length - 1]! * x;
+}`,
+    args: () => [1.5, [2, 3]],
+  },
+  'a state object stepped in place: fields, a nested object, an array pushed to, a helper changing it': {
+    name: 'step',
+    source: `interface State { x: number; v: number; trail: number[]; body: { m: number } }
+function drag(s: State, c: number): void {
+  s.v -= c * s.v;
+}
+/** @differentiable */
+export function step(s: State, k: number, dt: number): number {
+  for (let i = 0; i < 3; i++) {
+    s.v -= (k / s.body.m) * s.x * dt;
+    s.x += s.v * dt;
+    drag(s, 0.1);
+    s.trail.push(s.x);
+  }
+  s.body.m *= 1.01;
+  return 0.5 * s.body.m * s.v * s.v + 0.5 * k * s.x * s.x + s.trail.reduce((a, b) => a + b, 0);
+}`,
+    args: () => [{ x: 1, v: 0.5, trail: [0.25], body: { m: 2 } }, 3, 0.1],
+  },
+};
+
+for (const [title, p] of Object.entries(given)) {
+  inPlace(title, () => {
+    for (const plugin of [{}, { mode: 'fine' as const }]) {
+      const mode = plugin.mode ?? 'coarse';
+      const m = build(`${prelude}${p.source}\n`, { plugin });
+      const f = m[p.name] as (...a: unknown[]) => number;
+      const primalArgs = p.args();
+      const value = f(...primalArgs);
+      const companionArgs = p.args();
+      const [companionValue, gradient] = m.valueAndGrad(f)(...companionArgs) as [number, unknown[]];
+      assert.is(companionValue, value, `${title} (${mode}): value`);
+      assert.equal(companionArgs, primalArgs, `${title} (${mode}): the caller's arrays and objects as the primal leaves them`);
+      // With respect to the values on entry: every evaluation starts from fresh arguments.
+      assertTreeGradient((...a: unknown[]) => f(...structuredClone(a)), gradient, p.args(), `${title} (${mode})`);
     }
   });
 }

@@ -1116,23 +1116,6 @@ export function f(x: number): number {
   [{ args: [1.5], value: 4.5, gradient: [6] }],
 );
 
-diagnosticTest(
-  'a void helper pushing to a parameter array is reported at the push',
-  `
-function overwrite(xs: number[], x: number): void {
-  §xs.push(x);
-}
-
-/** @differentiable */
-export function f(x: number, xs: number[]): number {
-  overwrite(xs, x);
-  return xs[0]! * x;
-}
-`,
-  95006,
-  /parameter array/,
-);
-
 const bareReturns = `
 function addInto(out: number[], x: number): void {
   out[0] = out[0]! + x;

@@ -29,6 +29,7 @@ export function sourcePosition(signature: readonly SourceParameter[], leaf: numb
 function leavesOf(tree: ParameterTree): number[] {
   if (tree.kind === 'leaf') return [tree.index];
   if (tree.kind === 'matrix') return [tree.flat, tree.rows, tree.cols, tree.stride];
+  if (tree.kind === 'object' && tree.self !== undefined) return [tree.self, ...tree.fields.flatMap(([, t]) => leavesOf(t))];
   return (tree.kind === 'records' ? tree.element : tree).fields.flatMap(([, t]) => leavesOf(t));
 }
 
@@ -81,6 +82,7 @@ export function packCompanion(
         column(tree.element, element);
         return;
       }
+      if (tree.self !== undefined) declare(tree.self, object);
       for (const [field, t] of tree.fields) read(t, member(f, object, field));
     };
     read(p.tree, f.createIdentifier(name));
@@ -89,7 +91,11 @@ export function packCompanion(
   const gradients = (leafGradients: readonly ts.Expression[]): ts.Expression => {
     let next = 0;
     const build = (tree: ParameterTree, source: ts.Expression): ts.Expression => {
-      if (tree.kind === 'object') return f.createObjectLiteralExpression(tree.fields.map(([field, t]) => f.createPropertyAssignment(field, build(t, member(f, source, field)))), false);
+      if (tree.kind === 'object') {
+        // The caller's object itself carries no gradient of its own: its fields do.
+        if (tree.self !== undefined) next++;
+        return f.createObjectLiteralExpression(tree.fields.map(([field, t]) => f.createPropertyAssignment(field, build(t, member(f, source, field)))), false);
+      }
       if (tree.kind === 'matrix') {
         const g = leafGradients[next]!;
         next += 4;

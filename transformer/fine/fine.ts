@@ -102,6 +102,8 @@ class FineEmitter {
   private readonly tape: ts.Identifier;
   /** Parameter arrays written in place (their elements, as the primal writes them): see `companion`. */
   private readonly writable = new Set<string>();
+  /** The function changes what it was given (`writesInPlace`): parameter objects are then read and written as the caller's. */
+  private inPlace = false;
   /** Above 0 while evaluating what only steers control flow: operations are computed, not recorded. */
   private passive = 0;
 
@@ -134,7 +136,8 @@ class FineEmitter {
     // Where the function writes elements of arrays, a parameter array may be among them (an
     // in-place step): it is written as the primal writes it, and its shadow is a copy of its input
     // slots, so that the gradient stays with respect to the values on entry.
-    const inPlace = writesElements(main);
+    const inPlace = writesInPlace(main);
+    this.inPlace = inPlace;
     for (const p of params) {
       const outside = p.kind === 'arr' ? `the parameter array '${p.var.name}'` : undefined;
       if (outside !== undefined && inPlace) this.writable.add(outside);
@@ -156,7 +159,9 @@ class FineEmitter {
       prologue.push(this.declaration(input, slots, true));
       inputs.set(p.var, input);
       const shadow = this.namer.fresh(`${p.name}$`);
-      prologue.push(this.declaration(shadow, p.kind === 'arr' && inPlace ? f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(input), 'slice'), undefined, []) : f.createIdentifier(input), false));
+      // A plain array's copy can grow with it (`push`).
+      const copy = p.var.shape.kind === 'array' && p.var.shape.storage === 'array' ? f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Array'), 'from'), undefined, [f.createIdentifier(input)]) : f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(input), 'slice'), undefined, []);
+      prologue.push(this.declaration(shadow, p.kind === 'arr' && inPlace ? copy : f.createIdentifier(input), false));
       frame.bindings.set(p.var, { kind: p.kind, name: p.name, shadow, outside });
     }
     const body = this.functionBody(frame);
@@ -738,6 +743,12 @@ class FineEmitter {
     const held = values.find((v) => (v.kind === 'arr' || v.kind === 'rec') && v.outside !== undefined)?.outside ?? (values.some((v) => v.kind === 'arr' && v.s === undefined) ? borrowed : undefined);
     const owner = e.readonlyAs !== undefined ? { outside: e.readonlyAs } : held !== undefined ? { outside: held, holder: true } : {};
     const shadowFields = e.fields.flatMap(([name, x], i) => (values[i]!.kind === 'other' ? [] : [f.createPropertyAssignment(name, this.shadowFor(values[i]!.kind, values[i]!, x.at))]));
+    if (e.original !== undefined && this.inPlace) {
+      // A function that changes what it is given reads and writes the caller's object itself, as
+      // the primal does; the shadow is built from its fields' input slots.
+      this.writable.add(e.readonlyAs!);
+      return { kind: 'rec', v: this.expression(e.original).v, s: f.createObjectLiteralExpression(shadowFields), outside: e.readonlyAs };
+    }
     return {
       kind: 'rec',
       v: f.createObjectLiteralExpression(e.fields.map(([name], i) => f.createPropertyAssignment(name, values[i]!.v))),
@@ -767,7 +778,7 @@ class FineEmitter {
     const f = this.f;
     const array = this.named(this.expression(e.array), 'array');
     const args = e.args.map((a) => this.expression(a));
-    if (array.outside !== undefined) unsupported(codes.mutation, e.at, `'${e.method}' on ${array.outside} cannot be differentiated; copy it into a local array first.`);
+    if (array.outside !== undefined && !this.writable.has(array.outside)) unsupported(codes.mutation, e.at, `'${e.method}' on ${array.outside} cannot be differentiated; copy it into a local array first.`);
     if (array.s === undefined) unsupported(codes.mutation, e.at, `this '${e.method}' changes an array from outside the marked function; build a new array instead.`);
     if (array.kind === 'rows' && args.some((a) => a.outside !== undefined || a.s === undefined)) {
       unsupported(codes.mutation, e.at, `an array of arrays the function builds cannot be given ${args.find((a) => a.outside !== undefined)?.outside ?? borrowed} as a row; push a copy (row.slice()).`);
@@ -856,7 +867,7 @@ class FineEmitter {
   private store(s: Extract<Stmt, { kind: 'store' }>): void {
     const f = this.f;
     const base = this.expression(s.object);
-    if (base.outside !== undefined && base.kind === 'rec' && !base.holder) {
+    if (base.outside !== undefined && base.kind === 'rec' && !base.holder && !this.writable.has(base.outside)) {
       unsupported(codes.mutation, s.at, `writing to ${base.outside} cannot be differentiated (the caller's object would change); keep the changed value in a local variable or object instead.`);
     }
     if (base.outside !== undefined && base.kind !== 'rec' && !(this.writable.has(base.outside) && s.key.kind === 'element')) {
@@ -963,11 +974,12 @@ function kindOf(shape: Shape): Kind {
 }
 
 /**
- * May `fn`, or a function it calls, write an element of an array it was given (a parameter array
- * of its own or of a helper, or a name holding one)? A write into the function's own arrays does
- * not count; one through a field or an element (`o.pos[i]`) may be a parameter's and does.
+ * May `fn`, or a function it calls, change what it was given: write an element of an array or a
+ * field of an object given to it (a parameter of its own or of a helper, or a name holding one),
+ * or push onto such an array? A write into the function's own arrays and objects does not count;
+ * one through a field or an element (`o.pos[i]`) may be a parameter's and does.
  */
-function writesElements(fn: CoreFunction): boolean {
+function writesInPlace(fn: CoreFunction): boolean {
   const functions = new Set<CoreFunction>();
   const reach = (f: CoreFunction): void => {
     if (functions.has(f)) return;
@@ -975,15 +987,16 @@ function writesElements(fn: CoreFunction): boolean {
     walk(f.body, (s) => expressionsOf(s).forEach((e) => forEachExpr(e, (x) => x.kind === 'call' && reach(x.fn))));
   };
   reach(fn);
-  const given = new Set<Var>([...functions].flatMap((f) => f.params.map((p) => p.var).filter((v) => v.shape.kind === 'array')));
+  const given = new Set<Var>([...functions].flatMap((f) => f.params.map((p) => p.var).filter((v) => v.shape.kind === 'array' || v.shape.kind === 'record')));
   const bodies = [...functions].map((f) => f.body);
-  // Names that take a given array: `const a = xs`.
+  // Names that take a given array or object: `const a = xs`, and the marked function's parameter objects.
   for (let changed = true; changed; ) {
     changed = false;
     for (const body of bodies) {
       walk(body, (s) => {
         const value = s.kind === 'let' ? s.init : s.kind === 'assign' ? s.value : undefined;
-        if (value?.kind === 'var' && given.has(value.var) && (s.kind === 'let' || s.kind === 'assign') && !given.has(s.var)) {
+        const takes = (value?.kind === 'var' && given.has(value.var)) || (value?.kind === 'objectLiteral' && value.original !== undefined);
+        if (takes && (s.kind === 'let' || s.kind === 'assign') && !given.has(s.var)) {
           given.add(s.var);
           changed = true;
         }
@@ -993,7 +1006,8 @@ function writesElements(fn: CoreFunction): boolean {
   let found = false;
   for (const body of bodies) {
     walk(body, (s) => {
-      if (s.kind === 'store' && s.key.kind === 'element' && (s.object.kind !== 'var' || given.has(s.object.var))) found = true;
+      if (s.kind === 'store' && (s.key.kind === 'element' || shapeOf(s.object).kind !== 'array') && (s.object.kind !== 'var' || given.has(s.object.var))) found = true;
+      if (s.kind === 'effect' && s.call.kind === 'arrayMethod' && s.call.array.kind === 'var' && given.has(s.call.array.var)) found = true;
     });
   }
   return found;

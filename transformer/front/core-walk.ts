@@ -62,7 +62,7 @@ export function forEachExpr(e: Expr, visit: (x: Expr) => void): void {
     case 'arrayLiteral':
       return each(e.elements);
     case 'objectLiteral':
-      return each(e.fields.map(([, v]) => v));
+      return each([...e.fields.map(([, v]) => v), ...(e.original === undefined ? [] : [e.original])]);
     case 'newArray':
       return each(e.arg === undefined ? [] : [e.arg]);
     case 'slice':
@@ -109,7 +109,7 @@ export function mapExpr(e: Expr, f: (x: Expr) => Expr | undefined): Expr {
     case 'arrayLiteral':
       return { ...e, elements: e.elements.map(m) };
     case 'objectLiteral':
-      return { ...e, fields: e.fields.map(([name, v]) => [name, m(v)] as const) };
+      return { ...e, fields: e.fields.map(([name, v]) => [name, m(v)] as const), ...(e.original === undefined ? {} : { original: m(e.original) }) };
     case 'newArray':
       return { ...e, arg: e.arg === undefined ? undefined : m(e.arg) };
     case 'slice':

@@ -130,8 +130,12 @@ export type Expr =
    * `storage` is what the view is in the source.
    */
   | (At & { readonly kind: 'view'; readonly array: Expr; readonly start: Expr; readonly length: Expr; readonly storage: ArrayStorage; readonly readonlyAs?: string })
-  /** `readonlyAs` names an object that is not the function's own (a parameter's), which it may not change. */
-  | (At & { readonly kind: 'objectLiteral'; readonly fields: readonly (readonly [string, Expr])[]; readonly readonlyAs?: string })
+  /**
+   * `readonlyAs` names an object that is not the function's own (a parameter's), which it may not
+   * change; `original`, for a parameter's, reads the caller's object itself (what a write to the
+   * parameter writes, where the function changes it in place).
+   */
+  | (At & { readonly kind: 'objectLiteral'; readonly fields: readonly (readonly [string, Expr])[]; readonly readonlyAs?: string; readonly original?: Expr })
   /** `new Float64Array(n)`, `new Float64Array(array)`, `new Array(n)`, `Float64Array.from(array)`. */
   | (At & { readonly kind: 'newArray'; readonly storage: ArrayStorage; readonly arg: Expr | undefined; readonly copy: boolean })
   /** `new Error(message)` (or another of the standard errors): what a `throw` throws. */
@@ -211,7 +215,14 @@ export interface CoreParameter {
 /** A leaf of a parameter: the core parameter at `index`; or an object of such trees. */
 export type ParameterTree =
   | { readonly kind: 'leaf'; readonly index: number; /** A `k?: number` field: its gradient is `undefined` where it is. */ readonly optional: boolean }
-  | { readonly kind: 'object'; readonly fields: readonly (readonly [string, ParameterTree])[]; /** A tuple's elements: fields 0, 1, ... */ readonly tuple?: boolean }
+  | {
+      readonly kind: 'object';
+      readonly fields: readonly (readonly [string, ParameterTree])[];
+      /** A tuple's elements: fields 0, 1, ... */
+      readonly tuple?: boolean;
+      /** The leaf holding the caller's object itself (a parameter's, not a field's), which carries no gradient. */
+      readonly self?: number;
+    }
   /** An array of records: `element`'s leaves are arrays, one element's field each. */
   | { readonly kind: 'records'; readonly element: ParameterTree & { readonly kind: 'object' } }
   /** An array of arrays of numbers: the leaves holding its numbers, row by row, its sizes and the rows' spacing. */

@@ -70,7 +70,11 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
       continue;
     }
     if (p.initializer !== undefined) constantObject(ts, p.initializer);
-    const fields = (t: ts.Type, path: readonly string[], depth: number): { tree: ParameterTree; object: Expr } => {
+    // The caller's object itself, for the writes of a function that changes it in place.
+    const self = scope.leaf(`${name}_object`, shapes.record, p);
+    const selfIndex = core.length;
+    core.push({ var: self, companionDefault: undefined });
+    const fields = (t: ts.Type, path: readonly string[], depth: number, original: Expr): { tree: ParameterTree; object: Expr } => {
       const treeFields: [string, ParameterTree][] = [];
       const objectFields: [string, Expr][] = [];
       for (const prop of scope.checker.getPropertiesOfType(t)) {
@@ -83,7 +87,7 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
         const described = `the field '${at.join('.')}' of parameter '${name}' has type '${scope.checker.typeToString(fieldType)}'`;
         if (fieldShape.kind === 'record' && holdsNumbers(ts, scope.checker, fieldType)) {
           if (depth >= maxDepth) unsupported(codes.unsupportedParameter, p, `${described}, nested deeper than ${maxDepth} objects; pass the inner object as a parameter of its own.`);
-          const inner = fields(fieldType, at, depth + 1);
+          const inner = fields(fieldType, at, depth + 1, { kind: 'field', object: original, name: prop.name, shape: shapes.record, at: p });
           treeFields.push([prop.name, inner.tree]);
           objectFields.push([prop.name, inner.object]);
           continue;
@@ -108,9 +112,10 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
         objectFields.push([prop.name, { kind: 'var', var: leaf, at: p }]);
         core.push({ var: leaf, companionDefault: undefined });
       }
-      return { tree: { kind: 'object', fields: treeFields }, object: { kind: 'objectLiteral', fields: objectFields, readonlyAs: `the parameter object '${name}'`, at: p } };
+      const tree: ParameterTree = { kind: 'object', fields: treeFields, ...(depth === 0 ? { self: selfIndex } : {}) };
+      return { tree, object: { kind: 'objectLiteral', fields: objectFields, readonlyAs: `the parameter object '${name}'`, original, at: p } };
     };
-    const { tree, object } = fields(type, [], 0);
+    const { tree, object } = fields(type, [], 0, { kind: 'var', var: self, at: p });
     signature.push({ name, default: p.initializer, tree });
     body.push({ param: { var: variable(), companionDefault: p.initializer }, object });
   }
