@@ -21,7 +21,7 @@ const cases: Record<string, Case> = {
   'a loop over a string': { code: 95001, params: 'x: number, label: string', body: 'let s = x;\n  for (const c of §label) s += x;\n  return s;', says: /loops over arrays only/ },
   'for...in': { code: 95001, body: 'const o = { a: x };\n  let s = x;\n  §for (const k in o) s += x;\n  return s;', says: /for\.\.\.in/ },
   'a case expression with effects': { code: 95001, params: 'x: number, k: number', body: 'let j = 0;\n  switch (k) { case §j++: return x; default: return 2 * x; }', says: /evaluated only until one matches/ },
-  'try': { code: 95001, body: '§try { return x; } catch { return 0; }', says: /try/ },
+  'try with a catch': { code: 95001, body: 'try { return x; } §catch { return 0; }', says: /'catch' cannot be differentiated/ },
   'throwing something other than a standard error': { code: 95001, body: 'if (x < 0) throw §{ code: 1 };\n  return x;', says: /only a standard error it builds there/ },
   'a call to a function without source': {
     code: 95002,

@@ -19,6 +19,40 @@ interface Program {
 }
 
 const programs: Record<string, Program> = {
+  'try/finally: the finally block runs where the block ends, returns, breaks and continues, nested': {
+    source: `function clampedLog(x: number, log: number[]): number {
+  try {
+    if (x <= 0) return -10;
+    return Math.log(x);
+  } finally {
+    log.push(x);
+  }
+}
+export function f(x: number, y: number): number {
+  const log: number[] = [];
+  let s = 0;
+  for (let i = 0; i < 4; i++) {
+    try {
+      if (i === 1) continue;
+      try {
+        s += clampedLog(x * i, log) * y;
+        if (s > 50) break;
+      } finally {
+        s *= 1.5;
+      }
+    } finally {
+      s += y;
+    }
+  }
+  try {
+    if (s > 3) return s * x;
+  } finally {
+    s = -1;
+  }
+  return s + log.length;
+}`,
+    points: [[0.7, 1.3], [2.5, 0.4], [1.2, 9]],
+  },
   'functions made by factories: two springs from one factory, an arrow factory, called in a loop': {
     source: `function makeSpring(k: number, rest: number) {
   const half = 0.5 * k;

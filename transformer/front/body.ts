@@ -26,6 +26,7 @@ export class Body implements BodyScope {
   readonly constructing: BodyScope['constructing'] = [];
   readonly inlined: BodyScope['inlined'] = [];
   readonly made: BodyScope['made'] = new Map();
+  readonly finallies: BodyScope['finallies'] = [];
   readonly assigned: ReadonlySet<ts.Symbol>;
   readonly ts: typeof import('typescript');
 

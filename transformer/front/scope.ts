@@ -70,6 +70,11 @@ export interface BodyScope {
   readonly made: Map<ts.Symbol, MadeFunction>;
   /** Variables the body (or a closure in it) assigns after declaring them: reading one may need a copy. */
   readonly assigned: ReadonlySet<ts.Symbol>;
+  /**
+   * The `finally` blocks around the statement being desugared, innermost last, with how many loops
+   * and inlined callbacks were around each: what a `return`, `break` or `throw` leaves runs them.
+   */
+  readonly finallies: { readonly block: ts.Block; readonly loops: number; readonly inlined: number }[];
   /** The function's body in the core, its parameters' defaults and destructuring first. */
   functionBody(params: readonly { readonly param: CoreParameter; readonly object: Expr | undefined }[]): Stmt[];
   statements(list: readonly ts.Statement[]): void;

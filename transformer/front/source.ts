@@ -172,7 +172,6 @@ export function mathOperation(e: ts.CallExpression, name: string): PrimitiveName
 /** The diagnostic for a statement neither mode differentiates, saying what to write instead. */
 export function unsupportedStatement(ts: typeof import('typescript'), s: ts.Statement): never {
   if (ts.isForInStatement(s)) unsupported(codes.unsupportedSyntax, s, "'for...in' cannot be differentiated; loop over indices or use 'for...of' over an array.");
-  if (ts.isTryStatement(s)) unsupported(codes.unsupportedSyntax, s, "'try' cannot be differentiated; validate inputs with 'if (...) throw' or in an unmarked caller instead.");
   unsupported(codes.unsupportedSyntax, s, `this statement (${ts.SyntaxKind[s.kind]}) cannot be differentiated; move it out of the marked function.`);
 }
 

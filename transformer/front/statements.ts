@@ -32,14 +32,24 @@ function statement(b: BodyScope, s: ts.Statement): void {
   } else if (ts.isReturnStatement(s)) {
     const callback = b.inlined[b.inlined.length - 1];
     if (callback?.returned !== undefined && s.expression === undefined) unsupported(codes.unsupportedSyntax, s, 'a factory whose made function is called here returns a function on every path.');
-    const value = s.expression === undefined ? undefinedAt(s) : callback?.returned !== undefined ? callback.returned(s.expression) : b.expression(s.expression);
+    let value = s.expression === undefined ? undefinedAt(s) : callback?.returned !== undefined ? callback.returned(s.expression) : b.expression(s.expression);
+    // The `finally` blocks it leaves run after the value is computed, before it is returned.
+    const leaving = b.finallies.filter((t) => t.inlined === b.inlined.length);
+    if (leaving.length > 0) {
+      value = b.copy(value, s, 'returning');
+      runFinallies(b, leaving);
+    }
     if (callback !== undefined) {
       b.out.push({ kind: 'assign', var: callback.result, value, at: s }, { kind: 'break', loop: callback.block, at: s });
     } else {
       b.out.push({ kind: 'return', value, at: s });
     }
   } else if (ts.isThrowStatement(s)) {
-    b.out.push({ kind: 'throw', value: b.thrown(s.expression), at: s });
+    const thrown = b.thrown(s.expression);
+    runFinallies(b, b.finallies.filter((t) => t.inlined === b.inlined.length));
+    b.out.push({ kind: 'throw', value: thrown, at: s });
+  } else if (ts.isTryStatement(s)) {
+    tryStatement(b, s);
   } else if (ts.isIfStatement(s)) {
     const test = b.expression(s.expression);
     const then = b.collect(() => statement(b, s.thenStatement));
@@ -66,6 +76,9 @@ function statement(b: BodyScope, s: ts.Statement): void {
     const candidates = ts.isContinueStatement(s) ? b.loops.filter((l) => !l.isSwitch) : b.loops;
     const target = s.label === undefined ? candidates[candidates.length - 1] : candidates.find((l) => l.label === s.label!.text);
     if (target === undefined) unsupported(codes.unsupportedSyntax, s, `this '${ts.isBreakStatement(s) ? 'break' : 'continue'}' has no loop to leave.`);
+    // The `finally` blocks between here and the loop it leaves run first.
+    const depth = b.loops.indexOf(target);
+    runFinallies(b, b.finallies.filter((t) => t.inlined === b.inlined.length && t.loops > depth));
     b.out.push({ kind: ts.isBreakStatement(s) ? 'break' : 'continue', loop: target.loop, at: s });
   } else if (
     ts.isFunctionDeclaration(s) || ts.isEmptyStatement(s) || ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isClassDeclaration(s)
@@ -99,6 +112,38 @@ function declarations(b: BodyScope, list: ts.VariableDeclarationList): void {
     if (d.initializer === undefined) unsupported(codes.unsupportedSyntax, d, 'a destructuring declaration needs a value.');
     const source = b.stableCopy(b.expression(d.initializer), d.initializer, 'destructured');
     destructure(b, d.name, source, hoisted ? 'assign' : 'let');
+  }
+}
+
+/**
+ * `try { A } finally { B }`: A, then B where A ends and wherever A leaves (a `return` after its
+ * value is computed, a `break` or `continue` out of the block, a `throw`), as JavaScript runs it.
+ * A `catch` is refused: it would catch the errors JavaScript itself throws (a property of
+ * `undefined`), which the gradient code does not throw where the primal does.
+ */
+function tryStatement(b: BodyScope, s: ts.TryStatement): void {
+  if (s.catchClause !== undefined) unsupported(codes.unsupportedSyntax, s.catchClause, "'catch' cannot be differentiated; validate inputs with 'if (...) throw', or catch in an unmarked caller.");
+  const block = s.finallyBlock!;
+  b.finallies.push({ block, loops: b.loops.length, inlined: b.inlined.length });
+  try {
+    statements(b, s.tryBlock.statements);
+  } finally {
+    b.finallies.pop();
+  }
+  const last = b.out[b.out.length - 1]?.kind;
+  if (last !== 'return' && last !== 'throw' && last !== 'break' && last !== 'continue') statements(b, block.statements);
+}
+
+/** The `finally` blocks of `leaving`, innermost first, each desugared outside itself. */
+function runFinallies(b: BodyScope, leaving: readonly BodyScope['finallies'][number][]): void {
+  for (const t of [...leaving].reverse()) {
+    const at = b.finallies.indexOf(t);
+    const inner = b.finallies.splice(at);
+    try {
+      statements(b, t.block.statements);
+    } finally {
+      b.finallies.push(...inner);
+    }
   }
 }
 
