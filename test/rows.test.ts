@@ -1,6 +1,6 @@
 /**
  * Arrays of arrays (issue 11, item 1): point lists as `number[][]`, weight matrices as
- * `Float64Array[]` rows inside a model object, rows named, iterated, destructured, chosen by a
+ * `Float64Array[]` rows inside a model object, samples each holding a feature array, rows named, iterated, destructured, chosen by a
  * branch, passed to helpers and reduced with callbacks; and arrays of arrays the function builds
  * (points pushed as `[x, y]`, a grid from `Array.from`, rows mapped, a matrix product returning
  * rows), written the way their authors write them.
@@ -163,6 +163,25 @@ export function padded(pts: number[][], w: number[]): number {
       [[[1, 2], [0.5, -1]], [0.3, 0.2, 0.1]],
       [[[1, 2, 3], [0.5, -1, 0.2]], [0.3, 0.2]],
     ],
+  },
+  'a data set as an array of samples, each with a feature array: a logistic regression': {
+    name: 'nll',
+    source: `interface Sample { x: number[]; y: number }
+function dot(w: readonly number[], x: readonly number[]): number {
+  let s = 0;
+  for (let k = 0; k < w.length; k++) s += w[k]! * x[k]!;
+  return s;
+}
+/** @differentiable */
+export function nll(w: number[], b: number, data: Sample[]): number {
+  let loss = 0;
+  for (const { x, y } of data) {
+    const z = dot(w, x) + b;
+    loss += Math.log1p(Math.exp(-z)) + (1 - y) * z;
+  }
+  return loss / data.length + 0.01 * w.reduce((s, v) => s + v * v, 0);
+}`,
+    points: [[[0.3, -0.2], 0.1, [{ x: [1, 2], y: 1 }, { x: [-1, 0.5], y: 0 }, { x: [0.3, 0.3], y: 1 }]]],
   },
   'a polyline built point by point with push([x, y]), then measured': {
     name: 'polyline',

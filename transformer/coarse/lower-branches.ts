@@ -105,7 +105,7 @@ export function join(lo: Lowering, cond: Node, a: State, b: State, scope: State,
       continue;
     }
     if (e1.length !== e2.length) {
-      unsupported(codes.unsupportedSyntax, at, 'an array has a different length on the two sides of lo branch; give it the same length on both.');
+      unsupported(codes.unsupportedSyntax, at, 'an array has a different length on the two sides of this branch; give it the same length on both.');
     }
     heap.set(ref, e1.map((v, i) => (v === e2[i] ? v : phi(lo, cond, v, e2[i]!, at))));
   }

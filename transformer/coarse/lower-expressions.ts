@@ -215,24 +215,21 @@ function fieldOf(lo: Lowering, base: Value, e: Extract<Expr, { kind: 'field' }>)
     if (base.kind === 'paramArray') return { kind: 'number', node: base.length ?? g.opaque({ kind: 'property', base: { kind: 'param', index: base.index }, name: 'length', node: undefined }) };
     if (base.kind === 'string') return { kind: 'number', node: g.constant(base.value.length) };
   }
-  if (base.kind !== 'object') unsupported(codes.unsupportedSyntax, e.at, `'${e.name}' of lo value cannot be differentiated.`);
+  if (base.kind !== 'object') unsupported(codes.unsupportedSyntax, e.at, `'${e.name}' of this value cannot be differentiated.`);
   return lo.opaqueValue({ kind: 'property', base: base.expr, name: e.name, node: undefined }, e.shape);
 }
 
 function element(lo: Lowering, e: Extract<Expr, { kind: 'element' }>): Value {
   const base = expression(lo, e.array);
   if (base.kind === 'paramArray') return paramElement(lo, base, number(lo, e.index), e.index.at);
-  if (base.kind === 'matrix') {
-    // Row i: a view of the flat array, the caller's.
-    return { ...base.flat, offset: lo.graph.mul(number(lo, e.index), base.stride), length: base.cols, readonlyAs: base.readonlyAs };
-  }
+  if (base.kind === 'matrix') return row(lo, base, number(lo, e.index));
   if (base.kind === 'records') {
-    // `pts[i]`: the record of each field's element at i, the caller's (never written).
+    // `pts[i]`: the record of each field's element at i (an array field's row i), the caller's (never written).
     const at = number(lo, e.index);
     const record = (r: Extract<Value, { kind: 'records' }>): Value =>
       objectLiteral(
         lo,
-        r.fields.map(([name, v]) => [name, v.kind === 'records' ? record(v) : paramElement(lo, v as Extract<Value, { kind: 'paramArray' }>, at, e.index.at), e.at] as const),
+        r.fields.map(([name, v]) => [name, v.kind === 'records' ? record(v) : v.kind === 'matrix' ? row(lo, v, at) : paramElement(lo, v as Extract<Value, { kind: 'paramArray' }>, at, e.index.at), e.at] as const),
         r.readonlyAs,
       );
     return record(base);
@@ -245,6 +242,11 @@ function element(lo: Lowering, e: Extract<Expr, { kind: 'element' }>): Value {
     return elementsOf(lo, base.ref)[index] ?? { kind: 'number', node: lo.graph.constant(NaN) };
   }
   unsupported(codes.unsupportedSyntax, e.at, 'only arrays can be indexed in a marked function.');
+}
+
+/** Row `i` of a parameter's array of arrays: a view of its flat array, the caller's. */
+function row(lo: Lowering, m: Extract<Value, { kind: 'matrix' }>, i: Node): Value {
+  return { ...m.flat, offset: lo.graph.mul(i, m.stride), length: m.cols, readonlyAs: m.readonlyAs };
 }
 
 /** `xs[at]` of a parameter array: a load at a run-time index, a parameter element at a constant one. */

@@ -72,9 +72,15 @@ export function packCompanion(
         // One Float64Array per field of the elements: `Float64Array.from(pts, (e) => e.x)`.
         const element = f.createIdentifier(namer.fresh('element'));
         const column = (t: ParameterTree, inElement: ts.Expression): void => {
+          const pick = () => f.createArrowFunction(undefined, undefined, [f.createParameterDeclaration(undefined, undefined, element)], undefined, f.createToken(tsApi.SyntaxKind.EqualsGreaterThanToken), inElement);
           if (t.kind === 'leaf') {
-            const pick = f.createArrowFunction(undefined, undefined, [f.createParameterDeclaration(undefined, undefined, element)], undefined, f.createToken(tsApi.SyntaxKind.EqualsGreaterThanToken), inElement);
-            declare(t.index, f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Float64Array'), 'from'), undefined, [object, pick]));
+            declare(t.index, f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Float64Array'), 'from'), undefined, [object, pick()]));
+          } else if (t.kind === 'matrix') {
+            // Each element's array, a row: `Array.from(data, (e) => e.x)` flattened.
+            const rows = namer.fresh(`${leafNames[t.flat]!.replace(/_flat$/, '')}_rows_given`);
+            prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(rows, undefined, undefined, f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Array'), 'from'), undefined, [object, pick()]))], tsApi.NodeFlags.Const)));
+            const names = { flat: leafNames[t.flat]!, rows: leafNames[t.rows]!, cols: leafNames[t.cols]!, stride: leafNames[t.stride]! };
+            prologue.push(...flattenRows(tsApi, f, namer, f.createIdentifier(rows), p.name, names, rowReach.get(t.flat) ?? 0));
           } else if (t.kind === 'object') {
             for (const [field, sub] of t.fields) column(sub, member(f, inElement, field));
           }
@@ -108,6 +114,14 @@ export function packCompanion(
           // A tuple's gradient is a Float64Array, as an array of numbers' is.
           if (t.kind === 'object' && t.tuple === true) return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Float64Array'), 'of'), undefined, t.fields.map(([, sub]) => at(sub)));
           if (t.kind === 'object') return f.createObjectLiteralExpression(t.fields.map(([field, sub]) => f.createPropertyAssignment(field, at(sub))), false);
+          if (t.kind === 'matrix') {
+            // The element's row of the field's flat gradient.
+            const g = leafGradients[next]!;
+            next += 4;
+            if (tsApi.isIdentifier(g) && g.text === 'undefined') return g;
+            const start = f.createMultiply(k, f.createIdentifier(leafNames[t.stride]!));
+            return f.createCallExpression(f.createPropertyAccessExpression(g, 'subarray'), undefined, [start, f.createAdd(start, f.createIdentifier(leafNames[t.cols]!))]);
+          }
           const g = leafGradients[next++]!;
           return tsApi.isIdentifier(g) && g.text === 'undefined' ? g : f.createElementAccessExpression(g, k);
         };

@@ -698,7 +698,7 @@ class FineEmitter {
         const fields = [...shape.fields].map(([name, field]) =>
           field.kind === 'record'
             ? ([name, record(field as RecordShape, member(f, v, name), s && member(f, s, name))] as const)
-            : ([name, { kind: 'num' as const, v: f.createElementAccessExpression(member(f, v, name), at), s: s && f.createElementAccessExpression(member(f, s, name), at) }] as const),
+            : ([name, { kind: field.kind === 'array' ? ('arr' as const) : ('num' as const), v: f.createElementAccessExpression(member(f, v, name), at), s: s && f.createElementAccessExpression(member(f, s, name), at), outside: base.outside }] as const),
         );
         return {
           kind: 'rec',

@@ -57,7 +57,7 @@ export type Shape =
 
 export type ArrayStorage = 'array' | 'float64' | 'float32';
 
-/** The fields of an element of an array of records: a number, or a record of them. */
+/** The fields of an element of an array of records: a number, an array of numbers, or a record of them. */
 export type RecordShape = { readonly kind: 'record'; readonly fields: ReadonlyMap<string, Shape>; /** A tuple of numbers (`[number, number]`): fields 0, 1, ... */ readonly tuple?: boolean };
 
 export const shapes = {

@@ -104,7 +104,7 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
             p,
             fieldType.isUnion()
               ? `${described}; an optional object or a union holding numbers is not differentiated yet: make the field required with one type.`
-              : `${described}; arrays nested deeper than rows of numbers (number[][][]) and arrays of objects holding arrays, strings or optional fields are not differentiated yet: pass the numbers as a flat 'number[]' or 'Float64Array', as rows (number[][]), or as an array of objects of numbers.`,
+              : `${described}; arrays nested deeper than rows of numbers (number[][][]) and arrays of objects holding arrays of arrays, objects of arrays, strings or optional fields are not differentiated yet: pass the numbers as a flat 'number[]' or 'Float64Array', as rows (number[][]), or as an array of objects of numbers and arrays of numbers.`,
           );
         }
         const leaf = scope.leaf(`${name}_${at.join('_')}`, fieldShape, p);
@@ -124,7 +124,9 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
 
 /**
  * An array of records (`pts: { x: number; y: number }[]`): one array parameter per field of its
- * elements (`pts_x`, `pts_y`, read out by the companion), and the body's `records` of them.
+ * elements (`pts_x`, `pts_y`, read out by the companion), and the body's `records` of them. A
+ * field holding an array (`data: { x: number[]; y: number }[]`) is an array of arrays of its own,
+ * one row per element (`matrixOf`).
  */
 function recordsOf(scope: ParameterScope, element: RecordShape, name: string, path: readonly string[], core: CoreParameter[], at: ts.Node): { tree: ParameterTree; object: Expr } {
   const readonlyAs = `the parameter '${[name, ...path].join('.')}'`;
@@ -136,6 +138,13 @@ function recordsOf(scope: ParameterScope, element: RecordShape, name: string, pa
         const inner = build(shape as RecordShape, [...sub, field]);
         treeFields.push([field, inner.tree]);
         fields.push([field, { kind: 'records', fields: inner.fields, element: shape as RecordShape, readonlyAs, at }]);
+        continue;
+      }
+      if (shape.kind === 'array') {
+        // The elements' arrays: the rows of one array of arrays.
+        const inner = matrixOf(scope, shape.storage, name, [...path, ...sub, field], core, at);
+        treeFields.push([field, inner.tree]);
+        fields.push([field, inner.object]);
         continue;
       }
       const leaf = scope.leaf(`${[name, ...path, ...sub, field].join('_')}`, shapes.array('float64'), at);

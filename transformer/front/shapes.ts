@@ -62,7 +62,10 @@ function recordOfNumbers(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Typ
     if (prop.flags & tsApi.SymbolFlags.Optional) return undefined;
     const t = checker.getTypeOfSymbol(prop);
     if (isNumberType(tsApi, t) && !isIntegerType(tsApi, t)) fields.set(prop.name, shapes.number);
-    else {
+    else if (shapeOfType(tsApi, checker, t).kind === 'array') {
+      // `{ x: number[]; y: number }`: each element's array, a row of the field's array of arrays.
+      fields.set(prop.name, shapeOfType(tsApi, checker, t));
+    } else {
       const inner = recordOfNumbers(tsApi, checker, t, depth + 1);
       if (inner === undefined) return undefined;
       fields.set(prop.name, inner);
