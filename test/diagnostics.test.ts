@@ -39,7 +39,7 @@ const cases: Record<string, Case> = {
   },
   'writing to a module variable': { code: 95006, extra: 'let total = 0;', body: '§total = x;\n  return x;', says: /outer state/ },
   'writing to a property': { code: 95006, params: 'x: number, o: { v: boolean }', body: '§o.v = true;\n  return x;', says: /local variables/ },
-  'an array of arrays of arrays': { code: 95004, params: '§xs: number[][][]', body: 'return 1;', says: /arrays nested deeper than rows of numbers \(number\[\]\[\]\[\]\) and arrays of objects holding arrays, strings or optional fields are not differentiated yet/ },
+  'an array of arrays of arrays': { code: 95004, params: '§xs: number[][][]', body: 'return 1;', says: /arrays nested deeper than rows of numbers \(number\[\]\[\]\[\]\) and arrays of objects holding arrays of arrays, objects of arrays, strings or optional fields are not differentiated yet/ },
   'writing to a row of a parameter array of arrays': { code: 95006, params: 'x: number, pts: number[][]', body: '§pts[0]![1] = x;\n  return pts[0]![1]! * x;', says: /writing to the parameter 'pts' cannot be differentiated/ },
   'writing to a named row of a parameter array of arrays': { code: 95006, params: 'x: number, pts: number[][]', body: 'const row = pts[0]!;\n  §row[1] = x;\n  return row[1]! * x;', says: /writing to the parameter 'pts' cannot be differentiated/ },
   'deeper nested arrays in a parameter object': { code: 95004, params: 'x: number, §p: { rows: number[][][] }', body: 'return x * p.rows.length;', says: /arrays nested deeper than rows of numbers \(number\[\]\[\]\[\]\)/ },
