@@ -89,7 +89,8 @@ export function packCompanion(
         return;
       }
       if (tree.self !== undefined) declare(tree.self, object);
-      for (const [field, t] of tree.fields) read(t, member(f, object, field));
+      // An optional object's fields are read through `?.`: `undefined` where it is not given.
+      for (const [field, t] of tree.fields) read(t, tree.optional === true ? f.createPropertyAccessChain(object, f.createToken(tsApi.SyntaxKind.QuestionDotToken), field) : member(f, object, field));
     };
     read(p.tree, f.createIdentifier(name));
     return f.createParameterDeclaration(undefined, undefined, name, undefined, undefined, p.default);
@@ -100,7 +101,10 @@ export function packCompanion(
       if (tree.kind === 'object') {
         // The caller's object itself carries no gradient of its own: its fields do.
         if (tree.self !== undefined) next++;
-        return f.createObjectLiteralExpression(tree.fields.map(([field, t]) => f.createPropertyAssignment(field, build(t, member(f, source, field)))), false);
+        const gradient = f.createObjectLiteralExpression(tree.fields.map(([field, t]) => f.createPropertyAssignment(field, build(t, member(f, source, field)))), false);
+        if (tree.optional !== true) return gradient;
+        const missing = f.createEquality(source, f.createNull());
+        return f.createConditionalExpression(missing, f.createToken(tsApi.SyntaxKind.QuestionToken), f.createIdentifier('undefined'), f.createToken(tsApi.SyntaxKind.ColonToken), gradient);
       }
       if (tree.kind === 'matrix') {
         const g = leafGradients[next]!;

@@ -14,14 +14,14 @@
  */
 import type ts from 'typescript';
 import { codes, unsupported } from '../diagnostics.js';
-import { shapeOf, type ArrayStorage, type CoreFunction, type CoreProgram, type Expr, type Loop, type RecordShape, type Shape, type Stmt, type Var } from '../front/core.js';
+import { shapeOf, type ArrayStorage, type CoreFunction, type CoreProgram, type Expr, type Loop, type Shape, type Stmt, type Var } from '../front/core.js';
 import { expressionsOf, forEachExpr, walk } from '../front/core-walk.js';
 import { activeVariables, callIsActive, type Activity } from './fine-activity.js';
 import { partialsOf } from './fine-partials.js';
 import { identifiersIn, Namer } from '../emit/names.js';
 import type { CompanionBody } from '../emit/emit.js';
 import { hasZeroDerivative, primitive, type PrimitiveName } from '../rules.js';
-import { infix, member, numberLiteral } from '../emit/syntax.js';
+import { infix, numberLiteral } from '../emit/syntax.js';
 
 /** A number, an array of numbers, an array of such arrays (`rows`), an object, or a value no shadow follows. */
 type Kind = 'num' | 'arr' | 'rows' | 'rec' | 'other';
@@ -429,14 +429,19 @@ class FineEmitter {
       case 'newError':
         return { kind: 'other', v: f.createNewExpression(f.createIdentifier(e.ctor), undefined, e.args.map((a) => this.condition(a))) };
       case 'records': {
-        const values = e.fields.map(([, x]) => this.expression(x));
+        // The caller's objects again, element by element from the fields' arrays (and their
+        // slots): an array of objects as the function builds one, the caller's.
+        const values = e.fields.map(([, x]) => this.named(this.expression(x), 'field'));
         const shadowed = values.every((v) => v.s !== undefined);
-        return {
-          kind: 'rec',
-          v: f.createObjectLiteralExpression(e.fields.map(([name], i) => f.createPropertyAssignment(name, values[i]!.v))),
-          s: shadowed ? f.createObjectLiteralExpression(e.fields.map(([name], i) => f.createPropertyAssignment(name, values[i]!.s!))) : undefined,
-          outside: e.readonlyAs,
+        const elements = (of: (v: Val) => ts.Expression) => {
+          const i = f.createIdentifier(this.namer.fresh('i'));
+          const at = (k: number) => f.createElementAccessExpression(of(values[k]!), i);
+          const element = e.element.tuple === true ? f.createArrayLiteralExpression(e.fields.map((_, k) => at(k))) : f.createParenthesizedExpression(f.createObjectLiteralExpression(e.fields.map(([name], k) => f.createPropertyAssignment(name, at(k)))));
+          const each = f.createArrowFunction(undefined, undefined, [f.createParameterDeclaration(undefined, undefined, '_'), f.createParameterDeclaration(undefined, undefined, i)], undefined, f.createToken(ts.SyntaxKind.EqualsGreaterThanToken), element);
+          const sized = f.createObjectLiteralExpression([f.createPropertyAssignment('length', f.createPropertyAccessExpression(values[0]!.v, 'length'))], false);
+          return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Array'), 'from'), undefined, [sized, each]);
         };
+        return { kind: 'rows', v: elements((v) => v.v), s: shadowed ? elements((v) => v.s!) : undefined, outside: e.readonlyAs };
       }
       case 'matrix': {
         // The caller's rows again, as views of the flat array of their numbers (and of its slots).
@@ -498,11 +503,12 @@ class FineEmitter {
         return this.element(e);
       case 'arrayLiteral': {
         const values = e.elements.map((x) => this.expression(x));
-        if (values.length > 0 && values.every((v) => v.kind === 'arr')) {
-          // Rows: the array of arrays holds them, and its shadow their shadows. Rows that are not
+        if (values.length > 0 && (values.every((v) => v.kind === 'arr') || values.every((v) => v.kind === 'rec'))) {
+          // Rows or objects: the array holds them, and its shadow their shadows. Ones that are not
           // the function's own make it the caller's too: it is read, never written.
           const outside = values.find((v) => v.outside !== undefined)?.outside ?? (values.some((v) => v.s === undefined) ? borrowed : undefined);
-          return { kind: 'rows', v: f.createArrayLiteralExpression(values.map((v) => v.v)), s: f.createArrayLiteralExpression(values.map((v) => this.shadowFor('arr', v, e.at))), outside };
+          if (outside !== undefined && values[0]!.kind === 'rec') unsupported(codes.mutation, e.at, `an array of objects the function builds cannot hold ${outside}; build new objects for it.`);
+          return { kind: 'rows', v: f.createArrayLiteralExpression(values.map((v) => v.v)), s: f.createArrayLiteralExpression(values.map((v) => this.shadowFor(v.kind, v, e.at))), outside };
         }
         if (values.some((v) => v.kind !== 'num')) unsupported(codes.unsupportedSyntax, e.at, 'the arrays of a marked function hold numbers, or arrays of numbers.');
         return { kind: 'arr', v: f.createArrayLiteralExpression(values.map((v) => v.v)), s: f.createArrayLiteralExpression(values.map((v) => v.s ?? f.createNumericLiteral(0))) };
@@ -656,24 +662,14 @@ class FineEmitter {
   private field(e: Extract<Expr, { kind: 'field' }>): Val {
     const f = this.f;
     const base = this.expression(e.object);
-    const objectShape = shapeOf(e.object);
-    if (objectShape.kind === 'records' && e.name === 'length') {
-      // As long as each of its fields' arrays: the first one's length.
-      let path: ts.Expression = base.v;
-      for (let shape: Shape = objectShape.element; shape.kind === 'record'; ) {
-        const first: [string, Shape] = [...(shape as RecordShape).fields][0]!;
-        path = member(f, path, first[0]);
-        shape = first[1];
-      }
-      return { kind: 'num', v: f.createPropertyAccessExpression(path, 'length') };
-    }
     // A field of an object from outside holds values from outside, with no shadow.
     const kind = base.s === undefined ? outsideKind(e.shape) : kindOf(e.shape);
     if (base.kind === 'arr' || e.name === 'length') return { kind: 'num', v: f.createPropertyAccessExpression(base.v, e.name) };
     if (base.kind === 'num') unsupported(codes.unsupportedSyntax, e.at, `'${e.name}' of a number cannot be differentiated.`);
     // The shadow holds the field only if it holds a number or an array, which its type must say.
-    if (base.s !== undefined && e.shape.kind === 'other' && e.shape.text === 'any') {
-      unsupported(codes.unsupportedSyntax, e.at, `the field '${e.name}' is typed 'any', so the operation tape cannot tell whether it holds a number; give the object a type (for example ${e.name}: number).`);
+    if (base.s !== undefined && e.shape.kind === 'other') {
+      const text = e.shape.text === 'any' ? "typed 'any'" : `of type '${e.shape.text}'`;
+      unsupported(codes.unsupportedSyntax, e.at, `the field '${e.name}' is ${text}, so the operation tape cannot tell whether it holds numbers to differentiate; give it one type (for example ${e.name}: number, or an object type).`);
     }
     // What a caller's object holds is the caller's too.
     const outside = kind === 'arr' || kind === 'rec' ? base.outside : undefined;
@@ -685,30 +681,12 @@ class FineEmitter {
     if (e.array.kind === 'view') return this.rowElement(e.array, e.index);
     const base = this.expression(e.array);
     if (base.kind === 'rows') {
-      // A row, with its shadow; a row of the caller's is the caller's.
+      // A row or an object, with its shadow; one of the caller's is the caller's.
       const at = base.s === undefined ? this.expression(e.index).v : this.simple(this.expression(e.index).v, 'at');
-      return { kind: 'arr', v: f.createElementAccessExpression(base.v, at), s: base.s === undefined ? undefined : f.createElementAccessExpression(base.s, at), outside: base.outside };
+      const kind: Kind = kindOf(e.shape) === 'rec' ? 'rec' : 'arr';
+      return { kind, v: f.createElementAccessExpression(base.v, at), s: base.s === undefined ? undefined : f.createElementAccessExpression(base.s, at), outside: base.outside };
     }
     const index = this.expression(e.index);
-    const arrayShape = shapeOf(e.array);
-    if (arrayShape.kind === 'records') {
-      // `pts[i]`: the record of each field's element at i, with their slots, the caller's.
-      const at = this.simple(index.v, 'at');
-      const record = (shape: RecordShape, v: ts.Expression, s: ts.Expression | undefined): Val => {
-        const fields = [...shape.fields].map(([name, field]) =>
-          field.kind === 'record'
-            ? ([name, record(field as RecordShape, member(f, v, name), s && member(f, s, name))] as const)
-            : ([name, { kind: field.kind === 'array' ? ('arr' as const) : ('num' as const), v: f.createElementAccessExpression(member(f, v, name), at), s: s && f.createElementAccessExpression(member(f, s, name), at), outside: base.outside }] as const),
-        );
-        return {
-          kind: 'rec',
-          v: f.createObjectLiteralExpression(fields.map(([name, x]) => f.createPropertyAssignment(name, x.v))),
-          s: s === undefined ? undefined : f.createObjectLiteralExpression(fields.map(([name, x]) => f.createPropertyAssignment(name, x.s!))),
-          outside: base.outside,
-        };
-      };
-      return record(arrayShape.element, this.simple(base.v, 'records'), base.s === undefined ? undefined : this.simple(base.s, 'recordsSlots'));
-    }
     // The index is read for the value and again for the shadow: named once if it is not simple.
     const at = base.s === undefined ? index.v : this.simple(index.v, 'at');
     if (base.kind === 'rec' || base.kind === 'other') {
@@ -886,7 +864,7 @@ class FineEmitter {
       this.out.push(this.assignment(place(where), length), this.assignment(place(slots), length));
       return;
     }
-    const kind: Kind = base.kind === 'arr' ? 'num' : base.kind === 'rows' ? 'arr' : value.kind;
+    const kind: Kind = base.kind === 'arr' ? 'num' : value.kind;
     if (base.kind === 'rows' && base.outside === undefined && (value.outside !== undefined || value.s === undefined)) {
       // A row stored in the function's own array of arrays may be written through it.
       unsupported(codes.mutation, s.at, `an array of arrays the function builds cannot hold ${value.outside ?? borrowed} as a row; store a copy (row.slice()).`);
@@ -962,11 +940,11 @@ function kindOf(shape: Shape): Kind {
       return 'num';
     case 'array':
       return 'arr';
+    // Arrays of arrays and of objects: the arrays, with a shadow for each element.
     case 'matrix':
+    case 'records':
       return 'rows';
     case 'record':
-    // An array of records is an object of its fields' arrays (`records` in the core).
-    case 'records':
       return 'rec';
     default:
       return 'other';

@@ -222,6 +222,8 @@ export type ParameterTree =
       readonly tuple?: boolean;
       /** The leaf holding the caller's object itself (a parameter's, not a field's), which carries no gradient. */
       readonly self?: number;
+      /** An optional field's object (`base?: Point`): its leaves are `undefined` where the caller gives none, and so is its gradient. */
+      readonly optional?: boolean;
     }
   /** An array of records: `element`'s leaves are arrays, one element's field each. */
   | { readonly kind: 'records'; readonly element: ParameterTree & { readonly kind: 'object' } }

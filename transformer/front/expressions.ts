@@ -59,9 +59,9 @@ export function expression(b: BodyScope, e: ts.Expression, place: Place = 'value
     return { kind: 'arrayLiteral', elements: b.operands(e.elements.map((x) => () => expression(b, x))), at: e };
   }
   if (ts.isObjectLiteralExpression(e)) return objectLiteral(b, e);
+  if ((ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) && ts.isOptionalChain(e)) return optionalAccess(b, e);
   if (ts.isPropertyAccessExpression(e)) return propertyAccess(b, e);
   if (ts.isElementAccessExpression(e)) {
-    if (e.questionDotToken) unsupported(codes.unsupportedSyntax, e, "optional chaining ('?.') is not supported in a marked function.");
     const key = skipOuter(ts, e.argumentExpression);
     if (ts.isStringLiteral(key) || ts.isNoSubstitutionTemplateLiteral(key)) {
       const object = expression(b, e.expression);
@@ -228,7 +228,6 @@ function propertyAccess(b: BodyScope, e: ts.PropertyAccessExpression): Expr {
     if (value === undefined) unsupported(codes.unsupportedSyntax, e, `Math.${e.name.text} is not a number.`);
     return { kind: 'number', value, name: e.name.text, at: e };
   }
-  if (e.questionDotToken) unsupported(codes.unsupportedSyntax, e, "optional chaining ('?.') is not supported in a marked function.");
   if (ts.isPrivateIdentifier(e.name)) unsupported(codes.unsupportedSyntax, e.name, 'private fields (#name) are not read by the gradient code; use a plain field.');
   // A getter of a class in the program is a method called on the object.
   const getter = b.front.checker.getSymbolAtLocation(e.name)?.declarations?.find((d): d is ts.GetAccessorDeclaration => ts.isGetAccessorDeclaration(d));
@@ -242,6 +241,23 @@ function propertyAccess(b: BodyScope, e: ts.PropertyAccessExpression): Expr {
   const object = expression(b, e.expression);
   if (e.name.text === 'length' && object.kind === 'view') return lengthOf(object, e);
   return { kind: 'field', object, name: e.name.text, shape: fieldShape(object, e.name.text, b.front.shape(e)), at: e };
+}
+
+/**
+ * `o?.k`, `xs?.[i]`: `undefined` where the object is `null` or `undefined`, else the field or
+ * element, read only then. A chain going on after the `?.` (`a?.b.c`) is refused.
+ */
+function optionalAccess(b: BodyScope, e: ts.PropertyAccessExpression | ts.ElementAccessExpression): Expr {
+  const ts = b.ts;
+  if (e.questionDotToken === undefined) unsupported(codes.unsupportedSyntax, e, "a chain that goes on after '?.' (a?.b.c) is not differentiated; read the optional part into a variable and test it.");
+  const object = b.stableCopy(expression(b, e.expression), e.expression, 'maybe');
+  const read = (): Expr => {
+    if (ts.isPropertyAccessExpression(e)) return { kind: 'field', object, name: e.name.text, shape: fieldShape(object, e.name.text, b.front.shape(e)), at: e };
+    return elementOf(object, b.stableCopy(expression(b, e.argumentExpression), e.argumentExpression, 'at'), b.front.shape(e), e);
+  };
+  const present = b.collectValue(read);
+  if (present.statements.length > 0) unsupported(codes.unsupportedSyntax, e, "the index after '?.[' has effects here; compute it first.");
+  return { kind: 'conditional', test: { kind: 'isUndefined', operand: object, orNull: true, at: e }, whenTrue: { kind: 'undefined', at: e }, whenFalse: present.value, shape: b.front.shape(e), at: e };
 }
 
 function objectLiteral(b: BodyScope, e: ts.ObjectLiteralExpression): Expr {

@@ -85,6 +85,16 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
         const fieldType = scope.checker.getTypeOfSymbolAtLocation(prop, p);
         const fieldShape = shapeOfType(ts, scope.checker, fieldType);
         const described = `the field '${at.join('.')}' of parameter '${name}' has type '${scope.checker.typeToString(fieldType)}'`;
+        // `base?: { x: number }`: the object where the caller gives one, else `undefined`.
+        const defined = fieldType.getNonNullableType();
+        if (fieldType.isUnion() && defined !== fieldType && !defined.isUnion() && shapeOfType(ts, scope.checker, defined).kind === 'record' && holdsNumbers(ts, scope.checker, defined)) {
+          if (depth >= maxDepth) unsupported(codes.unsupportedParameter, p, `${described}, nested deeper than ${maxDepth} objects; pass the inner object as a parameter of its own.`);
+          const given: Expr = { kind: 'field', object: original, name: prop.name, shape: shapes.record, at: p };
+          const inner = fields(defined, at, depth + 1, given);
+          treeFields.push([prop.name, { ...(inner.tree as ParameterTree & { kind: 'object' }), optional: true }]);
+          objectFields.push([prop.name, { kind: 'conditional', test: { kind: 'isUndefined', operand: given, orNull: true, at: p }, whenTrue: { kind: 'undefined', at: p }, whenFalse: inner.object, shape: { kind: 'record' }, at: p }]);
+          continue;
+        }
         if (fieldShape.kind === 'record' && holdsNumbers(ts, scope.checker, fieldType)) {
           if (depth >= maxDepth) unsupported(codes.unsupportedParameter, p, `${described}, nested deeper than ${maxDepth} objects; pass the inner object as a parameter of its own.`);
           const inner = fields(fieldType, at, depth + 1, { kind: 'field', object: original, name: prop.name, shape: shapes.record, at: p });
@@ -103,7 +113,7 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
             codes.unsupportedParameter,
             p,
             fieldType.isUnion()
-              ? `${described}; an optional object or a union holding numbers is not differentiated yet: make the field required with one type.`
+              ? `${described}; a union of several types holding numbers (Vec | number) is not differentiated yet: give the field one type (it may be optional, base?: Vec).`
               : `${described}; arrays nested deeper than rows of numbers (number[][][]) and arrays of objects holding arrays of arrays, objects of arrays, strings or optional fields are not differentiated yet: pass the numbers as a flat 'number[]' or 'Float64Array', as rows (number[][]), or as an array of objects of numbers and arrays of numbers.`,
           );
         }
@@ -115,7 +125,15 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
       const tree: ParameterTree = { kind: 'object', fields: treeFields, ...(depth === 0 ? { self: selfIndex } : {}) };
       return { tree, object: { kind: 'objectLiteral', fields: objectFields, readonlyAs: `the parameter object '${name}'`, original, at: p } };
     };
-    const { tree, object } = fields(type, [], 0, { kind: 'var', var: self, at: p });
+    // `opts?: Options`: the object where the caller gives one, else `undefined`.
+    const objectType = type.getNonNullableType();
+    const selfRead: Expr = { kind: 'var', var: self, at: p };
+    const made = fields(objectType, [], 0, selfRead);
+    const optional = objectType !== type;
+    const tree: ParameterTree = optional ? { ...(made.tree as ParameterTree & { kind: 'object' }), optional: true } : made.tree;
+    const object: Expr = optional
+      ? { kind: 'conditional', test: { kind: 'isUndefined', operand: selfRead, orNull: true, at: p }, whenTrue: { kind: 'undefined', at: p }, whenFalse: made.object, shape: { kind: 'record' }, at: p }
+      : made.object;
     signature.push({ name, default: p.initializer, tree });
     body.push({ param: { var: variable(), companionDefault: p.initializer }, object });
   }

@@ -21,6 +21,15 @@ export function shapeOfType(tsApi: typeof ts, checker: ts.TypeChecker, declared:
       return { kind: 'number', int: defined.every((t) => isIntegerType(tsApi, t)), optional: true };
     }
     if (type.types.every((t) => t.flags & f.BooleanLike)) return shapes.boolean;
+    // `'l1' | 'l2'`: a string.
+    if (type.types.every((t) => t.flags & f.StringLike)) return shapes.string;
+    // `Vec | undefined` (an optional object, `a?.b`'s object): the object's shape, where it is one;
+    // the value is tested for `undefined` before it is read.
+    const present = type.types.filter((t) => !(t.flags & (f.Undefined | f.Void | f.Null)));
+    if (present.length === 1 && present.length < type.types.length) {
+      const shape = shapeOfType(tsApi, checker, present[0]!);
+      if (shape.kind === 'record' || shape.kind === 'array' || shape.kind === 'matrix' || shape.kind === 'records') return shape;
+    }
     return { kind: 'other', text: checker.typeToString(declared) };
   }
   const symbolName = type.getSymbol()?.getName();
