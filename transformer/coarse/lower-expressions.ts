@@ -97,7 +97,7 @@ export function expression(lo: Lowering, e: Expr): Value {
     case 'view': {
       const array = expression(lo, e.array);
       if (array.kind !== 'paramArray' || array.offset !== undefined) unsupported(codes.unsupportedSyntax, e.at, 'a view of an array the function builds (subarray) is not coarsened yet.');
-      return { ...array, offset: number(lo, e.start), length: number(lo, e.length), readonlyAs: e.readonlyAs };
+      return { ...array, offset: number(lo, e.start), length: number(lo, e.length) };
     }
     case 'newError':
       unsupported(codes.unsupportedSyntax, e.at, 'an error can only be thrown here; build it in the throw statement.');

@@ -458,13 +458,13 @@ class FineEmitter {
         return { kind: 'rows', v: rows(flat.v), s: flat.s === undefined ? undefined : rows(flat.s), outside: e.readonlyAs };
       }
       case 'view': {
-        // A row: views of the flat array and of its slots, sharing them.
+        // `subarray`: views of the array and of its slots, sharing them.
         const array = this.named(this.expression(e.array), 'flat');
         const start = this.simple(this.expression(e.start).v, 'start');
         const args = [start, this.simple(infix(this.ts, f, start, '+', this.expression(e.length).v), 'end')];
         const view = (x: ts.Expression) => f.createCallExpression(f.createPropertyAccessExpression(x, 'subarray'), undefined, args);
         // A view of an array that is not the function's own is not the function's own either.
-        return { kind: 'arr', v: view(array.v), s: array.s === undefined ? undefined : view(array.s), outside: e.readonlyAs ?? array.outside };
+        return { kind: 'arr', v: view(array.v), s: array.s === undefined ? undefined : view(array.s), outside: array.outside };
       }
       case 'number':
         return { kind: 'num', v: e.name !== undefined ? f.createPropertyAccessExpression(f.createIdentifier('Math'), e.name) : numberLiteral(ts, f, e.value) };
@@ -678,7 +678,6 @@ class FineEmitter {
 
   private element(e: Extract<Expr, { kind: 'element' }>): Val {
     const f = this.f;
-    if (e.array.kind === 'view') return this.rowElement(e.array, e.index);
     const base = this.expression(e.array);
     if (base.kind === 'rows') {
       // A row or an object, with its shadow; one of the caller's is the caller's.
@@ -695,22 +694,6 @@ class FineEmitter {
     }
     if (base.kind !== 'arr') unsupported(codes.unsupportedSyntax, e.at, 'only arrays can be indexed in a marked function.');
     return { kind: 'num', v: f.createElementAccessExpression(base.v, at), s: base.s === undefined ? undefined : f.createElementAccessExpression(base.s, at) };
-  }
-
-  /**
-   * `pts[i][j]`: the flat array's element `i * cols + j` where j is in the row, else `undefined`
-   * (slot 0) as the row reads past its end; no view is made.
-   */
-  private rowElement(view: Extract<Expr, { kind: 'view' }>, index: Expr): Val {
-    const { ts, f } = this;
-    const array = this.named(this.expression(view.array), 'flat');
-    const start = this.simple(this.expression(view.start).v, 'start');
-    const j = this.simple(this.expression(index).v, 'j');
-    const within = infix(ts, f, infix(ts, f, j, '>=', f.createNumericLiteral(0)), '&&', infix(ts, f, j, '<', this.expression(view.length).v));
-    const at = infix(ts, f, start, '+', j);
-    const guarded = (x: ts.Expression, otherwise: ts.Expression) =>
-      f.createConditionalExpression(within, f.createToken(ts.SyntaxKind.QuestionToken), f.createElementAccessExpression(x, at), f.createToken(ts.SyntaxKind.ColonToken), otherwise);
-    return { kind: 'num', v: guarded(array.v, f.createIdentifier('undefined')), s: array.s === undefined ? undefined : guarded(array.s, f.createNumericLiteral(0)) };
   }
 
   private objectLiteral(e: Extract<Expr, { kind: 'objectLiteral' }>): Val {

@@ -125,11 +125,10 @@ export type Expr =
    */
   | (At & { readonly kind: 'matrix'; readonly flat: Expr; readonly rows: Expr; readonly cols: Expr; readonly stride: Expr; readonly row: ArrayStorage; readonly readonlyAs: string })
   /**
-   * `length` elements of `array` from `start` on, as an array of their own that shares them: a row
-   * of a `matrix` (the caller's, never written: `readonlyAs`), a typed array's `subarray`.
-   * `storage` is what the view is in the source.
+   * `length` elements of `array` from `start` on, as an array of their own that shares them: a
+   * typed array's `subarray`. `storage` is what the view is in the source.
    */
-  | (At & { readonly kind: 'view'; readonly array: Expr; readonly start: Expr; readonly length: Expr; readonly storage: ArrayStorage; readonly readonlyAs?: string })
+  | (At & { readonly kind: 'view'; readonly array: Expr; readonly start: Expr; readonly length: Expr; readonly storage: ArrayStorage })
   /**
    * `readonlyAs` names an object that is not the function's own (a parameter's), which it may not
    * change; `original`, for a parameter's, reads the caller's object itself (what a write to the

@@ -8,7 +8,7 @@
  * arrives as one flat array of its numbers with its row count, row length and row spacing (the
  * `matrix` of `parameters.ts`, which the companion flattens, `emit/pack.ts`), which the coarse mode
  * reads row by row as views and the fine mode as rows of views; one the function builds is arrays
- * of rows in the fine mode (the coarse mode takes it where its indices are known at compile time).
+ * of rows in the fine mode (the coarse mode hands such a function to the operation tape).
  */
 import type ts from 'typescript';
 import { shapeOf, shapes, type Expr, type Shape } from './core.js';
