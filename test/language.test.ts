@@ -78,6 +78,25 @@ export function f(x: number, y: number, k: number): number {
 }`,
     points: [[0.3, 1.7, 2], [-0.4, 0.2, 0.7]],
   },
+  'functions made by factories given to helpers: an integrand for Simpson\'s rule, passed on, made in the call': {
+    source: `function makeIntegrand(k: number, shift: number) {
+  return (t: number) => Math.exp(-k * t) * (t + shift);
+}
+function simpson(f: (t: number) => number, a: number, b: number, n: number): number {
+  const h = (b - a) / n;
+  let s = f(a) + f(b);
+  for (let i = 1; i < n; i++) s += (i % 2 === 0 ? 2 : 4) * f(a + i * h);
+  return (s * h) / 3;
+}
+function twice(g: (t: number) => number, t: number): number {
+  return simpson(g, 0, t, 4) + g(t);
+}
+export function f(k: number, x: number): number {
+  const integrand = makeIntegrand(k, x);
+  return simpson(integrand, 0, 1, 8) + simpson(makeIntegrand(2 * k, 0), 0, x, 6) + twice(integrand, x);
+}`,
+    points: [[0.7, 1.3], [-0.2, 0.5]],
+  },
   'rest parameters and spread arguments: a point spread into a helper, varargs helpers, Math.max over a spread': {
     source: `function norm3(x: number, y: number, z: number): number {
   return Math.sqrt(x * x + y * y + z * z);

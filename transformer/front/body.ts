@@ -15,7 +15,7 @@ import * as calls from './calls.js';
 import * as expressions from './expressions.js';
 import * as statements from './statements.js';
 import { assignedSymbols, hoistedVars } from './scopes.js';
-import type { BodyScope, Front, Place } from './scope.js';
+import type { BodyScope, Front, FunctionValue, Place } from './scope.js';
 import type { FunctionLike } from './source.js';
 import { numberAt, read, undefinedAt } from './values.js';
 
@@ -33,7 +33,7 @@ export class Body implements BodyScope {
   constructor(
     readonly front: Front,
     readonly fn: FunctionLike,
-    readonly bound: ReadonlyMap<ts.Symbol, FunctionLike>,
+    readonly bound: ReadonlyMap<ts.Symbol, FunctionValue>,
   ) {
     this.ts = front.ts;
     this.assigned = assignedSymbols(front.ts, front.checker, fn);

@@ -18,7 +18,7 @@ import { callMadeFunction, madeFunction, makeFunction } from './closures.js';
 import { calleeDeclaration, mathOperation, skipOuter, type FunctionLike } from './source.js';
 import { numberAt, read, undefinedAt, vague } from './values.js';
 import { isFunctionLiteral, ownerFunction, thisSite, usesThis } from './scopes.js';
-import type { BodyScope, Place } from './scope.js';
+import { isMade, type BodyScope, type FunctionValue, type Place } from './scope.js';
 
 export function call(b: BodyScope, e: ts.CallExpression, place: Place): Expr {
   const ts = b.ts;
@@ -57,7 +57,10 @@ export function call(b: BodyScope, e: ts.CallExpression, place: Place): Expr {
   // `f(x)` of a function a call made, by name or where it is made (`makeDecay(k)(t)`).
   const made = ts.isIdentifier(callee) ? madeFunction(b, callee) : ts.isCallExpression(callee) && !isFunctionLiteral(ts, callee.expression) ? makeFunction(b, callee) : undefined;
   if (made !== undefined) return callMadeFunction(b, made, e);
-  const decl = (ts.isIdentifier(callee) ? boundFunction(b, callee) : undefined) ?? (isFunctionLiteral(ts, callee) ? (callee as ts.ArrowFunction | ts.FunctionExpression) : calleeDeclaration(ts, front.checker, e));
+  const parameterGiven = ts.isIdentifier(callee) ? boundFunction(b, callee) : undefined;
+  // A function parameter given a function a call made.
+  if (parameterGiven !== undefined && isMade(parameterGiven)) return callMadeFunction(b, parameterGiven, e);
+  const decl = parameterGiven ?? (isFunctionLiteral(ts, callee) ? (callee as ts.ArrowFunction | ts.FunctionExpression) : calleeDeclaration(ts, front.checker, e));
   // A function declared inside another reads that function's variables: only where it runs.
   const owner = ownerFunction(ts, decl);
   if (owner !== undefined && !front.active.includes(owner)) {
@@ -65,13 +68,13 @@ export function call(b: BodyScope, e: ts.CallExpression, place: Place): Expr {
   }
   // Function parameters given a function written or declared in the program: the callee is
   // desugared for those functions, and the arguments themselves carry no value.
-  const bound = new Map<ts.Symbol, FunctionLike>();
+  const bound = new Map<ts.Symbol, FunctionValue>();
   const spreadAt = e.arguments.findIndex((a) => ts.isSpreadElement(a));
   decl.parameters.forEach((p, i) => {
     const arg = e.arguments[i];
     if (!ts.isIdentifier(p.name) || front.shape(p).kind !== 'function') return;
     if (spreadAt >= 0 && i >= spreadAt) unsupported(codes.unsupportedSyntax, e.arguments[spreadAt]!, 'a spread argument cannot give a function parameter its function; pass the function by name.');
-    if (arg !== undefined) bound.set(front.symbolOf(p.name), functionValue(b, arg));
+    if (arg !== undefined) bound.set(front.symbolOf(p.name), passedFunction(b, arg));
   });
   let receiver: (() => Expr) | undefined;
   if (ts.isMethodDeclaration(decl)) {
@@ -208,7 +211,18 @@ function resultShape(b: BodyScope, fn: FunctionLike): Shape {
   return signature === undefined ? shapes.number : shapeOfType(b.ts, b.front.checker, b.front.checker.getReturnTypeOfSignature(signature));
 }
 
-function boundFunction(b: BodyScope, id: ts.Identifier): FunctionLike | undefined {
+/** What an argument gives a function parameter: a function a call made (here, or given to this body), else `functionValue`'s. */
+function passedFunction(b: BodyScope, arg: ts.Expression): FunctionValue {
+  const inner = skipOuter(b.ts, arg);
+  if (b.ts.isIdentifier(inner)) {
+    const made = madeFunction(b, inner) ?? boundFunction(b, inner);
+    if (made !== undefined && isMade(made)) return made;
+  }
+  if (b.ts.isCallExpression(inner) && !isFunctionLiteral(b.ts, inner.expression) && b.front.shape(inner).kind === 'function') return makeFunction(b, inner);
+  return functionValue(b, arg);
+}
+
+function boundFunction(b: BodyScope, id: ts.Identifier): FunctionValue | undefined {
   const symbol = b.front.checker.getSymbolAtLocation(id);
   return symbol === undefined ? undefined : b.bound.get(symbol);
 }
@@ -222,8 +236,8 @@ export function functionValue(b: BodyScope, e: ts.Expression): FunctionLike {
   const inner = skipOuter(ts, e);
   if (ts.isArrowFunction(inner) || ts.isFunctionExpression(inner)) return inner;
   if (ts.isIdentifier(inner)) {
-    if (madeFunction(b, inner) !== undefined) unsupported(codes.unsupportedSyntax, e, `'${inner.text}' is a function made by a call; it is differentiated where it is called, not passed on yet: pass the factory's values and call the factory where it is needed.`);
-    const bound = boundFunction(b, inner);
+    const bound = madeFunction(b, inner) ?? boundFunction(b, inner);
+    if (bound !== undefined && isMade(bound)) unsupported(codes.unsupportedSyntax, e, `'${inner.text}' is a function made by a call; it is differentiated where it is called or given to a function's parameter, not as a callback of an array method yet: call it in an arrow ((v) => ${inner.text}(v)).`);
     if (bound !== undefined) return bound;
     const decl = b.front.checker.getSymbolAtLocation(inner)?.valueDeclaration;
     if (decl !== undefined && ts.isFunctionDeclaration(decl) && decl.body !== undefined && !decl.getSourceFile().isDeclarationFile) return decl;

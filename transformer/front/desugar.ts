@@ -19,7 +19,7 @@ import { Body } from './body.js';
 import { findDiscrete } from './discrete.js';
 import { Overrides } from './overrides.js';
 import { markedParameters } from './parameters.js';
-import type { Front } from './scope.js';
+import { isMade, type Front, type FunctionValue } from './scope.js';
 import { ownerFunction, thisOwnerOf } from './scopes.js';
 import { shapeOfType } from './shapes.js';
 import { stableSums } from './stable-sums.js';
@@ -40,7 +40,7 @@ export function desugar(tsApi: typeof ts, checker: ts.TypeChecker, main: Functio
 class FrontEnd implements Front {
   readonly functions = new Map<FunctionLike, CoreFunction>();
   /** Functions desugared for the functions given to their function parameters (see `function`). */
-  readonly specialized = new Map<FunctionLike, { readonly bound: ReadonlyMap<ts.Symbol, FunctionLike>; readonly core: CoreFunction }[]>();
+  readonly specialized = new Map<FunctionLike, { readonly bound: ReadonlyMap<ts.Symbol, FunctionValue>; readonly core: CoreFunction }[]>();
   /** Functions whose bodies are being desugared, outermost first: a call to one of them is recursion. */
   readonly active: FunctionLike[] = [];
   private readonly vars = new Map<ts.Symbol, Var>();
@@ -80,7 +80,7 @@ class FrontEnd implements Front {
    * function parameters are given (`bound`: `integrate(f, a, b)` called with `(t) => t * t` calls
    * that arrow where its body calls `f`).
    */
-  function(decl: FunctionLike, at: ts.Node, bound: ReadonlyMap<ts.Symbol, FunctionLike> = new Map()): CoreFunction {
+  function(decl: FunctionLike, at: ts.Node, bound: ReadonlyMap<ts.Symbol, FunctionValue> = new Map()): CoreFunction {
     const ts = this.ts;
     const done = bound.size === 0 ? this.functions.get(decl) : this.specialized.get(decl)?.find((s) => s.bound.size === bound.size && [...bound].every(([k, v]) => s.bound.get(k) === v))?.core;
     if (done !== undefined || (bound.size > 0 && this.active.includes(decl))) {
@@ -102,7 +102,8 @@ class FrontEnd implements Front {
       params,
       body: [],
       thisOwner: ts.isArrowFunction(decl) ? thisOwnerOf(ts, decl) : decl,
-      closure: ownerFunction(ts, decl) !== undefined,
+      // A function given a function a call made reads the caller's copies of what it captured.
+      closure: ownerFunction(ts, decl) !== undefined || [...bound.values()].some(isMade),
       result: this.resultShape(decl),
       ...(marked === undefined ? {} : { signature: marked.signature }),
     };

@@ -32,7 +32,7 @@ export interface Front {
   readonly binary: ReadonlyMap<ts.SyntaxKind, BinaryOp>;
   readonly compound: ReadonlyMap<ts.SyntaxKind, BinaryOp>;
   /** The core of `decl`, desugared once per set of functions its function parameters are given. */
-  function(decl: FunctionLike, at: ts.Node, bound?: ReadonlyMap<ts.Symbol, FunctionLike>): CoreFunction;
+  function(decl: FunctionLike, at: ts.Node, bound?: ReadonlyMap<ts.Symbol, FunctionValue>): CoreFunction;
   /** The variable a declaration's name introduces (a parameter, a local, a `var`). */
   variable(name: ts.Identifier, at: ts.Node): Var;
   /** The variable `symbol` is, if it is a local or parameter of a function being desugared. */
@@ -51,13 +51,21 @@ export interface MadeFunction {
   readonly at: ts.CallExpression;
 }
 
+/** What a function parameter is given at a call: a function of the program, or one a call made. */
+export type FunctionValue = FunctionLike | MadeFunction;
+
+/** Whether a function parameter's value is one a call made. */
+export function isMade(v: FunctionValue): v is MadeFunction {
+  return 'factory' in v;
+}
+
 /** One function's body being desugared (`body.ts`), with the rewriters' operations. */
 export interface BodyScope {
   readonly ts: typeof ts;
   readonly front: Front;
   readonly fn: FunctionLike;
   /** The functions this body's function parameters are (see `Front.function`). */
-  readonly bound: ReadonlyMap<ts.Symbol, FunctionLike>;
+  readonly bound: ReadonlyMap<ts.Symbol, FunctionValue>;
   /** The statements desugared so far, where the next one goes. */
   out: Stmt[];
   /** The loops and switches around the statement being desugared, innermost last. */
