@@ -113,7 +113,9 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
             codes.unsupportedParameter,
             p,
             fieldType.isUnion()
-              ? `${described}; a union of several types holding numbers (Vec | number) is not differentiated yet: give the field one type (it may be optional, base?: Vec).`
+              ? defined !== fieldType && !defined.isUnion()
+                ? `${described}; an optional array is not differentiated yet: make the field required, and give an empty array where there is none.`
+                : `${described}; a union of several types holding numbers (Vec | number) is not differentiated yet: give the field one type (it may be optional, base?: Vec).`
               : `${described}; arrays nested deeper than rows of numbers (number[][][]) and arrays of objects holding arrays of arrays, objects of arrays, strings or optional fields are not differentiated yet: pass the numbers as a flat 'number[]' or 'Float64Array', as rows (number[][]), or as an array of objects of numbers and arrays of numbers.`,
           );
         }

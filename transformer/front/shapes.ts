@@ -23,12 +23,12 @@ export function shapeOfType(tsApi: typeof ts, checker: ts.TypeChecker, declared:
     if (type.types.every((t) => t.flags & f.BooleanLike)) return shapes.boolean;
     // `'l1' | 'l2'`: a string.
     if (type.types.every((t) => t.flags & f.StringLike)) return shapes.string;
-    // `Vec | undefined` (an optional object, `a?.b`'s object): the object's shape, where it is one;
-    // the value is tested for `undefined` before it is read.
+    // `Vec | undefined` (an optional object, `a?.b`'s object): the object's shape; the value is
+    // tested for `undefined` before it is read. (An optional array is not taken yet: 'other'.)
     const present = type.types.filter((t) => !(t.flags & (f.Undefined | f.Void | f.Null)));
     if (present.length === 1 && present.length < type.types.length) {
       const shape = shapeOfType(tsApi, checker, present[0]!);
-      if (shape.kind === 'record' || shape.kind === 'array' || shape.kind === 'matrix' || shape.kind === 'records') return shape;
+      if (shape.kind === 'record') return shape;
     }
     return { kind: 'other', text: checker.typeToString(declared) };
   }

@@ -123,7 +123,9 @@ export function refuseNumbersInside(ts: typeof import('typescript'), checker: ts
     codes.unsupportedParameter,
     p,
     type.isUnion()
-      ? `parameter '${name}' has type '${checker.typeToString(type)}'; a union of several types holding numbers (Vec | number) is not differentiated: give it one type (it may be optional, opts?: Options).`
+      ? type.getNonNullableType() !== type && !type.getNonNullableType().isUnion()
+        ? `parameter '${name}' has type '${checker.typeToString(type)}'; an optional array is not differentiated yet: make it required, and pass an empty array where there is none.`
+        : `parameter '${name}' has type '${checker.typeToString(type)}'; a union of several types holding numbers (Vec | number) is not differentiated: give it one type (it may be optional, opts?: Options).`
       : `parameter '${name}' has type '${checker.typeToString(type)}'; arrays nested deeper than rows of numbers (number[][][]) and arrays of objects holding arrays of arrays, objects of arrays, strings or optional fields are not differentiated yet: pass the numbers as a flat 'number[]' or 'Float64Array', as rows (number[][]), as an array of objects of numbers and arrays of numbers, or as an object of them.`,
   );
 }
