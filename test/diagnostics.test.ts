@@ -56,6 +56,13 @@ const cases: Record<string, Case> = {
     body: 'const next = makeCounter();\n  return x * next();',
     says: /changes 'count', which it keeps between calls/,
   },
+  'a factory writing to what it was given': {
+    code: 95001,
+    params: 'x: number',
+    extra: 'function makeLogger(log: number[]) {\n  §log.push(1);\n  return (y: number) => y * log.length;\n}',
+    body: 'const log: number[] = [];\n  const h = makeLogger(log);\n  return h(x);',
+    says: /runs its factory again at each call, so the factory may change only its own locals/,
+  },
   'a made function given as a callback of an array method': {
     code: 95001,
     params: 'x: number, xs: number[]',

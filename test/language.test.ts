@@ -501,4 +501,23 @@ for (const name of names) {
   });
 }
 
+language('a factory\'s argument check throws where the factory is called, the made function unused, in both modes', () => {
+  const source = `${prelude}function makeLoss(target: number, weight: number) {
+  if (weight < 0) throw new RangeError('weight must not be negative');
+  return (y: number) => weight * (y - target) ** 2;
+}
+/** @differentiable */
+export function f(x: number, w: number): number {
+  const loss = makeLoss(1, w);
+  return x < 0 ? loss(x) : 2 * x;
+}
+`;
+  for (const plugin of [{}, { mode: 'fine' as const }]) {
+    const m = build(source, { plugin });
+    assert.throws(() => m.f(1, -1), /weight must not be negative/);
+    assert.throws(() => m.grad(m.f)(1, -1), (e: Error) => e instanceof RangeError && /weight must not be negative/.test(e.message));
+    assert.equal(m.grad(m.f)(1, 2), [2, 0]);
+  }
+});
+
 language.run();

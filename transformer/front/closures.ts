@@ -8,14 +8,17 @@
  * calls of one factory keep their own values.
  *
  * What the made function may not do is change the variables it captured (a counter kept between
- * calls): each call starts from the values the factory gave them, so that is refused.
+ * calls): each call starts from the values the factory gave them, so that is refused. Nor may the
+ * factory itself do anything that running it again would change: write to what it was given or to
+ * names around it, or give arrays and objects to functions that could write them. Its argument
+ * checks (`throw`) run where the factory is called, as in the primal, and again at each call.
  */
 import type ts from 'typescript';
 import { codes, unsupported } from '../diagnostics.js';
 import type { Expr } from './core.js';
 import type { BodyScope, MadeFunction } from './scope.js';
 import { assignedSymbols, isFunctionLiteral } from './scopes.js';
-import { calleeDeclaration, skipOuter } from './source.js';
+import { calleeDeclaration, skipOuter, type FunctionLike } from './source.js';
 import { read } from './values.js';
 
 /**
@@ -41,12 +44,28 @@ export function makeFunction(b: BodyScope, call: ts.CallExpression): MadeFunctio
   factory.parameters.forEach((p) => {
     if (b.front.shape(p).kind === 'function' || p.dotDotDotToken !== undefined) unsupported(codes.unsupportedSyntax, p, 'a factory whose made function is called here takes plain parameters (no functions, no rest); pass the values it needs.');
   });
+  refuseEffects(b, factory);
   const args = call.arguments.map((a, i) => {
     if (ts.isSpreadElement(a)) unsupported(codes.unsupportedSyntax, a, 'spread arguments to a factory are not differentiated; pass the arguments one by one.');
     // What the made function captured: the values now, whatever the names hold later.
     return b.copy(b.expression(a), a, factory.parameters[i] !== undefined && ts.isIdentifier(factory.parameters[i]!.name) ? factory.parameters[i]!.name.getText() : `arg${i}`);
   });
+  // Its argument checks throw where the primal's call of the factory does: its body is run once
+  // there too (it has no other effect), the function it returns left aside.
+  if (throwsIn(ts, factory)) b.inlineFactory(factory, args.map((a) => (a.kind === 'var' ? read(a.var, call) : a)), call, () => ({ kind: 'undefined', at: call }));
   return { factory, args, at: call };
+}
+
+/** Does the factory's own code (the functions in it aside) throw? */
+function throwsIn(ts: typeof import('typescript'), factory: FunctionLike): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || (n !== factory && ts.isFunctionLike(n))) return;
+    if (ts.isThrowStatement(n)) found = true;
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(factory, visit);
+  return found;
 }
 
 /** The function `id` names, if a call made it in this body. */
@@ -82,4 +101,36 @@ export function callMadeFunction(b: BodyScope, made: MadeFunction, e: ts.CallExp
     return b.inline(fn, args, e);
   };
   return b.inlineFactory(factory, made.args.map((a) => (a.kind === 'var' ? read(a.var, made.at) : a)), e, run);
+}
+
+/**
+ * The factory's own statements (the functions it returns aside) have no effect but on its locals:
+ * each call of the made function runs them again, and the first runs them later than the primal.
+ */
+function refuseEffects(b: BodyScope, factory: FunctionLike): void {
+  const ts = b.ts;
+  const checker = b.front.checker;
+  const name = factory.name?.getText() ?? 'this factory';
+  const local = (id: ts.Node): boolean => {
+    const decl = checker.getSymbolAtLocation(id)?.valueDeclaration;
+    return decl !== undefined && decl.pos >= factory.pos && decl.end <= factory.end && !ts.isParameter(decl);
+  };
+  const root = (e: ts.Expression): ts.Expression => (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) ? root(e.expression) : skipOuter(ts, e));
+  const refuse = (at: ts.Node, what: string): never =>
+    unsupported(codes.unsupportedSyntax, at, `'${name}' makes a function and ${what}; a made function runs its factory again at each call, so the factory may change only its own locals: do this outside it.`);
+  const visit = (n: ts.Node): void => {
+    if (n !== factory && ts.isFunctionLike(n)) return;
+    const target = ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment ? n.left : (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken) ? n.operand : undefined;
+    if (target !== undefined && !local(root(target))) refuse(n, 'writes to what it was given or to a name around it');
+    if (ts.isCallExpression(n)) {
+      const callee = skipOuter(ts, n.expression);
+      if (ts.isPropertyAccessExpression(callee) && !local(root(callee.expression)) && ['push', 'pop', 'shift', 'unshift', 'splice', 'fill', 'sort', 'reverse', 'set', 'copyWithin'].includes(callee.name.text)) refuse(n, `calls '${callee.name.text}' on what it was given`);
+      for (const arg of n.arguments) {
+        const shape = b.front.shape(arg).kind;
+        if ((shape === 'array' || shape === 'record' || shape === 'records' || shape === 'matrix') && !local(root(arg))) refuse(arg, 'gives an array or object it was given to a function, which could write it');
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(factory, visit);
 }
