@@ -46,6 +46,7 @@ const cases: Record<string, Case> = {
   'writing to an element of a parameter array of objects': { code: 95006, params: 'x: number, pts: { x: number; y: number }[]', body: '§pts[0]!.x = x;\n  return pts[0]!.y * x;', says: /the parameter 'pts'.*caller's/ },
   'an optional array parameter': { code: 95004, params: 'x: number, §w?: number[]', body: 'return w === undefined ? x : x * w[0]!;', says: /an optional array is not differentiated yet/ },
   'an optional array field': { code: 95004, params: 'x: number, §o: { w?: Float64Array; k: number }', body: 'return x * o.k;', says: /the field 'w' of parameter 'o'.*an optional array is not differentiated yet/ },
+  'an optional object holding an array': { code: 95004, params: 'x: number, §o: { w?: { v: number[] }; k: number }', body: 'return x * o.k;', says: /an optional object holding arrays is not differentiated yet/ },
   'a parameter of a union of types holding numbers': { code: 95004, params: 'x: number, §v: { k: number } | number', body: 'return x;', says: /a union of several types holding numbers/ },
   'a default drawn at random': { code: 95004, params: 'x: number, jitter = §Math.random()', body: 'return x * jitter;', says: /computed from constants/ },
   'an object default that is not a literal': { code: 95004, params: 'x: number, opts: { k: number } = §defaults', extra: 'const defaults = { k: 1 };', body: 'return x * opts.k;', says: /an object literal of literals/ },

@@ -105,20 +105,21 @@ export function reprojection(cam: Camera, pts: Float64Array, seen: Float64Array)
 }`,
     points: [[{ focal: 2, center: { x: 0.1, y: -0.2 }, distortion: 0.05 }, Float64Array.from([1, 2, 5, -1, 0.5, 4]), Float64Array.from([0.5, 0.6, -0.4, 0.1])]],
   },
-  'an optional options object and an optional nested object, read with ?. and ??': {
+  'an optional options object and an optional nested object, read with ?. chains and ??': {
     name: 'placed',
     parameters: 3,
     source: `interface Vec { x: number; y: number }
-interface Placement { origin?: Vec; scale?: number }
+interface Placement { origin?: Vec & { offset: { z: number } }; scale?: number }
 /** @differentiable */
 export function placed(p: Vec, q: Vec, opts?: Placement): number {
   const ox = opts?.origin?.x ?? 0;
+  const oz = opts?.origin?.offset.z ?? 0;
   const oy = opts?.origin === undefined ? 0 : opts.origin.y;
   const k = opts?.scale ?? 1;
-  return k * ((p.x - ox) ** 2 + (p.y - oy) ** 2) + q.x * q.y;
+  return k * ((p.x - ox) ** 2 + (p.y - oy) ** 2) + q.x * q.y * (1 + oz);
 }`,
     points: [
-      [{ x: 1, y: 2 }, { x: 0.5, y: -1 }, { origin: { x: 0.3, y: -0.4 }, scale: 2 }],
+      [{ x: 1, y: 2 }, { x: 0.5, y: -1 }, { origin: { x: 0.3, y: -0.4, offset: { z: 0.25 } }, scale: 2 }],
       [{ x: 1, y: 2 }, { x: 0.5, y: -1 }, { scale: 3 }],
       [{ x: -0.7, y: 0.2 }, { x: 1.5, y: 0.25 }],
     ],

@@ -62,7 +62,8 @@ export function packCompanion(
     sourceNames.push(name);
     const declare = (leaf: number, value: ts.Expression) =>
       prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(leafNames[leaf]!, undefined, undefined, value)], tsApi.NodeFlags.Const)));
-    const read = (tree: ParameterTree, object: ts.Expression): void => {
+    /** `chained`: under an optional object, where each access continues its `?.` chain. */
+    const read = (tree: ParameterTree, object: ts.Expression, chained = false): void => {
       if (tree.kind === 'leaf') return void declare(tree.index, object);
       if (tree.kind === 'matrix') {
         const names = { flat: leafNames[tree.flat]!, rows: leafNames[tree.rows]!, cols: leafNames[tree.cols]!, stride: leafNames[tree.stride]! };
@@ -89,8 +90,12 @@ export function packCompanion(
         return;
       }
       if (tree.self !== undefined) declare(tree.self, object);
-      // An optional object's fields are read through `?.`: `undefined` where it is not given.
-      for (const [field, t] of tree.fields) read(t, tree.optional === true ? f.createPropertyAccessChain(object, f.createToken(tsApi.SyntaxKind.QuestionDotToken), field) : member(f, object, field));
+      // An optional object's fields are read through `?.` (`opts.base?.pos.x`): `undefined` where it is not given.
+      const optional = tree.optional === true;
+      for (const [field, t] of tree.fields) {
+        const access = optional || chained ? f.createPropertyAccessChain(object, optional ? f.createToken(tsApi.SyntaxKind.QuestionDotToken) : undefined, field) : member(f, object, field);
+        read(t, access, optional || chained);
+      }
     };
     read(p.tree, f.createIdentifier(name));
     return f.createParameterDeclaration(undefined, undefined, name, undefined, undefined, p.default);

@@ -244,19 +244,26 @@ function propertyAccess(b: BodyScope, e: ts.PropertyAccessExpression): Expr {
 }
 
 /**
- * `o?.k`, `xs?.[i]`: `undefined` where the object is `null` or `undefined`, else the field or
- * element, read only then. A chain going on after the `?.` (`a?.b.c`) is refused.
+ * `o?.k`, `xs?.[i]`, `a?.b.c`: `undefined` where the object before the `?.` is `null` or
+ * `undefined`, else the chain of fields and elements after it, read only then.
  */
 function optionalAccess(b: BodyScope, e: ts.PropertyAccessExpression | ts.ElementAccessExpression): Expr {
   const ts = b.ts;
-  if (e.questionDotToken === undefined) unsupported(codes.unsupportedSyntax, e, "a chain that goes on after '?.' (a?.b.c) is not differentiated; read the optional part into a variable and test it.");
-  const object = b.stableCopy(expression(b, e.expression), e.expression, 'maybe');
-  const read = (): Expr => {
-    if (ts.isPropertyAccessExpression(e)) return { kind: 'field', object, name: e.name.text, shape: fieldShape(object, e.name.text, b.front.shape(e)), at: e };
-    return elementOf(object, b.stableCopy(expression(b, e.argumentExpression), e.argumentExpression, 'at'), b.front.shape(e), e);
+  // The link with the `?.` nearest below `e`; the accesses above it read the value it gives.
+  let link: ts.Expression = e;
+  while ((ts.isPropertyAccessExpression(link) || ts.isElementAccessExpression(link)) && link.questionDotToken === undefined) link = skipOuter(ts, link.expression);
+  if (!(ts.isPropertyAccessExpression(link) || ts.isElementAccessExpression(link))) unsupported(codes.unsupportedSyntax, e, "only fields and elements are read through '?.' in a marked function; call the method on a tested value.");
+  const start = link;
+  const object = b.stableCopy(expression(b, start.expression), start.expression, 'maybe');
+  const access = (n: ts.Expression): Expr => {
+    const inner = skipOuter(ts, n);
+    if (!ts.isPropertyAccessExpression(inner) && !ts.isElementAccessExpression(inner)) unsupported(codes.unsupportedSyntax, inner, "only fields and elements are read through '?.' in a marked function.");
+    const base = inner === start ? object : access(inner.expression);
+    if (ts.isPropertyAccessExpression(inner)) return { kind: 'field', object: base, name: inner.name.text, shape: fieldShape(base, inner.name.text, b.front.shape(inner)), at: inner };
+    return elementOf(base, b.stableCopy(expression(b, inner.argumentExpression), inner.argumentExpression, 'at'), b.front.shape(inner), inner);
   };
-  const present = b.collectValue(read);
-  if (present.statements.length > 0) unsupported(codes.unsupportedSyntax, e, "the index after '?.[' has effects here; compute it first.");
+  const present = b.collectValue(() => access(e));
+  if (present.statements.length > 0) unsupported(codes.unsupportedSyntax, e, "an index after '?.' has effects here; compute it first.");
   return { kind: 'conditional', test: { kind: 'isUndefined', operand: object, orNull: true, at: e }, whenTrue: { kind: 'undefined', at: e }, whenFalse: present.value, shape: b.front.shape(e), at: e };
 }
 

@@ -91,6 +91,7 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
           if (depth >= maxDepth) unsupported(codes.unsupportedParameter, p, `${described}, nested deeper than ${maxDepth} objects; pass the inner object as a parameter of its own.`);
           const given: Expr = { kind: 'field', object: original, name: prop.name, shape: shapes.record, at: p };
           const inner = fields(defined, at, depth + 1, given);
+          if (holdsArrays(inner.tree, core)) unsupported(codes.unsupportedParameter, p, `${described}; an optional object holding arrays is not differentiated yet: make it required, or keep its arrays in a required field.`);
           treeFields.push([prop.name, { ...(inner.tree as ParameterTree & { kind: 'object' }), optional: true }]);
           objectFields.push([prop.name, { kind: 'conditional', test: { kind: 'isUndefined', operand: given, orNull: true, at: p }, whenTrue: { kind: 'undefined', at: p }, whenFalse: inner.object, shape: { kind: 'record' }, at: p }]);
           continue;
@@ -132,6 +133,7 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
     const selfRead: Expr = { kind: 'var', var: self, at: p };
     const made = fields(objectType, [], 0, selfRead);
     const optional = objectType !== type;
+    if (optional && holdsArrays(made.tree, core)) unsupported(codes.unsupportedParameter, p, `parameter '${name}' is an optional object holding arrays, which is not differentiated yet: make it required, or give it a default.`);
     const tree: ParameterTree = optional ? { ...(made.tree as ParameterTree & { kind: 'object' }), optional: true } : made.tree;
     const object: Expr = optional
       ? { kind: 'conditional', test: { kind: 'isUndefined', operand: selfRead, orNull: true, at: p }, whenTrue: { kind: 'undefined', at: p }, whenFalse: made.object, shape: { kind: 'record' }, at: p }
@@ -196,6 +198,13 @@ function matrixOf(scope: ParameterScope, row: ArrayStorage, name: string, path: 
   const [stride, strideVar] = leaf('stride', shapes.int);
   const readonlyAs = `the parameter '${[name, ...path].join('.')}'`;
   return { tree: { kind: 'matrix', flat, rows, cols, stride }, object: { kind: 'matrix', flat: flatVar, rows: rowsVar, cols: colsVar, stride: strideVar, row, readonlyAs, at } };
+}
+
+/** Does the tree hold an array among its leaves (which the companion could not read where the object is absent)? */
+function holdsArrays(tree: ParameterTree, core: readonly CoreParameter[]): boolean {
+  if (tree.kind === 'leaf') return core[tree.index]!.var.shape.kind === 'array';
+  if (tree.kind === 'object') return tree.fields.some(([, t]) => holdsArrays(t, core));
+  return true;
 }
 
 /** An object default is repeated by the companion, so it must mean the same there: literals only. */

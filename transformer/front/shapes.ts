@@ -47,7 +47,8 @@ export function shapeOfType(tsApi: typeof ts, checker: ts.TypeChecker, declared:
     return { kind: 'other', text: checker.typeToString(declared) };
   }
   if (type.getCallSignatures().length > 0) return { kind: 'function' };
-  if (type.flags & f.Object) return shapes.record;
+  // An object type, or an intersection of them (`Vec & { offset: Vec }`).
+  if (type.flags & f.Object || (type.isIntersection() && type.types.every((t) => t.flags & f.Object))) return shapes.record;
   return { kind: 'other', text: checker.typeToString(declared) };
 }
 

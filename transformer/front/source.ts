@@ -64,7 +64,8 @@ export function holdsNumbers(ts: typeof import('typescript'), checker: ts.TypeCh
   const name = type.getSymbol()?.getName();
   if (name === 'Float64Array' || name === 'Float32Array') return true;
   if (type.getCallSignatures().length > 0) return false;
-  if (type.flags & ts.TypeFlags.Object) {
+  // An object type, or an intersection of them (`Vec & { offset: Vec }`).
+  if (type.flags & ts.TypeFlags.Object || type.isIntersection()) {
     return type.getProperties().some((prop) => {
       const decl = prop.valueDeclaration;
       return decl !== undefined && holdsNumbers(ts, checker, checker.getTypeOfSymbolAtLocation(prop, decl), depth + 1);
