@@ -44,16 +44,10 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
     // A destructured parameter (`{ x, y }: Vec`, `[a, b]: [number, number]`) is one of its own, taken
     // apart by the body's first statements.
     const variable = () => (ts.isIdentifier(p.name) ? scope.variable(p.name, p) : scope.leaf(name, shape, p));
-    if (shape.kind === 'records') {
-      if (p.initializer !== undefined) unsupported(codes.unsupportedParameter, p.initializer, 'an array of objects cannot have a default here; pass it explicitly.');
-      const { tree, object } = recordsOf(scope, shape.element, name, [], core, p);
-      signature.push({ name, default: undefined, tree });
-      body.push({ param: { var: variable(), companionDefault: undefined }, object });
-      continue;
-    }
-    if (shape.kind === 'matrix') {
-      if (p.initializer !== undefined) unsupported(codes.unsupportedParameter, p.initializer, 'an array of arrays cannot have a default here; pass it explicitly.');
-      const { tree, object } = matrixOf(scope, shape.row, name, [], core, p);
+    if (shape.kind === 'records' || shape.kind === 'matrix') {
+      const what = shape.kind === 'records' ? 'an array of objects' : 'an array of arrays';
+      if (p.initializer !== undefined) unsupported(codes.unsupportedParameter, p.initializer, `${what} cannot have a default here; pass it explicitly.`);
+      const { tree, object } = shape.kind === 'records' ? recordsOf(scope, shape.element, name, [], core, p) : matrixOf(scope, shape.row, name, [], core, p);
       signature.push({ name, default: undefined, tree });
       body.push({ param: { var: variable(), companionDefault: undefined }, object });
       continue;
