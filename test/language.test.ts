@@ -97,6 +97,19 @@ export function f(k: number, x: number): number {
 }`,
     points: [[0.7, 1.3], [-0.2, 0.5]],
   },
+  'functions made by factories as callbacks of array methods, named and given to a helper': {
+    source: `function makeScale(k: number) {
+  return (v: number) => k * v * v;
+}
+function total(xs: number[], f: (v: number) => number): number {
+  return xs.map(f).reduce((s, v) => s + v, 0);
+}
+export function f(xs: number[], k: number): number {
+  const sq = makeScale(k);
+  return xs.map(sq).reduce((s, v) => s + v, 0) + xs.reduce((s, v) => s + sq(v), 0) + total(xs, makeScale(2 * k));
+}`,
+    points: [[[1, 2, 0.5], 0.7], [[-0.3, 1.1], 2]],
+  },
   'rest parameters and spread arguments: a point spread into a helper, varargs helpers, Math.max over a spread': {
     source: `function norm3(x: number, y: number, z: number): number {
   return Math.sqrt(x * x + y * y + z * z);

@@ -15,8 +15,9 @@ import * as calls from './calls.js';
 import * as expressions from './expressions.js';
 import * as statements from './statements.js';
 import { assignedSymbols, hoistedVars } from './scopes.js';
-import type { BodyScope, Front, FunctionValue, Place } from './scope.js';
-import type { FunctionLike } from './source.js';
+import { isMade, type BodyScope, type Front, type FunctionValue, type MadeFunction, type Place } from './scope.js';
+import { callMadeWith, madeFunction } from './closures.js';
+import { skipOuter, type FunctionLike } from './source.js';
 import { numberAt, read, undefinedAt } from './values.js';
 
 /** Desugars one function's body. */
@@ -291,9 +292,21 @@ export class Body implements BodyScope {
       function: (decl, at) => this.front.function(decl, at),
       inline: (fn, args) => this.inline(fn, args),
       functionValue: (e) => this.functionValue(e),
+      madeCallback: (e) => {
+        const inner = skipOuter(this.ts, e);
+        const made = this.ts.isIdentifier(inner) ? (madeFunction(this, inner) ?? this.boundMade(inner)) : undefined;
+        return made === undefined ? undefined : (args, site) => callMadeWith(this, made, args, site);
+      },
       emit: (s) => void this.out.push(s),
       collect: (body) => this.collect(body),
     };
+  }
+
+  /** The function a call made that this body's function parameter `id` was given, if it was. */
+  private boundMade(id: ts.Identifier): MadeFunction | undefined {
+    const symbol = this.front.checker.getSymbolAtLocation(id);
+    const given = symbol === undefined ? undefined : this.bound.get(symbol);
+    return given !== undefined && isMade(given) ? given : undefined;
   }
 
   /** `e` itself if stable, else a temporary holding it. */

@@ -237,7 +237,7 @@ export function functionValue(b: BodyScope, e: ts.Expression): FunctionLike {
   if (ts.isArrowFunction(inner) || ts.isFunctionExpression(inner)) return inner;
   if (ts.isIdentifier(inner)) {
     const bound = madeFunction(b, inner) ?? boundFunction(b, inner);
-    if (bound !== undefined && isMade(bound)) unsupported(codes.unsupportedSyntax, e, `'${inner.text}' is a function made by a call; it is differentiated where it is called or given to a function's parameter, not as a callback of an array method yet: call it in an arrow ((v) => ${inner.text}(v)).`);
+    if (bound !== undefined && isMade(bound)) unsupported(codes.unsupportedSyntax, e, `'${inner.text}' is a function made by a call; it is differentiated where it is called, given to a function's parameter or to an array method, not returned by another factory yet: return an arrow that calls it ((v) => ${inner.text}(v)).`);
     if (bound !== undefined) return bound;
     const decl = b.front.checker.getSymbolAtLocation(inner)?.valueDeclaration;
     if (decl !== undefined && ts.isFunctionDeclaration(decl) && decl.body !== undefined && !decl.getSourceFile().isDeclarationFile) return decl;

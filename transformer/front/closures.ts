@@ -76,11 +76,16 @@ export function madeFunction(b: BodyScope, id: ts.Identifier): MadeFunction | un
 
 /** `f(args)` of a made function: the factory's body on its arguments, then the function it returns on these. */
 export function callMadeFunction(b: BodyScope, made: MadeFunction, e: ts.CallExpression): Expr {
-  const ts = b.ts;
   const args = b.operands(e.arguments.map((a) => () => {
-    if (ts.isSpreadElement(a)) unsupported(codes.unsupportedSyntax, a, 'spread arguments are not differentiated in a call of a made function; pass the arguments one by one.');
+    if (b.ts.isSpreadElement(a)) unsupported(codes.unsupportedSyntax, a, 'spread arguments are not differentiated in a call of a made function; pass the arguments one by one.');
     return b.expression(a);
   }));
+  return callMadeWith(b, made, args, e);
+}
+
+/** The made function on `args` at `e` (a call of it, or an array method's call of its callback). */
+export function callMadeWith(b: BodyScope, made: MadeFunction, args: readonly Expr[], e: ts.CallExpression): Expr {
+  const ts = b.ts;
   const factory = made.factory;
   // The factory as a callback written here: its parameters are given the captured values.
   const run = (returned: ts.Expression): Expr => {

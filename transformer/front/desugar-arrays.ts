@@ -26,6 +26,8 @@ export interface ArrayMethodScope {
   function(decl: FunctionLike, at: ts.Node): CoreFunction;
   /** The function an argument passes (written there, named, or a function parameter's): `desugar.ts`. */
   functionValue(e: ts.Expression): FunctionLike;
+  /** Where the argument names a function a call made (`closures.ts`): how to call it. */
+  madeCallback(e: ts.Expression): ((args: readonly Expr[], site: ts.CallExpression) => Expr) | undefined;
   /** A callback written at the call, its body desugared where it is called, for `args`: its value. */
   inline(fn: ts.ArrowFunction | ts.FunctionExpression, args: readonly Expr[]): Expr;
   emit(s: Stmt): void;
@@ -205,6 +207,8 @@ export function countedLoop(scope: ArrayMethodScope, at: ts.CallExpression, leng
  * only as many arguments as it declares, its value held in a variable named after `hint`.
  */
 function invoker(scope: ArrayMethodScope, arg: ts.Expression, at: ts.CallExpression): (args: readonly Expr[], hint: string) => Expr {
+  const made = scope.madeCallback(arg);
+  if (made !== undefined) return (args) => made(args, at);
   const callback = scope.functionValue(arg);
   if (!scope.ts.isFunctionDeclaration(callback) && isWrittenAt(scope, arg, callback)) return (args) => scope.inline(callback as ts.ArrowFunction | ts.FunctionExpression, args);
   const fn = scope.function(callback, arg);
