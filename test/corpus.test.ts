@@ -8,18 +8,10 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { assertClose, assertTreeGradient } from './gradcheck.js';
+import { checkAtPoint, type TableProgram } from './gradcheck.js';
 import { build, prelude } from './harness.js';
 
-interface Program {
-  readonly source: string;
-  readonly name: string;
-  readonly points: readonly (readonly unknown[])[];
-  /** Positions of parameters that are counts or indices, not differentiated. */
-  readonly discrete?: readonly number[];
-}
-
-const programs: Record<string, Program> = {
+const programs: Record<string, TableProgram> = {
   'finance: a Black–Scholes call with an erf approximation and an options object': {
     name: 'callPrice',
     source: `interface Market { rate: number; volatility: number; years?: number }
@@ -270,12 +262,9 @@ for (const [title, p] of Object.entries(programs)) {
     const m = build(`${prelude}${p.source}\n`);
     const f = m[p.name] as (...a: unknown[]) => number;
     for (const at of p.points) {
-      const [value, gradient] = m.valueAndGrad(f)(...structuredClone(at)) as [number, unknown[]];
-      assertClose(value, f(...structuredClone(at)), `${title}: value`, 1e-12, 1e-12);
+      const gradient = checkAtPoint(m.valueAndGrad, f, at, p, title, true);
       // One gradient per declared parameter; those left to their defaults are not checked here.
       assert.ok(gradient.length >= at.length, `${title}: one gradient per parameter`);
-      const differentiated = at.map((a, i) => (p.discrete?.includes(i) ? undefined : a));
-      assertTreeGradient((...a: unknown[]) => f(...structuredClone(a.map((x, i) => x ?? at[i]))), gradient.slice(0, at.length), differentiated, title);
     }
   });
 }

@@ -104,3 +104,34 @@ export function assertTreeGradient(f: (...args: any[]) => number, gradient: read
     assertClose(got as number, finiteDifference(along, [x], 0, step), `${what}: ∂/∂${path.join('.')}`);
   }
 }
+
+/** A program of a table of marked functions: its source, the marked function, points to check it at. */
+export interface TableProgram {
+  readonly source: string;
+  /** The marked function's name. */
+  readonly name: string;
+  readonly points: readonly (readonly unknown[])[];
+  /** Positions of parameters that are counts or indices, not differentiated. */
+  readonly discrete?: readonly number[];
+}
+
+/**
+ * `valueAndGrad(f)` at `at`: its value against the primal's, and its gradient at every number of
+ * the arguments (those at `discrete` aside) against 5-point finite differences. `fresh`: every
+ * evaluation gets a copy of the arguments (for functions that change them). Returns the gradient.
+ */
+export function checkAtPoint(
+  valueAndGrad: (f: (...a: unknown[]) => number) => (...a: unknown[]) => unknown,
+  f: (...a: unknown[]) => number,
+  at: readonly unknown[],
+  p: Pick<TableProgram, 'discrete'>,
+  title: string,
+  fresh = false,
+): unknown[] {
+  const given = (a: readonly unknown[]): unknown[] => (fresh ? structuredClone(a as unknown[]) : [...a]);
+  const [value, gradient] = valueAndGrad(f)(...given(at)) as [number, unknown[]];
+  assertClose(value, f(...given(at)), `${title}: value`, 1e-12, 1e-12);
+  const differentiated = at.map((a, i) => (p.discrete?.includes(i) ? undefined : a));
+  assertTreeGradient((...a: unknown[]) => f(...given(a.map((x, i) => x ?? at[i]))), gradient.slice(0, at.length), differentiated, title);
+  return gradient;
+}

@@ -7,17 +7,12 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { assertClose, assertTreeGradient, numbersIn } from './gradcheck.js';
+import { assertClose, checkAtPoint, numbersIn, type TableProgram } from './gradcheck.js';
 import { build, prelude } from './harness.js';
 
-interface Program {
-  readonly source: string;
-  /** The marked function's name. */
-  readonly name: string;
+interface Program extends TableProgram {
+  /** How many parameters the marked function declares: one gradient each. */
   readonly parameters: number;
-  readonly points: readonly (readonly unknown[])[];
-  /** Positions of parameters that are counts or indices, not differentiated. */
-  readonly discrete?: readonly number[];
 }
 
 const programs: Record<string, Program> = {
@@ -289,12 +284,9 @@ for (const [title, p] of Object.entries(programs)) {
     const m = build(`${prelude}${p.source}\n`);
     const f = m[p.name] as (...a: unknown[]) => number;
     for (const at of p.points) {
-      const [value, gradient] = m.valueAndGrad(f)(...at) as [number, unknown[]];
-      assertClose(value, f(...at), `${title}: value`, 1e-12, 1e-12);
-      assert.is(gradient.length, p.parameters, `${title}: one gradient per parameter`);
       // The steps count is not differentiated: only the numbers of the objects and arrays are.
-      const differentiated = at.map((a, i) => (p.discrete?.includes(i) ? undefined : a));
-      assertTreeGradient((...a: unknown[]) => f(...a.map((x, i) => x ?? at[i])), gradient, differentiated, title);
+      const gradient = checkAtPoint(m.valueAndGrad, f, at, p, title);
+      assert.is(gradient.length, p.parameters, `${title}: one gradient per parameter`);
       assert.equal(m.grad(f)(...at), gradient, `${title}: grad gives valueAndGrad's gradient`);
     }
   });

@@ -10,18 +10,10 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { assertClose, assertTreeGradient, numbersIn } from './gradcheck.js';
+import { assertClose, checkAtPoint, numbersIn, type TableProgram } from './gradcheck.js';
 import { build, compile, prelude } from './harness.js';
 
-interface Program {
-  readonly source: string;
-  readonly name: string;
-  readonly points: readonly (readonly unknown[])[];
-  /** Positions of parameters that are indices, not differentiated. */
-  readonly discrete?: readonly number[];
-}
-
-const programs: Record<string, Program> = {
+const programs: Record<string, TableProgram> = {
   'a graph layout stress energy: points as number[][], pairs through a distance helper': {
     name: 'stress',
     source: `function dist(a: readonly number[], b: readonly number[]): number {
@@ -269,12 +261,9 @@ for (const [title, p] of Object.entries(programs)) {
     const f = m[p.name] as (...a: unknown[]) => number;
     for (const at of p.points) {
       const before = JSON.stringify(numbersIn(at));
-      const [value, gradient] = m.valueAndGrad(f)(...at) as [number, unknown[]];
-      assertClose(value, f(...at), `${title}: value`, 1e-12, 1e-12);
-      assert.is(JSON.stringify(numbersIn(at)), before, `${title}: the caller's arrays are left as they were`);
       // The indices are not differentiated: only the numbers of the rows and arrays are.
-      const differentiated = at.map((a, i) => (p.discrete?.includes(i) ? undefined : a));
-      assertTreeGradient((...a: unknown[]) => f(...a.map((x, i) => x ?? at[i])), gradient, differentiated, title);
+      const gradient = checkAtPoint(m.valueAndGrad, f, at, p, title);
+      assert.is(JSON.stringify(numbersIn(at)), before, `${title}: the caller's arrays are left as they were`);
       assert.equal(m.grad(f)(...at), gradient, `${title}: grad gives valueAndGrad's gradient`);
     }
   });
