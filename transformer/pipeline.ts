@@ -3,7 +3,7 @@
  * differentiation because it decides what is differentiated as one symbolic unit.
  */
 import type ts from 'typescript';
-import { Unsupported } from './diagnostics.js';
+import { codes, Unsupported } from './diagnostics.js';
 import { emitCompanion, type CompanionBody, type Gradient } from './emit/emit.js';
 import { ScheduleCycle } from './coarse/schedule.js';
 import type { CoreProgram, SourceParameter, Var } from './front/core.js';
@@ -88,8 +88,9 @@ function compileProgram(ctx: PipelineContext, program: CoreProgram, name: string
     try {
       fine = compileFine(ctx, program, `${name}: residue: the whole function is differentiated on the operation tape, because ${why}`);
     } catch (fine) {
-      // What the tape cannot take either keeps the coarse diagnostic; a bug in the fine mode surfaces.
-      throw fine instanceof Unsupported ? coarse : fine;
+      // What the tape cannot take either keeps the coarse diagnostic, unless coarsening stopped only
+      // because recursion is the tape's to take; a bug in the fine mode surfaces.
+      throw fine instanceof Unsupported && !(coarse instanceof Unsupported && coarse.code === codes.recursion) ? coarse : fine;
     }
     return fine;
   }

@@ -52,6 +52,9 @@ export class Lowerer implements Lowering {
   readonly readonlyRecords = new Map<number, string>();
   readonly throws: ThrowSite[] = [];
 
+  /** Calls of a function inside itself lowered so far: recursion is unrolled while it stays small. */
+  private unrolledCalls = 0;
+
   constructor(readonly program: CoreProgram) {}
 
   /** Notes a loop's class in the report, with its line. */
@@ -406,6 +409,12 @@ export class Lowerer implements Lowering {
 
   call(e: Call): Value {
     const fn = e.fn;
+    const depth = this.stack.filter((frame) => frame.fn === fn).length;
+    if (depth > 0 && (depth >= unrolling.depth || ++this.unrolledCalls > unrolling.calls)) {
+      // Its depth is decided at run time (the unrolling would not end), or it is too deep or wide to
+      // coarsen well: the operation tape takes it, call by call.
+      unsupported(codes.recursion, e.at, `recursion that does not end within ${unrolling.depth} calls deep and ${unrolling.calls} calls in all, decided at compile time, cannot be coarsened.`);
+    }
     const args = e.args.map((a) => this.expression(a));
     const receiver = e.receiver === undefined ? undefined : this.expression(e.receiver);
     const thisValue = fn.thisOwner === fn.decl ? receiver : this.thisOf(fn.thisOwner);
@@ -424,3 +433,6 @@ export class Lowerer implements Lowering {
     return l.test === undefined ? this.graph.constant(1) : this.condition(l.test);
   }
 }
+
+/** How far recursion is unrolled into the graph, where the arguments that end it are known here. */
+const unrolling = { depth: 32, calls: 512 };

@@ -14,12 +14,13 @@
  * `fine-expressions.ts`'s, the values and frame they share `taping.ts`'s.
  */
 import type ts from 'typescript';
-import { borrowed, Frame, kindOf, outsideKind, ownerOf, storageOf, type Binding, type EmittedLoop, type Kind, type ReturnTarget, type Taping, type Val } from './taping.js';
+import { borrowed, Frame, kindOf, outsideKind, ownerOf, storageOf, type Binding, type EmittedLoop, type Kind, type ReturnTarget, type Val } from './taping.js';
 import * as expressions from './fine-expressions.js';
 import { codes, unsupported } from '../diagnostics.js';
 import { shapeOf, type ArrayStorage, type CoreFunction, type CoreProgram, type Expr, type Loop, type Stmt, type Var } from '../front/core.js';
 import { expressionsOf, forEachExpr, walk } from '../front/core-walk.js';
 import { activeVariables, callIsActive } from './fine-activity.js';
+import { callTaped, recursiveFunctions, type Recursing, type TapedFunction } from './fine-recursion.js';
 import { identifiersIn, Namer } from '../emit/names.js';
 import type { CompanionBody } from '../emit/emit.js';
 import { numberLiteral } from '../emit/syntax.js';
@@ -36,7 +37,7 @@ export function emitFineCompanion(tsApi: typeof ts, factory: ts.NodeFactory, sou
   return new FineEmitter(tsApi, factory, source).companion(withValue, wrt);
 }
 
-class FineEmitter implements Taping {
+class FineEmitter implements Recursing {
   out: ts.Statement[] = [];
   readonly stack: Frame[] = [];
   private readonly loops: EmittedLoop[] = [];
@@ -48,6 +49,10 @@ class FineEmitter implements Taping {
   inPlace = false;
   /** Above 0 while evaluating what only steers control flow: operations are computed, not recorded. */
   passive = 0;
+  readonly hoisted: ts.Statement[] = [];
+  readonly taped = new Map<CoreFunction, TapedFunction>();
+  /** Functions on a cycle of calls, which run as local functions instead of inlined (`fine-recursion.ts`). */
+  private readonly recursive: ReadonlySet<CoreFunction>;
 
   constructor(
     readonly ts: typeof import('typescript'),
@@ -56,6 +61,7 @@ class FineEmitter implements Taping {
   ) {
     this.namer = new Namer(namesToAvoid(ts, source.file, source.program.main.decl));
     this.tape = f.createIdentifier(this.namer.fresh('tape'));
+    this.recursive = recursiveFunctions(source.program.main);
   }
 
   companion(withValue: boolean, wrt: readonly number[] | undefined): CompanionBody {
@@ -117,6 +123,7 @@ class FineEmitter implements Taping {
     const gradientArray = f.createArrayLiteralExpression(gradients);
     const statements = [
       ...prologue,
+      ...this.hoisted,
       f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(result.value), f.createVariableDeclaration(result.shadow!, undefined, undefined, f.createNumericLiteral(0))], this.ts.NodeFlags.Let)),
       ...body,
       f.createExpressionStatement(this.method('sweep', [f.createIdentifier(result.shadow!)])),
@@ -142,12 +149,23 @@ class FineEmitter implements Taping {
     }
   }
 
-  /** A call to a function with source: inlined, its parameters bound to the arguments. */
+  localFunctionBody(frame: Frame, alone: boolean): ts.Statement[] {
+    const around = alone ? this.stack.splice(0) : [];
+    const passive = this.passive;
+    this.passive = 0;
+    try {
+      return this.functionBody(frame);
+    } finally {
+      this.stack.push(...around);
+      this.passive = passive;
+    }
+  }
+
+  /** A call to a function with source: inlined, its parameters bound to the arguments; a recursive one's local function called. */
   inline(call: Extract<Expr, { kind: 'call' }>): Val {
     const f = this.f;
     const fn = call.fn;
-    // The front end refuses recursion.
-    if (this.stack.some((fr) => fr.fn === fn)) throw new Error(`coarsegrad fine mode: '${fn.name}' calls itself`);
+    if (this.recursive.has(fn)) return callTaped(this, call);
     const args = call.args.map((a) => this.expression(a));
     const receiver = call.receiver === undefined ? undefined : this.expression(call.receiver);
     const kind = kindOf(fn.result);

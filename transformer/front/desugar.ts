@@ -83,9 +83,11 @@ class FrontEnd implements Front {
   function(decl: FunctionLike, at: ts.Node, bound: ReadonlyMap<ts.Symbol, FunctionValue> = new Map()): CoreFunction {
     const ts = this.ts;
     const done = bound.size === 0 ? this.functions.get(decl) : this.specialized.get(decl)?.find((s) => s.bound.size === bound.size && [...bound].every(([k, v]) => s.bound.get(k) === v))?.core;
-    if (done !== undefined || (bound.size > 0 && this.active.includes(decl))) {
-      if (this.active.includes(decl)) unsupported(codes.recursion, at, 'recursion cannot be differentiated yet; rewrite it as a loop.');
-      return done!;
+    // A recursive call reaches the core being desugared: its body is filled in when the outer call
+    // finishes, and the modes see a call of a function on the stack (`fine-recursion.ts`).
+    if (done !== undefined) return done;
+    if (this.active.includes(decl)) {
+      unsupported(codes.recursion, at, 'this recursive call gives the function a different function argument than the call that reached it; pass the same function down, or rewrite the recursion as a loop.');
     }
     if (decl.body === undefined) unsupported(codes.unknownCallee, decl, 'this function has no body to differentiate.');
     if (decl.asteriskToken || decl.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
