@@ -9,7 +9,9 @@ import { walk } from '../front/core-walk.js';
 import { mapsOfLoop } from './lower-maps.js';
 import { recurrence, reducedOrNested, refuseNested, type Updates } from './lower-reductions.js';
 import { codes, unsupported, Unsupported } from '../diagnostics.js';
-import { extremumOf, substitute, type CarriedNode, type Loop, type Node } from './ir.js';
+import { type CarriedNode, type Loop, type Node } from './ir.js';
+import { substitute } from './ir-rewrite.js';
+import { extremumOf } from './ir-patterns.js';
 import type { LoopExit, Lowering, State, Value } from './lowering.js';
 
 /**

@@ -7,7 +7,8 @@
  */
 import type ts from 'typescript';
 import { codes, unsupported } from '../diagnostics.js';
-import { dependsOn, substitute, type Loop, type Node } from './ir.js';
+import { dependsOn, type Loop, type Node } from './ir.js';
+import { substitute } from './ir-rewrite.js';
 import type { DynamicArray, Lowering, State, Value, Write } from './lowering.js';
 
 export function newDynamicArray(lo: Lowering, kind: DynamicArray['kind'], length: Node): Value {

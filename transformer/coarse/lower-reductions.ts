@@ -7,7 +7,9 @@ import type ts from 'typescript';
 import { splitSum } from './algebra.js';
 import type { Var } from '../front/core.js';
 import { codes, unsupported } from '../diagnostics.js';
-import { dependsOn, LoopReuse, extremumOf, isConst, isIncrementOf, loopsOf, substitute, type CarriedNode, type Graph, type Loop, type Node, type RecurrenceNode } from './ir.js';
+import { dependsOn, isConst, loopsOf, type CarriedNode, type Graph, type Loop, type Node, type RecurrenceNode } from './ir.js';
+import { LoopReuse, substitute } from './ir-rewrite.js';
+import { extremumOf, isIncrementOf } from './ir-patterns.js';
 import type { Lowering, Value } from './lowering.js';
 
 /**

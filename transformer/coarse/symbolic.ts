@@ -5,7 +5,8 @@
  * `adj(in_j) += adj(out) * ∂out/∂in_j`.
  */
 import { cancellingProduct, splitSum } from './algebra.js';
-import { dependsOn, isConst, loopsOf, operationCount, reads, substitute, type Graph, type Node, type RecurrenceNode, type ScatterNode } from './ir.js';
+import { dependsOn, isConst, loopsOf, operationCount, reads, type Graph, type Node, type RecurrenceNode, type ScatterNode } from './ir.js';
+import { substitute } from './ir-rewrite.js';
 import { primitive } from '../rules.js';
 import { newStats, simplifyGuarded, type SimplifyOptions, type SimplifyStats } from './simplify.js';
 import { bodyInputs, bodyOf, defaultSegmentLimit, differentiableArgs, segmentsOfInterest, wholeFunction, type Scope, type Segment } from './soi.js';
