@@ -8,61 +8,78 @@ import type {
   GradientTuple,
   GradOptions,
   NumericFunction,
-  ParameterIndex,
   SelectedGradients,
+  WrtEntry,
 } from './types.js';
 
 export { register } from './registry.js';
 export { checkSources, registerSources } from './versions.js';
 export { tape } from './tape.js';
 export { operations } from './operations.js';
-export type { Gradient, GradientTuple, GradOptions, Int, NumericFunction, ParameterIndex, SelectedGradients } from './types.js';
+export type { Gradient, GradientTuple, GradOptions, Int, NumericFunction, ParameterIndex, SelectedGradients, ThisGradient, WrtEntry } from './types.js';
 
 /** `grad(f)(...args)`: the gradient of `f` at `args`, one entry per parameter (or per `wrt` entry). */
 export function grad<F extends NumericFunction>(f: F): GradFunction<F, GradientTuple<Parameters<F>>>;
-export function grad<F extends NumericFunction, const W extends readonly ParameterIndex<F>[]>(
+export function grad<F extends NumericFunction, const W extends readonly WrtEntry<F>[]>(
   f: F,
   options: GradOptions<W>,
 ): GradFunction<F, SelectedGradients<F, W>>;
-export function grad(f: NumericFunction, options?: GradOptions<readonly number[]>): Function {
+export function grad(f: NumericFunction, options?: GradOptions<readonly (number | 'this')[]>): Function {
   const companions = companionsOf(f, 'grad');
   if (options === undefined) return companions.grad;
   const wrt = checkedWrt(options, companions, 'grad');
-  const full = companions.grad;
+  const full = fullCompanion(companions, wrt, 'grad');
+  const arity = companions.arity;
   return function (this: unknown, ...args: unknown[]) {
-    const all = full.apply(this, args);
-    return wrt.map((i) => all[i]);
+    const all = full === companions.grad ? full.apply(this, args) : full.apply(this, args)[1];
+    return wrt.map((i) => all[i === 'this' ? arity : i]);
   };
 }
 
 /** `valueAndGrad(f)(...args)`: `[f(...args), gradient]` from one pass of the companion. */
 export function valueAndGrad<F extends NumericFunction>(f: F): GradFunction<F, [number, GradientTuple<Parameters<F>>]>;
-export function valueAndGrad<F extends NumericFunction, const W extends readonly ParameterIndex<F>[]>(
+export function valueAndGrad<F extends NumericFunction, const W extends readonly WrtEntry<F>[]>(
   f: F,
   options: GradOptions<W>,
 ): GradFunction<F, [number, SelectedGradients<F, W>]>;
-export function valueAndGrad(f: NumericFunction, options?: GradOptions<readonly number[]>): Function {
+export function valueAndGrad(f: NumericFunction, options?: GradOptions<readonly (number | 'this')[]>): Function {
   const companions = companionsOf(f, 'valueAndGrad');
   if (options === undefined) return companions.valueAndGrad;
   const wrt = checkedWrt(options, companions, 'valueAndGrad');
-  const full = companions.valueAndGrad;
+  const full = fullCompanion(companions, wrt, 'valueAndGrad');
+  const arity = companions.arity;
   return function (this: unknown, ...args: unknown[]) {
-    const [value, all] = full.apply(this, args);
-    return [value, wrt.map((i) => all[i])];
+    const [value, all] = full.apply(this, args) as [number, unknown[]];
+    return [value, wrt.map((i) => all[i === 'this' ? arity : i])];
   };
 }
 
-function checkedWrt(options: GradOptions<readonly number[]>, companions: Companions, caller: string): readonly number[] {
+function checkedWrt(options: GradOptions<readonly (number | 'this')[]>, companions: Companions, caller: string): readonly (number | 'this')[] {
   const wrt = options?.wrt;
-  if (!Array.isArray(wrt)) throw new TypeError(`${caller}: options.wrt must be an array of parameter positions.`);
+  if (!Array.isArray(wrt)) throw new TypeError(`${caller}: options.wrt must be an array of parameter positions (and 'this').`);
   for (const i of wrt) {
-    if (!Number.isInteger(i) || i < 0 || i >= companions.arity) {
+    if (i !== 'this' && (!Number.isInteger(i) || i < 0 || i >= companions.arity)) {
       throw new RangeError(
-        `${caller}: wrt position ${String(i)} is not a parameter position (the function has ${companions.arity}).`,
+        `${caller}: wrt position ${String(i)} is not a parameter position (the function has ${companions.arity}) or 'this'.`,
       );
     }
   }
   return wrt.slice();
+}
+
+/**
+ * The companion that computes what `wrt` asks: the one with the gradient of `this` after the
+ * parameters' where it names `this`, else the usual one (`grad`'s own for `grad`).
+ */
+function fullCompanion(companions: Companions, wrt: readonly (number | 'this')[], caller: 'grad' | 'valueAndGrad'): (...args: any[]) => any {
+  if (!wrt.includes('this')) return caller === 'grad' ? companions.grad : companions.valueAndGrad;
+  const withThis = companions.withThis;
+  if (typeof withThis === 'function') return withThis;
+  throw new TypeError(
+    withThis === undefined
+      ? `${caller}: wrt 'this' needs a method of a class that reads numbers from 'this'; this function is not one.`
+      : `${caller}: the build could not differentiate this method with respect to 'this': ${withThis}`,
+  );
 }
 
 /**

@@ -11,6 +11,11 @@ export interface Companions {
   readonly grad: (...args: any[]) => unknown[];
   /** Number of parameters of the marked function, for checking `wrt`. */
   readonly arity: number;
+  /**
+   * A method reading numbers from `this`: `[value, gradients]` with the gradient with respect to
+   * `this` after the parameters' (`wrt: ['this']`); or why the build could not take it.
+   */
+  readonly withThis?: ((...args: any[]) => [number, unknown[]]) | string;
 }
 
 // Kept on globalThis under a registered symbol so that two copies of the package loaded into one
@@ -29,8 +34,9 @@ export function register<F extends Function>(
   valueAndGrad: Companions['valueAndGrad'],
   grad: Companions['grad'],
   arity: number,
+  withThis?: Companions['withThis'],
 ): F {
-  registry.set(primal, { valueAndGrad, grad, arity });
+  registry.set(primal, withThis === undefined ? { valueAndGrad, grad, arity } : { valueAndGrad, grad, arity, withThis });
   return primal;
 }
 

@@ -31,15 +31,25 @@ export type ParameterIndex<F extends NumericFunction> = Extract<keyof Parameters
   ? N
   : never;
 
+/** What `wrt` may name: a parameter position, or `'this'` for a method's object (its fields' gradient). */
+export type WrtEntry<F extends NumericFunction> = ParameterIndex<F> | 'this';
+
 /** Options of `grad` and `valueAndGrad`. */
-export interface GradOptions<W extends readonly number[]> {
-  /** Parameter positions to differentiate with respect to, in the order the gradient lists them. */
+export interface GradOptions<W extends readonly (number | 'this')[]> {
+  /** Parameter positions (and `'this'`) to differentiate with respect to, in the order the gradient lists them. */
   readonly wrt: W;
 }
 
-/** The gradients of the parameters at positions `W`, in that order. */
-export type SelectedGradients<F extends NumericFunction, W extends readonly number[]> = {
-  -readonly [K in keyof W]: Gradient<Parameters<F>[W[K]]>;
+/**
+ * The gradient with respect to a method's `this`: an object of its fields' gradients. Exact where
+ * the method declares its `this` (`loss(this: Model, x: number)`); a method's type does not carry
+ * its class otherwise, and the fields' gradients are `unknown` to the type checker.
+ */
+export type ThisGradient<F extends NumericFunction> = unknown extends ThisParameterType<F> ? { readonly [field: string]: unknown } : Gradient<ThisParameterType<F>>;
+
+/** The gradients of the parameters at positions `W` (and of `this`), in that order. */
+export type SelectedGradients<F extends NumericFunction, W extends readonly (number | 'this')[]> = {
+  -readonly [K in keyof W]: W[K] extends 'this' ? ThisGradient<F> : W[K] extends number ? Gradient<Parameters<F>[W[K]]> : never;
 };
 
 export type GradFunction<F extends NumericFunction, G> = (this: ThisParameterType<F>, ...args: Parameters<F>) => G;

@@ -185,7 +185,8 @@ function crossCheck(coarse: Record<string, any>, fine: Record<string, any>): voi
         crossChecked++;
         return result;
       };
-    registry.register(a, both(c.valueAndGrad, d.valueAndGrad, (r) => r[1]), both(c.grad, d.grad, (r) => r), c.arity);
+    const withThis = typeof c.withThis === 'function' && typeof d.withThis === 'function' ? both(c.withThis, d.withThis, (r) => r[1]) : c.withThis;
+    registry.register(a, both(c.valueAndGrad, d.valueAndGrad, (r) => r[1]), both(c.grad, d.grad, (r) => r), c.arity, withThis);
   };
   for (const [name, value] of Object.entries(coarse)) {
     pair(value, fine[name], name);

@@ -126,7 +126,7 @@ console.log(JSON.stringify({
 
 // The equality check of type-level test libraries: it tells apart `any`, unions and optional
 // elements, which a pair of `extends` checks would let through.
-const typesProgram = (flavour: string) => `import { grad, valueAndGrad, type Int } from 'coarsegrad';
+const typesProgram = (flavour: string) => `import { differentiable, grad, valueAndGrad, type Int } from 'coarsegrad';
 // ${flavour}
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
@@ -190,7 +190,27 @@ const arrayOfObjectsHasItsShape: Equal<ReturnType<typeof pointsGradient>, [{ x: 
 // @ts-expect-error rosen has no parameter at position 2
 grad(rosen, { wrt: [2] });
 
-export { fullIsPair, fullKeepsParameters, withValueNests, onlyYIsSingle, reorderedFollowsWrt, booleanHasNoGradient, sizeHasNoGradient, objectHasItsShape, arrayOfObjectsHasItsShape };
+class Regression {
+  w = new Float64Array(2);
+  b = 0;
+  @differentiable
+  loss(this: Regression, x: number): number {
+    return this.w[0]! * x + this.b;
+  }
+  @differentiable
+  lossUntyped(x: number): number {
+    return this.w[1]! * x + this.b;
+  }
+}
+const fit = new Regression();
+const withThis = grad(fit.loss, { wrt: ['this', 0] });
+const thisHasItsClassShape: Equal<ReturnType<typeof withThis>, [{ w: Float64Array; b: number; loss: undefined; lossUntyped: undefined }, number]> = true;
+const untypedThis = grad(fit.lossUntyped, { wrt: ['this'] });
+const untypedThisIsAnObject: Equal<ReturnType<typeof untypedThis>, [{ readonly [field: string]: unknown }]> = true;
+// @ts-expect-error 'that' is neither a parameter position nor 'this'
+grad(fit.loss, { wrt: ['that'] });
+
+export { fullIsPair, fullKeepsParameters, withValueNests, onlyYIsSingle, reorderedFollowsWrt, booleanHasNoGradient, sizeHasNoGradient, objectHasItsShape, arrayOfObjectsHasItsShape, thisHasItsClassShape, untypedThisIsAnObject };
 `;
 
 interface Builds {

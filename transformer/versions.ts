@@ -20,6 +20,7 @@ import type { FunctionLike } from './front/source.js';
 
 export class ProgramIndex {
   private readonly cores = new Map<FunctionLike, CoreProgram | { readonly failed: unknown }>();
+  private readonly receiverCores = new Map<FunctionLike, CoreProgram | { readonly failed: unknown }>();
   private inlined: Map<ts.SourceFile, Set<ts.Statement>> | undefined;
   /** The program's subclasses, for every marked function's desugaring. */
   private overrides: Overrides | undefined;
@@ -30,17 +31,21 @@ export class ProgramIndex {
     private readonly checker: ts.TypeChecker,
   ) {}
 
-  /** The core of a marked function, desugared once; throws what desugaring threw (a diagnostic). */
-  core(fn: FunctionLike): CoreProgram {
-    let found = this.cores.get(fn);
+  /**
+   * The core of a marked function, desugared once; throws what desugaring threw (a diagnostic).
+   * `withReceiver`: a method's core with its `this` taken as its last parameter.
+   */
+  core(fn: FunctionLike, withReceiver = false): CoreProgram {
+    const cores = withReceiver ? this.receiverCores : this.cores;
+    let found = cores.get(fn);
     if (found === undefined) {
       try {
         this.overrides ??= new Overrides(this.ts, this.checker, () => this.program.getSourceFiles());
-        found = desugar(this.ts, this.checker, fn, fn.getSourceFile(), this.overrides);
+        found = desugar(this.ts, this.checker, fn, fn.getSourceFile(), this.overrides, withReceiver);
       } catch (error) {
         found = { failed: error };
       }
-      this.cores.set(fn, found);
+      cores.set(fn, found);
     }
     if ('failed' in found) throw found.failed;
     return found;

@@ -12,6 +12,8 @@ import { compileFunction, type CompiledFunction } from '../pipeline.js';
 import type { CompanionBody } from './emit.js';
 import type { SimplifyOptions } from '../coarse/simplify.js';
 import { versionsOf, type ProgramIndex } from '../versions.js';
+import { holdsNumbers } from '../front/source.js';
+import * as path from 'node:path';
 
 export interface FileContext {
   readonly ts: typeof ts;
@@ -37,6 +39,11 @@ interface Companion {
   readonly gradName: string;
   /** Companions for call sites that name `wrt`, by `grad:0,1` / `valueAndGrad:1`. */
   readonly specialized: Map<string, { readonly name: string; readonly wrt: readonly number[]; readonly withValue: boolean }>;
+  /**
+   * A method reading numbers from `this`: compiled again with `this` as its last parameter, for
+   * `grad(m.loss, { wrt: ['this'] })`; or why that cannot be done, for the runtime's message.
+   */
+  readonly receiver: CompiledFunction | string | undefined;
 }
 
 export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFile {
@@ -59,6 +66,7 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
     companions.set(m.fn, {
       marked: m,
       compiled,
+      receiver: m.spelling === 'method' && !m.isStatic && readsThis(ts, m.fn) && holdsNumbers(ts, checker, checker.getTypeAtLocation(m.fn.parent)) ? compileWithReceiver(fc, file, m, runtime.text) : undefined,
       valueAndGradName: named ? namer.fresh(`${m.name}$valueAndGrad`) : '',
       gradName: named ? namer.fresh(`${m.name}$grad`) : '',
       specialized: new Map(),
@@ -94,12 +102,13 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
   findSites(file);
   if (fc.trace !== undefined) report(fc, file, companions);
 
-  const register = (primal: ts.Expression, c: Companion, valueAndGrad: ts.Expression, grad: ts.Expression): ts.Expression =>
+  const register = (primal: ts.Expression, c: Companion, valueAndGrad: ts.Expression, grad: ts.Expression, withThis?: ts.Expression): ts.Expression =>
     f.createCallExpression(f.createPropertyAccessExpression(runtime, 'register'), undefined, [
       primal,
       valueAndGrad,
       grad,
       f.createNumericLiteral(c.compiled.arity),
+      ...(withThis === undefined ? [] : [withThis]),
     ]);
 
   const companionExpression = (c: Companion, body: CompanionBody): ts.Expression =>
@@ -197,13 +206,6 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
     return { parameters: body.parameters, body: f.updateBlock(body.body, [check, ...body.body.statements]) };
   };
 
-  /** Does the function read `this` (outside functions of its own)? */
-  const readsThis = (fn: ts.Node): boolean => {
-    const visit = (n: ts.Node): boolean =>
-      n.kind === ts.SyntaxKind.ThisKeyword || ((!ts.isFunctionLike(n) || ts.isArrowFunction(n)) && ts.forEachChild(n, visit) === true);
-    return ts.forEachChild(fn, visit) === true;
-  };
-
   /** A class with marked methods gains a static block registering their companions. */
   const classWithCompanions = <C extends ts.ClassDeclaration | ts.ClassExpression>(node: C): C => {
     const visited = ts.visitEachChild(node, visit, fc.context) as C;
@@ -212,8 +214,9 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
       if (c === undefined || c.marked.spelling !== 'method') return [];
       const owner = c.marked.isStatic ? f.createThis() : f.createPropertyAccessExpression(f.createThis(), 'prototype');
       const primal = f.createPropertyAccessExpression(owner, c.marked.name);
-      const method = (body: CompanionBody) => companionExpression(c, readsThis(c.marked.fn) ? withThisCheck(body, c.marked.name) : body);
-      return [f.createExpressionStatement(register(primal, c, method(c.compiled.valueAndGrad), method(c.compiled.grad)))];
+      const method = (body: CompanionBody) => companionExpression(c, readsThis(ts, c.marked.fn) ? withThisCheck(body, c.marked.name) : body);
+      const withThis = c.receiver === undefined ? undefined : typeof c.receiver === 'string' ? f.createStringLiteral(c.receiver) : method(c.receiver.valueAndGrad);
+      return [f.createExpressionStatement(register(primal, c, method(c.compiled.valueAndGrad), method(c.compiled.grad), withThis))];
     });
     if (registrations.length === 0) return visited;
     const block = f.createClassStaticBlockDeclaration(f.createBlock(registrations, true));
@@ -262,9 +265,11 @@ function report(fc: FileContext, file: ts.SourceFile, companions: ReadonlyMap<ts
       [c.valueAndGradName || `${c.marked.name}$valueAndGrad`, c.compiled.valueAndGrad],
       [c.gradName || `${c.marked.name}$grad`, c.compiled.grad],
       ...[...c.specialized.values()].map(({ name, wrt, withValue }): [string, CompanionBody] => [name, c.compiled.specialize(wrt, withValue)]),
+      ...(c.receiver !== undefined && typeof c.receiver !== 'string' ? [[`${c.marked.name}$valueAndGrad$this`, c.receiver.valueAndGrad] as [string, CompanionBody]] : []),
     ];
     const texts = named.map(([name, body]) => printer.printNode(ts.EmitHint.Unspecified, f.createFunctionDeclaration(undefined, undefined, name, undefined, body.parameters, undefined, body.body), file));
-    fc.trace!(`${c.compiled.trace}\n  companions:\n\n${texts.join('\n\n')}`);
+    const receiver = c.receiver === undefined ? '' : typeof c.receiver === 'string' ? `\n  with respect to 'this': not differentiated, because ${c.receiver}` : `\n  with respect to 'this' too:\n${c.receiver.trace}`;
+    fc.trace!(`${c.compiled.trace}${receiver}\n  companions:\n\n${texts.join('\n\n')}`);
   }
 }
 
@@ -284,6 +289,32 @@ function compileGuarded(fc: FileContext, file: ts.SourceFile, m: Marked, runtime
     }
     return undefined;
   }
+}
+
+/**
+ * A method compiled with its `this` as a parameter (`ProgramIndex.core`). What it cannot take is no
+ * build error (the method's own companions stand): it is the reason the runtime gives where
+ * `wrt: ['this']` is asked. An internal error is a diagnostic, as everywhere.
+ */
+function compileWithReceiver(fc: FileContext, file: ts.SourceFile, m: Marked, runtime: string): CompiledFunction | string | undefined {
+  try {
+    const context = { ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file, runtime, mode: fc.mode, segmentLimit: fc.segmentLimit, simplify: fc.simplify, debug: false };
+    return compileFunction(context, fc.index.core(m.fn, true), displayName(fc.ts, m));
+  } catch (error) {
+    if (error instanceof Unsupported) {
+      const at = error.node.getSourceFile();
+      return `${error.message} (${path.basename(at.fileName)}, line ${at.getLineAndCharacterOfPosition(error.node.getStart(at)).line + 1})`;
+    }
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    fc.addDiagnostic(diagnosticAt(fc.ts, m.fn.name ?? m.fn, codes.internal, `internal error while differentiating '${displayName(fc.ts, m)}' with respect to 'this'; please report it with this function. ${detail}`));
+    return undefined;
+  }
+}
+
+/** Does the function read `this` (outside functions of its own)? */
+function readsThis(ts: typeof import('typescript'), fn: ts.Node): boolean {
+  const visit = (n: ts.Node): boolean => n.kind === ts.SyntaxKind.ThisKeyword || ((!ts.isFunctionLike(n) || ts.isArrowFunction(n)) && ts.forEachChild(n, visit) === true);
+  return ts.forEachChild(fn, visit) === true;
 }
 
 /** A marked function as the report and messages name it: a method with its class (`Model.loss`). */

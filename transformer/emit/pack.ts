@@ -52,14 +52,17 @@ export function packCompanion(
   // The leaves' names are declared here too, used or not.
   const namer = new Namer([...identifiersOf(tsApi, inner.body), ...leafNames]);
   const prologue: ts.Statement[] = [];
-  const sourceNames: string[] = [];
+  /** Each source parameter as the companion reads it: a parameter's name, or `this` for a method's receiver. */
+  const sources: (() => ts.Expression)[] = [];
   const parameters = signature.map((p) => {
     if (p.tree.kind === 'leaf') {
-      sourceNames.push(leafNames[p.tree.index]!);
+      const leaf = leafNames[p.tree.index]!;
+      sources.push(() => f.createIdentifier(leaf));
       return inner.parameters[p.tree.index]!;
     }
-    const name = namer.fresh(p.name);
-    sourceNames.push(name);
+    const name = p.receiver === true ? undefined : namer.fresh(p.name);
+    const source = () => (name === undefined ? f.createThis() : f.createIdentifier(name));
+    sources.push(source);
     const declare = (leaf: number, value: ts.Expression) =>
       prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(leafNames[leaf]!, undefined, undefined, value)], tsApi.NodeFlags.Const)));
     /** `chained`: under an optional object, where each access continues its `?.` chain. */
@@ -97,8 +100,8 @@ export function packCompanion(
         read(t, access, optional || chained);
       }
     };
-    read(p.tree, f.createIdentifier(name));
-    return f.createParameterDeclaration(undefined, undefined, name, undefined, undefined, p.default);
+    read(p.tree, source());
+    return name === undefined ? undefined : f.createParameterDeclaration(undefined, undefined, name, undefined, undefined, p.default);
   });
   const gradients = (leafGradients: readonly ts.Expression[]): ts.Expression => {
     let next = 0;
@@ -144,7 +147,7 @@ export function packCompanion(
       const missing = f.createStrictEquality(f.createIdentifier(leafNames[tree.index]!), f.createIdentifier('undefined'));
       return f.createConditionalExpression(missing, f.createToken(tsApi.SyntaxKind.QuestionToken), f.createIdentifier('undefined'), f.createToken(tsApi.SyntaxKind.ColonToken), g);
     };
-    return f.createArrayLiteralExpression(positions.map((i) => build(signature[i]!.tree, f.createIdentifier(sourceNames[i]!))));
+    return f.createArrayLiteralExpression(positions.map((i) => build(signature[i]!.tree, sources[i]!())));
   };
   const leafCount = leafPositions(signature, positions).length;
   /** The packed result of a companion result `e`: taken apart where it is written out, else read by index. */
@@ -183,7 +186,7 @@ export function packCompanion(
     return node;
   };
   const statements = inner.body.statements.map(visit);
-  return { parameters, body: f.updateBlock(inner.body, [...prologue, ...statements]) };
+  return { parameters: parameters.filter((p): p is ts.ParameterDeclaration => p !== undefined), body: f.updateBlock(inner.body, [...prologue, ...statements]) };
 }
 
 /** Every identifier the companion spells, so that the object parameters' names take none of them. */

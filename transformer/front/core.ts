@@ -234,6 +234,8 @@ export interface SourceParameter {
   readonly name: string;
   readonly default: ts.Expression | undefined;
   readonly tree: ParameterTree;
+  /** A method's `this`, taken as a parameter (the last one): read from `this`, not passed. */
+  readonly receiver?: boolean;
 }
 
 export interface CoreFunction {

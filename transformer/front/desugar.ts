@@ -30,8 +30,16 @@ import { returnedShape } from './values.js';
  * The core of `main`. `overrides` knows the program's subclasses (built once per program by the
  * caller); without it, those of `main`'s file.
  */
-export function desugar(tsApi: typeof ts, checker: ts.TypeChecker, main: FunctionLike, companionFile: ts.SourceFile, overrides = new Overrides(tsApi, checker, () => [main.getSourceFile()])): CoreProgram {
-  const front = new FrontEnd(tsApi, checker, main, companionFile, overrides);
+export function desugar(
+  tsApi: typeof ts,
+  checker: ts.TypeChecker,
+  main: FunctionLike,
+  companionFile: ts.SourceFile,
+  overrides = new Overrides(tsApi, checker, () => [main.getSourceFile()]),
+  /** Take a method's `this` as its last parameter (`markedParameters`). */
+  withReceiver = false,
+): CoreProgram {
+  const front = new FrontEnd(tsApi, checker, main, companionFile, overrides, withReceiver);
   const core = front.function(main, main);
   return { main: core, discrete: findDiscrete(core), sources: new Set<ts.Node>([...front.functions.keys(), ...front.constants]) };
 }
@@ -43,6 +51,7 @@ class FrontEnd implements Front {
   readonly specialized = new Map<FunctionLike, { readonly bound: ReadonlyMap<ts.Symbol, FunctionValue>; readonly core: CoreFunction }[]>();
   /** Functions whose bodies are being desugared, outermost first: a call to one of them is recursion. */
   readonly active: FunctionLike[] = [];
+  receiver: Var | undefined;
   private readonly vars = new Map<ts.Symbol, Var>();
   private nextVar = 0;
   /** Constants being folded, against a constant defined by itself. */
@@ -58,6 +67,7 @@ class FrontEnd implements Front {
     readonly main: FunctionLike,
     readonly companionFile: ts.SourceFile,
     readonly overrides: Overrides,
+    private readonly withReceiver: boolean,
   ) {
     const k = ts.SyntaxKind;
     this.binary = new Map<ts.SyntaxKind, BinaryOp>([
@@ -95,7 +105,9 @@ class FrontEnd implements Front {
     }
     const isMain = decl === this.main;
     const body = new Body(this, decl, bound);
-    const marked = isMain ? markedParameters(this, decl) : undefined;
+    const receiver = isMain && this.withReceiver && ts.isMethodDeclaration(decl) ? { type: this.checker.getTypeAtLocation(decl.parent), at: decl.name } : undefined;
+    const marked = isMain ? markedParameters(this, decl, receiver) : undefined;
+    if (marked !== undefined) this.receiver = marked.receiver;
     const bodyParams = marked?.body ?? decl.parameters.map((p, index) => ({ param: this.helperParameter(p, index), object: undefined }));
     const params = marked?.core ?? bodyParams.map((p) => p.param);
     const core: CoreFunction = {

@@ -39,7 +39,10 @@ export function expression(b: BodyScope, e: ts.Expression, place: Place = 'value
     const site = thisSite(ts, e);
     const constructing = b.constructing.find((c) => c.owner === site);
     if (constructing !== undefined) return constructing.self;
-    return { kind: 'this', owner: thisOwnerOf(ts, e), shape: front.shape(e), at: e };
+    const owner = thisOwnerOf(ts, e);
+    // The marked method's `this`, where it is taken as a parameter: the object rebuilt from its leaves.
+    if (owner === front.main && front.receiver !== undefined) return { kind: 'var', var: front.receiver, at: e };
+    return { kind: 'this', owner, shape: front.shape(e), at: e };
   }
   if (ts.isPrefixUnaryExpression(e)) return prefixUnary(b, e, place);
   if (ts.isPostfixUnaryExpression(e)) return b.update(e.operand, e.operator === ts.SyntaxKind.PlusPlusToken ? '+' : '-', true, place, e);

@@ -27,12 +27,19 @@ export interface MarkedParameters {
   readonly signature: SourceParameter[];
   /** One per source parameter: the variable the body reads, and the object it is built from its leaves. */
   readonly body: { readonly param: CoreParameter; readonly object: Expr | undefined }[];
+  /** The variable a method's `this` is, where it is taken as a parameter (see `markedParameters`). */
+  readonly receiver: Var | undefined;
 }
 
 /** Deep enough for any real parameter, and an end for recursive types. */
 const maxDepth = 6;
 
-export function markedParameters(scope: ParameterScope, decl: { readonly parameters: ts.NodeArray<ts.ParameterDeclaration> }): MarkedParameters {
+/**
+ * `receiver`: a method's `this`, of that type, taken as one more object parameter after the others
+ * (the source parameter `this`), so that its numbers can be differentiated: what
+ * `grad(m.loss, { wrt: ['this'] })` asks (a model's weights).
+ */
+export function markedParameters(scope: ParameterScope, decl: { readonly parameters: ts.NodeArray<ts.ParameterDeclaration> }, receiver?: { readonly type: ts.Type; readonly at: ts.Node }): MarkedParameters {
   const ts = scope.ts;
   const core: CoreParameter[] = [];
   const signature: SourceParameter[] = [];
@@ -64,78 +71,16 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
       continue;
     }
     if (p.initializer !== undefined) constantObject(ts, p.initializer);
-    // The caller's object itself, for the writes of a function that changes it in place.
-    const self = scope.leaf(`${name}_object`, shapes.record, p);
-    const selfIndex = core.length;
-    core.push({ var: self, companionDefault: undefined });
-    const fields = (t: ts.Type, path: readonly string[], depth: number, original: Expr): { tree: ParameterTree; object: Expr } => {
-      const treeFields: [string, ParameterTree][] = [];
-      const objectFields: [string, Expr][] = [];
-      for (const prop of scope.checker.getPropertiesOfType(t)) {
-        const decl = prop.valueDeclaration ?? prop.declarations?.[0];
-        // Methods and getters are the type's code, not its data: called on the object rebuilt here.
-        if (decl === undefined || ts.isMethodDeclaration(decl) || ts.isMethodSignature(decl) || ts.isGetAccessor(decl) || ts.isSetAccessor(decl)) continue;
-        const at = [...path, prop.name];
-        const fieldType = scope.checker.getTypeOfSymbolAtLocation(prop, p);
-        const fieldShape = shapeOfType(ts, scope.checker, fieldType);
-        const described = `the field '${at.join('.')}' of parameter '${name}' has type '${scope.checker.typeToString(fieldType)}'`;
-        // `base?: { x: number }`: the object where the caller gives one, else `undefined`.
-        const defined = fieldType.getNonNullableType();
-        if (fieldType.isUnion() && defined !== fieldType && !defined.isUnion() && shapeOfType(ts, scope.checker, defined).kind === 'record' && holdsNumbers(ts, scope.checker, defined)) {
-          if (depth >= maxDepth) unsupported(codes.unsupportedParameter, p, `${described}, nested deeper than ${maxDepth} objects; pass the inner object as a parameter of its own.`);
-          const given: Expr = { kind: 'field', object: original, name: prop.name, shape: shapes.record, at: p };
-          const inner = fields(defined, at, depth + 1, given);
-          if (holdsArrays(inner.tree, core)) unsupported(codes.unsupportedParameter, p, `${described}; an optional object holding arrays is not differentiated yet: make it required, or keep its arrays in a required field.`);
-          treeFields.push([prop.name, { ...(inner.tree as ParameterTree & { kind: 'object' }), optional: true }]);
-          objectFields.push([prop.name, { kind: 'conditional', test: { kind: 'isUndefined', operand: given, orNull: true, at: p }, whenTrue: { kind: 'undefined', at: p }, whenFalse: inner.object, shape: { kind: 'record' }, at: p }]);
-          continue;
-        }
-        if (fieldShape.kind === 'record' && holdsNumbers(ts, scope.checker, fieldType)) {
-          if (depth >= maxDepth) unsupported(codes.unsupportedParameter, p, `${described}, nested deeper than ${maxDepth} objects; pass the inner object as a parameter of its own.`);
-          const inner = fields(fieldType, at, depth + 1, { kind: 'field', object: original, name: prop.name, shape: shapes.record, at: p });
-          treeFields.push([prop.name, inner.tree]);
-          objectFields.push([prop.name, inner.object]);
-          continue;
-        }
-        if (fieldShape.kind === 'records' || fieldShape.kind === 'matrix') {
-          const inner = fieldShape.kind === 'records' ? recordsOf(scope, fieldShape.element, name, at, core, p) : matrixOf(scope, fieldShape.row, name, at, core, p);
-          treeFields.push([prop.name, inner.tree]);
-          objectFields.push([prop.name, inner.object]);
-          continue;
-        }
-        if (fieldShape.kind === 'other' && holdsNumbers(ts, scope.checker, fieldType)) {
-          unsupported(
-            codes.unsupportedParameter,
-            p,
-            fieldType.isUnion()
-              ? defined !== fieldType && !defined.isUnion()
-                ? `${described}; an optional array is not differentiated yet: make the field required, and give an empty array where there is none.`
-                : `${described}; a union of several types holding numbers (Vec | number) is not differentiated yet: give the field one type (it may be optional, base?: Vec).`
-              : `${described}; arrays nested deeper than rows of numbers (number[][][]) and arrays of objects holding arrays of arrays, objects of arrays, strings or optional fields are not differentiated yet: pass the numbers as a flat 'number[]' or 'Float64Array', as rows (number[][]), or as an array of objects of numbers and arrays of numbers.`,
-          );
-        }
-        const leaf = scope.leaf(`${name}_${at.join('_')}`, fieldShape, p);
-        treeFields.push([prop.name, { kind: 'leaf', index: core.length, optional: fieldShape.kind === 'number' && fieldShape.optional }]);
-        objectFields.push([prop.name, { kind: 'var', var: leaf, at: p }]);
-        core.push({ var: leaf, companionDefault: undefined });
-      }
-      const tree: ParameterTree = { kind: 'object', fields: treeFields, ...(depth === 0 ? { self: selfIndex } : {}) };
-      return { tree, object: { kind: 'objectLiteral', fields: objectFields, readonlyAs: `the parameter object '${name}'`, original, at: p } };
-    };
-    // `opts?: Options`: the object where the caller gives one, else `undefined`.
-    const objectType = type.getNonNullableType();
-    const selfRead: Expr = { kind: 'var', var: self, at: p };
-    const made = fields(objectType, [], 0, selfRead);
-    const optional = objectType !== type;
-    if (optional && holdsArrays(made.tree, core)) unsupported(codes.unsupportedParameter, p, `parameter '${name}' is an optional object holding arrays, which is not differentiated yet: make it required, or give it a default.`);
-    const tree: ParameterTree = optional ? { ...(made.tree as ParameterTree & { kind: 'object' }), optional: true } : made.tree;
-    const object: Expr = optional
-      ? { kind: 'conditional', test: { kind: 'isUndefined', operand: selfRead, orNull: true, at: p }, whenTrue: { kind: 'undefined', at: p }, whenFalse: made.object, shape: { kind: 'record' }, at: p }
-      : made.object;
+    const { tree, object } = objectParameter(scope, name, type, p, core);
     signature.push({ name, default: p.initializer, tree });
     body.push({ param: { var: variable(), companionDefault: p.initializer }, object });
   }
-  return { core, signature, body };
+  if (receiver === undefined) return { core, signature, body, receiver: undefined };
+  const { tree, object } = objectParameter(scope, 'this', receiver.type, receiver.at, core);
+  const self = scope.leaf('self', shapes.record, receiver.at);
+  signature.push({ name: 'this', default: undefined, tree, receiver: true });
+  body.push({ param: { var: self, companionDefault: undefined }, object });
+  return { core, signature, body, receiver: self };
 }
 
 /**
@@ -212,4 +157,82 @@ function constantObject(ts: typeof import('typescript'), e: ts.Expression): void
     if (!constant) unsupported(codes.unsupportedParameter, property, 'the default of an object parameter may hold only literals (numbers, strings, booleans, objects of them); pass other values explicitly.');
     if (ts.isObjectLiteralExpression(value!)) constantObject(ts, value!);
   }
+}
+
+/**
+ * An object parameter taken into leaves: the caller's object itself (a leaf of its own, for the
+ * writes of a function that changes it in place), then each number, array or other value in it,
+ * and the body's object rebuilt from them. `node` is where messages point.
+ */
+function objectParameter(scope: ParameterScope, name: string, type: ts.Type, node: ts.Node, core: CoreParameter[]): { tree: ParameterTree; object: Expr } {
+  const ts = scope.ts;
+  // The caller's object itself, for the writes of a function that changes it in place.
+  const self = scope.leaf(`${name}_object`, shapes.record, node);
+  const selfIndex = core.length;
+  core.push({ var: self, companionDefault: undefined });
+  const fields = (t: ts.Type, path: readonly string[], depth: number, original: Expr): { tree: ParameterTree; object: Expr } => {
+    const treeFields: [string, ParameterTree][] = [];
+    const objectFields: [string, Expr][] = [];
+    for (const prop of scope.checker.getPropertiesOfType(t)) {
+      const decl = prop.valueDeclaration ?? prop.declarations?.[0];
+      // Methods and getters are the type's code, not its data: called on the object rebuilt here.
+      if (decl === undefined || ts.isMethodDeclaration(decl) || ts.isMethodSignature(decl) || ts.isGetAccessor(decl) || ts.isSetAccessor(decl)) continue;
+      const at = [...path, prop.name];
+      const fieldType = scope.checker.getTypeOfSymbolAtLocation(prop, node);
+      const fieldShape = shapeOfType(ts, scope.checker, fieldType);
+      const described = `the field '${at.join('.')}' of parameter '${name}' has type '${scope.checker.typeToString(fieldType)}'`;
+      // `base?: { x: number }`: the object where the caller gives one, else `undefined`.
+      const defined = fieldType.getNonNullableType();
+      if (fieldType.isUnion() && defined !== fieldType && !defined.isUnion() && shapeOfType(ts, scope.checker, defined).kind === 'record' && holdsNumbers(ts, scope.checker, defined)) {
+        if (depth >= maxDepth) unsupported(codes.unsupportedParameter, node, `${described}, nested deeper than ${maxDepth} objects; pass the inner object as a parameter of its own.`);
+        const given: Expr = { kind: 'field', object: original, name: prop.name, shape: shapes.record, at: node };
+        const inner = fields(defined, at, depth + 1, given);
+        if (holdsArrays(inner.tree, core)) unsupported(codes.unsupportedParameter, node, `${described}; an optional object holding arrays is not differentiated yet: make it required, or keep its arrays in a required field.`);
+        treeFields.push([prop.name, { ...(inner.tree as ParameterTree & { kind: 'object' }), optional: true }]);
+        objectFields.push([prop.name, { kind: 'conditional', test: { kind: 'isUndefined', operand: given, orNull: true, at: node }, whenTrue: { kind: 'undefined', at: node }, whenFalse: inner.object, shape: { kind: 'record' }, at: node }]);
+        continue;
+      }
+      if (fieldShape.kind === 'record' && holdsNumbers(ts, scope.checker, fieldType)) {
+        if (depth >= maxDepth) unsupported(codes.unsupportedParameter, node, `${described}, nested deeper than ${maxDepth} objects; pass the inner object as a parameter of its own.`);
+        const inner = fields(fieldType, at, depth + 1, { kind: 'field', object: original, name: prop.name, shape: shapes.record, at: node });
+        treeFields.push([prop.name, inner.tree]);
+        objectFields.push([prop.name, inner.object]);
+        continue;
+      }
+      if (fieldShape.kind === 'records' || fieldShape.kind === 'matrix') {
+        const inner = fieldShape.kind === 'records' ? recordsOf(scope, fieldShape.element, name, at, core, node) : matrixOf(scope, fieldShape.row, name, at, core, node);
+        treeFields.push([prop.name, inner.tree]);
+        objectFields.push([prop.name, inner.object]);
+        continue;
+      }
+      if (fieldShape.kind === 'other' && holdsNumbers(ts, scope.checker, fieldType)) {
+        unsupported(
+          codes.unsupportedParameter,
+          node,
+          fieldType.isUnion()
+            ? defined !== fieldType && !defined.isUnion()
+              ? `${described}; an optional array is not differentiated yet: make the field required, and give an empty array where there is none.`
+              : `${described}; a union of several types holding numbers (Vec | number) is not differentiated yet: give the field one type (it may be optional, base?: Vec).`
+            : `${described}; arrays nested deeper than rows of numbers (number[][][]) and arrays of objects holding arrays of arrays, objects of arrays, strings or optional fields are not differentiated yet: pass the numbers as a flat 'number[]' or 'Float64Array', as rows (number[][]), or as an array of objects of numbers and arrays of numbers.`,
+        );
+      }
+      const leaf = scope.leaf(`${name}_${at.join('_')}`, fieldShape, node);
+      treeFields.push([prop.name, { kind: 'leaf', index: core.length, optional: fieldShape.kind === 'number' && fieldShape.optional }]);
+      objectFields.push([prop.name, { kind: 'var', var: leaf, at: node }]);
+      core.push({ var: leaf, companionDefault: undefined });
+    }
+    const tree: ParameterTree = { kind: 'object', fields: treeFields, ...(depth === 0 ? { self: selfIndex } : {}) };
+    return { tree, object: { kind: 'objectLiteral', fields: objectFields, readonlyAs: `the parameter object '${name}'`, original, at: node } };
+  };
+  // `opts?: Options`: the object where the caller gives one, else `undefined`.
+  const objectType = type.getNonNullableType();
+  const selfRead: Expr = { kind: 'var', var: self, at: node };
+  const made = fields(objectType, [], 0, selfRead);
+  const optional = objectType !== type;
+  if (optional && holdsArrays(made.tree, core)) unsupported(codes.unsupportedParameter, node, `parameter '${name}' is an optional object holding arrays, which is not differentiated yet: make it required, or give it a default.`);
+  const tree: ParameterTree = optional ? { ...(made.tree as ParameterTree & { kind: 'object' }), optional: true } : made.tree;
+  const object: Expr = optional
+    ? { kind: 'conditional', test: { kind: 'isUndefined', operand: selfRead, orNull: true, at: node }, whenTrue: { kind: 'undefined', at: node }, whenFalse: made.object, shape: { kind: 'record' }, at: node }
+    : made.object;
+  return { tree, object };
 }

@@ -20,6 +20,8 @@ export interface Front {
   readonly ts: typeof ts;
   readonly checker: ts.TypeChecker;
   readonly main: FunctionLike;
+  /** The marked method's `this` as a parameter's variable, where it is taken as one (`markedParameters`). */
+  readonly receiver: Var | undefined;
   readonly companionFile: ts.SourceFile;
   /** The methods the program's subclasses override, and the classes classes extend. */
   readonly overrides: Overrides;
