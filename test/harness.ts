@@ -179,8 +179,10 @@ function crossCheck(coarse: Record<string, any>, fine: Record<string, any>): voi
       function (this: unknown, ...args: any[]): R {
         // The fine companion gets the arguments as they were: a function may write its arrays.
         const before = args.map(copyOf);
+        // And its own object as it was: a method may change `this` in place.
+        const self = typeof this === 'object' && this !== null ? Object.assign(Object.create(Object.getPrototypeOf(this)), copyOf({ ...this })) : this;
         const result = mine.apply(this, args);
-        const other = theirs.apply(this, before);
+        const other = theirs.apply(self, before);
         compareGradients(gradientOf(result), gradientOf(other), `${what} at (${args.map(show).join(', ')})`);
         crossChecked++;
         return result;

@@ -83,6 +83,55 @@ receiver('a spring chain holding its points as rows and its springs as objects',
   assertTreeGradient(given, [gradient, gGravity], [fields, 9.8], 'Chain.energy');
 });
 
+receiver("a simulation's step changing its object in place: the object changes as the primal changes it, the gradient is at the values on entry", () => {
+  const sim = build(`${prelude}export class Oscillator {
+  x = 1;
+  v = 0.5;
+  k = 3;
+  trail: number[] = [];
+  @differentiable
+  step(dt: number): number {
+    const a = -this.k * this.x;
+    this.v += a * dt;
+    this.x += this.v * dt;
+    this.trail.push(this.x);
+    return 0.5 * this.v * this.v + 0.5 * this.k * this.x * this.x;
+  }
+}
+`);
+  const make = () => new sim.Oscillator();
+  const [byGrad, byPrimal, byThis] = [make(), make(), make()];
+  const [dt] = sim.grad(byGrad.step).call(byGrad, 0.1) as [number];
+  byPrimal.step(0.1);
+  assert.equal({ ...byGrad }, { ...byPrimal });
+  const [value, [gThis, gdt]] = sim.valueAndGrad(byThis.step, { wrt: ['this', 0] }).call(byThis, 0.1) as [number, [{ x: number; v: number; k: number }, number]];
+  assert.equal({ ...byThis }, { ...byPrimal });
+  assertClose(value, make().step(0.1), 'value', 1e-12, 1e-12);
+  assert.is(gdt, dt);
+  const f = onFields(make, sim.Oscillator.prototype.step);
+  assertTreeGradient(f, [{ x: gThis.x, v: gThis.v, k: gThis.k }, gdt], [{ x: 1, v: 0.5, k: 3 }, 0.1], 'Oscillator.step');
+});
+
+receiver("a loop over an array field is coarsened: the method's own companions take 'this' as a parameter", () => {
+  const m = build(`${prelude}export class Weights {
+  w = Float64Array.from([1, 2, 3]);
+  @differentiable
+  dot(x: Float64Array): number {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) s += this.w[i]! * x[i]!;
+    return s * s;
+  }
+}
+`);
+  const w = new m.Weights();
+  const x = Float64Array.from([0.5, -1, 2]);
+  const [gx] = m.grad(w.dot).call(w, x) as [Float64Array];
+  const s = 0.5 - 2 + 6;
+  assert.equal(Array.from(gx), [2 * s * 1, 2 * s * 2, 2 * s * 3]);
+  const companion = m.grad(w.dot).toString();
+  assert.not.match(companion, /operations|tape/);
+});
+
 receiver("what cannot be taken with respect to 'this' says why when it is asked for", () => {
   const m = build(`${prelude}export class Labelled {
   label = 'a';

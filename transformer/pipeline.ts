@@ -26,6 +26,8 @@ export interface CompiledFunction {
   readonly arity: number;
   /** What the stages produced, for `debug` and `report`. */
   readonly trace: string;
+  /** Coarsening stopped, and the whole function went to the operation tape (not the fine mode's choice). */
+  readonly residue: boolean;
   /** How far apart the rows of each array of arrays must be laid out, by its flat leaf (`pack.ts`); 1 by default. */
   readonly rowReach?: ReadonlyMap<number, number>;
 }
@@ -61,6 +63,22 @@ export function compileFunction(ctx: PipelineContext, program: CoreProgram, name
   return discrete.length === 0 ? compiled : { ...compiled, trace: [compiled.trace, ...discrete].join('\n') };
 }
 
+/**
+ * A method compiled with its `this` as its last parameter (`desugar`'s `withReceiver`), as the
+ * method's own companions: over its parameters alone, `this` read from `this` and not
+ * differentiated. `why` says, for the report, why these companions were chosen.
+ */
+export function overParameters(withReceiver: CompiledFunction, why: string): CompiledFunction {
+  const positions = Array.from({ length: withReceiver.arity - 1 }, (_, i) => i);
+  return {
+    ...withReceiver,
+    valueAndGrad: withReceiver.specialize(positions, true),
+    grad: withReceiver.specialize(positions, false),
+    arity: positions.length,
+    trace: `${withReceiver.trace}\n  its companions take 'this' as a parameter, because ${why}`,
+  };
+}
+
 /** The marked function's parameters as declared: its core parameters, unless it takes objects. */
 function signatureOf(program: CoreProgram): readonly SourceParameter[] {
   return program.main.signature ?? program.main.params.map((p, index) => ({ name: p.var.name, default: p.companionDefault, tree: { kind: 'leaf', index, optional: false } }));
@@ -86,7 +104,7 @@ function compileProgram(ctx: PipelineContext, program: CoreProgram, name: string
     const why = coarse instanceof Unsupported ? `coarsening stopped at line ${lineOf(coarse.node)}: ${coarse.message}` : `the coarse companion could not be scheduled: ${coarse.message}`;
     let fine: CompiledFunction;
     try {
-      fine = compileFine(ctx, program, `${name}: residue: the whole function is differentiated on the operation tape, because ${why}`);
+      fine = { ...compileFine(ctx, program, `${name}: residue: the whole function is differentiated on the operation tape, because ${why}`), residue: true };
     } catch (fine) {
       // What the tape cannot take either keeps the coarse diagnostic, unless coarsening stopped only
       // because recursion is the tape's to take; a bug in the fine mode surfaces.
@@ -104,7 +122,7 @@ function lineOf(node: ts.Node): number {
 function compileFine(ctx: PipelineContext, program: CoreProgram, trace: string): CompiledFunction {
   const source = { program, file: ctx.file, runtime: ctx.runtime };
   const emit = (withValue: boolean, wrt?: readonly number[]) => emitFineCompanion(ctx.ts, ctx.factory, source, withValue, wrt);
-  return { valueAndGrad: emit(true), grad: emit(false), specialize: (wrt, withValue) => emit(withValue, wrt), arity: program.main.params.length, trace };
+  return { valueAndGrad: emit(true), grad: emit(false), specialize: (wrt, withValue) => emit(withValue, wrt), arity: program.main.params.length, trace, residue: false };
 }
 
 function compileCoarse(ctx: PipelineContext, program: CoreProgram, name: string): CompiledFunction {
@@ -131,6 +149,7 @@ function compileCoarse(ctx: PipelineContext, program: CoreProgram, name: string)
     specialize: (wrt, withValue) => emitCompanion(ctx.ts, ctx.factory, { ...source, selection: wrt }, withValue),
     arity: lowered.params.length,
     trace: describe(name, lowered, segmentation, derivative, gradients, primalNodeCount, stats),
+    residue: false,
     rowReach: lowered.rowReach,
   };
 }

@@ -8,7 +8,7 @@ import type ts from 'typescript';
 import { codes, diagnosticAt, Unsupported } from '../diagnostics.js';
 import { findMarked, isRuntimeExport, markedTarget, type Marked } from '../find.js';
 import { identifiersIn, Namer } from './names.js';
-import { compileFunction, type CompiledFunction } from '../pipeline.js';
+import { compileFunction, overParameters, type CompiledFunction } from '../pipeline.js';
 import type { CompanionBody } from './emit.js';
 import type { SimplifyOptions } from '../coarse/simplify.js';
 import { versionsOf, type ProgramIndex } from '../versions.js';
@@ -60,13 +60,14 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
   const runtime = f.createIdentifier(namer.fresh('__coarsegrad'));
   const companions = new Map<ts.Node, Companion>();
   for (const m of marked) {
-    const compiled = compileGuarded(fc, file, m, runtime.text);
+    const receiver = m.spelling === 'method' && !m.isStatic && readsThis(ts, m.fn) && holdsNumbers(ts, checker, checker.getTypeAtLocation(m.fn.parent)) ? compileWithReceiver(fc, file, m, runtime.text) : undefined;
+    const compiled = compileGuarded(fc, file, m, runtime.text, typeof receiver === 'object' ? receiver : undefined);
     if (compiled === undefined) continue;
     const named = m.spelling === 'declaration' || m.spelling === 'const';
     companions.set(m.fn, {
       marked: m,
       compiled,
-      receiver: m.spelling === 'method' && !m.isStatic && readsThis(ts, m.fn) && holdsNumbers(ts, checker, checker.getTypeAtLocation(m.fn.parent)) ? compileWithReceiver(fc, file, m, runtime.text) : undefined,
+      receiver,
       valueAndGradName: named ? namer.fresh(`${m.name}$valueAndGrad`) : '',
       gradName: named ? namer.fresh(`${m.name}$grad`) : '',
       specialized: new Map(),
@@ -273,12 +274,21 @@ function report(fc: FileContext, file: ts.SourceFile, companions: ReadonlyMap<ts
   }
 }
 
-/** Runs the pipeline on one function; what it cannot do becomes a diagnostic, never an exception. */
-function compileGuarded(fc: FileContext, file: ts.SourceFile, m: Marked, runtime: string): CompiledFunction | undefined {
+/**
+ * Runs the pipeline on one function; what it cannot do becomes a diagnostic, never an exception.
+ * `withReceiver`, for a method reading numbers from `this`, is the method compiled with `this` as
+ * a parameter: its companions are the method's where the usual ones cannot be made (it writes to
+ * `this`, as a simulation's step does) or go to the operation tape where it stays coarse (a loop
+ * over an array field).
+ */
+function compileGuarded(fc: FileContext, file: ts.SourceFile, m: Marked, runtime: string, withReceiver?: CompiledFunction): CompiledFunction | undefined {
   try {
     const context = { ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file, runtime, mode: fc.mode, segmentLimit: fc.segmentLimit, simplify: fc.simplify, debug: fc.debug };
-    return compileFunction(context, fc.index.core(m.fn), displayName(fc.ts, m));
+    const compiled = compileFunction(context, fc.index.core(m.fn), displayName(fc.ts, m));
+    if (withReceiver === undefined || !compiled.residue || withReceiver.residue) return compiled;
+    return overParameters(withReceiver, `with 'this' as a parameter coarsening takes the whole method, where otherwise ${compiled.trace.split('\n')[0]!.replace(/^[^:]*: residue: /, '')}`);
   } catch (error) {
+    if (error instanceof Unsupported && withReceiver !== undefined) return overParameters(withReceiver, `otherwise: ${error.message}`);
     if (error instanceof Unsupported) {
       fc.addDiagnostic(diagnosticAt(fc.ts, error.node, error.code, error.message));
     } else {
