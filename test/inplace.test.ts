@@ -1,7 +1,8 @@
 /**
  * Changes to what a marked function is given (issue 11, item 9): an in-place simulation step, a
  * normalisation in place, pushes onto a parameter array (through a helper), a state object stepped
- * in place with a nested object and an array in it. The companion changes the caller's arrays and
+ * in place with a nested object and an array in it, points (`number[][]`) and particles (an array
+ * of objects) stepped in place. The companion changes the caller's arrays and
  * objects exactly as the primal does, and the gradient is with respect to the values on entry;
  * both modes (the coarse mode hands such a function to the operation tape), against 5-point
  * finite differences on fresh copies of the arguments.
@@ -112,6 +113,48 @@ export function step(s: State, k: number, dt: number): number {
   return 0.5 * s.body.m * s.v * s.v + 0.5 * k * s.x * s.x + s.trail.reduce((a, b) => a + b, 0);
 }`,
     args: () => [{ x: 1, v: 0.5, trail: [0.25], body: { m: 2 } }, 3, 0.1],
+  },
+  'particles as points, stepped in place row by row, a row pushed to and one replaced': {
+    name: 'advance',
+    source: `type Vec = number[];
+function drift(p: Vec, v: Vec, dt: number): void {
+  for (let d = 0; d < p.length; d++) p[d] += v[d]! * dt;
+}
+/** @differentiable */
+export function advance(pos: number[][], vel: number[][], dt: number): number {
+  for (let i = 0; i < pos.length; i++) {
+    drift(pos[i]!, vel[i]!, dt);
+    vel[i]![1] -= 9.8 * dt;
+  }
+  pos[0]!.push(pos[0]![0]! * 2);
+  pos[pos.length - 1] = [pos[1]![1]! * dt, -1];
+  let e = 0;
+  for (const p of pos) for (const c of p) e += c * c;
+  for (const [vx, vy] of vel) e += 0.5 * (vx! * vx! + vy! * vy!);
+  return e;
+}`,
+    args: () => [[[1, 2], [0.5, -1], [3, 0.25]], [[0.5, 0.1], [-0.2, 0.3], [1, 1]], 0.1],
+  },
+  'a particle system of objects stepped in place, through for...of and a helper': {
+    name: 'tick',
+    source: `interface Particle { x: number; y: number; vx: number; vy: number; m: number }
+function push(p: Particle, fx: number, fy: number, dt: number): void {
+  p.vx += (fx / p.m) * dt;
+  p.vy += (fy / p.m) * dt;
+}
+/** @differentiable */
+export function tick(ps: Particle[], k: number, dt: number): number {
+  for (const p of ps) {
+    push(p, -k * p.x, -k * p.y - 9.8 * p.m, dt);
+    p.x += p.vx * dt;
+    p.y += p.vy * dt;
+  }
+  ps[0]!.m *= 1.5;
+  let e = 0;
+  for (let i = 0; i < ps.length; i++) e += 0.5 * ps[i]!.m * (ps[i]!.vx ** 2 + ps[i]!.vy ** 2) + 0.5 * k * (ps[i]!.x ** 2 + ps[i]!.y ** 2);
+  return e;
+}`,
+    args: () => [[{ x: 1, y: 0.5, vx: 0, vy: 0.2, m: 2 }, { x: -0.5, y: 1, vx: 0.3, vy: 0, m: 1 }], 4, 0.05],
   },
 };
 

@@ -26,11 +26,12 @@ export function sourcePosition(signature: readonly SourceParameter[], leaf: numb
   return signature.findIndex((p) => leavesOf(p.tree).includes(leaf));
 }
 
+/** The leaves of a tree, in the order its gradient is built from (`packCompanion`): the caller's own object or array first. */
 function leavesOf(tree: ParameterTree): number[] {
   if (tree.kind === 'leaf') return [tree.index];
-  if (tree.kind === 'matrix') return [tree.flat, tree.rows, tree.cols, tree.stride];
-  if (tree.kind === 'object' && tree.self !== undefined) return [tree.self, ...tree.fields.flatMap(([, t]) => leavesOf(t))];
-  return (tree.kind === 'records' ? tree.element : tree).fields.flatMap(([, t]) => leavesOf(t));
+  const self = tree.self === undefined ? [] : [tree.self];
+  if (tree.kind === 'matrix') return [...self, tree.flat, tree.rows, tree.cols, tree.stride];
+  return [...self, ...(tree.kind === 'records' ? tree.element : tree).fields.flatMap(([, t]) => leavesOf(t))];
 }
 
 /**
@@ -68,6 +69,8 @@ export function packCompanion(
     /** `chained`: under an optional object, where each access continues its `?.` chain. */
     const read = (tree: ParameterTree, object: ts.Expression, chained = false): void => {
       if (tree.kind === 'leaf') return void declare(tree.index, object);
+      // The caller's object or array itself, for a function that changes it in place.
+      if (tree.self !== undefined) declare(tree.self, object);
       if (tree.kind === 'matrix') {
         const names = { flat: leafNames[tree.flat]!, rows: leafNames[tree.rows]!, cols: leafNames[tree.cols]!, stride: leafNames[tree.stride]! };
         return void prologue.push(...flattenRows(tsApi, f, namer, object, p.name, names, rowReach.get(tree.flat) ?? 0));
@@ -92,7 +95,6 @@ export function packCompanion(
         column(tree.element, element);
         return;
       }
-      if (tree.self !== undefined) declare(tree.self, object);
       // An optional object's fields are read through `?.` (`opts.base?.pos.x`): `undefined` where it is not given.
       const optional = tree.optional === true;
       for (const [field, t] of tree.fields) {
@@ -106,9 +108,9 @@ export function packCompanion(
   const gradients = (leafGradients: readonly ts.Expression[]): ts.Expression => {
     let next = 0;
     const build = (tree: ParameterTree, source: ts.Expression): ts.Expression => {
+      // The caller's object or array itself carries no gradient of its own: its numbers do.
+      if (tree.kind !== 'leaf' && tree.self !== undefined) next++;
       if (tree.kind === 'object') {
-        // The caller's object itself carries no gradient of its own: its fields do.
-        if (tree.self !== undefined) next++;
         const gradient = f.createObjectLiteralExpression(tree.fields.map(([field, t]) => f.createPropertyAssignment(field, build(t, member(f, source, field)))), false);
         if (tree.optional !== true) return gradient;
         const missing = f.createEquality(source, f.createNull());

@@ -40,20 +40,33 @@ export function expression(t: Taping, e: Expr): Val {
         const sized = f.createObjectLiteralExpression([f.createPropertyAssignment('length', f.createPropertyAccessExpression(values[0]!.v, 'length'))], false);
         return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Array'), 'from'), undefined, [sized, each]);
       };
+      if (e.original !== undefined && t.inPlace && shadowed) {
+        // A function that changes what it is given reads and writes the caller's objects, as the
+        // primal does; their shadows are objects of the fields' input slots.
+        t.writable.add(e.readonlyAs);
+        return { kind: 'rows', v: expression(t, e.original).v, s: elements((v) => v.s!), outside: e.readonlyAs };
+      }
       return { kind: 'rows', v: elements((v) => v.v), s: shadowed ? elements((v) => v.s!) : undefined, outside: e.readonlyAs };
     }
     case 'matrix': {
       // The caller's rows again, as views of the flat array of their numbers (and of its slots).
       const flat = t.named(expression(t, e.flat), 'flat');
       const [stride, cols] = [t.simple(expression(t, e.stride).v, 'stride'), t.simple(expression(t, e.cols).v, 'cols')];
-      const rows = (array: ts.Expression) => {
+      const rows = (array: ts.Expression, perRow: (row: ts.Expression) => ts.Expression = (row) => row) => {
         const i = f.createIdentifier(t.namer.fresh('i'));
         const start = infix(ts, f, i, '*', stride);
-        const row = f.createCallExpression(f.createPropertyAccessExpression(array, 'subarray'), undefined, [start, infix(ts, f, start, '+', cols)]);
+        const row = perRow(f.createCallExpression(f.createPropertyAccessExpression(array, 'subarray'), undefined, [start, infix(ts, f, start, '+', cols)]));
         const each = f.createArrowFunction(undefined, undefined, [f.createParameterDeclaration(undefined, undefined, '_'), f.createParameterDeclaration(undefined, undefined, i)], undefined, f.createToken(ts.SyntaxKind.EqualsGreaterThanToken), row);
         const sized = f.createObjectLiteralExpression([f.createPropertyAssignment('length', expression(t, e.rows).v)], false);
         return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Array'), 'from'), undefined, [sized, each]);
       };
+      if (e.original !== undefined && t.inPlace && flat.s !== undefined) {
+        // Changed in place: the caller's rows themselves, and rows of their slots of their own
+        // (plain arrays, which grow with a row a `push` grows).
+        t.writable.add(e.readonlyAs);
+        const copied = (array: ts.Expression) => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Array'), 'from'), undefined, [array]);
+        return { kind: 'rows', v: expression(t, e.original).v, s: rows(flat.s, copied), outside: e.readonlyAs };
+      }
       return { kind: 'rows', v: rows(flat.v), s: flat.s === undefined ? undefined : rows(flat.s), outside: e.readonlyAs };
     }
     case 'view': {

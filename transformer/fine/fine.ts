@@ -542,7 +542,11 @@ function writesInPlace(fn: CoreFunction): boolean {
     for (const body of bodies) {
       walk(body, (s) => {
         const value = s.kind === 'let' ? s.init : s.kind === 'assign' ? s.value : undefined;
-        const takes = (value?.kind === 'var' && given.has(value.var)) || (value?.kind === 'objectLiteral' && value.original !== undefined);
+        // `const p = pts[i]` takes one of what it was given too, and a parameter's array of objects or of rows the caller's array.
+        const takes =
+          (value?.kind === 'var' && given.has(value.var)) ||
+          ((value?.kind === 'objectLiteral' || value?.kind === 'records' || value?.kind === 'matrix') && value.original !== undefined) ||
+          (value?.kind === 'element' && value.array.kind === 'var' && given.has(value.array.var));
         if (takes && (s.kind === 'let' || s.kind === 'assign') && !given.has(s.var)) {
           given.add(s.var);
           changed = true;

@@ -117,13 +117,30 @@ export type Expr =
    * A parameter's array of records, as one array per field (`fields`: each an array, or such
    * records for a nested record); `pts[i]` is the record of the fields' elements at i.
    */
-  | (At & { readonly kind: 'records'; readonly fields: readonly (readonly [string, Expr])[]; readonly element: RecordShape; readonly readonlyAs: string })
+  | (At & {
+      readonly kind: 'records';
+      readonly fields: readonly (readonly [string, Expr])[];
+      readonly element: RecordShape;
+      readonly readonlyAs: string;
+      /** The caller's array itself, which a function changing it in place writes (as `objectLiteral`'s). */
+      readonly original?: Expr;
+    })
   /**
    * A parameter's array of arrays (shape `matrix`): `flat` holds row i from `i * stride`, `cols`
    * long (`stride` ≥ `cols`, the cells between NaN); `pts[i]` is a `view` of it. Read as an object
    * with the fields `flat`, `rows`, `cols` and `stride`.
    */
-  | (At & { readonly kind: 'matrix'; readonly flat: Expr; readonly rows: Expr; readonly cols: Expr; readonly stride: Expr; readonly row: ArrayStorage; readonly readonlyAs: string })
+  | (At & {
+      readonly kind: 'matrix';
+      readonly flat: Expr;
+      readonly rows: Expr;
+      readonly cols: Expr;
+      readonly stride: Expr;
+      readonly row: ArrayStorage;
+      readonly readonlyAs: string;
+      /** The caller's array of rows itself, which a function changing it in place writes. */
+      readonly original?: Expr;
+    })
   /**
    * `length` elements of `array` from `start` on, as an array of their own that shares them: a
    * typed array's `subarray`. `storage` is what the view is in the source.
@@ -224,10 +241,13 @@ export type ParameterTree =
       /** An optional field's object (`base?: Point`): its leaves are `undefined` where the caller gives none, and so is its gradient. */
       readonly optional?: boolean;
     }
-  /** An array of records: `element`'s leaves are arrays, one element's field each. */
-  | { readonly kind: 'records'; readonly element: ParameterTree & { readonly kind: 'object' } }
-  /** An array of arrays of numbers: the leaves holding its numbers, row by row, its sizes and the rows' spacing. */
-  | { readonly kind: 'matrix'; readonly flat: number; readonly rows: number; readonly cols: number; readonly stride: number };
+  /**
+   * An array of records: `element`'s leaves are arrays, one element's field each. `self`: the leaf
+   * holding the caller's array itself (carrying no gradient), where it is one array of the caller's.
+   */
+  | { readonly kind: 'records'; readonly element: ParameterTree & { readonly kind: 'object' }; readonly self?: number }
+  /** An array of arrays of numbers: the leaves holding its numbers, row by row, its sizes and the rows' spacing (and `self`, as a records'). */
+  | { readonly kind: 'matrix'; readonly flat: number; readonly rows: number; readonly cols: number; readonly stride: number; readonly self?: number };
 
 /** A parameter of the marked function as its source declares it (`parameters.ts`). */
 export interface SourceParameter {

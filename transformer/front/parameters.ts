@@ -54,7 +54,7 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
     if (shape.kind === 'records' || shape.kind === 'matrix') {
       const what = shape.kind === 'records' ? 'an array of objects' : 'an array of arrays';
       if (p.initializer !== undefined) unsupported(codes.unsupportedParameter, p.initializer, `${what} cannot have a default here; pass it explicitly.`);
-      const { tree, object } = shape.kind === 'records' ? recordsOf(scope, shape.element, name, [], core, p) : matrixOf(scope, shape.row, name, [], core, p);
+      const { tree, object } = shape.kind === 'records' ? recordsOf(scope, shape.element, name, [], core, p, true) : matrixOf(scope, shape.row, name, [], core, p, true);
       signature.push({ name, default: undefined, tree });
       body.push({ param: { var: variable(), companionDefault: undefined }, object });
       continue;
@@ -89,8 +89,9 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
  * field holding an array (`data: { x: number[]; y: number }[]`) is an array of arrays of its own,
  * one row per element (`matrixOf`).
  */
-function recordsOf(scope: ParameterScope, element: RecordShape, name: string, path: readonly string[], core: CoreParameter[], at: ts.Node): { tree: ParameterTree; object: Expr } {
+function recordsOf(scope: ParameterScope, element: RecordShape, name: string, path: readonly string[], core: CoreParameter[], at: ts.Node, withSelf: boolean): { tree: ParameterTree; object: Expr } {
   const readonlyAs = `the parameter '${[name, ...path].join('.')}'`;
+  const self = withSelf ? callersArray(scope, [name, ...path].join('_'), core, at) : undefined;
   const build = (rec: RecordShape, sub: readonly string[]): { tree: ParameterTree & { kind: 'object' }; fields: [string, Expr][] } => {
     const treeFields: [string, ParameterTree][] = [];
     const fields: [string, Expr][] = [];
@@ -103,7 +104,7 @@ function recordsOf(scope: ParameterScope, element: RecordShape, name: string, pa
       }
       if (shape.kind === 'array') {
         // The elements' arrays: the rows of one array of arrays.
-        const inner = matrixOf(scope, shape.storage, name, [...path, ...sub, field], core, at);
+        const inner = matrixOf(scope, shape.storage, name, [...path, ...sub, field], core, at, false);
         treeFields.push([field, inner.tree]);
         fields.push([field, inner.object]);
         continue;
@@ -116,7 +117,10 @@ function recordsOf(scope: ParameterScope, element: RecordShape, name: string, pa
     return { tree: { kind: 'object', fields: treeFields, ...(rec.tuple === true ? { tuple: true } : {}) }, fields };
   };
   const { tree, fields } = build(element, []);
-  return { tree: { kind: 'records', element: tree }, object: { kind: 'records', fields, element, readonlyAs, at } };
+  return {
+    tree: { kind: 'records', element: tree, ...(self === undefined ? {} : { self: self.index }) },
+    object: { kind: 'records', fields, element, readonlyAs, at, ...(self === undefined ? {} : { original: self.read }) },
+  };
 }
 
 /**
@@ -124,8 +128,9 @@ function recordsOf(scope: ParameterScope, element: RecordShape, name: string, pa
  * after row, its row count and row length, and the spacing of its rows (`pts_flat`, `pts_rows`,
  * `pts_cols`, `pts_stride`, read out by the companion), and the body's `matrix` of them (`rows.ts`).
  */
-function matrixOf(scope: ParameterScope, row: ArrayStorage, name: string, path: readonly string[], core: CoreParameter[], at: ts.Node): { tree: ParameterTree; object: Expr } {
+function matrixOf(scope: ParameterScope, row: ArrayStorage, name: string, path: readonly string[], core: CoreParameter[], at: ts.Node, withSelf: boolean): { tree: ParameterTree; object: Expr } {
   const base = [name, ...path].join('_');
+  const self = withSelf ? callersArray(scope, base, core, at) : undefined;
   const leaf = (part: string, shape: Shape): [number, Expr] => {
     const v = scope.leaf(`${base}_${part}`, shape, at);
     core.push({ var: v, companionDefault: undefined });
@@ -136,7 +141,17 @@ function matrixOf(scope: ParameterScope, row: ArrayStorage, name: string, path: 
   const [cols, colsVar] = leaf('cols', shapes.int);
   const [stride, strideVar] = leaf('stride', shapes.int);
   const readonlyAs = `the parameter '${[name, ...path].join('.')}'`;
-  return { tree: { kind: 'matrix', flat, rows, cols, stride }, object: { kind: 'matrix', flat: flatVar, rows: rowsVar, cols: colsVar, stride: strideVar, row, readonlyAs, at } };
+  return {
+    tree: { kind: 'matrix', flat, rows, cols, stride, ...(self === undefined ? {} : { self: self.index }) },
+    object: { kind: 'matrix', flat: flatVar, rows: rowsVar, cols: colsVar, stride: strideVar, row, readonlyAs, at, ...(self === undefined ? {} : { original: self.read }) },
+  };
+}
+
+/** A leaf holding the caller's array itself, for the writes of a function that changes it in place. */
+function callersArray(scope: ParameterScope, base: string, core: CoreParameter[], at: ts.Node): { readonly index: number; readonly read: Expr } {
+  const v = scope.leaf(`${base}_array`, { kind: 'other', text: 'the caller\'s array' }, at);
+  core.push({ var: v, companionDefault: undefined });
+  return { index: core.length - 1, read: { kind: 'var', var: v, at } };
 }
 
 /** Does the tree hold an array among its leaves (which the companion could not read where the object is absent)? */
@@ -200,7 +215,7 @@ function objectParameter(scope: ParameterScope, name: string, type: ts.Type, nod
         continue;
       }
       if (fieldShape.kind === 'records' || fieldShape.kind === 'matrix') {
-        const inner = fieldShape.kind === 'records' ? recordsOf(scope, fieldShape.element, name, at, core, node) : matrixOf(scope, fieldShape.row, name, at, core, node);
+        const inner = fieldShape.kind === 'records' ? recordsOf(scope, fieldShape.element, name, at, core, node, true) : matrixOf(scope, fieldShape.row, name, at, core, node, true);
         treeFields.push([prop.name, inner.tree]);
         objectFields.push([prop.name, inner.object]);
         continue;
