@@ -149,6 +149,29 @@ api('wrt selects parameters by position, in the order given', () => {
   assertClose(db, 2 * (1.9 - 0.5), 'd loss / d b', 1e-15, 0);
 });
 
+api('a rest parameter: one gradient entry per argument, in both modes', () => {
+  const r = build(`${prelude}/** @differentiable */
+export function norm(...xs: number[]): number {
+  let s = 0;
+  for (const x of xs) s += x * x;
+  return Math.sqrt(s);
+}
+/** @differentiable */
+export function weighted(w: number, ...xs: number[]): number {
+  return xs.reduce((a, x, i) => a + w ** i * x, 0);
+}
+`);
+  const norm = r.norm as (...a: number[]) => number;
+  const weighted = r.weighted as (...a: number[]) => number;
+  assertGradient(norm, r.grad(norm)(3, 4, 12), [3, 4, 12], 'norm');
+  assertGradient(weighted, r.grad(weighted)(0.5, 1, 2, 3), [0.5, 1, 2, 3], 'weighted');
+  assert.equal(r.grad(norm)(), []);
+  const [value, gradient] = r.valueAndGrad(weighted)(2, 1) as [number, number[]];
+  assert.equal([value, gradient], [1, [0, 1]]);
+  // A position names the rest parameter's first argument, as the gradient tuple lists it.
+  assert.equal(r.grad(weighted, { wrt: [1, 0] } as never)(0.5, 1, 2, 3), [1, 5]);
+});
+
 api('wrt positions out of range are a RangeError', () => {
   assert.throws(() => m.grad(m.rosen, { wrt: [2] }), (e: unknown) => e instanceof RangeError && /has 2/.test((e as Error).message));
   assert.throws(() => m.grad(m.rosen, { wrt: [-1] }), RangeError);

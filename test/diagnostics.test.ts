@@ -77,7 +77,7 @@ const cases: Record<string, Case> = {
     body: 'const log: number[] = [];\n  const h = makeLogger(log);\n  return h(x);',
     says: /runs its factory again at each call, so the factory may change only its own locals/,
   },
-  'a rest parameter': { code: 95004, params: '§...xs: number[]', body: 'return 1;', says: /a marked function's rest parameter is not differentiated yet \(helpers may take one\)/ },
+  'a rest parameter of arrays': { code: 95004, params: '§...xs: number[][]', body: 'return 1;', says: /a marked function's rest parameter is differentiated when it takes numbers/ },
   'a spread in an object literal': { code: 95001, params: 'x: number, o: { name: string }', body: 'const p = { x, §...o };\n  return p.x;', says: /may only list fields/ },
   'reduce without an initial value': { code: 95001, params: 'x: number, xs: number[]', body: 'return §xs.reduce((a, b) => a + b) * x;', says: /give 'reduce' its initial value/ },
   'a callback only known at run time': { code: 95001, params: 'x: number, xs: number[], g: (v: number) => number', body: 'return xs.map(§g).length * x;', says: /must be written at the call or declared in the program/ },

@@ -28,6 +28,8 @@ export interface CompiledFunction {
   readonly trace: string;
   /** Coarsening stopped, and the whole function went to the operation tape (not the fine mode's choice). */
   readonly residue: boolean;
+  /** The last parameter is a rest parameter: its gradient is one entry per argument, which a call site's `wrt` cannot name. */
+  readonly rest?: boolean;
   /** How far apart the rows of each array of arrays must be laid out, by its flat leaf (`pack.ts`); 1 by default. */
   readonly rowReach?: ReadonlyMap<number, number>;
 }
@@ -92,7 +94,8 @@ function packed(ctx: PipelineContext, program: CoreProgram, compiled: CompiledFu
   const rowReach = compiled.rowReach ?? new Map<number, number>();
   const pack = (positions: readonly number[], withValue: boolean) =>
     packCompanion(ctx.ts, ctx.factory, signature, compiled.specialize(leafPositions(signature, positions), withValue), positions, withValue, rowReach);
-  return { ...compiled, valueAndGrad: pack(all, true), grad: pack(all, false), specialize: pack, arity: signature.length };
+  const rest = signature.some((p) => p.tree.kind === 'leaf' && p.tree.rest === true);
+  return { ...compiled, valueAndGrad: pack(all, true), grad: pack(all, false), specialize: pack, arity: signature.length, ...(rest ? { rest } : {}) };
 }
 
 function compileProgram(ctx: PipelineContext, program: CoreProgram, name: string): CompiledFunction {

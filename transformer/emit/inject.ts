@@ -83,7 +83,8 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
     const c = target && companions.get(target.fn);
     if (c === undefined || which === undefined) return undefined;
     if (call.arguments.length === 1) return { c, which, wrt: undefined };
-    const wrt = literalWrt(ts, call.arguments[1]!, c.compiled.arity);
+    // A rest parameter's position is its first argument's: the runtime picks it out of the whole gradient.
+    const wrt = literalWrt(ts, call.arguments[1]!, c.compiled.rest === true ? c.compiled.arity - 1 : c.compiled.arity);
     return wrt === undefined ? undefined : { c, which, wrt };
   };
   // Call sites that name `wrt` get companions of their own, declared with the others.

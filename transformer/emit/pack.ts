@@ -16,9 +16,9 @@ export function leafPositions(signature: readonly SourceParameter[], positions: 
   return positions.flatMap((i) => leavesOf(signature[i]!.tree));
 }
 
-/** No object parameters, and no optional number (whose gradient is `undefined` where it is left out). */
+/** No object parameters, no optional number (whose gradient is `undefined` where it is left out), no rest parameter. */
 export function isFlat(signature: readonly SourceParameter[]): boolean {
-  return signature.every((p) => p.tree.kind === 'leaf' && !p.tree.optional);
+  return signature.every((p) => p.tree.kind === 'leaf' && !p.tree.optional && p.tree.rest !== true);
 }
 
 /** The source parameter holding the leaf at `leaf`. */
@@ -59,7 +59,9 @@ export function packCompanion(
     if (p.tree.kind === 'leaf') {
       const leaf = leafNames[p.tree.index]!;
       sources.push(() => f.createIdentifier(leaf));
-      return inner.parameters[p.tree.index]!;
+      const declared = inner.parameters[p.tree.index]!;
+      // The arguments from here on, as the array the companion differentiates.
+      return p.tree.rest === true ? f.updateParameterDeclaration(declared, declared.modifiers, f.createToken(tsApi.SyntaxKind.DotDotDotToken), declared.name, undefined, undefined, undefined) : declared;
     }
     const name = p.receiver === true ? undefined : namer.fresh(p.name);
     const source = () => (name === undefined ? f.createThis() : f.createIdentifier(name));
@@ -144,6 +146,8 @@ export function packCompanion(
         return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Array'), 'from'), undefined, [source, each]);
       }
       const g = leafGradients[next++]!;
+      // One entry per argument of a rest parameter (`undefined` each where it has no derivative).
+      if (tree.rest === true) return f.createSpreadElement(tsApi.isIdentifier(g) && g.text === 'undefined' ? f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Array'), 'from'), undefined, [source, f.createArrowFunction(undefined, undefined, [], undefined, f.createToken(tsApi.SyntaxKind.EqualsGreaterThanToken), g)]) : g);
       // A field left out has no gradient entry either.
       if (!tree.optional) return g;
       const missing = f.createStrictEquality(f.createIdentifier(leafNames[tree.index]!), f.createIdentifier('undefined'));

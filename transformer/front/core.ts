@@ -230,7 +230,14 @@ export interface CoreParameter {
 
 /** A leaf of a parameter: the core parameter at `index`; or an object of such trees. */
 export type ParameterTree =
-  | { readonly kind: 'leaf'; readonly index: number; /** A `k?: number` field: its gradient is `undefined` where it is. */ readonly optional: boolean }
+  | {
+      readonly kind: 'leaf';
+      readonly index: number;
+      /** A `k?: number` field: its gradient is `undefined` where it is. */
+      readonly optional: boolean;
+      /** The marked function's rest parameter (`...xs: number[]`): an array of the arguments, its gradient one entry per argument. */
+      readonly rest?: boolean;
+    }
   | {
       readonly kind: 'object';
       readonly fields: readonly (readonly [string, ParameterTree])[];

@@ -48,6 +48,14 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
     const objectDefault = p.initializer !== undefined && ts.isObjectLiteralExpression(p.initializer);
     const { name, type } = checkedParameter(ts, scope.checker, p, objectDefault, index);
     const shape = shapeOfType(ts, scope.checker, type);
+    if (p.dotDotDotToken !== undefined) {
+      if (shape.kind !== 'array' || shape.storage !== 'array') unsupported(codes.unsupportedParameter, p, "a marked function's rest parameter is differentiated when it takes numbers (...xs: number[]); take arrays or objects as one array parameter instead.");
+      const param: CoreParameter = { var: scope.variable(p.name as ts.Identifier, p), companionDefault: undefined };
+      signature.push({ name, default: undefined, tree: { kind: 'leaf', index: core.length, optional: false, rest: true } });
+      core.push(param);
+      body.push({ param, object: undefined });
+      continue;
+    }
     // A destructured parameter (`{ x, y }: Vec`, `[a, b]: [number, number]`) is one of its own, taken
     // apart by the body's first statements.
     const variable = () => (ts.isIdentifier(p.name) ? scope.variable(p.name, p) : scope.leaf(name, shape, p));

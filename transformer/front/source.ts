@@ -98,7 +98,6 @@ export function isIntegerType(ts: typeof import('typescript'), type: ts.Type): b
  * destructured parameter is named by its position (`arg0`).
  */
 export function checkedParameter(ts: typeof import('typescript'), checker: ts.TypeChecker, p: ts.ParameterDeclaration, objectDefault: boolean, index: number): { name: string; type: ts.Type } {
-  if (p.dotDotDotToken) unsupported(codes.unsupportedParameter, p, "a marked function's rest parameter is not differentiated yet (helpers may take one); take the numbers as one array parameter (xs: number[]).");
   if (p.initializer !== undefined && !objectDefault && !isConstantDefault(ts, checker, p.initializer)) {
     unsupported(
       codes.unsupportedParameter,
