@@ -52,6 +52,43 @@ receiver('a model class: its weights, bias and a nested field, with the paramete
   assert.equal(only, gThis);
 });
 
+receiver('a two-layer perceptron class trained on its weights: rows, arrays and a number, through map and reduce', () => {
+  const net = build(`${prelude}const leaky = (z: number) => (z > 0 ? z : 0.01 * z);
+export class Perceptron {
+  W1: number[][];
+  b1: number[];
+  W2: number[];
+  b2 = 0;
+  constructor(hidden: number, inputs: number) {
+    this.W1 = Array.from({ length: hidden }, (_, i) => Array.from({ length: inputs }, (_, j) => Math.sin(i * 3 + j + 1) * 0.5));
+    this.b1 = new Array(hidden).fill(0.1);
+    this.W2 = Array.from({ length: hidden }, (_, i) => Math.cos(i + 0.5));
+  }
+  forward(x: number[]): number {
+    const h = this.W1.map((row, i) => leaky(row.reduce((s, w, j) => s + w * x[j]!, this.b1[i]!)));
+    return h.reduce((s, v, i) => s + v * this.W2[i]!, this.b2);
+  }
+  @differentiable
+  loss(xs: number[][], ys: number[]): number {
+    let total = 0;
+    for (let k = 0; k < xs.length; k++) {
+      const e = this.forward(xs[k]!) - ys[k]!;
+      total += e * e;
+    }
+    return total / xs.length;
+  }
+}
+`);
+  const make = () => new net.Perceptron(4, 2);
+  const p = make();
+  const xs = [[0.5, -1], [1, 2], [-0.3, 0.8]];
+  const ys = [0.2, -0.5, 1];
+  const [g] = net.grad(p.loss, { wrt: ['this'] }).call(p, xs, ys) as [{ W1: Float64Array[]; b1: Float64Array; W2: Float64Array; b2: number }];
+  const f = onFields(make, net.Perceptron.prototype.loss);
+  const fields = { W1: p.W1, b1: p.b1, W2: p.W2, b2: p.b2 };
+  assertTreeGradient((w: typeof fields) => f(w, xs, ys), [{ W1: g.W1.map((r) => Array.from(r)), b1: Array.from(g.b1), W2: Array.from(g.W2), b2: g.b2 }], [fields], 'Perceptron.loss');
+});
+
 receiver('a spring chain holding its points as rows and its springs as objects', () => {
   const chain = build(`${prelude}export class Chain {
   constructor(

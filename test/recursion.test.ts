@@ -107,6 +107,28 @@ export function series(x: number): number {
 }`,
     points: [[0.5], [-1.2]],
   },
+  'adaptive Simpson integration, the integrand passed down the recursion': {
+    name: 'area',
+    source: `function simpson(f: (x: number) => number, a: number, b: number): number {
+  const m = (a + b) / 2;
+  return ((b - a) / 6) * (f(a) + 4 * f(m) + f(b));
+}
+function adaptive(f: (x: number) => number, a: number, b: number, eps: number, whole: number, depth: number): number {
+  const m = (a + b) / 2;
+  const left = simpson(f, a, m);
+  const right = simpson(f, m, b);
+  if (depth <= 0 || Math.abs(left + right - whole) <= 15 * eps) return left + right + (left + right - whole) / 15;
+  return adaptive(f, a, m, eps / 2, left, depth - 1) + adaptive(f, m, b, eps / 2, right, depth - 1);
+}
+function bump(t: number): number {
+  return Math.exp(-t * t);
+}
+/** @differentiable */
+export function area(upper: number): number {
+  return adaptive(bump, 0, upper, 1e-6, simpson(bump, 0, upper), 12);
+}`,
+    points: [[1.7], [0.4]],
+  },
   'a local recursive arrow reading the marked function\'s variables': {
     name: 'damped',
     source: `/** @differentiable */
