@@ -14,7 +14,8 @@ import { infix, numberLiteral } from './syntax.js';
 import { argsOf, isPhi, passOf, place, type PhiNode, type Placement, type Region } from '../coarse/schedule.js';
 import { Growth } from '../coarse/growth.js';
 import { scheduleItems, type Item } from './items.js';
-import { BlockBuilder, type LoopParts } from './blocks.js';
+import { BlockBuilder } from './blocks.js';
+import { TapedLoops, type LoopHost } from './taped-loops.js';
 
 /**
  * The gradient of an array parameter: the adjoint of each element read at a constant index, and the
@@ -61,13 +62,14 @@ export function emitCompanion(tsApi: typeof ts, factory: ts.NodeFactory, source:
   return new Emitter(tsApi, factory, source, withValue, false).emit();
 }
 
-class Emitter {
-  private readonly namer: Namer;
+class Emitter implements LoopHost {
+  readonly namer: Namer;
+  private readonly loops: TapedLoops;
   private readonly paramNames: string[];
   private readonly names = new Map<Node, string>();
   private readonly loopNames = new Map<Loop, string>();
   private readonly roots: Node[];
-  private readonly placement: Placement;
+  readonly placement: Placement;
   private readonly blockForm = new Map<Node, boolean>();
   private readonly named = new Map<Node, boolean>();
   private readonly itemsOf = new Map<Node, Item[]>();
@@ -80,14 +82,15 @@ class Emitter {
   private rareFlag: string | undefined;
 
   constructor(
-    private readonly ts: typeof import('typescript'),
-    private readonly f: ts.NodeFactory,
+    readonly ts: typeof import('typescript'),
+    readonly f: ts.NodeFactory,
     private readonly source: CompanionSource,
     private readonly withValue: boolean,
     /** Computes both arms of a φ on a rare condition: the companion run again where one held. */
     private readonly careful: boolean,
   ) {
     this.namer = new Namer(source.lowered.freeNames);
+    this.loops = new TapedLoops(this);
     this.paramNames = source.lowered.params.map((p) => this.namer.fresh(p.name));
     const { lowered } = source;
     const gradients = this.selected();
@@ -98,6 +101,14 @@ class Emitter {
     if (!careful) this.watched = this.watchable(gradients);
     // In id order, so that a φ nested in an arm is decided before the φ around it.
     for (const n of [...this.placement.regions.keys()].sort((a, b) => a.id - b.id)) this.decideNaming(n);
+  }
+
+  get runtime(): string {
+    return this.source.runtime;
+  }
+
+  get graph(): LoweredFunction['graph'] {
+    return this.source.lowered.graph;
   }
 
   /** The gradients to return, in order, each with its parameter's position. */
@@ -127,7 +138,7 @@ class Emitter {
       root,
       (n, region) => this.expression(n, region),
       (loop) => this.loopName(loop),
-      (loop, region) => this.loopParts(loop, region),
+      (loop, region) => this.loops.parts(loop, region),
     );
     // The sweeps are named where they begin at the top level; inside branches they interleave.
     let forwardMarked = false;
@@ -150,16 +161,16 @@ class Emitter {
     const result = this.withValue ? f.createArrayLiteralExpression([this.expression(lowered.output, root), gradientArray]) : gradientArray;
     const watch = this.careful ? undefined : this.watch();
     if (watch !== undefined) builder.add(root, watch);
-    const tapeStart = this.usesTape || this.tapeStartName !== undefined ? (this.tapeStartName ??= this.namer.fresh('tapeStart')) : undefined;
+    const tapeStart = this.loops.usesTape || this.tapeStartName !== undefined ? (this.tapeStartName ??= this.namer.fresh('tapeStart')) : undefined;
     // The tape as the companion found it: a reverse loop not run leaves values behind.
-    if (tapeStart !== undefined) builder.add(root, f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(this.tapeExpression(), 'seek'), undefined, [f.createIdentifier(tapeStart)])));
+    if (tapeStart !== undefined) builder.add(root, f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(this.loops.tapeExpression(), 'seek'), undefined, [f.createIdentifier(tapeStart)])));
     if (this.rareFlag !== undefined) builder.add(root, this.rerun(this.rareFlag));
     builder.add(root, f.createReturnStatement(result));
 
     const declared = [...[...this.names].filter(([n]) => !this.isConst(n)).map(([, name]) => name), ...this.hiddenNames].map((name) => f.createVariableDeclaration(name));
     const statements = builder.finish();
     if (tapeStart !== undefined) {
-      statements.unshift(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(tapeStart, undefined, undefined, f.createPropertyAccessExpression(this.tapeExpression(), 'size'))], this.ts.NodeFlags.Const)));
+      statements.unshift(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(tapeStart, undefined, undefined, f.createPropertyAccessExpression(this.loops.tapeExpression(), 'size'))], this.ts.NodeFlags.Const)));
     }
     if (declared.length > 0) statements.unshift(f.createVariableStatement(undefined, f.createVariableDeclarationList(declared, this.ts.NodeFlags.Let)));
     if (this.strongProduct !== undefined) statements.unshift(this.strongProductDeclaration(this.strongProduct));
@@ -236,7 +247,7 @@ class Emitter {
       };
       const error = f.createThrowStatement(f.createNewExpression(f.createIdentifier(t.ctor), undefined, t.args.map(message)));
       const onTape = this.source.lowered.graph.nodes.some((n) => n.kind === 'recurrence');
-      const seek = () => f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(this.tapeExpression(), 'seek'), undefined, [f.createIdentifier((this.tapeStartName ??= this.namer.fresh('tapeStart')))]));
+      const seek = () => f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(this.loops.tapeExpression(), 'seek'), undefined, [f.createIdentifier((this.tapeStartName ??= this.namer.fresh('tapeStart')))]));
       const body = f.createBlock(onTape ? [seek(), error] : [error], true);
       return t.guard === undefined ? body : f.createIfStatement(this.expression(t.guard, root), body);
     };
@@ -317,7 +328,7 @@ class Emitter {
     return { region, order, statement, reads, after, deps: [], done: false };
   }
 
-  private loopName(loop: Loop): string {
+  loopName(loop: Loop): string {
     let name = this.loopNames.get(loop);
     if (name === undefined) {
       name = this.namer.fresh(loop.counter);
@@ -470,14 +481,14 @@ class Emitter {
    */
   private recurrenceItems(n: RecurrenceNode, p: Region): Item[] {
     const f = this.f;
-    this.recurrences.set(n.loop, n);
+    this.loops.add(n);
     const assign = (name: string, value: ts.Expression) => f.createExpressionStatement(f.createAssignment(f.createIdentifier(name), value));
     const start = this.item(
       p,
       n.id,
       () => [
-        ...n.inits.map((init, k) => assign(this.stateName(n, k), this.expression(init, p))),
-        ...(n.forward === undefined && this.reversed(n) ? [assign(this.tripName(n), f.createNumericLiteral(0))] : []),
+        ...n.inits.map((init, k) => assign(this.loops.stateName(n, k), this.expression(init, p))),
+        ...(n.forward === undefined && this.loops.reversed(n) ? [assign(this.loops.tripName(n), f.createNumericLiteral(0))] : []),
       ],
       // A reverse loop starts after its forward loop has run, whether or not it reads its state back.
       this.readsOf([...n.inits, ...(n.entry !== undefined ? [n.entry] : []), ...(n.forward !== undefined ? [n.forward] : [])], p),
@@ -488,145 +499,8 @@ class Emitter {
     return [start, loop];
   }
 
-  private readonly recurrences = new Map<Loop, RecurrenceNode>();
-  private readonly recurrenceNames = new Map<string, string>();
-
-  private stateName(n: RecurrenceNode, slot: number): string {
-    return this.memoName(`state${n.id}.${slot}`, n.carried[slot]!.name);
-  }
-
-  private tripName(n: RecurrenceNode): string {
-    return this.memoName(`trip${n.id}`, `${n.loop.counter}Count`);
-  }
-
-  /** Where the forward loop's values start on the tape. */
-  private markName(n: RecurrenceNode): string {
-    return this.memoName(`mark${n.id}`, 'tapeMark');
-  }
-
-  private tapeExpression(): ts.Expression {
-    this.usesTape = true;
-    return this.f.createPropertyAccessExpression(this.f.createIdentifier(this.source.runtime), 'tape');
-  }
-
-  private usesTape = false;
-
-  /** One name per key; declared with the companion's variables unless the code declares it where it is used. */
-  private memoName(key: string, hint: string, declared = true): string {
-    let name = this.recurrenceNames.get(key);
-    if (name === undefined) {
-      name = declared ? this.hidden(hint) : this.namer.fresh(hint);
-      this.recurrenceNames.set(key, name);
-    }
-    return name;
-  }
-
-  /** What a recurrence's loop does besides its items: save or restore the state, and step it. */
-  private loopParts(loop: Loop, region: Region): LoopParts | undefined {
-    const n = this.recurrences.get(loop);
-    if (n === undefined) return undefined;
-    const f = this.f;
-    const tape = (method: 'push' | 'pop' | 'seek', args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(this.tapeExpression(), method), undefined, args);
-    const constant = (name: string, value: ts.Expression) =>
-      f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, value)], this.ts.NodeFlags.Const));
-    // Every next value is computed before any state variable is overwritten.
-    const temps = n.next.map((_, k) => this.namer.fresh(`${n.carried[k]!.name}Next`));
-    const goOn = n.goOn === undefined ? undefined : this.namer.fresh('goOn');
-    const epilogue = [
-      ...n.next.map((next, k) => constant(temps[k]!, this.expression(next, region))),
-      ...(goOn !== undefined ? [constant(goOn, this.expression(n.goOn!, region))] : []),
-      ...n.next.map((_, k) => f.createExpressionStatement(f.createAssignment(f.createIdentifier(this.stateName(n, k)), f.createIdentifier(temps[k]!)))),
-      ...(goOn !== undefined ? [f.createIfStatement(f.createLogicalNot(f.createIdentifier(goOn)), f.createBreakStatement())] : []),
-    ];
-    // A loop that only computes values (a closed form's, as written) keeps no count and no mark.
-    if (n.forward === undefined && !this.reversed(n)) {
-      const guard = n.entry === undefined ? undefined : this.expression(n.entry, region.parent!);
-      return { prologue: [], epilogue, ...(guard !== undefined ? { guard } : {}) };
-    }
-    if (n.forward === undefined) {
-      const prologue = [
-        ...this.slotsOnTape(n).map((k) => f.createExpressionStatement(tape('push', [f.createIdentifier(this.stateName(n, k))]))),
-        // A counted loop's counter goes on the tape too, if the reverse loop reads it back.
-        ...(this.counterOnTape(n) ? [f.createExpressionStatement(tape('push', [f.createIdentifier(this.loopName(loop))]))] : []),
-        f.createExpressionStatement(f.createPostfixIncrement(f.createIdentifier(this.tripName(n)))),
-      ];
-      const guard = n.entry === undefined ? undefined : this.expression(n.entry, region.parent!);
-      // A forward loop run where no reverse loop follows it (a pass over an outer loop that only
-      // needs the values) drops what it pushed: nothing pops it, and an outer loop would pile it up.
-      const reversedHere = [...this.placement.regions].some(([m, places]) => m.kind === 'recurrence' && m.forward === n && places.some((p) => region.parent!.encloses(p)));
-      const after = reversedHere ? undefined : f.createExpressionStatement(tape('seek', [f.createIdentifier(this.markName(n))]));
-      // The mark is taken just before the loop runs: another loop's pushes may come between this
-      // loop's start and its run.
-      const before = [f.createExpressionStatement(f.createAssignment(f.createIdentifier(this.markName(n)), f.createPropertyAccessExpression(this.tapeExpression(), 'size')))];
-      return { prologue, epilogue, before, ...(guard !== undefined ? { guard } : {}), ...(after !== undefined ? { after } : {}) };
-    }
-    const forward = n.forward;
-    const counted = this.counterOnTape(forward);
-    const slots = this.slotsOnTape(forward);
-    const prologue = [
-      ...(counted ? [constant(this.loopName(loop), tape('pop', []))] : []),
-      ...slots.slice().reverse().map((k) => constant(this.poppedName(loop, k, forward), tape('pop', []))),
-    ];
-    const reverse = { prologue, epilogue, trips: this.tripName(forward), steps: this.memoName(`steps${loop.id}`, 'step', false) };
-    const width = slots.length + (counted ? 1 : 0);
-    if (width === 0) return reverse;
-    // The reverse loop starts at the end of its forward loop's values, wherever the tape stands, and
-    // pops down to their start. Values pushed above them since (a later forward loop whose reverse
-    // loop runs after this one) stay on the tape: the top goes back up to them, or the next push
-    // would overwrite them.
-    const trips = f.createIdentifier(this.tripName(forward));
-    const top = this.memoName(`top${loop.id}`, 'tapeTop');
-    const end = this.memoName(`end${loop.id}`, 'tapeEnd');
-    const assign = (name: string, value: ts.Expression) => f.createExpressionStatement(f.createAssignment(f.createIdentifier(name), value));
-    const before = [
-      assign(top, f.createPropertyAccessExpression(this.tapeExpression(), 'size')),
-      assign(end, f.createAdd(f.createIdentifier(this.markName(forward)), width === 1 ? trips : f.createMultiply(trips, f.createNumericLiteral(width)))),
-      f.createExpressionStatement(tape('seek', [f.createIdentifier(end)])),
-    ];
-    const after = f.createIfStatement(f.createGreaterThan(f.createIdentifier(top), f.createIdentifier(end)), f.createExpressionStatement(tape('seek', [f.createIdentifier(top)])));
-    return { ...reverse, before, after };
-  }
-
-  /**
-   * Whether a forward loop pushes its counter: only a counted loop has one, and only if the reverse
-   * loop reads it (an element index, a step that depends on the iteration).
-   */
-  private counterOnTape(forward: RecurrenceNode): boolean {
-    if (forward.loop.open) return false;
-    const reverse = [...this.placement.regions.keys()].find((m): m is RecurrenceNode => m.kind === 'recurrence' && m.forward === forward);
-    return reverse !== undefined && this.placement.regions.has(this.source.lowered.graph.index(reverse.loop));
-  }
-
-  /** The reverse loop that runs this forward one backwards, if one is placed anywhere. */
-  private reverseOf(forward: RecurrenceNode): RecurrenceNode | undefined {
-    return [...this.placement.regions.keys()].find((m): m is RecurrenceNode => m.kind === 'recurrence' && m.forward === forward);
-  }
-
-  private reversed(forward: RecurrenceNode): boolean {
-    return this.reverseOf(forward) !== undefined;
-  }
-
-  /**
-   * The carried variables a forward loop pushes: those whose value the reverse loop reads back. The
-   * reverse step of `x = a[i]·x + b[i]` differentiated in `b` alone needs `a[i]` but not `x`, so then
-   * nothing of the state goes on the tape (the closed form's suffix products, computed backwards).
-   */
-  private slotsOnTape(forward: RecurrenceNode): number[] {
-    const reverse = this.reverseOf(forward);
-    // No reverse loop: nothing will pop, so nothing is pushed.
-    if (reverse === undefined) return [];
-    const read = new Set<number>();
-    for (const m of this.placement.regions.keys()) if (m.kind === 'carried' && m.popped === true && m.loop === reverse.loop) read.add(m.slot);
-    return forward.carried.map((_, k) => k).filter((k) => read.has(k));
-  }
-
-  /** The forward state popped in the reverse loop, which declares it once per iteration. */
-  private poppedName(loop: Loop, slot: number, forward: RecurrenceNode): string {
-    return this.memoName(`popped${loop.id}.${slot}`, `${forward.carried[slot]!.name}Then`, false);
-  }
-
   /** A variable of the emitter's own, declared with the others. */
-  private hidden(hint: string): string {
+  hidden(hint: string): string {
     const name = this.namer.fresh(hint);
     this.hiddenNames.push(name);
     return name;
@@ -691,7 +565,7 @@ class Emitter {
   // ---- expressions ------------------------------------------------------------------------------
 
   /** The expression reading `n` in `region`: its name if it has one, else its computation inline. */
-  private expression(n: Node, region: Region): ts.Expression {
+  expression(n: Node, region: Region): ts.Expression {
     if (isPhi(n)) {
       const known = region.known(n.args[0]!);
       if (known !== undefined) return this.expression(this.arms(n)[known ? 1 : 2], region);
@@ -720,12 +594,12 @@ class Emitter {
       case 'load':
         return f.createElementAccessExpression(f.createIdentifier(this.paramNames[n.param]!), this.expression(n.index, region));
       case 'carried': {
-        const owner = this.recurrences.get(n.loop);
+        const owner = this.loops.of(n.loop);
         if (owner === undefined) throw new Error(`coarsegrad emit: ${n.name} is carried by a loop that is not a recurrence`);
-        return f.createIdentifier(n.popped ? this.poppedName(n.loop, n.slot, owner.forward!) : this.stateName(owner, n.slot));
+        return f.createIdentifier(n.popped ? this.loops.poppedName(n.loop, n.slot, owner.forward!) : this.loops.stateName(owner, n.slot));
       }
       case 'exit':
-        return f.createIdentifier(this.stateName(n.recurrence, n.slot));
+        return f.createIdentifier(this.loops.stateName(n.recurrence, n.slot));
       case 'sum':
       case 'scan':
       case 'recurrence':
