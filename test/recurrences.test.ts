@@ -258,8 +258,11 @@ for (const name of names) {
 recurrences('the companion pushes the carried state going forward and pops it going back', () => {
   const js = compile({ 'main.ts': `${prelude}/** @differentiable */\nexport function cell(x: number, c: Float64Array): number {\n  ${programs.tanhCell!.body}\n}\n` }, { module: ts.ModuleKind.ESNext }).js['main.ts']!;
   const gradOnly = js.slice(js.indexOf('function cell$grad'));
-  assert.match(gradOnly, /__coarsegrad\.tape\.push\(acc\);/);
-  assert.match(gradOnly, /const accThen = __coarsegrad\.tape\.pop\(\);/);
+  // The tape is read off the runtime once per call, not at every push and pop.
+  assert.match(gradOnly, /const tape = __coarsegrad\.tape;/);
+  assert.is(gradOnly.split('\n}\n')[0]!.match(/__coarsegrad\.tape/g)?.length, 1);
+  assert.match(gradOnly, /tape\.push\(acc\);/);
+  assert.match(gradOnly, /const accThen = tape\.pop\(\);/);
   assert.match(gradOnly, /for \(let step = \w+; step > 0; step--\)/);
 });
 
@@ -268,7 +271,7 @@ recurrences('the counter goes on the tape only when the reverse loop reads it', 
     `/** @differentiable */\nexport function steps(k: number, y0: number, steps: number): number {\n  let y = y0;\n  for (let s = 0; s < steps; s++) y = y - 0.1 * k * Math.sin(y);\n  return y;\n}\n` }, { module: ts.ModuleKind.ESNext }).js['main.ts']!;
   const of = (name: string) => js.slice(js.indexOf(`function ${name}$grad`), js.indexOf('\n}\n', js.indexOf(`function ${name}$grad`)));
   // The cell reads c[i] going back; the Euler steps never read s.
-  assert.match(of('cell'), /__coarsegrad\.tape\.push\(i\d*\);/);
+  assert.match(of('cell'), /tape\.push\(i\d*\);/);
   assert.is(of('steps').match(/tape\.push\(/g)?.length, 1, of('steps'));
   assert.is(of('steps').match(/tape\.pop\(/g)?.length, 1, of('steps'));
 });

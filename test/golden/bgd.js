@@ -25,7 +25,8 @@ export function bgd(x, y, r, T) {
 /** Gradient companion of bgd, written by coarsegrad: returns [value, gradient]. */
 function bgd$valueAndGrad(x, y, r, T) {
     let k, t, t1, t2, t4, t5, d, c, t6, t7, t8, t9, t10, t13, t14, c1, t17, t18, t19, t20, t21, t22, t23, c3, t24, t25, t26, t27, t28, t29, k1, w, kCount, rare, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
-    const tapeStart = __coarsegrad.tape.size;
+    const tape = __coarsegrad.tape;
+    const tapeStart = tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
     const dx = new Float64Array(x.length);
@@ -48,10 +49,10 @@ function bgd$valueAndGrad(x, y, r, T) {
         t4 += t * t;
     }
     const t3 = 2 * t2;
-    tapeMark = __coarsegrad.tape.size;
+    tapeMark = tape.size;
     if (0 < T) {
         for (;;) {
-            __coarsegrad.tape.push(w);
+            tape.push(w);
             kCount++;
             k = k1 + 1;
             t5 = t3 - 2 * (w * t4);
@@ -91,11 +92,11 @@ function bgd$valueAndGrad(x, y, r, T) {
         dy[j] += t9 * t12;
         dx[j] -= t12 * (w * t9);
     }
-    tapeTop = __coarsegrad.tape.size;
+    tapeTop = tape.size;
     tapeEnd = tapeMark + kCount;
-    __coarsegrad.tape.seek(tapeEnd);
+    tape.seek(tapeEnd);
     for (let step = kCount; step > 0; step--) {
-        const wThen = __coarsegrad.tape.pop();
+        const wThen = tape.pop();
         t22 = t3 - 2 * (t4 * wThen);
         t23 = (!(Math.abs(t22) < Infinity) ? (rare = 1) : t22) / length;
         c3 = t23 < 0.001;
@@ -143,7 +144,7 @@ function bgd$valueAndGrad(x, y, r, T) {
         din1 = dinNext1;
     }
     if (tapeTop > tapeEnd)
-        __coarsegrad.tape.seek(tapeTop);
+        tape.seek(tapeTop);
     const c4 = 2 * din !== 0;
     if (c4) {
         for (let i = 0; i < length; i++) {
@@ -165,13 +166,14 @@ function bgd$valueAndGrad(x, y, r, T) {
             }
         }
     }
-    __coarsegrad.tape.seek(tapeStart);
+    tape.seek(tapeStart);
     // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum or an adjoint not finite): again, in the careful form
     if (rare)
         return ((x, y, r, T) => {
             const times = (a, b) => a === 0 || b === 0 ? 0 : a * b;
             let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t15, t16, t18, t19, t20, t21, t22, c1, t24, t25, t26, t27, t28, t29, t30, t31, t32, c3, t33, t34, t35, t36, t37, t38, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
-            const tapeStart = __coarsegrad.tape.size;
+            const tape = __coarsegrad.tape;
+            const tapeStart = tape.size;
             // forward sweep: values used more than once
             const dy = new Float64Array(y.length);
             const dx = new Float64Array(x.length);
@@ -194,10 +196,10 @@ function bgd$valueAndGrad(x, y, r, T) {
                 t4 += t * t;
             }
             const t3 = 2 * t2;
-            tapeMark = __coarsegrad.tape.size;
+            tapeMark = tape.size;
             if (0 < T) {
                 for (;;) {
-                    __coarsegrad.tape.push(w);
+                    tape.push(w);
                     kCount++;
                     k = k1 + 1;
                     t5 = t3 - 2 * (w * t4);
@@ -276,11 +278,11 @@ function bgd$valueAndGrad(x, y, r, T) {
             dr = 0;
             din = 0;
             din1 = 0;
-            tapeTop = __coarsegrad.tape.size;
+            tapeTop = tape.size;
             tapeEnd = tapeMark + kCount;
-            __coarsegrad.tape.seek(tapeEnd);
+            tape.seek(tapeEnd);
             for (let step = kCount; step > 0; step--) {
-                const wThen = __coarsegrad.tape.pop();
+                const wThen = tape.pop();
                 t29 = t3 - 2 * times(t4, wThen);
                 if (!(Math.abs(t29) < Infinity)) {
                     t30 = 0;
@@ -340,7 +342,7 @@ function bgd$valueAndGrad(x, y, r, T) {
                 din1 = dinNext1;
             }
             if (tapeTop > tapeEnd)
-                __coarsegrad.tape.seek(tapeTop);
+                tape.seek(tapeTop);
             const c4 = 2 * din !== 0;
             if (c4) {
                 for (let i = 0; i < length; i++) {
@@ -362,7 +364,7 @@ function bgd$valueAndGrad(x, y, r, T) {
                     }
                 }
             }
-            __coarsegrad.tape.seek(tapeStart);
+            tape.seek(tapeStart);
             return [value, [dx, dy, dr, 0]];
         })(x, y, r, T);
     return [value, [dx, dy, dr, 0]];
@@ -370,7 +372,8 @@ function bgd$valueAndGrad(x, y, r, T) {
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad(x, y, r, T) {
     let k, t, t1, t2, t4, t5, d, c, t6, t7, t8, t9, t10, t12, t13, c1, t16, t17, t18, t19, t20, t21, t22, c3, t23, t24, t25, t26, t27, t28, k1, w, kCount, rare, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
-    const tapeStart = __coarsegrad.tape.size;
+    const tape = __coarsegrad.tape;
+    const tapeStart = tape.size;
     // forward sweep: values used more than once
     const dy = new Float64Array(y.length);
     const dx = new Float64Array(x.length);
@@ -393,10 +396,10 @@ function bgd$grad(x, y, r, T) {
         t4 += t * t;
     }
     const t3 = 2 * t2;
-    tapeMark = __coarsegrad.tape.size;
+    tapeMark = tape.size;
     if (0 < T) {
         for (;;) {
-            __coarsegrad.tape.push(w);
+            tape.push(w);
             kCount++;
             k = k1 + 1;
             t5 = t3 - 2 * (w * t4);
@@ -434,11 +437,11 @@ function bgd$grad(x, y, r, T) {
         dy[j] += t9 * t11;
         dx[j] -= t11 * (w * t9);
     }
-    tapeTop = __coarsegrad.tape.size;
+    tapeTop = tape.size;
     tapeEnd = tapeMark + kCount;
-    __coarsegrad.tape.seek(tapeEnd);
+    tape.seek(tapeEnd);
     for (let step = kCount; step > 0; step--) {
-        const wThen = __coarsegrad.tape.pop();
+        const wThen = tape.pop();
         t21 = t3 - 2 * (t4 * wThen);
         t22 = (!(Math.abs(t21) < Infinity) ? (rare = 1) : t21) / length;
         c3 = t22 < 0.001;
@@ -486,7 +489,7 @@ function bgd$grad(x, y, r, T) {
         din1 = dinNext1;
     }
     if (tapeTop > tapeEnd)
-        __coarsegrad.tape.seek(tapeTop);
+        tape.seek(tapeTop);
     const c4 = 2 * din !== 0;
     if (c4) {
         for (let i = 0; i < length; i++) {
@@ -508,13 +511,14 @@ function bgd$grad(x, y, r, T) {
             }
         }
     }
-    __coarsegrad.tape.seek(tapeStart);
+    tape.seek(tapeStart);
     // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum or an adjoint not finite): again, in the careful form
     if (rare)
         return ((x, y, r, T) => {
             const times = (a, b) => a === 0 || b === 0 ? 0 : a * b;
             let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t14, t15, t17, t18, t19, t20, t21, c1, t23, t24, t25, t26, t27, t28, t29, t30, t31, c3, t32, t33, t34, t35, t36, t37, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
-            const tapeStart = __coarsegrad.tape.size;
+            const tape = __coarsegrad.tape;
+            const tapeStart = tape.size;
             // forward sweep: values used more than once
             const dy = new Float64Array(y.length);
             const dx = new Float64Array(x.length);
@@ -537,10 +541,10 @@ function bgd$grad(x, y, r, T) {
                 t4 += t * t;
             }
             const t3 = 2 * t2;
-            tapeMark = __coarsegrad.tape.size;
+            tapeMark = tape.size;
             if (0 < T) {
                 for (;;) {
-                    __coarsegrad.tape.push(w);
+                    tape.push(w);
                     kCount++;
                     k = k1 + 1;
                     t5 = t3 - 2 * (w * t4);
@@ -617,11 +621,11 @@ function bgd$grad(x, y, r, T) {
             dr = 0;
             din = 0;
             din1 = 0;
-            tapeTop = __coarsegrad.tape.size;
+            tapeTop = tape.size;
             tapeEnd = tapeMark + kCount;
-            __coarsegrad.tape.seek(tapeEnd);
+            tape.seek(tapeEnd);
             for (let step = kCount; step > 0; step--) {
-                const wThen = __coarsegrad.tape.pop();
+                const wThen = tape.pop();
                 t28 = t3 - 2 * times(t4, wThen);
                 if (!(Math.abs(t28) < Infinity)) {
                     t29 = 0;
@@ -681,7 +685,7 @@ function bgd$grad(x, y, r, T) {
                 din1 = dinNext1;
             }
             if (tapeTop > tapeEnd)
-                __coarsegrad.tape.seek(tapeTop);
+                tape.seek(tapeTop);
             const c4 = 2 * din !== 0;
             if (c4) {
                 for (let i = 0; i < length; i++) {
@@ -703,7 +707,7 @@ function bgd$grad(x, y, r, T) {
                     }
                 }
             }
-            __coarsegrad.tape.seek(tapeStart);
+            tape.seek(tapeStart);
             return [dx, dy, dr, 0];
         })(x, y, r, T);
     return [dx, dy, dr, 0];
@@ -711,7 +715,8 @@ function bgd$grad(x, y, r, T) {
 /** Gradient companion of bgd, written by coarsegrad: returns the gradient. */
 function bgd$grad$2(x, y, r, T) {
     let k, t, t1, t3, t4, d, c, t5, t6, t7, t9, t10, c1, t13, t14, t15, t16, t17, t18, t19, c3, t20, t21, t22, t23, t24, t25, k1, w, kCount, rare, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
-    const tapeStart = __coarsegrad.tape.size;
+    const tape = __coarsegrad.tape;
+    const tapeStart = tape.size;
     // forward sweep: values used more than once
     const length = x.length;
     t1 = 0;
@@ -731,10 +736,10 @@ function bgd$grad$2(x, y, r, T) {
         t3 += t * t;
     }
     const t2 = 2 * t1;
-    tapeMark = __coarsegrad.tape.size;
+    tapeMark = tape.size;
     if (0 < T) {
         for (;;) {
-            __coarsegrad.tape.push(w);
+            tape.push(w);
             kCount++;
             k = k1 + 1;
             t4 = t2 - 2 * (w * t3);
@@ -762,11 +767,11 @@ function bgd$grad$2(x, y, r, T) {
     dr = 0;
     din = 0;
     din1 = 0;
-    tapeTop = __coarsegrad.tape.size;
+    tapeTop = tape.size;
     tapeEnd = tapeMark + kCount;
-    __coarsegrad.tape.seek(tapeEnd);
+    tape.seek(tapeEnd);
     for (let step = kCount; step > 0; step--) {
-        const wThen = __coarsegrad.tape.pop();
+        const wThen = tape.pop();
         t18 = t2 - 2 * (t3 * wThen);
         t19 = (!(Math.abs(t18) < Infinity) ? (rare = 1) : t18) / length;
         c3 = t19 < 0.001;
@@ -814,14 +819,15 @@ function bgd$grad$2(x, y, r, T) {
         din1 = dinNext1;
     }
     if (tapeTop > tapeEnd)
-        __coarsegrad.tape.seek(tapeTop);
-    __coarsegrad.tape.seek(tapeStart);
+        tape.seek(tapeTop);
+    tape.seek(tapeStart);
     // a rare case held (a norm below 2^-500, an argument past 2^500, a split sum or an adjoint not finite): again, in the careful form
     if (rare)
         return ((x, y, r, T) => {
             const times = (a, b) => a === 0 || b === 0 ? 0 : a * b;
             let k, t, t1, t2, t4, t5, t6, t7, d, c, t8, t9, t10, t11, t12, t14, t15, t17, t18, t19, t20, t21, c1, t23, t24, t25, t26, t27, t28, t29, t30, t31, c3, t32, t33, t34, t35, t36, t37, k1, w, kCount, tapeMark, dw, dr, din, din1, tapeTop, tapeEnd;
-            const tapeStart = __coarsegrad.tape.size;
+            const tape = __coarsegrad.tape;
+            const tapeStart = tape.size;
             // forward sweep: values used more than once
             const length = x.length;
             t2 = 0;
@@ -842,10 +848,10 @@ function bgd$grad$2(x, y, r, T) {
                 t4 += t * t;
             }
             const t3 = 2 * t2;
-            tapeMark = __coarsegrad.tape.size;
+            tapeMark = tape.size;
             if (0 < T) {
                 for (;;) {
-                    __coarsegrad.tape.push(w);
+                    tape.push(w);
                     kCount++;
                     k = k1 + 1;
                     t5 = t3 - 2 * (w * t4);
@@ -914,11 +920,11 @@ function bgd$grad$2(x, y, r, T) {
             dr = 0;
             din = 0;
             din1 = 0;
-            tapeTop = __coarsegrad.tape.size;
+            tapeTop = tape.size;
             tapeEnd = tapeMark + kCount;
-            __coarsegrad.tape.seek(tapeEnd);
+            tape.seek(tapeEnd);
             for (let step = kCount; step > 0; step--) {
-                const wThen = __coarsegrad.tape.pop();
+                const wThen = tape.pop();
                 t28 = t3 - 2 * times(t4, wThen);
                 if (!(Math.abs(t28) < Infinity)) {
                     t29 = 0;
@@ -978,8 +984,8 @@ function bgd$grad$2(x, y, r, T) {
                 din1 = dinNext1;
             }
             if (tapeTop > tapeEnd)
-                __coarsegrad.tape.seek(tapeTop);
-            __coarsegrad.tape.seek(tapeStart);
+                tape.seek(tapeTop);
+            tape.seek(tapeStart);
             return [dr];
         })(x, y, r, T);
     return [dr];

@@ -11,16 +11,17 @@ export function cell(x, c) {
 /** Gradient companion of cell, written by coarsegrad: returns [value, gradient]. */
 function cell$valueAndGrad(x, c) {
     let c1, t, t1, t2, t3, c2, t4, t5, t6, acc, iCount, dacc, dx, tapeMark, tapeTop, tapeEnd;
-    const tapeStart = __coarsegrad.tape.size;
+    const tape = __coarsegrad.tape;
+    const tapeStart = tape.size;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
     acc = 0;
     iCount = 0;
-    tapeMark = __coarsegrad.tape.size;
+    tapeMark = tape.size;
     for (let i1 = i; i1 >= 0; i1--) {
-        __coarsegrad.tape.push(acc);
-        __coarsegrad.tape.push(i1);
+        tape.push(acc);
+        tape.push(i1);
         iCount++;
         const accNext = Math.tanh(x * acc + c[i1]);
         acc = accNext;
@@ -28,12 +29,12 @@ function cell$valueAndGrad(x, c) {
     // reverse sweep: adjoints flow from cut to cut
     dacc = 1;
     dx = 0;
-    tapeTop = __coarsegrad.tape.size;
+    tapeTop = tape.size;
     tapeEnd = tapeMark + iCount * 2;
-    __coarsegrad.tape.seek(tapeEnd);
+    tape.seek(tapeEnd);
     for (let step = iCount; step > 0; step--) {
-        const i2 = __coarsegrad.tape.pop();
-        const accThen = __coarsegrad.tape.pop();
+        const i2 = tape.pop();
+        const accThen = tape.pop();
         c1 = dacc !== 0;
         t = Math.tanh(x * accThen + c[i2]);
         t1 = 1 - t * t;
@@ -67,23 +68,24 @@ function cell$valueAndGrad(x, c) {
         dx = dxNext;
     }
     if (tapeTop > tapeEnd)
-        __coarsegrad.tape.seek(tapeTop);
-    __coarsegrad.tape.seek(tapeStart);
+        tape.seek(tapeTop);
+    tape.seek(tapeStart);
     return [acc, [dx, dc]];
 }
 /** Gradient companion of cell, written by coarsegrad: returns the gradient. */
 function cell$grad(x, c) {
     let c1, t, t1, t2, t3, c2, t4, t5, t6, acc, iCount, dacc, dx, tapeMark, tapeTop, tapeEnd;
-    const tapeStart = __coarsegrad.tape.size;
+    const tape = __coarsegrad.tape;
+    const tapeStart = tape.size;
     // forward sweep: values used more than once
     const dc = new Float64Array(c.length);
     const i = c.length - 1;
     acc = 0;
     iCount = 0;
-    tapeMark = __coarsegrad.tape.size;
+    tapeMark = tape.size;
     for (let i1 = i; i1 >= 0; i1--) {
-        __coarsegrad.tape.push(acc);
-        __coarsegrad.tape.push(i1);
+        tape.push(acc);
+        tape.push(i1);
         iCount++;
         const accNext = Math.tanh(x * acc + c[i1]);
         acc = accNext;
@@ -91,12 +93,12 @@ function cell$grad(x, c) {
     // reverse sweep: adjoints flow from cut to cut
     dacc = 1;
     dx = 0;
-    tapeTop = __coarsegrad.tape.size;
+    tapeTop = tape.size;
     tapeEnd = tapeMark + iCount * 2;
-    __coarsegrad.tape.seek(tapeEnd);
+    tape.seek(tapeEnd);
     for (let step = iCount; step > 0; step--) {
-        const i2 = __coarsegrad.tape.pop();
-        const accThen = __coarsegrad.tape.pop();
+        const i2 = tape.pop();
+        const accThen = tape.pop();
         c1 = dacc !== 0;
         t = Math.tanh(x * accThen + c[i2]);
         t1 = 1 - t * t;
@@ -130,8 +132,8 @@ function cell$grad(x, c) {
         dx = dxNext;
     }
     if (tapeTop > tapeEnd)
-        __coarsegrad.tape.seek(tapeTop);
-    __coarsegrad.tape.seek(tapeStart);
+        tape.seek(tapeTop);
+    tape.seek(tapeStart);
     return [dx, dc];
 }
 export const cellGrad = cell$grad;

@@ -172,6 +172,8 @@ class Emitter implements LoopHost {
     if (tapeStart !== undefined) {
       statements.unshift(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(tapeStart, undefined, undefined, f.createPropertyAccessExpression(this.loops.tapeExpression(), 'size'))], this.ts.NodeFlags.Const)));
     }
+    const tape = this.loops.tapeDeclaration();
+    if (tape !== undefined) statements.unshift(tape);
     if (declared.length > 0) statements.unshift(f.createVariableStatement(undefined, f.createVariableDeclarationList(declared, this.ts.NodeFlags.Let)));
     if (this.strongProduct !== undefined) statements.unshift(this.strongProductDeclaration(this.strongProduct));
     const parameters = lowered.params.map((p, i) => f.createParameterDeclaration(undefined, undefined, this.paramNames[i]!, undefined, undefined, p.defaultValue));

@@ -57,9 +57,24 @@ export class TapedLoops {
     return this.memoName(`mark${n.id}`, 'tapeMark');
   }
 
+  /**
+   * The tape, read once per call into a local (`tapeDeclaration`): the runtime's exports object is
+   * in dictionary mode, and a getter on it read at every push and pop costs more than the push.
+   */
   tapeExpression(): ts.Expression {
     this.usesTape = true;
-    return this.host.f.createPropertyAccessExpression(this.host.f.createIdentifier(this.host.runtime), 'tape');
+    this.tapeName ??= this.host.namer.fresh('tape');
+    return this.host.f.createIdentifier(this.tapeName);
+  }
+
+  private tapeName: string | undefined;
+
+  /** `const tape = runtime.tape`, first in the companion, where a loop reaches the tape. */
+  tapeDeclaration(): ts.Statement | undefined {
+    if (this.tapeName === undefined) return undefined;
+    const f = this.host.f;
+    const value = f.createPropertyAccessExpression(f.createIdentifier(this.host.runtime), 'tape');
+    return f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(this.tapeName, undefined, undefined, value)], this.host.ts.NodeFlags.Const));
   }
 
 
