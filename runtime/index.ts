@@ -16,7 +16,7 @@ export { register } from './registry.js';
 export { checkSources, registerSources } from './versions.js';
 export { tape } from './tape.js';
 export { operations } from './operations.js';
-export type { Gradient, GradientTuple, GradOptions, Int, NumericFunction, ParameterIndex, SelectedGradients, ThisGradient, WrtEntry } from './types.js';
+export type { Data, Gradient, GradientTuple, GradOptions, Int, NumericFunction, ParameterIndex, SelectedGradients, ThisGradient, WrtEntry } from './types.js';
 
 /** `grad(f)(...args)`: the gradient of `f` at `args`, one entry per parameter (or per `wrt` entry). */
 export function grad<F extends NumericFunction>(f: F): GradFunction<F, GradientTuple<Parameters<F>>>;

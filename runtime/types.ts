@@ -7,8 +7,19 @@ declare const integerBrand: unique symbol;
  */
 export type Int = number & { readonly [integerBrand]?: 'integer' };
 
+declare const dataBrand: unique symbol;
+
+/**
+ * Data a marked function reads but is not differentiated with respect to (a training set, an
+ * observation): `x: Data<Float64Array>`, `samples: Data<number[][]>`. Its gradient entry is
+ * `undefined` and the companion neither computes nor allocates it. Any value of `T` is assignable.
+ */
+export type Data<T> = T & { readonly [dataBrand]?: 'data' };
+
 /** The gradient of one parameter, shaped like the parameter (DESIGN.md §2). */
-export type Gradient<T> = T extends number
+export type Gradient<T> = typeof dataBrand extends keyof T
+  ? undefined
+  : T extends number
   ? typeof integerBrand extends keyof T
     ? undefined
     : number

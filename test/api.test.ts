@@ -172,6 +172,45 @@ export function weighted(w: number, ...xs: number[]): number {
   assert.equal(r.grad(weighted, { wrt: [1, 0] } as never)(0.5, 1, 2, 3), [1, 5]);
 });
 
+api('parameters typed Data<...> get undefined and cost nothing: no adjoint computed, no array allocated', () => {
+  const source = `import { grad, valueAndGrad, type Data } from 'coarsegrad';
+export { grad, valueAndGrad };
+/** @differentiable */
+export function nll(w: Float64Array, b: number, X: Data<number[][]>, y: Data<Float64Array>, scale: Data<number>): number {
+  let s = 0;
+  for (let i = 0; i < y.length; i++) {
+    let z = b;
+    for (let j = 0; j < w.length; j++) z += w[j]! * X[i]![j]!;
+    s += Math.log1p(Math.exp(-y[i]! * z)) * scale;
+  }
+  return s;
+}
+/** @differentiable */
+export function fit(model: { w: Float64Array; target: Data<Float64Array> }, k: number): number {
+  let s = 0;
+  for (let i = 0; i < model.w.length; i++) s += (model.w[i]! - model.target[i]!) ** 2 * k;
+  return s;
+}
+`;
+  const r = build(source);
+  const w = Float64Array.from([0.5, -0.2]);
+  const X = [[1, 2], [0.5, -1], [3, 1]];
+  const y = Float64Array.from([1, -1, 1]);
+  const [dw, db, dX, dy, dscale] = r.grad(r.nll)(w, 0.1, X, y, 2) as [Float64Array, number, unknown, unknown, unknown];
+  assert.equal([dX, dy, dscale], [undefined, undefined, undefined]);
+  const nll = (w0: number, w1: number, b: number) => r.nll(Float64Array.from([w0, w1]), b, X, y, 2) as number;
+  assertGradient(nll, [dw[0], dw[1], db], [0.5, -0.2, 0.1], 'nll');
+  const [model] = r.grad(r.fit)({ w, target: Float64Array.from([1, 1]) }, 3) as [{ w: Float64Array; target: unknown }];
+  assert.equal([Array.from(model.w), model.target], [[-3, -7.199999999999999], undefined]);
+  for (const plugin of [{}, { mode: 'fine' as const }]) {
+    const js = compile({ 'main.ts': source }, { plugin }).js['main.ts']!;
+    const companion = js.slice(js.indexOf('function nll$grad'), js.indexOf('\n}\n', js.indexOf('function nll$grad')));
+    // Only w's gradient array is made: none for X, y, or the model's target.
+    assert.is(companion.match(/new Float64Array\((?!X_rows)/g)?.length ?? 0, plugin.mode === 'fine' ? 0 : 1, companion);
+    assert.not.match(companion, /inputs\((X|y)/);
+  }
+});
+
 api('wrt positions out of range are a RangeError', () => {
   assert.throws(() => m.grad(m.rosen, { wrt: [2] }), (e: unknown) => e instanceof RangeError && /has 2/.test((e as Error).message));
   assert.throws(() => m.grad(m.rosen, { wrt: [-1] }), RangeError);

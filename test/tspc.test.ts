@@ -126,7 +126,7 @@ console.log(JSON.stringify({
 
 // The equality check of type-level test libraries: it tells apart `any`, unions and optional
 // elements, which a pair of `extends` checks would let through.
-const typesProgram = (flavour: string) => `import { differentiable, grad, valueAndGrad, type Int } from 'coarsegrad';
+const typesProgram = (flavour: string) => `import { differentiable, grad, valueAndGrad, type Data, type Int } from 'coarsegrad';
 // ${flavour}
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
@@ -205,12 +205,18 @@ class Regression {
 const fit = new Regression();
 const withThis = grad(fit.loss, { wrt: ['this', 0] });
 const thisHasItsClassShape: Equal<ReturnType<typeof withThis>, [{ w: Float64Array; b: number; loss: undefined; lossUntyped: undefined }, number]> = true;
+/** @differentiable */
+function withData(w: Float64Array, xs: Data<number[][]>, y: Data<Float64Array>, model: { k: number; table: Data<Float64Array> }): number {
+  return w[0]! * xs[0]![0]! * y[0]! * model.k * model.table[0]!;
+}
+const dataGradient = grad(withData);
+const dataHasNoGradient: Equal<ReturnType<typeof dataGradient>, [Float64Array, undefined, undefined, { k: number; table: undefined }]> = true;
 const untypedThis = grad(fit.lossUntyped, { wrt: ['this'] });
 const untypedThisIsAnObject: Equal<ReturnType<typeof untypedThis>, [{ readonly [field: string]: unknown }]> = true;
 // @ts-expect-error 'that' is neither a parameter position nor 'this'
 grad(fit.loss, { wrt: ['that'] });
 
-export { fullIsPair, fullKeepsParameters, withValueNests, onlyYIsSingle, reorderedFollowsWrt, booleanHasNoGradient, sizeHasNoGradient, objectHasItsShape, arrayOfObjectsHasItsShape, thisHasItsClassShape, untypedThisIsAnObject };
+export { fullIsPair, fullKeepsParameters, withValueNests, onlyYIsSingle, reorderedFollowsWrt, booleanHasNoGradient, sizeHasNoGradient, objectHasItsShape, arrayOfObjectsHasItsShape, thisHasItsClassShape, untypedThisIsAnObject, dataHasNoGradient };
 `;
 
 interface Builds {

@@ -63,9 +63,12 @@ export class Graph {
     return this.intern(key, (id) => ({ id, kind: 'const', active: false, value, ...(name !== undefined ? { name } : {}) }));
   }
 
+  /** Parameters typed `Data<...>`: their values carry no derivative. */
+  readonly data = new Set<number>();
+
   param(index: number, name: string, element?: number): ParamNode {
     const key = element === undefined ? `p${index}` : `p${index}[${element}]`;
-    return this.intern(key, (id) => ({ id, kind: 'param', active: true, index, name, ...(element !== undefined ? { element } : {}) }));
+    return this.intern(key, (id) => ({ id, kind: 'param', active: !this.data.has(index), index, name, ...(element !== undefined ? { element } : {}) }));
   }
 
   opaque(expr: OpaqueExpr): OpaqueNode {
@@ -114,7 +117,7 @@ export class Graph {
   }
 
   load(param: number, name: string, index: Node): LoadNode {
-    return this.intern(`load${param}[${index.id}]`, (id) => ({ id, kind: 'load', active: true, param, name, index }));
+    return this.intern(`load${param}[${index.id}]`, (id) => ({ id, kind: 'load', active: !this.data.has(param), param, name, index }));
   }
 
   /** `init·factorⁿ + Σ_t body(t)·factor^(n−1−t)`, as the loop computes it: `acc = acc * factor + body`. */

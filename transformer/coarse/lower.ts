@@ -66,7 +66,7 @@ export class Lowerer implements Lowering {
   run(): LoweredFunction {
     const main = this.program.main;
     const frame = new Frame(main, { kind: 'object', expr: { kind: 'this' } });
-    const params = main.params.map((p, index) => this.parameter(p.var, index, p.companionDefault, frame));
+    const params = main.params.map((p, index) => this.parameter(p.var, index, p.companionDefault, frame, p.data === true));
     const output = this.callBody(frame);
     if (output.kind !== 'number') unsupported(codes.noNumericResult, main.decl.name ?? main.decl, 'a marked function must return a number; this one returns something else.');
     return { graph: this.graph, params, output: output.node, nameHints: this.nameHints, freeNames: this.freeNames, loops: this.loopReport, throws: this.throws, rowReach: this.rowReach };
@@ -74,11 +74,18 @@ export class Lowerer implements Lowering {
 
   // ---- parameters -------------------------------------------------------------------------------
 
-  private parameter(v: Var, index: number, defaultValue: ts.Expression | undefined, frame: Frame): LoweredParameter {
+  /** `data`: typed `Data<...>`, read but not differentiated (no gradient, none computed). */
+  private parameter(v: Var, index: number, defaultValue: ts.Expression | undefined, frame: Frame, data: boolean): LoweredParameter {
     const shape = v.shape;
-    const discrete = this.program.discrete.has(v);
+    const discrete = this.program.discrete.has(v) && !data;
     const base = { name: v.name, node: undefined, elements: undefined, discrete, defaultValue };
-    if (shape.kind === 'number' && !shape.int && !discrete) {
+    if (data && shape.kind === 'array') {
+      this.graph.data.add(index);
+      this.paramElements.set(index, new Map<number, ParamNode>());
+      frame.bindings.set(v, { kind: 'paramArray', index, name: v.name, float32: shape.storage === 'float32' });
+      return base;
+    }
+    if (shape.kind === 'number' && !shape.int && !discrete && !data) {
       const node = this.graph.param(index, v.name);
       frame.bindings.set(v, { kind: 'number', node });
       return { ...base, node };

@@ -6,7 +6,7 @@
  * each one's gradient in the same shape. Without such parameters the companion is left as it is.
  */
 import type ts from 'typescript';
-import type { ParameterTree, SourceParameter } from '../front/core.js';
+import { leavesOf, type ParameterTree, type SourceParameter } from '../front/core.js';
 import type { CompanionBody } from './emit.js';
 import { Namer } from './names.js';
 import { member } from './syntax.js';
@@ -26,13 +26,6 @@ export function sourcePosition(signature: readonly SourceParameter[], leaf: numb
   return signature.findIndex((p) => leavesOf(p.tree).includes(leaf));
 }
 
-/** The leaves of a tree, in the order its gradient is built from (`packCompanion`): the caller's own object or array first. */
-function leavesOf(tree: ParameterTree): number[] {
-  if (tree.kind === 'leaf') return [tree.index];
-  const self = tree.self === undefined ? [] : [tree.self];
-  if (tree.kind === 'matrix') return [...self, tree.flat, tree.rows, tree.cols, tree.stride];
-  return [...self, ...(tree.kind === 'records' ? tree.element : tree).fields.flatMap(([, t]) => leavesOf(t))];
-}
 
 /**
  * `inner` takes the leaves and returns the gradients of the leaves at `leafPositions(positions)`:

@@ -71,6 +71,7 @@ class FineEmitter implements Recursing {
     const params = main.params.map((p) => ({ var: p.var, name: this.namer.fresh(p.var.name), kind: outsideKind(p.var.shape) }));
     const differentiable = (i: number) => {
       const v = params[i]!.var;
+      if (main.params[i]!.data === true) return false;
       return (params[i]!.kind === 'num' && v.shape.kind === 'number' && !v.shape.int && !discrete.has(v)) || params[i]!.kind === 'arr';
     };
     const seeds = new Set(positions.filter(differentiable).map((i) => params[i]!.var));
@@ -117,8 +118,8 @@ class FineEmitter implements Recursing {
       const p = params[i]!;
       const input = inputs.get(p.var);
       if (input !== undefined) return this.method(p.kind === 'num' ? 'adjointOf' : 'adjointsOf', [f.createIdentifier(input)]);
-      // A discrete parameter has derivative 0; an `Int`, a boolean or an object none.
-      return discrete.has(p.var) ? f.createNumericLiteral(0) : f.createIdentifier('undefined');
+      // A discrete parameter has derivative 0; an `Int`, data, a boolean or an object none.
+      return discrete.has(p.var) && main.params[i]!.data !== true ? f.createNumericLiteral(0) : f.createIdentifier('undefined');
     });
     const gradientArray = f.createArrayLiteralExpression(gradients);
     const statements = [

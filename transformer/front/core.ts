@@ -220,6 +220,8 @@ export interface Loop extends At {
 
 export interface CoreParameter {
   readonly var: Var;
+  /** Typed `Data<...>` (alone or within the parameter's object): read, never differentiated, its gradient `undefined`. */
+  readonly data?: boolean;
   /**
    * The marked function's own default (a number literal), which its companion's parameter repeats,
    * so that a parameter left out is differentiated at its default. A called function's defaults are
@@ -294,6 +296,14 @@ export interface CoreProgram {
    * the companion stale (`versions.ts`).
    */
   readonly sources: ReadonlySet<ts.Node>;
+}
+
+/** The leaves of a tree, in the order its gradient is built from (`packCompanion`): the caller's own object or array first. */
+export function leavesOf(tree: ParameterTree): number[] {
+  if (tree.kind === 'leaf') return [tree.index];
+  const self = tree.self === undefined ? [] : [tree.self];
+  if (tree.kind === 'matrix') return [...self, tree.flat, tree.rows, tree.cols, tree.stride];
+  return [...self, ...(tree.kind === 'records' ? tree.element : tree).fields.flatMap(([, t]) => leavesOf(t))];
 }
 
 /** The shape of a core expression. */

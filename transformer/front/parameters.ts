@@ -9,8 +9,8 @@
  */
 import type ts from 'typescript';
 import { codes, unsupported } from '../diagnostics.js';
-import { shapes, type ArrayStorage, type CoreParameter, type Expr, type ParameterTree, type RecordShape, type Shape, type SourceParameter, type Var } from './core.js';
-import { shapeOfType } from './shapes.js';
+import { leavesOf, shapes, type ArrayStorage, type CoreParameter, type Expr, type ParameterTree, type RecordShape, type Shape, type SourceParameter, type Var } from './core.js';
+import { shapeOfType, withoutDataBrand } from './shapes.js';
 import { checkedParameter, holdsNumbers, isNumberLiteral, refuseNumbersInside } from './source.js';
 
 /** What the front end needs to make parameters. */
@@ -44,9 +44,13 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
   const core: CoreParameter[] = [];
   const signature: SourceParameter[] = [];
   const body: MarkedParameters['body'][number][] = [];
+  const dataParameters = new Set<number>();
   for (const [index, p] of decl.parameters.entries()) {
     const objectDefault = p.initializer !== undefined && ts.isObjectLiteralExpression(p.initializer);
-    const { name, type } = checkedParameter(ts, scope.checker, p, objectDefault, index);
+    const { name, type: declared } = checkedParameter(ts, scope.checker, p, objectDefault, index);
+    // `Data<T>`: a `T` whose leaves are marked as data once its tree is made (below).
+    const type = withoutDataBrand(declared) ?? declared;
+    if (type !== declared) dataParameters.add(signature.length);
     const shape = shapeOfType(ts, scope.checker, type);
     if (p.dotDotDotToken !== undefined) {
       if (shape.kind !== 'array' || shape.storage !== 'array') unsupported(codes.unsupportedParameter, p, "a marked function's rest parameter is differentiated when it takes numbers (...xs: number[]); take arrays or objects as one array parameter instead.");
@@ -83,6 +87,7 @@ export function markedParameters(scope: ParameterScope, decl: { readonly paramet
     signature.push({ name, default: p.initializer, tree });
     body.push({ param: { var: variable(), companionDefault: p.initializer }, object });
   }
+  for (const k of dataParameters) markData(core, signature[k]!.tree);
   if (receiver === undefined) return { core, signature, body, receiver: undefined };
   const { tree, object } = objectParameter(scope, 'this', receiver.type, receiver.at, core);
   const self = scope.leaf('self', shapes.record, receiver.at);
@@ -196,12 +201,16 @@ function objectParameter(scope: ParameterScope, name: string, type: ts.Type, nod
   const fields = (t: ts.Type, path: readonly string[], depth: number, original: Expr): { tree: ParameterTree; object: Expr } => {
     const treeFields: [string, ParameterTree][] = [];
     const objectFields: [string, Expr][] = [];
+    /** Fields typed `Data<...>`: their leaves are not differentiated. */
+    const dataFields = new Set<string>();
     for (const prop of scope.checker.getPropertiesOfType(t)) {
       const decl = prop.valueDeclaration ?? prop.declarations?.[0];
       // Methods and getters are the type's code, not its data: called on the object rebuilt here.
       if (decl === undefined || ts.isMethodDeclaration(decl) || ts.isMethodSignature(decl) || ts.isGetAccessor(decl) || ts.isSetAccessor(decl)) continue;
       const at = [...path, prop.name];
-      const fieldType = scope.checker.getTypeOfSymbolAtLocation(prop, node);
+      const declaredType = scope.checker.getTypeOfSymbolAtLocation(prop, node);
+      const fieldType = withoutDataBrand(declaredType) ?? declaredType;
+      if (fieldType !== declaredType) dataFields.add(prop.name);
       const fieldShape = shapeOfType(ts, scope.checker, fieldType);
       const described = `the field '${at.join('.')}' of parameter '${name}' has type '${scope.checker.typeToString(fieldType)}'`;
       // `base?: { x: number }`: the object where the caller gives one, else `undefined`.
@@ -244,6 +253,7 @@ function objectParameter(scope: ParameterScope, name: string, type: ts.Type, nod
       objectFields.push([prop.name, { kind: 'var', var: leaf, at: node }]);
       core.push({ var: leaf, companionDefault: undefined });
     }
+    for (const [field, sub] of treeFields) if (dataFields.has(field)) markData(core, sub);
     const tree: ParameterTree = { kind: 'object', fields: treeFields, ...(depth === 0 ? { self: selfIndex } : {}) };
     return { tree, object: { kind: 'objectLiteral', fields: objectFields, readonlyAs: `the parameter object '${name}'`, original, at: node } };
   };
@@ -258,4 +268,9 @@ function objectParameter(scope: ParameterScope, name: string, type: ts.Type, nod
     ? { kind: 'conditional', test: { kind: 'isUndefined', operand: selfRead, orNull: true, at: node }, whenTrue: { kind: 'undefined', at: node }, whenFalse: made.object, shape: { kind: 'record' }, at: node }
     : made.object;
   return { tree, object };
+}
+
+/** Marks the leaves of `tree` as data (`Data<T>`): read, never differentiated. */
+function markData(core: CoreParameter[], tree: ParameterTree): void {
+  for (const leaf of leavesOf(tree)) core[leaf] = { ...core[leaf]!, data: true };
 }

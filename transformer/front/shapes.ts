@@ -4,11 +4,14 @@
  */
 import type ts from 'typescript';
 import { shapes, type RecordShape, type Shape } from './core.js';
-import { isIntegerType, isNumberType } from './source.js';
+import { isDataType, isIntegerType, isNumberType } from './source.js';
 
 export function shapeOfType(tsApi: typeof ts, checker: ts.TypeChecker, declared: ts.Type): Shape {
   const type = declared.flags & tsApi.TypeFlags.TypeParameter ? (checker.getBaseConstraintOfType(declared) ?? declared) : declared;
   const f = tsApi.TypeFlags;
+  // `Data<T>` is `T` with a brand: what it holds is `T`'s (the parameter is not differentiated, `parameters.ts`).
+  const data = withoutDataBrand(type);
+  if (data !== undefined) return shapeOfType(tsApi, checker, data);
   if (type.flags & (f.Any | f.Unknown)) return { kind: 'other', text: checker.typeToString(declared) };
   if (isNumberType(tsApi, type)) return isIntegerType(tsApi, type) ? shapes.int : shapes.number;
   if (type.flags & f.BooleanLike) return shapes.boolean;
@@ -82,4 +85,11 @@ function recordOfNumbers(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Typ
     }
   }
   return fields.size === 0 ? undefined : { kind: 'record', fields };
+}
+
+/** `T` of `Data<T>` (an intersection with the runtime's data brand), or `undefined` for any other type. */
+export function withoutDataBrand(type: ts.Type): ts.Type | undefined {
+  if (!type.isIntersection() || !isDataType(type)) return undefined;
+  const rest = type.types.filter((t) => !t.getProperties().some((p) => (p.escapedName as string).startsWith('__@dataBrand')));
+  return rest.length === 1 ? rest[0] : undefined;
 }

@@ -89,11 +89,15 @@ export function isIntegerType(ts: typeof import('typescript'), type: ts.Type): b
   return type.isIntersection() && isNumberType(ts, type) && type.getProperties().some((p) => (p.escapedName as string).startsWith('__@integerBrand'));
 }
 
+/** The runtime's `Data<T>` brand: a value the marked function reads but is not differentiated with respect to. */
+export function isDataType(type: ts.Type): boolean {
+  return type.isIntersection() && type.getProperties().some((p) => (p.escapedName as string).startsWith('__@dataBrand'));
+}
+
 /**
  * A marked function's parameter as both modes take it: a plain name, a number literal as its default,
  * a type that is not `any`. Returns its name and its type (a type parameter's constraint).
- */
-/**
+
  * `objectDefault`: the default is an object literal, which `parameters.ts` checks itself. A
  * destructured parameter is named by its position (`arg0`).
  */
