@@ -1291,4 +1291,22 @@ export function f(w: number, xs: Float64Array): number {
   exact,
 );
 
+{
+  // A sum written out term by term, as generated code has it, is as deep as it is long: the front
+  // end took one nested call per term and ran out of stack at a thousand (an internal error).
+  const n = 1000;
+  const program = `/** @differentiable */
+export function ring(${Array.from({ length: n }, (_, i) => `x${i}: number`).join(', ')}): number {
+  return ${Array.from({ length: n }, (_, i) => `x${i} * x${(i + 1) % n}`).join(' + ')};
+}
+`;
+  const x = Array.from({ length: n }, (_, i) => Math.sin(i));
+  const gradient = x.map((_, i) => x[(i + 1) % n]! + x[(i + n - 1) % n]!);
+  for (const mode of modes) {
+    regressions(`a sum of a thousand terms written out, over a thousand parameters (${mode})`, () => {
+      checkChild(inChild(program, mode, [{ name: 'ring', args: x }]), mode, 'ring', [{ args: x, gradient }], primalOf(program, 'ring'));
+    });
+  }
+}
+
 regressions.run();

@@ -175,16 +175,45 @@ function binary(b: BodyScope, e: ts.BinaryExpression, place: Place): Expr {
     if ((token === k.EqualsEqualsToken || token === k.ExclamationEqualsToken) && (!isNumeric(b.front.shape(e.left)) || !isNumeric(b.front.shape(e.right)))) {
       unsupported(codes.unsupportedSyntax, e.operatorToken, `compare with '${token === k.EqualsEqualsToken ? '===' : '!=='}' in a marked function; loose equality between values other than numbers is not differentiated.`);
     }
+    if (arithmetic(ts, token) && ts.isBinaryExpression(e.left) && arithmetic(ts, e.left.operatorToken.kind)) return chain(b, e);
     return operate(b, op, () => expression(b, e.left), () => expression(b, e.right), e);
   }
   unsupported(codes.unsupportedSyntax, e.operatorToken, `the operator '${e.operatorToken.getText()}' cannot be differentiated in a marked function.`);
 }
 
+function arithmetic(ts: typeof import('typescript'), token: ts.SyntaxKind): boolean {
+  const k = ts.SyntaxKind;
+  return token === k.PlusToken || token === k.MinusToken || token === k.AsteriskToken || token === k.SlashToken || token === k.PercentToken;
+}
+
+/**
+ * `a + b - c + ...`: nested to the left as deep as it is long. Its operands are desugared in one
+ * list, in order (as nested `operate`s would read them), and combined in a loop, so that a sum of a
+ * thousand terms does not take a thousand nested calls of the front end.
+ */
+function chain(b: BodyScope, e: ts.BinaryExpression): Expr {
+  const ts = b.ts;
+  const links: ts.BinaryExpression[] = [];
+  let first: ts.Expression = e;
+  while (ts.isBinaryExpression(first) && arithmetic(ts, first.operatorToken.kind)) {
+    links.push(first);
+    first = first.left;
+  }
+  links.reverse();
+  const start = first;
+  const [head, ...rest] = b.operands([() => expression(b, start), ...links.map((link) => () => expression(b, link.right))]);
+  return links.reduce((left, link, i) => combine(b.front.binary.get(link.operatorToken.kind)!, left, rest[i]!, link), head!);
+}
+
 /** `left op right`, the operands evaluated in order; `+` on strings is concatenation. */
 function operate(b: BodyScope, op: BinaryOp, left: () => Expr, right: () => Expr, at: ts.BinaryExpression | ts.Node): Expr {
   const [l, r] = b.operands([left, right]);
-  const concat = op === '+' && (shapeOf(l!).kind === 'string' || shapeOf(r!).kind === 'string');
-  return stable({ kind: 'binary', op: concat ? 'concat' : op, left: l!, right: r!, at });
+  return combine(op, l!, r!, at);
+}
+
+function combine(op: BinaryOp, l: Expr, r: Expr, at: ts.Node): Expr {
+  const concat = op === '+' && (shapeOf(l).kind === 'string' || shapeOf(r).kind === 'string');
+  return stable({ kind: 'binary', op: concat ? 'concat' : op, left: l, right: r, at });
 }
 
 /** `a && b`, `a || b`, `a ?? b`: the right side runs only when needed. */
