@@ -18,6 +18,15 @@ test('explain prints each loop’s class, the segments and the companions', () =
   assert.match(run.stdout, /function bgd\$grad\$2\(x, y, r, T\) \{/);
 });
 
+test('explain counts the operations of a gradient that only scatters into its array', () => {
+  const file = path.join(root, 'test', 'programs', 'scatter.ts');
+  const run = spawnSync(process.execPath, [cli, 'explain', file], { encoding: 'utf8' });
+  assert.is(run.status, 0, run.stderr);
+  // x's gradient is added at run-time indices only: its operations were reported as 0.
+  const gradient = Number(/operations: primal \d+, gradient (\d+)/.exec(run.stdout)?.[1]);
+  assert.ok(gradient > 0, run.stdout);
+});
+
 test('explain without a file says how to use it', () => {
   const run = spawnSync(process.execPath, [cli], { encoding: 'utf8' });
   assert.is(run.status, 2);

@@ -178,7 +178,8 @@ function describe(name: string, lowered: LoweredFunction, segmentation: Segmenta
   if (stats.tried > 0) lines.push(`  Algebrite: ${stats.tried} partials tried, ${stats.accepted} simplified, ${stats.rejected} refused by the guard (${stats.ms.toFixed(0)} ms)`);
   const phis = lowered.graph.nodes.filter((n) => n.kind === 'apply' && n.op === 'select' && n.id < primalNodeCount);
   if (phis.length > 0) lines.push(`  φ nodes (${phis.length}):`, ...phis.map((n) => `    ${show(n)}`));
-  const grads = gradients.flatMap((g) => (g === undefined ? [] : 'elements' in g ? g.elements.map(([, n]) => n) : [g]));
+  // An array's gradient: its elements' adjoints, and what its scatters add at run-time indices.
+  const grads = gradients.flatMap((g) => (g === undefined ? [] : 'elements' in g ? [...g.elements.map(([, n]) => n), ...g.scatters] : [g]));
   const primal = operationCount([lowered.output]);
   // The fine mode runs the primal, records one entry per active operation (its partials, about one
   // operation each) and sweeps each entry back with two multiply-adds.
