@@ -234,7 +234,7 @@ function element(lo: Lowering, e: Extract<Expr, { kind: 'element' }>): Value {
       );
     return record(base);
   }
-  if (base.kind === 'dynArray') return { kind: 'number', node: readDynamic(lo, base.ref, number(lo, e.index)) };
+  if (base.kind === 'dynArray') return { kind: 'number', node: readDynamic(lo, base.ref, number(lo, e.index), e.at) };
   const index = constantIndex(lo, number(lo, e.index), e.index.at);
   if (base.kind === 'object') return lo.opaqueValue({ kind: 'property', base: base.expr, name: String(index), node: undefined }, e.shape);
   if (base.kind === 'array') {

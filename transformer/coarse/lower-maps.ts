@@ -35,13 +35,18 @@ export function writeDynamic(lo: Lowering, ref: number, index: Node, value: Node
   // ignores it, a plain array grows): not modelled. A loop's writes are maps, checked there.
   if (lo.runtimeLoops.length === 0) unsupported(codes.unsupportedSyntax, at, 'a write to an array whose length is known only at run time, outside a loop over it, is not coarsened (it may fall past the end).');
   const stored = array.kind === 'float32' ? lo.graph.call('fround', value) : value;
-  lo.dynamic.set(ref, { ...array, writes: [...array.writes, { index, value: stored }] });
+  lo.dynamic.set(ref, { ...array, writes: [...array.writes, { index, value: stored, readsBefore: lo.dynamicReads.length }] });
 }
 
 /** `array[index]` in the marked function: recorded, so a loop can tell it does not read its own writes. */
-export function readDynamic(lo: Lowering, ref: number, index: Node): Node {
+export function readDynamic(lo: Lowering, ref: number, index: Node, at: ts.Node): Node {
+  const array = dynamicOf(lo, ref);
+  if (array.rewrittenIn !== undefined) {
+    const line = array.rewrittenIn.getSourceFile().getLineAndCharacterOfPosition(array.rewrittenIn.getStart()).line + 1;
+    unsupported(codes.unsupportedSyntax, at, `this reads an array after the loop at line ${line}, which writes it whole in every iteration; only what an iteration reads of its own writes is coarsened.`);
+  }
   lo.dynamicReads.push({ ref, index });
-  return elementAt(lo, dynamicOf(lo, ref), index);
+  return elementAt(lo, array, index);
 }
 
 /** The element at `index`: the last write that covers it, or the fill value. */
@@ -93,6 +98,12 @@ export function mapsOfLoop(lo: Lowering, loop: Loop, at: ts.Node, before: State,
     if (array.writes.slice(0, old.writes.length).some((w, k) => w !== old.writes[k])) {
       unsupported(codes.unsupportedSyntax, at, 'this loop changes earlier writes to an array of run-time length; write each element once, in one loop.');
     }
+    const scratch = rewrittenWhole(lo, ref, loop, old, added, readsFrom);
+    if (scratch !== undefined) {
+      // Each iteration's reads fold over that iteration's writes, as lowered; after the loop it is not read.
+      result.set(ref, { ...old, rewrittenIn: at });
+      continue;
+    }
     if (Math.abs(loop.step) !== 1) unsupported(codes.unsupportedSyntax, at, 'a loop writing an array of run-time length must step by 1; write the elements at the counter.');
     const maps = added.map((w): Write => {
       const offset = offsetFrom(w.index, counter);
@@ -106,7 +117,7 @@ export function mapsOfLoop(lo: Lowering, loop: Loop, at: ts.Node, before: State,
       if (!inside(lo, loop, offset, array.length)) {
         unsupported(codes.unsupportedSyntax, at, "this loop may write past the end of an array whose length is known only at run time; loop over the array's length (`i < out.length`).");
       }
-      return { index: w.index, value: w.value, loop, offset };
+      return { index: w.index, value: w.value, loop, offset, readsBefore: w.readsBefore };
     });
     // Reading, in the body, an element that another iteration writes would read through the loop.
     for (const read of lo.dynamicReads.slice(readsFrom)) {
@@ -117,6 +128,23 @@ export function mapsOfLoop(lo: Lowering, loop: Loop, at: ts.Node, before: State,
     result.set(ref, { ...array, writes: [...old.writes, ...maps] });
   }
   return result;
+}
+
+/**
+ * An array an outer loop's iteration writes whole before reading it (gmm's `beta[k]` for each
+ * point i): one map over an inner loop from 0 up to the array's length, and no read of the array in
+ * the iteration before that write (it would read the previous iteration's values). `undefined` if
+ * the loop's writes are not such.
+ */
+function rewrittenWhole(lo: Lowering, ref: number, loop: Loop, old: DynamicArray, added: readonly Write[], readsFrom: number): Write | undefined {
+  if (added.length !== 1) return undefined;
+  const w = added[0]!;
+  const inner = w.loop;
+  if (inner === undefined || inner === loop || !(inner.within ?? []).includes(loop)) return undefined;
+  const whole = w.offset === 0 && inner.step === 1 && inner.start.kind === 'const' && inner.start.value === 0 && inner.compare === '<' && inner.bound === old.length;
+  if (!whole) return undefined;
+  const readEarlier = lo.dynamicReads.slice(readsFrom, w.readsBefore).some((r) => r.ref === ref);
+  return readEarlier ? undefined : w;
 }
 
 /** Does every index `counter + offset` the loop takes fall in `[0, length)`? Only what is known at compile time counts. */
@@ -169,5 +197,5 @@ export function joinDynamic(lo: Lowering, cond: Node, a: DynamicArray, b: Dynami
   }
   const index = [...indices][0]!;
   const value = lo.graph.call('select', cond, elementAt(lo, a, index), elementAt(lo, b, index));
-  return { ...a, writes: [...a.writes.slice(0, shared), { index, value }] };
+  return { ...a, writes: [...a.writes.slice(0, shared), { index, value, readsBefore: lo.dynamicReads.length }] };
 }

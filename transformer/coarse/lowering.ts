@@ -124,6 +124,8 @@ export interface Write {
   readonly value: Node;
   readonly loop?: Loop;
   readonly offset?: number;
+  /** How many reads of arrays of run-time length came before it (`Lowering.dynamicReads`). */
+  readonly readsBefore: number;
 }
 
 export interface DynamicArray {
@@ -131,6 +133,11 @@ export interface DynamicArray {
   readonly fill: Node;
   readonly kind: 'array' | 'float64' | 'float32';
   readonly writes: readonly Write[];
+  /**
+   * Written whole in every iteration of this run-time loop (a per-iteration scratch array): what it
+   * holds after the loop is the last iteration's, which is not modelled, so it is not read again.
+   */
+  readonly rewrittenIn?: ts.Node;
 }
 
 
