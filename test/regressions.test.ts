@@ -1291,6 +1291,22 @@ export function f(w: number, xs: Float64Array): number {
   exact,
 );
 
+gradientTest(
+  'an update whose coefficient cancels (acc - (acc - x)): the loop as written, where x is absorbed by a huge acc (fuzz seed 424243, wide)',
+  `
+/** @differentiable */
+export function f(xs: number[]): number {
+  return xs.reduce((acc, v) => acc - (acc - v), 0);
+}
+`,
+  'f',
+  [
+    { args: [[0.03125, 0, -732.1118889842182, -1.8421491431072353e-300, -1.970506672281772e300, -0.6875]], value: 0, gradient: [[0, 0, 0, 0, 0, 1]] },
+    { args: [[1, 2, 3]], value: 3, gradient: [[0, 0, 1]] },
+  ],
+  exact,
+);
+
 {
   // A sum written out term by term, as generated code has it, is as deep as it is long: the front
   // end took one nested call per term and ran out of stack at a thousand (an internal error).

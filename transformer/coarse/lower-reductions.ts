@@ -80,6 +80,9 @@ function closedForms(lo: Lowering, { loop, leaves, updated, initial }: Updates):
     // `a` is raised to the trip count after the loop: it must be computable there, not the result
     // of a loop on the tape that runs in each iteration (a helper's loop), whatever it reads.
     if (form === undefined || !free(form.a, counter) || !free(form.b) || loopsOf(form.a).has(loop)) return undefined;
+    // A coefficient that cancels to 0 (`x - (x - b)`) is 0 in exact arithmetic alone: in floating
+    // point the update still reads x (b absorbed by a large x is lost, ∞ − ∞ is NaN), so it is not `x = b`.
+    if (isConst(form.a, 0) && dependsOn(updated.get(symbol)!, leaf)) return undefined;
     forms.set(symbol, form);
   }
   // Horner's x·a + b is the loop's own value only where the update is written so: `s = s * x + s`
