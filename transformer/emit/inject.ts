@@ -8,7 +8,7 @@ import type ts from 'typescript';
 import { codes, diagnosticAt, Unsupported } from '../diagnostics.js';
 import { findMarked, isRuntimeExport, markedTarget, type Marked } from '../find.js';
 import { identifiersIn, Namer } from './names.js';
-import { compileFunction, overParameters, type CompiledFunction } from '../pipeline.js';
+import { compileFunction, overParameters, type CompiledFunction, type PipelineContext } from '../pipeline.js';
 import type { CompanionBody } from './emit.js';
 import type { SimplifyOptions } from '../coarse/simplify.js';
 import { versionsOf, type ProgramIndex } from '../versions.js';
@@ -284,20 +284,13 @@ function report(fc: FileContext, file: ts.SourceFile, companions: ReadonlyMap<ts
  */
 function compileGuarded(fc: FileContext, file: ts.SourceFile, m: Marked, runtime: string, withReceiver?: CompiledFunction): CompiledFunction | undefined {
   try {
-    const context = { ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file, runtime, mode: fc.mode, segmentLimit: fc.segmentLimit, simplify: fc.simplify, debug: fc.debug };
-    const compiled = compileFunction(context, fc.index.core(m.fn), displayName(fc.ts, m));
+    const compiled = compileFunction(pipelineContext(fc, file, runtime, fc.debug), fc.index.core(m.fn), displayName(fc.ts, m));
     if (withReceiver === undefined || !compiled.residue || withReceiver.residue) return compiled;
     return overParameters(withReceiver, `with 'this' as a parameter coarsening takes the whole method, where otherwise ${compiled.trace.split('\n')[0]!.replace(/^[^:]*: residue: /, '')}`);
   } catch (error) {
     if (error instanceof Unsupported && withReceiver !== undefined) return overParameters(withReceiver, `otherwise: ${error.message}`);
-    if (error instanceof Unsupported) {
-      fc.addDiagnostic(diagnosticAt(fc.ts, error.node, error.code, error.message));
-    } else {
-      const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      fc.addDiagnostic(
-        diagnosticAt(fc.ts, m.fn.name ?? m.fn, codes.internal, `internal error while differentiating '${displayName(fc.ts, m)}'; please report it with this function. ${detail}`),
-      );
-    }
+    if (error instanceof Unsupported) fc.addDiagnostic(diagnosticAt(fc.ts, error.node, error.code, error.message));
+    else internalError(fc, m, '', error);
     return undefined;
   }
 }
@@ -309,17 +302,25 @@ function compileGuarded(fc: FileContext, file: ts.SourceFile, m: Marked, runtime
  */
 function compileWithReceiver(fc: FileContext, file: ts.SourceFile, m: Marked, runtime: string): CompiledFunction | string | undefined {
   try {
-    const context = { ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file, runtime, mode: fc.mode, segmentLimit: fc.segmentLimit, simplify: fc.simplify, debug: false };
-    return compileFunction(context, fc.index.core(m.fn, true), displayName(fc.ts, m));
+    return compileFunction(pipelineContext(fc, file, runtime, false), fc.index.core(m.fn, true), displayName(fc.ts, m));
   } catch (error) {
     if (error instanceof Unsupported) {
       const at = error.node.getSourceFile();
       return `${error.message} (${path.basename(at.fileName)}, line ${at.getLineAndCharacterOfPosition(error.node.getStart(at)).line + 1})`;
     }
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    fc.addDiagnostic(diagnosticAt(fc.ts, m.fn.name ?? m.fn, codes.internal, `internal error while differentiating '${displayName(fc.ts, m)}' with respect to 'this'; please report it with this function. ${detail}`));
+    internalError(fc, m, " with respect to 'this'", error);
     return undefined;
   }
+}
+
+function pipelineContext(fc: FileContext, file: ts.SourceFile, runtime: string, debug: boolean): PipelineContext {
+  return { ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file, runtime, mode: fc.mode, segmentLimit: fc.segmentLimit, simplify: fc.simplify, debug };
+}
+
+/** A bug of the transformer: a diagnostic asking for a report, never an exception out of the build. */
+function internalError(fc: FileContext, m: Marked, what: string, error: unknown): void {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  fc.addDiagnostic(diagnosticAt(fc.ts, m.fn.name ?? m.fn, codes.internal, `internal error while differentiating '${displayName(fc.ts, m)}'${what}; please report it with this function. ${detail}`));
 }
 
 /** Does the function read `this` (outside functions of its own)? */
