@@ -169,6 +169,25 @@ receiver("a loop over an array field is coarsened: the method's own companions t
   assert.not.match(companion, /operations|tape/);
 });
 
+receiver("a class holding rows of different lengths it does not read: the method's own companions leave them alone", () => {
+  const m = build(`${prelude}export class Table {
+  w = Float64Array.from([1, 2, 3]);
+  ragged: number[][] = [[1], [2, 3]];
+  @differentiable
+  dot(x: Float64Array): number {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) s += this.w[i]! * x[i]!;
+    return s * s;
+  }
+}
+`);
+  const t = new m.Table();
+  const [gx] = m.grad(t.dot).call(t, Float64Array.from([1, 1, 1])) as [Float64Array];
+  assert.equal(Array.from(gx), [12, 24, 36]);
+  // Asked for, the rows are taken as a parameter's are: of one length.
+  assert.throws(() => m.grad(t.dot, { wrt: ['this'] }).call(t, Float64Array.from([1, 1, 1])), /the rows of 'this.ragged' have different lengths/);
+});
+
 receiver("what cannot be taken with respect to 'this' says why when it is asked for", () => {
   const m = build(`${prelude}export class Labelled {
   label = 'a';

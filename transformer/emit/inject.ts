@@ -13,6 +13,7 @@ import type { CompanionBody } from './emit.js';
 import type { SimplifyOptions } from '../coarse/simplify.js';
 import { versionsOf, type ProgramIndex } from '../versions.js';
 import { holdsNumbers } from '../front/source.js';
+import type { CoreProgram, ParameterTree } from '../front/core.js';
 import * as path from 'node:path';
 
 export interface FileContext {
@@ -61,7 +62,7 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
   const companions = new Map<ts.Node, Companion>();
   for (const m of marked) {
     const receiver = m.spelling === 'method' && !m.isStatic && readsThis(ts, m.fn) && holdsNumbers(ts, checker, checker.getTypeAtLocation(m.fn.parent)) ? compileWithReceiver(fc, file, m, runtime.text) : undefined;
-    const compiled = compileGuarded(fc, file, m, runtime.text, typeof receiver === 'object' ? receiver : undefined);
+    const compiled = compileGuarded(fc, file, m, runtime.text, typeof receiver === 'object' && flatReceiver(fc.index.core(m.fn, true)) ? receiver : undefined);
     if (compiled === undefined) continue;
     const named = m.spelling === 'declaration' || m.spelling === 'const';
     companions.set(m.fn, {
@@ -321,6 +322,18 @@ function pipelineContext(fc: FileContext, file: ts.SourceFile, runtime: string, 
 function internalError(fc: FileContext, m: Marked, what: string, error: unknown): void {
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   fc.addDiagnostic(diagnosticAt(fc.ts, m.fn.name ?? m.fn, codes.internal, `internal error while differentiating '${displayName(fc.ts, m)}'${what}; please report it with this function. ${detail}`));
+}
+
+/**
+ * Does the method's `this`, as a parameter, hold only numbers, flat arrays and objects of them?
+ * An array of arrays or of objects among its fields is copied into flat arrays on entry, and
+ * refused there where its rows differ in length, whether the method reads it or not: the method's
+ * own companions must not do that (the one for `wrt: ['this']` may, since it is asked for them).
+ */
+function flatReceiver(program: CoreProgram): boolean {
+  const receiver = program.main.signature?.find((p) => p.receiver === true);
+  const plain = (tree: ParameterTree): boolean => tree.kind === 'leaf' || (tree.kind === 'object' && tree.fields.every(([, t]) => plain(t)));
+  return receiver !== undefined && plain(receiver.tree);
 }
 
 /** Does the function read `this` (outside functions of its own)? */

@@ -62,13 +62,14 @@ export function packCompanion(
     const declare = (leaf: number, value: ts.Expression) =>
       prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(leafNames[leaf]!, undefined, undefined, value)], tsApi.NodeFlags.Const)));
     /** `chained`: under an optional object, where each access continues its `?.` chain. */
-    const read = (tree: ParameterTree, object: ts.Expression, chained = false): void => {
+    /** `path`: the field's name in messages (`this.table`, `opts.rows`). */
+    const read = (tree: ParameterTree, object: ts.Expression, chained = false, path = p.name): void => {
       if (tree.kind === 'leaf') return void declare(tree.index, object);
       // The caller's object or array itself, for a function that changes it in place.
       if (tree.self !== undefined) declare(tree.self, object);
       if (tree.kind === 'matrix') {
         const names = { flat: leafNames[tree.flat]!, rows: leafNames[tree.rows]!, cols: leafNames[tree.cols]!, stride: leafNames[tree.stride]! };
-        return void prologue.push(...flattenRows(tsApi, f, namer, object, p.name, names, rowReach.get(tree.flat) ?? 0));
+        return void prologue.push(...flattenRows(tsApi, f, namer, object, path, names, rowReach.get(tree.flat) ?? 0));
       }
       if (tree.kind === 'records') {
         // One Float64Array per field of the elements: `Float64Array.from(pts, (e) => e.x)`.
@@ -82,7 +83,7 @@ export function packCompanion(
             const rows = namer.fresh(`${leafNames[t.flat]!.replace(/_flat$/, '')}_rows_given`);
             prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(rows, undefined, undefined, f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Array'), 'from'), undefined, [object, pick()]))], tsApi.NodeFlags.Const)));
             const names = { flat: leafNames[t.flat]!, rows: leafNames[t.rows]!, cols: leafNames[t.cols]!, stride: leafNames[t.stride]! };
-            prologue.push(...flattenRows(tsApi, f, namer, f.createIdentifier(rows), p.name, names, rowReach.get(t.flat) ?? 0));
+            prologue.push(...flattenRows(tsApi, f, namer, f.createIdentifier(rows), path, names, rowReach.get(t.flat) ?? 0));
           } else if (t.kind === 'object') {
             for (const [field, sub] of t.fields) column(sub, member(f, inElement, field));
           }
@@ -94,7 +95,7 @@ export function packCompanion(
       const optional = tree.optional === true;
       for (const [field, t] of tree.fields) {
         const access = optional || chained ? f.createPropertyAccessChain(object, optional ? f.createToken(tsApi.SyntaxKind.QuestionDotToken) : undefined, field) : member(f, object, field);
-        read(t, access, optional || chained);
+        read(t, access, optional || chained, `${path}.${field}`);
       }
     };
     read(p.tree, source());
