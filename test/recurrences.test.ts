@@ -276,15 +276,46 @@ recurrences('the counter goes on the tape only when the reverse loop reads it', 
   assert.is(of('steps').match(/tape\.pop\(/g)?.length, 1, of('steps'));
 });
 
+recurrences('a counter from a constant start is recomputed going back, whatever its step', () => {
+  const source = `${prelude}/** @differentiable */
+export function strided(a: Float64Array, x0: number): number {
+  let x = x0;
+  for (let i = 1; i < a.length; i += 3) x = Math.tanh(a[i]! * x + a[i - 1]!);
+  return x;
+}
+/** @differentiable */
+export function downward(a: Float64Array, x0: number): number {
+  let x = x0;
+  for (let i = 7; i > 7 - a.length; i -= 2) x = Math.sin(a[i]! * x) + a[i]!;
+  return x;
+}
+`;
+  const js = compile({ 'main.ts': source }, { module: ts.ModuleKind.ESNext }).js['main.ts']!;
+  const of = (name: string) => js.slice(js.indexOf(`function ${name}$grad`), js.indexOf('\n}\n', js.indexOf(`function ${name}$grad`)));
+  for (const name of ['strided', 'downward']) assert.not.match(of(name), /tape\.push\(i\d*\)/, of(name));
+  const m = build(source);
+  const a = Float64Array.from([0.3, -0.8, 0.5, 1.2, -0.4, 0.9, 0.7, -0.2]);
+  for (const name of ['strided', 'downward']) {
+    const [ga, gx] = m.grad(m[name])(a, 0.6) as [Float64Array, number];
+    assertClose(gx, finiteDifference((v) => m[name](a, v), [0.6], 0), `${name} ∂/∂x0`);
+    for (let k = 0; k < a.length; k++) {
+      const along = (v: number) => m[name](Object.assign(a.slice(), { [k]: v }), 0.6);
+      assertClose(ga[k]!, finiteDifference(along, [a[k]!], 0), `${name} ∂/∂a[${k}]`);
+    }
+  }
+});
+
 recurrences('only the state the reverse loop reads goes on the tape: x = a[i]·x + b[i] in b pushes no x', () => {
   const source = `${prelude}/** @differentiable */\nexport function affine(a: Float64Array, b: Float64Array, x0: number): number {\n  let x = x0;\n  for (let i = 0; i < b.length; i++) x = a[i]! * x + b[i]! * Math.cos(x0);\n  return x * x0;\n}\nexport const inB = grad(affine, { wrt: [1] });\n`;
   const js = compile({ 'main.ts': source }, { module: ts.ModuleKind.ESNext }).js['main.ts']!;
   const of = (name: string) => js.slice(js.indexOf(`function ${name}(`), js.indexOf('\n}\n', js.indexOf(`function ${name}(`)));
-  // In b alone the step's Jacobian is a[i]: the reverse loop reads the counter, not x.
-  assert.is(of('affine$grad$1').match(/tape\.push\(/g)?.length, 1, of('affine$grad$1'));
+  // In b alone the step's Jacobian is a[i]: the reverse loop reads the counter, not x, and the
+  // counter, from 0, is the reverse step's own number: nothing goes on the tape.
+  assert.is(of('affine$grad$1').match(/tape\.push\(/g)?.length ?? 0, 0, of('affine$grad$1'));
+  assert.match(of('affine$grad$1'), /const i\d* = step - 1;/);
   assert.not.match(of('affine$grad$1'), /xThen/);
-  // In a as well, it needs x: both go on the tape.
-  assert.is(of('affine$grad').match(/tape\.push\(/g)?.length, 2, of('affine$grad'));
+  // In a as well, it needs x: x goes on the tape, the counter still does not.
+  assert.is(of('affine$grad').match(/tape\.push\(/g)?.length, 1, of('affine$grad'));
   const built = build(source);
   const [a, b] = [Float64Array.from([0.9, -1.2, 0.5]), Float64Array.from([0.3, 0.1, -0.7])];
   const full = built.grad(built.affine)(a, b, 0.4) as [Float64Array, Float64Array, number];

@@ -9,6 +9,7 @@ import type { Graph, Loop, Node, RecurrenceNode } from '../coarse/ir.js';
 import type { Placement, Region } from '../coarse/schedule.js';
 import type { LoopParts } from './blocks.js';
 import type { Namer } from './names.js';
+import { numberLiteral } from './syntax.js';
 
 /** What the loops need of the emitter (`emit.ts`). */
 export interface LoopHost {
@@ -130,11 +131,15 @@ export class TapedLoops {
     const forward = n.forward;
     const counted = this.counterOnTape(forward);
     const slots = this.slotsOnTape(forward);
+    const steps = this.memoName(`steps${loop.id}`, 'step', false);
+    // A counter from a constant start is the iteration's own number: recomputed, not popped.
+    const recomputed = !counted && this.counterRead(forward) ? this.counterAt(forward.loop, steps) : undefined;
     const prologue = [
       ...(counted ? [constant(this.host.loopName(loop), tape('pop', []))] : []),
+      ...(recomputed !== undefined ? [constant(this.host.loopName(loop), recomputed)] : []),
       ...slots.slice().reverse().map((k) => constant(this.poppedName(loop, k, forward), tape('pop', []))),
     ];
-    const reverse = { prologue, epilogue, trips: this.tripName(forward), steps: this.memoName(`steps${loop.id}`, 'step', false) };
+    const reverse = { prologue, epilogue, trips: this.tripName(forward), steps };
     const width = slots.length + (counted ? 1 : 0);
     if (width === 0) return reverse;
     // The reverse loop starts at the end of its forward loop's values, wherever the tape stands, and
@@ -155,13 +160,34 @@ export class TapedLoops {
   }
 
   /**
-   * Whether a forward loop pushes its counter: only a counted loop has one, and only if the reverse
-   * loop reads it (an element index, a step that depends on the iteration).
+   * Whether a forward loop pushes its counter: only a counted loop has one, only if the reverse
+   * loop reads it (an element index, a step that depends on the iteration), and only where it
+   * cannot be recomputed from the reverse loop's own count (a start known at compile time).
    */
   private counterOnTape(forward: RecurrenceNode): boolean {
+    return this.counterRead(forward) && forward.loop.start.kind !== 'const';
+  }
+
+  /** Does the reverse loop of this counted forward loop read the counter? */
+  private counterRead(forward: RecurrenceNode): boolean {
     if (forward.loop.open) return false;
-    const reverse = [...this.host.placement.regions.keys()].find((m): m is RecurrenceNode => m.kind === 'recurrence' && m.forward === forward);
+    const reverse = this.reverseOf(forward);
     return reverse !== undefined && this.host.placement.regions.has(this.host.graph.index(reverse.loop));
+  }
+
+  /**
+   * The counter of the forward iteration that reverse step `steps` runs back (the reverse loop
+   * counts the trips down to 1): `start + (steps − 1)·step`, for a constant start.
+   */
+  private counterAt(loop: Loop, steps: string): ts.Expression {
+    const f = this.host.f;
+    const start = (loop.start as Extract<Node, { kind: 'const' }>).value;
+    const offset = start - loop.step;
+    const scaled = loop.step === 1 ? f.createIdentifier(steps) : loop.step === -1 ? undefined : f.createMultiply(f.createIdentifier(steps), numberLiteral(this.host.ts, f, loop.step));
+    // step −1: `start + 1 − steps`.
+    if (scaled === undefined) return f.createSubtract(numberLiteral(this.host.ts, f, start + 1), f.createIdentifier(steps));
+    if (offset === 0) return scaled;
+    return offset > 0 ? f.createAdd(scaled, numberLiteral(this.host.ts, f, offset)) : f.createSubtract(scaled, numberLiteral(this.host.ts, f, -offset));
   }
 
   /** The reverse loop that runs this forward one backwards, if one is placed anywhere. */
