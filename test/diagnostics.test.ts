@@ -45,6 +45,12 @@ const cases: Record<string, Case> = {
     body: 'return §new Chain(0.5).run(x, n);',
     says: /the recursive method 'run' reads 'this'.*make it a function taking the values it reads/,
   },
+  'a marked function calling itself with an object': {
+    code: 95005,
+    params: 'p: { x: number }, n: number',
+    body: 'if (n > 0) return §bad({ x: p.x * 2 }, 0) + 1;\n  return p.x * p.x;',
+    says: /the marked function 'bad' calls itself with objects, arrays of arrays or a rest parameter; move the recursion into a helper it calls/,
+  },
   'recursion given another function each time': {
     code: 95005,
     params: 'x: number, n: number',

@@ -156,9 +156,6 @@ function refuseUntaped(fn: CoreFunction, call: Call): void {
   let self = false;
   walk(fn.body, (s) => expressionsOf(s).forEach((e) => forEachExpr(e, (x) => (self ||= x.kind === 'this' && x.owner === fn.decl))));
   if (self) unsupported(codes.recursion, at, `the recursive method '${fn.name}' reads 'this', which recursion on the operation tape does not pass yet; make it a function taking the values it reads.`);
-  if (fn.signature !== undefined && fn.signature.some((p, i) => p.tree.kind !== 'leaf' || p.tree.index !== i)) {
-    unsupported(codes.recursion, at, `the marked function '${fn.name}' calls itself with objects or arrays of arrays; move the recursion into a helper it calls.`);
-  }
   const result = kindOf(fn.result);
   if (result === 'rows' || result === 'rec') unsupported(codes.recursion, at, `the recursive function '${fn.name}' returns objects or arrays of arrays, which recursion on the operation tape does not pass yet; return numbers or an array of numbers.`);
 }

@@ -95,7 +95,13 @@ class FrontEnd implements Front {
     const done = bound.size === 0 ? this.functions.get(decl) : this.specialized.get(decl)?.find((s) => s.bound.size === bound.size && [...bound].every(([k, v]) => s.bound.get(k) === v))?.core;
     // A recursive call reaches the core being desugared: its body is filled in when the outer call
     // finishes, and the modes see a call of a function on the stack (`fine-recursion.ts`).
-    if (done !== undefined) return done;
+    if (done !== undefined) {
+      // The marked function's core takes its objects' leaves, not the objects a call passes.
+      if (decl === this.main && done.signature?.some((p, i) => p.tree.kind !== 'leaf' || p.tree.index !== i || p.tree.rest === true)) {
+        unsupported(codes.recursion, at, `the marked function '${done.name}' calls itself with objects, arrays of arrays or a rest parameter; move the recursion into a helper it calls.`);
+      }
+      return done;
+    }
     if (this.active.includes(decl)) {
       unsupported(codes.recursion, at, 'this recursive call gives the function a different function argument than the call that reached it; pass the same function down, or rewrite the recursion as a loop.');
     }
