@@ -98,8 +98,7 @@ export function mapsOfLoop(lo: Lowering, loop: Loop, at: ts.Node, before: State,
     if (array.writes.slice(0, old.writes.length).some((w, k) => w !== old.writes[k])) {
       unsupported(codes.unsupportedSyntax, at, 'this loop changes earlier writes to an array of run-time length; write each element once, in one loop.');
     }
-    const scratch = rewrittenWhole(lo, ref, loop, old, added, readsFrom);
-    if (scratch !== undefined) {
+    if (rewrittenWhole(lo, ref, loop, old, added, readsFrom)) {
       // Each iteration's reads fold over that iteration's writes, as lowered; after the loop it is not read.
       result.set(ref, { ...old, rewrittenIn: at });
       continue;
@@ -133,18 +132,15 @@ export function mapsOfLoop(lo: Lowering, loop: Loop, at: ts.Node, before: State,
 /**
  * An array an outer loop's iteration writes whole before reading it (gmm's `beta[k]` for each
  * point i): one map over an inner loop from 0 up to the array's length, and no read of the array in
- * the iteration before that write (it would read the previous iteration's values). `undefined` if
- * the loop's writes are not such.
+ * the iteration before that write (it would read the previous iteration's values).
  */
-function rewrittenWhole(lo: Lowering, ref: number, loop: Loop, old: DynamicArray, added: readonly Write[], readsFrom: number): Write | undefined {
-  if (added.length !== 1) return undefined;
+function rewrittenWhole(lo: Lowering, ref: number, loop: Loop, old: DynamicArray, added: readonly Write[], readsFrom: number): boolean {
+  if (added.length !== 1) return false;
   const w = added[0]!;
   const inner = w.loop;
-  if (inner === undefined || inner === loop || !(inner.within ?? []).includes(loop)) return undefined;
+  if (inner === undefined || inner === loop || !(inner.within ?? []).includes(loop)) return false;
   const whole = w.offset === 0 && inner.step === 1 && inner.start.kind === 'const' && inner.start.value === 0 && inner.compare === '<' && inner.bound === old.length;
-  if (!whole) return undefined;
-  const readEarlier = lo.dynamicReads.slice(readsFrom, w.readsBefore).some((r) => r.ref === ref);
-  return readEarlier ? undefined : w;
+  return whole && !lo.dynamicReads.slice(readsFrom, w.readsBefore).some((r) => r.ref === ref);
 }
 
 /** Does every index `counter + offset` the loop takes fall in `[0, length)`? Only what is known at compile time counts. */

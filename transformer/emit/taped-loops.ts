@@ -112,13 +112,15 @@ export class TapedLoops {
       return { prologue: [], epilogue, ...(guard !== undefined ? { guard } : {}) };
     }
     if (n.forward === undefined) {
-      const prologue = [
+      const pushes = [
         ...this.slotsOnTape(n).map((k) => f.createExpressionStatement(tape('push', [f.createIdentifier(this.stateName(n, k))]))),
         // A counted loop's counter goes on the tape too, if the reverse loop reads it back.
         ...(this.counterOnTape(n) ? [f.createExpressionStatement(tape('push', [f.createIdentifier(this.host.loopName(loop))]))] : []),
-        f.createExpressionStatement(f.createPostfixIncrement(f.createIdentifier(this.tripName(n)))),
       ];
+      const prologue = [...pushes, f.createExpressionStatement(f.createPostfixIncrement(f.createIdentifier(this.tripName(n))))];
       const guard = n.entry === undefined ? undefined : this.host.expression(n.entry, region.parent!);
+      // Nothing pushed (the reverse loop needs only the count): no mark to take, nothing to drop.
+      if (pushes.length === 0) return { prologue, epilogue, ...(guard !== undefined ? { guard } : {}) };
       // A forward loop run where no reverse loop follows it (a pass over an outer loop that only
       // needs the values) drops what it pushed: nothing pops it, and an outer loop would pile it up.
       const reversedHere = [...this.host.placement.regions].some(([m, places]) => m.kind === 'recurrence' && m.forward === n && places.some((p) => region.parent!.encloses(p)));
