@@ -101,7 +101,13 @@ function packed(ctx: PipelineContext, program: CoreProgram, compiled: CompiledFu
 function compileProgram(ctx: PipelineContext, program: CoreProgram, name: string): CompiledFunction {
   if (ctx.mode === 'fine') return compileFine(ctx, program, `${name}: fine-grained mode; every operation on the operation tape`);
   try {
-    return compileCoarse(ctx, program, name);
+    try {
+      return compileCoarse(ctx, program, name, true);
+    } catch (e) {
+      // Loops merged with their twins share passes; should those close a cycle, each loop is its own.
+      if (!(e instanceof ScheduleCycle)) throw e;
+      return compileCoarse(ctx, program, name, false);
+    }
   } catch (coarse) {
     if (!(coarse instanceof Unsupported) && !(coarse instanceof ScheduleCycle)) throw coarse;
     const why = coarse instanceof Unsupported ? `coarsening stopped at line ${lineOf(coarse.node)}: ${coarse.message}` : `the coarse companion could not be scheduled: ${coarse.message}`;
@@ -128,8 +134,8 @@ function compileFine(ctx: PipelineContext, program: CoreProgram, trace: string):
   return { valueAndGrad: emit(true), grad: emit(false), specialize: (wrt, withValue) => emit(withValue, wrt), arity: program.main.params.length, trace, residue: false };
 }
 
-function compileCoarse(ctx: PipelineContext, program: CoreProgram, name: string): CompiledFunction {
-  const lowered = lowerFunction(program);
+function compileCoarse(ctx: PipelineContext, program: CoreProgram, name: string, twins: boolean): CompiledFunction {
+  const lowered = lowerFunction(program, twins);
   const primalNodeCount = lowered.graph.nodes.length;
   const segmentation = segmentsOfInterest([lowered.output], wholeFunction, ctx.segmentLimit);
   const stats = newStats();
@@ -146,15 +152,32 @@ function compileCoarse(ctx: PipelineContext, program: CoreProgram, name: string)
     };
   });
   const source = { lowered, gradients, adjointHints: adjointHints(lowered, derivative), primalNodeCount, runtime: ctx.runtime, watched: [...derivative.adjoints.values()] };
+  const valueAndGrad = emitCompanion(ctx.ts, ctx.factory, source, true);
   return {
-    valueAndGrad: emitCompanion(ctx.ts, ctx.factory, source, true),
+    valueAndGrad,
     grad: emitCompanion(ctx.ts, ctx.factory, source, false),
-    specialize: (wrt, withValue) => emitCompanion(ctx.ts, ctx.factory, { ...source, selection: wrt }, withValue),
+    specialize: (wrt, withValue) => {
+      try {
+        return emitCompanion(ctx.ts, ctx.factory, { ...source, selection: wrt }, withValue);
+      } catch (e) {
+        if (!(e instanceof ScheduleCycle) || !twins) throw e;
+        return compileCoarse(ctx, program, name, false).specialize(wrt, withValue);
+      }
+    },
     arity: lowered.params.length,
-    trace: describe(name, lowered, segmentation, derivative, gradients, primalNodeCount, stats),
+    trace: [describe(name, lowered, segmentation, derivative, gradients, primalNodeCount, stats), ...storage(valueAndGrad)].join('\n'),
     residue: false,
     rowReach: lowered.rowReach,
   };
+}
+
+/** Store or recompute (DESIGN.md §6): what the companion keeps for a later pass over a loop, and what it computes again. */
+function storage(companion: CompanionBody): string[] {
+  const listed = (items: readonly string[], most = 8) => [...items.slice(0, most).map((t) => `    ${t}`), ...(items.length > most ? [`    and ${items.length - most} more`] : [])];
+  return [
+    ...(companion.kept !== undefined ? [`  kept per iteration for a later pass, in scratch buffers reused across calls (${companion.kept.length}):`, ...listed(companion.kept)] : []),
+    ...(companion.recomputed !== undefined ? [`  computed again in a later pass, cheaper than keeping (${companion.recomputed.length}):`, ...listed(companion.recomputed)] : []),
+  ];
 }
 
 /** `dx` for the adjoint of `x`: the reverse sweep's names mirror the forward sweep's. */

@@ -8,11 +8,12 @@ import { shapes, type Expr, type Loop as CoreLoop, type Stmt, type Var } from '.
 import { walk } from '../front/core-walk.js';
 import { mapsOfLoop } from './lower-maps.js';
 import { recurrence, reducedOrNested, refuseNested, type Updates } from './lower-reductions.js';
+import { overTwin } from './lower-twins.js';
 import { codes, unsupported, Unsupported } from '../diagnostics.js';
 import { type CarriedNode, type Loop, type Node } from './ir.js';
 import { substitute } from './ir-rewrite.js';
 import { extremumOf } from './ir-patterns.js';
-import type { LoopExit, Lowering, State, Value } from './lowering.js';
+import type { DynamicArray, LoopExit, Lowering, State, Value } from './lowering.js';
 
 /**
  * A loop with a constant trip count is unrolled while that stays small: at most this many of its
@@ -222,8 +223,10 @@ function countedRuntimeLoop(
       ? `reduction of ${carried} over a run-time trip count: sums, scans and closed forms, no tape`
       : `recurrence on the tape, carrying ${carried}: ${step.breaks ? "it may 'break'" : 'a variable is updated from its previous value other than by adding to it'}`,
   );
-  const exitValues = reduced ?? recurrence(lo, s.at, updates, step.breaks ? { goOn: step.stays } : {}, innerBefore);
-  lo.restore({ ...scope, dynamic: step.dynamic });
+  let exitValues: ReadonlyMap<Var, Value> = reduced ?? recurrence(lo, s.at, updates, step.breaks ? { goOn: step.stays } : {}, innerBefore);
+  let dynamic: ReadonlyMap<number, DynamicArray> = step.dynamic;
+  if (reduced !== undefined && lo.mergesTwins && lo.innerRecurrences.length === innerBefore) ({ exits: exitValues, dynamic } = overTwin(lo, loop, exitValues, scope.dynamic, dynamic));
+  lo.restore({ ...scope, dynamic: new Map(dynamic) });
   for (const [v, value] of exitValues) lo.assignExisting(v, value, s.at);
   slotsFromVariables(lo, slots, true);
   if (returns !== undefined) returnAfter(lo, s.at, returns);

@@ -16,8 +16,9 @@ import { fieldWrite, recordPhi } from './lower-records.js';
 import { writeDynamic } from './lower-maps.js';
 import { Frame, type DynamicArray, type Lowering, type LoweredFunction, type LoweredParameter, type PendingReturn, type State, type ThrowSite, type Value } from './lowering.js';
 
-export function lowerFunction(program: CoreProgram): LoweredFunction {
-  return new Lowerer(program).run();
+/** `twins`: loops over the same iterations become one loop (`lower-twins.ts`). */
+export function lowerFunction(program: CoreProgram, twins = true): LoweredFunction {
+  return new Lowerer(program, twins).run();
 }
 
 /** The lowering of one marked function; `lower-loops.ts`, `lower-arrays.ts`, ... extend it. */
@@ -38,6 +39,7 @@ export class Lowerer implements Lowering {
   readonly rowReach = new Map<number, number>();
   /** Run-time loops being lowered, outermost first. */
   readonly runtimeLoops: Loop[] = [];
+  readonly plainLoops: Loop[] = [];
   /** Loops lowered inside another run-time loop that became recurrences on the tape, in order. */
   readonly innerRecurrences: ts.Node[] = [];
   /** How each loop was classified and why, for the report. */
@@ -55,7 +57,10 @@ export class Lowerer implements Lowering {
   /** Calls of a function inside itself lowered so far: recursion is unrolled while it stays small. */
   private unrolledCalls = 0;
 
-  constructor(readonly program: CoreProgram) {}
+  constructor(
+    readonly program: CoreProgram,
+    readonly mergesTwins: boolean,
+  ) {}
 
   /** Notes a loop's class in the report, with its line. */
   classify(at: ts.Node, text: string): void {

@@ -169,6 +169,12 @@ export interface Lowering {
   nextArray: number;
   unrolledIterations: number;
   readonly runtimeLoops: Loop[];
+  /** Counted loops lowered as reductions and maps, with nothing on the tape: loops over the same iterations merge into them (`lower-twins.ts`). */
+  readonly plainLoops: Loop[];
+  /** Whether loops merge with their twins at all. */
+  readonly mergesTwins: boolean;
+  /** The source's names for values, by node: the emitted companion's names. */
+  readonly nameHints: Map<Node, string>;
   readonly innerRecurrences: ts.Node[];
   readonly loopReport: string[];
   readonly arrayKinds: Map<number, 'array' | 'float64' | 'float32'>;

@@ -33,6 +33,8 @@ export class Region {
     readonly polarity: boolean,
     /** The loop this region is the body of. */
     readonly loop?: Loop,
+    /** Which pass over `loop` (see `passOf`). */
+    readonly pass = 0,
   ) {
     this.depth = parent === undefined ? 0 : parent.depth + 1;
   }
@@ -46,7 +48,7 @@ export class Region {
    * passes of their own, and what one pass computes per iteration is gone in the next.
    */
   body(loop: Loop, pass: number): Region {
-    return this.child(`loop${loop.id}.${pass}`, () => new Region(this, undefined, true, loop));
+    return this.child(`loop${loop.id}.${pass}`, () => new Region(this, undefined, true, loop, pass));
   }
 
   private child(key: string, make: () => Region): Region {
@@ -126,6 +128,25 @@ export interface Placement {
   readonly reads: ReadonlyMap<Node, number>;
   /** Nodes moved out of a loop they are read in: computed once before it, so they need a name. */
   readonly hoisted: ReadonlySet<Node>;
+  /** Values kept per iteration for later passes over their loop, rather than computed again there. */
+  readonly kept: ReadonlyMap<Node, Kept>;
+  /** Values a later pass over their loop computes again, as cheaper than keeping them: for the report. */
+  readonly recomputed: ReadonlySet<Node>;
+}
+
+/**
+ * A value computed in one pass over a loop (`writer`, that pass's body) and stored there per
+ * iteration, then read back from the store in the later passes `readers` instead of being computed
+ * again (DESIGN.md §6, store or recompute; `keep.ts` prices it). Where the later pass is in another
+ * run of a loop around (gmm's y_r, per component k, read by the reverse loop over k), the store
+ * is indexed by the counters of `loops`, the writer's loop and those around it, innermost first.
+ */
+export interface Kept {
+  readonly loops: readonly Loop[];
+  readonly writer: Region;
+  readonly readers: ReadonlySet<Region>;
+  /** Where the store is made long enough: just outside the outermost of `loops`, before the writer runs. */
+  readonly outside: Region;
 }
 
 /**
@@ -137,6 +158,8 @@ export function place(
   roots: readonly Node[],
   recurrenceOf: (loop: Loop) => RecurrenceNode | undefined = () => undefined,
   arms: (phi: PhiNode) => readonly [Node, Node, Node] = argsOf,
+  /** Whether a value read again in a later pass over `loop` is worth keeping; none is by default. */
+  worthKeeping: (n: Node, loop: Loop) => boolean = () => false,
 ): Placement {
   const root = new Region(undefined, undefined, true);
   const demands = new Map<Node, Region[]>();
@@ -218,6 +241,8 @@ export function place(
   const regions = new Map<Node, Region[]>();
   const readCounts = new Map<Node, number>();
   const hoisted = new Set<Node>();
+  const kept = new Map<Node, Kept>();
+  const recomputed = new Set<Node>();
   // Users have larger ids than what they use, so every demand on a node is known when it is reached.
   for (const n of reachable([...roots, ...running])) {
     let needed = demands.get(n);
@@ -249,6 +274,16 @@ export function place(
     // Moved out of a loop, a placement may now enclose another: the outer one serves both.
     const places = moved.filter((p) => !moved.some((q) => q !== p && q.encloses(p)));
     regions.set(n, places);
+    const keeping = keptIn(n, places, recurrenceOf, worthKeeping);
+    if (keeping === 'recomputed') recomputed.add(n);
+    else if (keeping !== undefined) {
+      kept.set(n, keeping);
+      // The store's strides: the counts of the inner loops, taken where it is made.
+      for (const loop of keeping.loops.slice(0, -1)) {
+        demand(loop.start, keeping.outside);
+        demand(loop.bound, keeping.outside);
+      }
+    }
     for (const p of places) {
       // The loops around a computation need their bounds where they open.
       for (let r: Region | undefined = p; r?.parent !== undefined; r = r.parent) {
@@ -257,6 +292,8 @@ export function place(
           demand(r.loop.bound, r.parent);
         }
       }
+      // Read back from where the earlier pass kept it: its operands are not needed here.
+      if (typeof keeping === 'object' && keeping.readers.has(p)) continue;
       if (isPhi(n)) {
         const [c, a, b] = arms(n);
         demand(c, p);
@@ -269,7 +306,61 @@ export function place(
       }
     }
   }
-  return { root, regions, reads: readCounts, hoisted };
+  return { root, regions, reads: readCounts, hoisted, kept, recomputed };
+}
+
+/**
+ * Where `n` can be kept: a placement that is the whole body of one pass over a counted loop whose
+ * counter `n` reads (so every iteration stores it), and the placements in other runs of that loop
+ * that read it back. A run in the same run of the loops around reads what the same iteration
+ * stored; a run inside another run of a loop around it needs the store indexed by that loop's
+ * counter too, the writer's loops nested directly (every iteration of each stores), counted by
+ * what they do not change (a rectangular store). A loop on the tape has its own store, and runs
+ * its reverse as a loop of its own.
+ */
+function keptIn(n: Node, places: readonly Region[], recurrenceOf: (loop: Loop) => RecurrenceNode | undefined, worthKeeping: (n: Node, loop: Loop) => boolean): Kept | 'recomputed' | undefined {
+  if (places.length < 2) return undefined;
+  const loops = loopsOf(n);
+  const counted = (r: Region) => r.loop !== undefined && loops.has(r.loop) && !r.loop.open && r.loop.reverses === undefined && recurrenceOf(r.loop) === undefined;
+  // The run that serves the most others writes (the outermost, where a reverse loop under a branch
+  // and the passes after it both read back), with the fewest loops to index by.
+  let best: Kept | undefined;
+  for (const writer of places.filter(counted).sort((a, b) => a.pass - b.pass)) {
+    const bodies: Region[] = [];
+    for (let b: Region | undefined = writer; b !== undefined && counted(b) && rectangular(b.loop!, bodies); b = b.parent) bodies.push(b);
+    for (let depth = 1; depth <= bodies.length; depth++) {
+      const chain = bodies.slice(0, depth);
+      const readers = places.filter((p) => p !== writer && readsBack(chain, p));
+      if (readers.length > (best?.readers.size ?? 0)) best = { loops: chain.map((b) => b.loop!), writer, readers: new Set(readers), outside: chain[depth - 1]!.parent! };
+    }
+  }
+  if (best === undefined) return undefined;
+  return worthKeeping(n, best.loops[0]!) ? best : 'recomputed';
+}
+
+/** Does `outer`'s body, around `inner` bodies, leave their loops' counts alone? */
+function rectangular(outer: Loop, inner: readonly Region[]): boolean {
+  return inner.every((b) => !loopsOf(b.loop!.start).has(outer) && !loopsOf(b.loop!.bound).has(outer));
+}
+
+/**
+ * Is `region` inside another run of the `chain` of loops the writer runs in (its body first, the
+ * bodies around it after), no earlier a pass, where the writer's has come first: with no other
+ * loop between the two runs' surroundings, the reader's inside the writer's (an arm there: a
+ * reverse loop under a condition on a sum the writer's pass computes). The reader's items then come
+ * after the writer's (`emit.ts`).
+ */
+function readsBack(chain: readonly Region[], region: Region): boolean {
+  let body: Region | undefined = region;
+  for (const [level, writing] of chain.entries()) {
+    if (level > 0) body = body!.parent;
+    while (body !== undefined && body.loop === undefined) body = body.parent;
+    if (body === undefined || body.loop !== writing.loop) return false;
+  }
+  const outermost = chain[chain.length - 1]!;
+  if (body === outermost || body!.pass < outermost.pass) return false;
+  for (let r = body!.parent; r !== outermost.parent; r = r.parent) if (r === undefined || r.loop !== undefined) return false;
+  return true;
 }
 
 /**

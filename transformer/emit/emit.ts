@@ -11,7 +11,9 @@ import type { LoweredFunction, ThrowSite } from '../coarse/lowering.js';
 import { Namer } from './names.js';
 import { primitive } from '../rules.js';
 import { infix, numberLiteral } from './syntax.js';
-import { argsOf, isPhi, passOf, place, type PhiNode, type Placement, type Region } from '../coarse/schedule.js';
+import { argsOf, isPhi, passOf, place, ScheduleCycle, type PhiNode, type Placement, type Region } from '../coarse/schedule.js';
+import { worthKeeping } from '../coarse/keep.js';
+import { KeptValues } from './kept-values.js';
 import { Growth } from '../coarse/growth.js';
 import { scheduleItems, type Item } from './items.js';
 import { BlockBuilder } from './blocks.js';
@@ -52,6 +54,12 @@ export interface CompanionSource {
 export interface CompanionBody {
   readonly parameters: ts.ParameterDeclaration[];
   readonly body: ts.Block;
+  /** Variables to declare beside the companion, undefined at first: its scratch buffers between calls. */
+  readonly state?: readonly ts.Identifier[];
+  /** For the report: the values kept for a later pass rather than computed again. */
+  readonly kept?: readonly string[];
+  /** For the report: the values a later pass computes again, as cheaper than keeping them. */
+  readonly recomputed?: readonly string[];
 }
 
 /**
@@ -59,12 +67,20 @@ export interface CompanionBody {
  * and work that only the value needs is not emitted.
  */
 export function emitCompanion(tsApi: typeof ts, factory: ts.NodeFactory, source: CompanionSource, withValue: boolean): CompanionBody {
-  return new Emitter(tsApi, factory, source, withValue, false).emit();
+  try {
+    return new Emitter(tsApi, factory, source, withValue, false, true).emit();
+  } catch (e) {
+    // Reading a kept value orders its pass after the writer's; should that close a cycle among the
+    // passes, the companion recomputes instead.
+    if (!(e instanceof ScheduleCycle)) throw e;
+    return new Emitter(tsApi, factory, source, withValue, false, false).emit();
+  }
 }
 
 class Emitter implements LoopHost {
   readonly namer: Namer;
   private readonly loops: TapedLoops;
+  private readonly keptValues: KeptValues;
   private readonly paramNames: string[];
   private readonly names = new Map<Node, string>();
   private readonly loopNames = new Map<Loop, string>();
@@ -88,16 +104,19 @@ class Emitter implements LoopHost {
     private readonly withValue: boolean,
     /** Computes both arms of a φ on a rare condition: the companion run again where one held. */
     private readonly careful: boolean,
+    /** Keeps values worth keeping for later passes (`keep.ts`); the careful companion, run rarely, recomputes. */
+    keeping: boolean,
   ) {
     this.namer = new Namer(source.lowered.freeNames);
     this.loops = new TapedLoops(this);
+    this.keptValues = new KeptValues(this);
     this.paramNames = source.lowered.params.map((p) => this.namer.fresh(p.name));
     const { lowered } = source;
     const gradients = this.selected();
     this.roots = [...(withValue ? [lowered.output] : []), ...gradients.filter((g): g is Node => g !== undefined && !isArrayGradient(g))];
     const arrayRoots = gradients.flatMap((g) => (g !== undefined && isArrayGradient(g) ? [...g.elements.map(([, n]) => n), ...g.scatters] : []));
     const recurrences = new Map(source.lowered.graph.nodes.flatMap((n) => (n.kind === 'recurrence' ? [[n.loop, n] as const] : [])));
-    this.placement = place([...this.roots, ...arrayRoots, ...lowered.throws.flatMap(throwNodes)], (loop) => recurrences.get(loop), (phi) => this.arms(phi));
+    this.placement = place([...this.roots, ...arrayRoots, ...lowered.throws.flatMap(throwNodes)], (loop) => recurrences.get(loop), (phi) => this.arms(phi), keeping && !careful ? worthKeeping : undefined);
     if (!careful) this.watched = this.watchable(gradients);
     // In id order, so that a φ nested in an arm is decided before the φ around it.
     for (const n of [...this.placement.regions.keys()].sort((a, b) => a.id - b.id)) this.decideNaming(n);
@@ -164,6 +183,7 @@ class Emitter implements LoopHost {
     const tapeStart = this.loops.usesTape || this.tapeStartName !== undefined ? (this.tapeStartName ??= this.namer.fresh('tapeStart')) : undefined;
     // The tape as the companion found it: a reverse loop not run leaves values behind.
     if (tapeStart !== undefined) builder.add(root, f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(this.loops.tapeExpression(), 'seek'), undefined, [f.createIdentifier(tapeStart)])));
+    for (const statement of this.keptValues.giveBack()) builder.add(root, statement);
     if (this.rareFlag !== undefined) builder.add(root, this.rerun(this.rareFlag));
     builder.add(root, f.createReturnStatement(result));
 
@@ -174,10 +194,13 @@ class Emitter implements LoopHost {
     }
     const tape = this.loops.tapeDeclaration();
     if (tape !== undefined) statements.unshift(tape);
+    statements.unshift(...this.keptValues.take());
     if (declared.length > 0) statements.unshift(f.createVariableStatement(undefined, f.createVariableDeclarationList(declared, this.ts.NodeFlags.Let)));
     if (this.strongProduct !== undefined) statements.unshift(this.strongProductDeclaration(this.strongProduct));
     const parameters = lowered.params.map((p, i) => f.createParameterDeclaration(undefined, undefined, this.paramNames[i]!, undefined, undefined, p.defaultValue));
-    return { parameters, body: f.createBlock(statements, true) };
+    const kept = this.keptValues.any ? { state: this.keptValues.state, kept: this.keptValues.describe() } : {};
+    const recomputed = [...this.placement.recomputed].filter((n) => n.kind === 'apply').map((n) => show(n, 100));
+    return { parameters, body: f.createBlock(statements, true), ...kept, ...(recomputed.length > 0 ? { recomputed } : {}) };
   }
 
   /**
@@ -207,7 +230,7 @@ class Emitter implements LoopHost {
   /** The careful companion, and whether it computes anything differently from this one. */
   private carefulCompanion(): { body: CompanionBody; differs: boolean } {
     if (this.careful$ === undefined) {
-      const emitter = new Emitter(this.ts, this.f, this.source, this.withValue, true);
+      const emitter = new Emitter(this.ts, this.f, this.source, this.withValue, true, false);
       const body = emitter.emit();
       this.careful$ = { body, differs: emitter.strongProduct !== undefined || this.rareFlag !== undefined };
     }
@@ -419,18 +442,14 @@ class Emitter implements LoopHost {
     for (const n of ordered) {
       const name = f.createIdentifier(this.names.get(n) ?? '');
       const assign = (value: ts.Expression): ts.Statement => f.createExpressionStatement(f.createAssignment(name, value));
+      const kept = this.placement.kept.get(n);
       for (const p of this.placement.regions.get(n)!) {
-        if (n.kind === 'sum') {
-          // `s = init; for (...) { s += body; }`
-          const start = this.item(p, n.id, () => assign(this.expression(n.init, p)), this.readsOf([n.init], p), []);
-          const body = p.body(n.loop, passOf(n, n.loop));
-          // Horner's form: `s = s * factor + body`.
-          const addition = () =>
-            n.factor !== undefined
-              ? f.createExpressionStatement(f.createAssignment(name, f.createAdd(f.createMultiply(name, this.expression(n.factor, body)), this.expression(n.body, body))))
-              : f.createExpressionStatement(f.createBinaryExpression(name, this.ts.SyntaxKind.PlusEqualsToken, this.expression(n.body, body)));
-          const read = n.factor !== undefined ? [n.body, n.factor] : [n.body];
-          items.push(this.own(n, start), this.own(n, this.item(body, n.id, addition, this.readsOf(read, body), [start])));
+        if (kept?.writer === p) {
+          items.push(...this.keptItems(n, name));
+        } else if (kept?.readers.has(p)) {
+          // Made with the writer's items, which it comes after.
+        } else if (n.kind === 'sum') {
+          items.push(...this.sumItems(n, p, name).map((item) => this.own(n, item)));
         } else if (n.kind === 'scan') {
           items.push(...this.scanItems(n, p, name).map((item) => this.own(n, item)));
         } else if (n.kind === 'recurrence') {
@@ -452,6 +471,41 @@ class Emitter implements LoopHost {
       }
     }
     return items;
+  }
+
+  /**
+   * A value kept over its loop (`kept-values.ts`): the buffer made long enough before the writer's
+   * pass, `t = …; kept[i] = t;` in it, and `t = kept[i];` in each later pass that reads it.
+   */
+  private keptItems(n: Node, name: ts.Identifier): Item[] {
+    const f = this.f;
+    const kept = this.placement.kept.get(n)!;
+    const { writer, outside, loops } = kept;
+    const starts = loops.map((l) => l.start);
+    const reserve = this.item(outside, n.id, () => this.keptValues.reserve(n, kept), this.readsOf(loops.flatMap((l) => [l.start, l.bound]), outside), []);
+    const store = () => this.keptValues.store(n, kept, name);
+    // A sum's loop, then the store of what it came to; a value's assignment and its store.
+    const computed = n.kind === 'sum' ? this.sumItems(n, writer, name) : [];
+    const write =
+      n.kind === 'sum'
+        ? this.item(writer, n.id, store, this.readsOf(starts, writer), [reserve, ...computed])
+        : this.item(writer, n.id, () => [f.createExpressionStatement(f.createAssignment(name, this.definition(n, writer))), store()], this.readsOf([n, ...starts], writer, true), [reserve]);
+    const reads = [...kept.readers].map((p) => this.item(p, n.id, () => f.createExpressionStatement(f.createAssignment(name, this.keptValues.load(n, kept, p))), this.readsOf(starts, p), [write]));
+    return [reserve, ...[...computed, write, ...reads].map((item) => this.own(n, item))];
+  }
+
+  /** `s = init; for (...) { s += body; }`: a sum's start in `p`, its addition in the body of its loop there. */
+  private sumItems(n: Node & { kind: 'sum' }, p: Region, name: ts.Identifier): Item[] {
+    const f = this.f;
+    const start = this.item(p, n.id, () => f.createExpressionStatement(f.createAssignment(name, this.expression(n.init, p))), this.readsOf([n.init], p), []);
+    const body = p.body(n.loop, passOf(n, n.loop));
+    // Horner's form: `s = s * factor + body`.
+    const addition = () =>
+      n.factor !== undefined
+        ? f.createExpressionStatement(f.createAssignment(name, f.createAdd(f.createMultiply(name, this.expression(n.factor, body)), this.expression(n.body, body))))
+        : f.createExpressionStatement(f.createBinaryExpression(name, this.ts.SyntaxKind.PlusEqualsToken, this.expression(n.body, body)));
+    const read = n.factor !== undefined ? [n.body, n.factor] : [n.body];
+    return [start, this.item(body, n.id, addition, this.readsOf(read, body), [start])];
   }
 
   /**

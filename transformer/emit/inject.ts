@@ -114,10 +114,20 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
       ...(withThis === undefined ? [] : [withThis]),
     ]);
 
-  const companionExpression = (c: Companion, body: CompanionBody): ts.Expression =>
-    ts.isArrowFunction(c.marked.fn)
+  /** `var kept;`: a companion's scratch buffers between calls, beside it (a `var`, so that a hoisted companion called early finds it undefined). */
+  const stateDeclarations = (body: CompanionBody): ts.Statement[] =>
+    (body.state ?? []).length === 0 ? [] : [f.createVariableStatement(undefined, f.createVariableDeclarationList(body.state!.map((name) => f.createVariableDeclaration(name))))];
+
+  /** The companion as a value; with state of its own, made inside `(() => { var kept; return … })()`. */
+  const companionExpression = (c: Companion, body: CompanionBody): ts.Expression => {
+    const fn = ts.isArrowFunction(c.marked.fn)
       ? f.createArrowFunction(undefined, undefined, body.parameters, undefined, f.createToken(ts.SyntaxKind.EqualsGreaterThanToken), body.body)
       : f.createFunctionExpression(undefined, undefined, undefined, undefined, body.parameters, undefined, body.body);
+    const state = stateDeclarations(body);
+    if (state.length === 0) return fn;
+    const maker = f.createArrowFunction(undefined, undefined, [], undefined, f.createToken(ts.SyntaxKind.EqualsGreaterThanToken), f.createBlock([...state, f.createReturnStatement(fn)], true));
+    return f.createCallExpression(f.createParenthesizedExpression(maker), undefined, []);
+  };
 
   const documented = <T extends ts.Node>(node: T, c: Companion, withValue: boolean): T =>
     ts.addSyntheticLeadingComment(
@@ -136,6 +146,7 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
         const c = companions.get(s)!;
         out.push(s);
         for (const [name, body, withValue] of companionBodies(c)) {
+          out.push(...stateDeclarations(body));
           out.push(documented(f.createFunctionDeclaration(undefined, undefined, name, undefined, body.parameters, undefined, body.body), c, withValue));
         }
         // Function declarations are hoisted: register them before any code of the scope runs.
@@ -206,7 +217,7 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
       f.createStrictEquality(f.createThis(), f.createIdentifier('undefined')),
       f.createThrowStatement(f.createNewExpression(f.createIdentifier('TypeError'), undefined, [f.createStringLiteral(message)])),
     );
-    return { parameters: body.parameters, body: f.updateBlock(body.body, [check, ...body.body.statements]) };
+    return { ...body, body: f.updateBlock(body.body, [check, ...body.body.statements]) };
   };
 
   /** A class with marked methods gains a static block registering their companions. */

@@ -186,7 +186,7 @@ export function packCompanion(
     return node;
   };
   const statements = inner.body.statements.map(visit);
-  return { parameters: parameters.filter((p): p is ts.ParameterDeclaration => p !== undefined), body: f.updateBlock(inner.body, [...prologue, ...statements]) };
+  return { ...inner, parameters: parameters.filter((p): p is ts.ParameterDeclaration => p !== undefined), body: f.updateBlock(inner.body, [...prologue, ...statements]) };
 }
 
 /** Every identifier the companion spells, so that the object parameters' names take none of them. */
