@@ -1,9 +1,9 @@
 /**
  * `npm run bench [-- --quick] [-- --only <text>]`: every problem's primal and gradients (coarsegrad,
- * its fine-grained mode, hand-written, TensorFlow.js, Penrose, and finite differences on the smallest
- * size), each checked against the hand-written gradient, then timed interleaved in one process after
- * warm-up. Prints medians (min–max) per call and the ratios that matter, and writes
- * bench/results/latest.json and bench/results/speedups.svg.
+ * its fine-grained mode, hand-written, TensorFlow.js, Penrose, jax-js, and finite differences on the
+ * smallest size), each checked against the hand-written gradient, then timed interleaved in one
+ * process after warm-up. Prints medians (min–max) per call, the ratios that matter and, apart from
+ * them, jax-js's one-off first call; writes bench/results/latest.json and bench/results/speedups.svg.
  */
 import * as path from 'node:path';
 import { check, finiteDifferences } from './check.js';
@@ -25,7 +25,7 @@ const quick = process.argv.includes('--quick');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const batches = quick ? 7 : 25;
 
-export const variants = ['primal', 'coarsegrad', 'fine', 'hand-written', 'TF.js', 'Penrose', 'finite differences'] as const;
+export const variants = ['primal', 'coarsegrad', 'fine', 'hand-written', 'TF.js', 'Penrose', 'jax-js', 'finite differences'] as const;
 export type Variant = (typeof variants)[number];
 
 let sink = 0;
@@ -92,9 +92,23 @@ async function main(): Promise<void> {
     const peers = await peersFor(p.name, inputs[0]!);
     const functions: Partial<Record<Variant, Function>> = { primal: p.primal, coarsegrad: p.coarse, fine: fine.coarse, 'hand-written': p.hand };
     const unavailable: Partial<Record<Variant, string>> = {};
-    for (const [variant, peer] of [['TF.js', peers.tfjs], ['Penrose', peers.penrose]] as const) {
+    for (const [variant, peer] of [['TF.js', peers.tfjs], ['Penrose', peers.penrose], ['jax-js', peers.jax]] as const) {
       if ('gradient' in peer) functions[variant] = peer.gradient;
       else unavailable[variant] = peer.unavailable;
+    }
+    // jax-js traces and compiles its jitted gradient on the first call: that call is timed alone, here,
+    // before the check and the warm-up, so that no timed batch includes it.
+    const compile: Partial<Record<Variant, number>> = {};
+    const jax = functions['jax-js'];
+    if (jax !== undefined) {
+      try {
+        const start = process.hrtime.bigint();
+        jax(...inputs[0]!);
+        compile['jax-js'] = Number(process.hrtime.bigint() - start);
+      } catch (error) {
+        delete functions['jax-js'];
+        unavailable['jax-js'] = `fails on its first call: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+      }
     }
     if (p.sizeIndex === 0) functions['finite differences'] = finiteDifferences(p);
     else unavailable['finite differences'] = 'smallest size only';
@@ -144,6 +158,7 @@ async function main(): Promise<void> {
       size: p.size,
       times: Object.fromEntries(timed.map((v) => [v, { median: median(times[v]), min: Math.min(...times[v]), max: Math.max(...times[v]), calls: calls[v]! }])),
       unavailable,
+      compile,
     });
   }
   progress('');
@@ -168,11 +183,11 @@ function printTable(rows: readonly Row[]): void {
     const y = r.times[b]?.median;
     return x === undefined || y === undefined ? '—' : (x / y).toFixed(2);
   };
-  console.log(`| problem | size | ${variants.join(' | ')} | gradient / primal | fine / coarse | coarse / hand-written | Penrose / coarse | TF.js / coarse |`);
-  console.log(`|${'---|'.repeat(variants.length + 7)}`);
+  console.log(`| problem | size | ${variants.join(' | ')} | gradient / primal | fine / coarse | coarse / hand-written | Penrose / coarse | TF.js / coarse | jax-js / coarse |`);
+  console.log(`|${'---|'.repeat(variants.length + 8)}`);
   for (const r of rows) {
     console.log(
-      `| ${r.problem} | ${r.size || '—'} | ${variants.map((v) => cell(r, v)).join(' | ')} | ${ratio(r, 'coarsegrad', 'primal')} | ${ratio(r, 'fine', 'coarsegrad')} | ${ratio(r, 'coarsegrad', 'hand-written')} | ${ratio(r, 'Penrose', 'coarsegrad')} | ${ratio(r, 'TF.js', 'coarsegrad')} |`,
+      `| ${r.problem} | ${r.size || '—'} | ${variants.map((v) => cell(r, v)).join(' | ')} | ${ratio(r, 'coarsegrad', 'primal')} | ${ratio(r, 'fine', 'coarsegrad')} | ${ratio(r, 'coarsegrad', 'hand-written')} | ${ratio(r, 'Penrose', 'coarsegrad')} | ${ratio(r, 'TF.js', 'coarsegrad')} | ${ratio(r, 'jax-js', 'coarsegrad')} |`,
     );
   }
   // The small straight-line problems have no peer versions: only the reasons that say something.
@@ -182,6 +197,8 @@ function printTable(rows: readonly Row[]): void {
       .map(([v, why]) => `- ${r.problem}${r.size ? ` (${r.size})` : ''}, ${v}: ${why}`),
   );
   if (notes.length > 0) console.log(`\nnot timed:\n${notes.join('\n')}`);
+  const compiled = rows.filter((r) => r.compile['jax-js'] !== undefined).map((r) => `${r.problem}${r.size ? ` (${r.size})` : ''} ${formatTime(r.compile['jax-js']!)}`);
+  if (compiled.length > 0) console.log(`\njax-js first call (trace and compile), not in the times above: ${compiled.join('; ')}`);
 }
 
 void main().catch((error: unknown) => {

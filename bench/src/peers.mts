@@ -6,6 +6,10 @@
  *   under `tf.grad`; data tensors made once per data set; float32, since it has no float64.
  * - Penrose's autodiff (`@penrose/core` 3.x): the function traced once per input shape into a graph
  *   of `ad.Num` (loops unrolled, branches as `ifCond`), compiled to WebAssembly by `genGradient`.
+ * - jax-js (`@jax-js/jax`): numpy-style array code under `jit(grad(f))`, traced and compiled on the
+ *   first call; float64 arrays (the numbers in its expressions are weakly typed and take their
+ *   dtype), on its wasm backend, the only one Node runs, single-threaded since Node has no global
+ *   `Worker` for its thread pool; data arrays made once per data set.
  *
  * Each entry takes a problem's arguments and returns the same gradient entries as its hand-written
  * gradient (Float64Arrays and numbers), so that the bench checks and times all of them alike. A peer
@@ -17,8 +21,16 @@ import '@tensorflow/tfjs-backend-cpu/dist/index.js';
 import { genGradient, variable } from '@penrose/core/dist/engine/Autodiff';
 import { add, addN, div, exp, gt, ifCond, ln, log1p, lt, maxN, mul, neg, or, sqrt, squared, sub } from '@penrose/core/dist/engine/AutodiffFunctions';
 import type * as ad from '@penrose/core/dist/types/ad';
+import type { Array as JaxArray } from '@jax-js/jax';
 
 await tf.setBackend('cpu');
+
+// jax-js names Float16Array (a global from Node 22 on) in an `instanceof` whenever it makes an array
+// from a typed array, and constructs one only for float16 arrays, which the bench never makes: an
+// empty class stands in, defined before jax-js is loaded.
+(globalThis as { Float16Array?: unknown }).Float16Array ??= class Float16Array {};
+const { numpy: np, nn, grad, jit, init } = await import('@jax-js/jax');
+await init('wasm');
 
 type Entry = number | Float64Array;
 export type PeerGradient = (...args: any[]) => Entry[];
@@ -373,8 +385,132 @@ async function penrosePeer(name: string, sample: readonly unknown[]): Promise<Pe
   }
 }
 
+// ---- jax-js --------------------------------------------------------------------------------------
+
+/**
+ * A gradient back in JavaScript: `dataSync` consumes the array (jax-js counts references, and every
+ * call takes ownership of its arguments) and returns a fresh copy, float64 as every input is.
+ */
+const f64Of = (a: JaxArray) => a.dataSync() as Float64Array;
+
+function jaxPeer(name: string, sample: readonly unknown[]): Peer {
+  switch (name) {
+    case 'HookeanSpring': {
+      const n = (sample[0] as Float64Array).length / 2;
+      const rest1 = 2 * Math.sin(Math.PI / n);
+      const rest2 = 2 * Math.sin((2 * Math.PI) / n);
+      const energy = jit(
+        grad((p: JaxArray) => {
+          const P = p.reshape([n, 2]);
+          // Rolled up by s rows, P has vertex i + s (mod n) in row i.
+          const length = (s: number) => np.sqrt(np.square(np.roll(P.ref, -s, 0).sub(P.ref)).sum(1));
+          const e1 = np.square(length(1).sub(rest1)).sum();
+          const e2 = np.square(length(2).sub(rest2)).sum();
+          P.dispose();
+          return e1.add(e2).mul(0.5 * k);
+        }),
+      );
+      return { gradient: (p: Float64Array) => [f64Of(energy(np.array(p)))] };
+    }
+    case 'Brachistochrone': {
+      const N = (sample[0] as Float64Array).length + 2;
+      const dx = 4 / (N - 1);
+      const f64 = { dtype: np.float64 };
+      const time = jit(
+        grad((yIn: JaxArray) => {
+          const y = np.concatenate([np.ones([1], f64), yIn, np.zeros([1], f64)]);
+          const v = np.sqrt(np.subtract(1, y.ref).mul(2 * gravity));
+          const dy = y.ref.slice([1]).sub(y.slice([0, N - 1]));
+          const length = np.sqrt(np.square(dy).add(dx * dx));
+          const speed = v.ref.slice([0, N - 1]).add(v.slice([1])).div(2);
+          return length.div(speed).sum();
+        }),
+      );
+      return { gradient: (yIn: Float64Array) => [f64Of(time(np.array(yIn)))] };
+    }
+    case 'HMC logistic regression': {
+      const d = (sample[0] as Float64Array).length;
+      const data = cached((X) => np.array(X as Float64Array, { shape: [(X as Float64Array).length / d, d] }));
+      const labels = cached((y) => np.array(y as Float64Array));
+      const potential = jit(
+        grad((b: JaxArray, X: JaxArray, y: JaxArray) => {
+          const z = np.matmul(X, b.ref);
+          // log(1 + e^−z) as logaddexp(0, −z), which shifts by the larger: jax-js's softplus is
+          // log(exp(x) + 1), and its exp overflows past 88 (the float32 range) even in float64.
+          const likelihood = y.sub(1).mul(z.ref).sub(np.logaddexp(0, z.neg())).sum();
+          return likelihood.sub(np.square(b).sum().div(2 * sigma2));
+        }),
+      );
+      // The data arrays are passed by reference (`.ref`): the call consumes one reference, the cache keeps its own.
+      return { gradient: (beta: Float64Array, X: Float64Array, y: Float64Array) => [f64Of(potential(np.array(beta), data(X).ref, labels(y).ref))] };
+    }
+    case 'BGDHyperOpt':
+      return { unavailable: "the early exit needs the step's value under grad, which jax-js's tracers do not give, and the T = 1000 steps unrolled under jit with a stop flag overflow its call stack (already at T = 500)" };
+    case 'lse': {
+      const lse = jit(grad((x: JaxArray) => nn.logsumexp(x)));
+      return { gradient: (x: Float64Array) => [f64Of(lse(np.array(x)))] };
+    }
+    case 'llsq': {
+      const m = (sample[0] as Float64Array).length;
+      const n = sample[1] as number;
+      const points = np.array(Float64Array.from({ length: n }, (_, i) => -1 + (2 * i) / (n - 1)));
+      // The powers t_i^j are computed in each call, as the primal computes them, by the recurrence
+      // t^j = t^(j−1)·t of GradBench's TF.js llsq: np.power is exp(j·log|t|), good to about 1e-4 here,
+      // and np.vander's cumulative product is quadratic in m (about 50 ms a call at n = 1024).
+      const fit = jit(
+        grad((x: JaxArray, t: JaxArray) => {
+          let r = np.sign(t.ref);
+          let power = np.onesLike(t.ref);
+          for (let j = 0; j < m; j++) {
+            if (j > 0) power = power.mul(t.ref);
+            r = r.sub(power.ref.mul(x.ref.slice(j)));
+          }
+          power.dispose();
+          t.dispose();
+          x.dispose();
+          return np.square(r).sum().mul(0.5);
+        }),
+      );
+      return { gradient: (x: Float64Array) => [f64Of(fit(np.array(x), points.ref))] };
+    }
+    case 'gmm': {
+      const [alpha, , q, , X] = sample as Float64Array[];
+      const K = alpha!.length;
+      const D = q!.length / K;
+      const N = X!.length / D;
+      const L = (D * (D - 1)) / 2;
+      // l_k placed below the diagonal of Q_k, column by column, by a product with a 0/1 matrix: the
+      // gather TF.js uses (np.take) differentiates into a scatter, which jax-js's jit refuses.
+      const placing = new Float64Array(L * D * D);
+      for (let c = 0, at = 0; c < D; c++) for (let r = c + 1; r < D; r++) placing[at++ * D * D + r * D + c] = 1;
+      const placement = np.array(placing, { shape: [L, D * D] });
+      const eye = np.eye(D, undefined, { dtype: np.float64 });
+      const points = cached((x) => np.array(x as Float64Array, { shape: [N, D] }));
+      const logLikelihood = jit(
+        grad(
+          (a: JaxArray, m: JaxArray, qk: JaxArray, lk: JaxArray, x: JaxArray, place: JaxArray, I: JaxArray) => {
+            const Q = np.matmul(lk.ref, place).reshape([K, D, D]).add(np.exp(qk.ref).reshape([K, D, 1]).mul(I));
+            const Z = x.reshape([1, N, D]).sub(m.reshape([K, 1, D]));
+            const Y = np.matmul(Z, np.matrixTranspose(Q));
+            const beta = a.ref.reshape([K, 1]).add(qk.ref.sum(1).reshape([K, 1])).sub(np.square(Y).sum(2).mul(0.5));
+            const prior = np.exp(qk.mul(2)).sum().add(np.square(lk).sum()).mul(0.5);
+            return nn.logsumexp(beta, 0).sum().sub(nn.logsumexp(a).mul(N)).sub(prior);
+          },
+          { argnums: [0, 1, 2, 3] },
+        ),
+      );
+      return {
+        gradient: (a: Float64Array, m: Float64Array, qk: Float64Array, lk: Float64Array, x: Float64Array) =>
+          logLikelihood(np.array(a), np.array(m, { shape: [K, D] }), np.array(qk, { shape: [K, D] }), np.array(lk, { shape: [K, L] }), points(x).ref, placement.ref, eye.ref).map(f64Of),
+      };
+    }
+    default:
+      return { unavailable: 'not written for jax-js' };
+  }
+}
+
 /** The peers' gradients for one problem at one size (one sample of its arguments). */
-export async function peersFor(name: string, sample: readonly unknown[]): Promise<{ tfjs: Peer; penrose: Peer }> {
+export async function peersFor(name: string, sample: readonly unknown[]): Promise<{ tfjs: Peer; penrose: Peer; jax: Peer }> {
   const tfjs = tfjsPeer(name, sample);
   let penrose: Peer;
   try {
@@ -383,5 +519,5 @@ export async function peersFor(name: string, sample: readonly unknown[]): Promis
     // Penrose's compiler has limits of its own (WebAssembly locals per function, ...).
     penrose = { unavailable: `fails to compile: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
   }
-  return { tfjs, penrose };
+  return { tfjs, penrose, jax: jaxPeer(name, sample) };
 }

@@ -19,10 +19,15 @@ export interface Timing {
 export interface Row {
   readonly problem: string;
   readonly size: string;
-  /** By variant: primal, coarsegrad, fine, hand-written, TF.js, Penrose, finite differences. */
+  /** By variant: primal, coarsegrad, fine, hand-written, TF.js, Penrose, jax-js, finite differences. */
   readonly times: Readonly<Record<string, Timing>>;
   /** Variants not timed, and why. */
   readonly unavailable: Readonly<Record<string, string>>;
+  /**
+   * Nanoseconds of the one-off first call, by variant, of those that trace and compile on it (jax-js's
+   * jit): not part of `times`.
+   */
+  readonly compile: Readonly<Record<string, number>>;
 }
 
 /** The speedups the chart shows: how many times longer the other method takes than coarsegrad. */
@@ -30,6 +35,7 @@ const compared = [
   ['fine', 'fine-grained (operation tape)', '#8da0cb'],
   ['Penrose', 'Penrose', '#fc8d62'],
   ['TF.js', 'TF.js', '#66c2a5'],
+  ['jax-js', 'jax-js', '#e78ac3'],
 ] as const;
 
 export function writeResults(rows: readonly Row[], run: { readonly quick: boolean; readonly batches: number }): { json: string; svg: string } {
@@ -50,6 +56,7 @@ export function writeResults(rows: readonly Row[], run: { readonly quick: boolea
         coarseOverHand: ratio(r, 'coarsegrad', 'hand-written'),
         penroseOverCoarse: ratio(r, 'Penrose', 'coarsegrad'),
         tfjsOverCoarse: ratio(r, 'TF.js', 'coarsegrad'),
+        jaxOverCoarse: ratio(r, 'jax-js', 'coarsegrad'),
         finiteDifferencesOverCoarse: ratio(r, 'finite differences', 'coarsegrad'),
       },
     })),
@@ -99,9 +106,12 @@ function chart(rows: readonly Row[], caption: string): string {
       parts.push(`<text x="${Math.max(x(1), x(s)) + 3}" y="${y + bar - 1}" font-size="9">${s >= 100 ? s.toFixed(0) : s.toFixed(1)}</text>`);
     });
   });
-  compared.forEach(([, name, color], k) => {
-    parts.push(`<rect x="${labelWidth + k * 190}" y="${height - 10}" width="10" height="8" fill="${color}"/><text x="${labelWidth + k * 190 + 14}" y="${height - 3}">${escape(name)}</text>`);
-  });
+  // Each legend entry as wide as its name (about 6 px a character at 11 px) and a gap, so that all fit the width.
+  let legendAt = labelWidth;
+  for (const [, name, color] of compared) {
+    parts.push(`<rect x="${legendAt}" y="${height - 10}" width="10" height="8" fill="${color}"/><text x="${legendAt + 14}" y="${height - 3}">${escape(name)}</text>`);
+    legendAt += 34 + 6 * name.length;
+  }
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }
