@@ -3,11 +3,13 @@
  * the transformer at build time; these functions only find it and shape its result.
  */
 import { companionsOf, type Companions } from './registry.js';
+import { outputs } from './outputs.js';
 import type {
   GradFunction,
   GradientTuple,
   GradOptions,
   NumericFunction,
+  ReuseOptions,
   SelectedGradients,
   WrtEntry,
 } from './types.js';
@@ -16,37 +18,57 @@ export { register } from './registry.js';
 export { checkSources, registerSources } from './versions.js';
 export { tape } from './tape.js';
 export { operations } from './operations.js';
-export type { Data, Gradient, GradientTuple, GradOptions, Int, NumericFunction, ParameterIndex, SelectedGradients, ThisGradient, WrtEntry } from './types.js';
+export { outputs } from './outputs.js';
+export type { Data, Gradient, GradientTuple, GradOptions, Int, NumericFunction, ParameterIndex, ReuseOptions, SelectedGradients, ThisGradient, WrtEntry } from './types.js';
 
 /** `grad(f)(...args)`: the gradient of `f` at `args`, one entry per parameter (or per `wrt` entry). */
-export function grad<F extends NumericFunction>(f: F): GradFunction<F, GradientTuple<Parameters<F>>>;
+export function grad<F extends NumericFunction>(f: F, options?: ReuseOptions): GradFunction<F, GradientTuple<Parameters<F>>>;
 export function grad<F extends NumericFunction, const W extends readonly WrtEntry<F>[]>(
   f: F,
   options: GradOptions<W>,
 ): GradFunction<F, SelectedGradients<F, W>>;
-export function grad(f: NumericFunction, options?: GradOptions<readonly (number | 'this')[]>): Function {
+export function grad(f: NumericFunction, options?: Options): Function {
   const companions = companionsOf(f, 'grad');
   if (options === undefined) return companions.grad;
   const wrt = checkedWrt(options, companions, 'grad');
+  if (wrt === undefined) return reusing(options, companions.grad);
+  const named = companions.specialized?.[`grad:${wrt.join(',')}`];
+  if (named !== undefined) return reusing(options, named);
   const full = fullCompanion(companions, wrt, 'grad');
   const arity = companions.arity;
+  const run = reusing(options, full);
   return function (this: unknown, ...args: unknown[]) {
-    const all = full === companions.grad ? full.apply(this, args) : full.apply(this, args)[1];
+    const all = full === companions.grad ? run.apply(this, args) : run.apply(this, args)[1];
     return wrt.map((i) => all[i === 'this' ? arity : i]);
   };
 }
 
+type Options = Partial<GradOptions<readonly (number | 'this')[]>>;
+
+/** `companion`, or with `reuse`, the companion run with gradient arrays kept from its last call (`outputs.ts`). */
+function reusing(options: Options, companion: (...args: any[]) => any): (...args: any[]) => any {
+  if (options.reuse === undefined || options.reuse === false) return companion;
+  if (options.reuse !== true) throw new TypeError('grad: options.reuse must be true or false.');
+  const pool: Float64Array[] = [];
+  return function (this: unknown, ...args: unknown[]) {
+    return outputs.within(pool, () => companion.apply(this, args));
+  };
+}
+
 /** `valueAndGrad(f)(...args)`: `[f(...args), gradient]` from one pass of the companion. */
-export function valueAndGrad<F extends NumericFunction>(f: F): GradFunction<F, [number, GradientTuple<Parameters<F>>]>;
+export function valueAndGrad<F extends NumericFunction>(f: F, options?: ReuseOptions): GradFunction<F, [number, GradientTuple<Parameters<F>>]>;
 export function valueAndGrad<F extends NumericFunction, const W extends readonly WrtEntry<F>[]>(
   f: F,
   options: GradOptions<W>,
 ): GradFunction<F, [number, SelectedGradients<F, W>]>;
-export function valueAndGrad(f: NumericFunction, options?: GradOptions<readonly (number | 'this')[]>): Function {
+export function valueAndGrad(f: NumericFunction, options?: Options): Function {
   const companions = companionsOf(f, 'valueAndGrad');
   if (options === undefined) return companions.valueAndGrad;
   const wrt = checkedWrt(options, companions, 'valueAndGrad');
-  const full = fullCompanion(companions, wrt, 'valueAndGrad');
+  if (wrt === undefined) return reusing(options, companions.valueAndGrad);
+  const named = companions.specialized?.[`valueAndGrad:${wrt.join(',')}`];
+  if (named !== undefined) return reusing(options, named);
+  const full = reusing(options, fullCompanion(companions, wrt, 'valueAndGrad'));
   const arity = companions.arity;
   return function (this: unknown, ...args: unknown[]) {
     const [value, all] = full.apply(this, args) as [number, unknown[]];
@@ -54,8 +76,11 @@ export function valueAndGrad(f: NumericFunction, options?: GradOptions<readonly 
   };
 }
 
-function checkedWrt(options: GradOptions<readonly (number | 'this')[]>, companions: Companions, caller: string): readonly (number | 'this')[] {
-  const wrt = options?.wrt;
+/** The positions `wrt` names, checked; `undefined` where the options name none (`{ reuse: true }` alone). */
+function checkedWrt(options: Options, companions: Companions, caller: string): readonly (number | 'this')[] | undefined {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${caller}: options must be an object ({ wrt: [...] }, { reuse: true }).`);
+  const wrt = options.wrt;
+  if (wrt === undefined && 'reuse' in options) return undefined;
   if (!Array.isArray(wrt)) throw new TypeError(`${caller}: options.wrt must be an array of parameter positions (and 'this').`);
   for (const i of wrt) {
     if (i !== 'this' && (!Number.isInteger(i) || i < 0 || i >= companions.arity)) {

@@ -11,6 +11,8 @@
  * are all constant records nothing, and a zero-filled `Int32Array` is a valid shadow for an array
  * of constants. Adjoint sent to slot 0 is never read.
  */
+import { outputs } from './outputs.js';
+
 export class OperationTape {
   private operands = new Int32Array(1 << 13);
   private partials = new Float64Array(1 << 13);
@@ -20,6 +22,7 @@ export class OperationTape {
   /** Empties the tape; a companion starts with it. Companions never run inside each other. */
   begin(): void {
     this.top = 1;
+    this.nextSlots = 0;
   }
 
   /** Entries on the tape, slot 0 included: the size of one forward pass, for tests and the report. */
@@ -32,12 +35,21 @@ export class OperationTape {
     return this.record(0, 0, 0, 0);
   }
 
-  /** `count` new independent inputs, in consecutive slots: the shadow of an array parameter. */
+  /**
+   * `count` new independent inputs, in consecutive slots: the shadow of an array parameter. The
+   * arrays of a call are kept for the next (`begin` starts over): a companion asks for them in the
+   * same order every call, and none outlives its call (an array written in place is copied first).
+   */
   inputs(count: number): Int32Array {
-    const slots = new Int32Array(count);
+    let slots = this.slotArrays[this.nextSlots];
+    if (slots === undefined || slots.length !== count) this.slotArrays[this.nextSlots] = slots = new Int32Array(count);
+    this.nextSlots++;
     for (let k = 0; k < count; k++) slots[k] = this.record(0, 0, 0, 0);
     return slots;
   }
+
+  private readonly slotArrays: Int32Array[] = [];
+  private nextSlots = 0;
 
   /** Records `r = op(a)` with ∂r/∂a = `da`; returns r's slot. */
   unary(a: number, da: number): number {
@@ -137,7 +149,7 @@ export class OperationTape {
 
   /** After `sweep`: the gradient with respect to an array parameter whose inputs are `slots`. */
   adjointsOf(slots: Int32Array): Float64Array {
-    const gradient = new Float64Array(slots.length);
+    const gradient = outputs.pool !== undefined ? outputs.take(slots.length) : new Float64Array(slots.length);
     for (let k = 0; k < slots.length; k++) gradient[k] = this.adjointOf(slots[k]!);
     return gradient;
   }

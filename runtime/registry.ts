@@ -16,6 +16,11 @@ export interface Companions {
    * `this` after the parameters' (`wrt: ['this']`); or why the build could not take it.
    */
   readonly withThis?: ((...args: any[]) => [number, unknown[]]) | string;
+  /**
+   * Companions made for the `wrt` lists call sites write out (`'grad:1,0'`, `'valueAndGrad:0'`):
+   * they compute only the gradients asked for, in that order.
+   */
+  readonly specialized?: Readonly<Record<string, (...args: any[]) => any>>;
 }
 
 // Kept on globalThis under a registered symbol so that two copies of the package loaded into one
@@ -35,8 +40,9 @@ export function register<F extends Function>(
   grad: Companions['grad'],
   arity: number,
   withThis?: Companions['withThis'],
+  specialized?: Companions['specialized'],
 ): F {
-  registry.set(primal, withThis === undefined ? { valueAndGrad, grad, arity } : { valueAndGrad, grad, arity, withThis });
+  registry.set(primal, { valueAndGrad, grad, arity, ...(withThis !== undefined ? { withThis } : {}), ...(specialized !== undefined ? { specialized } : {}) });
   return primal;
 }
 

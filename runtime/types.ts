@@ -49,6 +49,18 @@ export type WrtEntry<F extends NumericFunction> = ParameterIndex<F> | 'this';
 export interface GradOptions<W extends readonly (number | 'this')[]> {
   /** Parameter positions (and `'this'`) to differentiate with respect to, in the order the gradient lists them. */
   readonly wrt: W;
+  /** See `ReuseOptions`. */
+  readonly reuse?: boolean;
+}
+
+/**
+ * `{ reuse: true }`: the gradient's arrays (the `Float64Array` of each array parameter, and those
+ * inside the gradients of objects) are the same arrays call after call of the function `grad`
+ * returns, zeroed and filled anew: a training loop allocates none per step. Each call overwrites
+ * what the one before returned; copy what you keep (`g.slice()`).
+ */
+export interface ReuseOptions {
+  readonly reuse: boolean;
 }
 
 /**

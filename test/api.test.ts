@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assertClose, assertGradient } from './gradcheck.js';
-import { build, compile, describeDiagnostics, prelude } from './harness.js';
+import { build, compile, describeDiagnostics, load, prelude } from './harness.js';
 
 const helpers = `
 const FACTOR = 2;
@@ -209,6 +209,102 @@ export function fit(model: { w: Float64Array; target: Data<Float64Array> }, k: n
     assert.is(companion.match(/new Float64Array\((?!X_rows)/g)?.length ?? 0, plugin.mode === 'fine' ? 0 : 1, companion);
     assert.not.match(companion, /inputs\((X|y)/);
   }
+});
+
+api('reuse: the same arrays call after call, each call right, in both modes; the plain gradient still new', () => {
+  const source = `${prelude}/** @differentiable */
+export function chain(p: Float64Array, k: number): number {
+  let e = 0;
+  for (let i = 0; i + 1 < p.length; i++) e += k * (p[i + 1]! - p[i]!) ** 2 + Math.exp(-p[i]!);
+  return e;
+}
+interface Net { w: Float64Array; b: number }
+/** @differentiable */
+export function fit(net: Net, x: Float64Array): number {
+  let s = net.b;
+  for (let i = 0; i < x.length; i++) s += net.w[i]! * x[i]!;
+  return s * s;
+}
+`;
+  for (const mode of ['coarse', 'fine'] as const) {
+    const r = build(source, mode === 'fine' ? { plugin: { mode: 'fine' } } : {});
+    const chain = r.chain as (p: Float64Array, k: number) => number;
+    const reused = r.grad(chain, { reuse: true }) as (p: Float64Array, k: number) => [Float64Array, number];
+    const at = (n: number, s: number) => Float64Array.from({ length: n }, (_, i) => Math.sin(i * s));
+    const [first, dk] = reused(at(20, 1), 2);
+    const kept = first.slice();
+    assertGradient((...a) => chain(Float64Array.from(a.slice(0, 20)), a[20]!), [...first, dk], [...at(20, 1), 2], `${mode}: first call`);
+    const [second] = reused(at(20, 0.5), 3);
+    assert.ok(second === first, `${mode}: the second call returns the first call's array`);
+    assert.equal([...second], [...(r.grad(chain)(at(20, 0.5), 3) as [Float64Array])[0]]);
+    assert.not.equal([...kept], [...second]);
+    // A call of another length gets an array of its length.
+    const [third] = reused(at(12, 2), 3);
+    assert.is(third.length, 12);
+    assertGradient((...a) => chain(Float64Array.from(a), 3), [...third], [...at(12, 2)], `${mode}: another length`);
+    // The gradient made without the option is a new array each call.
+    const plain = r.grad(chain) as (p: Float64Array, k: number) => [Float64Array, number];
+    assert.ok(plain(at(20, 1), 2)[0] !== plain(at(20, 1), 2)[0]);
+    // An object's Float64Array field, and with wrt, through valueAndGrad.
+    const fit = r.fit as (net: { w: Float64Array; b: number }, x: Float64Array) => number;
+    const fitted = r.valueAndGrad(fit, { wrt: [0], reuse: true }) as (net: { w: Float64Array; b: number }, x: Float64Array) => [number, [{ w: Float64Array; b: number }]];
+    const net = { w: Float64Array.from([0.5, -1, 2, 0.25, 1, 3, -2, 0.5, 1]), b: 0.3 };
+    const x = Float64Array.from([1, 2, -1, 0.5, 3, -2, 1, 1, -0.5]);
+    const [value, [g1]] = fitted(net, x);
+    assert.is(value, fit(net, x));
+    const [, [g2]] = fitted({ ...net, b: -1 }, x);
+    assert.ok(g1.w === g2.w, `${mode}: the field's gradient array is reused`);
+    const s = -1 + net.w.reduce((a, w, i) => a + w * x[i]!, 0);
+    g2.w.forEach((g, i) => assertClose(g, 2 * s * x[i]!, `${mode}: d fit / d w${i}`, 1e-12, 1e-12));
+  }
+});
+
+api("a literal wrt in another file: the marked function's file makes its companion, and grad picks it from the registry", () => {
+  const files = {
+    'model.ts': `/** @differentiable */
+export function loss(w: Float64Array, X: Float64Array, y: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < y.length; i++) {
+    let z = 0;
+    for (let j = 0; j < w.length; j++) z += X[i * w.length + j]! * w[j]!;
+    s += (z - y[i]!) ** 2;
+  }
+  return s;
+}
+`,
+    'main.ts': `${prelude}import { loss } from './model.js';
+export { loss };
+export const onlyW = grad(loss, { wrt: [0] });
+export const withValue = valueAndGrad(loss, { wrt: [0, 2] });
+`,
+  };
+  for (const plugin of [{}, { mode: 'fine' as const }]) {
+    const result = compile(files, { plugin });
+    assert.equal(describeDiagnostics(result.diagnostics), []);
+    const model = result.js['model.ts']!;
+    // Registered with the companions the other file's call sites name, which compute only those.
+    assert.match(model, /"grad:0": loss\$grad\$0/);
+    assert.match(model, /"valueAndGrad:0,2": loss\$valueAndGrad\$0_2/);
+    const onlyW = model.slice(model.indexOf('function loss$grad$0('), model.indexOf('\n}\n', model.indexOf('function loss$grad$0(')));
+    if (plugin.mode === undefined) assert.not.match(onlyW, /dX|dy/, onlyW);
+    const r = load(result.js);
+    assert.is(r.onlyW.name, 'loss$grad$0');
+    assert.is(r.withValue.name, 'loss$valueAndGrad$0_2');
+    const w = Float64Array.from([0.5, -1]);
+    const X = Float64Array.from([1, 2, 0.5, -1, 3, 0.25]);
+    const y = Float64Array.from([0.3, -0.2, 1]);
+    const [gw] = r.onlyW(w, X, y) as [Float64Array];
+    const [full] = r.grad(r.loss)(w, X, y) as [Float64Array];
+    assert.equal([...gw], [...full]);
+    const [value, [gw2, gy]] = r.withValue(w, X, y) as [number, [Float64Array, Float64Array]];
+    assert.is(value, r.loss(w, X, y));
+    assert.equal([...gw2], [...full]);
+    assert.equal([...gy], [...(r.grad(r.loss)(w, X, y) as Float64Array[])[2]!]);
+  }
+});
+
+api('reuse must be true or false', () => {
+  assert.throws(() => m.grad(m.rosen, { reuse: 'yes' } as never), /options.reuse must be true or false/);
 });
 
 api('wrt positions out of range are a RangeError', () => {

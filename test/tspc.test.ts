@@ -154,6 +154,11 @@ const onlyYIsSingle: Equal<ReturnType<typeof onlyY>, [number]> = true;
 const reordered = valueAndGrad(rosen, { wrt: [1, 0] });
 const reorderedFollowsWrt: Equal<ReturnType<typeof reordered>, [number, [number, number]]> = true;
 
+const reused = grad(rosen, { reuse: true });
+const reuseKeepsTheTuple: Equal<ReturnType<typeof reused>, [number, number]> = true;
+const reusedOnlyY = valueAndGrad(rosen, { wrt: [1], reuse: true });
+const reuseWithWrt: Equal<ReturnType<typeof reusedOnlyY>, [number, [number]]> = true;
+
 const switched = grad(gated);
 const booleanHasNoGradient: Equal<ReturnType<typeof switched>, [number, undefined]> = true;
 
@@ -216,7 +221,7 @@ const untypedThisIsAnObject: Equal<ReturnType<typeof untypedThis>, [{ readonly [
 // @ts-expect-error 'that' is neither a parameter position nor 'this'
 grad(fit.loss, { wrt: ['that'] });
 
-export { fullIsPair, fullKeepsParameters, withValueNests, onlyYIsSingle, reorderedFollowsWrt, booleanHasNoGradient, sizeHasNoGradient, objectHasItsShape, arrayOfObjectsHasItsShape, thisHasItsClassShape, untypedThisIsAnObject, dataHasNoGradient };
+export { fullIsPair, fullKeepsParameters, withValueNests, onlyYIsSingle, reorderedFollowsWrt, reuseKeepsTheTuple, reuseWithWrt, booleanHasNoGradient, sizeHasNoGradient, objectHasItsShape, arrayOfObjectsHasItsShape, thisHasItsClassShape, untypedThisIsAnObject, dataHasNoGradient };
 `;
 
 interface Builds {

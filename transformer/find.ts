@@ -108,6 +108,28 @@ function isMarkedMethod(ts: typeof import('typescript'), checker: ts.TypeChecker
 }
 
 /** The marked function a `grad(f)` argument names, when it is one of this file's. */
+/**
+ * `{ wrt: [1, 0] }` written out with numbers: the positions a call site names. Anything else (a
+ * variable, more options) is left to the runtime, which checks it; the caller checks the range.
+ */
+export function literalPositions(tsApi: typeof ts, options: ts.Expression): number[] | undefined {
+  if (!tsApi.isObjectLiteralExpression(options) || options.properties.length !== 1) return undefined;
+  const property = options.properties[0]!;
+  if (!tsApi.isPropertyAssignment(property) || property.name.getText() !== 'wrt' || !tsApi.isArrayLiteralExpression(property.initializer)) return undefined;
+  const positions = property.initializer.elements.map((e) => (tsApi.isNumericLiteral(e) ? Number(e.text) : NaN));
+  return positions.every((i) => Number.isInteger(i) && i >= 0) ? positions : undefined;
+}
+
+/** The function an identifier names, through an import: a declaration's, or a const's initializer. */
+export function namedFunction(tsApi: typeof ts, checker: ts.TypeChecker, arg: ts.Expression): ts.Node | undefined {
+  if (!tsApi.isIdentifier(arg)) return undefined;
+  let symbol = checker.getSymbolAtLocation(arg);
+  if (symbol !== undefined && symbol.flags & tsApi.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  const decl = symbol?.valueDeclaration;
+  if (decl === undefined) return undefined;
+  return tsApi.isVariableDeclaration(decl) ? decl.initializer : decl;
+}
+
 export function markedTarget(tsApi: typeof ts, checker: ts.TypeChecker, arg: ts.Expression, marked: readonly Marked[]): Marked | undefined {
   if (!tsApi.isIdentifier(arg)) return undefined;
   const decl = checker.getSymbolAtLocation(arg)?.valueDeclaration;

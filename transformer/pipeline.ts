@@ -41,6 +41,8 @@ export interface PipelineContext {
   readonly file: ts.SourceFile;
   /** The name the file imports the runtime as. */
   readonly runtime: string;
+  /** The name the file keeps the runtime's `outputs` under (the pool of reused gradient arrays). */
+  readonly outputs: string;
   readonly mode: 'coarse' | 'fine';
   /** The largest segment, in operations (`soi.ts`). */
   readonly segmentLimit: number;
@@ -151,7 +153,7 @@ function compileCoarse(ctx: PipelineContext, program: CoreProgram, name: string,
       scatters: derivative.scatters.filter((s) => s.param === index),
     };
   });
-  const source = { lowered, gradients, adjointHints: adjointHints(lowered, derivative), primalNodeCount, runtime: ctx.runtime, watched: [...derivative.adjoints.values()] };
+  const source = { lowered, gradients, adjointHints: adjointHints(lowered, derivative), primalNodeCount, runtime: ctx.runtime, outputs: ctx.outputs, watched: [...derivative.adjoints.values()] };
   const valueAndGrad = emitCompanion(ctx.ts, ctx.factory, source, true);
   return {
     valueAndGrad,

@@ -15,7 +15,7 @@ import type ts from 'typescript';
 import type { CoreProgram } from './front/core.js';
 import { desugar } from './front/desugar.js';
 import { Overrides } from './front/overrides.js';
-import { findMarked, type Marked } from './find.js';
+import { findMarked, isRuntimeExport, literalPositions, namedFunction, type Marked } from './find.js';
 import type { FunctionLike } from './front/source.js';
 
 export class ProgramIndex {
@@ -49,6 +49,43 @@ export class ProgramIndex {
     }
     if ('failed' in found) throw found.failed;
     return found;
+  }
+
+  private wrtSites: Map<ts.Node, Set<string>> | undefined;
+
+  /**
+   * The `wrt` lists written out with numbers at calls `grad(f, { wrt: [...] })` and
+   * `valueAndGrad(...)` anywhere in the program that name the marked function `fn` (imported or
+   * not), as `grad:1,0`: each gets a companion of its own, registered with `fn`'s, so that `grad`
+   * computes only what it asks for there too. Found once per program.
+   */
+  literalWrt(fn: FunctionLike): readonly string[] {
+    this.wrtSites ??= this.findWrtSites();
+    return [...(this.wrtSites.get(fn) ?? [])];
+  }
+
+  private findWrtSites(): Map<ts.Node, Set<string>> {
+    const ts = this.ts;
+    const sites = new Map<ts.Node, Set<string>>();
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node) && node.arguments.length === 2) {
+        const which = isRuntimeExport(ts, this.checker, node.expression, 'grad') ? 'grad' : isRuntimeExport(ts, this.checker, node.expression, 'valueAndGrad') ? 'valueAndGrad' : undefined;
+        const positions = which === undefined ? undefined : literalPositions(ts, node.arguments[1]!);
+        const target = positions === undefined ? undefined : namedFunction(ts, this.checker, node.arguments[0]!);
+        if (target !== undefined) {
+          const keys = sites.get(target) ?? new Set<string>();
+          keys.add(`${which}:${positions!.join(',')}`);
+          sites.set(target, keys);
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    for (const file of this.program.getSourceFiles()) {
+      // A call of grad names it: files without the word make none.
+      if (file.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(file) || !file.text.includes('rad(')) continue;
+      visit(file);
+    }
+    return sites;
   }
 
   /** The statements of `file` that companions in other files were derived from, in file order. */

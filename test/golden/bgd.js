@@ -1,6 +1,7 @@
 import { grad } from 'coarsegrad';
 import * as __coarsegrad from "coarsegrad";
-__coarsegrad.register(bgd, bgd$valueAndGrad, bgd$grad, 4);
+const __coarsegrad_outputs = __coarsegrad.outputs;
+__coarsegrad.register(bgd, bgd$valueAndGrad, bgd$grad, 4, undefined, { "grad:2": bgd$grad$2 });
 /** @differentiable */
 export function bgd(x, y, r, T) {
     let w = 0;
@@ -28,8 +29,8 @@ function bgd$valueAndGrad(x, y, r, T) {
     const tape = __coarsegrad.tape;
     const tapeStart = tape.size;
     // forward sweep: values used more than once
-    const dy = new Float64Array(y.length);
-    const dx = new Float64Array(x.length);
+    const dy = __coarsegrad_outputs.pool !== undefined ? __coarsegrad_outputs.zeros(y.length) : new Float64Array(y.length);
+    const dx = __coarsegrad_outputs.pool !== undefined ? __coarsegrad_outputs.zeros(x.length) : new Float64Array(x.length);
     const length = x.length;
     t2 = 0;
     t4 = 0;
@@ -175,8 +176,8 @@ function bgd$valueAndGrad(x, y, r, T) {
             const tape = __coarsegrad.tape;
             const tapeStart = tape.size;
             // forward sweep: values used more than once
-            const dy = new Float64Array(y.length);
-            const dx = new Float64Array(x.length);
+            const dy = __coarsegrad_outputs.pool !== undefined ? __coarsegrad_outputs.zeros(y.length) : new Float64Array(y.length);
+            const dx = __coarsegrad_outputs.pool !== undefined ? __coarsegrad_outputs.zeros(x.length) : new Float64Array(x.length);
             const length = x.length;
             t2 = 0;
             t4 = 0;
@@ -375,8 +376,8 @@ function bgd$grad(x, y, r, T) {
     const tape = __coarsegrad.tape;
     const tapeStart = tape.size;
     // forward sweep: values used more than once
-    const dy = new Float64Array(y.length);
-    const dx = new Float64Array(x.length);
+    const dy = __coarsegrad_outputs.pool !== undefined ? __coarsegrad_outputs.zeros(y.length) : new Float64Array(y.length);
+    const dx = __coarsegrad_outputs.pool !== undefined ? __coarsegrad_outputs.zeros(x.length) : new Float64Array(x.length);
     const length = x.length;
     t2 = 0;
     t4 = 0;
@@ -520,8 +521,8 @@ function bgd$grad(x, y, r, T) {
             const tape = __coarsegrad.tape;
             const tapeStart = tape.size;
             // forward sweep: values used more than once
-            const dy = new Float64Array(y.length);
-            const dx = new Float64Array(x.length);
+            const dy = __coarsegrad_outputs.pool !== undefined ? __coarsegrad_outputs.zeros(y.length) : new Float64Array(y.length);
+            const dx = __coarsegrad_outputs.pool !== undefined ? __coarsegrad_outputs.zeros(x.length) : new Float64Array(x.length);
             const length = x.length;
             t2 = 0;
             t4 = 0;

@@ -1,5 +1,6 @@
 import { grad } from 'coarsegrad';
 import * as __coarsegrad from "coarsegrad";
+const __coarsegrad_outputs = __coarsegrad.outputs;
 __coarsegrad.register(horner, horner$valueAndGrad, horner$grad, 2);
 /** @differentiable */
 export function horner(x, c) {
@@ -12,7 +13,7 @@ export function horner(x, c) {
 function horner$valueAndGrad(x, c) {
     let t, t2, t3, t4, t5, t6, t7, dx;
     // forward sweep: values used more than once
-    const dc = new Float64Array(c.length);
+    const dc = __coarsegrad_outputs.pool !== undefined ? __coarsegrad_outputs.zeros(c.length) : new Float64Array(c.length);
     const i = c.length - 1;
     const t1 = Math.max(0, Math.floor(i) + 1) - 1;
     t4 = 0;
@@ -46,7 +47,7 @@ function horner$valueAndGrad(x, c) {
 function horner$grad(x, c) {
     let t, t2, t3, t4, t5, t6, dx;
     // forward sweep: values used more than once
-    const dc = new Float64Array(c.length);
+    const dc = __coarsegrad_outputs.pool !== undefined ? __coarsegrad_outputs.zeros(c.length) : new Float64Array(c.length);
     const i = c.length - 1;
     const t1 = Math.max(0, Math.floor(i) + 1) - 1;
     // reverse sweep: adjoints flow from cut to cut

@@ -1,5 +1,6 @@
 import { grad } from 'coarsegrad';
 import * as __coarsegrad from "coarsegrad";
+const __coarsegrad_outputs = __coarsegrad.outputs;
 __coarsegrad.register(cell, cell$valueAndGrad, cell$grad, 2);
 /** @differentiable */
 export function cell(x, c) {
@@ -14,7 +15,7 @@ function cell$valueAndGrad(x, c) {
     const tape = __coarsegrad.tape;
     const tapeStart = tape.size;
     // forward sweep: values used more than once
-    const dc = new Float64Array(c.length);
+    const dc = __coarsegrad_outputs.pool !== undefined ? __coarsegrad_outputs.zeros(c.length) : new Float64Array(c.length);
     const i = c.length - 1;
     acc = 0;
     iCount = 0;
@@ -78,7 +79,7 @@ function cell$grad(x, c) {
     const tape = __coarsegrad.tape;
     const tapeStart = tape.size;
     // forward sweep: values used more than once
-    const dc = new Float64Array(c.length);
+    const dc = __coarsegrad_outputs.pool !== undefined ? __coarsegrad_outputs.zeros(c.length) : new Float64Array(c.length);
     const i = c.length - 1;
     acc = 0;
     iCount = 0;

@@ -1,5 +1,6 @@
 import { grad } from 'coarsegrad';
 import * as __coarsegrad from "coarsegrad";
+const __coarsegrad_outputs = __coarsegrad.outputs;
 __coarsegrad.register(springEnergy, springEnergy$valueAndGrad, springEnergy$grad, 2);
 /** @differentiable */
 export function springEnergy(p, k) {
@@ -16,7 +17,7 @@ export function springEnergy(p, k) {
 function springEnergy$valueAndGrad(p, k) {
     let t, t1, t2, t3, t4, t5, d, t7, t8, value, t9, c, t10, t11, t12, rare;
     // forward sweep: values used more than once
-    const dp = new Float64Array(p.length);
+    const dp = __coarsegrad_outputs.pool !== undefined ? __coarsegrad_outputs.zeros(p.length) : new Float64Array(p.length);
     const n = p.length / 2;
     const t6 = 0.5 * k;
     value = 0;
@@ -50,7 +51,7 @@ function springEnergy$valueAndGrad(p, k) {
             const times = (a, b) => a === 0 || b === 0 ? 0 : a * b;
             let t, t1, t2, t3, t4, t5, d, t7, t8, value, t9, t10, t11, t12, t13, c, t14, t15, t16, t17, t18;
             // forward sweep: values used more than once
-            const dp = new Float64Array(p.length);
+            const dp = __coarsegrad_outputs.pool !== undefined ? __coarsegrad_outputs.zeros(p.length) : new Float64Array(p.length);
             const n = p.length / 2;
             const t6 = 0.5 * k;
             value = 0;
@@ -98,7 +99,7 @@ function springEnergy$valueAndGrad(p, k) {
 function springEnergy$grad(p, k) {
     let t, t1, t2, t3, t4, t5, d, t6, t7, c, t8, t9, t10, rare;
     // forward sweep: values used more than once
-    const dp = new Float64Array(p.length);
+    const dp = __coarsegrad_outputs.pool !== undefined ? __coarsegrad_outputs.zeros(p.length) : new Float64Array(p.length);
     const n = p.length / 2;
     // reverse sweep: adjoints flow from cut to cut
     t10 = 0;
@@ -128,7 +129,7 @@ function springEnergy$grad(p, k) {
             const times = (a, b) => a === 0 || b === 0 ? 0 : a * b;
             let t, t1, t2, t3, t4, t5, d, t6, t7, t8, t9, t10, t11, c, t12, t13, t14, t15, t16;
             // forward sweep: values used more than once
-            const dp = new Float64Array(p.length);
+            const dp = __coarsegrad_outputs.pool !== undefined ? __coarsegrad_outputs.zeros(p.length) : new Float64Array(p.length);
             const n = p.length / 2;
             // reverse sweep: adjoints flow from cut to cut
             t16 = 0;

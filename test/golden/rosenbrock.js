@@ -1,5 +1,6 @@
 import { grad } from 'coarsegrad';
 import * as __coarsegrad from "coarsegrad";
+const __coarsegrad_outputs = __coarsegrad.outputs;
 __coarsegrad.register(rosen, rosen$valueAndGrad, rosen$grad, 2);
 /** @differentiable */
 export function rosen(x, y) {

@@ -42,6 +42,8 @@ export interface CompanionSource {
   readonly selection?: readonly number[];
   /** The name the file imports the runtime as (for the tape). */
   readonly runtime: string;
+  /** The name the file keeps the runtime's `outputs` under: where a reusing gradient's arrays come from. */
+  readonly outputs: string;
   /**
    * The adjoints of the cuts and the parameters. One overflows where the primal is finite when a
    * chain of partials is beyond the range of doubles, every factor finite (`growth.ts`): the usual
@@ -322,8 +324,17 @@ class Emitter implements LoopHost {
   private arrayGradientItems(g: ArrayGradient, name: string, param: number): Item[] {
     const f = this.f;
     const root = this.placement.root;
-    const length = f.createPropertyAccessExpression(f.createIdentifier(this.paramNames[param]!), 'length');
-    const zeros = f.createNewExpression(f.createIdentifier('Float64Array'), undefined, [length]);
+    const length = () => f.createPropertyAccessExpression(f.createIdentifier(this.paramNames[param]!), 'length');
+    // `outputs.pool !== undefined ? outputs.zeros(n) : new Float64Array(n)`: the array of the last
+    // call where the gradient function was made with `{ reuse: true }` (`runtime/outputs.ts`).
+    const outputs = () => f.createIdentifier(this.source.outputs);
+    const zeros = f.createConditionalExpression(
+      f.createStrictInequality(f.createPropertyAccessExpression(outputs(), 'pool'), f.createIdentifier('undefined')),
+      f.createToken(this.ts.SyntaxKind.QuestionToken),
+      f.createCallExpression(f.createPropertyAccessExpression(outputs(), 'zeros'), undefined, [length()]),
+      f.createToken(this.ts.SyntaxKind.ColonToken),
+      f.createNewExpression(f.createIdentifier('Float64Array'), undefined, [length()]),
+    );
     const allocation = this.item(root, -1, () => f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, zeros)], this.ts.NodeFlags.Const)), [], []);
     // `g[i] += v`, or `g[i] -= v` for a negated value.
     const add = (index: ts.Expression, value: Node, region: Region): ts.Statement => {

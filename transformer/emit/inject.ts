@@ -6,7 +6,7 @@
  */
 import type ts from 'typescript';
 import { codes, diagnosticAt, Unsupported } from '../diagnostics.js';
-import { findMarked, isRuntimeExport, markedTarget, type Marked } from '../find.js';
+import { findMarked, isRuntimeExport, literalPositions, markedTarget, type Marked } from '../find.js';
 import { identifiersIn, Namer } from './names.js';
 import { compileFunction, overParameters, type CompiledFunction, type PipelineContext } from '../pipeline.js';
 import type { CompanionBody } from './emit.js';
@@ -59,10 +59,11 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
 
   const namer = new Namer(identifiersIn(file.text));
   const runtime = f.createIdentifier(namer.fresh('__coarsegrad'));
+  const names = { runtime: runtime.text, outputs: namer.fresh('__coarsegrad_outputs') };
   const companions = new Map<ts.Node, Companion>();
   for (const m of marked) {
-    const receiver = m.spelling === 'method' && !m.isStatic && readsThis(ts, m.fn) && holdsNumbers(ts, checker, checker.getTypeAtLocation(m.fn.parent)) ? compileWithReceiver(fc, file, m, runtime.text) : undefined;
-    const compiled = compileGuarded(fc, file, m, runtime.text, typeof receiver === 'object' && flatReceiver(fc.index.core(m.fn, true)) ? receiver : undefined);
+    const receiver = m.spelling === 'method' && !m.isStatic && readsThis(ts, m.fn) && holdsNumbers(ts, checker, checker.getTypeAtLocation(m.fn.parent)) ? compileWithReceiver(fc, file, m, names) : undefined;
+    const compiled = compileGuarded(fc, file, m, names, typeof receiver === 'object' && flatReceiver(fc.index.core(m.fn, true)) ? receiver : undefined);
     if (compiled === undefined) continue;
     const named = m.spelling === 'declaration' || m.spelling === 'const';
     companions.set(m.fn, {
@@ -79,40 +80,54 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
   /** `grad(f)`, `valueAndGrad(f)` and their `{ wrt: [...] }` forms on a marked function of this file. */
   const callSite = (call: ts.CallExpression) => {
     if (call.arguments.length === 0 || call.arguments.length > 2) return undefined;
-    const which = isRuntimeExport(ts, checker, call.expression, 'grad') ? 'grad' : isRuntimeExport(ts, checker, call.expression, 'valueAndGrad') ? 'valueAndGrad' : undefined;
+    const which: 'grad' | 'valueAndGrad' | undefined = isRuntimeExport(ts, checker, call.expression, 'grad') ? 'grad' : isRuntimeExport(ts, checker, call.expression, 'valueAndGrad') ? 'valueAndGrad' : undefined;
     const target = which === undefined ? undefined : markedTarget(ts, checker, call.arguments[0]!, marked);
     const c = target && companions.get(target.fn);
     if (c === undefined || which === undefined) return undefined;
     if (call.arguments.length === 1) return { c, which, wrt: undefined };
-    // A rest parameter's position is its first argument's: the runtime picks it out of the whole gradient.
-    const wrt = literalWrt(ts, call.arguments[1]!, c.compiled.rest === true ? c.compiled.arity - 1 : c.compiled.arity);
-    return wrt === undefined ? undefined : { c, which, wrt };
+    const wrt = literalPositions(ts, call.arguments[1]!);
+    return wrt === undefined || !withinArity(c, wrt) ? undefined : { c, which, wrt };
+  };
+  // A position out of range is the runtime's to report; a rest parameter's position is its first
+  // argument's, which the runtime picks out of the whole gradient.
+  const withinArity = (c: Companion, wrt: readonly number[]) => wrt.every((i) => i < (c.compiled.rest === true ? c.compiled.arity - 1 : c.compiled.arity));
+  const specialize = (c: Companion, which: 'grad' | 'valueAndGrad', wrt: readonly number[]): void => {
+    const key = `${which}:${wrt.join(',')}`;
+    if (!c.specialized.has(key)) c.specialized.set(key, { name: namer.fresh(`${c.marked.name}$${which}$${wrt.join('_')}`), wrt, withValue: which === 'valueAndGrad' });
   };
   // Call sites that name `wrt` get companions of their own, declared with the others.
   const findSites = (node: ts.Node): void => {
     if (ts.isCallExpression(node)) {
       const site = callSite(node);
-      if (site?.wrt !== undefined) {
-        const key = `${site.which}:${site.wrt.join(',')}`;
-        if (!site.c.specialized.has(key)) {
-          const name = namer.fresh(`${site.c.marked.name}$${site.which}$${site.wrt.join('_')}`);
-          site.c.specialized.set(key, { name, wrt: site.wrt, withValue: site.which === 'valueAndGrad' });
-        }
-      }
+      if (site?.wrt !== undefined) specialize(site.c, site.which, site.wrt);
     }
     ts.forEachChild(node, findSites);
   };
   findSites(file);
+  // Call sites in other files, which reach the companions through the registry: a rest parameter's
+  // positions are left to the runtime there.
+  for (const c of companions.values()) {
+    if ((c.marked.spelling !== 'declaration' && c.marked.spelling !== 'const') || c.compiled.rest === true) continue;
+    for (const key of fc.index.literalWrt(c.marked.fn)) {
+      const [which, list] = key.split(':') as ['grad' | 'valueAndGrad', string];
+      const wrt = list === '' ? [] : list.split(',').map(Number);
+      if (withinArity(c, wrt)) specialize(c, which, wrt);
+    }
+  }
   if (fc.trace !== undefined) report(fc, file, companions);
 
-  const register = (primal: ts.Expression, c: Companion, valueAndGrad: ts.Expression, grad: ts.Expression, withThis?: ts.Expression): ts.Expression =>
-    f.createCallExpression(f.createPropertyAccessExpression(runtime, 'register'), undefined, [
+  /** `register(f, valueAndGrad, grad, arity, withThis, { 'grad:0': f$grad$0 })`: the named `wrt` companions too, for `grad` to pick. */
+  const register = (primal: ts.Expression, c: Companion, valueAndGrad: ts.Expression, grad: ts.Expression, withThis?: ts.Expression): ts.Expression => {
+    const named = c.gradName !== '' ? [...c.specialized].map(([key, s]) => f.createPropertyAssignment(f.createStringLiteral(key), f.createIdentifier(s.name))) : [];
+    return f.createCallExpression(f.createPropertyAccessExpression(runtime, 'register'), undefined, [
       primal,
       valueAndGrad,
       grad,
       f.createNumericLiteral(c.compiled.arity),
-      ...(withThis === undefined ? [] : [withThis]),
+      ...(withThis === undefined && named.length === 0 ? [] : [withThis ?? f.createIdentifier('undefined')]),
+      ...(named.length === 0 ? [] : [f.createObjectLiteralExpression(named)]),
     ]);
+  };
 
   /** `var kept;`: a companion's scratch buffers between calls, beside it (a `var`, so that a hoisted companion called early finds it undefined). */
   const stateDeclarations = (body: CompanionBody): ts.Statement[] =>
@@ -266,7 +281,9 @@ export function transformFile(fc: FileContext, file: ts.SourceFile): ts.SourceFi
     versions.push(versionCall('checkSources', [self, f.createStringLiteral(fc.index.key(source)), versionsLiteral([...statements].sort((a, b) => a.pos - b.pos))]));
   }
   // After the file's own imports, so that a header comment stays at the top of the file.
-  return f.updateSourceFile(file, statements(file.statements, [importRuntime, ...versions]));
+  // `const __coarsegrad_outputs = __coarsegrad.outputs;`: read once, not in every call (the runtime's exports are a dictionary).
+  const outputs = f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(names.outputs, undefined, undefined, f.createPropertyAccessExpression(runtime, 'outputs'))], ts.NodeFlags.Const));
+  return f.updateSourceFile(file, statements(file.statements, [importRuntime, ...(companions.size > 0 ? [outputs] : []), ...versions]));
 }
 
 /** Each function's report, with the companions it gets (the report's last part, DESIGN.md §8). */
@@ -294,9 +311,15 @@ function report(fc: FileContext, file: ts.SourceFile, companions: ReadonlyMap<ts
  * `this`, as a simulation's step does) or go to the operation tape where it stays coarse (a loop
  * over an array field).
  */
-function compileGuarded(fc: FileContext, file: ts.SourceFile, m: Marked, runtime: string, withReceiver?: CompiledFunction): CompiledFunction | undefined {
+/** The names a file gives the runtime and its `outputs`, which companions read. */
+interface RuntimeNames {
+  readonly runtime: string;
+  readonly outputs: string;
+}
+
+function compileGuarded(fc: FileContext, file: ts.SourceFile, m: Marked, names: RuntimeNames, withReceiver?: CompiledFunction): CompiledFunction | undefined {
   try {
-    const compiled = compileFunction(pipelineContext(fc, file, runtime, fc.debug), fc.index.core(m.fn), displayName(fc.ts, m));
+    const compiled = compileFunction(pipelineContext(fc, file, names, fc.debug), fc.index.core(m.fn), displayName(fc.ts, m));
     if (withReceiver === undefined || !compiled.residue || withReceiver.residue) return compiled;
     return overParameters(withReceiver, `with 'this' as a parameter coarsening takes the whole method, where otherwise ${compiled.trace.split('\n')[0]!.replace(/^[^:]*: residue: /, '')}`);
   } catch (error) {
@@ -312,9 +335,9 @@ function compileGuarded(fc: FileContext, file: ts.SourceFile, m: Marked, runtime
  * build error (the method's own companions stand): it is the reason the runtime gives where
  * `wrt: ['this']` is asked. An internal error is a diagnostic, as everywhere.
  */
-function compileWithReceiver(fc: FileContext, file: ts.SourceFile, m: Marked, runtime: string): CompiledFunction | string | undefined {
+function compileWithReceiver(fc: FileContext, file: ts.SourceFile, m: Marked, names: RuntimeNames): CompiledFunction | string | undefined {
   try {
-    return compileFunction(pipelineContext(fc, file, runtime, false), fc.index.core(m.fn, true), displayName(fc.ts, m));
+    return compileFunction(pipelineContext(fc, file, names, false), fc.index.core(m.fn, true), displayName(fc.ts, m));
   } catch (error) {
     if (error instanceof Unsupported) {
       const at = error.node.getSourceFile();
@@ -325,8 +348,8 @@ function compileWithReceiver(fc: FileContext, file: ts.SourceFile, m: Marked, ru
   }
 }
 
-function pipelineContext(fc: FileContext, file: ts.SourceFile, runtime: string, debug: boolean): PipelineContext {
-  return { ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file, runtime, mode: fc.mode, segmentLimit: fc.segmentLimit, simplify: fc.simplify, debug };
+function pipelineContext(fc: FileContext, file: ts.SourceFile, names: RuntimeNames, debug: boolean): PipelineContext {
+  return { ts: fc.ts, checker: fc.checker, factory: fc.context.factory, file, ...names, mode: fc.mode, segmentLimit: fc.segmentLimit, simplify: fc.simplify, debug };
 }
 
 /** A bug of the transformer: a diagnostic asking for a report, never an exception out of the build. */
@@ -359,14 +382,3 @@ function displayName(ts: typeof import('typescript'), m: Marked): string {
   return owner !== undefined && ts.isClassLike(owner) && owner.name !== undefined ? `${owner.name.text}.${m.name}` : m.name;
 }
 
-/**
- * `{ wrt: [1, 0] }` written out with valid positions: the parameters a call site differentiates.
- * Anything else (a variable, an invalid position) is left to the runtime, which checks it.
- */
-function literalWrt(ts: typeof import('typescript'), options: ts.Expression, arity: number): number[] | undefined {
-  if (!ts.isObjectLiteralExpression(options) || options.properties.length !== 1) return undefined;
-  const property = options.properties[0]!;
-  if (!ts.isPropertyAssignment(property) || property.name.getText() !== 'wrt' || !ts.isArrayLiteralExpression(property.initializer)) return undefined;
-  const positions = property.initializer.elements.map((e) => (ts.isNumericLiteral(e) ? Number(e.text) : NaN));
-  return positions.every((i) => Number.isInteger(i) && i >= 0 && i < arity) ? positions : undefined;
-}
