@@ -53,6 +53,18 @@ export function f(x: number, y: number): number {
 }`,
     points: [[0.7, 1.3], [2.5, 0.4], [1.2, 9]],
   },
+  // Names of the standard library are told from the file's own per name (\`desugar.ts\`'s isGlobal):
+  // a helper's own \`Math\` must stay its own while the marked function's is the library's.
+  "a helper's own Math beside the library's": {
+    source: `function tripled(x: number): number {
+  const Math = { PI: 3 };
+  return Math.PI * x;
+}
+export function f(x: number): number {
+  return Math.sin(x) * Math.PI + tripled(x * x);
+}`,
+    points: [[0.7], [-1.3]],
+  },
   'functions made by factories: two springs from one factory, an arrow factory, called in a loop': {
     source: `function makeSpring(k: number, rest: number) {
   const half = 0.5 * k;

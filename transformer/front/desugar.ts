@@ -199,8 +199,39 @@ class FrontEnd implements Front {
 
   /** Is `id` a name from the standard library (`Math`, `NaN`, `Float64Array`), not one the program declares? */
   isGlobal(id: ts.Identifier): boolean {
+    // A name no scope of its file declares resolves the same wherever the file reads it: asked of
+    // the checker once per file, which otherwise walks up from each reading (every `Math` of a sum
+    // of a thousand terms, a thousand parents up).
+    const file = id.getSourceFile();
+    let known = globalNames.get(file);
+    if (known === undefined) globalNames.set(file, (known = { declared: declaredNames(this.ts, file), answers: new Map() }));
+    if (known.declared.has(id.text)) return this.resolvesToLibrary(id);
+    let answer = known.answers.get(id.text);
+    if (answer === undefined) known.answers.set(id.text, (answer = this.resolvesToLibrary(id)));
+    return answer;
+  }
+
+  private resolvesToLibrary(id: ts.Identifier): boolean {
     const symbol = this.checker.getSymbolAtLocation(id);
     const decl = symbol?.declarations?.[0];
     return decl === undefined ? id.text === 'undefined' : decl.getSourceFile().isDeclarationFile;
   }
+}
+
+const globalNames = new WeakMap<ts.SourceFile, { readonly declared: ReadonlySet<string>; readonly answers: Map<string, boolean> }>();
+
+/**
+ * Every name some scope of `file` declares: the keys of the binder's symbol tables (`locals`) of
+ * the file and of each function, block and other container in it. (`locals` is the binder's, not
+ * in TypeScript's public types; the checker has bound the file before any transformer runs.)
+ */
+function declaredNames(tsApi: typeof ts, file: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  const visit = (node: ts.Node): void => {
+    const locals = (node as { locals?: ReadonlyMap<string, unknown> }).locals;
+    if (locals !== undefined) for (const name of locals.keys()) names.add(name);
+    tsApi.forEachChild(node, visit);
+  };
+  visit(file);
+  return names;
 }
