@@ -31,12 +31,12 @@ export function grad(f: NumericFunction, options?: Options): Function {
   const companions = companionsOf(f, 'grad');
   if (options === undefined) return companions.grad;
   const wrt = checkedWrt(options, companions, 'grad');
-  if (wrt === undefined) return reusing(options, companions.grad);
+  if (wrt === undefined) return reusing(options, companions.grad, 'grad');
   const named = companions.specialized?.[`grad:${wrt.join(',')}`];
-  if (named !== undefined) return reusing(options, named);
+  if (named !== undefined) return reusing(options, named, 'grad');
   const full = fullCompanion(companions, wrt, 'grad');
   const arity = companions.arity;
-  const run = reusing(options, full);
+  const run = reusing(options, full, 'grad');
   return function (this: unknown, ...args: unknown[]) {
     const all = full === companions.grad ? run.apply(this, args) : run.apply(this, args)[1];
     return wrt.map((i) => all[i === 'this' ? arity : i]);
@@ -46,9 +46,9 @@ export function grad(f: NumericFunction, options?: Options): Function {
 type Options = Partial<GradOptions<readonly (number | 'this')[]>>;
 
 /** `companion`, or with `reuse`, the companion run with gradient arrays kept from its last call (`outputs.ts`). */
-function reusing(options: Options, companion: (...args: any[]) => any): (...args: any[]) => any {
+function reusing(options: Options, companion: (...args: any[]) => any, caller: string): (...args: any[]) => any {
   if (options.reuse === undefined || options.reuse === false) return companion;
-  if (options.reuse !== true) throw new TypeError('grad: options.reuse must be true or false.');
+  if (options.reuse !== true) throw new TypeError(`${caller}: options.reuse must be true or false.`);
   const pool: Float64Array[] = [];
   return function (this: unknown, ...args: unknown[]) {
     return outputs.within(pool, () => companion.apply(this, args));
@@ -65,10 +65,10 @@ export function valueAndGrad(f: NumericFunction, options?: Options): Function {
   const companions = companionsOf(f, 'valueAndGrad');
   if (options === undefined) return companions.valueAndGrad;
   const wrt = checkedWrt(options, companions, 'valueAndGrad');
-  if (wrt === undefined) return reusing(options, companions.valueAndGrad);
+  if (wrt === undefined) return reusing(options, companions.valueAndGrad, 'valueAndGrad');
   const named = companions.specialized?.[`valueAndGrad:${wrt.join(',')}`];
-  if (named !== undefined) return reusing(options, named);
-  const full = reusing(options, fullCompanion(companions, wrt, 'valueAndGrad'));
+  if (named !== undefined) return reusing(options, named, 'valueAndGrad');
+  const full = reusing(options, fullCompanion(companions, wrt, 'valueAndGrad'), 'valueAndGrad');
   const arity = companions.arity;
   return function (this: unknown, ...args: unknown[]) {
     const [value, all] = full.apply(this, args) as [number, unknown[]];

@@ -304,6 +304,12 @@ function report(fc: FileContext, file: ts.SourceFile, companions: ReadonlyMap<ts
   }
 }
 
+/** The names a file gives the runtime and its `outputs`, which companions read. */
+interface RuntimeNames {
+  readonly runtime: string;
+  readonly outputs: string;
+}
+
 /**
  * Runs the pipeline on one function; what it cannot do becomes a diagnostic, never an exception.
  * `withReceiver`, for a method reading numbers from `this`, is the method compiled with `this` as
@@ -311,12 +317,6 @@ function report(fc: FileContext, file: ts.SourceFile, companions: ReadonlyMap<ts
  * `this`, as a simulation's step does) or go to the operation tape where it stays coarse (a loop
  * over an array field).
  */
-/** The names a file gives the runtime and its `outputs`, which companions read. */
-interface RuntimeNames {
-  readonly runtime: string;
-  readonly outputs: string;
-}
-
 function compileGuarded(fc: FileContext, file: ts.SourceFile, m: Marked, names: RuntimeNames, withReceiver?: CompiledFunction): CompiledFunction | undefined {
   try {
     const compiled = compileFunction(pipelineContext(fc, file, names, fc.debug), fc.index.core(m.fn), displayName(fc.ts, m));
