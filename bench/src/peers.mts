@@ -62,6 +62,14 @@ function cached<T>(make: (key: object) => T): (key: object) => T {
   };
 }
 
+/** gmm's components K, dimensions D, points N and entries below Q_k's diagonal L, from its arguments. */
+function gmmSizes(sample: readonly unknown[]): { K: number; D: number; N: number; L: number } {
+  const [alpha, , q, , X] = sample as Float64Array[];
+  const K = alpha!.length;
+  const D = q!.length / K;
+  return { K, D, N: X!.length / D, L: (D * (D - 1)) / 2 };
+}
+
 // ---- TensorFlow.js --------------------------------------------------------------------------------
 
 function tfjsPeer(name: string, sample: readonly unknown[]): Peer {
@@ -150,11 +158,7 @@ function tfjsPeer(name: string, sample: readonly unknown[]): Peer {
       return { gradient: (x: Float64Array) => tidy(() => [f64(fit(tf.tensor1d(f32(x))))]) };
     }
     case 'gmm': {
-      const [alpha, , q, , X] = sample as Float64Array[];
-      const K = alpha!.length;
-      const D = q!.length / K;
-      const N = X!.length / D;
-      const L = (D * (D - 1)) / 2;
+      const { K, D, N, L } = gmmSizes(sample);
       // Where each entry of Q_k below the diagonal comes from in l_k (L means "zero"), column by column.
       const below = new Int32Array(D * D).fill(L);
       for (let c = 0, at = 0; c < D; c++) for (let r = c + 1; r < D; r++) below[r * D + c] = at++;
@@ -162,7 +166,7 @@ function tfjsPeer(name: string, sample: readonly unknown[]): Peer {
       const eye = tf.eye(D);
       const points = cached((x) => tf.keep(tf.tensor2d(f32(x as Float64Array), [N, D])));
       const logLikelihood = tf.grads((a: tf.Tensor, m: tf.Tensor, qk: tf.Tensor, lk: tf.Tensor) => {
-        const Xt = points(X!);
+        const Xt = points(sample[4] as Float64Array);
         const lower = tf.reshape(tf.gather(tf.concat([lk, tf.zeros([K, 1])], 1), belowIndex, 1), [K, D, D]);
         const Q = tf.add(lower, tf.mul(tf.expandDims(tf.exp(qk), 2), eye));
         const Z = tf.sub(tf.expandDims(Xt, 0), tf.expandDims(m, 1));
@@ -474,11 +478,7 @@ function jaxPeer(name: string, sample: readonly unknown[]): Peer {
       return { gradient: (x: Float64Array) => [f64Of(fit(np.array(x), points.ref))] };
     }
     case 'gmm': {
-      const [alpha, , q, , X] = sample as Float64Array[];
-      const K = alpha!.length;
-      const D = q!.length / K;
-      const N = X!.length / D;
-      const L = (D * (D - 1)) / 2;
+      const { K, D, N, L } = gmmSizes(sample);
       // l_k placed below the diagonal of Q_k, column by column, by a product with a 0/1 matrix: the
       // gather TF.js uses (np.take) differentiates into a scatter, which jax-js's jit refuses.
       const placing = new Float64Array(L * D * D);
