@@ -183,4 +183,102 @@ export function f(x: number, xs: Float32Array): number {
   }
 });
 
+keep('loop shapes a store must follow: a bound reached at a fraction, a start and step of 3, counting down by 2, a grid, a triangle, arms, a scratch array', () => {
+  const source = `${prelude}/** @differentiable */
+export function frac(x: Float64Array, n: number): number {
+  // non-integer bound reached: i <= n / 2
+  let s = 0;
+  for (let i = 0; i <= n / 2; i++) s += Math.exp(x[i]! * 0.5);
+  let t = 0;
+  for (let i = 0; i <= n / 2; i++) t += Math.exp(x[i]! * 0.5) * x[i]!;
+  return t / s;
+}
+/** @differentiable */
+export function offset(x: Float64Array): number {
+  // start 2, step 3
+  let s = 0;
+  for (let i = 2; i < x.length; i += 3) s += Math.tanh(x[i]! + x[i - 1]!);
+  let t = 1;
+  for (let i = 2; i < x.length; i += 3) t += Math.tanh(x[i]! + x[i - 1]!) ** 2 * s;
+  return Math.log(t) * s;
+}
+/** @differentiable */
+export function down(x: Float64Array): number {
+  let m = -Infinity;
+  for (let i = x.length - 1; i >= 2; i -= 2) m = Math.max(m, x[i]!);
+  let s = 0;
+  for (let i = x.length - 1; i >= 2; i -= 2) s += Math.exp(x[i]! - m) * Math.sin(x[i - 1]!);
+  return s * s;
+}
+/** @differentiable */
+export function grid(a: Float64Array, b: Float64Array): number {
+  // rectangular nest, a value per (i, j) read by the reverse of an outer pass
+  let total = 0;
+  for (let i = 1; i < a.length; i++) {
+    let row = 0;
+    for (let j = 0; j < b.length; j++) row += Math.exp(a[i]! * b[j]! - 1);
+    let acc = 0;
+    for (let j = 0; j < b.length; j++) acc += Math.log1p(Math.exp(a[i]! * b[j]! - 1) / row);
+    total += acc * a[i - 1]!;
+  }
+  return total;
+}
+/** @differentiable */
+export function triangular(a: Float64Array): number {
+  // inner bound depends on the outer counter: no rectangular store
+  let total = 0;
+  for (let i = 0; i < a.length; i++) {
+    let s = 0;
+    for (let j = 0; j <= i; j++) s += Math.exp(a[j]! * (i + 1));
+    let t = 0;
+    for (let j = 0; j <= i; j++) t += Math.exp(a[j]! * (i + 1)) * a[i]!;
+    total += t / s;
+  }
+  return total;
+}
+/** @differentiable */
+export function branchy(x: Float64Array, c: number): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += Math.exp(-x[i]! * x[i]!);
+  let t = 0;
+  if (s > c) {
+    for (let i = 0; i < x.length; i++) t += Math.exp(-x[i]! * x[i]!) * x[i]!;
+  } else {
+    for (let i = 0; i < x.length; i++) t -= Math.sqrt(1 + Math.exp(-x[i]! * x[i]!));
+  }
+  return t * s;
+}
+/** @differentiable */
+export function mapped(w: Float64Array, x: Float64Array): number {
+  // scratch array written by one loop, read by twins at offset and in reverse
+  const h = new Float64Array(w.length);
+  let out = 0;
+  for (let n = 0; n < x.length; n++) {
+    for (let k = 0; k < w.length; k++) h[k] = Math.tanh(w[k]! * x[n]!);
+    let s = 0;
+    for (let k = 0; k < w.length; k++) s += h[k]! * h[k]!;
+    let u = 0;
+    for (let k = 0; k < w.length; k++) u += h[k]! / (1 + s);
+    out += u * u;
+  }
+  return out;
+}
+`;
+  const m = build(source);
+  const r = (n: number, s: number) => Float64Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + s) * 0.9);
+  const cases: Record<string, { points: unknown[][]; discrete?: number[] }> = {
+    frac: { points: [[r(8, 1), 7], [r(8, 2), 6.5], [r(3, 0.3), 0]], discrete: [1] },
+    offset: { points: [[r(11, 1)], [r(3, 2)], [r(2, 1)]] },
+    down: { points: [[r(9, 1)], [r(10, 0.5)], [r(3, 1)]] },
+    grid: { points: [[r(5, 1), r(4, 2)], [r(2, 1), r(1, 0)]] },
+    triangular: { points: [[r(6, 1)], [r(1, 2)]] },
+    branchy: { points: [[r(6, 1), 0.5], [r(6, 1), 100]], discrete: [1] },
+    mapped: { points: [[r(4, 1), r(3, 2)], [r(1, 1), r(2, 0)]] },
+  };
+  // Each twice, the second time on the buffers the first left, of another size in between.
+  for (const [name, { points, discrete }] of Object.entries(cases)) for (const at of [...points, ...points]) checkAtPoint(m.valueAndGrad, m[name], at, { discrete }, name);
+  const js = compile({ 'main.ts': source }, { plugin: {} }).js['main.ts']!;
+  for (const name of Object.keys(cases)) assert.ok(/kept\w* = new Float64Array/.test(companionOf(js, name)), `${name} keeps a value`);
+});
+
 keep.run();
