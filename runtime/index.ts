@@ -50,8 +50,18 @@ function reusing(options: Options, companion: (...args: any[]) => any, caller: s
   if (options.reuse === undefined || options.reuse === false) return companion;
   if (options.reuse !== true) throw new TypeError(`${caller}: options.reuse must be true or false.`);
   const pool: Float64Array[] = [];
+  // No closure per call: a scalar function's gradient, which has no array to reuse, pays little.
   return function (this: unknown, ...args: unknown[]) {
-    return outputs.within(pool, () => companion.apply(this, args));
+    const outerPool = outputs.pool;
+    const outerNext = outputs.next;
+    outputs.pool = pool;
+    outputs.next = 0;
+    try {
+      return companion.apply(this, args);
+    } finally {
+      outputs.pool = outerPool;
+      outputs.next = outerNext;
+    }
   };
 }
 

@@ -8,20 +8,8 @@
 export class Outputs {
   /** The pool of the reusing gradient function running now; `undefined` when none is. */
   pool: Float64Array[] | undefined = undefined;
-  private next = 0;
-
-  /** Runs `call` with `pool` as the place gradient arrays come from. */
-  within<T>(pool: Float64Array[], call: () => T): T {
-    const [outerPool, outerNext] = [this.pool, this.next];
-    this.pool = pool;
-    this.next = 0;
-    try {
-      return call();
-    } finally {
-      this.pool = outerPool;
-      this.next = outerNext;
-    }
-  }
+  /** The pool's next array; set to 0 by whoever sets `pool` (`reusing` in `index.ts`). */
+  next = 0;
 
   /** The next array of the pool, of `length` elements, all 0 (a new one where the last call's differs in length). */
   zeros(length: number): Float64Array {
