@@ -8,7 +8,7 @@
  * the guard costs two stores). A call that throws leaves none: the next call makes one.
  */
 import type ts from 'typescript';
-import { show, type Loop, type Node } from '../coarse/ir.js';
+import { isConst, show, type Loop, type Node } from '../coarse/ir.js';
 import type { Kept, Region } from '../coarse/schedule.js';
 import type { LoopHost } from './taped-loops.js';
 
@@ -107,7 +107,7 @@ export class KeptValues {
     const host = this.host;
     const f = host.f;
     const [from, to] = loop.step > 0 ? [loop.start, loop.bound] : [loop.bound, loop.start];
-    let span = isZero(from) ? host.expression(to, region) : f.createSubtract(host.expression(to, region), host.expression(from, region));
+    let span = isConst(from, 0) ? host.expression(to, region) : f.createSubtract(host.expression(to, region), host.expression(from, region));
     if (Math.abs(loop.step) !== 1) span = f.createDivide(f.createParenthesizedExpression(span), f.createNumericLiteral(Math.abs(loop.step)));
     return { span, reaches: loop.compare === '<=' || loop.compare === '>=' };
   }
@@ -132,11 +132,7 @@ export class KeptValues {
     const f = this.host.f;
     const i = f.createIdentifier(this.host.loopName(loop));
     const start = loop.start;
-    const offset = loop.step > 0 ? (isZero(start) ? i : f.createSubtract(i, this.host.expression(start, region))) : f.createSubtract(this.host.expression(start, region), i);
+    const offset = loop.step > 0 ? (isConst(start, 0) ? i : f.createSubtract(i, this.host.expression(start, region))) : f.createSubtract(this.host.expression(start, region), i);
     return Math.abs(loop.step) === 1 ? offset : f.createDivide(f.createParenthesizedExpression(offset), f.createNumericLiteral(Math.abs(loop.step)));
   }
-}
-
-function isZero(n: Node): boolean {
-  return n.kind === 'const' && n.value === 0;
 }
