@@ -175,10 +175,11 @@ function compileCoarse(ctx: PipelineContext, program: CoreProgram, name: string,
 
 /** Store or recompute (DESIGN.md §6): what the companion keeps for a later pass over a loop, and what it computes again. */
 function storage(companion: CompanionBody): string[] {
+  const { kept, recomputed } = companion.storage?.() ?? { kept: [], recomputed: [] };
   const listed = (items: readonly string[], most = 8) => [...items.slice(0, most).map((t) => `    ${t}`), ...(items.length > most ? [`    and ${items.length - most} more`] : [])];
   return [
-    ...(companion.kept !== undefined ? [`  kept per iteration for a later pass, in scratch buffers reused across calls (${companion.kept.length}):`, ...listed(companion.kept)] : []),
-    ...(companion.recomputed !== undefined ? [`  computed again in a later pass, cheaper than keeping (${companion.recomputed.length}):`, ...listed(companion.recomputed)] : []),
+    ...(kept.length > 0 ? [`  kept per iteration for a later pass, in scratch buffers reused across calls (${kept.length}):`, ...listed(kept)] : []),
+    ...(recomputed.length > 0 ? [`  computed again in a later pass, cheaper than keeping (${recomputed.length}):`, ...listed(recomputed)] : []),
   ];
 }
 

@@ -58,10 +58,11 @@ export interface CompanionBody {
   readonly body: ts.Block;
   /** Variables to declare beside the companion, undefined at first: its scratch buffers between calls. */
   readonly state?: readonly ts.Identifier[];
-  /** For the report: the values kept for a later pass rather than computed again. */
-  readonly kept?: readonly string[];
-  /** For the report: the values a later pass computes again, as cheaper than keeping them. */
-  readonly recomputed?: readonly string[];
+  /**
+   * For the report, asked only by it (printing values costs a build time): the values kept for a
+   * later pass rather than computed again, and those computed again, as cheaper than keeping them.
+   */
+  readonly storage?: () => { readonly kept: readonly string[]; readonly recomputed: readonly string[] };
 }
 
 /**
@@ -200,9 +201,8 @@ class Emitter implements LoopHost {
     if (declared.length > 0) statements.unshift(f.createVariableStatement(undefined, f.createVariableDeclarationList(declared, this.ts.NodeFlags.Let)));
     if (this.strongProduct !== undefined) statements.unshift(this.strongProductDeclaration(this.strongProduct));
     const parameters = lowered.params.map((p, i) => f.createParameterDeclaration(undefined, undefined, this.paramNames[i]!, undefined, undefined, p.defaultValue));
-    const kept = this.keptValues.any ? { state: this.keptValues.state, kept: this.keptValues.describe() } : {};
-    const recomputed = [...this.placement.recomputed].filter((n) => n.kind === 'apply').map((n) => show(n, 100));
-    return { parameters, body: f.createBlock(statements, true), ...kept, ...(recomputed.length > 0 ? { recomputed } : {}) };
+    const storage = () => ({ kept: this.keptValues.describe(), recomputed: [...this.placement.recomputed].filter((n) => n.kind === 'apply').map((n) => show(n, 100)) });
+    return { parameters, body: f.createBlock(statements, true), ...(this.keptValues.any ? { state: this.keptValues.state } : {}), storage };
   }
 
   /**
